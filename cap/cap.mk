@@ -1,0 +1,1 @@
+# cap/: the capability core. Filled in by the capability-core work.

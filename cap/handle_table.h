@@ -1,0 +1,101 @@
+/*
+ * A process's handle table: the only way a process names an object.
+ *
+ * A handle value is 32 bits: a 16-bit slot index (slot 0 is never used) and a
+ * 16-bit generation, mixed with the table's secret by a bijection that maps
+ * no valid handle to 0. Closing a handle bumps its slot's generation, so a
+ * value comes back only after 2^16 reuses of its slot. A stale, guessed or
+ * zero value gives LO_ERR_BAD_HANDLE and never resolves to another object.
+ *
+ * Every function is safe to call concurrently on one table (cap_lock_*).
+ */
+#ifndef CAP_HANDLE_TABLE_H
+#define CAP_HANDLE_TABLE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "status.h"
+#include "rights.h"
+#include "object.h"
+#include "cap_platform.h"
+
+typedef uint32_t cap_handle_t;
+
+#define CAP_HANDLE_INVALID      ((cap_handle_t)0)
+#define CAP_TYPE_ANY            (0u)         /* lookup: accept any object type */
+#define CAP_TABLE_MAX_HANDLES   (65535u)     /* hard ceiling of the encoding */
+#define CAP_TABLE_DEFAULT_QUOTA (4096u)      /* default per-process quota */
+
+struct cap_slot;   /* private to handle_table.c */
+
+struct cap_table {
+	cap_lock_t lock;
+	struct cap_slot *slots;  /* grows on demand up to `quota` */
+	uint32_t capacity;       /* slots allocated */
+	uint32_t count;          /* live handles */
+	uint32_t quota;          /* most live handles allowed */
+	uint32_t free_head;      /* first free slot index, 0 = none */
+	uint32_t secret;         /* per-table mixing secret */
+};
+
+/* A handle removed from a table for transfer: it still holds its reference
+ * and still counts in the object's handle_count. Install it or drop it. */
+struct cap_taken {
+	struct cap_object *obj;
+	rights_t rights;
+};
+
+/* One handle as seen by introspection. */
+struct cap_handle_info {
+	cap_handle_t handle;
+	uint32_t type;
+	rights_t rights;
+	uint64_t object_id;
+	uint32_t refcount;
+	uint32_t handle_count;
+};
+
+status_t cap_table_init(struct cap_table *t, uint32_t quota, uint32_t secret);
+/* Close every handle (process exit) and free the slot storage. */
+void cap_table_close_all(struct cap_table *t);
+
+/* New handle to `obj` with `rights`. The handle takes its own reference;
+ * the caller keeps the one it had. NO_RESOURCES past the quota. */
+status_t cap_install(struct cap_table *t, struct cap_object *obj,
+		     rights_t rights, cap_handle_t *out);
+
+/* The single gate. On success *out holds a NEW reference (cap_unref it) and
+ * *out_rights (if not NULL) the handle's rights. Checks in this order:
+ * BAD_HANDLE, WRONG_TYPE (unless type == CAP_TYPE_ANY), ACCESS_DENIED. */
+status_t cap_lookup(struct cap_table *t, cap_handle_t h, uint32_t type,
+		    rights_t required, struct cap_object **out,
+		    rights_t *out_rights);
+
+/* New handle to the same object with `rights`, which must be a subset of the
+ * original's (else INVALID_ARGS). Needs LO_RIGHT_DUPLICATE on the original. */
+status_t cap_duplicate(struct cap_table *t, cap_handle_t h, rights_t rights,
+		       cap_handle_t *out);
+
+/* Atomically replace `h` by a new handle with a subset of its rights: on
+ * success `h` is gone and *out is live; on failure `h` is unchanged. */
+status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
+		     cap_handle_t *out);
+
+status_t cap_close(struct cap_table *t, cap_handle_t h);
+
+/* Remove a handle for transfer. Needs `required` (callers pass
+ * LO_RIGHT_TRANSFER). The reference moves into *out. */
+status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
+		  struct cap_taken *out);
+/* Install a taken handle; on success the reference belongs to the table. */
+status_t cap_install_taken(struct cap_table *t, struct cap_taken *taken,
+			   cap_handle_t *out);
+/* Release a taken handle that will never be installed. */
+void cap_drop_taken(struct cap_taken *taken);
+
+/* Introspection: fills up to `max` entries in slot order starting at slot
+ * index *cursor (start with 0), advances *cursor, returns entries written. */
+size_t cap_table_list(struct cap_table *t, uint32_t *cursor,
+		      struct cap_handle_info *out, size_t max);
+
+#endif

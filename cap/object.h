@@ -1,0 +1,59 @@
+/*
+ * The header every kernel object starts with.
+ *
+ * Lifetime: an object is born with refcount 1 (the creator's reference).
+ * Every handle to it holds one reference, every kernel-internal pointer that
+ * keeps it holds one reference. ops->destroy runs exactly once, when the
+ * refcount reaches zero, and never earlier.
+ *
+ * handle_count counts handles, including handles in transit inside a channel
+ * message (they still belong to someone). When it falls to zero,
+ * ops->on_zero_handles runs (e.g. a channel end tells its peer PEER_CLOSED).
+ *
+ * A kernel object type embeds `struct cap_object` as its FIRST member, so a
+ * `struct cap_object *` and a pointer to the containing object convert by cast.
+ */
+#ifndef CAP_OBJECT_H
+#define CAP_OBJECT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "cap_platform.h"
+
+struct cap_object;
+
+struct cap_object_ops {
+	/* Refcount reached zero: release what the object owns and free it. */
+	void (*destroy)(struct cap_object *obj);
+	/* Last handle closed (may be NULL). Runs before the handle's reference drops. */
+	void (*on_zero_handles)(struct cap_object *obj);
+};
+
+struct cap_object {
+	uint32_t type;          /* LO_TYPE_* (declared in idl/) */
+	uint32_t signals;       /* current signal bits; meaning per type (idl/) */
+	uint64_t id;            /* unique for the life of the system, never reused */
+	uint32_t refcount;      /* atomic */
+	uint32_t handle_count;  /* atomic */
+	const struct cap_object_ops *ops;
+};
+
+/* Set up a new object with refcount 1, handle_count 0, signals 0 and a fresh id. */
+void cap_object_init(struct cap_object *obj, uint32_t type,
+		     const struct cap_object_ops *ops);
+
+/* Take another reference. The caller must already hold one. */
+void cap_ref(struct cap_object *obj);
+
+/* Drop a reference; the last one runs ops->destroy. */
+void cap_unref(struct cap_object *obj);
+
+/* Snapshot of the counts, for `object info`. */
+uint32_t cap_refcount(const struct cap_object *obj);
+uint32_t cap_handle_count(const struct cap_object *obj);
+
+/* Called by handle tables when a handle is created / destroyed. */
+void cap_handle_opened(struct cap_object *obj);
+void cap_handle_closed(struct cap_object *obj);   /* may run on_zero_handles */
+
+#endif

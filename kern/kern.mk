@@ -1,0 +1,91 @@
+# kern/: the kernel image, the boot ISO, and running it in QEMU.
+
+KCC     := $(CROSS)gcc
+KLD     := $(CROSS)ld
+NASM    := nasm
+KBUILD  := $(BUILD)/kern
+
+KERN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
+	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
+	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-asynchronous-unwind-tables \
+	-Ikern -Icap -I$(BUILD)/gen/include
+KERN_LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack \
+	-T kern/arch/x86_64/linker.ld
+
+# Every .c and .asm under kern/ plus the capability core.
+KERN_C_SRCS   := $(shell find kern -name '*.c' | sort) \
+                 $(filter-out %_test.c,$(wildcard cap/*.c))
+KERN_ASM_SRCS := $(shell find kern -name '*.asm' | sort)
+KERN_OBJS := $(patsubst %.c,$(KBUILD)/%.o,$(KERN_C_SRCS)) \
+             $(patsubst %.asm,$(KBUILD)/%.asm.o,$(KERN_ASM_SRCS))
+
+KERNEL := $(BUILD)/kernel.elf
+ISO    := $(BUILD)/lightos.iso
+ISO_TEST := $(BUILD)/lightos-test.iso
+
+$(KBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(KCC) $(KERN_CFLAGS) -c $< -o $@
+
+$(KBUILD)/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) -f elf64 -g -F dwarf -Wall -Werror -MD $(@:.o=.d) -MP $< -o $@
+
+$(KERNEL): $(KERN_OBJS) kern/arch/x86_64/linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(KLD) $(KERN_LDFLAGS) -o $@ $(KERN_OBJS)
+
+# Two ISOs from one grub.cfg template: the normal one boots the shell by
+# default, the test one boots the test entry by default. Both have both entries.
+$(BUILD)/iso-%/boot/kernel.elf: $(KERNEL)
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+$(BUILD)/iso-normal/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in
+	@mkdir -p $(dir $@)
+	$(Q)sed 's/@DEFAULT@/0/' $< > $@
+
+$(BUILD)/iso-test/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in
+	@mkdir -p $(dir $@)
+	$(Q)sed 's/@DEFAULT@/1/' $< > $@
+
+$(ISO): $(BUILD)/iso-normal/boot/kernel.elf $(BUILD)/iso-normal/boot/grub/grub.cfg
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)grub-mkrescue -o $@ $(BUILD)/iso-normal >$(BUILD)/grub-mkrescue.log 2>&1 || \
+		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+$(ISO_TEST): $(BUILD)/iso-test/boot/kernel.elf $(BUILD)/iso-test/boot/grub/grub.cfg
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)grub-mkrescue -o $@ $(BUILD)/iso-test >$(BUILD)/grub-mkrescue-test.log 2>&1 || \
+		{ cat $(BUILD)/grub-mkrescue-test.log; exit 1; }
+
+.PHONY: kernel iso iso-test
+kernel: $(KERNEL)
+iso: $(ISO)
+iso-test: $(ISO_TEST)
+
+# QEMU: TCG by default; KVM=1 asks for KVM when /dev/kvm is usable.
+QEMU := qemu-system-x86_64
+QEMU_ACCEL := -accel tcg -cpu max
+ifeq ($(KVM),1)
+QEMU_ACCEL := $(shell if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then \
+	echo "-accel kvm -cpu host,-arch-capabilities"; else echo "-accel tcg -cpu max"; fi)
+endif
+QEMU_COMMON := $(QEMU_ACCEL) -m 512M -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+run: deps $(ISO)
+	@echo "LightOS: serial console on this terminal. Quit with Ctrl-A X."
+	$(Q)$(QEMU) $(QEMU_COMMON) -nographic -serial mon:stdio -cdrom $(ISO) || true
+
+debug: deps $(ISO)
+	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"
+	@echo "  gdb $(KERNEL) -ex 'target remote localhost:1234'"
+	@echo "Quit QEMU with Ctrl-A X."
+	$(Q)$(QEMU) $(QEMU_COMMON) -nographic -serial mon:stdio -cdrom $(ISO) -s -S || true
+
+-include $(KERN_OBJS:.o=.d)

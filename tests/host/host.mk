@@ -1,0 +1,1 @@
+# Host unit tests of kernel library code that runs unchanged on the host.
