@@ -39,8 +39,9 @@ $(KERNEL): $(KERN_OBJS) kern/arch/x86_64/linker.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(KLD) $(KERN_LDFLAGS) -o $@ $(KERN_OBJS)
 
-# Two ISOs from one grub.cfg template: the normal one boots the shell by
-# default, the test one boots the test entry by default. Both have both entries.
+# ISOs from one grub.cfg template, differing only in the default entry: the
+# normal one boots the system, the test one the test suites, the exception
+# one a deliberate kernel fault (to check the report). All have all entries.
 $(BUILD)/iso-%/boot/kernel.elf: $(KERNEL)
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
@@ -53,6 +54,10 @@ $(BUILD)/iso-test/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in
 	@mkdir -p $(dir $@)
 	$(Q)sed 's/@DEFAULT@/1/' $< > $@
 
+$(BUILD)/iso-exception/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in
+	@mkdir -p $(dir $@)
+	$(Q)sed 's/@DEFAULT@/2/' $< > $@
+
 $(ISO): $(BUILD)/iso-normal/boot/kernel.elf $(BUILD)/iso-normal/boot/grub/grub.cfg
 	@$(if $(Q),echo "  ISO     $@")
 	$(Q)grub-mkrescue -o $@ $(BUILD)/iso-normal >$(BUILD)/grub-mkrescue.log 2>&1 || \
@@ -62,6 +67,12 @@ $(ISO_TEST): $(BUILD)/iso-test/boot/kernel.elf $(BUILD)/iso-test/boot/grub/grub.
 	@$(if $(Q),echo "  ISO     $@")
 	$(Q)grub-mkrescue -o $@ $(BUILD)/iso-test >$(BUILD)/grub-mkrescue-test.log 2>&1 || \
 		{ cat $(BUILD)/grub-mkrescue-test.log; exit 1; }
+
+ISO_EXCEPTION := $(BUILD)/lightos-exception.iso
+$(ISO_EXCEPTION): $(BUILD)/iso-exception/boot/kernel.elf $(BUILD)/iso-exception/boot/grub/grub.cfg
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)grub-mkrescue -o $@ $(BUILD)/iso-exception >$(BUILD)/grub-mkrescue-exc.log 2>&1 || \
+		{ cat $(BUILD)/grub-mkrescue-exc.log; exit 1; }
 
 .PHONY: kernel iso iso-test
 kernel: $(KERNEL)

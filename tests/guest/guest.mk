@@ -7,3 +7,21 @@ test-guest: $(ISO_TEST)
 	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_TEST) \
 		--log $(BUILD)/test/guest.log --tap $(BUILD)/test/guest.tap \
 		--timeout 120 -- $(QEMU) $(QEMU_COMMON)
+
+# A kernel fault nobody recovers from must be reported (vector, error code,
+# registers, CR2, backtrace) and end the run as a failure.
+TEST_SUITES += guest-exception
+
+.PHONY: test-guest-exception
+test-guest-exception: $(ISO_EXCEPTION)
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_EXCEPTION) \
+		--log $(BUILD)/test/guest-exception.log --tap $(BUILD)/test/guest-exception.tap \
+		--timeout 60 \
+		--expect 'KERNEL EXCEPTION 14 \(page fault\) error=0x2' \
+		--expect 'cr2=00000000dead0000' \
+		--expect 'rip=ffffffff8' \
+		--expect 'backtrace' \
+		--expect '#1 0xffffffff8' \
+		--expect 'PANIC at kern/arch/x86_64/trap.c' \
+		-- $(QEMU) $(QEMU_COMMON)

@@ -1,0 +1,14 @@
+#ifndef KERN_ARCH_CPU_FEATURES_H
+#define KERN_ARCH_CPU_FEATURES_H
+
+#include <stdbool.h>
+
+struct cpu_features {
+	bool smep, smap, nx, invariant_tsc;
+};
+
+extern struct cpu_features cpu_features;
+
+void cpu_features_init(void);
+
+#endif

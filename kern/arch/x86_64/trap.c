@@ -1,0 +1,155 @@
+/* The IDT, the common trap handler, and exception reports. */
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/pic.h"
+#include "lib/printf.h"
+#include "lib/assert.h"
+
+struct idt_entry {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t flags;
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+} __attribute__((packed));
+
+static struct idt_entry idt[256];
+static irq_handler_t irq_handlers[16];
+volatile uint64_t trap_last_recovered_vector = ~0ull;
+
+extern const uint64_t isr_stub_table[256];
+extern const struct extable_entry _extable_start[], _extable_end[];
+
+static const char *const exception_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"bound range", "invalid opcode", "device not available",
+	"double fault", "coprocessor overrun", "invalid TSS",
+	"segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 floating point", "alignment check",
+	"machine check", "SIMD floating point", "virtualization",
+	"control protection", "reserved", "reserved", "reserved", "reserved",
+	"reserved", "reserved", "hypervisor injection", "VMM communication",
+	"security", "reserved",
+};
+
+static void set_gate(int vec, uint64_t handler, uint8_t ist, uint8_t dpl)
+{
+	idt[vec].offset_low = handler & 0xffff;
+	idt[vec].selector = SEL_KERNEL_CODE;
+	idt[vec].ist = ist;
+	idt[vec].flags = 0x8e | (dpl << 5);   /* present, interrupt gate */
+	idt[vec].offset_mid = (handler >> 16) & 0xffff;
+	idt[vec].offset_high = handler >> 32;
+	idt[vec].reserved = 0;
+}
+
+void idt_init(void)
+{
+	for (int v = 0; v < 256; v++)
+		set_gate(v, isr_stub_table[v], 0, 0);
+	set_gate(VEC_DOUBLE_FAULT, isr_stub_table[VEC_DOUBLE_FAULT], IST_DOUBLE_FAULT, 0);
+	set_gate(VEC_NMI, isr_stub_table[VEC_NMI], IST_NMI, 0);
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+void irq_register(unsigned irq, irq_handler_t handler)
+{
+	assert(irq < 16);
+	irq_handlers[irq] = handler;
+	pic_unmask(irq);
+}
+
+void print_backtrace(uint64_t rip, uint64_t rbp)
+{
+	kprintf("backtrace (resolve with: addr2line -e build/kernel.elf ADDR):\n");
+	int depth = 0;
+	if (rip)
+		kprintf("  #%d 0x%lx\n", depth++, rip);
+	for (; depth < 16 && rbp; depth++) {
+		/* Stop at anything that is not a plausible kernel stack address. */
+		if (rbp < 0xffff800000000000ull || (rbp & 7))
+			break;
+		uint64_t *frame = (uint64_t *)rbp;
+		uint64_t ret = frame[1];
+		if (!ret)
+			break;
+		kprintf("  #%d 0x%lx\n", depth, ret);
+		rbp = frame[0];
+	}
+}
+
+void trap_print_frame(const struct trap_frame *f)
+{
+	kprintf("  rip=%016lx cs=%04lx rflags=%016lx rsp=%016lx ss=%04lx\n",
+		f->rip, f->cs, f->rflags, f->rsp, f->ss);
+	kprintf("  rax=%016lx rbx=%016lx rcx=%016lx rdx=%016lx\n",
+		f->rax, f->rbx, f->rcx, f->rdx);
+	kprintf("  rsi=%016lx rdi=%016lx rbp=%016lx r8 =%016lx\n",
+		f->rsi, f->rdi, f->rbp, f->r8);
+	kprintf("  r9 =%016lx r10=%016lx r11=%016lx r12=%016lx\n",
+		f->r9, f->r10, f->r11, f->r12);
+	kprintf("  r13=%016lx r14=%016lx r15=%016lx cr2=%016lx\n",
+		f->r13, f->r14, f->r15, read_cr2());
+}
+
+static bool recover_from_extable(struct trap_frame *f)
+{
+	for (const struct extable_entry *e = _extable_start; e < _extable_end; e++) {
+		if (e->fault_rip == f->rip) {
+			trap_last_recovered_vector = f->vector;
+			f->rip = e->fixup_rip;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Hook for faults taken in user mode; the process layer replaces the default
+ * (which panics, as there is no user space to blame yet). */
+__attribute__((weak)) void user_fault(struct trap_frame *f)
+{
+	panic("user-mode exception %lu with no process layer", f->vector);
+}
+
+static void handle_exception(struct trap_frame *f)
+{
+	if ((f->cs & 3) == 3) {
+		user_fault(f);
+		return;
+	}
+	if (recover_from_extable(f))
+		return;
+	kprintf("\nKERNEL EXCEPTION %lu (%s) error=0x%lx\n", f->vector,
+		exception_names[f->vector], f->error);
+	trap_print_frame(f);
+	print_backtrace(f->rip, f->rbp);
+	panic("unhandled exception %lu (%s) at rip 0x%lx", f->vector,
+	      exception_names[f->vector], f->rip);
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector < 32) {
+		handle_exception(f);
+		return;
+	}
+	if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_BASE + 16) {
+		unsigned irq = f->vector - VEC_IRQ_BASE;
+		if (pic_is_spurious(irq))
+			return;
+		pic_eoi(irq);
+		if (irq_handlers[irq])
+			irq_handlers[irq](f);
+		return;
+	}
+	if (f->vector == VEC_SPURIOUS)
+		return;
+	kprintf("unexpected interrupt vector %lu\n", f->vector);
+}

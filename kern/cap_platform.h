@@ -1,0 +1,38 @@
+/* The capability core's platform hooks, as the kernel provides them:
+ * spinlocks for cap_lock_t and the kernel heap for memory. */
+#ifndef KERN_CAP_PLATFORM_H
+#define KERN_CAP_PLATFORM_H
+
+#include <stddef.h>
+#include "sched/spinlock.h"
+#include "mm/heap.h"
+
+typedef struct spinlock cap_lock_t;
+
+static inline void cap_lock_init(cap_lock_t *l)
+{
+	spin_init(l, "cap");
+}
+
+static inline void cap_lock_acquire(cap_lock_t *l)
+{
+	spin_lock(l);
+}
+
+static inline void cap_lock_release(cap_lock_t *l)
+{
+	spin_unlock(l);
+}
+
+static inline void *cap_mem_alloc(size_t size)
+{
+	return kmalloc(size);   /* zeroed */
+}
+
+static inline void cap_mem_free(void *ptr, size_t size)
+{
+	(void)size;
+	kfree(ptr);
+}
+
+#endif

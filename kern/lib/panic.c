@@ -1,0 +1,37 @@
+#include "lib/assert.h"
+#include "lib/printf.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/qemu.h"
+#include "arch/x86_64/multiboot.h"
+
+static int panicking;
+
+void panic_at(const char *file, int line, const char *fmt, ...)
+{
+	irq_disable();
+	/* Write straight to the UART: the console lock may be what broke. */
+	char buf[512];
+	int n;
+	if (panicking++) {
+		n = snprintf(buf, sizeof(buf), "\nPANIC (nested) at %s:%d\n", file, line);
+		serial_write(buf, (unsigned long)n);
+		qemu_exit(QEMU_EXIT_FAILURE);
+	}
+	n = snprintf(buf, sizeof(buf), "\nPANIC at %s:%d: ", file, line);
+	serial_write(buf, (unsigned long)n);
+	va_list ap;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	serial_write(buf, (unsigned long)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
+	serial_write("\n", 1);
+	print_backtrace(0, (uint64_t)__builtin_frame_address(0));
+	/* Under test the run must end now, as a failure; otherwise stay stopped
+	 * so the message stays on screen. */
+	if (cmdline_is_test_run())
+		qemu_exit(QEMU_EXIT_FAILURE);
+	for (;;)
+		halt();
+}

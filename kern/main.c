@@ -1,0 +1,96 @@
+/* kmain: bring the machine up, then hand over to user space (or, on the
+ * test command line, run the kernel self-tests). */
+#include <stdint.h>
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/multiboot.h"
+#include "mm/layout.h"
+#include "mm/pmm.h"
+#include "mm/paging.h"
+#include "mm/heap.h"
+#include "sched/clock.h"
+#include "lib/printf.h"
+#include "test/selftest.h"
+
+static const char *mem_type_name(uint32_t type)
+{
+	switch (type) {
+	case MEM_USABLE: return "usable";
+	case MEM_ACPI: return "ACPI";
+	case MEM_NVS: return "ACPI NVS";
+	case MEM_BAD: return "bad";
+	default: return "reserved";
+	}
+}
+
+static void print_boot_summary(void)
+{
+	kprintf("memory map:\n");
+	for (size_t i = 0; i < boot_info.region_count; i++) {
+		const struct mem_region *r = &boot_info.regions[i];
+		kprintf("  %016lx-%016lx %s\n", r->base, r->base + r->length - 1,
+			mem_type_name(r->type));
+	}
+	struct pmm_stats ps;
+	pmm_get_stats(&ps);
+	kprintf("pages: %zu usable, %zu free (%zu MiB), %zu used\n", ps.total_pages,
+		ps.free_pages, ps.free_pages * PAGE_SIZE >> 20, ps.used_pages);
+	kprintf("kernel: %p-%p, page tables %lu pages\n", (void *)_text_start,
+		(void *)_kernel_end, paging_table_pages());
+	kprintf("cpu: smep=%d smap=%d nx=%d\n", cpu_features.smep, cpu_features.smap,
+		cpu_features.nx);
+	for (size_t i = 0; i < boot_info.module_count; i++)
+		kprintf("module: %s at 0x%lx (%lu bytes)\n", boot_info.modules[i].name,
+			boot_info.modules[i].start,
+			boot_info.modules[i].end - boot_info.modules[i].start);
+	if (boot_info.fb.addr)
+		kprintf("framebuffer: %ux%u, %u bpp at 0x%lx\n", boot_info.fb.width,
+			boot_info.fb.height, boot_info.fb.bpp, boot_info.fb.addr);
+}
+
+/* Nothing to run yet: keep the timer going and echo what the user types. */
+static void idle_console(void)
+{
+	uint64_t last = clock_ticks();
+	kprintf("timer running: %lu ticks so far. Type to echo; Ctrl-A X quits QEMU.\n", last);
+	for (;;) {
+		halt();
+		int c;
+		while ((c = serial_getc()) >= 0)
+			kprintf("%c", c == '\r' ? '\n' : c);
+	}
+}
+
+/* The exception report check: write to an unmapped kernel address. */
+__attribute__((noinline)) static void fault_on_purpose(void)
+{
+	kprintf("writing to an unmapped address on purpose\n");
+	*(volatile uint64_t *)0xdead0000ul = 1;
+}
+
+void kmain(uint32_t magic, uint32_t info_pa)
+{
+	serial_init();
+	kprintf("\nLightOS booting\n");
+	gdt_init();
+	idt_init();
+	pic_init();
+	multiboot_parse(magic, info_pa);
+	kprintf("command line: '%s'\n", boot_info.cmdline);
+	cpu_features_init();
+	pmm_init();
+	paging_init();
+	clock_init();
+	irq_enable();
+	print_boot_summary();
+
+	if (cmdline_has("test"))
+		selftest_run_all();   /* does not return */
+	if (cmdline_has("test-exception"))
+		fault_on_purpose();
+	idle_console();
+}

@@ -1,0 +1,326 @@
+#include "mm/paging.h"
+#include "mm/layout.h"
+#include "mm/pmm.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/multiboot.h"
+#include "lib/string.h"
+#include "lib/assert.h"
+
+#define PTE_P     (1ul << 0)
+#define PTE_W     (1ul << 1)
+#define PTE_U     (1ul << 2)
+#define PTE_PWT   (1ul << 3)
+#define PTE_PCD   (1ul << 4)
+#define PTE_PS    (1ul << 7)
+#define PTE_G     (1ul << 8)
+#define PTE_NX    (1ul << 63)
+#define PTE_ADDR  0x000ffffffffff000ul
+
+#define LARGE_PAGE (2ul << 20)
+
+struct addrspace kernel_as;
+static uint64_t global_bit;          /* PTE_G once CR4.PGE is on */
+static uint64_t table_pages;
+
+static unsigned index_of(uint64_t va, int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & 511;
+}
+
+static bool is_canonical(uint64_t va)
+{
+	uint64_t top = va >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
+static uint64_t *table_at(uint64_t pa)
+{
+	return phys_to_virt(pa & PTE_ADDR);
+}
+
+static uint64_t flags_to_pte(uint64_t va, unsigned flags)
+{
+	uint64_t pte = PTE_P;
+	if (flags & VM_WRITE)
+		pte |= PTE_W;
+	if (!(flags & VM_EXEC))
+		pte |= PTE_NX;
+	if (flags & VM_USER)
+		pte |= PTE_U;
+	if (flags & VM_NOCACHE)
+		pte |= PTE_PCD | PTE_PWT;
+	if (va >= USER_TOP)
+		pte |= global_bit;
+	return pte;
+}
+
+static unsigned pte_to_flags(uint64_t pte)
+{
+	unsigned flags = 0;
+	if (pte & PTE_W)
+		flags |= VM_WRITE;
+	if (!(pte & PTE_NX))
+		flags |= VM_EXEC;
+	if (pte & PTE_U)
+		flags |= VM_USER;
+	if (pte & PTE_PCD)
+		flags |= VM_NOCACHE;
+	return flags;
+}
+
+/* The level-1 entry for `va`, creating tables on the way when `create`.
+ * NULL when a table is missing (or cannot be allocated) or a large page
+ * covers `va`. */
+static uint64_t *walk(uint64_t pml4_pa, uint64_t va, bool create)
+{
+	uint64_t *table = table_at(pml4_pa);
+	for (int level = 4; level > 1; level--) {
+		uint64_t *e = &table[index_of(va, level)];
+		if (!(*e & PTE_P)) {
+			if (!create)
+				return NULL;
+			/* The kernel half is shared: it must never grow here. */
+			assert(level != 4 || va < USER_TOP || pml4_pa == kernel_as.pml4_pa);
+			uint64_t pa = pmm_alloc_page();
+			if (pa == PMM_NONE)
+				return NULL;
+			__atomic_fetch_add(&table_pages, 1, __ATOMIC_RELAXED);
+			*e = pa | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+		}
+		if (*e & PTE_PS)
+			return NULL;
+		table = table_at(*e);
+	}
+	return &table[index_of(va, 1)];
+}
+
+static void flush(struct addrspace *as, uint64_t va)
+{
+	if (va >= USER_TOP || read_cr3() == as->pml4_pa)
+		invlpg(va);
+}
+
+static status_t check_args(uint64_t va, unsigned flags)
+{
+	if ((va & (PAGE_SIZE - 1)) || !is_canonical(va))
+		return LO_ERR_INVALID_ARGS;
+	if ((flags & VM_USER) && va >= USER_TOP)
+		return LO_ERR_INVALID_ARGS;
+	return LO_OK;
+}
+
+status_t vm_map(struct addrspace *as, uint64_t va, uint64_t pa, unsigned flags)
+{
+	status_t st = check_args(va, flags);
+	if (st != LO_OK || (pa & (PAGE_SIZE - 1)))
+		return LO_ERR_INVALID_ARGS;
+	spin_lock(&as->lock);
+	uint64_t *pte = walk(as->pml4_pa, va, true);
+	if (!pte) {
+		st = LO_ERR_NO_MEMORY;
+	} else if (*pte & PTE_P) {
+		st = LO_ERR_ALREADY_EXISTS;
+	} else {
+		*pte = pa | flags_to_pte(va, flags);
+	}
+	spin_unlock(&as->lock);
+	return st;
+}
+
+status_t vm_unmap(struct addrspace *as, uint64_t va, uint64_t *old_pa)
+{
+	if (check_args(va, 0) != LO_OK)
+		return LO_ERR_INVALID_ARGS;
+	status_t st = LO_OK;
+	spin_lock(&as->lock);
+	uint64_t *pte = walk(as->pml4_pa, va, false);
+	if (!pte || !(*pte & PTE_P)) {
+		st = LO_ERR_NOT_FOUND;
+	} else {
+		if (old_pa)
+			*old_pa = *pte & PTE_ADDR;
+		*pte = 0;
+		flush(as, va);
+	}
+	spin_unlock(&as->lock);
+	return st;
+}
+
+status_t vm_protect(struct addrspace *as, uint64_t va, unsigned flags)
+{
+	status_t st = check_args(va, flags);
+	if (st != LO_OK)
+		return st;
+	spin_lock(&as->lock);
+	uint64_t *pte = walk(as->pml4_pa, va, false);
+	if (!pte || !(*pte & PTE_P)) {
+		st = LO_ERR_NOT_FOUND;
+	} else {
+		*pte = (*pte & PTE_ADDR) | flags_to_pte(va, flags);
+		flush(as, va);
+	}
+	spin_unlock(&as->lock);
+	return st;
+}
+
+bool vm_query(struct addrspace *as, uint64_t va, uint64_t *pa, unsigned *flags)
+{
+	if (!is_canonical(va))
+		return false;
+	bool found = false;
+	spin_lock(&as->lock);
+	uint64_t *table = table_at(as->pml4_pa);
+	for (int level = 4; level >= 1; level--) {
+		uint64_t e = table[index_of(va, level)];
+		if (!(e & PTE_P))
+			break;
+		if (level == 1 || (e & PTE_PS)) {
+			uint64_t span = 1ul << (12 + 9 * (level - 1));
+			if (pa)
+				*pa = (e & PTE_ADDR & ~(span - 1)) + (va & (span - 1));
+			if (flags)
+				*flags = pte_to_flags(e);
+			found = true;
+			break;
+		}
+		table = table_at(e);
+	}
+	spin_unlock(&as->lock);
+	return found;
+}
+
+/* --- Building the kernel's tables at boot --- */
+
+static uint64_t boot_alloc_table(void)
+{
+	uint64_t pa = pmm_alloc_page();
+	if (pa == PMM_NONE)
+		panic("paging: out of memory building the kernel page tables");
+	table_pages++;
+	return pa;
+}
+
+static void map_large(uint64_t va, uint64_t pa, uint64_t pte_flags)
+{
+	uint64_t *table = table_at(kernel_as.pml4_pa);
+	for (int level = 4; level > 2; level--) {
+		uint64_t *e = &table[index_of(va, level)];
+		if (!(*e & PTE_P))
+			*e = boot_alloc_table() | PTE_P | PTE_W;
+		table = table_at(*e);
+	}
+	table[index_of(va, 2)] = pa | pte_flags | PTE_PS;
+}
+
+static void map_kernel_page(uint64_t va, uint64_t pa, unsigned flags)
+{
+	status_t st = vm_map(&kernel_as, va, pa, flags);
+	if (st != LO_OK)
+		panic("paging: cannot map kernel page 0x%lx (%d)", va, st);
+}
+
+static void map_image_section(char *start, char *end, unsigned flags)
+{
+	for (uint64_t va = (uint64_t)start; va < (uint64_t)end; va += PAGE_SIZE)
+		map_kernel_page(va, va - KERNEL_VMA, flags);
+}
+
+void paging_init(void)
+{
+	uint32_t a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (d & (1u << 13)) {    /* PGE */
+		write_cr4(read_cr4() | CR4_PGE);
+		global_bit = PTE_G;
+	}
+
+	spin_init(&kernel_as.lock, "kernel_as");
+	kernel_as.pml4_pa = boot_alloc_table();
+
+	/* Slot 511 (the kernel image) exists from the start, so every address
+	 * space that copies the kernel half shares it. */
+	uint64_t *pml4 = table_at(kernel_as.pml4_pa);
+	pml4[511] = boot_alloc_table() | PTE_P | PTE_W;
+
+	/* Direct map of RAM: 2 MiB pages, no-execute. The 2 MiB pages that hold
+	 * the kernel image use 4 KiB pages so the image's alias is read-only. */
+	uint64_t top = 0;
+	for (size_t i = 0; i < boot_info.region_count; i++) {
+		const struct mem_region *r = &boot_info.regions[i];
+		if (r->type == MEM_USABLE && r->base + r->length > top)
+			top = r->base + r->length;
+	}
+	top = (top + LARGE_PAGE - 1) & ~(LARGE_PAGE - 1);
+	uint64_t kstart = (uint64_t)_kernel_phys_start & ~(LARGE_PAGE - 1);
+	uint64_t kend = ((uint64_t)_kernel_phys_end + LARGE_PAGE - 1) & ~(LARGE_PAGE - 1);
+	for (uint64_t pa = 0; pa < top; pa += LARGE_PAGE) {
+		if (pa >= kstart && pa < kend)
+			continue;
+		map_large(DIRECT_MAP_BASE + pa, pa, PTE_P | PTE_W | PTE_NX | global_bit);
+	}
+	for (uint64_t pa = kstart; pa < kend; pa += PAGE_SIZE) {
+		bool in_image = pa >= (uint64_t)_kernel_phys_start && pa < (uint64_t)_kernel_phys_end;
+		map_kernel_page(DIRECT_MAP_BASE + pa, pa, in_image ? 0 : VM_WRITE);
+	}
+
+	/* The image itself: text RX, rodata R, data and bss RW. Never W+X. */
+	map_image_section(_text_start, _text_end, VM_EXEC);
+	map_image_section(_rodata_start, _rodata_end, 0);
+	map_image_section(_data_start, _data_end, VM_WRITE);
+
+	write_cr3(kernel_as.pml4_pa);
+}
+
+status_t addrspace_create(struct addrspace *as)
+{
+	uint64_t pa = pmm_alloc_page();
+	if (pa == PMM_NONE)
+		return LO_ERR_NO_MEMORY;
+	__atomic_fetch_add(&table_pages, 1, __ATOMIC_RELAXED);
+	uint64_t *pml4 = table_at(pa);
+	uint64_t *kernel_pml4 = table_at(kernel_as.pml4_pa);
+	for (int i = 256; i < 512; i++)
+		pml4[i] = kernel_pml4[i];
+	spin_init(&as->lock, "addrspace");
+	as->pml4_pa = pa;
+	return LO_OK;
+}
+
+static void free_table(uint64_t pa, int level)
+{
+	uint64_t *t = table_at(pa);
+	if (level > 1) {
+		for (int i = 0; i < 512; i++) {
+			if ((t[i] & PTE_P) && !(t[i] & PTE_PS))
+				free_table(t[i] & PTE_ADDR, level - 1);
+		}
+	}
+	pmm_free_page(pa & PTE_ADDR);
+	__atomic_fetch_sub(&table_pages, 1, __ATOMIC_RELAXED);
+}
+
+void addrspace_destroy(struct addrspace *as)
+{
+	assert(as != &kernel_as);
+	if (read_cr3() == as->pml4_pa)
+		write_cr3(kernel_as.pml4_pa);
+	uint64_t *pml4 = table_at(as->pml4_pa);
+	for (int i = 0; i < 256; i++) {
+		if (pml4[i] & PTE_P)
+			free_table(pml4[i] & PTE_ADDR, 3);
+	}
+	pmm_free_page(as->pml4_pa);
+	__atomic_fetch_sub(&table_pages, 1, __ATOMIC_RELAXED);
+	as->pml4_pa = 0;
+}
+
+void addrspace_activate(struct addrspace *as)
+{
+	if (read_cr3() != as->pml4_pa)
+		write_cr3(as->pml4_pa);
+}
+
+uint64_t paging_table_pages(void)
+{
+	return __atomic_load_n(&table_pages, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,51 @@
+/* 4-level paging: address spaces and map/unmap/protect/query of 4 KiB pages.
+ *
+ * Every address space shares the kernel half (PML4 slots 256..511), which
+ * paging_init() fills once; later kernel mappings must fall inside slots
+ * that already exist, so the shared entries never change. */
+#ifndef KERN_MM_PAGING_H
+#define KERN_MM_PAGING_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "status.h"
+#include "sched/spinlock.h"
+
+/* Mapping flags. Readable is implied; no VM_EXEC means no-execute. */
+#define VM_WRITE    (1u << 0)
+#define VM_EXEC     (1u << 1)
+#define VM_USER     (1u << 2)
+#define VM_NOCACHE  (1u << 3)
+
+struct addrspace {
+	uint64_t pml4_pa;
+	struct spinlock lock;
+};
+
+extern struct addrspace kernel_as;
+
+/* Build the final kernel page tables (W^X sections, NX direct map) and switch. */
+void paging_init(void);
+
+/* A new address space sharing the kernel half; NULL-free: LO_ERR_NO_MEMORY. */
+status_t addrspace_create(struct addrspace *as);
+/* Free every user-half page table (not the mapped pages: their owners do). */
+void addrspace_destroy(struct addrspace *as);
+void addrspace_activate(struct addrspace *as);
+
+/* Map one page. LO_ERR_ALREADY_EXISTS if `va` is mapped, LO_ERR_NO_MEMORY
+ * when a page table cannot be allocated, LO_ERR_INVALID_ARGS for unaligned
+ * or non-canonical addresses or a user mapping in the kernel half. */
+status_t vm_map(struct addrspace *as, uint64_t va, uint64_t pa, unsigned flags);
+/* Unmap one page; the old physical address goes to *old_pa if not NULL.
+ * LO_ERR_NOT_FOUND if nothing was mapped. */
+status_t vm_unmap(struct addrspace *as, uint64_t va, uint64_t *old_pa);
+/* Change the flags of a mapped page. */
+status_t vm_protect(struct addrspace *as, uint64_t va, unsigned flags);
+/* Look up a page: true and fills *pa / *flags when mapped. */
+bool vm_query(struct addrspace *as, uint64_t va, uint64_t *pa, unsigned *flags);
+
+/* Page-table pages currently allocated (all address spaces). */
+uint64_t paging_table_pages(void);
+
+#endif

@@ -1,0 +1,13 @@
+/* System time: a tick counter advanced by the timer interrupt. */
+#ifndef KERN_SCHED_CLOCK_H
+#define KERN_SCHED_CLOCK_H
+
+#include <stdint.h>
+
+void clock_init(void);
+/* Ticks since clock_init; one tick is 1/TICK_HZ seconds. */
+uint64_t clock_ticks(void);
+/* Nanoseconds since clock_init, at tick resolution. */
+uint64_t clock_ns(void);
+
+#endif

@@ -1,0 +1,24 @@
+/* Spinlocks. Taking one disables interrupts on this CPU (saved and restored),
+ * so an interrupt handler can never spin on a lock its own CPU holds.
+ * Recursion is a bug and panics. */
+#ifndef KERN_SCHED_SPINLOCK_H
+#define KERN_SCHED_SPINLOCK_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct spinlock {
+	uint32_t locked;
+	int irq_were_enabled;   /* valid while held */
+	int holder;             /* cpu id + 1 while held, 0 when free */
+	const char *name;
+};
+
+#define SPINLOCK_INIT(n) { 0, 0, 0, (n) }
+
+void spin_init(struct spinlock *l, const char *name);
+void spin_lock(struct spinlock *l);
+void spin_unlock(struct spinlock *l);
+bool spin_held(const struct spinlock *l);
+
+#endif

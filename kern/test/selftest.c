@@ -1,0 +1,38 @@
+#include "test/selftest.h"
+#include "lib/printf.h"
+#include "arch/x86_64/qemu.h"
+
+static const struct ktest *const suites[] = {
+	lib_tests, mm_tests, trap_tests, timer_tests,
+};
+
+bool ktest_check(struct ktest_ctx *ctx, bool ok, const char *what,
+		 const char *file, int line)
+{
+	if (!ok && !ctx->failed) {
+		ctx->failed = true;
+		kprintf("  check failed at %s:%d: %s\n", file, line, what);
+	}
+	return ok;
+}
+
+void selftest_run_all(void)
+{
+	int passed = 0, failed = 0;
+	kprintf("TESTS BEGIN kernel\n");
+	for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
+		for (const struct ktest *t = suites[s]; t->name; t++) {
+			struct ktest_ctx ctx = { false };
+			t->run(&ctx);
+			if (ctx.failed) {
+				failed++;
+				kprintf("TEST FAIL %s\n", t->name);
+			} else {
+				passed++;
+				kprintf("TEST ok %s\n", t->name);
+			}
+		}
+	}
+	kprintf("TESTS DONE passed=%d failed=%d\n", passed, failed);
+	qemu_exit(failed ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
+}
