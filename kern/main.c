@@ -13,6 +13,8 @@
 #include "mm/paging.h"
 #include "mm/heap.h"
 #include "sched/clock.h"
+#include "sched/thread.h"
+#include "arch/x86_64/syscall.h"
 #include "lib/printf.h"
 #include "test/selftest.h"
 
@@ -78,19 +80,23 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	kprintf("\nLightOS booting\n");
 	gdt_init();
 	idt_init();
+	sched_init();
 	pic_init();
 	multiboot_parse(magic, info_pa);
 	kprintf("command line: '%s'\n", boot_info.cmdline);
 	cpu_features_init();
 	pmm_init();
 	paging_init();
+	syscall_init();
 	clock_init();
 	irq_enable();
 	print_boot_summary();
 
-	if (cmdline_has("test"))
-		selftest_run_all();   /* does not return */
 	if (cmdline_has("test-exception"))
 		fault_on_purpose();
-	idle_console();
+	if (cmdline_has("test"))
+		selftest_start();
+	else
+		idle_console();
+	sched_idle_loop();
 }

@@ -1,11 +1,13 @@
 #include "sched/clock.h"
 #include "arch/x86_64/pit.h"
+#include "sched/thread.h"
 
 static volatile uint64_t ticks;
 
 static void on_tick(void)
 {
 	__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
+	sched_tick();
 }
 
 void clock_init(void)

@@ -1,9 +1,11 @@
 #include "test/selftest.h"
 #include "lib/printf.h"
 #include "arch/x86_64/qemu.h"
+#include "sched/thread.h"
+#include "lib/assert.h"
 
 static const struct ktest *const suites[] = {
-	lib_tests, mm_tests, trap_tests, timer_tests,
+	lib_tests, mm_tests, trap_tests, timer_tests, sched_tests,
 };
 
 bool ktest_check(struct ktest_ctx *ctx, bool ok, const char *what,
@@ -14,6 +16,22 @@ bool ktest_check(struct ktest_ctx *ctx, bool ok, const char *what,
 		kprintf("  check failed at %s:%d: %s\n", file, line, what);
 	}
 	return ok;
+}
+
+static void selftest_thread(void *arg)
+{
+	(void)arg;
+	selftest_run_all();
+}
+
+void selftest_start(void)
+{
+	/* The tests block and switch threads, which the idle thread must not:
+	 * they run in a thread of their own. */
+	struct thread *t = thread_create_kernel(selftest_thread, NULL, "selftest");
+	if (!t)
+		panic("selftest: cannot create the test thread");
+	thread_start(t);
 }
 
 void selftest_run_all(void)

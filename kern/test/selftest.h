@@ -22,6 +22,8 @@ struct ktest {
 	void (*run)(struct ktest_ctx *ctx);
 };
 
+/* Start the self-tests in a kernel thread of their own. */
+void selftest_start(void);
 __attribute__((noreturn)) void selftest_run_all(void);
 
 /* Test lists, one per file under kern/test/. */
@@ -29,5 +31,6 @@ extern const struct ktest mm_tests[];
 extern const struct ktest trap_tests[];
 extern const struct ktest timer_tests[];
 extern const struct ktest lib_tests[];
+extern const struct ktest sched_tests[];
 
 #endif

@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu.h"
 
 struct cpu_features cpu_features;
+extern uint8_t usercopy_stac_enabled;   /* usercopy.asm: stac/clac around copies */
 
 void cpu_features_init(void)
 {
@@ -27,5 +28,6 @@ void cpu_features_init(void)
 	if (cpu_features.smap)
 		cr4 |= CR4_SMAP;
 	write_cr4(cr4);
+	usercopy_stac_enabled = cpu_features.smap;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
 }

@@ -3,6 +3,9 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pic.h"
+#include "sched/thread.h"
+#include "obj/process.h"
+#include "mm/uvm.h"
 #include "lib/printf.h"
 #include "lib/assert.h"
 
@@ -15,6 +18,9 @@ struct idt_entry {
 	uint32_t offset_high;
 	uint32_t reserved;
 } __attribute__((packed));
+
+#define PF_ERR_WRITE       (1u << 1)
+#define PF_ERR_INSTRUCTION (1u << 4)
 
 static struct idt_entry idt[256];
 static irq_handler_t irq_handlers[16];
@@ -111,15 +117,43 @@ static bool recover_from_extable(struct trap_frame *f)
 	return false;
 }
 
-/* Hook for faults taken in user mode; the process layer replaces the default
- * (which panics, as there is no user space to blame yet). */
-__attribute__((weak)) void user_fault(struct trap_frame *f)
+/* A page fault on a user address, from user mode or from user-copy in the
+ * kernel, may just be a page not yet faulted in. */
+static bool resolve_user_page_fault(struct trap_frame *f)
 {
-	panic("user-mode exception %lu with no process layer", f->vector);
+	struct thread *t = thread_current();
+	if (f->vector != VEC_PAGE_FAULT || !t || !t->process)
+		return false;
+	uint64_t addr = read_cr2();
+	bool write = f->error & PF_ERR_WRITE;
+	bool exec = f->error & PF_ERR_INSTRUCTION;
+	return uvm_handle_fault(t->process, addr, write, exec);
+}
+
+/* An exception in user mode that nothing resolves ends the process. */
+static void user_fault(struct trap_frame *f)
+{
+	struct thread *t = thread_current();
+	struct process *p = t->process;
+	uint64_t addr = f->vector == VEC_PAGE_FAULT ? read_cr2() : 0;
+	kprintf("process %s (%lu): %s at rip 0x%lx addr 0x%lx: killed\n", p->name,
+		p->obj.cap.id, exception_names[f->vector], f->rip, addr);
+	spin_lock(&p->obj.lock);
+	if (!p->ended) {
+		p->fault_vector = f->vector;
+		p->fault_address = addr;
+		p->fault_rip = f->rip;
+	}
+	spin_unlock(&p->obj.lock);
+	process_kill(p, EXIT_FAULT, -1);
+	irq_enable();
+	thread_exit(-1);
 }
 
 static void handle_exception(struct trap_frame *f)
 {
+	if (resolve_user_page_fault(f))
+		return;
 	if ((f->cs & 3) == 3) {
 		user_fault(f);
 		return;
@@ -147,6 +181,10 @@ void trap_dispatch(struct trap_frame *f)
 		pic_eoi(irq);
 		if (irq_handlers[irq])
 			irq_handlers[irq](f);
+		if ((f->cs & 3) == 3)
+			thread_return_to_user(f);
+		else
+			sched_preempt_if_needed();
 		return;
 	}
 	if (f->vector == VEC_SPURIOUS)

@@ -1,0 +1,75 @@
+; The syscall instruction lands here (LSTAR) with interrupts off (FMASK),
+; rcx = user rip, r11 = user rflags, the user stack still in rsp.
+; We switch to the thread's kernel stack and save a struct trap_frame (the
+; same layout interrupts use), so the kernel sees one kind of frame.
+; Return is sysretq, or iretq through trap_return when the frame's rip was
+; changed to something sysret cannot safely return to.
+
+%define PERCPU_KERNEL_RSP 8
+%define PERCPU_USER_RSP   16
+%define SEL_USER_DATA     (0x18 | 3)
+%define SEL_USER_CODE     (0x20 | 3)
+%define VEC_SYSCALL       256
+
+section .text
+extern syscall_handler
+extern trap_return
+global syscall_entry
+syscall_entry:
+	swapgs
+	mov [gs:PERCPU_USER_RSP], rsp
+	mov rsp, [gs:PERCPU_KERNEL_RSP]
+	push qword SEL_USER_DATA        ; ss
+	push qword [gs:PERCPU_USER_RSP] ; rsp
+	push r11                        ; rflags
+	push qword SEL_USER_CODE        ; cs
+	push rcx                        ; rip
+	push qword 0                    ; error
+	push qword VEC_SYSCALL          ; vector
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	xor rbp, rbp                    ; the backtrace ends here
+	mov rdi, rsp
+	call syscall_handler            ; returns with interrupts off
+	; sysret needs a canonical rip (else it faults in ring 0) and the
+	; flags it restores from r11; anything unusual goes through iretq.
+	mov rcx, [rsp + 15*8 + 16]      ; frame rip
+	mov r11, rcx
+	sar r11, 47
+	jz .sysret_ok
+	jmp trap_return
+.sysret_ok:
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11                         ; overwritten below
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx                         ; overwritten below
+	pop rbx
+	pop rax
+	add rsp, 16                     ; vector, error
+	mov rcx, [rsp]                  ; rip
+	mov r11, [rsp + 16]             ; rflags
+	mov rsp, [rsp + 24]             ; user rsp
+	swapgs
+	o64 sysret

@@ -1,0 +1,38 @@
+/* User memory of a process: VMOs mapped at page-aligned addresses.
+ *
+ * A mapping holds a reference to its VMO. Pages are mapped in lazily, on
+ * the first fault. Unmap and protect work on whole mappings (the range
+ * given must be exactly one mapping); this keeps the bookkeeping small. */
+#ifndef KERN_MM_UVM_H
+#define KERN_MM_UVM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "status.h"
+#include "lib/list.h"
+
+struct process;
+struct vmo;
+
+#define UVM_BASE        0x0000000000200000ul   /* lowest address handed out */
+#define UVM_MAX_MAPPINGS 4096                   /* per process */
+
+struct mapping {
+	struct list node;      /* in process.mappings, sorted by address */
+	uint64_t va, len;
+	struct vmo *vmo;       /* counted reference */
+	uint64_t vmo_offset;
+	unsigned flags;        /* VM_WRITE / VM_EXEC (VM_USER implied) */
+};
+
+/* Map len bytes of vmo from vmo_offset. *va == 0 picks a free address;
+ * otherwise *va is used as given and must not overlap a mapping. */
+status_t uvm_map(struct process *p, struct vmo *vmo, uint64_t vmo_offset,
+		 uint64_t len, unsigned flags, uint64_t *va);
+status_t uvm_unmap(struct process *p, uint64_t va, uint64_t len);
+status_t uvm_protect(struct process *p, uint64_t va, uint64_t len, unsigned flags);
+/* Resolve a fault at addr; true if the access is now allowed. */
+bool uvm_handle_fault(struct process *p, uint64_t addr, bool write, bool exec);
+void uvm_unmap_all(struct process *p);
+
+#endif

@@ -1,0 +1,75 @@
+#include "obj/kobject.h"
+#include "lib/assert.h"
+
+static uint64_t live_per_type[KOBJECT_MAX_TYPES];
+
+void kobject_init(struct kobject *o, uint32_t type, const struct cap_object_ops *ops)
+{
+	assert(type < KOBJECT_MAX_TYPES);
+	cap_object_init(&o->cap, type, ops);
+	spin_init(&o->lock, "kobject");
+	list_init(&o->observers);
+	__atomic_fetch_add(&live_per_type[type], 1, __ATOMIC_RELAXED);
+}
+
+/* Every destroy function calls this once, so leak checks can count. */
+void kobject_count_destroyed(uint32_t type)
+{
+	assert(type < KOBJECT_MAX_TYPES);
+	__atomic_fetch_sub(&live_per_type[type], 1, __ATOMIC_RELAXED);
+}
+
+uint64_t kobject_live_count(uint32_t type)
+{
+	if (type >= KOBJECT_MAX_TYPES)
+		return 0;
+	return __atomic_load_n(&live_per_type[type], __ATOMIC_RELAXED);
+}
+
+void kobject_signal_locked(struct kobject *o, uint32_t clear, uint32_t set)
+{
+	uint32_t old = o->cap.signals;
+	uint32_t now = (old & ~clear) | set;
+	__atomic_store_n(&o->cap.signals, now, __ATOMIC_RELEASE);
+	if (now == old)
+		return;
+	struct list *n = o->observers.next;
+	while (n != &o->observers) {
+		struct list *next = n->next;   /* notify may unlink this observer */
+		struct observer *obs = container_of(n, struct observer, node);
+		if (now & obs->mask)
+			obs->notify(obs, now);
+		n = next;
+	}
+}
+
+void kobject_signal(struct kobject *o, uint32_t clear, uint32_t set)
+{
+	spin_lock(&o->lock);
+	kobject_signal_locked(o, clear, set);
+	spin_unlock(&o->lock);
+}
+
+uint32_t kobject_signals(struct kobject *o)
+{
+	return __atomic_load_n(&o->cap.signals, __ATOMIC_ACQUIRE);
+}
+
+uint32_t kobject_observe(struct kobject *o, struct observer *obs)
+{
+	spin_lock(&o->lock);
+	list_push_back(&o->observers, &obs->node);
+	uint32_t now = o->cap.signals;
+	if (now & obs->mask)
+		obs->notify(obs, now);
+	spin_unlock(&o->lock);
+	return now;
+}
+
+void kobject_unobserve(struct kobject *o, struct observer *obs)
+{
+	spin_lock(&o->lock);
+	if (list_linked(&obs->node))
+		list_remove(&obs->node);
+	spin_unlock(&o->lock);
+}

@@ -1,0 +1,247 @@
+/* VMO core: lazily backed pages and copies. The system calls on VMOs
+ * (k_vmo_*) build on these. */
+#include "obj/vmo.h"
+#include "obj/kernel_types.h"
+#include "obj/syscall_support.h"
+#include "mm/pmm.h"
+#include "mm/heap.h"
+#include "mm/layout.h"
+#include "lib/string.h"
+#include "lib/assert.h"
+
+static uint64_t committed_total;
+
+static void vmo_destroy(struct cap_object *obj)
+{
+	struct vmo *v = (struct vmo *)obj;
+	assert(v->map_count == 0);   /* every mapping holds a reference */
+	if (!v->physical) {
+		for (uint64_t i = 0; i < v->page_slots; i++) {
+			if (v->pages[i])
+				pmm_free_page(v->pages[i]);
+		}
+		__atomic_fetch_sub(&committed_total, v->committed, __ATOMIC_RELAXED);
+	}
+	kfree(v->pages);
+	kobject_count_destroyed(LO_TYPE_VMO);
+	kfree(v);
+}
+
+static const struct cap_object_ops vmo_ops = {
+	.destroy = vmo_destroy,
+	.on_zero_handles = NULL,
+};
+
+uint64_t vmo_committed_pages(void)
+{
+	return __atomic_load_n(&committed_total, __ATOMIC_RELAXED);
+}
+
+status_t vmo_create(uint64_t size, struct vmo **out)
+{
+	if (size > VMO_MAX_SIZE)
+		return LO_ERR_OUT_OF_RANGE;
+	size = PAGE_ROUND_UP(size);
+	struct vmo *v = kmalloc(sizeof(*v));
+	if (!v)
+		return LO_ERR_NO_MEMORY;
+	v->page_slots = size / PAGE_SIZE;
+	if (v->page_slots) {
+		v->pages = kmalloc(v->page_slots * sizeof(uint64_t));
+		if (!v->pages) {
+			kfree(v);
+			return LO_ERR_NO_MEMORY;
+		}
+	}
+	kobject_init(&v->obj, LO_TYPE_VMO, &vmo_ops);
+	v->size = size;
+	*out = v;
+	return LO_OK;
+}
+
+status_t vmo_create_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out)
+{
+	if ((pa & (PAGE_SIZE - 1)) || size == 0 || size > VMO_MAX_SIZE || pa + size < pa)
+		return LO_ERR_INVALID_ARGS;
+	struct vmo *v = kmalloc(sizeof(*v));
+	if (!v)
+		return LO_ERR_NO_MEMORY;
+	kobject_init(&v->obj, LO_TYPE_VMO, &vmo_ops);
+	v->size = PAGE_ROUND_UP(size);
+	v->physical = true;
+	v->uncached = uncached;
+	v->phys_base = pa;
+	*out = v;
+	return LO_OK;
+}
+
+/* With v->obj.lock held. */
+static status_t page_locked(struct vmo *v, uint64_t offset, bool commit, uint64_t *pa)
+{
+	if (offset >= v->size)
+		return LO_ERR_OUT_OF_RANGE;
+	if (v->physical) {
+		*pa = v->phys_base + PAGE_ROUND_DOWN(offset);
+		return LO_OK;
+	}
+	uint64_t i = offset / PAGE_SIZE;
+	if (!v->pages[i]) {
+		if (!commit) {
+			*pa = 0;
+			return LO_OK;
+		}
+		uint64_t page = pmm_alloc_page();
+		if (page == PMM_NONE)
+			return LO_ERR_NO_MEMORY;
+		v->pages[i] = page;
+		v->committed++;
+		__atomic_fetch_add(&committed_total, 1, __ATOMIC_RELAXED);
+	}
+	*pa = v->pages[i];
+	return LO_OK;
+}
+
+status_t vmo_get_page(struct vmo *v, uint64_t offset, uint64_t *pa)
+{
+	spin_lock(&v->obj.lock);
+	status_t st = page_locked(v, offset, true, pa);
+	spin_unlock(&v->obj.lock);
+	return st;
+}
+
+static bool range_ok(struct vmo *v, uint64_t offset, uint64_t len)
+{
+	return offset <= v->size && len <= v->size - offset;
+}
+
+/* Copy in chunks that never cross a page, under the lock, through kernel
+ * memory only (user copies go through a bounce buffer outside the lock, so
+ * a fault on the user side can never need this VMO's lock). */
+static status_t copy_chunk(struct vmo *v, uint64_t offset, void *buf, uint64_t n, bool to_vmo)
+{
+	uint64_t pa;
+	spin_lock(&v->obj.lock);
+	status_t st = offset + n <= v->size ? page_locked(v, offset, to_vmo, &pa)
+					    : LO_ERR_OUT_OF_RANGE;
+	if (st == LO_OK) {
+		uint64_t in_page = offset & (PAGE_SIZE - 1);
+		if (to_vmo)
+			memcpy((char *)phys_to_virt(pa) + in_page, buf, n);
+		else if (pa)
+			memcpy(buf, (char *)phys_to_virt(pa) + in_page, n);
+		else
+			memset(buf, 0, n);
+	}
+	spin_unlock(&v->obj.lock);
+	return st;
+}
+
+static uint64_t chunk_len(uint64_t offset, uint64_t left, uint64_t max)
+{
+	uint64_t n = PAGE_SIZE - (offset & (PAGE_SIZE - 1));
+	if (n > left)
+		n = left;
+	return n > max ? max : n;
+}
+
+status_t vmo_read_kernel(struct vmo *v, uint64_t offset, void *dst, uint64_t len)
+{
+	if (!range_ok(v, offset, len))
+		return LO_ERR_OUT_OF_RANGE;
+	for (uint64_t done = 0; done < len;) {
+		uint64_t n = chunk_len(offset + done, len - done, PAGE_SIZE);
+		status_t st = copy_chunk(v, offset + done, (char *)dst + done, n, false);
+		if (st != LO_OK)
+			return st;
+		done += n;
+	}
+	return LO_OK;
+}
+
+status_t vmo_write_kernel(struct vmo *v, uint64_t offset, const void *src, uint64_t len)
+{
+	if (!range_ok(v, offset, len))
+		return LO_ERR_OUT_OF_RANGE;
+	for (uint64_t done = 0; done < len;) {
+		uint64_t n = chunk_len(offset + done, len - done, PAGE_SIZE);
+		status_t st = copy_chunk(v, offset + done, (char *)src + done, n, true);
+		if (st != LO_OK)
+			return st;
+		done += n;
+	}
+	return LO_OK;
+}
+
+#define BOUNCE 512
+
+status_t vmo_read_user(struct vmo *v, uint64_t offset, uint64_t user_dst, uint64_t len)
+{
+	if (!range_ok(v, offset, len))
+		return LO_ERR_OUT_OF_RANGE;
+	char bounce[BOUNCE];
+	for (uint64_t done = 0; done < len;) {
+		uint64_t n = chunk_len(offset + done, len - done, BOUNCE);
+		status_t st = copy_chunk(v, offset + done, bounce, n, false);
+		if (st == LO_OK)
+			st = copy_to_user(user_dst + done, bounce, n);
+		if (st != LO_OK)
+			return st;
+		done += n;
+	}
+	return LO_OK;
+}
+
+status_t vmo_write_user(struct vmo *v, uint64_t offset, uint64_t user_src, uint64_t len)
+{
+	if (!range_ok(v, offset, len))
+		return LO_ERR_OUT_OF_RANGE;
+	char bounce[BOUNCE];
+	for (uint64_t done = 0; done < len;) {
+		uint64_t n = chunk_len(offset + done, len - done, BOUNCE);
+		status_t st = copy_from_user(bounce, user_src + done, n);
+		if (st == LO_OK)
+			st = copy_chunk(v, offset + done, bounce, n, true);
+		if (st != LO_OK)
+			return st;
+		done += n;
+	}
+	return LO_OK;
+}
+
+status_t vmo_set_size(struct vmo *v, uint64_t size)
+{
+	if (size > VMO_MAX_SIZE)
+		return LO_ERR_OUT_OF_RANGE;
+	size = PAGE_ROUND_UP(size);
+	uint64_t slots = size / PAGE_SIZE;
+	uint64_t *pages = NULL;
+	if (!v->physical && slots) {
+		pages = kmalloc(slots * sizeof(uint64_t));
+		if (!pages)
+			return LO_ERR_NO_MEMORY;
+	}
+	spin_lock(&v->obj.lock);
+	if (v->physical || (v->map_count && size < v->size)) {
+		spin_unlock(&v->obj.lock);
+		kfree(pages);
+		return v->physical ? LO_ERR_NOT_SUPPORTED : LO_ERR_BAD_STATE;
+	}
+	uint64_t freed = 0;
+	for (uint64_t i = 0; i < v->page_slots; i++) {
+		if (i < slots)
+			pages[i] = v->pages[i];
+		else if (v->pages[i]) {
+			pmm_free_page(v->pages[i]);
+			freed++;
+		}
+	}
+	uint64_t *old = v->pages;
+	v->pages = pages;
+	v->page_slots = slots;
+	v->size = size;
+	v->committed -= freed;
+	spin_unlock(&v->obj.lock);
+	__atomic_fetch_sub(&committed_total, freed, __ATOMIC_RELAXED);
+	kfree(old);
+	return LO_OK;
+}

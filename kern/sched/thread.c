@@ -1,0 +1,237 @@
+/* Threads: creation, start, exit, kill, and blocking. */
+#include "sched/thread.h"
+#include "sched/sched_internal.h"
+#include "obj/process.h"
+#include "obj/kernel_types.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/cpu.h"
+#include "mm/pmm.h"
+#include "mm/heap.h"
+#include "mm/layout.h"
+#include "lib/string.h"
+#include "lib/assert.h"
+
+extern void thread_trampoline(void);
+extern void trap_return(void);
+
+static uint64_t threads_alive;
+
+static void thread_destroy(struct cap_object *obj)
+{
+	struct thread *t = (struct thread *)obj;
+	assert(t->state == THREAD_NEW || t->state == THREAD_DEAD);
+	assert(!t->on_cpu);
+	if (t->process)
+		cap_unref(&t->process->obj.cap);
+	pmm_free_pages(t->kstack_pa, THREAD_STACK_PAGES);
+	kobject_count_destroyed(LO_TYPE_THREAD);
+	__atomic_fetch_sub(&threads_alive, 1, __ATOMIC_RELAXED);
+	kfree(t);
+}
+
+static const struct cap_object_ops thread_ops = {
+	.destroy = thread_destroy,
+	.on_zero_handles = NULL,
+};
+
+uint64_t thread_live_count(void)
+{
+	return __atomic_load_n(&threads_alive, __ATOMIC_RELAXED);
+}
+
+static void wait_timeout(struct ktimer *timer)
+{
+	struct thread *t = container_of(timer, struct thread, wait_timer);
+	thread_wake(t, LO_ERR_TIMED_OUT);
+}
+
+static struct thread *thread_alloc(const char *name)
+{
+	struct thread *t = kmalloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	t->kstack_pa = pmm_alloc_pages(THREAD_STACK_PAGES);
+	if (t->kstack_pa == PMM_NONE) {
+		kfree(t);
+		return NULL;
+	}
+	kobject_init(&t->obj, LO_TYPE_THREAD, &thread_ops);
+	__atomic_fetch_add(&threads_alive, 1, __ATOMIC_RELAXED);
+	t->kstack_top = (uint64_t)phys_to_virt(t->kstack_pa) + THREAD_STACK_PAGES * PAGE_SIZE;
+	t->state = THREAD_NEW;
+	list_init(&t->run_node);
+	list_init(&t->process_node);
+	ktimer_init(&t->wait_timer, wait_timeout);
+	strlcpy(t->name, name, sizeof(t->name));
+	return t;
+}
+
+/* Lay out the stack so context_switch "returns" into thread_trampoline. */
+static void prepare_first_switch(struct thread *t, void (*fn)(void *), void *arg)
+{
+	uint64_t *sp = (uint64_t *)t->kstack_top;
+	*--sp = 0;                           /* keeps the entry stack 16-byte aligned */
+	*--sp = (uint64_t)thread_trampoline; /* return address */
+	*--sp = 0;                           /* rbp */
+	*--sp = 0;                           /* rbx */
+	*--sp = (uint64_t)fn;                /* r12 */
+	*--sp = (uint64_t)arg;               /* r13 */
+	*--sp = 0;                           /* r14 */
+	*--sp = 0;                           /* r15 */
+	t->saved_rsp = (uint64_t)sp;
+}
+
+struct thread *thread_create_kernel(void (*fn)(void *), void *arg, const char *name)
+{
+	struct thread *t = thread_alloc(name);
+	if (!t)
+		return NULL;
+	t->kernel_fn = fn;
+	t->kernel_arg = arg;
+	prepare_first_switch(t, fn, arg);
+	return t;
+}
+
+/* First code of every new thread, entered from thread_trampoline. */
+__attribute__((noreturn)) void thread_first_run(void (*fn)(void *), void *arg)
+{
+	sched_finish_switch();
+	irq_enable();
+	fn(arg);
+	thread_exit(0);
+}
+
+static void enter_user(void *arg)
+{
+	struct thread *t = arg;
+	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
+		thread_exit(0);
+	/* Build an interrupt frame at the top of the kernel stack and leave
+	 * through the common interrupt return path. */
+	struct trap_frame *f = (struct trap_frame *)(t->kstack_top - sizeof(*f));
+	memset(f, 0, sizeof(*f));
+	f->rip = t->user_entry;
+	f->rsp = t->user_stack;
+	f->rdi = t->user_arg0;
+	f->rsi = t->user_arg1;
+	f->cs = SEL_USER_CODE;
+	f->ss = SEL_USER_DATA;
+	f->rflags = 0x202;   /* IF */
+	irq_disable();
+	__asm__ volatile("mov %0, %%rsp\n"
+			 "jmp trap_return\n" : : "r"(f) : "memory");
+	__builtin_unreachable();
+}
+
+status_t thread_create_user(struct process *process, const char *name, struct thread **out)
+{
+	struct thread *t = thread_alloc(name);
+	if (!t)
+		return LO_ERR_NO_MEMORY;
+	cap_ref(&process->obj.cap);
+	t->process = process;
+	*out = t;
+	return LO_OK;
+}
+
+status_t thread_start_user(struct thread *t, uint64_t entry, uint64_t stack,
+			   uint64_t arg0, uint64_t arg1)
+{
+	if (!t->process)
+		return LO_ERR_WRONG_TYPE;
+	if (entry >= USER_TOP || stack >= USER_TOP || stack < PAGE_SIZE)
+		return LO_ERR_INVALID_ARGS;
+	if (__atomic_exchange_n(&t->started, true, __ATOMIC_ACQ_REL))
+		return LO_ERR_BAD_STATE;
+	/* A thread counts in its process from its start: one never started
+	 * cannot keep a process from ending. */
+	status_t st = process_add_thread(t->process, t);
+	if (st != LO_OK) {
+		t->started = false;
+		return st;
+	}
+	t->user_entry = entry;
+	t->user_stack = stack;
+	t->user_arg0 = arg0;
+	t->user_arg1 = arg1;
+	prepare_first_switch(t, enter_user, t);
+	thread_start(t);
+	return LO_OK;
+}
+
+void thread_start(struct thread *t)
+{
+	assert(t->state == THREAD_NEW);
+	cap_ref(&t->obj.cap);    /* the scheduler's reference, dropped after death */
+	sched_make_runnable(t);
+}
+
+struct thread *thread_current(void)
+{
+	return this_cpu()->current;
+}
+
+void thread_exit(int64_t code)
+{
+	struct thread *t = thread_current();
+	t->exit_code = code;
+	ktimer_cancel(&t->wait_timer);
+	if (t->process)
+		process_thread_exited(t->process, t);   /* may end the process */
+	kobject_signal(&t->obj, 0, LO_SIG_THREAD_TERMINATED);
+	sched_exit_current();
+}
+
+void thread_kill(struct thread *t)
+{
+	__atomic_store_n(&t->killed, true, __ATOMIC_RELEASE);
+	if (t->state == THREAD_NEW) {
+		/* Never ran: nothing to unwind. */
+		return;
+	}
+	thread_wake(t, LO_ERR_CANCELED);
+}
+
+void thread_prepare_block(uint64_t deadline)
+{
+	struct thread *t = thread_current();
+	t->wait_result = LO_ERR_SHOULD_WAIT;
+	sched_mark_blocked(t);
+	if (deadline != DEADLINE_INFINITE)
+		ktimer_arm(&t->wait_timer, deadline);
+	/* A kill that came before we blocked must still end the wait. */
+	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
+		thread_wake(t, LO_ERR_CANCELED);
+}
+
+status_t thread_block(void)
+{
+	struct thread *t = thread_current();
+	/* Already woken (a signal raced the block): no need to switch. */
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == THREAD_BLOCKED)
+		schedule();
+	ktimer_cancel(&t->wait_timer);
+	return t->wait_result;
+}
+
+void thread_wake(struct thread *t, status_t result)
+{
+	sched_wake(t, result);
+}
+
+void thread_return_to_user(struct trap_frame *f)
+{
+	(void)f;
+	struct thread *t = thread_current();
+	for (;;) {
+		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE)) {
+			irq_enable();
+			thread_exit(0);
+		}
+		if (!this_cpu()->need_resched)
+			return;
+		schedule();
+	}
+}

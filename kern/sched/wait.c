@@ -1,0 +1,57 @@
+#include "sched/wait.h"
+#include "sched/thread.h"
+#include "sched/clock.h"
+#include "lib/assert.h"
+
+struct thread_observer {
+	struct observer obs;
+	struct thread *thread;
+};
+
+static void wake_waiter(struct observer *obs, uint32_t signals)
+{
+	(void)signals;
+	struct thread_observer *to = (struct thread_observer *)obs;
+	thread_wake(to->thread, LO_OK);
+}
+
+status_t wait_signals(struct wait_item *items, size_t count, uint64_t deadline)
+{
+	if (count == 0 || count > WAIT_MANY_MAX)
+		return LO_ERR_INVALID_ARGS;
+	struct thread_observer observers[WAIT_MANY_MAX];
+	struct thread *self = thread_current();
+
+	/* Blocked first, then observers: a signal that arrives in between
+	 * wakes us (thread_block then returns at once). */
+	thread_prepare_block(deadline <= clock_ns() ? DEADLINE_INFINITE : deadline);
+	bool satisfied = false;
+	for (size_t i = 0; i < count; i++) {
+		observer_init(&observers[i].obs, items[i].mask, wake_waiter);
+		observers[i].thread = self;
+		if (kobject_observe(items[i].obj, &observers[i].obs) & items[i].mask)
+			satisfied = true;
+	}
+	status_t st;
+	if (satisfied) {
+		thread_wake(self, LO_OK);   /* cancels the block */
+		st = thread_block();
+	} else if (deadline <= clock_ns()) {
+		thread_wake(self, LO_ERR_TIMED_OUT);
+		st = thread_block();
+	} else {
+		st = thread_block();
+	}
+	for (size_t i = 0; i < count; i++) {
+		kobject_unobserve(items[i].obj, &observers[i].obs);
+		items[i].observed = kobject_signals(items[i].obj);
+	}
+	/* A signal that ended the wait wins over a deadline that passed just after. */
+	if (st == LO_ERR_TIMED_OUT) {
+		for (size_t i = 0; i < count; i++) {
+			if (items[i].observed & items[i].mask)
+				st = LO_OK;
+		}
+	}
+	return st;
+}
