@@ -22,8 +22,6 @@ KERN_OBJS := $(patsubst %.c,$(KBUILD)/%.o,$(KERN_C_SRCS)) \
              $(patsubst %.asm,$(KBUILD)/%.asm.o,$(KERN_ASM_SRCS))
 
 KERNEL := $(BUILD)/kernel.elf
-ISO    := $(BUILD)/lightos.iso
-ISO_TEST := $(BUILD)/lightos-test.iso
 
 $(KBUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -39,40 +37,41 @@ $(KERNEL): $(KERN_OBJS) kern/arch/x86_64/linker.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(KLD) $(KERN_LDFLAGS) -o $@ $(KERN_OBJS)
 
-# ISOs from one grub.cfg template, differing only in the default entry: the
-# normal one boots the system, the test one the test suites, the exception
-# one a deliberate kernel fault (to check the report). All have all entries.
+# ISOs from one grub.cfg template, differing only in the default entry:
+#   lightos.iso           the system (the shell)
+#   lightos-test.iso      the user-space test suites
+#   lightos-exception.iso a deliberate kernel fault (checks the report)
+#   lightos-ktest.iso     the kernel self-tests
+# All have all entries, so any can be picked from GRUB's menu.
+ISO_ENTRY_normal    := 0
+ISO_ENTRY_test      := 1
+ISO_ENTRY_exception := 2
+ISO_ENTRY_ktest     := 3
+ISO_MODULES := $(INIT_ELF)
+
+$(BUILD)/iso-%/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in
+	@mkdir -p $(dir $@)
+	$(Q)sed 's/@DEFAULT@/$(ISO_ENTRY_$*)/' $< > $@
+
 $(BUILD)/iso-%/boot/kernel.elf: $(KERNEL)
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
 
-$(BUILD)/iso-normal/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in
+$(BUILD)/iso-%/boot/init.elf: $(INIT_ELF)
 	@mkdir -p $(dir $@)
-	$(Q)sed 's/@DEFAULT@/0/' $< > $@
+	$(Q)cp $< $@
 
-$(BUILD)/iso-test/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in
-	@mkdir -p $(dir $@)
-	$(Q)sed 's/@DEFAULT@/1/' $< > $@
-
-$(BUILD)/iso-exception/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in
-	@mkdir -p $(dir $@)
-	$(Q)sed 's/@DEFAULT@/2/' $< > $@
-
-$(ISO): $(BUILD)/iso-normal/boot/kernel.elf $(BUILD)/iso-normal/boot/grub/grub.cfg
+$(BUILD)/lightos-%.iso: $(BUILD)/iso-%/boot/kernel.elf $(BUILD)/iso-%/boot/init.elf \
+		$(BUILD)/iso-%/boot/grub/grub.cfg
 	@$(if $(Q),echo "  ISO     $@")
-	$(Q)grub-mkrescue -o $@ $(BUILD)/iso-normal >$(BUILD)/grub-mkrescue.log 2>&1 || \
-		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+	$(Q)grub-mkrescue -o $@ $(BUILD)/iso-$* >$(BUILD)/grub-mkrescue-$*.log 2>&1 || \
+		{ cat $(BUILD)/grub-mkrescue-$*.log; exit 1; }
 
-$(ISO_TEST): $(BUILD)/iso-test/boot/kernel.elf $(BUILD)/iso-test/boot/grub/grub.cfg
-	@$(if $(Q),echo "  ISO     $@")
-	$(Q)grub-mkrescue -o $@ $(BUILD)/iso-test >$(BUILD)/grub-mkrescue-test.log 2>&1 || \
-		{ cat $(BUILD)/grub-mkrescue-test.log; exit 1; }
-
+ISO           := $(BUILD)/lightos-normal.iso
+ISO_TEST      := $(BUILD)/lightos-test.iso
 ISO_EXCEPTION := $(BUILD)/lightos-exception.iso
-$(ISO_EXCEPTION): $(BUILD)/iso-exception/boot/kernel.elf $(BUILD)/iso-exception/boot/grub/grub.cfg
-	@$(if $(Q),echo "  ISO     $@")
-	$(Q)grub-mkrescue -o $@ $(BUILD)/iso-exception >$(BUILD)/grub-mkrescue-exc.log 2>&1 || \
-		{ cat $(BUILD)/grub-mkrescue-exc.log; exit 1; }
+ISO_KTEST     := $(BUILD)/lightos-ktest.iso
+.PRECIOUS: $(BUILD)/iso-%/boot/grub/grub.cfg $(BUILD)/iso-%/boot/kernel.elf $(BUILD)/iso-%/boot/init.elf
 
 .PHONY: kernel iso iso-test
 kernel: $(KERNEL)

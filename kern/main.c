@@ -17,6 +17,7 @@
 #include "arch/x86_64/syscall.h"
 #include "lib/printf.h"
 #include "test/selftest.h"
+#include "start_init.h"
 
 static const char *mem_type_name(uint32_t type)
 {
@@ -54,19 +55,6 @@ static void print_boot_summary(void)
 			boot_info.fb.height, boot_info.fb.bpp, boot_info.fb.addr);
 }
 
-/* Nothing to run yet: keep the timer going and echo what the user types. */
-static void idle_console(void)
-{
-	uint64_t last = clock_ticks();
-	kprintf("timer running: %lu ticks so far. Type to echo; Ctrl-A X quits QEMU.\n", last);
-	for (;;) {
-		halt();
-		int c;
-		while ((c = serial_getc()) >= 0)
-			kprintf("%c", c == '\r' ? '\n' : c);
-	}
-}
-
 /* The exception report check: write to an unmapped kernel address. */
 __attribute__((noinline)) static void fault_on_purpose(void)
 {
@@ -94,9 +82,9 @@ void kmain(uint32_t magic, uint32_t info_pa)
 
 	if (cmdline_has("test-exception"))
 		fault_on_purpose();
-	if (cmdline_has("test"))
+	if (cmdline_has("ktest"))
 		selftest_start();
 	else
-		idle_console();
+		start_init();
 	sched_idle_loop();
 }

@@ -68,11 +68,21 @@ static struct thread *thread_alloc(const char *name)
 	return t;
 }
 
-/* Lay out the stack so context_switch "returns" into thread_trampoline. */
-static void prepare_first_switch(struct thread *t, void (*fn)(void *), void *arg)
+/* The interrupt frame a user thread leaves the kernel through the first
+ * time sits at the very top of its kernel stack, above everything else. */
+static struct trap_frame *first_user_frame(struct thread *t)
 {
-	uint64_t *sp = (uint64_t *)t->kstack_top;
-	*--sp = 0;                           /* keeps the entry stack 16-byte aligned */
+	return (struct trap_frame *)(t->kstack_top - sizeof(struct trap_frame));
+}
+
+/* Lay out the stack so context_switch "returns" into thread_trampoline,
+ * below `reserve` bytes kept free at the top. */
+static void prepare_first_switch(struct thread *t, void (*fn)(void *), void *arg,
+				 uint64_t reserve)
+{
+	uint64_t *sp = (uint64_t *)(t->kstack_top - reserve);
+	/* After context_switch's ret pops this, rsp is 16-byte aligned again,
+	 * as the trampoline's call expects. */
 	*--sp = (uint64_t)thread_trampoline; /* return address */
 	*--sp = 0;                           /* rbp */
 	*--sp = 0;                           /* rbx */
@@ -90,7 +100,7 @@ struct thread *thread_create_kernel(void (*fn)(void *), void *arg, const char *n
 		return NULL;
 	t->kernel_fn = fn;
 	t->kernel_arg = arg;
-	prepare_first_switch(t, fn, arg);
+	prepare_first_switch(t, fn, arg, 0);
 	return t;
 }
 
@@ -108,9 +118,9 @@ static void enter_user(void *arg)
 	struct thread *t = arg;
 	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
 		thread_exit(0);
-	/* Build an interrupt frame at the top of the kernel stack and leave
-	 * through the common interrupt return path. */
-	struct trap_frame *f = (struct trap_frame *)(t->kstack_top - sizeof(*f));
+	/* Fill the interrupt frame reserved at the top of the kernel stack
+	 * and leave through the common interrupt return path. */
+	struct trap_frame *f = first_user_frame(t);
 	memset(f, 0, sizeof(*f));
 	f->rip = t->user_entry;
 	f->rsp = t->user_stack;
@@ -156,7 +166,7 @@ status_t thread_start_user(struct thread *t, uint64_t entry, uint64_t stack,
 	t->user_stack = stack;
 	t->user_arg0 = arg0;
 	t->user_arg1 = arg1;
-	prepare_first_switch(t, enter_user, t);
+	prepare_first_switch(t, enter_user, t, sizeof(struct trap_frame));
 	thread_start(t);
 	return LO_OK;
 }
@@ -167,6 +177,8 @@ void thread_start(struct thread *t)
 	cap_ref(&t->obj.cap);    /* the scheduler's reference, dropped after death */
 	sched_make_runnable(t);
 }
+
+_Static_assert(sizeof(struct trap_frame) % 16 == 0, "keeps the kernel stack aligned");
 
 struct thread *thread_current(void)
 {

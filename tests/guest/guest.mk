@@ -1,5 +1,12 @@
-# In-QEMU suites: boot the test ISO, read results over serial.
-TEST_SUITES += guest
+# In-QEMU suites: boot a test ISO, read results over serial.
+TEST_SUITES += ktest guest
+
+.PHONY: test-ktest
+test-ktest: $(ISO_KTEST)
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_KTEST) \
+		--log $(BUILD)/test/ktest.log --tap $(BUILD)/test/ktest.tap \
+		--timeout 120 -- $(QEMU) $(QEMU_COMMON)
 
 .PHONY: test-guest
 test-guest: $(ISO_TEST)

@@ -1,0 +1,115 @@
+/* Start the first process. The kernel loads exactly one program, init, from
+ * the GRUB module named "init", and gives it the bootstrap handles; every
+ * later object exists because some process asked for it.
+ *
+ * Init starts with rdi = address of a struct lo_bootstrap (see
+ * docs/bootstrap.md) at the top of its stack, listing its handles. */
+#include "start_init.h"
+#include "elf.h"
+#include "obj/process.h"
+#include "obj/vmo.h"
+#include "obj/bootstrap.h"
+#include "sched/thread.h"
+#include "mm/uvm.h"
+#include "mm/paging.h"
+#include "mm/layout.h"
+#include "arch/x86_64/multiboot.h"
+#include "lib/string.h"
+#include "lib/printf.h"
+#include "lib/assert.h"
+
+#define INIT_STACK_SIZE (64 * 1024)
+#define INIT_STACK_TOP  0x00007ffffff00000ul
+
+static const struct boot_module *find_module(const char *name)
+{
+	for (size_t i = 0; i < boot_info.module_count; i++) {
+		if (strcmp(boot_info.modules[i].name, name) == 0)
+			return &boot_info.modules[i];
+	}
+	return NULL;
+}
+
+/* Map one PT_LOAD segment: a fresh VMO holding the file bytes. */
+static void load_segment(struct process *p, const uint8_t *image, uint64_t image_size,
+			 const struct elf64_phdr *ph)
+{
+	if (ph->offset > image_size || ph->filesz > image_size - ph->offset ||
+	    ph->filesz > ph->memsz || ph->vaddr >= USER_TOP ||
+	    ph->memsz > USER_TOP - ph->vaddr)
+		panic("init: malformed ELF segment at 0x%lx", ph->vaddr);
+	uint64_t start = PAGE_ROUND_DOWN(ph->vaddr);
+	uint64_t end = PAGE_ROUND_UP(ph->vaddr + ph->memsz);
+	struct vmo *v;
+	if (vmo_create(end - start, &v) != LO_OK)
+		panic("init: no memory for a segment");
+	if (vmo_write_kernel(v, ph->vaddr - start, image + ph->offset, ph->filesz) != LO_OK)
+		panic("init: cannot fill a segment");
+	unsigned flags = (ph->flags & PF_W ? VM_WRITE : 0) | (ph->flags & PF_X ? VM_EXEC : 0);
+	if ((flags & VM_WRITE) && (flags & VM_EXEC))
+		panic("init: segment at 0x%lx is writable and executable", ph->vaddr);
+	uint64_t va = start;
+	status_t st = uvm_map(p, v, 0, end - start, flags, &va);
+	if (st != LO_OK)
+		panic("init: cannot map segment at 0x%lx (%d)", start, st);
+	cap_unref(&v->obj.cap);   /* the mapping holds it now */
+}
+
+static uint64_t load_elf(struct process *p, const uint8_t *image, uint64_t size)
+{
+	const struct elf64_ehdr *eh = (const void *)image;
+	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->class != ELFCLASS64 ||
+	    eh->data != ELFDATA2LSB || eh->type != ET_EXEC || eh->machine != EM_X86_64 ||
+	    eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > size ||
+	    (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
+		panic("init: the init module is not an x86_64 ELF executable");
+	const struct elf64_phdr *ph = (const void *)(image + eh->phoff);
+	for (uint16_t i = 0; i < eh->phnum; i++) {
+		if (ph[i].type == PT_LOAD && ph[i].memsz)
+			load_segment(p, image, size, &ph[i]);
+	}
+	return eh->entry;
+}
+
+/* The stack, with the bootstrap block written at its top. */
+static uint64_t build_stack(struct process *p, const struct lo_bootstrap *boot)
+{
+	struct vmo *stack;
+	if (vmo_create(INIT_STACK_SIZE, &stack) != LO_OK)
+		panic("init: no memory for the stack");
+	uint64_t block_offset = INIT_STACK_SIZE - PAGE_ROUND_UP(sizeof(*boot));
+	vmo_write_kernel(stack, block_offset, boot, sizeof(*boot));
+	uint64_t va = INIT_STACK_TOP - INIT_STACK_SIZE;
+	if (uvm_map(p, stack, 0, INIT_STACK_SIZE, VM_WRITE, &va) != LO_OK)
+		panic("init: cannot map the stack");
+	cap_unref(&stack->obj.cap);
+	return va + block_offset;
+}
+
+void start_init(void)
+{
+	const struct boot_module *m = find_module("init");
+	if (!m)
+		panic("no GRUB module named 'init': nothing to run");
+	struct process *p;
+	if (process_create("init", &p) != LO_OK)
+		panic("init: cannot create the process");
+	uint64_t entry = load_elf(p, phys_to_virt(m->start), m->end - m->start);
+
+	struct thread *t;
+	if (thread_create_user(p, "init", &t) != LO_OK)
+		panic("init: cannot create its thread");
+	struct lo_bootstrap boot;
+	bootstrap_fill(&boot, p, t);
+	uint64_t block = build_stack(p, &boot);
+	/* The stack pointer sits below the block, 16-byte aligned as the ABI
+	 * expects at a call boundary minus the return address slot. */
+	uint64_t sp = (block & ~15ul) - 8;
+	if (thread_start_user(t, entry, sp, block, 0) != LO_OK)
+		panic("init: cannot start its thread");
+	kprintf("init: started (process %lu)\n", p->obj.cap.id);
+	/* The kernel keeps no reference of its own: init lives by its thread
+	 * and its handles. */
+	cap_unref(&t->obj.cap);
+	cap_unref(&p->obj.cap);
+}

@@ -1,0 +1,42 @@
+# libos/: liblightos, the library every LightOS program links.
+
+UCC    := $(CROSS)gcc
+ULD    := $(CROSS)ld
+UAR    := $(CROSS)ar
+UBUILD := $(BUILD)/user
+
+USER_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
+	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
+	-fno-pic -fno-pie -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-Ilibos/include -Icap -I$(BUILD)/gen/include
+USER_LDFLAGS := -static -nostdlib -z max-page-size=0x1000 -z noexecstack \
+	-T libos/user.ld
+
+LIBOS_C_SRCS   := $(shell find libos -name '*.c' | sort) \
+                  $(filter-out %_test.c,$(wildcard cap/status.c))
+LIBOS_ASM_SRCS := $(shell find libos -name '*.asm' | sort)
+LIBOS_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(LIBOS_C_SRCS)) \
+              $(patsubst %.asm,$(UBUILD)/%.asm.o,$(LIBOS_ASM_SRCS))
+LIBOS := $(UBUILD)/liblightos.a
+
+$(UBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  UCC     $<")
+	$(Q)$(UCC) $(USER_CFLAGS) -c $< -o $@
+
+$(UBUILD)/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) -f elf64 -g -F dwarf -Wall -Werror -MD $(@:.o=.d) -MP $< -o $@
+
+$(LIBOS): $(LIBOS_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(UAR) rcs $@ $^
+
+# link-program NAME, objects: a static user program at $(UBUILD)/NAME.elf
+define link-program
+	@$(if $(Q),echo "  ULD     $@")
+	$(Q)$(ULD) $(USER_LDFLAGS) -o $@ $(1) $(LIBOS)
+endef
+
+-include $(LIBOS_OBJS:.o=.d)
