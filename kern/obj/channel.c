@@ -1,0 +1,220 @@
+/* Channel core: message queues between two ends. */
+#include "obj/channel.h"
+#include "obj/kernel_types.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/assert.h"
+
+struct channel_pair {
+	struct spinlock lock;        /* both ends' queues and peer pointers */
+	uint32_t ends;               /* ends not yet destroyed */
+};
+
+/* One allocation: the header, then nhandles taken handles, then the bytes,
+ * so a small message stays small. */
+struct message {
+	struct list node;
+	uint32_t nbytes;
+	uint32_t nhandles;
+	struct cap_taken *handles;   /* points into data[] */
+	uint8_t *bytes;              /* points into data[] */
+	uint64_t data[];
+};
+
+static void message_free(struct message *m)
+{
+	for (uint32_t i = 0; i < m->nhandles; i++)
+		cap_drop_taken(&m->handles[i]);
+	kfree(m);
+}
+
+static struct message *message_alloc(uint32_t nbytes, uint32_t nhandles)
+{
+	size_t handle_bytes = nhandles * sizeof(struct cap_taken);
+	struct message *m = kmalloc(sizeof(struct message) + handle_bytes + nbytes);
+	if (!m)
+		return NULL;
+	m->nbytes = nbytes;
+	m->nhandles = nhandles;
+	m->handles = (struct cap_taken *)m->data;
+	m->bytes = (uint8_t *)m->data + handle_bytes;
+	return m;
+}
+
+/* Detach from the peer and empty our queue. Runs when the last handle to
+ * this end closes, or at destruction for an end that never had one. */
+static void channel_close_end(struct channel *ch)
+{
+	struct list doomed;
+	list_init(&doomed);
+	spin_lock(&ch->pair->lock);
+	struct channel *peer = ch->peer;
+	if (peer) {
+		peer->peer = NULL;
+		ch->peer = NULL;
+		kobject_signal(&peer->obj, LO_SIG_CHANNEL_WRITABLE, LO_SIG_CHANNEL_PEER_CLOSED);
+	}
+	while (!list_empty(&ch->queue))
+		list_push_back(&doomed, list_pop_front(&ch->queue));
+	ch->queued = 0;
+	spin_unlock(&ch->pair->lock);
+	/* Closing handles in the messages can run other objects' code: do it
+	 * without the pair lock. */
+	struct list *n;
+	while ((n = list_pop_front(&doomed)))
+		message_free(container_of(n, struct message, node));
+}
+
+static void channel_on_zero_handles(struct cap_object *obj)
+{
+	channel_close_end((struct channel *)obj);
+}
+
+static void channel_destroy(struct cap_object *obj)
+{
+	struct channel *ch = (struct channel *)obj;
+	channel_close_end(ch);
+	struct channel_pair *pair = ch->pair;
+	spin_lock(&pair->lock);
+	bool last = --pair->ends == 0;
+	spin_unlock(&pair->lock);
+	if (last)
+		kfree(pair);
+	kobject_count_destroyed(LO_TYPE_CHANNEL);
+	kfree(ch);
+}
+
+static const struct cap_object_ops channel_ops = {
+	.destroy = channel_destroy,
+	.on_zero_handles = channel_on_zero_handles,
+};
+
+status_t channel_create(struct channel **end0, struct channel **end1)
+{
+	struct channel_pair *pair = kmalloc(sizeof(*pair));
+	struct channel *a = kmalloc(sizeof(*a));
+	struct channel *b = kmalloc(sizeof(*b));
+	if (!pair || !a || !b) {
+		kfree(pair);
+		kfree(a);
+		kfree(b);
+		return LO_ERR_NO_MEMORY;
+	}
+	spin_init(&pair->lock, "channel");
+	pair->ends = 2;
+	kobject_init(&a->obj, LO_TYPE_CHANNEL, &channel_ops);
+	kobject_init(&b->obj, LO_TYPE_CHANNEL, &channel_ops);
+	a->pair = b->pair = pair;
+	a->peer = b;
+	b->peer = a;
+	list_init(&a->queue);
+	list_init(&b->queue);
+	a->obj.cap.signals = b->obj.cap.signals = LO_SIG_CHANNEL_WRITABLE;
+	*end0 = a;
+	*end1 = b;
+	return LO_OK;
+}
+
+status_t channel_write(struct channel *ch, const void *bytes, uint32_t nbytes,
+		       struct cap_taken *handles, uint32_t nhandles)
+{
+	struct message *m = NULL;
+	status_t st = LO_OK;
+	if (nbytes > CHANNEL_MAX_BYTES || nhandles > CHANNEL_MAX_HANDLES) {
+		st = LO_ERR_OUT_OF_RANGE;
+		goto fail;
+	}
+	for (uint32_t i = 0; i < nhandles; i++) {
+		/* An end in its own pair's queue would keep itself alive. */
+		if (handles[i].obj == &ch->obj.cap ||
+		    (handles[i].obj->type == LO_TYPE_CHANNEL &&
+		     ((struct channel *)handles[i].obj)->pair == ch->pair)) {
+			st = LO_ERR_NOT_SUPPORTED;
+			goto fail;
+		}
+	}
+	m = message_alloc(nbytes, nhandles);
+	if (!m) {
+		st = LO_ERR_NO_MEMORY;
+		goto fail;
+	}
+	memcpy(m->bytes, bytes, nbytes);
+	for (uint32_t i = 0; i < nhandles; i++)
+		m->handles[i] = handles[i];
+
+	spin_lock(&ch->pair->lock);
+	struct channel *peer = ch->peer;
+	if (!peer) {
+		st = LO_ERR_PEER_CLOSED;
+	} else if (peer->queued >= CHANNEL_MAX_QUEUED) {
+		st = LO_ERR_SHOULD_WAIT;
+	} else {
+		list_push_back(&peer->queue, &m->node);
+		if (++peer->queued == 1)
+			kobject_signal(&peer->obj, 0, LO_SIG_CHANNEL_READABLE);
+		if (peer->queued == CHANNEL_MAX_QUEUED)
+			kobject_signal(&ch->obj, LO_SIG_CHANNEL_WRITABLE, 0);
+	}
+	spin_unlock(&ch->pair->lock);
+	if (st == LO_OK)
+		return LO_OK;
+	message_free(m);   /* closes the handles it took over */
+	return st;
+fail:
+	for (uint32_t i = 0; i < nhandles; i++)
+		cap_drop_taken(&handles[i]);
+	return st;
+}
+
+/* With the pair lock held. */
+static status_t next_message(struct channel *ch, struct message **out)
+{
+	if (list_empty(&ch->queue))
+		return ch->peer ? LO_ERR_SHOULD_WAIT : LO_ERR_PEER_CLOSED;
+	*out = container_of(ch->queue.next, struct message, node);
+	return LO_OK;
+}
+
+status_t channel_peek(struct channel *ch, uint32_t *nbytes, uint32_t *nhandles)
+{
+	struct message *m;
+	spin_lock(&ch->pair->lock);
+	status_t st = next_message(ch, &m);
+	if (st == LO_OK) {
+		*nbytes = m->nbytes;
+		*nhandles = m->nhandles;
+	}
+	spin_unlock(&ch->pair->lock);
+	return st;
+}
+
+status_t channel_read(struct channel *ch, void *bytes, uint32_t max_bytes,
+		      uint32_t *nbytes, struct cap_taken *handles,
+		      uint32_t max_handles, uint32_t *nhandles)
+{
+	struct message *m;
+	spin_lock(&ch->pair->lock);
+	status_t st = next_message(ch, &m);
+	if (st == LO_OK) {
+		*nbytes = m->nbytes;
+		*nhandles = m->nhandles;
+		if (m->nbytes > max_bytes || m->nhandles > max_handles) {
+			st = LO_ERR_BUFFER_TOO_SMALL;
+		} else {
+			list_remove(&m->node);
+			if (--ch->queued == 0)
+				kobject_signal(&ch->obj, LO_SIG_CHANNEL_READABLE, 0);
+			if (ch->peer && ch->queued == CHANNEL_MAX_QUEUED - 1)
+				kobject_signal(&ch->peer->obj, 0, LO_SIG_CHANNEL_WRITABLE);
+		}
+	}
+	spin_unlock(&ch->pair->lock);
+	if (st != LO_OK)
+		return st;
+	memcpy(bytes, m->bytes, m->nbytes);
+	for (uint32_t i = 0; i < m->nhandles; i++)
+		handles[i] = m->handles[i];
+	m->nhandles = 0;   /* they belong to the caller now */
+	kfree(m);
+	return LO_OK;
+}

@@ -1,0 +1,48 @@
+/* Channels: a pair of ends; a message written to one end is read from the
+ * other. A message carries bytes and handles; a handle in a message has
+ * left its sender's table and belongs to the message until it is read (or
+ * the message is destroyed with the channel, which closes it).
+ *
+ * Limits: CHANNEL_MAX_BYTES per message, CHANNEL_MAX_HANDLES per message,
+ * CHANNEL_MAX_QUEUED messages waiting at one end (then LO_ERR_SHOULD_WAIT). */
+#ifndef KERN_OBJ_CHANNEL_H
+#define KERN_OBJ_CHANNEL_H
+
+#include <stdint.h>
+#include "status.h"
+#include "handle_table.h"
+#include "obj/kobject.h"
+
+#define CHANNEL_MAX_BYTES   65536
+#define CHANNEL_MAX_HANDLES 64
+#define CHANNEL_MAX_QUEUED  256
+
+struct channel_pair;
+
+struct channel {
+	struct kobject obj;
+	struct channel_pair *pair;   /* shared lock; freed with the second end */
+	struct channel *peer;        /* NULL once the peer is closed (pair lock) */
+	struct list queue;           /* messages waiting to be read here */
+	uint32_t queued;
+};
+
+status_t channel_create(struct channel **end0, struct channel **end1);
+
+/* Queue a message for the peer. The taken handles move into the message
+ * on success AND on failure (then they are closed): a write consumes them. */
+status_t channel_write(struct channel *ch, const void *bytes, uint32_t nbytes,
+		       struct cap_taken *handles, uint32_t nhandles);
+
+/* The size of the next message, without taking it. LO_ERR_SHOULD_WAIT if
+ * none (LO_ERR_PEER_CLOSED if none will come). */
+status_t channel_peek(struct channel *ch, uint32_t *nbytes, uint32_t *nhandles);
+
+/* Take the next message if it fits (else LO_ERR_BUFFER_TOO_SMALL and the
+ * sizes, message kept). The handles are returned taken: the caller
+ * installs or drops each. */
+status_t channel_read(struct channel *ch, void *bytes, uint32_t max_bytes,
+		      uint32_t *nbytes, struct cap_taken *handles,
+		      uint32_t max_handles, uint32_t *nhandles);
+
+#endif

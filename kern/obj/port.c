@@ -1,0 +1,211 @@
+#include "obj/port.h"
+#include "obj/kernel_types.h"
+#include "sched/wait.h"
+#include "mm/heap.h"
+#include "lib/assert.h"
+
+struct queued_packet {
+	struct list node;
+	struct port_packet packet;
+};
+
+struct binding {
+	struct observer obs;        /* on the target */
+	struct list port_node;      /* in port.bindings */
+	struct port *port;          /* the port's list holds the binding, not a reference */
+	struct kobject *target;     /* counted reference */
+	uint64_t key;
+	struct queued_packet *packet;   /* allocated up front: firing cannot fail */
+	bool fired;
+};
+
+/* With the port lock held. */
+static void enqueue_locked(struct port *p, struct queued_packet *qp)
+{
+	list_push_back(&p->packets, &qp->node);
+	if (p->packet_count++ == 0)
+		kobject_signal_locked(&p->obj, 0, LO_SIG_PORT_READABLE);
+}
+
+/* Runs under the TARGET's lock. The port lock nests inside target locks,
+ * never the other way round. */
+static void binding_fired(struct observer *obs, uint32_t signals)
+{
+	struct binding *b = (struct binding *)obs;
+	list_remove(&b->obs.node);            /* one-shot: stop observing */
+	spin_lock(&b->port->obj.lock);
+	if (!b->fired) {
+		b->fired = true;
+		b->packet->packet.signals = signals;
+		enqueue_locked(b->port, b->packet);
+		b->packet = NULL;
+		/* Freeing the binding here would drop the target reference under
+		 * the target's own lock: it waits on the fired list instead. */
+		list_remove(&b->port_node);
+		list_push_back(&b->port->fired, &b->port_node);
+		b->port->binding_count--;
+	}
+	spin_unlock(&b->port->obj.lock);
+}
+
+static void binding_free(struct binding *b)
+{
+	if (b->packet)
+		kfree(b->packet);
+	cap_unref(&b->target->cap);
+	kfree(b);
+}
+
+/* Free the bindings that have fired, outside every lock. */
+static void reap_fired(struct port *p)
+{
+	for (;;) {
+		spin_lock(&p->obj.lock);
+		struct list *n = list_pop_front(&p->fired);
+		spin_unlock(&p->obj.lock);
+		if (!n)
+			return;
+		binding_free(container_of(n, struct binding, port_node));
+	}
+}
+
+static void port_destroy(struct cap_object *obj)
+{
+	struct port *p = (struct port *)obj;
+	assert(list_empty(&p->bindings));
+	reap_fired(p);
+	struct list *n;
+	while ((n = list_pop_front(&p->packets)))
+		kfree(container_of(n, struct queued_packet, node));
+	kobject_count_destroyed(LO_TYPE_PORT);
+	kfree(p);
+}
+
+/* No handle left: nobody can wait on the port, so its bindings go. */
+static void port_on_zero_handles(struct cap_object *obj)
+{
+	struct port *p = (struct port *)obj;
+	for (;;) {
+		spin_lock(&p->obj.lock);
+		p->closed = true;
+		struct list *n = list_pop_front(&p->bindings);
+		struct binding *b = n ? container_of(n, struct binding, port_node) : NULL;
+		if (b) {
+			p->binding_count--;
+			b->fired = true;   /* a racing fire now does nothing */
+		}
+		spin_unlock(&p->obj.lock);
+		if (!b)
+			break;
+		kobject_unobserve(b->target, &b->obs);
+		binding_free(b);
+	}
+	reap_fired(p);
+}
+
+static const struct cap_object_ops port_ops = {
+	.destroy = port_destroy,
+	.on_zero_handles = port_on_zero_handles,
+};
+
+status_t port_create(struct port **out)
+{
+	struct port *p = kmalloc(sizeof(*p));
+	if (!p)
+		return LO_ERR_NO_MEMORY;
+	kobject_init(&p->obj, LO_TYPE_PORT, &port_ops);
+	list_init(&p->packets);
+	list_init(&p->bindings);
+	list_init(&p->fired);
+	*out = p;
+	return LO_OK;
+}
+
+status_t port_bind(struct port *p, struct kobject *target, uint32_t signals, uint64_t key)
+{
+	if (signals == 0)
+		return LO_ERR_INVALID_ARGS;
+	if (target == &p->obj)
+		return LO_ERR_NOT_SUPPORTED;   /* a port bound to itself would never die */
+	struct binding *b = kmalloc(sizeof(*b));
+	struct queued_packet *qp = kmalloc(sizeof(*qp));
+	if (!b || !qp) {
+		kfree(b);
+		kfree(qp);
+		return LO_ERR_NO_MEMORY;
+	}
+	qp->packet.key = key;
+	b->packet = qp;
+	b->port = p;
+	b->key = key;
+	b->fired = false;
+	b->target = target;
+	cap_ref(&target->cap);
+	observer_init(&b->obs, signals, binding_fired);
+
+	spin_lock(&p->obj.lock);
+	status_t st = LO_OK;
+	if (p->closed)
+		st = LO_ERR_BAD_STATE;
+	else if (p->binding_count + p->packet_count >= PORT_MAX_BINDINGS)
+		st = LO_ERR_NO_RESOURCES;
+	else {
+		list_push_back(&p->bindings, &b->port_node);
+		p->binding_count++;
+	}
+	spin_unlock(&p->obj.lock);
+	if (st != LO_OK) {
+		binding_free(b);
+		return st;
+	}
+	/* May fire at once if the signals already match. */
+	kobject_observe(target, &b->obs);
+	reap_fired(p);
+	return LO_OK;
+}
+
+status_t port_queue(struct port *p, uint64_t key, uint32_t signals)
+{
+	struct queued_packet *qp = kmalloc(sizeof(*qp));
+	if (!qp)
+		return LO_ERR_NO_MEMORY;
+	qp->packet.key = key;
+	qp->packet.signals = signals;
+	spin_lock(&p->obj.lock);
+	status_t st = p->packet_count >= PORT_MAX_PACKETS ? LO_ERR_SHOULD_WAIT : LO_OK;
+	if (st == LO_OK)
+		enqueue_locked(p, qp);
+	spin_unlock(&p->obj.lock);
+	if (st != LO_OK)
+		kfree(qp);
+	return st;
+}
+
+status_t port_take(struct port *p, struct port_packet *out)
+{
+	spin_lock(&p->obj.lock);
+	struct list *n = list_pop_front(&p->packets);
+	if (n && --p->packet_count == 0)
+		kobject_signal_locked(&p->obj, LO_SIG_PORT_READABLE, 0);
+	spin_unlock(&p->obj.lock);
+	reap_fired(p);
+	if (!n)
+		return LO_ERR_SHOULD_WAIT;
+	struct queued_packet *qp = container_of(n, struct queued_packet, node);
+	*out = qp->packet;
+	kfree(qp);
+	return LO_OK;
+}
+
+status_t port_wait(struct port *p, uint64_t deadline, struct port_packet *out)
+{
+	for (;;) {
+		status_t st = port_take(p, out);
+		if (st != LO_ERR_SHOULD_WAIT)
+			return st;
+		struct wait_item item = { &p->obj, LO_SIG_PORT_READABLE, 0 };
+		st = wait_signals(&item, 1, deadline);
+		if (st != LO_OK)
+			return st;
+	}
+}

@@ -1,0 +1,135 @@
+#include "obj/resource.h"
+#include "obj/kernel_types.h"
+#include "arch/x86_64/multiboot.h"
+#include "arch/x86_64/cpu.h"
+#include "mm/heap.h"
+#include "mm/layout.h"
+
+/* IRQ lines the kernel keeps: the timer tick and the PIC cascade. */
+#define IRQ_LINES     16
+#define KERNEL_IRQS   ((1u << 0) | (1u << 2))
+
+static void resource_destroy(struct cap_object *obj)
+{
+	kobject_count_destroyed(LO_TYPE_RESOURCE);
+	kfree(obj);
+}
+
+static const struct cap_object_ops resource_ops = {
+	.destroy = resource_destroy,
+	.on_zero_handles = NULL,
+};
+
+static struct resource *resource_new(uint32_t kind, uint64_t base, uint64_t size)
+{
+	struct resource *r = kmalloc(sizeof(*r));
+	if (!r)
+		return NULL;
+	kobject_init(&r->obj, LO_TYPE_RESOURCE, &resource_ops);
+	r->kind = kind;
+	r->base = base;
+	r->size = size;
+	return r;
+}
+
+status_t resource_create_root(struct resource **out)
+{
+	struct resource *r = resource_new(RESOURCE_ROOT, 0, 0);
+	if (!r)
+		return LO_ERR_NO_MEMORY;
+	*out = r;
+	return LO_OK;
+}
+
+bool resource_covers(const struct resource *r, uint32_t kind, uint64_t base, uint64_t size)
+{
+	if (r->kind == RESOURCE_ROOT)
+		return true;
+	return r->kind == kind && base >= r->base && size <= r->size &&
+	       base - r->base <= r->size - size;
+}
+
+/* MMIO must never reach RAM the kernel hands out. */
+static bool overlaps_ram(uint64_t base, uint64_t size)
+{
+	for (size_t i = 0; i < boot_info.region_count; i++) {
+		const struct mem_region *m = &boot_info.regions[i];
+		if (m->type == MEM_USABLE && base < m->base + m->length && m->base < base + size)
+			return true;
+	}
+	return false;
+}
+
+static status_t check_range(uint32_t kind, uint64_t base, uint64_t size)
+{
+	if (size == 0 || base + size < base)
+		return LO_ERR_INVALID_ARGS;
+	switch (kind) {
+	case RESOURCE_IOPORT:
+		return base + size <= 0x10000 ? LO_OK : LO_ERR_OUT_OF_RANGE;
+	case RESOURCE_IRQ:
+		if (base + size > IRQ_LINES)
+			return LO_ERR_OUT_OF_RANGE;
+		for (uint64_t l = base; l < base + size; l++) {
+			if (KERNEL_IRQS & (1u << l))
+				return LO_ERR_ACCESS_DENIED;
+		}
+		return LO_OK;
+	case RESOURCE_MMIO:
+		if ((base | size) & (PAGE_SIZE - 1))
+			return LO_ERR_INVALID_ARGS;
+		return overlaps_ram(base, size) ? LO_ERR_ACCESS_DENIED : LO_OK;
+	default:
+		return LO_ERR_INVALID_ARGS;
+	}
+}
+
+status_t resource_carve(struct resource *parent, uint32_t kind, uint64_t base,
+			uint64_t size, struct resource **out)
+{
+	status_t st = check_range(kind, base, size);
+	if (st != LO_OK)
+		return st;
+	if (!resource_covers(parent, kind, base, size))
+		return LO_ERR_ACCESS_DENIED;
+	struct resource *r = resource_new(kind, base, size);
+	if (!r)
+		return LO_ERR_NO_MEMORY;
+	*out = r;
+	return LO_OK;
+}
+
+status_t resource_port_in(struct resource *r, uint16_t port, uint32_t width, uint32_t *value)
+{
+	if (width != 1 && width != 2 && width != 4)
+		return LO_ERR_INVALID_ARGS;
+	if (r->kind == RESOURCE_ROOT || !resource_covers(r, RESOURCE_IOPORT, port, width))
+		return LO_ERR_ACCESS_DENIED;
+	if (width == 1) {
+		*value = inb(port);
+	} else if (width == 2) {
+		uint16_t v;
+		__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+		*value = v;
+	} else {
+		uint32_t v;
+		__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+		*value = v;
+	}
+	return LO_OK;
+}
+
+status_t resource_port_out(struct resource *r, uint16_t port, uint32_t width, uint32_t value)
+{
+	if (width != 1 && width != 2 && width != 4)
+		return LO_ERR_INVALID_ARGS;
+	if (r->kind == RESOURCE_ROOT || !resource_covers(r, RESOURCE_IOPORT, port, width))
+		return LO_ERR_ACCESS_DENIED;
+	if (width == 1)
+		outb(port, (uint8_t)value);
+	else if (width == 2)
+		outw(port, (uint16_t)value);
+	else
+		outl(port, value);
+	return LO_OK;
+}

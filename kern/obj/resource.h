@@ -1,0 +1,37 @@
+/* Resources: authority over hardware. The root resource (given to init at
+ * boot) can carve device resources: a range of I/O ports, an IRQ line, or
+ * an MMIO range. A device resource can carve only sub-ranges of itself.
+ * I/O ports are reached through system calls on an I/O-port resource; an
+ * MMIO resource yields a physical VMO; an IRQ resource binds an interrupt. */
+#ifndef KERN_OBJ_RESOURCE_H
+#define KERN_OBJ_RESOURCE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "status.h"
+#include "obj/kobject.h"
+
+enum resource_kind {
+	RESOURCE_ROOT   = 0,
+	RESOURCE_IOPORT = 1,   /* base = first port, size = number of ports (max 65536) */
+	RESOURCE_IRQ    = 2,   /* base = first line, size = number of lines (ISA 0..15) */
+	RESOURCE_MMIO   = 3,   /* base = physical address, size = bytes (page-aligned) */
+};
+
+struct resource {
+	struct kobject obj;
+	uint32_t kind;
+	uint64_t base, size;
+};
+
+status_t resource_create_root(struct resource **out);
+status_t resource_carve(struct resource *parent, uint32_t kind, uint64_t base,
+			uint64_t size, struct resource **out);
+/* True when [base, base+size) of `kind` lies inside r. */
+bool resource_covers(const struct resource *r, uint32_t kind, uint64_t base, uint64_t size);
+
+/* Port I/O on behalf of a driver: width 1, 2 or 4 bytes. */
+status_t resource_port_in(struct resource *r, uint16_t port, uint32_t width, uint32_t *value);
+status_t resource_port_out(struct resource *r, uint16_t port, uint32_t width, uint32_t value);
+
+#endif

@@ -1,0 +1,76 @@
+#include "obj/sysvar.h"
+#include "obj/kernel_types.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+
+static void sysvar_destroy(struct cap_object *obj)
+{
+	kobject_count_destroyed(LO_TYPE_SYSVAR);
+	kfree(obj);
+}
+
+static const struct cap_object_ops sysvar_ops = {
+	.destroy = sysvar_destroy,
+	.on_zero_handles = NULL,
+};
+
+status_t sysvar_create(uint32_t kind, struct sysvar **out)
+{
+	if (kind != SYSVAR_U64 && kind != SYSVAR_STRING)
+		return LO_ERR_INVALID_ARGS;
+	struct sysvar *v = kmalloc(sizeof(*v));
+	if (!v)
+		return LO_ERR_NO_MEMORY;
+	kobject_init(&v->obj, LO_TYPE_SYSVAR, &sysvar_ops);
+	v->kind = kind;
+	*out = v;
+	return LO_OK;
+}
+
+status_t sysvar_set_u64(struct sysvar *v, uint64_t value)
+{
+	if (v->kind != SYSVAR_U64)
+		return LO_ERR_WRONG_TYPE;
+	spin_lock(&v->obj.lock);
+	v->number = value;
+	kobject_signal_locked(&v->obj, 0, LO_SIG_SYSVAR_CHANGED);
+	spin_unlock(&v->obj.lock);
+	return LO_OK;
+}
+
+status_t sysvar_get_u64(struct sysvar *v, uint64_t *value)
+{
+	if (v->kind != SYSVAR_U64)
+		return LO_ERR_WRONG_TYPE;
+	spin_lock(&v->obj.lock);
+	*value = v->number;
+	spin_unlock(&v->obj.lock);
+	return LO_OK;
+}
+
+status_t sysvar_set_string(struct sysvar *v, const char *s, uint32_t len)
+{
+	if (v->kind != SYSVAR_STRING)
+		return LO_ERR_WRONG_TYPE;
+	if (len > SYSVAR_MAX_STRING)
+		return LO_ERR_OUT_OF_RANGE;
+	spin_lock(&v->obj.lock);
+	memcpy(v->string, s, len);
+	v->length = len;
+	kobject_signal_locked(&v->obj, 0, LO_SIG_SYSVAR_CHANGED);
+	spin_unlock(&v->obj.lock);
+	return LO_OK;
+}
+
+status_t sysvar_get_string(struct sysvar *v, char *out, uint32_t max, uint32_t *len)
+{
+	if (v->kind != SYSVAR_STRING)
+		return LO_ERR_WRONG_TYPE;
+	spin_lock(&v->obj.lock);
+	*len = v->length;
+	status_t st = v->length > max ? LO_ERR_BUFFER_TOO_SMALL : LO_OK;
+	if (st == LO_OK)
+		memcpy(out, v->string, v->length);
+	spin_unlock(&v->obj.lock);
+	return st;
+}

@@ -1,0 +1,51 @@
+#include "obj/timer.h"
+#include "obj/kernel_types.h"
+#include "mm/heap.h"
+
+static void timer_fired(struct ktimer *kt)
+{
+	struct timer *t = container_of(kt, struct timer, ktimer);
+	kobject_signal(&t->obj, 0, LO_SIG_TIMER_SIGNALED);
+}
+
+static void timer_destroy(struct cap_object *obj)
+{
+	struct timer *t = (struct timer *)obj;
+	ktimer_cancel(&t->ktimer);
+	kobject_count_destroyed(LO_TYPE_TIMER);
+	kfree(t);
+}
+
+/* An armed timer nobody can see any more would only waste a wake-up. */
+static void timer_on_zero_handles(struct cap_object *obj)
+{
+	ktimer_cancel(&((struct timer *)obj)->ktimer);
+}
+
+static const struct cap_object_ops timer_ops = {
+	.destroy = timer_destroy,
+	.on_zero_handles = timer_on_zero_handles,
+};
+
+status_t timer_create(struct timer **out)
+{
+	struct timer *t = kmalloc(sizeof(*t));
+	if (!t)
+		return LO_ERR_NO_MEMORY;
+	kobject_init(&t->obj, LO_TYPE_TIMER, &timer_ops);
+	ktimer_init(&t->ktimer, timer_fired);
+	*out = t;
+	return LO_OK;
+}
+
+void timer_set(struct timer *t, uint64_t deadline)
+{
+	kobject_signal(&t->obj, LO_SIG_TIMER_SIGNALED, 0);
+	ktimer_arm(&t->ktimer, deadline);
+}
+
+void timer_cancel(struct timer *t)
+{
+	ktimer_cancel(&t->ktimer);
+	kobject_signal(&t->obj, LO_SIG_TIMER_SIGNALED, 0);
+}
