@@ -6,6 +6,7 @@
 
 static const struct ktest *const suites[] = {
 	lib_tests, mm_tests, trap_tests, timer_tests, sched_tests,
+	object_tests,
 };
 
 bool ktest_check(struct ktest_ctx *ctx, bool ok, const char *what,

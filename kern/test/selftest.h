@@ -32,5 +32,6 @@ extern const struct ktest trap_tests[];
 extern const struct ktest timer_tests[];
 extern const struct ktest lib_tests[];
 extern const struct ktest sched_tests[];
+extern const struct ktest object_tests[];
 
 #endif
