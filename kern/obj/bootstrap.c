@@ -3,6 +3,10 @@
 #include "obj/process.h"
 #include "obj/kernel_types.h"
 #include "sched/thread.h"
+#include "obj/resource.h"
+#include "obj/log.h"
+#include "obj/vmo.h"
+#include "mm/layout.h"
 #include "arch/x86_64/multiboot.h"
 #include "lib/string.h"
 #include "lib/assert.h"
@@ -26,4 +30,33 @@ void bootstrap_fill(struct lo_bootstrap *boot, struct process *init, struct thre
 	strlcpy(boot->cmdline, boot_info.cmdline, sizeof(boot->cmdline));
 	add(boot, init, LO_BOOT_PROCESS_SELF, &init->obj.cap, LO_RIGHTS_ALL);
 	add(boot, init, LO_BOOT_THREAD_SELF, &first->obj.cap, LO_RIGHTS_ALL);
+
+	struct resource *root;
+	if (resource_create_root(&root) != LO_OK)
+		panic("bootstrap: no memory for the root resource");
+	add(boot, init, LO_BOOT_ROOT_RESOURCE, &root->obj.cap, LO_RIGHTS_ALL);
+	cap_unref(&root->obj.cap);
+
+	struct log *log;
+	if (log_get(&log) != LO_OK)
+		panic("bootstrap: no memory for the log");
+	add(boot, init, LO_BOOT_LOG, &log->obj.cap, LO_RIGHT_READ | LO_RIGHT_WRITE |
+	    LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_WAIT | LO_RIGHT_INSPECT);
+	cap_unref(&log->obj.cap);
+
+	const struct boot_module *image = NULL;
+	for (size_t i = 0; i < boot_info.module_count; i++) {
+		if (strcmp(boot_info.modules[i].name, "image") == 0)
+			image = &boot_info.modules[i];
+	}
+	if (image) {
+		/* The module's pages stay reserved for good: the VMO names them. */
+		struct vmo *v;
+		uint64_t start = PAGE_ROUND_DOWN(image->start);
+		if (vmo_create_physical(start, image->end - start, false, &v) != LO_OK)
+			panic("bootstrap: cannot wrap the boot image");
+		add(boot, init, LO_BOOT_IMAGE, &v->obj.cap, LO_RIGHT_READ | LO_RIGHT_MAP |
+		    LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_INSPECT);
+		cap_unref(&v->obj.cap);
+	}
 }
