@@ -3,7 +3,7 @@
 TEST_SUITES += host
 
 HOSTTEST_BUILD := $(BUILD)/host
-HOSTTESTS := printf bitmap string
+HOSTTESTS := printf bitmap string heap
 HOSTTEST_BINS := $(addprefix $(HOSTTEST_BUILD)/test_,$(HOSTTESTS))
 
 $(HOSTTEST_BUILD)/%.o: %.c
@@ -32,6 +32,15 @@ $(HOSTTEST_BUILD)/test_printf: $(HOSTTEST_BUILD)/test_printf.o $(HOSTTEST_BUILD)
 $(HOSTTEST_BUILD)/test_bitmap: $(HOSTTEST_BUILD)/tests/host/test_bitmap.o $(HOSTTEST_BUILD)/kern/lib/bitmap.o
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) $^ -lcmocka -o $@
 $(HOSTTEST_BUILD)/test_string: $(HOSTTEST_BUILD)/tests/host/test_string.o $(HOSTTEST_BUILD)/kern_string.o
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) $^ -lcmocka -o $@
+
+$(HOSTTEST_BUILD)/libos/heap.o: libos/heap.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ilibos/include -c $< -o $@
+$(HOSTTEST_BUILD)/test_heap.o: tests/host/test_heap.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ilibos/include -c $< -o $@
+$(HOSTTEST_BUILD)/test_heap: $(HOSTTEST_BUILD)/test_heap.o $(HOSTTEST_BUILD)/libos/heap.o
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) $^ -lcmocka -o $@
 
 .PHONY: test-host
