@@ -36,6 +36,7 @@ struct cap_table {
 	uint32_t quota;          /* most live handles allowed */
 	uint32_t free_head;      /* first free slot index, 0 = none */
 	uint32_t secret;         /* per-table mixing secret */
+	uint32_t mix[4];         /* multipliers derived from it, and inverses */
 };
 
 /* A handle removed from a table for transfer: it still holds its reference
@@ -66,18 +67,22 @@ status_t cap_install(struct cap_table *t, struct cap_object *obj,
 
 /* The single gate. On success *out holds a NEW reference (cap_unref it) and
  * *out_rights (if not NULL) the handle's rights. Checks in this order:
- * BAD_HANDLE, WRONG_TYPE (unless type == CAP_TYPE_ANY), ACCESS_DENIED. */
+ * BAD_HANDLE, WRONG_TYPE (unless type == CAP_TYPE_ANY), ACCESS_DENIED. On
+ * ACCESS_DENIED *out_rights (if not NULL) holds the rights the handle has,
+ * for the denial log. */
 status_t cap_lookup(struct cap_table *t, cap_handle_t h, uint32_t type,
 		    rights_t required, struct cap_object **out,
 		    rights_t *out_rights);
 
 /* New handle to the same object with `rights`, which must be a subset of the
- * original's (else INVALID_ARGS). Needs LO_RIGHT_DUPLICATE on the original. */
+ * original's (else INVALID_ARGS). Needs LO_RIGHT_DUPLICATE on the original
+ * (else ACCESS_DENIED). */
 status_t cap_duplicate(struct cap_table *t, cap_handle_t h, rights_t rights,
 		       cap_handle_t *out);
 
 /* Atomically replace `h` by a new handle with a subset of its rights: on
- * success `h` is gone and *out is live; on failure `h` is unchanged. */
+ * success `h` is gone and *out is live; on failure `h` is unchanged. Needs
+ * no right (it can only take rights away) and never needs a free slot. */
 status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
 		     cap_handle_t *out);
 

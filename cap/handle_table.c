@@ -1,0 +1,324 @@
+/* Handle tables: slot arrays with generations, behind one lock per table.
+ *
+ * A handle value is mix(generation << 16 | slot index). mix() is a
+ * bijection on 32-bit values built from steps that each map 0 to 0
+ * (multiply by an odd number, x ^= x >> 16), keyed by the table's secret,
+ * so no valid handle (index >= 1) encodes to 0 and decoding is exact. */
+#include "handle_table.h"
+
+#define INDEX_BITS 16
+#define INDEX_MASK 0xffffu
+#define MIN_CAPACITY 16u
+
+struct cap_slot {
+	struct cap_object *obj;   /* NULL when free */
+	rights_t rights;          /* when free: index of the next free slot */
+	uint16_t generation;      /* bumped each time the slot is freed */
+	uint16_t reserved;
+};
+
+static uint32_t inverse(uint32_t odd)
+{
+	uint32_t x = odd;          /* correct to 3 bits; each step doubles them */
+	for (int i = 0; i < 5; i++)
+		x *= 2u - odd * x;
+	return x;
+}
+
+static cap_handle_t encode(const struct cap_table *t, uint32_t index, uint16_t gen)
+{
+	uint32_t v = ((uint32_t)gen << INDEX_BITS) | index;
+	v *= t->mix[0];
+	v ^= v >> 16;
+	v *= t->mix[1];
+	return v;
+}
+
+static uint32_t decode(const struct cap_table *t, cap_handle_t h)
+{
+	uint32_t v = h;
+	v *= t->mix[3];
+	v ^= v >> 16;   /* its own inverse on 32 bits */
+	v *= t->mix[2];
+	return v;
+}
+
+status_t cap_table_init(struct cap_table *t, uint32_t quota, uint32_t secret)
+{
+	if (quota == 0 || quota > CAP_TABLE_MAX_HANDLES)
+		return LO_ERR_INVALID_ARGS;
+	cap_lock_init(&t->lock);
+	t->slots = NULL;
+	t->capacity = 0;
+	t->count = 0;
+	t->quota = quota;
+	t->free_head = 0;
+	t->secret = secret;
+	/* Two odd multipliers from the secret, and their inverses mod 2^32. */
+	t->mix[0] = secret | 1u;
+	t->mix[1] = (secret * 0x9e3779b9u) | 1u;
+	t->mix[2] = inverse(t->mix[0]);
+	t->mix[3] = inverse(t->mix[1]);
+	return LO_OK;
+}
+
+/* Make room for one more handle. Lock held. */
+static status_t grow(struct cap_table *t)
+{
+	if (t->count >= t->quota)
+		return LO_ERR_NO_RESOURCES;
+	uint32_t want = t->capacity ? t->capacity * 2 : MIN_CAPACITY;
+	if (want > t->quota + 1)
+		want = t->quota + 1;          /* slot 0 is never used */
+	struct cap_slot *slots = cap_mem_alloc(want * sizeof(*slots));
+	if (!slots)
+		return LO_ERR_NO_MEMORY;
+	for (uint32_t i = 0; i < t->capacity; i++)
+		slots[i] = t->slots[i];
+	/* Chain the new slots onto the free list, lowest index first. */
+	uint32_t first = t->capacity ? t->capacity : 1;
+	for (uint32_t i = want - 1; i >= first; i--) {
+		slots[i].rights = t->free_head;
+		t->free_head = i;
+	}
+	if (t->slots)
+		cap_mem_free(t->slots, t->capacity * sizeof(*slots));
+	t->slots = slots;
+	t->capacity = want;
+	return LO_OK;
+}
+
+/* Take a free slot for obj. Lock held. */
+static status_t place(struct cap_table *t, struct cap_object *obj, rights_t rights,
+		      cap_handle_t *out)
+{
+	if (t->count >= t->quota)
+		return LO_ERR_NO_RESOURCES;
+	if (!t->free_head) {
+		status_t st = grow(t);
+		if (st != LO_OK)
+			return st;
+	}
+	uint32_t index = t->free_head;
+	struct cap_slot *s = &t->slots[index];
+	t->free_head = s->rights;
+	s->obj = obj;
+	s->rights = rights;
+	t->count++;
+	*out = encode(t, index, s->generation);
+	return LO_OK;
+}
+
+/* The live slot a handle names, or NULL. Lock held. */
+static struct cap_slot *resolve(struct cap_table *t, cap_handle_t h, uint32_t *index_out)
+{
+	if (h == CAP_HANDLE_INVALID)
+		return NULL;
+	uint32_t raw = decode(t, h);
+	uint32_t index = raw & INDEX_MASK;
+	if (index == 0 || index >= t->capacity)
+		return NULL;
+	struct cap_slot *s = &t->slots[index];
+	if (!s->obj || s->generation != (uint16_t)(raw >> INDEX_BITS))
+		return NULL;
+	if (index_out)
+		*index_out = index;
+	return s;
+}
+
+/* Free a slot, retiring its handle value. Lock held. */
+static void release_slot(struct cap_table *t, struct cap_slot *s, uint32_t index)
+{
+	s->obj = NULL;
+	s->generation++;
+	s->rights = t->free_head;
+	t->free_head = index;
+	t->count--;
+}
+
+status_t cap_install(struct cap_table *t, struct cap_object *obj,
+		     rights_t rights, cap_handle_t *out)
+{
+	cap_lock_acquire(&t->lock);
+	status_t st = place(t, obj, rights, out);
+	if (st == LO_OK) {
+		cap_ref(obj);
+		cap_handle_opened(obj);
+	}
+	cap_lock_release(&t->lock);
+	return st;
+}
+
+status_t cap_lookup(struct cap_table *t, cap_handle_t h, uint32_t type,
+		    rights_t required, struct cap_object **out,
+		    rights_t *out_rights)
+{
+	status_t st = LO_OK;
+	cap_lock_acquire(&t->lock);
+	struct cap_slot *s = resolve(t, h, NULL);
+	if (!s) {
+		st = LO_ERR_BAD_HANDLE;
+	} else if (type != CAP_TYPE_ANY && s->obj->type != type) {
+		st = LO_ERR_WRONG_TYPE;
+	} else {
+		if (out_rights)
+			*out_rights = s->rights;
+		if (!rights_has(s->rights, required)) {
+			st = LO_ERR_ACCESS_DENIED;
+		} else {
+			cap_ref(s->obj);
+			*out = s->obj;
+		}
+	}
+	cap_lock_release(&t->lock);
+	return st;
+}
+
+status_t cap_duplicate(struct cap_table *t, cap_handle_t h, rights_t rights,
+		       cap_handle_t *out)
+{
+	status_t st;
+	cap_lock_acquire(&t->lock);
+	struct cap_slot *s = resolve(t, h, NULL);
+	if (!s) {
+		st = LO_ERR_BAD_HANDLE;
+	} else if (!rights_has(s->rights, LO_RIGHT_DUPLICATE)) {
+		st = LO_ERR_ACCESS_DENIED;
+	} else if (!rights_is_subset(rights, s->rights)) {
+		st = LO_ERR_INVALID_ARGS;
+	} else {
+		struct cap_object *obj = s->obj;
+		/* place() may grow the array: s is not used after it. */
+		st = place(t, obj, rights, out);
+		if (st == LO_OK) {
+			cap_ref(obj);
+			cap_handle_opened(obj);
+		}
+	}
+	cap_lock_release(&t->lock);
+	return st;
+}
+
+status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
+		     cap_handle_t *out)
+{
+	status_t st = LO_OK;
+	cap_lock_acquire(&t->lock);
+	uint32_t index;
+	struct cap_slot *s = resolve(t, h, &index);
+	if (!s) {
+		st = LO_ERR_BAD_HANDLE;
+	} else if (!rights_is_subset(rights, s->rights)) {
+		st = LO_ERR_INVALID_ARGS;
+	} else {
+		/* Same slot, next generation: the old value is dead the moment
+		 * the new one exists, and replace never needs a free slot. */
+		s->generation++;
+		s->rights = rights;
+		*out = encode(t, index, s->generation);
+	}
+	cap_lock_release(&t->lock);
+	return st;
+}
+
+status_t cap_close(struct cap_table *t, cap_handle_t h)
+{
+	cap_lock_acquire(&t->lock);
+	uint32_t index;
+	struct cap_slot *s = resolve(t, h, &index);
+	struct cap_object *obj = s ? s->obj : NULL;
+	if (s)
+		release_slot(t, s, index);
+	cap_lock_release(&t->lock);
+	if (!obj)
+		return LO_ERR_BAD_HANDLE;
+	/* Outside the lock: these may run the object's own code. */
+	cap_handle_closed(obj);
+	cap_unref(obj);
+	return LO_OK;
+}
+
+status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
+		  struct cap_taken *out)
+{
+	status_t st = LO_OK;
+	cap_lock_acquire(&t->lock);
+	uint32_t index;
+	struct cap_slot *s = resolve(t, h, &index);
+	if (!s) {
+		st = LO_ERR_BAD_HANDLE;
+	} else if (!rights_has(s->rights, required)) {
+		st = LO_ERR_ACCESS_DENIED;
+	} else {
+		out->obj = s->obj;
+		out->rights = s->rights;
+		release_slot(t, s, index);
+	}
+	cap_lock_release(&t->lock);
+	return st;
+}
+
+status_t cap_install_taken(struct cap_table *t, struct cap_taken *taken,
+			   cap_handle_t *out)
+{
+	cap_lock_acquire(&t->lock);
+	status_t st = place(t, taken->obj, taken->rights, out);
+	cap_lock_release(&t->lock);
+	if (st == LO_OK)
+		taken->obj = NULL;   /* the table owns the reference now */
+	return st;
+}
+
+void cap_drop_taken(struct cap_taken *taken)
+{
+	struct cap_object *obj = taken->obj;
+	if (!obj)
+		return;
+	taken->obj = NULL;
+	cap_handle_closed(obj);
+	cap_unref(obj);
+}
+
+void cap_table_close_all(struct cap_table *t)
+{
+	cap_lock_acquire(&t->lock);
+	struct cap_slot *slots = t->slots;
+	uint32_t capacity = t->capacity;
+	t->slots = NULL;
+	t->capacity = 0;
+	t->count = 0;
+	t->free_head = 0;
+	cap_lock_release(&t->lock);
+	for (uint32_t i = 1; i < capacity; i++) {
+		struct cap_object *obj = slots[i].obj;
+		if (obj) {
+			cap_handle_closed(obj);
+			cap_unref(obj);
+		}
+	}
+	if (slots)
+		cap_mem_free(slots, capacity * sizeof(*slots));
+}
+
+size_t cap_table_list(struct cap_table *t, uint32_t *cursor,
+		      struct cap_handle_info *out, size_t max)
+{
+	size_t n = 0;
+	cap_lock_acquire(&t->lock);
+	uint32_t i = *cursor ? *cursor : 1;
+	for (; i < t->capacity && n < max; i++) {
+		struct cap_slot *s = &t->slots[i];
+		if (!s->obj)
+			continue;
+		out[n].handle = encode(t, i, s->generation);
+		out[n].type = s->obj->type;
+		out[n].rights = s->rights;
+		out[n].object_id = s->obj->id;
+		out[n].refcount = cap_refcount(s->obj);
+		out[n].handle_count = cap_handle_count(s->obj);
+		n++;
+	}
+	*cursor = i;
+	cap_lock_release(&t->lock);
+	return n;
+}

@@ -1,0 +1,45 @@
+#include "cap_platform.h"
+#include <stdlib.h>
+
+static long allocs_left = -1;
+static size_t bytes_allocated;
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void cap_lock_init(cap_lock_t *l) { pthread_mutex_init(l, NULL); }
+void cap_lock_acquire(cap_lock_t *l) { pthread_mutex_lock(l); }
+void cap_lock_release(cap_lock_t *l) { pthread_mutex_unlock(l); }
+
+void *cap_mem_alloc(size_t size)
+{
+	pthread_mutex_lock(&stats_lock);
+	int fail = allocs_left == 0;
+	if (allocs_left > 0)
+		allocs_left--;
+	if (!fail)
+		bytes_allocated += size;
+	pthread_mutex_unlock(&stats_lock);
+	return fail ? NULL : calloc(1, size);
+}
+
+void cap_mem_free(void *ptr, size_t size)
+{
+	pthread_mutex_lock(&stats_lock);
+	bytes_allocated -= size;
+	pthread_mutex_unlock(&stats_lock);
+	free(ptr);
+}
+
+void cap_test_fail_allocs_after(long n)
+{
+	pthread_mutex_lock(&stats_lock);
+	allocs_left = n;
+	pthread_mutex_unlock(&stats_lock);
+}
+
+size_t cap_test_bytes_allocated(void)
+{
+	pthread_mutex_lock(&stats_lock);
+	size_t n = bytes_allocated;
+	pthread_mutex_unlock(&stats_lock);
+	return n;
+}

@@ -1,0 +1,22 @@
+/* The capability core's platform hooks for host tests: pthread mutexes and
+ * malloc, with an allocation-failure switch for the tests. */
+#ifndef TESTS_CAP_PLATFORM_H
+#define TESTS_CAP_PLATFORM_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+typedef pthread_mutex_t cap_lock_t;
+
+void cap_lock_init(cap_lock_t *l);
+void cap_lock_acquire(cap_lock_t *l);
+void cap_lock_release(cap_lock_t *l);
+void *cap_mem_alloc(size_t size);
+void cap_mem_free(void *ptr, size_t size);
+
+/* Tests: make the next `n` allocations succeed, then fail (-1: never fail). */
+void cap_test_fail_allocs_after(long n);
+/* Bytes currently allocated through cap_mem_alloc. */
+size_t cap_test_bytes_allocated(void);
+
+#endif

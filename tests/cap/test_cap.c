@@ -1,0 +1,381 @@
+/* Unit tests of the capability core: every operation's success and each of
+ * its failure paths, and the lifetime rules. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "handle_table.h"
+#include "test_objects.h"
+
+#define ALL LO_RIGHTS_ALL
+#define RW  (LO_RIGHT_READ | LO_RIGHT_WRITE)
+
+static struct cap_table table;
+
+static int setup(void **state)
+{
+	(void)state;
+	cap_test_fail_allocs_after(-1);
+	test_objects_live = 0;
+	return cap_table_init(&table, 64, 0x12345678u) == LO_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cap_table_close_all(&table);
+	/* Every test leaves nothing behind: no object, no table memory. */
+	return test_objects_live == 0 && cap_test_bytes_allocated() == 0 ? 0 : -1;
+}
+
+static void test_status_names(void **state)
+{
+	(void)state;
+	assert_string_equal(status_str(LO_OK), "OK");
+	assert_string_equal(status_str(LO_ERR_BAD_HANDLE), "BAD_HANDLE");
+	assert_string_equal(status_str(LO_ERR_ACCESS_DENIED), "ACCESS_DENIED");
+	assert_string_equal(status_str(LO_ERR_IO), "IO");
+	assert_string_equal(status_str(-999), "UNKNOWN");
+}
+
+static void test_rights_helpers(void **state)
+{
+	(void)state;
+	assert_true(rights_has(RW, LO_RIGHT_READ));
+	assert_false(rights_has(LO_RIGHT_READ, RW));
+	assert_true(rights_is_subset(LO_RIGHT_READ, RW));
+	assert_false(rights_is_subset(RW | LO_RIGHT_MAP, RW));
+	assert_true(rights_is_subset(0, 0));
+}
+
+static void test_install_lookup(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	cap_handle_t h;
+	assert_int_equal(cap_install(&table, &o->base, RW, &h), LO_OK);
+	assert_int_not_equal(h, CAP_HANDLE_INVALID);
+	assert_int_equal(cap_refcount(&o->base), 2);
+	assert_int_equal(cap_handle_count(&o->base), 1);
+	struct cap_object *got;
+	rights_t rights;
+	assert_int_equal(cap_lookup(&table, h, TYPE_A, LO_RIGHT_READ, &got, &rights), LO_OK);
+	assert_ptr_equal(got, &o->base);
+	assert_int_equal(rights, RW);
+	assert_int_equal(cap_refcount(&o->base), 3);   /* lookup's reference */
+	cap_unref(got);
+	assert_int_equal(cap_lookup(&table, h, CAP_TYPE_ANY, 0, &got, NULL), LO_OK);
+	cap_unref(got);
+	cap_unref(&o->base);                            /* the creator's */
+	assert_int_equal(cap_close(&table, h), LO_OK);  /* destroys */
+}
+
+static void test_lookup_failures(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	cap_handle_t h;
+	assert_int_equal(cap_install(&table, &o->base, RW, &h), LO_OK);
+	cap_unref(&o->base);
+	struct cap_object *got = NULL;
+	rights_t held = 0;
+	assert_int_equal(cap_lookup(&table, 0, TYPE_A, 0, &got, NULL), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_lookup(&table, h, TYPE_B, 0, &got, NULL), LO_ERR_WRONG_TYPE);
+	/* Each missing right is denied on its own, and the held rights are reported. */
+	const rights_t each[] = { LO_RIGHT_DUPLICATE, LO_RIGHT_TRANSFER, LO_RIGHT_EXECUTE,
+				  LO_RIGHT_MAP, LO_RIGHT_SIGNAL, LO_RIGHT_WAIT, LO_RIGHT_INSPECT,
+				  LO_RIGHT_MANAGE, LO_RIGHT_DESTROY, 1u << 16, 1u << 31 };
+	for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
+		held = 0;
+		assert_int_equal(cap_lookup(&table, h, TYPE_A, each[i], &got, &held),
+				 LO_ERR_ACCESS_DENIED);
+		assert_int_equal(held, RW);
+	}
+	assert_int_equal(cap_lookup(&table, h, TYPE_A, RW | LO_RIGHT_MAP, &got, NULL),
+			 LO_ERR_ACCESS_DENIED);
+	/* Wrong type is reported before missing rights. */
+	assert_int_equal(cap_lookup(&table, h, TYPE_B, LO_RIGHT_MAP, &got, NULL),
+			 LO_ERR_WRONG_TYPE);
+	assert_null(got);
+	assert_int_equal(cap_refcount(&o->base), 1);   /* failures take no reference */
+	assert_int_equal(cap_close(&table, h), LO_OK);
+}
+
+static void test_stale_and_random_values(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 0);
+	cap_handle_t h;
+	assert_int_equal(cap_install(&table, &o->base, RW, &h), LO_OK);
+	assert_int_equal(cap_close(&table, h), LO_OK);
+	assert_int_equal(o->destroyed, 0);   /* the creator still holds it */
+	struct cap_object *got;
+	assert_int_equal(cap_lookup(&table, h, TYPE_A, 0, &got, NULL), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_close(&table, h), LO_ERR_BAD_HANDLE);
+	/* The slot is reused by the next install: the old value still fails. */
+	struct test_object *o2 = test_object_new(TYPE_A, 1);
+	cap_handle_t h2;
+	assert_int_equal(cap_install(&table, &o2->base, RW, &h2), LO_OK);
+	assert_int_not_equal(h, h2);
+	assert_int_equal(cap_lookup(&table, h, TYPE_A, 0, &got, NULL), LO_ERR_BAD_HANDLE);
+	/* Random values resolve to nothing, or only to the live handle itself. */
+	srand(99);
+	for (int i = 0; i < 200000; i++) {
+		cap_handle_t guess = ((uint32_t)rand() << 16) ^ (uint32_t)rand();
+		status_t st = cap_lookup(&table, guess, CAP_TYPE_ANY, 0, &got, NULL);
+		if (st == LO_OK) {
+			assert_int_equal(guess, h2);
+			cap_unref(got);
+		} else {
+			assert_int_equal(st, LO_ERR_BAD_HANDLE);
+		}
+	}
+	cap_unref(&o2->base);
+	assert_int_equal(cap_close(&table, h2), LO_OK);
+	cap_unref(&o->base);
+	assert_int_equal(o->destroyed, 1);
+	free(o);
+}
+
+static void test_slot_reuse_generation(void **state)
+{
+	(void)state;
+	/* A closed value comes back only after 2^16 reuses of its slot. */
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	cap_handle_t first, h;
+	assert_int_equal(cap_install(&table, &o->base, RW, &first), LO_OK);
+	assert_int_equal(cap_close(&table, first), LO_OK);
+	for (uint32_t i = 1; i < 65536; i++) {
+		assert_int_equal(cap_install(&table, &o->base, RW, &h), LO_OK);
+		assert_int_not_equal(h, first);
+		assert_int_not_equal(h, CAP_HANDLE_INVALID);
+		assert_int_equal(cap_close(&table, h), LO_OK);
+	}
+	assert_int_equal(cap_install(&table, &o->base, RW, &h), LO_OK);
+	assert_int_equal(h, first);   /* the generation wrapped: documented */
+	assert_int_equal(cap_close(&table, h), LO_OK);
+	cap_unref(&o->base);
+}
+
+static void test_duplicate(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	cap_handle_t h, d;
+	assert_int_equal(cap_install(&table, &o->base, RW | LO_RIGHT_DUPLICATE, &h), LO_OK);
+	cap_unref(&o->base);
+	assert_int_equal(cap_duplicate(&table, h, LO_RIGHT_READ, &d), LO_OK);
+	assert_int_equal(cap_handle_count(&o->base), 2);
+	struct cap_object *got;
+	rights_t r;
+	assert_int_equal(cap_lookup(&table, d, TYPE_A, 0, &got, &r), LO_OK);
+	assert_int_equal(r, LO_RIGHT_READ);
+	cap_unref(got);
+	/* Rights never grow. */
+	cap_handle_t x;
+	assert_int_equal(cap_duplicate(&table, h, RW | LO_RIGHT_MAP, &x), LO_ERR_INVALID_ARGS);
+	/* d lacks DUPLICATE. */
+	assert_int_equal(cap_duplicate(&table, d, LO_RIGHT_READ, &x), LO_ERR_ACCESS_DENIED);
+	assert_int_equal(cap_duplicate(&table, 0, 0, &x), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_close(&table, h), LO_OK);
+	assert_int_equal(o->zero_handles, 0);
+	assert_int_equal(cap_close(&table, d), LO_OK);   /* last: destroys */
+}
+
+static void test_replace(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 0);
+	cap_handle_t h, n;
+	assert_int_equal(cap_install(&table, &o->base, RW, &h), LO_OK);
+	assert_int_equal(cap_replace(&table, h, RW | LO_RIGHT_MAP, &n), LO_ERR_INVALID_ARGS);
+	struct cap_object *got;
+	assert_int_equal(cap_lookup(&table, h, TYPE_A, RW, &got, NULL), LO_OK);   /* unchanged */
+	cap_unref(got);
+	assert_int_equal(cap_replace(&table, h, LO_RIGHT_READ, &n), LO_OK);
+	assert_int_equal(cap_lookup(&table, h, TYPE_A, 0, &got, NULL), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_lookup(&table, n, TYPE_A, LO_RIGHT_WRITE, &got, NULL),
+			 LO_ERR_ACCESS_DENIED);
+	assert_int_equal(cap_handle_count(&o->base), 1);
+	assert_int_equal(cap_refcount(&o->base), 2);
+	assert_int_equal(cap_replace(&table, 0, 0, &n), LO_ERR_BAD_HANDLE);
+	/* Works even with the table full: it needs no new slot. */
+	struct cap_table small;
+	cap_handle_t s1, s2;
+	assert_int_equal(cap_table_init(&small, 1, 7), LO_OK);
+	assert_int_equal(cap_install(&small, &o->base, RW, &s1), LO_OK);
+	assert_int_equal(cap_replace(&small, s1, LO_RIGHT_READ, &s2), LO_OK);
+	cap_table_close_all(&small);
+	assert_int_equal(cap_close(&table, n), LO_OK);
+	assert_int_equal(o->zero_handles, 1);   /* when the last of both tables went */
+	cap_unref(&o->base);
+	assert_int_equal(o->destroyed, 1);
+	free(o);
+}
+
+static void test_quota_and_growth(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	cap_handle_t h[64], extra;
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(cap_install(&table, &o->base, RW | LO_RIGHT_DUPLICATE, &h[i]), LO_OK);
+	assert_int_equal(cap_install(&table, &o->base, RW, &extra), LO_ERR_NO_RESOURCES);
+	assert_int_equal(cap_duplicate(&table, h[0], RW, &extra), LO_ERR_NO_RESOURCES);
+	for (int i = 0; i < 64; i++) {
+		for (int j = i + 1; j < 64; j++)
+			assert_int_not_equal(h[i], h[j]);
+	}
+	assert_int_equal(cap_handle_count(&o->base), 64);
+	assert_int_equal(cap_close(&table, h[10]), LO_OK);
+	assert_int_equal(cap_install(&table, &o->base, RW, &extra), LO_OK);
+	cap_unref(&o->base);
+	/* close_all releases everything (teardown checks nothing is left). */
+	cap_table_close_all(&table);
+	assert_int_equal(test_objects_live, 0);
+	struct cap_table bad;
+	assert_int_equal(cap_table_init(&bad, 0, 1), LO_ERR_INVALID_ARGS);
+	assert_int_equal(cap_table_init(&bad, CAP_TABLE_MAX_HANDLES + 1, 1), LO_ERR_INVALID_ARGS);
+}
+
+static void test_alloc_failure(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	cap_handle_t h;
+	cap_test_fail_allocs_after(0);
+	assert_int_equal(cap_install(&table, &o->base, RW, &h), LO_ERR_NO_MEMORY);
+	assert_int_equal(cap_refcount(&o->base), 1);
+	assert_int_equal(cap_handle_count(&o->base), 0);
+	cap_test_fail_allocs_after(-1);
+	assert_int_equal(cap_install(&table, &o->base, RW, &h), LO_OK);
+	cap_unref(&o->base);
+}
+
+static void test_take_and_transfer(void **state)
+{
+	(void)state;
+	struct cap_table other;
+	assert_int_equal(cap_table_init(&other, 4, 0xabcdef01u), LO_OK);
+	struct test_object *o = test_object_new(TYPE_A, 0);
+	cap_handle_t h, moved;
+	assert_int_equal(cap_install(&table, &o->base, RW, &h), LO_OK);
+	cap_unref(&o->base);
+	struct cap_taken taken;
+	assert_int_equal(cap_take(&table, h, LO_RIGHT_TRANSFER, &taken), LO_ERR_ACCESS_DENIED);
+	assert_int_equal(cap_take(&table, 0, 0, &taken), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_take(&table, h, LO_RIGHT_READ, &taken), LO_OK);
+	/* In transit: out of the table, still counted as a handle. */
+	struct cap_object *got;
+	assert_int_equal(cap_lookup(&table, h, TYPE_A, 0, &got, NULL), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_handle_count(&o->base), 1);
+	assert_int_equal(o->zero_handles, 0);
+	assert_int_equal(cap_install_taken(&other, &taken, &moved), LO_OK);
+	rights_t r;
+	assert_int_equal(cap_lookup(&other, moved, TYPE_A, 0, &got, &r), LO_OK);
+	assert_int_equal(r, RW);   /* moves with its rights */
+	cap_unref(got);
+	assert_int_equal(cap_refcount(&o->base), 1);
+	/* Taken and dropped: that is a close. */
+	assert_int_equal(cap_take(&other, moved, 0, &taken), LO_OK);
+	cap_drop_taken(&taken);
+	assert_int_equal(o->zero_handles, 1);
+	assert_int_equal(o->destroyed, 1);
+	free(o);
+	cap_table_close_all(&other);
+}
+
+static void test_install_taken_full(void **state)
+{
+	(void)state;
+	struct cap_table full;
+	assert_int_equal(cap_table_init(&full, 1, 3), LO_OK);
+	struct test_object *a = test_object_new(TYPE_A, 1);
+	struct test_object *b = test_object_new(TYPE_B, 1);
+	cap_handle_t ha, hb, x;
+	assert_int_equal(cap_install(&full, &a->base, RW, &ha), LO_OK);
+	assert_int_equal(cap_install(&table, &b->base, RW, &hb), LO_OK);
+	cap_unref(&a->base);
+	cap_unref(&b->base);
+	struct cap_taken t;
+	assert_int_equal(cap_take(&table, hb, 0, &t), LO_OK);
+	assert_int_equal(cap_install_taken(&full, &t, &x), LO_ERR_NO_RESOURCES);
+	assert_non_null(t.obj);   /* still the caller's on failure */
+	cap_drop_taken(&t);
+	cap_drop_taken(&t);       /* a second drop is harmless */
+	/* b is freed now: the teardown's live count checks it. */
+	cap_table_close_all(&full);
+}
+
+static void test_destroy_exactly_once(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 0);
+	cap_handle_t h1, h2;
+	assert_int_equal(cap_install(&table, &o->base, ALL, &h1), LO_OK);
+	assert_int_equal(cap_duplicate(&table, h1, ALL, &h2), LO_OK);
+	cap_ref(&o->base);   /* a kernel-internal reference */
+	cap_unref(&o->base); /* the creator's */
+	assert_int_equal(cap_close(&table, h1), LO_OK);
+	assert_int_equal(cap_close(&table, h2), LO_OK);
+	assert_int_equal(o->zero_handles, 1);
+	assert_int_equal(o->destroyed, 0);   /* the internal reference keeps it */
+	cap_unref(&o->base);
+	assert_int_equal(o->destroyed, 1);
+	free(o);
+}
+
+static void test_list(void **state)
+{
+	(void)state;
+	struct test_object *a = test_object_new(TYPE_A, 1);
+	struct test_object *b = test_object_new(TYPE_B, 1);
+	cap_handle_t ha, hb;
+	assert_int_equal(cap_install(&table, &a->base, RW, &ha), LO_OK);
+	assert_int_equal(cap_install(&table, &b->base, LO_RIGHT_READ, &hb), LO_OK);
+	struct cap_handle_info info[1];
+	uint32_t cursor = 0;
+	int seen = 0;
+	size_t n;
+	while ((n = cap_table_list(&table, &cursor, info, 1)) > 0) {
+		seen++;
+		if (info[0].handle == ha) {
+			assert_int_equal(info[0].type, TYPE_A);
+			assert_int_equal(info[0].rights, RW);
+			assert_int_equal(info[0].object_id, a->base.id);
+			assert_int_equal(info[0].refcount, 2);
+			assert_int_equal(info[0].handle_count, 1);
+		} else {
+			assert_int_equal(info[0].handle, hb);
+			assert_int_equal(info[0].type, TYPE_B);
+		}
+	}
+	assert_int_equal(seen, 2);
+	assert_true(a->base.id != b->base.id);
+	cap_unref(&a->base);
+	cap_unref(&b->base);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_rights_helpers),
+		cmocka_unit_test_setup_teardown(test_install_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_and_random_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slot_reuse_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quota_and_growth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_and_transfer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_install_taken_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_exactly_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("cap", tests, NULL, NULL);
+}
