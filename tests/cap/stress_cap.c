@@ -1,0 +1,85 @@
+/* Many threads on one handle table at once: duplicate, lookup, replace,
+ * take/install and close race each other. Run under ThreadSanitizer; at the
+ * end every object must be destroyed exactly once and no memory left. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "handle_table.h"
+#include "test_objects.h"
+
+#define THREADS 4
+#define ROUNDS  20000
+
+static struct cap_table table;
+static struct test_object *shared_obj;
+static cap_handle_t root;
+static long failures;
+
+static void *worker(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+	cap_handle_t mine[16] = { 0 };
+	for (int r = 0; r < ROUNDS; r++) {
+		seed = seed * 1103515245u + 12345u;
+		int i = (seed >> 8) % 16;
+		struct cap_object *got;
+		switch ((seed >> 16) % 5) {
+		case 0:
+			if (!mine[i] && cap_duplicate(&table, root, LO_RIGHTS_ALL, &mine[i]) != LO_OK)
+				mine[i] = 0;
+			break;
+		case 1:
+			if (mine[i] && cap_lookup(&table, mine[i], TYPE_A, LO_RIGHT_READ, &got, NULL) == LO_OK)
+				cap_unref(got);
+			break;
+		case 2:
+			if (mine[i]) {
+				if (cap_close(&table, mine[i]) != LO_OK)
+					__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
+				mine[i] = 0;
+			}
+			break;
+		case 3:
+			if (mine[i] && cap_replace(&table, mine[i], LO_RIGHTS_ALL, &mine[i]) != LO_OK)
+				__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
+			break;
+		case 4:
+			if (mine[i]) {
+				struct cap_taken t;
+				if (cap_take(&table, mine[i], LO_RIGHT_TRANSFER, &t) != LO_OK ||
+				    cap_install_taken(&table, &t, &mine[i]) != LO_OK)
+					__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
+			}
+			break;
+		}
+	}
+	for (int i = 0; i < 16; i++) {
+		if (mine[i])
+			cap_close(&table, mine[i]);
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	cap_table_init(&table, 4096, 0xfeedu);
+	shared_obj = test_object_new(TYPE_A, 0);
+	cap_install(&table, &shared_obj->base, LO_RIGHTS_ALL, &root);
+	cap_unref(&shared_obj->base);
+	pthread_t th[THREADS];
+	for (long i = 0; i < THREADS; i++)
+		pthread_create(&th[i], NULL, worker, (void *)(i + 1));
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	int ok = failures == 0 && cap_handle_count(&shared_obj->base) == 1 &&
+		 cap_refcount(&shared_obj->base) == 1;
+	cap_close(&table, root);
+	ok = ok && shared_obj->destroyed == 1 && shared_obj->zero_handles == 1;
+	cap_table_close_all(&table);
+	ok = ok && cap_test_bytes_allocated() == 0;
+	printf("%s 1 - %d threads x %d mixed operations on one table (failures %ld)\n",
+	       ok ? "ok" : "not ok", THREADS, ROUNDS, failures);
+	printf("1..1\n");
+	free(shared_obj);
+	return ok ? 0 : 1;
+}
