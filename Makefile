@@ -28,11 +28,11 @@ HOST_LDFLAGS := -fsanitize=address,undefined
 # runs one and leaves its results in $(BUILD)/test/<suite>.tap or .xml.
 TEST_SUITES :=
 
+include gen/gen.mk
 include libos/libos.mk
 include init/init.mk
 include kern/kern.mk
 include cap/cap.mk
-include gen/gen.mk
 include tests/host/host.mk
 include tests/guest/guest.mk
 

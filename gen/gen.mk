@@ -1,1 +1,42 @@
-# gen/: the IDL compiler and the rights auditor. Filled in by the IDL work.
+# gen/: the IDL compiler. Everything under $(BUILD)/gen comes from idl/*.idl.
+
+IDLC        := $(PYTHON) gen/idlc.py
+IDL_FILES   := $(sort $(wildcard idl/*.idl))
+GEN_DIR     := $(BUILD)/gen
+GEN_STAMP   := $(GEN_DIR)/.stamp
+GEN_INCLUDE := $(GEN_DIR)/include
+GEN_KERN_SRCS := $(GEN_DIR)/kern/dispatch.c
+GEN_USER_SRCS := $(GEN_DIR)/libos/protocols.c
+IDLC_FLAGS  ?=
+
+# The kernel build also checks that every call has its k_<call>() in
+# kern/obj/<owner>.c, naming any that is missing with its signature.
+$(GEN_STAMP): $(IDL_FILES) idl/abi.lock $(wildcard gen/*.py gen/idl/*.py gen/templates/*) \
+		cap/status.h cap/rights.h $(wildcard kern/obj/*.c)
+	@mkdir -p $(GEN_DIR)
+	@$(if $(Q),echo "  IDLC    idl/*.idl")
+	$(Q)$(IDLC) --idl idl --cap cap --out $(GEN_DIR) --lock idl/abi.lock \
+		--check-impl kern/obj $(IDLC_FLAGS)
+	$(Q)touch $@
+
+$(GEN_KERN_SRCS) $(GEN_USER_SRCS) $(GEN_DIR)/rights.json: $(GEN_STAMP)
+
+.PHONY: gen docs abi-lock
+gen: $(GEN_STAMP)
+
+# Copy the generated reference into docs/reference/ (committed).
+docs: $(GEN_STAMP)
+	@mkdir -p docs/reference
+	$(Q)rm -f docs/reference/*.md
+	$(Q)cp $(GEN_DIR)/docs/*.md docs/reference/
+	@echo "docs/reference/ updated from idl/*.idl"
+
+# Record new calls in idl/abi.lock (IDLC_FLAGS=--break-abi to accept a break).
+abi-lock:
+	$(Q)$(IDLC) --idl idl --cap cap --out $(GEN_DIR) --lock idl/abi.lock --update-lock $(IDLC_FLAGS)
+
+TEST_SUITES += gen
+.PHONY: test-gen
+test-gen:
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) -m pytest -q -p no:cacheprovider tests/gen --junitxml=$(BUILD)/test/gen.xml

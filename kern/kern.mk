@@ -10,7 +10,7 @@ KERN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables \
-	-Ikern -Icap -I$(BUILD)/gen/include
+	-Ikern -Icap -I$(BUILD)/gen/include -I$(BUILD)/gen/kern
 KERN_LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack \
 	-T kern/arch/x86_64/linker.ld
 
@@ -19,11 +19,18 @@ KERN_C_SRCS   := $(shell find kern -name '*.c' | sort) \
                  $(filter-out %_test.c,$(wildcard cap/*.c))
 KERN_ASM_SRCS := $(shell find kern -name '*.asm' | sort)
 KERN_OBJS := $(patsubst %.c,$(KBUILD)/%.o,$(KERN_C_SRCS)) \
-             $(patsubst %.asm,$(KBUILD)/%.asm.o,$(KERN_ASM_SRCS))
+             $(patsubst %.asm,$(KBUILD)/%.asm.o,$(KERN_ASM_SRCS)) \
+             $(KBUILD)/gen/dispatch.o
 
 KERNEL := $(BUILD)/kernel.elf
 
-$(KBUILD)/%.o: %.c
+# Every kernel file may include generated headers: generate first.
+$(KBUILD)/gen/dispatch.o: $(GEN_KERN_SRCS) $(GEN_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(KCC) $(KERN_CFLAGS) -c $< -o $@
+
+$(KBUILD)/%.o: %.c $(GEN_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(KCC) $(KERN_CFLAGS) -c $< -o $@

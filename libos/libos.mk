@@ -16,10 +16,16 @@ LIBOS_C_SRCS   := $(shell find libos -name '*.c' | sort) \
                   $(filter-out %_test.c,$(wildcard cap/status.c))
 LIBOS_ASM_SRCS := $(shell find libos -name '*.asm' | sort)
 LIBOS_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(LIBOS_C_SRCS)) \
-              $(patsubst %.asm,$(UBUILD)/%.asm.o,$(LIBOS_ASM_SRCS))
+              $(patsubst %.asm,$(UBUILD)/%.asm.o,$(LIBOS_ASM_SRCS)) \
+              $(UBUILD)/gen/protocols.o
 LIBOS := $(UBUILD)/liblightos.a
 
-$(UBUILD)/%.o: %.c
+$(UBUILD)/gen/protocols.o: $(GEN_USER_SRCS) $(GEN_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  UCC     $<")
+	$(Q)$(UCC) $(USER_CFLAGS) -c $< -o $@
+
+$(UBUILD)/%.o: %.c $(GEN_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  UCC     $<")
 	$(Q)$(UCC) $(USER_CFLAGS) -c $< -o $@

@@ -1,0 +1,322 @@
+"""Semantic checks: raw declarations from every file -> one Model.
+
+Generic rights and status codes are not declared in IDL: they are read from
+cap/rights.h and cap/status.h, the one place they are defined.
+"""
+import os
+import re
+
+from .errors import IdlError
+from .model import (SCALARS, Model, ObjectType, Param, Protocol, ProtocolField,
+                    ProtocolMethod, Right, Signal, Struct, StructField, Syscall)
+from .parser import parse
+
+MAX_REGISTER_PARAMS = 6
+
+
+def parse_c_value(text):
+    """A define's value: an integer literal, or `1u << N`."""
+    text = text.strip()
+    m = re.fullmatch(r"(-?(?:0x[0-9a-fA-F]+|\d+))u?(?:\s*<<\s*(\d+))?", text)
+    if not m:
+        raise ValueError(f"cannot read C value {text!r}")
+    value = int(m.group(1), 0)
+    return value << int(m.group(2)) if m.group(2) else value
+
+
+def read_defines(path, prefix):
+    """The `#define PREFIXNAME (value)` lines of a C header, in order."""
+    found = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"#define\s+" + prefix + r"(\w+)\s+\(([^)]*)\)", line)
+            if m:
+                found[m.group(1)] = parse_c_value(m.group(2))
+    return found
+
+
+def load_generic(cap_dir):
+    rights = {}
+    for name, value in read_defines(os.path.join(cap_dir, "rights.h"), "LO_RIGHT_").items():
+        if name == "NONE" or value == 0:
+            continue
+        rights[name] = Right(name, "LO_RIGHT_" + name, value, True)
+    statuses = {}
+    for name, value in read_defines(os.path.join(cap_dir, "status.h"), "LO_").items():
+        statuses[name.replace("ERR_", "", 1)] = value
+    return rights, statuses
+
+
+class Checker:
+    def __init__(self, cap_dir):
+        rights, statuses = load_generic(cap_dir)
+        self.model = Model(generic_rights=rights, statuses=statuses)
+        self.type_ids = {}
+        self.syscall_numbers = {}
+        self.names = {}          # types, structs, protocols, call groups -> loc
+        self.call_names = {}     # full syscall names -> loc
+
+    def declare(self, tok, what):
+        if tok.text in self.names:
+            prev = self.names[tok.text]
+            raise IdlError(tok.loc, f"{what} {tok.text!r} is already declared at {prev}")
+        self.names[tok.text] = tok.loc
+
+    # --- rights ---
+    def resolve_rights(self, names, own_type):
+        """Names to Right objects: generic rights, or own_type's rights."""
+        out = []
+        for tok in names:
+            if tok.text in self.model.generic_rights:
+                out.append(self.model.generic_rights[tok.text])
+                continue
+            own = own_type and next((r for r in own_type.rights if r.name == tok.text), None)
+            if own:
+                out.append(own)
+                continue
+            where = f" or a right of type '{own_type.name}'" if own_type else ""
+            raise IdlError(tok.loc, f"unknown right {tok.text!r} (expected a generic right "
+                                    f"such as READ{where})")
+        return out
+
+    # --- declarations ---
+    def check_type(self, raw):
+        self.declare(raw.name, "type")
+        tid = raw.id.value
+        if tid < 1 or tid > 31:
+            raise IdlError(raw.id.loc, f"type id {tid} is out of range (1..31)")
+        if tid in self.type_ids:
+            raise IdlError(raw.id.loc, f"type id {tid} is already used by type {self.type_ids[tid]!r}")
+        self.type_ids[tid] = raw.name.text
+        t = ObjectType(raw.name.text, tid, raw.doc.value if raw.doc else "", [], [], [], raw.name.loc)
+        seen = {}
+        for rname, bit in raw.rights:
+            if rname.text in self.model.generic_rights:
+                raise IdlError(rname.loc, f"right {rname.text!r} is a generic right; "
+                                          "type-specific rights need their own names")
+            if rname.text in seen:
+                raise IdlError(rname.loc, f"right {rname.text!r} is declared twice")
+            if not 16 <= bit.value <= 31:
+                raise IdlError(bit.loc, f"type-specific rights use bits 16..31, not {bit.value}")
+            if bit.value in seen.values():
+                raise IdlError(bit.loc, f"bit {bit.value} is already used by another right")
+            seen[rname.text] = bit.value
+            t.rights.append(Right(rname.text, f"LO_RIGHT_{t.name.upper()}_{rname.text}",
+                                  1 << bit.value, False))
+        sig_seen = {}
+        for sname, bit in raw.signals:
+            if sname.text in sig_seen:
+                raise IdlError(sname.loc, f"signal {sname.text!r} is declared twice")
+            if not 0 <= bit.value <= 31:
+                raise IdlError(bit.loc, f"signal bits are 0..31, not {bit.value}")
+            if bit.value in sig_seen.values():
+                raise IdlError(bit.loc, f"signal bit {bit.value} is already used")
+            sig_seen[sname.text] = bit.value
+            t.signals.append(Signal(sname.text, bit.value, f"LO_SIG_{t.name.upper()}_{sname.text}"))
+        if raw.default_rights is None:
+            raise IdlError(raw.name.loc, f"type {t.name!r} has no 'default_rights'")
+        t.default_rights = self.resolve_rights(raw.default_rights[1], t)
+        self.model.types.append(t)
+        return t
+
+    def check_struct(self, raw):
+        self.declare(raw.name, "struct")
+        fields, seen = [], set()
+        for ftype, fname in raw.fields:
+            if fname.text in seen:
+                raise IdlError(fname.loc, f"field {fname.text!r} is declared twice")
+            seen.add(fname.text)
+            fields.append(StructField(SCALARS[ftype.text], fname.text, ftype.text))
+        self.model.structs.append(Struct(raw.name.text, raw.doc.value if raw.doc else "", fields))
+
+    def handle_type(self, tok, allow_any=True):
+        if tok.text == "any" and allow_any:
+            return None, "any"
+        t = self.model.type_by_name(tok.text)
+        if not t:
+            raise IdlError(tok.loc, f"unknown object type {tok.text!r}")
+        return t, t.name
+
+    def check_syscall(self, raw, owner, owner_type):
+        full = f"{owner}_{raw.name.text}"
+        if full in self.call_names:
+            raise IdlError(raw.name.loc, f"call {full!r} is already declared at {self.call_names[full]}")
+        self.call_names[full] = raw.name.loc
+        number = raw.number.value
+        if number in self.syscall_numbers:
+            raise IdlError(raw.number.loc, f"syscall number {number} is already used by "
+                                           f"{self.syscall_numbers[number]!r}")
+        if number < 0 or number > 1023:
+            raise IdlError(raw.number.loc, f"syscall number {number} is out of range (0..1023)")
+        self.syscall_numbers[number] = full
+        if len(raw.params) > MAX_REGISTER_PARAMS:
+            raise IdlError(raw.params[MAX_REGISTER_PARAMS].loc,
+                           f"call {full!r} has more than {MAX_REGISTER_PARAMS} parameters "
+                           "(one register each): pass the rest in a struct")
+        params, by_name = [], {}
+        for rp in raw.params:
+            if rp.name.text in by_name:
+                raise IdlError(rp.name.loc, f"parameter {rp.name.text!r} is declared twice")
+            p = Param(rp.direction, rp.kind, rp.name.text, loc=rp.name.loc)
+            p.scalar = getattr(rp, "scalar", "")
+            if rp.kind in ("handle", "handles", "moved_handles"):
+                ht, p.type_name = self.handle_type(rp.type_tok)
+                if rp.requires:
+                    if rp.direction == "out":
+                        raise IdlError(rp.requires[0].loc, "'requires' is for handles the caller "
+                                                           "passes in; use 'rights' on an out handle")
+                    p.rights = self.resolve_rights(rp.requires[1], ht)
+                    if ht is not None:
+                        for r in p.rights:
+                            if not r.value & ht.default_mask:
+                                raise IdlError(rp.requires[0].loc,
+                                               f"{r.name} is not among type {ht.name!r}'s default "
+                                               "rights, so no handle could ever make this call")
+                if rp.grants:
+                    if rp.direction == "in":
+                        raise IdlError(rp.grants[0].loc, "'rights' names what an out handle "
+                                                         "receives; an in handle uses 'requires'")
+                    p.rights = self.resolve_rights(rp.grants[1], ht)
+                elif rp.direction == "out":
+                    if ht is None and rp.kind == "handle":
+                        raise IdlError(rp.name.loc, "an out handle of any type needs 'rights'")
+                    p.rights = ht.default_rights if ht else []
+                if rp.kind == "handle" and rp.direction == "out" and rp.pass_handle:
+                    raise IdlError(rp.pass_handle.loc, "'pass_handle' is for in handles")
+                p.pass_handle = bool(rp.pass_handle)
+            else:
+                for opt, what in ((rp.requires, "'requires'"), (rp.grants, "'rights'")):
+                    if opt:
+                        raise IdlError(opt[0].loc, f"{what} applies to handles, and "
+                                                   f"{rp.name.text!r} is not a handle")
+                if rp.pass_handle:
+                    raise IdlError(rp.pass_handle.loc, "'pass_handle' applies to handles only")
+            if rp.kind == "struct":
+                if not self.model.struct_by_name(rp.type_tok.text):
+                    raise IdlError(rp.type_tok.loc, f"unknown struct {rp.type_tok.text!r}")
+                p.type_name = rp.type_tok.text
+            if rp.kind == "array":
+                if rp.type_tok.text in SCALARS:
+                    p.scalar = rp.type_tok.text
+                elif self.model.struct_by_name(rp.type_tok.text):
+                    p.type_name = rp.type_tok.text
+                else:
+                    raise IdlError(rp.type_tok.loc, f"unknown element type {rp.type_tok.text!r}")
+            if rp.size is not None:
+                p.size_param = rp.size.text
+                p.max = rp.max.value
+                if p.max <= 0:
+                    raise IdlError(rp.max.loc, "the maximum must be positive")
+            if rp.actual is not None:
+                if rp.kind not in ("moved_handles", "buffer", "array") or rp.direction != "out":
+                    raise IdlError(rp.actual.loc, "'actual' applies to out buffers, arrays "
+                                                  "and moved_handles only")
+                p.actual = rp.actual.text
+                if rp.actual_field is not None:
+                    p.actual += "." + rp.actual_field.text
+            elif rp.kind == "moved_handles" and rp.direction == "out":
+                raise IdlError(rp.name.loc, "out moved_handles needs 'actual NAME' for the count")
+            by_name[p.name] = p
+            params.append(p)
+        # Size, count and actual parameters must be scalars of this call
+        # (an actual may also be a field of an out struct: "result.handles").
+        for p in params:
+            for ref, what in ((p.size_param, "size"), (p.actual, "actual")):
+                if not ref:
+                    continue
+                rp = next(r for r in raw.params if r.name.text == p.name)
+                loc = (rp.size if what == "size" else rp.actual).loc
+                pname, _, fname = ref.partition(".")
+                target = by_name.get(pname)
+                if target is None:
+                    raise IdlError(loc, f"{what} parameter {pname!r} is not a parameter of {full!r}")
+                if fname:
+                    st = self.model.struct_by_name(target.type_name) if target.kind == "struct" else None
+                    field = st and next((f for f in st.fields if f.name == fname), None)
+                    if not field or field.scalar != "u32" or target.direction != "out":
+                        raise IdlError(loc, f"{ref!r} is not a u32 field of an out struct")
+                    continue
+                if target.kind != "scalar" or target.scalar not in ("u32", "u64", "usize"):
+                    raise IdlError(loc, f"{what} parameter {ref!r} must be an unsigned integer")
+                want_dir = "out" if what == "actual" else "in"
+                if target.direction != want_dir:
+                    raise IdlError(loc, f"{what} parameter {ref!r} must be an '{want_dir}' parameter")
+        errors = []
+        for tok in raw.errors:
+            if tok.text not in self.model.statuses or tok.text == "OK":
+                raise IdlError(tok.loc, f"unknown status {tok.text!r} (see cap/status.h)")
+            errors.append(tok.text)
+        doc = raw.doc.value if raw.doc else ""
+        if not doc:
+            raise IdlError(raw.name.loc, f"call {full!r} has no 'doc'")
+        self.model.syscalls.append(Syscall(full, raw.name.text, owner, number, doc,
+                                           params, errors, raw.name.loc))
+
+    def check_protocol(self, raw):
+        self.declare(raw.name, "protocol")
+        methods, ordinals, names = [], {}, set()
+        for m in raw.methods:
+            if m.name.text in names:
+                raise IdlError(m.name.loc, f"method {m.name.text!r} is declared twice")
+            names.add(m.name.text)
+            if m.ordinal.value in ordinals:
+                raise IdlError(m.ordinal.loc, f"ordinal {m.ordinal.value} is already used by "
+                                              f"{ordinals[m.ordinal.value]!r}")
+            ordinals[m.ordinal.value] = m.name.text
+            req = [self.protocol_field(f) for f in m.request]
+            resp = [self.protocol_field(f) for f in m.response]
+            methods.append(ProtocolMethod(m.name.text, m.ordinal.value,
+                                          m.doc.value if m.doc else "", req, resp))
+        self.model.protocols.append(Protocol(raw.name.text, raw.doc.value if raw.doc else "",
+                                             methods, raw.name.loc))
+
+    def protocol_field(self, f):
+        pf = ProtocolField(f.kind, f.name.text)
+        if f.kind == "scalar":
+            pf.scalar = f.scalar
+        elif f.kind == "string":
+            pf.max = f.max.value
+        else:
+            ht, pf.type_name = self.handle_type(f.type_tok)
+            if f.requires:
+                pf.rights = self.resolve_rights(f.requires[1], ht)
+        return pf
+
+
+def load(idl_dir, cap_dir):
+    """Parse and check every idl_dir/*.idl; returns the Model."""
+    checker = Checker(cap_dir)
+    parsed = []
+    for name in sorted(os.listdir(idl_dir)):
+        if not name.endswith(".idl"):
+            continue
+        path = os.path.join(idl_dir, name)
+        with open(path) as f:
+            header, decls = parse(path, f.read())
+        parsed.append((path, header, decls))
+    # Types first (any file may name any type), then structs, then the rest.
+    for path, header, decls in parsed:
+        if header is not None and header.decl == "type":
+            checker.check_type(header)
+    for path, header, decls in parsed:
+        if header is not None and header.decl == "calls":
+            checker.declare(header.name, "call group")
+            checker.model.groups.append(header.name.text)
+        for d in decls:
+            if d.decl == "struct":
+                checker.check_struct(d)
+    for path, header, decls in parsed:
+        owner = header.name.text if header is not None else None
+        owner_type = checker.model.type_by_name(owner) if owner else None
+        checker.model.files.append((path, owner))
+        for d in decls:
+            if d.decl == "syscall":
+                if owner is None:
+                    raise IdlError(d.loc, "a syscall needs the file to start with "
+                                          "'type NAME = ID { ... }' or 'calls NAME;'")
+                checker.check_syscall(d, owner, owner_type)
+            elif d.decl == "protocol":
+                checker.check_protocol(d)
+    checker.model.syscalls.sort(key=lambda c: c.number)
+    checker.model.types.sort(key=lambda t: t.id)
+    return checker.model

@@ -1,0 +1,60 @@
+"""Tokens of the LightOS IDL.
+
+A token knows its file, line and column so every error can point at it.
+Comments run from '//' to the end of the line.
+"""
+import re
+
+from .errors import IdlError, Location
+
+TOKEN_RE = re.compile(r"""
+    (?P<space>[ \t\r]+)
+  | (?P<newline>\n)
+  | (?P<comment>//[^\n]*)
+  | (?P<string>"(?:[^"\\\n]|\\.)*")
+  | (?P<number>0[xX][0-9a-fA-F]+|[0-9]+)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<punct>[{}()<>;,=|:.])
+""", re.VERBOSE)
+
+
+class Token:
+    def __init__(self, kind, text, loc):
+        self.kind = kind      # "name", "number", "string", "punct", "eof"
+        self.text = text
+        self.loc = loc
+
+    @property
+    def value(self):
+        if self.kind == "number":
+            return int(self.text, 0)
+        if self.kind == "string":
+            return bytes(self.text[1:-1], "utf-8").decode("unicode_escape")
+        return self.text
+
+    def __repr__(self):
+        return f"Token({self.kind}, {self.text!r}, {self.loc})"
+
+
+def tokenize(path, text):
+    """Split `text` (the contents of `path`) into tokens, ending with eof."""
+    lines = text.split("\n")
+    tokens = []
+    pos, line, col = 0, 1, 1
+    while pos < len(text):
+        m = TOKEN_RE.match(text, pos)
+        if not m:
+            loc = Location(path, line, col, lines[line - 1])
+            raise IdlError(loc, f"unexpected character {text[pos]!r}")
+        kind = m.lastgroup
+        if kind == "newline":
+            line, col = line + 1, 1
+        else:
+            if kind not in ("space", "comment"):
+                loc = Location(path, line, col, lines[line - 1])
+                tokens.append(Token(kind, m.group(), loc))
+            col += len(m.group())
+        pos = m.end()
+    last = lines[line - 1] if line - 1 < len(lines) else ""
+    tokens.append(Token("eof", "", Location(path, line, col, last)))
+    return tokens

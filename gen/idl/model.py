@@ -1,0 +1,170 @@
+"""The checked model of all IDL files: object types, structs, syscalls and
+protocols, with every name resolved. Emitters read only this."""
+
+from dataclasses import dataclass, field
+
+SCALARS = {
+    "u8": "uint8_t", "u16": "uint16_t", "u32": "uint32_t", "u64": "uint64_t",
+    "i32": "int32_t", "i64": "int64_t", "usize": "uint64_t",
+}
+
+
+@dataclass
+class Right:
+    name: str          # e.g. "READ" or "MAP_PHYSICAL"
+    macro: str         # e.g. "LO_RIGHT_READ" or "LO_RIGHT_VMO_MAP_PHYSICAL"
+    value: int
+    generic: bool
+
+
+@dataclass
+class Signal:
+    name: str
+    bit: int
+    macro: str
+
+
+@dataclass
+class ObjectType:
+    name: str
+    id: int
+    doc: str
+    rights: list        # type-specific Right
+    signals: list       # Signal
+    default_rights: list  # Right
+    loc: object = None
+
+    @property
+    def macro(self):
+        return "LO_TYPE_" + self.name.upper()
+
+    @property
+    def default_mask(self):
+        m = 0
+        for r in self.default_rights:
+            m |= r.value
+        return m
+
+
+@dataclass
+class StructField:
+    ctype: str
+    name: str
+    scalar: str
+
+
+@dataclass
+class Struct:
+    name: str
+    doc: str
+    fields: list
+
+    @property
+    def ctype(self):
+        return "struct lo_" + self.name
+
+
+@dataclass
+class Param:
+    """One system-call parameter: one register of the call."""
+    direction: str       # "in" or "out"
+    kind: str            # scalar, handle, buffer, array, struct, handles, moved_handles
+    name: str
+    scalar: str = ""     # scalar kind, or array element scalar
+    type_name: str = ""  # handle type ("any" for any type), or struct name
+    size_param: str = ""     # buffer size / array count
+    max: int = 0
+    rights: list = field(default_factory=list)   # required (in) or granted (out)
+    actual: str = ""     # out moved_handles: the out u32 that receives the count
+    pass_handle: bool = False   # in handle: the impl also gets the handle value
+    loc: object = None
+
+    @property
+    def rights_mask(self):
+        m = 0
+        for r in self.rights:
+            m |= r.value
+        return m
+
+
+@dataclass
+class Syscall:
+    name: str            # full name, e.g. "channel_write"
+    method: str          # e.g. "write"
+    owner: str           # object type or call group, e.g. "channel"
+    number: int
+    doc: str
+    params: list
+    errors: list
+    loc: object = None
+
+    @property
+    def macro(self):
+        return "LO_SYS_" + self.name.upper()
+
+    @property
+    def impl(self):
+        return "k_" + self.name
+
+    def signature(self):
+        """A stable text of the call's shape, recorded in the ABI lock."""
+        parts = []
+        for p in self.params:
+            t = p.kind
+            if p.scalar:
+                t += ":" + p.scalar
+            if p.type_name:
+                t += ":" + p.type_name
+            parts.append(f"{p.direction} {t} {p.name}")
+        return "(" + ", ".join(parts) + ")"
+
+
+@dataclass
+class ProtocolField:
+    kind: str            # scalar, string, handle
+    name: str
+    scalar: str = ""
+    max: int = 0         # string bytes
+    type_name: str = ""  # handle type or "any"
+    rights: list = field(default_factory=list)
+
+
+@dataclass
+class ProtocolMethod:
+    name: str
+    ordinal: int
+    doc: str
+    request: list
+    response: list
+
+
+@dataclass
+class Protocol:
+    name: str
+    doc: str
+    methods: list
+    loc: object = None
+
+
+@dataclass
+class Model:
+    generic_rights: dict      # name -> Right
+    statuses: dict            # name -> value (e.g. "BAD_HANDLE" -> -11)
+    types: list = field(default_factory=list)
+    groups: list = field(default_factory=list)     # call groups without a type (e.g. handle)
+    structs: list = field(default_factory=list)
+    syscalls: list = field(default_factory=list)
+    protocols: list = field(default_factory=list)
+    files: list = field(default_factory=list)      # (path, owner name)
+
+    def type_by_name(self, name):
+        for t in self.types:
+            if t.name == name:
+                return t
+        return None
+
+    def struct_by_name(self, name):
+        for s in self.structs:
+            if s.name == name:
+                return s
+        return None
