@@ -49,7 +49,7 @@ static void load_segment(struct process *p, const uint8_t *image, uint64_t image
 	if ((flags & VM_WRITE) && (flags & VM_EXEC))
 		panic("init: segment at 0x%lx is writable and executable", ph->vaddr);
 	uint64_t va = start;
-	status_t st = uvm_map(p, v, 0, end - start, flags, &va);
+	status_t st = uvm_map(p, v, 0, end - start, flags, flags, &va);
 	if (st != LO_OK)
 		panic("init: cannot map segment at 0x%lx (%d)", start, st);
 	cap_unref(&v->obj.cap);   /* the mapping holds it now */
@@ -80,7 +80,7 @@ static uint64_t build_stack(struct process *p, const struct lo_bootstrap *boot)
 	uint64_t block_offset = INIT_STACK_SIZE - PAGE_ROUND_UP(sizeof(*boot));
 	vmo_write_kernel(stack, block_offset, boot, sizeof(*boot));
 	uint64_t va = INIT_STACK_TOP - INIT_STACK_SIZE;
-	if (uvm_map(p, stack, 0, INIT_STACK_SIZE, VM_WRITE, &va) != LO_OK)
+	if (uvm_map(p, stack, 0, INIT_STACK_SIZE, VM_WRITE, VM_WRITE, &va) != LO_OK)
 		panic("init: cannot map the stack");
 	cap_unref(&stack->obj.cap);
 	return va + block_offset;

@@ -193,7 +193,10 @@ def gen_call(call, model):
     unused = [reg(i) for i in range(len(call.params), 6)]
     if unused:
         body.insert(2, "\t" + " ".join(f"(void){r};" for r in unused))
-    body.append("out:")
+    if any("goto out" in line for line in body):
+        body.append("out:")
     body += cleanup
     body.append("\treturn st;")
+    if not any("table" in line for line in body[1:]):
+        body.insert(2, "\t(void)table;")
     return "\n".join(body)

@@ -37,7 +37,7 @@ static uint64_t find_gap(struct process *p, uint64_t len)
 }
 
 status_t uvm_map(struct process *p, struct vmo *vmo, uint64_t vmo_offset,
-		 uint64_t len, unsigned flags, uint64_t *va)
+		 uint64_t len, unsigned flags, unsigned max_flags, uint64_t *va)
 {
 	if (len == 0 || (len & (PAGE_SIZE - 1)) || (vmo_offset & (PAGE_SIZE - 1)) ||
 	    (*va & (PAGE_SIZE - 1)) || (flags & ~(VM_WRITE | VM_EXEC)))
@@ -76,6 +76,7 @@ status_t uvm_map(struct process *p, struct vmo *vmo, uint64_t vmo_offset,
 	m->vmo = vmo;
 	m->vmo_offset = vmo_offset;
 	m->flags = flags;
+	m->max_flags = max_flags;
 	cap_ref(&vmo->obj.cap);
 	__atomic_fetch_add(&vmo->map_count, 1, __ATOMIC_RELAXED);
 	/* Keep the list sorted by address. */
@@ -126,6 +127,8 @@ status_t uvm_protect(struct process *p, uint64_t va, uint64_t len, unsigned flag
 	status_t st = LO_OK;
 	if (!m || m->va != va || m->len != len) {
 		st = m ? LO_ERR_INVALID_ARGS : LO_ERR_NOT_FOUND;
+	} else if (flags & ~m->max_flags) {
+		st = LO_ERR_ACCESS_DENIED;
 	} else {
 		m->flags = flags;
 		for (uint64_t off = 0; off < m->len; off += PAGE_SIZE) {

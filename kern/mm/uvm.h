@@ -23,12 +23,13 @@ struct mapping {
 	struct vmo *vmo;       /* counted reference */
 	uint64_t vmo_offset;
 	unsigned flags;        /* VM_WRITE / VM_EXEC (VM_USER implied) */
+	unsigned max_flags;    /* what protect may ever grant (from the VMO handle's rights) */
 };
 
 /* Map len bytes of vmo from vmo_offset. *va == 0 picks a free address;
  * otherwise *va is used as given and must not overlap a mapping. */
 status_t uvm_map(struct process *p, struct vmo *vmo, uint64_t vmo_offset,
-		 uint64_t len, unsigned flags, uint64_t *va);
+		 uint64_t len, unsigned flags, unsigned max_flags, uint64_t *va);
 status_t uvm_unmap(struct process *p, uint64_t va, uint64_t len);
 status_t uvm_protect(struct process *p, uint64_t va, uint64_t len, unsigned flags);
 /* Resolve a fault at addr; true if the access is now allowed. */

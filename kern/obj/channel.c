@@ -4,6 +4,7 @@
 #include "mm/heap.h"
 #include "lib/string.h"
 #include "lib/assert.h"
+#include "k_objects.h"   /* generated: the prototypes this file implements */
 
 struct channel_pair {
 	struct spinlock lock;        /* both ends' queues and peer pointers */
@@ -217,4 +218,25 @@ status_t channel_read(struct channel *ch, void *bytes, uint32_t max_bytes,
 	m->nhandles = 0;   /* they belong to the caller now */
 	kfree(m);
 	return LO_OK;
+}
+
+/* --- System calls (idl/channel.idl) --- */
+
+status_t k_channel_create(struct channel **end0, struct channel **end1)
+{
+	return channel_create(end0, end1);
+}
+
+status_t k_channel_write(struct channel *channel, const void *bytes, uint32_t nbytes,
+			 struct cap_taken *handles, uint32_t nhandles)
+{
+	return channel_write(channel, bytes, nbytes, handles, nhandles);
+}
+
+status_t k_channel_read(struct channel *channel, void *bytes, uint32_t max_bytes,
+			struct cap_taken *handles, uint32_t max_handles,
+			struct lo_channel_read_result *result)
+{
+	return channel_read(channel, bytes, max_bytes, &result->bytes, handles, max_handles,
+			    &result->handles);
 }

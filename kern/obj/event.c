@@ -1,6 +1,7 @@
 #include "obj/event.h"
 #include "obj/kernel_types.h"
 #include "mm/heap.h"
+#include "k_objects.h"   /* generated: the prototypes this file implements */
 
 static void event_destroy(struct cap_object *obj)
 {
@@ -21,4 +22,11 @@ status_t event_create(struct event **out)
 	kobject_init(&e->obj, LO_TYPE_EVENT, &event_ops);
 	*out = e;
 	return LO_OK;
+}
+
+/* --- System calls (idl/event.idl) --- */
+
+status_t k_event_create(struct event **event)
+{
+	return event_create(event);
 }

@@ -3,7 +3,9 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/pic.h"
 #include "mm/heap.h"
+#include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "sched/spinlock.h"
+#include "sched/wait.h"
 
 #define IRQ_LINES 16
 
@@ -90,4 +92,22 @@ status_t interrupt_ack(struct interrupt *i)
 	}
 	spin_unlock(&bound_lock);
 	return st;
+}
+
+/* --- System calls (idl/interrupt.idl) --- */
+
+status_t k_interrupt_create(struct resource *resource, uint32_t line, struct interrupt **interrupt)
+{
+	return interrupt_create(resource, line, interrupt);
+}
+
+status_t k_interrupt_ack(struct interrupt *interrupt)
+{
+	return interrupt_ack(interrupt);
+}
+
+status_t k_interrupt_wait(struct interrupt *interrupt, uint64_t deadline)
+{
+	struct wait_item item = { &interrupt->obj, LO_SIG_INTERRUPT_SIGNALED, 0 };
+	return wait_signals(&item, 1, deadline);
 }

@@ -2,6 +2,7 @@
 #include "obj/kernel_types.h"
 #include "arch/x86_64/serial.h"
 #include "mm/heap.h"
+#include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "sched/spinlock.h"
 
 static char ring[LOG_RING_SIZE];
@@ -61,4 +62,21 @@ uint32_t log_read(uint64_t *cursor, char *out, uint32_t max)
 	}
 	spin_unlock(&ring_lock);
 	return n;
+}
+
+/* --- System calls (idl/log.idl) --- */
+
+status_t k_log_write(struct log *log, const void *text, uint32_t len)
+{
+	(void)log;
+	return log_write(text, len);
+}
+
+status_t k_log_read(struct log *log, void *text, uint32_t max, uint64_t cursor,
+		    uint32_t *actual, uint64_t *next)
+{
+	(void)log;
+	*actual = log_read(&cursor, text, max);
+	*next = cursor;
+	return LO_OK;
 }

@@ -2,6 +2,7 @@
 #include "obj/kernel_types.h"
 #include "sched/wait.h"
 #include "mm/heap.h"
+#include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "lib/assert.h"
 
 struct queued_packet {
@@ -208,4 +209,33 @@ status_t port_wait(struct port *p, uint64_t deadline, struct port_packet *out)
 		if (st != LO_OK)
 			return st;
 	}
+}
+
+/* --- System calls (idl/port.idl) --- */
+
+status_t k_port_create(struct port **port)
+{
+	return port_create(port);
+}
+
+status_t k_port_bind(struct port *port, struct cap_object *target, uint32_t signals, uint64_t key)
+{
+	return port_bind(port, kobject_of(target), signals, key);
+}
+
+status_t k_port_queue(struct port *port, uint64_t key, uint32_t signals)
+{
+	return port_queue(port, key, signals);
+}
+
+status_t k_port_wait(struct port *port, uint64_t deadline, struct lo_port_packet *packet)
+{
+	struct port_packet p;
+	status_t st = port_wait(port, deadline, &p);
+	if (st == LO_OK) {
+		packet->key = p.key;
+		packet->signals = p.signals;
+		packet->reserved = 0;
+	}
+	return st;
 }

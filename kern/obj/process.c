@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
 #include "lib/assert.h"
+#include "k_objects.h"   /* generated: the prototypes this file implements */
 
 static uint64_t processes_alive;
 static uint32_t secret_state = 0x9e3779b9u;
@@ -143,4 +144,137 @@ void process_kill(struct process *p, enum exit_reason reason, int64_t code)
 		process_release(p);
 	else if (process_current() == p)
 		thread_current()->killed = true;
+}
+
+/* --- System calls (idl/process.idl) --- */
+
+status_t k_process_create(const void *name, uint32_t name_len, struct process **process)
+{
+	char buf[PROCESS_NAME_MAX];
+	uint32_t n = name_len < PROCESS_NAME_MAX - 1 ? name_len : PROCESS_NAME_MAX - 1;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	return process_create(buf, process);
+}
+
+static unsigned map_flags(uint32_t flags)
+{
+	return (flags & LO_MAP_WRITE ? VM_WRITE : 0) | (flags & LO_MAP_EXEC ? VM_EXEC : 0);
+}
+
+/* The most a mapping may ever allow, from the rights of the VMO handle. */
+static unsigned max_map_flags(rights_t vmo_rights)
+{
+	return (vmo_rights & LO_RIGHT_WRITE ? VM_WRITE : 0) |
+	       (vmo_rights & LO_RIGHT_EXECUTE ? VM_EXEC : 0);
+}
+
+status_t k_process_map(struct process *process, struct vmo *vmo, cap_handle_t vmo_handle,
+		       rights_t vmo_rights, const struct lo_map_request *request, uint64_t *addr)
+{
+	(void)vmo_handle;
+	if (request->flags & ~(LO_MAP_WRITE | LO_MAP_EXEC))
+		return LO_ERR_INVALID_ARGS;
+	if ((request->flags & LO_MAP_WRITE) && (request->flags & LO_MAP_EXEC))
+		return LO_ERR_INVALID_ARGS;   /* W^X in user space too */
+	unsigned flags = map_flags(request->flags);
+	unsigned max = max_map_flags(vmo_rights);
+	if (flags & ~max)
+		return LO_ERR_ACCESS_DENIED;
+	uint64_t va = request->addr;
+	status_t st = uvm_map(process, vmo, request->vmo_offset, request->len, flags, max, &va);
+	if (st == LO_OK)
+		*addr = va;
+	return st;
+}
+
+status_t k_process_unmap(struct process *process, uint64_t addr, uint64_t len)
+{
+	return uvm_unmap(process, addr, len);
+}
+
+status_t k_process_protect(struct process *process, uint64_t addr, uint64_t len, uint32_t flags)
+{
+	if (flags & ~(LO_MAP_WRITE | LO_MAP_EXEC))
+		return LO_ERR_INVALID_ARGS;
+	if ((flags & LO_MAP_WRITE) && (flags & LO_MAP_EXEC))
+		return LO_ERR_INVALID_ARGS;
+	return uvm_protect(process, addr, len, map_flags(flags));
+}
+
+status_t k_process_start(struct process *process, struct thread *thread, uint64_t entry,
+			 uint64_t stack, struct cap_taken *arg, uint32_t nargs)
+{
+	status_t st = LO_OK;
+	cap_handle_t value = 0;
+	spin_lock(&process->obj.lock);
+	bool fresh = !process->ended && process->thread_count == 0;
+	spin_unlock(&process->obj.lock);
+	if (!fresh || thread->started)
+		st = LO_ERR_BAD_STATE;
+	else if (thread->process != process)
+		st = LO_ERR_INVALID_ARGS;
+	if (st == LO_OK && nargs == 1) {
+		st = cap_install_taken(&process->handles, &arg[0], &value);
+		if (st != LO_OK)
+			cap_drop_taken(&arg[0]);
+	} else if (nargs == 1) {
+		cap_drop_taken(&arg[0]);   /* moved handles are ours either way */
+	}
+	if (st != LO_OK)
+		return st;
+	st = thread_start_user(thread, entry, stack, value, 0);
+	if (st != LO_OK && value)
+		cap_close(&process->handles, value);
+	return st;
+}
+
+status_t k_process_kill(struct process *process)
+{
+	process_kill(process, EXIT_KILLED, -1);
+	return LO_OK;
+}
+
+status_t k_process_info(struct process *process, struct lo_process_info *info)
+{
+	spin_lock(&process->obj.lock);
+	info->state = process->ended ? 1 : 0;
+	info->exit_reason = process->exit_reason;
+	info->exit_code = process->exit_code;
+	info->fault_vector = process->fault_vector;
+	info->fault_address = process->fault_address;
+	info->fault_rip = process->fault_rip;
+	info->thread_count = process->thread_count;
+	spin_unlock(&process->obj.lock);
+	info->handle_count = process->handles.count;
+	return LO_OK;
+}
+
+status_t k_process_list_handles(struct process *process, struct lo_handle_entry *entries,
+				uint32_t max, uint32_t start, uint32_t *actual, uint32_t *next)
+{
+	uint32_t cursor = start, n = 0;
+	while (n < max) {
+		struct cap_handle_info info;
+		if (cap_table_list(&process->handles, &cursor, &info, 1) == 0)
+			break;
+		entries[n].object_id = info.object_id;
+		entries[n].handle = info.handle;
+		entries[n].type = info.type;
+		entries[n].rights = info.rights;
+		entries[n].refcount = info.refcount;
+		entries[n].handle_count = info.handle_count;
+		entries[n].reserved = 0;
+		n++;
+	}
+	*actual = n;
+	*next = n == max ? cursor : 0;
+	return LO_OK;
+}
+
+status_t k_process_exit(int64_t code)
+{
+	struct process *p = process_current();
+	process_kill(p, EXIT_NORMAL, code);
+	thread_exit(code);
 }

@@ -3,6 +3,7 @@
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/heap.h"
+#include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "mm/layout.h"
 
 /* IRQ lines the kernel keeps: the timer tick and the PIC cascade. */
@@ -131,5 +132,47 @@ status_t resource_port_out(struct resource *r, uint16_t port, uint32_t width, ui
 		outw(port, (uint16_t)value);
 	else
 		outl(port, value);
+	return LO_OK;
+}
+
+/* --- System calls (idl/resource.idl) --- */
+
+status_t k_resource_carve(struct resource *parent, uint32_t kind, uint64_t base, uint64_t size,
+			  struct resource **child)
+{
+	return resource_carve(parent, kind, base, size, child);
+}
+
+status_t k_resource_info(struct resource *resource, struct lo_resource_info *info)
+{
+	info->kind = resource->kind;
+	info->reserved = 0;
+	info->base = resource->base;
+	info->size = resource->size;
+	return LO_OK;
+}
+
+status_t k_resource_port_in(struct resource *resource, uint32_t port, uint32_t width,
+			    uint32_t *value)
+{
+	if (port > 0xffff)
+		return LO_ERR_INVALID_ARGS;
+	return resource_port_in(resource, (uint16_t)port, width, value);
+}
+
+status_t k_resource_port_out(struct resource *resource, uint32_t port, uint32_t width,
+			     uint32_t value)
+{
+	if (port > 0xffff)
+		return LO_ERR_INVALID_ARGS;
+	return resource_port_out(resource, (uint16_t)port, width, value);
+}
+
+status_t k_resource_object_counts(struct resource *resource, uint64_t *counts, uint32_t n)
+{
+	if (resource->kind != RESOURCE_ROOT)
+		return LO_ERR_ACCESS_DENIED;
+	for (uint32_t i = 0; i < n; i++)
+		counts[i] = kobject_live_count(i);
 	return LO_OK;
 }

@@ -1,6 +1,7 @@
 #include "obj/sysvar.h"
 #include "obj/kernel_types.h"
 #include "mm/heap.h"
+#include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "lib/string.h"
 
 static void sysvar_destroy(struct cap_object *obj)
@@ -73,4 +74,31 @@ status_t sysvar_get_string(struct sysvar *v, char *out, uint32_t max, uint32_t *
 		memcpy(out, v->string, v->length);
 	spin_unlock(&v->obj.lock);
 	return st;
+}
+
+/* --- System calls (idl/sysvar.idl) --- */
+
+status_t k_sysvar_create(uint32_t kind, struct sysvar **sysvar)
+{
+	return sysvar_create(kind, sysvar);
+}
+
+status_t k_sysvar_get_u64(struct sysvar *sysvar, uint64_t *value)
+{
+	return sysvar_get_u64(sysvar, value);
+}
+
+status_t k_sysvar_set_u64(struct sysvar *sysvar, uint64_t value)
+{
+	return sysvar_set_u64(sysvar, value);
+}
+
+status_t k_sysvar_get_string(struct sysvar *sysvar, void *text, uint32_t max, uint32_t *length)
+{
+	return sysvar_get_string(sysvar, text, max, length);
+}
+
+status_t k_sysvar_set_string(struct sysvar *sysvar, const void *text, uint32_t len)
+{
+	return sysvar_set_string(sysvar, text, len);
 }

@@ -1,6 +1,7 @@
 #include "obj/timer.h"
 #include "obj/kernel_types.h"
 #include "mm/heap.h"
+#include "k_objects.h"   /* generated: the prototypes this file implements */
 
 static void timer_fired(struct ktimer *kt)
 {
@@ -48,4 +49,23 @@ void timer_cancel(struct timer *t)
 {
 	ktimer_cancel(&t->ktimer);
 	kobject_signal(&t->obj, LO_SIG_TIMER_SIGNALED, 0);
+}
+
+/* --- System calls (idl/timer.idl) --- */
+
+status_t k_timer_create(struct timer **timer)
+{
+	return timer_create(timer);
+}
+
+status_t k_timer_set(struct timer *timer, uint64_t deadline)
+{
+	timer_set(timer, deadline);
+	return LO_OK;
+}
+
+status_t k_timer_cancel(struct timer *timer)
+{
+	timer_cancel(timer);
+	return LO_OK;
 }

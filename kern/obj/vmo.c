@@ -8,6 +8,8 @@
 #include "mm/layout.h"
 #include "lib/string.h"
 #include "lib/assert.h"
+#include "obj/resource.h"
+#include "k_objects.h"   /* generated: the prototypes this file implements */
 
 static uint64_t committed_total;
 
@@ -244,4 +246,43 @@ status_t vmo_set_size(struct vmo *v, uint64_t size)
 	__atomic_fetch_sub(&committed_total, freed, __ATOMIC_RELAXED);
 	kfree(old);
 	return LO_OK;
+}
+
+/* --- System calls (idl/vmo.idl) --- */
+
+status_t k_vmo_create(uint64_t size, struct vmo **vmo)
+{
+	return vmo_create(size, vmo);
+}
+
+status_t k_vmo_read(struct vmo *vmo, void *data, uint64_t offset, uint32_t len)
+{
+	return vmo_read_kernel(vmo, offset, data, len);
+}
+
+status_t k_vmo_write(struct vmo *vmo, const void *data, uint64_t offset, uint32_t len)
+{
+	return vmo_write_kernel(vmo, offset, data, len);
+}
+
+status_t k_vmo_get_size(struct vmo *vmo, uint64_t *size)
+{
+	*size = vmo->size;
+	return LO_OK;
+}
+
+status_t k_vmo_set_size(struct vmo *vmo, uint64_t size)
+{
+	return vmo_set_size(vmo, size);
+}
+
+status_t k_vmo_create_physical(struct resource *resource, uint64_t paddr, uint64_t size,
+			       struct vmo **vmo)
+{
+	/* Only from an MMIO resource that covers the range: carve one from the
+	 * root first (the root's carve refuses RAM). */
+	if (resource->kind != RESOURCE_MMIO ||
+	    !resource_covers(resource, RESOURCE_MMIO, paddr, PAGE_ROUND_UP(size)))
+		return LO_ERR_ACCESS_DENIED;
+	return vmo_create_physical(paddr, size, true, vmo);
 }

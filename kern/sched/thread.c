@@ -247,3 +247,4 @@ void thread_return_to_user(struct trap_frame *f)
 		schedule();
 	}
 }
+
