@@ -2,8 +2,9 @@
  * the GRUB module named "init", and gives it the bootstrap handles; every
  * later object exists because some process asked for it.
  *
- * Init starts with rdi = address of a struct lo_bootstrap (see
- * docs/bootstrap.md) at the top of its stack, listing its handles. */
+ * Init starts with rdi = address of a struct lo_startup (see
+ * docs/bootstrap.md) at the top of its stack, listing its handles, and
+ * rsi = 0. */
 #include "start_init.h"
 #include "elf.h"
 #include "obj/process.h"
@@ -72,7 +73,7 @@ static uint64_t load_elf(struct process *p, const uint8_t *image, uint64_t size)
 }
 
 /* The stack, with the bootstrap block written at its top. */
-static uint64_t build_stack(struct process *p, const struct lo_bootstrap *boot)
+static uint64_t build_stack(struct process *p, const struct lo_startup *boot)
 {
 	struct vmo *stack;
 	if (vmo_create(INIT_STACK_SIZE, &stack) != LO_OK)
@@ -99,7 +100,7 @@ void start_init(void)
 	struct thread *t;
 	if (thread_create_user(p, "init", &t) != LO_OK)
 		panic("init: cannot create its thread");
-	struct lo_bootstrap boot;
+	struct lo_startup boot;
 	bootstrap_fill(&boot, p, t);
 	uint64_t block = build_stack(p, &boot);
 	/* The stack pointer sits below the block, 16-byte aligned as the ABI

@@ -8,12 +8,15 @@ UBUILD := $(BUILD)/user
 USER_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
 	-fno-pic -fno-pie -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-mgeneral-regs-only \
 	-Ilibos/include -Icap -I$(BUILD)/gen/include
 USER_LDFLAGS := -static -nostdlib -z max-page-size=0x1000 -z noexecstack \
 	-T libos/user.ld
 
-LIBOS_C_SRCS   := $(shell find libos -name '*.c' | sort) \
-                  $(filter-out %_test.c,$(wildcard cap/status.c))
+# The kernel's printf and string functions and the status names are shared
+# with user space: one copy of each in the tree.
+SHARED_C_SRCS  := kern/lib/printf.c kern/lib/string.c cap/status.c
+LIBOS_C_SRCS   := $(shell find libos -name '*.c' | sort) $(SHARED_C_SRCS)
 LIBOS_ASM_SRCS := $(shell find libos -name '*.asm' | sort)
 LIBOS_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(LIBOS_C_SRCS)) \
               $(patsubst %.asm,$(UBUILD)/%.asm.o,$(LIBOS_ASM_SRCS)) \
@@ -24,6 +27,17 @@ $(UBUILD)/gen/protocols.o: $(GEN_USER_SRCS) $(GEN_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  UCC     $<")
 	$(Q)$(UCC) $(USER_CFLAGS) -c $< -o $@
+
+# The shared kernel library files find their own headers under kern/.
+$(UBUILD)/kern/lib/%.o: kern/lib/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  UCC     $<")
+	$(Q)$(UCC) $(USER_CFLAGS) -Ikern -c $< -o $@
+
+$(UBUILD)/libos/runtime.o: libos/runtime.c $(GEN_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  UCC     $<")
+	$(Q)$(UCC) $(USER_CFLAGS) -Ikern -c $< -o $@
 
 $(UBUILD)/%.o: %.c $(GEN_STAMP)
 	@mkdir -p $(dir $@)

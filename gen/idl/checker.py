@@ -122,11 +122,21 @@ class Checker:
     def check_struct(self, raw):
         self.declare(raw.name, "struct")
         fields, seen = [], set()
-        for ftype, fname in raw.fields:
+        for ftype, fname, count in raw.fields:
             if fname.text in seen:
                 raise IdlError(fname.loc, f"field {fname.text!r} is declared twice")
             seen.add(fname.text)
-            fields.append(StructField(SCALARS[ftype.text], fname.text, ftype.text))
+            n = count.value if count is not None else 0
+            if count is not None and not 1 <= n <= 4096:
+                raise IdlError(count.loc, f"array length {n} is out of range (1..4096)")
+            if ftype.text in SCALARS:
+                fields.append(StructField(SCALARS[ftype.text], fname.text, ftype.text, n))
+                continue
+            inner = self.model.struct_by_name(ftype.text)
+            if not inner:
+                raise IdlError(ftype.loc, f"unknown field type {ftype.text!r} (a scalar such as "
+                                          "u32, or a struct declared earlier)")
+            fields.append(StructField(inner.ctype, fname.text, "", n))
         self.model.structs.append(Struct(raw.name.text, raw.doc.value if raw.doc else "", fields))
 
     def handle_type(self, tok, allow_any=True):
@@ -305,6 +315,9 @@ def load(idl_dir, cap_dir):
         for d in decls:
             if d.decl == "struct":
                 checker.check_struct(d)
+            elif d.decl == "const":
+                checker.declare(d.name, "constant")
+                checker.model.constants.append(("LO_" + d.name.text.upper(), d.value.value))
     for path, header, decls in parsed:
         owner = header.name.text if header is not None else None
         owner_type = checker.model.type_by_name(owner) if owner else None

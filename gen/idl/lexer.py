@@ -14,7 +14,7 @@ TOKEN_RE = re.compile(r"""
   | (?P<string>"(?:[^"\\\n]|\\.)*")
   | (?P<number>0[xX][0-9a-fA-F]+|[0-9]+)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<punct>[{}()<>;,=|:.])
+  | (?P<punct>[{}()<>;,=|:.\[\]])
 """, re.VERBOSE)
 
 

@@ -4,7 +4,7 @@ protocols, with every name resolved. Emitters read only this."""
 from dataclasses import dataclass, field
 
 SCALARS = {
-    "u8": "uint8_t", "u16": "uint16_t", "u32": "uint32_t", "u64": "uint64_t",
+    "char": "char", "u8": "uint8_t", "u16": "uint16_t", "u32": "uint32_t", "u64": "uint64_t",
     "i32": "int32_t", "i64": "int64_t", "usize": "uint64_t",
 }
 
@@ -50,7 +50,8 @@ class ObjectType:
 class StructField:
     ctype: str
     name: str
-    scalar: str
+    scalar: str          # scalar kind, or "" for a nested struct
+    count: int = 0       # array length, 0 for a single value
 
 
 @dataclass
@@ -155,6 +156,7 @@ class Model:
     structs: list = field(default_factory=list)
     syscalls: list = field(default_factory=list)
     protocols: list = field(default_factory=list)
+    constants: list = field(default_factory=list)  # (macro, value)
     files: list = field(default_factory=list)      # (path, owner name)
 
     def type_by_name(self, name):

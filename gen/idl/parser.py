@@ -6,8 +6,10 @@ Grammar (docs/idl.md has it with examples):
   header    := 'type' NAME '=' NUMBER '{' type_item* '}' | 'calls' NAME ';'
   type_item := 'doc' STRING ';' | 'right' NAME '=' NUMBER ';'
              | 'signal' NAME '=' NUMBER ';' | 'default_rights' rights ';'
-  decl      := struct | syscall | protocol
-  struct    := 'struct' NAME '{' ['doc' STRING ';'] (SCALAR NAME ';')* '}'
+  decl      := struct | syscall | protocol | const
+  const     := 'const' NAME '=' NUMBER ';'
+  struct    := 'struct' NAME '{' ['doc' STRING ';']
+               ((SCALAR | STRUCT) NAME ['[' NUMBER ']'] ';')* '}'
   syscall   := 'syscall' NAME '=' NUMBER '{' sys_item* '}'
   sys_item  := 'doc' STRING ';' | 'errors' NAME (',' NAME)* ';'
              | ('in' | 'out') param ';'
@@ -111,10 +113,17 @@ class Parser:
                 decls.append(self.parse_syscall())
             elif tok.text == "protocol":
                 decls.append(self.parse_protocol())
+            elif tok.text == "const":
+                self.next()
+                name = self.name("a constant name")
+                self.expect("=")
+                value = self.number("a value")
+                self.expect(";")
+                decls.append(Raw("const", tok.loc, name=name, value=value))
             elif tok.text in ("type", "calls"):
                 self.error(tok, f"'{tok.text}' must come first, and only once, in a file")
             else:
-                self.error(tok, f"expected 'struct', 'syscall' or 'protocol', found {tok.text!r}")
+                self.error(tok, f"expected 'struct', 'syscall', 'protocol' or 'const', found {tok.text!r}")
         return header, decls
 
     def parse_rights(self):
@@ -161,10 +170,12 @@ class Parser:
                 s.doc = self.string()
             else:
                 ftype = self.name("a field type")
-                if ftype.text not in SCALARS:
-                    self.error(ftype, f"unknown field type {ftype.text!r} "
-                                      f"(struct fields are one of {', '.join(SCALARS)})")
-                s.fields.append((ftype, self.name("a field name")))
+                fname = self.name("a field name")
+                count = None
+                if self.accept("["):
+                    count = self.number("an array length")
+                    self.expect("]")
+                s.fields.append((ftype, fname, count))
             self.expect(";")
         return s
 

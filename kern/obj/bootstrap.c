@@ -11,10 +11,10 @@
 #include "lib/string.h"
 #include "lib/assert.h"
 
-static void add(struct lo_bootstrap *boot, struct process *init, uint32_t kind,
+static void add(struct lo_startup *boot, struct process *init, uint32_t kind,
 		struct cap_object *obj, rights_t rights)
 {
-	assert(boot->count < LO_BOOTSTRAP_MAX);
+	assert(boot->count < sizeof(boot->entries) / sizeof(boot->entries[0]));
 	cap_handle_t h;
 	if (cap_install(&init->handles, obj, rights, &h) != LO_OK)
 		panic("bootstrap: cannot install handle kind %u", kind);
@@ -23,24 +23,24 @@ static void add(struct lo_bootstrap *boot, struct process *init, uint32_t kind,
 	boot->count++;
 }
 
-void bootstrap_fill(struct lo_bootstrap *boot, struct process *init, struct thread *first)
+void bootstrap_fill(struct lo_startup *boot, struct process *init, struct thread *first)
 {
 	memset(boot, 0, sizeof(*boot));
-	boot->magic = LO_BOOTSTRAP_MAGIC;
-	strlcpy(boot->cmdline, boot_info.cmdline, sizeof(boot->cmdline));
-	add(boot, init, LO_BOOT_PROCESS_SELF, &init->obj.cap, LO_RIGHTS_ALL);
-	add(boot, init, LO_BOOT_THREAD_SELF, &first->obj.cap, LO_RIGHTS_ALL);
+	boot->magic = LO_STARTUP_MAGIC;
+	strlcpy(boot->args, boot_info.cmdline, sizeof(boot->args));
+	add(boot, init, LO_STARTUP_PROCESS_SELF, &init->obj.cap, LO_RIGHTS_ALL);
+	add(boot, init, LO_STARTUP_THREAD_SELF, &first->obj.cap, LO_RIGHTS_ALL);
 
 	struct resource *root;
 	if (resource_create_root(&root) != LO_OK)
 		panic("bootstrap: no memory for the root resource");
-	add(boot, init, LO_BOOT_ROOT_RESOURCE, &root->obj.cap, LO_RIGHTS_ALL);
+	add(boot, init, LO_STARTUP_ROOT_RESOURCE, &root->obj.cap, LO_RIGHTS_ALL);
 	cap_unref(&root->obj.cap);
 
 	struct log *log;
 	if (log_get(&log) != LO_OK)
 		panic("bootstrap: no memory for the log");
-	add(boot, init, LO_BOOT_LOG, &log->obj.cap, LO_RIGHT_READ | LO_RIGHT_WRITE |
+	add(boot, init, LO_STARTUP_LOG, &log->obj.cap, LO_RIGHT_READ | LO_RIGHT_WRITE |
 	    LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_WAIT | LO_RIGHT_INSPECT);
 	cap_unref(&log->obj.cap);
 
@@ -55,7 +55,7 @@ void bootstrap_fill(struct lo_bootstrap *boot, struct process *init, struct thre
 		uint64_t start = PAGE_ROUND_DOWN(image->start);
 		if (vmo_create_physical(start, image->end - start, false, &v) != LO_OK)
 			panic("bootstrap: cannot wrap the boot image");
-		add(boot, init, LO_BOOT_IMAGE, &v->obj.cap, LO_RIGHT_READ | LO_RIGHT_MAP |
+		add(boot, init, LO_STARTUP_IMAGE, &v->obj.cap, LO_RIGHT_READ | LO_RIGHT_MAP |
 		    LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_INSPECT);
 		cap_unref(&v->obj.cap);
 	}

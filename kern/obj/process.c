@@ -223,7 +223,7 @@ status_t k_process_start(struct process *process, struct thread *thread, uint64_
 	}
 	if (st != LO_OK)
 		return st;
-	st = thread_start_user(thread, entry, stack, value, 0);
+	st = thread_start_user(thread, entry, stack, value, 1);   /* rsi = 1: rdi holds a handle (docs/libos.md) */
 	if (st != LO_OK && value)
 		cap_close(&process->handles, value);
 	return st;

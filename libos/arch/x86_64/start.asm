@@ -1,6 +1,6 @@
-; Program entry. The kernel (for init) or the loader (for other programs)
-; starts the first thread with rdi = the bootstrap block and a 16-byte-
-; aligned-minus-8 stack, as after a call. lo_start never returns.
+; Program entry: rdi and rsi come from whoever started the thread (see
+; lightos/startup.h) and go straight to lo_start(rdi, rsi), which never
+; returns.
 
 section .text.start
 global _start

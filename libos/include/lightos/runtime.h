@@ -1,0 +1,39 @@
+/* The liblightos runtime: console output, errors, exit, memory. */
+#ifndef LIGHTOS_RUNTIME_H
+#define LIGHTOS_RUNTIME_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lightos/syscalls.h"
+#include "lightos/heap.h"
+
+/* printf to the kernel log (needs a log handle: lo_log). */
+int lo_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int lo_vprintf(const char *fmt, va_list ap);
+int lo_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int lo_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+void lo_puts(const char *s);
+
+/* "BAD_HANDLE" and so on. */
+const char *lo_status_str(status_t st);
+
+/* End the process. */
+__attribute__((noreturn)) void lo_exit(int code);
+
+/* Heap chunks come from VMOs mapped into this process. */
+void *lo_heap_grow_vmo(size_t size);
+
+/* Nanoseconds since boot, and a deadline `ms` milliseconds from now. */
+uint64_t lo_now(void);
+uint64_t lo_deadline_after_ms(uint64_t ms);
+
+/* Small string helpers (the kernel's, shared). */
+size_t lo_strlen(const char *s);
+int lo_strcmp(const char *a, const char *b);
+int lo_strncmp(const char *a, const char *b, size_t n);
+void *lo_memcpy(void *dst, const void *src, size_t n);
+void *lo_memset(void *dst, int c, size_t n);
+int lo_memcmp(const void *a, const void *b, size_t n);
+
+#endif
