@@ -36,6 +36,11 @@ include cap/cap.mk
 include tests/host/host.mk
 include tests/guest/guest.mk
 
+# The boot image, once every module has added to IMAGE_FILES.
+$(IMAGE): $(foreach f,$(IMAGE_FILES),$(word 2,$(subst =, ,$(f)))) scripts/mkimage.py
+	@$(if $(Q),echo "  IMAGE   $@")
+	$(Q)$(PYTHON) scripts/mkimage.py $@ $(IMAGE_FILES)
+
 .PHONY: all deps test run debug clean help
 
 all: deps iso

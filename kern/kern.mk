@@ -54,7 +54,6 @@ ISO_ENTRY_normal    := 0
 ISO_ENTRY_test      := 1
 ISO_ENTRY_exception := 2
 ISO_ENTRY_ktest     := 3
-ISO_MODULES := $(INIT_ELF)
 
 $(BUILD)/iso-%/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in
 	@mkdir -p $(dir $@)
@@ -68,8 +67,12 @@ $(BUILD)/iso-%/boot/init.elf: $(INIT_ELF)
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
 
+$(BUILD)/iso-%/boot/image.tar: $(IMAGE)
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
 $(BUILD)/lightos-%.iso: $(BUILD)/iso-%/boot/kernel.elf $(BUILD)/iso-%/boot/init.elf \
-		$(BUILD)/iso-%/boot/grub/grub.cfg
+		$(BUILD)/iso-%/boot/image.tar $(BUILD)/iso-%/boot/grub/grub.cfg
 	@$(if $(Q),echo "  ISO     $@")
 	$(Q)grub-mkrescue -o $@ $(BUILD)/iso-$* >$(BUILD)/grub-mkrescue-$*.log 2>&1 || \
 		{ cat $(BUILD)/grub-mkrescue-$*.log; exit 1; }
@@ -78,7 +81,8 @@ ISO           := $(BUILD)/lightos-normal.iso
 ISO_TEST      := $(BUILD)/lightos-test.iso
 ISO_EXCEPTION := $(BUILD)/lightos-exception.iso
 ISO_KTEST     := $(BUILD)/lightos-ktest.iso
-.PRECIOUS: $(BUILD)/iso-%/boot/grub/grub.cfg $(BUILD)/iso-%/boot/kernel.elf $(BUILD)/iso-%/boot/init.elf
+.PRECIOUS: $(BUILD)/iso-%/boot/grub/grub.cfg $(BUILD)/iso-%/boot/kernel.elf \
+	$(BUILD)/iso-%/boot/init.elf $(BUILD)/iso-%/boot/image.tar
 
 .PHONY: kernel iso iso-test
 kernel: $(KERNEL)

@@ -88,6 +88,12 @@ def negative_tests(model):
         "\treturn r;",
         "}",
         "",
+        "static void close_value(uint64_t value)",
+        "{",
+        "\tlo_handle_t h = { (uint32_t)value };",
+        "\tlo_handle_close(h);",
+        "}",
+        "",
         "static status_t call6(uint64_t nr, const uint64_t *a)",
         "{",
         "\treturn (status_t)lo_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);",
@@ -120,7 +126,7 @@ def negative_tests(model):
                 body.append(f"\tst = call6({c.macro}, a);")
                 body.append(f'\tnegtest_report("{test}", st == LO_ERR_ACCESS_DENIED, st, LO_ERR_ACCESS_DENIED);')
                 body.append("\tfailed += st != LO_ERR_ACCESS_DENIED;")
-                body.append(f"\tlo_handle_close(lo_handle_from_value(a[{i}]));")
+                body.append(f"\tclose_value(a[{i}]);")
                 count += 1
             if t is not None:
                 other = next(o for o in model.types if o.name != t.name and o.name == ("event" if t.name != "event" else "timer"))

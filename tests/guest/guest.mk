@@ -1,3 +1,5 @@
+include tests/guest/user/user.mk
+
 # In-QEMU suites: boot a test ISO, read results over serial.
 TEST_SUITES += ktest guest
 

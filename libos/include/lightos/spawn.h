@@ -1,0 +1,37 @@
+/* Starting programs: loading is done here, in user space, with process,
+ * VMO and thread system calls. The kernel loads nothing but init. */
+#ifndef LIGHTOS_SPAWN_H
+#define LIGHTOS_SPAWN_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "lightos/syscalls.h"
+
+/* A handle to give the new program, and the kind it appears under in its
+ * startup message (LO_STARTUP_*). The handle moves: the caller loses it. */
+struct lo_give {
+	uint32_t kind;
+	lo_handle_t handle;
+};
+
+#define LO_SPAWN_MAX_GIVE 12
+#define LO_SPAWN_STACK    (64 * 1024)
+
+/* Load the ELF executable in `elf` (size bytes) as a new process named
+ * `name`, give it `args` and the handles in `give`, and start it. The new
+ * program also gets handles to its own process and thread. On success
+ * *process is a handle to it (wait on LO_SIG_PROCESS_TERMINATED). On
+ * failure the given handles are closed and *why may name the problem. */
+status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char *args,
+		  const struct lo_give *give, uint32_t ngive, lo_process_t *process,
+		  const char **why);
+
+/* The same for a file in the boot image (a ustar archive in a VMO). */
+status_t lo_spawn_from_image(lo_vmo_t image, const char *path, const char *args,
+			     const struct lo_give *give, uint32_t ngive,
+			     lo_process_t *process, const char **why);
+
+/* Map a whole VMO read-only into this process: for reading the image. */
+status_t lo_map_readonly(lo_vmo_t vmo, const uint8_t **data, size_t *size);
+
+#endif

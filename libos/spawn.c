@@ -1,0 +1,192 @@
+#include "lightos/spawn.h"
+#include "lightos/elf.h"
+#include "lightos/tar.h"
+#include "lightos/runtime.h"
+#include "lightos/startup.h"
+
+#define COPY_CHUNK 65536
+
+static void close_given(const struct lo_give *give, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		lo_handle_close(give[i].handle);
+}
+
+/* One segment: a fresh VMO with the file bytes, mapped into the child. */
+static status_t load_segment(lo_process_t child, const uint8_t *elf,
+			     const struct lo_elf_segment *seg)
+{
+	lo_vmo_t vmo;
+	status_t st = lo_vmo_create(seg->mem_size, &vmo);
+	if (st != LO_OK)
+		return st;
+	for (uint64_t done = 0; done < seg->file_size && st == LO_OK;) {
+		uint64_t n = seg->file_size - done;
+		if (n > COPY_CHUNK)
+			n = COPY_CHUNK;
+		st = lo_vmo_write(vmo, elf + seg->file_offset + done, seg->copy_to + done, (uint32_t)n);
+		done += n;
+	}
+	if (st == LO_OK) {
+		struct lo_map_request req = { seg->vaddr, 0, seg->mem_size, seg->flags, 0 };
+		uint64_t addr;
+		st = lo_process_map(child, vmo, &req, &addr);
+	}
+	lo_handle_close(lo_vmo_handle(vmo));   /* the mapping keeps it */
+	return st;
+}
+
+static status_t map_stack(lo_process_t child, uint64_t *top)
+{
+	lo_vmo_t vmo;
+	status_t st = lo_vmo_create(LO_SPAWN_STACK, &vmo);
+	if (st != LO_OK)
+		return st;
+	struct lo_map_request req = { 0, 0, LO_SPAWN_STACK, LO_MAP_WRITE, 0 };
+	uint64_t addr = 0;
+	st = lo_process_map(child, vmo, &req, &addr);
+	lo_handle_close(lo_vmo_handle(vmo));
+	*top = addr + LO_SPAWN_STACK;
+	return st;
+}
+
+/* The startup message, sent on a fresh channel; the child gets the other end. */
+static status_t send_startup(lo_process_t child, lo_thread_t thread, const char *args,
+			     const struct lo_give *give, uint32_t ngive, lo_channel_t *child_end)
+{
+	struct lo_startup msg;
+	lo_handle_t handles[2 + LO_SPAWN_MAX_GIVE];
+	lo_memset(&msg, 0, sizeof(msg));
+	msg.magic = LO_STARTUP_MAGIC;
+	uint32_t self_rights = LO_DEFAULT_RIGHTS_PROCESS & ~LO_RIGHT_DESTROY;
+	uint32_t p = 0, t = 0;
+	status_t st = lo_handle_duplicate(lo_process_handle(child), self_rights, &p);
+	if (st == LO_OK)
+		st = lo_handle_duplicate(lo_thread_handle(thread), LO_DEFAULT_RIGHTS_THREAD, &t);
+	if (st != LO_OK) {
+		if (p)
+			lo_handle_close((lo_handle_t){ p });
+		close_given(give, ngive);
+		return st;
+	}
+	msg.entries[0].kind = LO_STARTUP_PROCESS_SELF;
+	handles[0].value = msg.entries[0].handle = p;
+	msg.entries[1].kind = LO_STARTUP_THREAD_SELF;
+	handles[1].value = msg.entries[1].handle = t;
+	for (uint32_t i = 0; i < ngive; i++) {
+		msg.entries[2 + i].kind = give[i].kind;
+		msg.entries[2 + i].handle = give[i].handle.value;
+		handles[2 + i] = give[i].handle;
+	}
+	msg.count = 2 + ngive;
+	uint32_t len = 0;
+	while (args && args[len] && len < sizeof(msg.args) - 1) {
+		msg.args[len] = args[len];
+		len++;
+	}
+	lo_channel_t mine;
+	st = lo_channel_create(&mine, child_end);
+	if (st != LO_OK) {
+		for (uint32_t i = 0; i < msg.count; i++)
+			lo_handle_close(handles[i]);
+		return st;
+	}
+	/* The write moves every handle into the message, also when it fails. */
+	st = lo_channel_write(mine, &msg, sizeof(msg), handles, msg.count);
+	lo_handle_close(lo_channel_handle(mine));   /* the message stays queued */
+	if (st != LO_OK)
+		lo_handle_close(lo_channel_handle(*child_end));
+	return st;
+}
+
+status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char *args,
+		  const struct lo_give *give, uint32_t ngive, lo_process_t *process,
+		  const char **why)
+{
+	struct lo_elf_image image;
+	if (ngive > LO_SPAWN_MAX_GIVE) {
+		close_given(give, ngive);
+		return LO_ERR_OUT_OF_RANGE;
+	}
+	status_t st = lo_elf_parse(elf, size, &image, why);
+	if (st != LO_OK) {
+		close_given(give, ngive);
+		return st;
+	}
+	lo_process_t child;
+	st = lo_process_create(name, (uint32_t)lo_strlen(name), &child);
+	if (st != LO_OK) {
+		close_given(give, ngive);
+		return st;
+	}
+	for (uint32_t i = 0; i < image.segment_count && st == LO_OK; i++)
+		st = load_segment(child, elf, &image.segments[i]);
+	uint64_t stack_top = 0;
+	if (st == LO_OK)
+		st = map_stack(child, &stack_top);
+	lo_thread_t thread = { 0 };
+	if (st == LO_OK)
+		st = lo_thread_create(child, name, (uint32_t)lo_strlen(name), &thread);
+	if (st != LO_OK) {
+		close_given(give, ngive);
+	} else {
+		lo_channel_t child_end;
+		st = send_startup(child, thread, args, give, ngive, &child_end);
+		if (st == LO_OK) {
+			lo_handle_t arg = lo_channel_handle(child_end);
+			st = lo_process_start(child, thread, image.entry, stack_top, &arg, 1);
+		}
+	}
+	if (thread.value)
+		lo_handle_close(lo_thread_handle(thread));
+	if (st != LO_OK) {
+		if (why && !*why)
+			*why = "could not build the process";
+		lo_handle_close(lo_process_handle(child));   /* never started: it goes */
+		return st;
+	}
+	*process = child;
+	return LO_OK;
+}
+
+status_t lo_map_readonly(lo_vmo_t vmo, const uint8_t **data, size_t *size)
+{
+	uint64_t bytes;
+	status_t st = lo_vmo_get_size(vmo, &bytes);
+	if (st != LO_OK)
+		return st;
+	struct lo_map_request req = { 0, 0, bytes, 0, 0 };
+	uint64_t addr = 0;
+	st = lo_process_map(lo_self, vmo, &req, &addr);
+	if (st == LO_OK) {
+		*data = (const uint8_t *)addr;
+		*size = bytes;
+	}
+	return st;
+}
+
+status_t lo_spawn_from_image(lo_vmo_t image, const char *path, const char *args,
+			     const struct lo_give *give, uint32_t ngive,
+			     lo_process_t *process, const char **why)
+{
+	static const uint8_t *tar;
+	static size_t tar_size;
+	status_t st = LO_OK;
+	if (!tar)
+		st = lo_map_readonly(image, &tar, &tar_size);
+	struct lo_tar_entry entry;
+	if (st == LO_OK)
+		st = lo_tar_find(tar, tar_size, path, &entry);
+	if (st != LO_OK) {
+		close_given(give, ngive);
+		if (why)
+			*why = "no such file in the boot image";
+		return st;
+	}
+	const char *name = path;
+	for (const char *p = path; *p; p++) {
+		if (*p == '/')
+			name = p + 1;
+	}
+	return lo_spawn(tar + entry.offset, entry.size, name, args, give, ngive, process, why);
+}

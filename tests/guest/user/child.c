@@ -1,0 +1,74 @@
+/* child: the program the user-space suite spawns to play the other side.
+ * Its argument says what to do:
+ *   exit N   exit with code N
+ *   crash    write to address 0 (page fault)
+ *   divide   divide by zero
+ *   ud2      execute an invalid opcode
+ *   cli      execute a privileged instruction
+ *   echo     send every message on the startup channel back, handles too,
+ *            until the other end closes; then exit 0
+ *   hold     say "ready" on the startup channel, then block forever */
+#include "lightos/runtime.h"
+#include "lightos/startup.h"
+
+static int parse_int(const char *s)
+{
+	int v = 0;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+static int echo(lo_channel_t ch)
+{
+	static char buf[65536];
+	lo_handle_t handles[64];
+	for (;;) {
+		uint32_t observed;
+		status_t st = lo_handle_wait_one(lo_channel_handle(ch),
+						 LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+						 UINT64_MAX, &observed);
+		if (st != LO_OK)
+			return 1;
+		struct lo_channel_read_result got;
+		st = lo_channel_read(ch, buf, sizeof(buf), handles, 64, &got);
+		if (st == LO_ERR_PEER_CLOSED)
+			return 0;
+		if (st == LO_ERR_SHOULD_WAIT)
+			continue;
+		if (st != LO_OK)
+			return 2;
+		if (lo_channel_write(ch, buf, got.bytes, handles, got.handles) != LO_OK)
+			return 3;
+	}
+}
+
+int main(void)
+{
+	const char *args = lo_startup_args();
+	lo_channel_t ch = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
+	if (lo_strncmp(args, "exit ", 5) == 0)
+		return parse_int(args + 5);
+	if (lo_strcmp(args, "crash") == 0)
+		*(volatile int *)0 = 1;
+	if (lo_strcmp(args, "divide") == 0) {
+		volatile int zero = 0;
+		return 10 / zero;
+	}
+	if (lo_strcmp(args, "ud2") == 0)
+		__asm__ volatile("ud2");
+	if (lo_strcmp(args, "cli") == 0)
+		__asm__ volatile("cli");
+	if (lo_strcmp(args, "echo") == 0)
+		return echo(ch);
+	if (lo_strcmp(args, "hold") == 0) {
+		lo_event_t never;
+		uint32_t observed;
+		lo_channel_write(ch, "ready", 5, NULL, 0);
+		lo_event_create(&never);
+		lo_handle_wait_one(lo_event_handle(never), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
+		return 4;
+	}
+	lo_printf("child: unknown mode '%s'\n", args);
+	return 99;
+}

@@ -1,0 +1,111 @@
+/* utest: the user-space test suite, started by init on the test command
+ * line with the root resource, the log and the boot image. */
+#include "utest.h"
+
+lo_resource_t utest_root;
+lo_vmo_t utest_image;
+
+static int failed_checks;
+static int passed, failed;   /* TEST lines printed, for the DONE line */
+
+void utest_report(const char *name, int ok)
+{
+	if (ok)
+		passed++;
+	else
+		failed++;
+	lo_printf("TEST %s %s\n", ok ? "ok" : "FAIL", name);
+}
+
+int utest_check(int ok, const char *what, const char *file, int line)
+{
+	if (!ok && failed_checks++ == 0)
+		lo_printf("  check failed at %s:%d: %s\n", file, line, what);
+	return ok;
+}
+
+int utest_check_status(status_t got, status_t want, const char *what, const char *file, int line)
+{
+	if (got != want && failed_checks++ == 0)
+		lo_printf("  check failed at %s:%d: %s gave %s, expected %s\n", file, line, what,
+			  lo_status_str(got), lo_status_str(want));
+	return got == want;
+}
+
+status_t utest_spawn_child(const char *args, const struct lo_give *give, uint32_t n,
+			   lo_process_t *child)
+{
+	struct lo_give all[LO_SPAWN_MAX_GIVE];
+	uint32_t count = 0;
+	uint32_t log = 0;
+	if (lo_handle_duplicate(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG, &log) == LO_OK) {
+		all[count].kind = LO_STARTUP_LOG;
+		all[count++].handle.value = log;
+	}
+	for (uint32_t i = 0; i < n && count < LO_SPAWN_MAX_GIVE; i++)
+		all[count++] = give[i];
+	const char *why = NULL;
+	status_t st = lo_spawn_from_image(utest_image, "bin/child", args, all, count, child, &why);
+	if (st != LO_OK)
+		lo_printf("  spawn child '%s': %s (%s)\n", args, lo_status_str(st), why ? why : "");
+	return st;
+}
+
+int utest_wait_process(lo_process_t p, struct lo_process_info *info)
+{
+	uint32_t observed = 0;
+	status_t st = lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED,
+					 lo_deadline_after_ms(5000), &observed);
+	if (st != LO_OK)
+		return 0;
+	return lo_process_info(p, info) == LO_OK;
+}
+
+lo_handle_t utest_dup(lo_handle_t h, uint32_t rights)
+{
+	uint32_t out = 0;
+	lo_handle_duplicate(h, rights, &out);
+	return (lo_handle_t){ out };
+}
+
+uint64_t utest_object_id(lo_handle_t h)
+{
+	struct lo_object_info info;
+	if (lo_handle_info(h, &info) != LO_OK)
+		return 0;
+	return info.id;
+}
+
+static void object_counts(uint64_t *counts)
+{
+	if (lo_resource_object_counts(utest_root, counts, LO_TYPE_COUNT) != LO_OK)
+		lo_memset(counts, 0xff, sizeof(uint64_t) * LO_TYPE_COUNT);
+}
+
+static const struct utest *const suites[] = {
+	object_tests, process_tests, channel_tests, wait_tests, negative_tests,
+};
+
+int main(void)
+{
+	utest_root = lo_resource_from(lo_startup_handle(LO_STARTUP_ROOT_RESOURCE));
+	utest_image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
+	lo_printf("TESTS BEGIN user\n");
+	for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
+		for (const struct utest *t = suites[s]; t->name; t++) {
+			uint64_t before[LO_TYPE_COUNT], after[LO_TYPE_COUNT];
+			object_counts(before);
+			failed_checks = 0;
+			t->run();
+			object_counts(after);
+			for (uint32_t type = 1; type < LO_TYPE_COUNT; type++) {
+				if (after[type] != before[type] && failed_checks++ == 0)
+					lo_printf("  leak: %lu objects of type %u before, %lu after\n",
+						  before[type], type, after[type]);
+			}
+			utest_report(t->name, failed_checks == 0);
+		}
+	}
+	lo_printf("TESTS DONE passed=%d failed=%d\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,21 @@
+# The user-space test programs that go into the boot image.
+UTEST_SRCS := $(sort $(wildcard tests/guest/user/main.c tests/guest/user/test_*.c))
+UTEST_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(UTEST_SRCS)) $(UBUILD)/gen/negative_rights.o
+UTEST_ELF  := $(UBUILD)/utest.elf
+CHILD_OBJS := $(UBUILD)/tests/guest/user/child.o
+CHILD_ELF  := $(UBUILD)/child.elf
+
+$(UBUILD)/gen/negative_rights.o: $(GEN_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  UCC     $(GEN_DIR)/tests/negative_rights.c")
+	$(Q)$(UCC) $(USER_CFLAGS) -c $(GEN_DIR)/tests/negative_rights.c -o $@
+
+$(UTEST_ELF): $(UTEST_OBJS) $(LIBOS) libos/user.ld
+	$(call link-program,$(UTEST_OBJS))
+
+$(CHILD_ELF): $(CHILD_OBJS) $(LIBOS) libos/user.ld
+	$(call link-program,$(CHILD_OBJS))
+
+IMAGE_FILES += bin/utest=$(UTEST_ELF) bin/child=$(CHILD_ELF)
+
+-include $(UTEST_OBJS:.o=.d) $(CHILD_OBJS:.o=.d)

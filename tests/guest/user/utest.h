@@ -1,0 +1,45 @@
+/* A small test framework for the in-guest user-space suite. Each test is a
+ * function; CHECK records a failure (the first one per test is printed) and
+ * the runner prints "TEST ok|FAIL <name>" for scripts/qemu_test.py. After
+ * every test the kernel's live object counts must be back where they were. */
+#ifndef UTEST_H
+#define UTEST_H
+
+#include "lightos/runtime.h"
+#include "lightos/startup.h"
+#include "lightos/spawn.h"
+
+struct utest {
+	const char *name;
+	void (*run)(void);
+};
+
+/* Print one TEST line and count it. */
+void utest_report(const char *name, int ok);
+int utest_check(int ok, const char *what, const char *file, int line);
+int utest_check_status(status_t got, status_t want, const char *what, const char *file, int line);
+
+#define CHECK(cond) utest_check(!!(cond), #cond, __FILE__, __LINE__)
+#define CHECK_ST(expr, want) utest_check_status((expr), (want), #expr, __FILE__, __LINE__)
+
+/* Handles the suite got from init. */
+extern lo_resource_t utest_root;
+extern lo_vmo_t utest_image;
+
+/* Start tests/guest/user/child.c with `args` and optional handles. */
+status_t utest_spawn_child(const char *args, const struct lo_give *give, uint32_t n,
+			   lo_process_t *child);
+/* Wait (up to 5 s) for a process to end; returns its info. */
+int utest_wait_process(lo_process_t p, struct lo_process_info *info);
+/* A duplicate of h with exactly `rights`. */
+lo_handle_t utest_dup(lo_handle_t h, uint32_t rights);
+/* The object id behind a handle (0 if it is not valid). */
+uint64_t utest_object_id(lo_handle_t h);
+
+extern const struct utest object_tests[];
+extern const struct utest process_tests[];
+extern const struct utest channel_tests[];
+extern const struct utest wait_tests[];
+extern const struct utest negative_tests[];
+
+#endif
