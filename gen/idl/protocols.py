@@ -68,7 +68,8 @@ def render_protocols(model, env):
          "static status_t round_trip(lo_channel_t ch, void *req, uint32_t req_size,",
          "\t\t\t   lo_handle_t *req_handles, uint32_t req_nhandles,",
          "\t\t\t   void *resp, uint32_t resp_size,",
-         "\t\t\t   lo_handle_t *resp_handles, uint32_t resp_max_handles)",
+         "\t\t\t   lo_handle_t *resp_handles, uint32_t resp_max_handles,",
+         "\t\t\t   uint32_t *resp_nhandles)",
          "{",
          "\tstruct lo_msg_header *rq = req, *rs = resp;",
          "\tstatus_t st = lo_channel_write(ch, req, req_size, req_handles, req_nhandles);",
@@ -88,6 +89,7 @@ def render_protocols(model, env):
          "\t\t\tfor (uint32_t i = 0; i < got.handles; i++)",
          "\t\t\t\tlo_handle_close(resp_handles[i]);",
          "\t\t\treturn LO_ERR_BAD_FORMAT;", "\t\t}",
+         "\t\t*resp_nhandles = got.handles;",
          "\t\treturn LO_OK;", "\t}", "}", ""]
     for pr in model.protocols:
         h.append(f"/* Protocol {pr.name}: {pr.doc} */")
@@ -128,12 +130,16 @@ def render_protocols(model, env):
                     c.append(f"\tcopy_bytes(req.{f.name}, {f.name}, {f.name}_len);")
             for k, f in enumerate(req_h):
                 c.append(f"\tout_handles[{k}] = {f.name};")
+            c.append("\tuint32_t nin = 0;")
             c.append(f"\tstatus_t st = round_trip(ch, &req, sizeof(req), out_handles, {len(req_h)},")
-            c.append(f"\t\t\t\t &resp, sizeof(resp), in_handles, LO_{pr.name.upper()}_MAX_HANDLES);")
+            c.append(f"\t\t\t\t &resp, sizeof(resp), in_handles, LO_{pr.name.upper()}_MAX_HANDLES, &nin);")
             c.append("\tif (st != LO_OK)")
             c.append("\t\treturn st;")
             for k, f in enumerate(resp_h):
-                c.append(f"\t*{f.name} = in_handles[{k}];")
+                c.append(f"\t*{f.name} = nin > {k} ? in_handles[{k}] : LO_HANDLE_INVALID;")
+            if not resp_h:
+                c.append("\tfor (uint32_t i = 0; i < nin; i++)   /* none expected */")
+                c.append("\t\tlo_handle_close(in_handles[i]);")
             for f in m.response:
                 if f.kind == "scalar":
                     c.append(f"\t*{f.name} = resp.{f.name};")

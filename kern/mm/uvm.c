@@ -42,7 +42,8 @@ status_t uvm_map(struct process *p, struct vmo *vmo, uint64_t vmo_offset,
 	if (len == 0 || (len & (PAGE_SIZE - 1)) || (vmo_offset & (PAGE_SIZE - 1)) ||
 	    (*va & (PAGE_SIZE - 1)) || (flags & ~(VM_WRITE | VM_EXEC)))
 		return LO_ERR_INVALID_ARGS;
-	if (vmo_offset > vmo->size || len > vmo->size - vmo_offset)
+	uint64_t mappable = vmo_mappable_size(vmo);
+	if (vmo_offset > mappable || len > mappable - vmo_offset)
 		return LO_ERR_OUT_OF_RANGE;
 	if (*va && (*va < PAGE_SIZE || *va >= USER_TOP || len > USER_TOP - *va))
 		return LO_ERR_INVALID_ARGS;

@@ -245,6 +245,7 @@ status_t k_process_info(struct process *process, struct lo_process_info *info)
 	info->fault_address = process->fault_address;
 	info->fault_rip = process->fault_rip;
 	info->thread_count = process->thread_count;
+	memcpy(info->name, process->name, sizeof(info->name));
 	spin_unlock(&process->obj.lock);
 	info->handle_count = process->handles.count;
 	return LO_OK;

@@ -34,6 +34,11 @@ static const struct cap_object_ops vmo_ops = {
 	.on_zero_handles = NULL,
 };
 
+uint64_t vmo_mappable_size(const struct vmo *v)
+{
+	return PAGE_ROUND_UP(v->size);
+}
+
 uint64_t vmo_committed_pages(void)
 {
 	return __atomic_load_n(&committed_total, __ATOMIC_RELAXED);
@@ -43,11 +48,10 @@ status_t vmo_create(uint64_t size, struct vmo **out)
 {
 	if (size > VMO_MAX_SIZE)
 		return LO_ERR_OUT_OF_RANGE;
-	size = PAGE_ROUND_UP(size);
 	struct vmo *v = kmalloc(sizeof(*v));
 	if (!v)
 		return LO_ERR_NO_MEMORY;
-	v->page_slots = size / PAGE_SIZE;
+	v->page_slots = PAGE_ROUND_UP(size) / PAGE_SIZE;
 	if (v->page_slots) {
 		v->pages = kmalloc(v->page_slots * sizeof(uint64_t));
 		if (!v->pages) {
@@ -69,7 +73,7 @@ status_t vmo_create_physical(uint64_t pa, uint64_t size, bool uncached, struct v
 	if (!v)
 		return LO_ERR_NO_MEMORY;
 	kobject_init(&v->obj, LO_TYPE_VMO, &vmo_ops);
-	v->size = PAGE_ROUND_UP(size);
+	v->size = size;
 	v->physical = true;
 	v->uncached = uncached;
 	v->phys_base = pa;
@@ -80,7 +84,7 @@ status_t vmo_create_physical(uint64_t pa, uint64_t size, bool uncached, struct v
 /* With v->obj.lock held. */
 static status_t page_locked(struct vmo *v, uint64_t offset, bool commit, uint64_t *pa)
 {
-	if (offset >= v->size)
+	if (offset >= vmo_mappable_size(v))
 		return LO_ERR_OUT_OF_RANGE;
 	if (v->physical) {
 		*pa = v->phys_base + PAGE_ROUND_DOWN(offset);
@@ -214,8 +218,7 @@ status_t vmo_set_size(struct vmo *v, uint64_t size)
 {
 	if (size > VMO_MAX_SIZE)
 		return LO_ERR_OUT_OF_RANGE;
-	size = PAGE_ROUND_UP(size);
-	uint64_t slots = size / PAGE_SIZE;
+	uint64_t slots = PAGE_ROUND_UP(size) / PAGE_SIZE;
 	uint64_t *pages = NULL;
 	if (!v->physical && slots) {
 		pages = kmalloc(slots * sizeof(uint64_t));
@@ -223,7 +226,7 @@ status_t vmo_set_size(struct vmo *v, uint64_t size)
 			return LO_ERR_NO_MEMORY;
 	}
 	spin_lock(&v->obj.lock);
-	if (v->physical || (v->map_count && size < v->size)) {
+	if (v->physical || (v->map_count && PAGE_ROUND_UP(size) < vmo_mappable_size(v))) {
 		spin_unlock(&v->obj.lock);
 		kfree(pages);
 		return v->physical ? LO_ERR_NOT_SUPPORTED : LO_ERR_BAD_STATE;
@@ -237,6 +240,10 @@ status_t vmo_set_size(struct vmo *v, uint64_t size)
 			freed++;
 		}
 	}
+	/* Bytes past the new end in its last page read as zero if it grows again. */
+	uint64_t tail = size & (PAGE_SIZE - 1);
+	if (tail && size < v->size && pages[slots - 1])
+		memset((char *)phys_to_virt(pages[slots - 1]) + tail, 0, PAGE_SIZE - tail);
 	uint64_t *old = v->pages;
 	v->pages = pages;
 	v->page_slots = slots;

@@ -16,7 +16,7 @@
 
 struct vmo {
 	struct kobject obj;          /* obj.lock guards the fields below */
-	uint64_t size;               /* bytes, a multiple of the page size */
+	uint64_t size;               /* bytes, exactly as created or set */
 	uint64_t *pages;             /* physical address per page, 0 = not yet backed */
 	uint64_t page_slots;         /* entries in pages[] */
 	uint64_t committed;          /* pages allocated */
@@ -40,6 +40,9 @@ status_t vmo_read_user(struct vmo *v, uint64_t offset, uint64_t user_dst, uint64
 status_t vmo_write_user(struct vmo *v, uint64_t offset, uint64_t user_src, uint64_t len);
 
 status_t vmo_set_size(struct vmo *v, uint64_t size);
+
+/* The size rounded up to whole pages: what a mapping may cover. */
+uint64_t vmo_mappable_size(const struct vmo *v);
 
 /* Pages allocated by all VMOs, for leak checks. */
 uint64_t vmo_committed_pages(void);

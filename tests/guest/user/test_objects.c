@@ -55,7 +55,7 @@ static void test_vmo(void)
 	CHECK_ST(lo_vmo_create(10000, &v), LO_OK);
 	uint64_t size = 0;
 	CHECK_ST(lo_vmo_get_size(v, &size), LO_OK);
-	CHECK(size == 12288);
+	CHECK(size == 10000);   /* exact; mappings cover whole pages */
 	char buf[64];
 	lo_memset(buf, 0x55, sizeof(buf));
 	CHECK_ST(lo_vmo_read(v, buf, 100, sizeof(buf)), LO_OK);   /* unbacked reads zero */
@@ -63,7 +63,7 @@ static void test_vmo(void)
 	CHECK_ST(lo_vmo_write(v, "capability", 4090, 10), LO_OK);   /* across a page */
 	CHECK_ST(lo_vmo_read(v, buf, 4090, 10), LO_OK);
 	CHECK(lo_memcmp(buf, "capability", 10) == 0);
-	CHECK_ST(lo_vmo_read(v, buf, 12280, 16), LO_ERR_OUT_OF_RANGE);
+	CHECK_ST(lo_vmo_read(v, buf, 9990, 16), LO_ERR_OUT_OF_RANGE);
 	CHECK_ST(lo_vmo_read(v, buf, 0, 65537), LO_ERR_OUT_OF_RANGE);
 	CHECK_ST(lo_vmo_read(v, (void *)0x10, 0, 8), LO_ERR_FAULT);
 	CHECK_ST(lo_vmo_read(v, (void *)0xffff800000000000ull, 0, 8), LO_ERR_FAULT);

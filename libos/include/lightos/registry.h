@@ -1,0 +1,54 @@
+/* Registries: names for handles, served over channels (idl/registry.idl).
+ *
+ * A name is "<registry>:<path>" (files:/etc/motd, proc:12). A process starts
+ * with a connection to its root namespace (startup kind LO_STARTUP_ROOT_
+ * REGISTRY); lo_open_registry("files") asks the root for the registry named
+ * "files"; lo_open(reg, "/etc/motd", rights) resolves a path in it. An
+ * entry holds a handle (an object, or another registry) or a link (a path,
+ * resolved on lookup). Rights attenuate: Open returns at most what the
+ * entry grants and the caller asks for.
+ *
+ * Limits: LO_REGISTRY_PATH_MAX bytes per path, LO_REGISTRY_NAME_MAX per
+ * name, LO_REGISTRY_MAX_HOPS registries or links followed in one lookup
+ * (then LO_ERR_LINK_LOOP). */
+#ifndef LIGHTOS_REGISTRY_H
+#define LIGHTOS_REGISTRY_H
+
+#include <stddef.h>
+#include "lightos/protocols.h"
+
+#define LO_REGISTRY_PATH_MAX  255
+#define LO_REGISTRY_NAME_MAX  63
+#define LO_REGISTRY_MAX_HOPS  16
+
+#define LO_STARTUP_ROOT_REGISTRY 7   /* startup kind: the root namespace */
+
+/* Entry kinds (open's and list's `kind`). */
+#define LO_ENTRY_OBJECT   1
+#define LO_ENTRY_REGISTRY 2
+#define LO_ENTRY_LINK     3
+
+/* The process's root namespace (from its startup message). */
+lo_channel_t lo_root_registry(void);
+
+/* OpenRegistry: a new connection to the root's registry `name`. */
+status_t lo_open_registry(const char *name, lo_channel_t *out);
+/* Open: resolve `path` in `registry`; *out gets a handle with at most
+ * `rights`. A registry comes back as a new connection (a channel). */
+status_t lo_open(lo_channel_t registry, const char *path, uint32_t rights, lo_handle_t *out);
+/* "<registry>:<path>" in one step. */
+status_t lo_open_name(const char *name, uint32_t rights, lo_handle_t *out);
+/* Close any handle. */
+status_t lo_close(lo_handle_t h);
+
+/* Split "<registry>:<path>" into its parts (pure; host-tested).
+ * LO_ERR_INVALID_ARGS without ':' or with an empty registry name,
+ * LO_ERR_NAME_TOO_LONG past the limits. */
+status_t lo_name_split(const char *name, char *registry, size_t registry_size,
+		       const char **path);
+
+/* The first component of `path` (leading '/' skipped): its length, and in
+ * *rest what follows the '/' after it ("" at the end). Pure; host-tested. */
+size_t lo_path_first(const char *path, const char **start, const char **rest);
+
+#endif

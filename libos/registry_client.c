@@ -1,0 +1,162 @@
+/* Resolving names: the client side of the registry protocol. */
+#include "lightos/registry.h"
+#include "lightos/startup.h"
+#include "lightos/runtime.h"
+
+lo_channel_t lo_root_registry(void)
+{
+	return lo_channel_from(lo_startup_handle(LO_STARTUP_ROOT_REGISTRY));
+}
+
+status_t lo_close(lo_handle_t h)
+{
+	return lo_handle_close(h);
+}
+
+static status_t copy_path(char *dst, const char *src)
+{
+	size_t n = lo_strlen(src);
+	if (n > LO_REGISTRY_PATH_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	lo_memcpy(dst, src, n + 1);
+	return LO_OK;
+}
+
+/* dst = link + "/" + rest, within the path limit. */
+static status_t join_link(char *dst, const char *link, uint32_t link_len, const char *rest)
+{
+	size_t rest_len = lo_strlen(rest);
+	if (link_len + 1 + rest_len > LO_REGISTRY_PATH_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	char tmp[LO_REGISTRY_PATH_MAX + 1];
+	lo_memcpy(tmp, link, link_len);
+	size_t n = link_len;
+	if (rest_len) {
+		tmp[n++] = '/';
+		lo_memcpy(tmp + n, rest, rest_len);
+		n += rest_len;
+	}
+	tmp[n] = '\0';
+	lo_memcpy(dst, tmp, n + 1);
+	return LO_OK;
+}
+
+static int has_registry_prefix(const char *path)
+{
+	for (const char *p = path; *p && *p != '/'; p++) {
+		if (*p == ':')
+			return 1;
+	}
+	return 0;
+}
+
+status_t lo_open(lo_channel_t registry, const char *path, uint32_t rights, lo_handle_t *out)
+{
+	char current[LO_REGISTRY_PATH_MAX + 1];
+	status_t st = copy_path(current, path);
+	if (st != LO_OK)
+		return st;
+	lo_channel_t at = registry;
+	int own = 0;       /* `at` is a connection we opened on the way */
+	int finished = 0;  /* resolved, or failed */
+	for (int hop = 0; hop < LO_REGISTRY_MAX_HOPS && !finished; hop++) {
+		finished = 1;   /* every path below that does not `continue` ends the walk */
+		int32_t status = LO_OK;
+		uint32_t kind = 0, consumed = 0, link_len = 0;
+		char link[LO_REGISTRY_PATH_MAX + 1];
+		lo_handle_t obj = LO_HANDLE_INVALID;
+		st = lo_registry_open(at, current, (uint32_t)lo_strlen(current), rights, &status,
+				      &kind, &consumed, link, sizeof(link) - 1, &link_len, &obj);
+		if (st == LO_OK)
+			st = status;
+		if (st != LO_OK)
+			break;
+		if (consumed > lo_strlen(current)) {
+			lo_handle_close(obj);
+			st = LO_ERR_BAD_FORMAT;
+			break;
+		}
+		const char *rest = current + consumed;
+		if (kind == LO_ENTRY_OBJECT || (kind == LO_ENTRY_REGISTRY && !*rest)) {
+			if (*rest) {
+				lo_handle_close(obj);
+				st = LO_ERR_NOT_A_REGISTRY;
+				break;
+			}
+			*out = obj;
+			break;
+		}
+		if (kind == LO_ENTRY_REGISTRY) {
+			/* Another server's registry: continue there. */
+			if (own)
+				lo_handle_close(lo_channel_handle(at));
+			at = lo_channel_from(obj);
+			own = 1;
+			lo_memcpy(current, rest, lo_strlen(rest) + 1);
+			finished = 0;
+			continue;
+		}
+		if (kind != LO_ENTRY_LINK) {
+			lo_handle_close(obj);
+			st = LO_ERR_BAD_FORMAT;
+			break;
+		}
+		link[link_len < sizeof(link) ? link_len : sizeof(link) - 1] = '\0';
+		char next[LO_REGISTRY_PATH_MAX + 1];
+		st = join_link(next, link, link_len, rest);
+		if (st != LO_OK)
+			break;
+		if (has_registry_prefix(next)) {
+			/* "<registry>:<path>": start again from the root namespace. */
+			char reg[LO_REGISTRY_NAME_MAX + 1];
+			const char *p;
+			st = lo_name_split(next, reg, sizeof(reg), &p);
+			lo_channel_t fresh;
+			if (st == LO_OK)
+				st = lo_open_registry(reg, &fresh);
+			if (st != LO_OK)
+				break;
+			if (own)
+				lo_handle_close(lo_channel_handle(at));
+			at = fresh;
+			own = 1;
+			lo_memcpy(current, p, lo_strlen(p) + 1);
+		} else {
+			lo_memcpy(current, next, lo_strlen(next) + 1);
+		}
+		finished = 0;
+	}
+	if (!finished)
+		st = LO_ERR_LINK_LOOP;   /* too many links or registries on the way */
+	if (own)
+		lo_handle_close(lo_channel_handle(at));
+	return st;
+}
+
+status_t lo_open_registry(const char *name, lo_channel_t *out)
+{
+	lo_channel_t root = lo_root_registry();
+	if (!root.value)
+		return LO_ERR_NOT_FOUND;
+	lo_handle_t h;
+	status_t st = lo_open(root, name, LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	if (st == LO_OK)
+		*out = lo_channel_from(h);
+	return st;
+}
+
+status_t lo_open_name(const char *name, uint32_t rights, lo_handle_t *out)
+{
+	char reg[LO_REGISTRY_NAME_MAX + 1];
+	const char *path;
+	status_t st = lo_name_split(name, reg, sizeof(reg), &path);
+	if (st != LO_OK)
+		return st;
+	lo_channel_t r;
+	st = lo_open_registry(reg, &r);
+	if (st != LO_OK)
+		return st;
+	st = lo_open(r, path, rights, out);
+	lo_handle_close(lo_channel_handle(r));
+	return st;
+}

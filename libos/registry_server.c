@@ -1,0 +1,553 @@
+/* The registry server: entries, walks, and the protocol handlers. */
+#include "lightos/registry_server.h"
+#include "lightos/runtime.h"
+
+struct entry {
+	struct entry *next;
+	char name[LO_REGISTRY_NAME_MAX + 1];
+	uint32_t kind;                 /* LO_ENTRY_* */
+	uint32_t rights;               /* what Open may grant (objects) */
+	lo_handle_t handle;            /* objects */
+	struct lo_registry *child;     /* registries */
+	char link[LO_REGISTRY_PATH_MAX + 1];
+};
+
+struct lo_registry {
+	char name[32];
+	struct entry *entries;
+	uint32_t refs;                 /* connections + entries + the host's own */
+	lo_handle_t watchers[LO_REGISTRY_WATCHERS];
+};
+
+/* --- lifetime --- */
+
+static void registry_unref(struct lo_registry_host *host, struct lo_registry *reg);
+
+static void entry_free(struct lo_registry_host *host, struct entry *e)
+{
+	if (e->kind == LO_ENTRY_OBJECT)
+		lo_handle_close(e->handle);
+	else if (e->kind == LO_ENTRY_REGISTRY)
+		registry_unref(host, e->child);
+	lo_free(e);
+}
+
+static void registry_unref(struct lo_registry_host *host, struct lo_registry *reg)
+{
+	if (--reg->refs)
+		return;
+	while (reg->entries) {
+		struct entry *e = reg->entries;
+		reg->entries = e->next;
+		entry_free(host, e);
+	}
+	for (int i = 0; i < LO_REGISTRY_WATCHERS; i++) {
+		if (reg->watchers[i].value)
+			lo_handle_close(reg->watchers[i]);
+	}
+	host->live_registries--;
+	lo_free(reg);
+}
+
+static void changed(struct lo_registry *reg)
+{
+	for (int i = 0; i < LO_REGISTRY_WATCHERS; i++) {
+		if (reg->watchers[i].value)
+			lo_handle_signal(reg->watchers[i], 0, LO_SIG_EVENT_SIGNALED);
+	}
+}
+
+struct lo_registry *lo_registry_create(struct lo_registry_host *host, const char *name)
+{
+	struct lo_registry *reg = lo_calloc(1, sizeof(*reg));
+	if (!reg)
+		return NULL;
+	size_t n = lo_strlen(name);
+	lo_memcpy(reg->name, name, n < sizeof(reg->name) - 1 ? n : sizeof(reg->name) - 1);
+	reg->refs = 1;
+	host->live_registries++;
+	return reg;
+}
+
+void lo_registry_release(struct lo_registry_host *host, struct lo_registry *reg)
+{
+	registry_unref(host, reg);
+}
+
+/* --- connections --- */
+
+static status_t watch_connection(struct lo_registry_host *host, uint32_t slot)
+{
+	return lo_port_bind(host->port, lo_channel_handle(host->conns[slot].channel),
+			    LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, slot);
+}
+
+status_t lo_registry_connect(struct lo_registry_host *host, struct lo_registry *reg,
+			     lo_channel_t *client)
+{
+	uint32_t slot = 0;
+	while (slot < LO_REGISTRY_HOST_CONNECTIONS && host->conns[slot].registry)
+		slot++;
+	if (slot == LO_REGISTRY_HOST_CONNECTIONS)
+		return LO_ERR_NO_RESOURCES;
+	lo_channel_t mine;
+	status_t st = lo_channel_create(&mine, client);
+	if (st != LO_OK)
+		return st;
+	host->conns[slot].channel = mine;
+	host->conns[slot].registry = reg;
+	st = watch_connection(host, slot);
+	if (st != LO_OK) {
+		host->conns[slot].registry = NULL;
+		lo_handle_close(lo_channel_handle(mine));
+		lo_handle_close(lo_channel_handle(*client));
+		return st;
+	}
+	reg->refs++;
+	return LO_OK;
+}
+
+static void drop_connection(struct lo_registry_host *host, uint32_t slot)
+{
+	struct lo_registry *reg = host->conns[slot].registry;
+	lo_handle_close(lo_channel_handle(host->conns[slot].channel));
+	host->conns[slot].registry = NULL;
+	registry_unref(host, reg);
+}
+
+status_t lo_registry_host_init(struct lo_registry_host *host)
+{
+	lo_memset(host, 0, sizeof(*host));
+	return lo_port_create(&host->port);
+}
+
+/* --- names and walks --- */
+
+static struct entry *find(struct lo_registry *reg, const char *name, size_t n)
+{
+	for (struct entry *e = reg->entries; e; e = e->next) {
+		if (lo_strlen(e->name) == n && lo_strncmp(e->name, name, n) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Walk every component but the last through nested registries of this
+ * host. *parent gets the registry that holds (or would hold) the last
+ * component, *last and *last_len the component itself. */
+static status_t walk_parent(struct lo_registry *reg, const char *path, struct lo_registry **parent,
+			    const char **last, size_t *last_len)
+{
+	const char *start, *rest;
+	size_t n = lo_path_first(path, &start, &rest);
+	for (int depth = 0; *rest; depth++) {
+		if (depth >= LO_REGISTRY_MAX_HOPS)
+			return LO_ERR_LINK_LOOP;
+		struct entry *e = find(reg, start, n);
+		if (!e)
+			return LO_ERR_NOT_FOUND;
+		if (e->kind != LO_ENTRY_REGISTRY)
+			return LO_ERR_NOT_A_REGISTRY;
+		reg = e->child;
+		n = lo_path_first(rest, &start, &rest);
+	}
+	if (n > LO_REGISTRY_NAME_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	*parent = reg;
+	*last = start;
+	*last_len = n;
+	return LO_OK;
+}
+
+static status_t add_entry(struct lo_registry *reg, const char *name, size_t n, struct entry **out)
+{
+	if (n == 0)
+		return LO_ERR_INVALID_ARGS;
+	if (n > LO_REGISTRY_NAME_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	if (find(reg, name, n))
+		return LO_ERR_ALREADY_EXISTS;
+	struct entry *e = lo_calloc(1, sizeof(*e));
+	if (!e)
+		return LO_ERR_NO_MEMORY;
+	lo_memcpy(e->name, name, n);
+	/* Appended, so listing shows entries in the order they were bound. */
+	struct entry **tail = &reg->entries;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = e;
+	*out = e;
+	changed(reg);
+	return LO_OK;
+}
+
+/* The rights a handle really has: an entry never grants more. */
+static uint32_t held_rights(lo_handle_t h)
+{
+	struct lo_object_info info;
+	return lo_handle_info(h, &info) == LO_OK ? info.rights : 0;
+}
+
+status_t lo_registry_add(struct lo_registry_host *host, struct lo_registry *reg,
+			 const char *name, lo_handle_t object, uint32_t rights)
+{
+	(void)host;
+	struct entry *e;
+	status_t st = add_entry(reg, name, lo_strlen(name), &e);
+	if (st != LO_OK) {
+		lo_handle_close(object);
+		return st;
+	}
+	e->kind = LO_ENTRY_OBJECT;
+	e->handle = object;
+	e->rights = rights & held_rights(object);
+	return LO_OK;
+}
+
+status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_registry *reg,
+				  const char *name, struct lo_registry *child)
+{
+	(void)host;
+	struct entry *e;
+	status_t st = add_entry(reg, name, lo_strlen(name), &e);
+	if (st != LO_OK)
+		return st;
+	e->kind = LO_ENTRY_REGISTRY;
+	e->child = child;
+	child->refs++;
+	return LO_OK;
+}
+
+status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry *reg,
+			      const char *name, const char *target)
+{
+	(void)host;
+	size_t tlen = lo_strlen(target);
+	if (tlen == 0)
+		return LO_ERR_INVALID_ARGS;
+	if (tlen > LO_REGISTRY_PATH_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	struct entry *e;
+	status_t st = add_entry(reg, name, lo_strlen(name), &e);
+	if (st != LO_OK)
+		return st;
+	e->kind = LO_ENTRY_LINK;
+	lo_memcpy(e->link, target, tlen);
+	return LO_OK;
+}
+
+static status_t remove_entry(struct lo_registry_host *host, struct lo_registry *reg,
+			     const char *name, size_t n)
+{
+	for (struct entry **p = &reg->entries; *p; p = &(*p)->next) {
+		struct entry *e = *p;
+		if (lo_strlen(e->name) == n && lo_strncmp(e->name, name, n) == 0) {
+			*p = e->next;
+			entry_free(host, e);
+			changed(reg);
+			return LO_OK;
+		}
+	}
+	return LO_ERR_NOT_FOUND;
+}
+
+status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
+			    const char *name)
+{
+	return remove_entry(host, reg, name, lo_strlen(name));
+}
+
+/* --- the protocol handlers (ctx: the connection's slot) --- */
+
+struct call {
+	struct lo_registry_host *host;
+	struct lo_registry *reg;
+};
+
+/* A request's string as a C string; *len_ok false if its length is bad. */
+static const char *request_path(const char *bytes, uint32_t len, char *buf, int *ok)
+{
+	*ok = len <= LO_REGISTRY_PATH_MAX;
+	uint32_t n = *ok ? len : 0;
+	lo_memcpy(buf, bytes, n);
+	buf[n] = '\0';
+	for (uint32_t i = 0; i < n; i++)
+		*ok &= buf[i] != '\0';
+	return buf;
+}
+
+static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
+			const lo_handle_t *handles, struct lo_registry_open_response *resp,
+			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+{
+	(void)handles;
+	struct call *c = ctx;
+	char path[LO_REGISTRY_PATH_MAX + 1];
+	int ok;
+	request_path(req->path, req->path_len, path, &ok);
+	if (!ok)
+		return LO_ERR_NAME_TOO_LONG;
+	struct lo_registry *reg = c->reg;
+	const char *start, *rest;
+	size_t n = lo_path_first(path, &start, &rest);
+	if (n == 0) {
+		/* The registry itself: a new connection to it. */
+		lo_channel_t client;
+		status_t st = lo_registry_connect(c->host, reg, &client);
+		if (st != LO_OK)
+			return st;
+		resp->kind = LO_ENTRY_REGISTRY;
+		resp->consumed = req->path_len;
+		resp_handles[0] = lo_channel_handle(client);
+		*resp_nhandles = 1;
+		return LO_OK;
+	}
+	for (int depth = 0; depth < LO_REGISTRY_MAX_HOPS; depth++) {
+		if (n > LO_REGISTRY_NAME_MAX)
+			return LO_ERR_NAME_TOO_LONG;
+		struct entry *e = find(reg, start, n);
+		if (!e)
+			return LO_ERR_NOT_FOUND;
+		if (e->kind == LO_ENTRY_LINK) {
+			resp->kind = LO_ENTRY_LINK;
+			resp->consumed = (uint32_t)(rest - path);
+			resp->link_len = (uint32_t)lo_strlen(e->link);
+			lo_memcpy(resp->link, e->link, resp->link_len);
+			return LO_OK;
+		}
+		if (e->kind == LO_ENTRY_REGISTRY) {
+			if (*rest) {
+				reg = e->child;
+				n = lo_path_first(rest, &start, &rest);
+				continue;
+			}
+			lo_channel_t client;
+			status_t st = lo_registry_connect(c->host, e->child, &client);
+			if (st != LO_OK)
+				return st;
+			resp->kind = LO_ENTRY_REGISTRY;
+			resp->consumed = req->path_len;
+			resp_handles[0] = lo_channel_handle(client);
+			*resp_nhandles = 1;
+			return LO_OK;
+		}
+		if (*rest)
+			return LO_ERR_NOT_A_REGISTRY;
+		/* Never more than the entry grants and the caller asked for. */
+		uint32_t dup = 0;
+		status_t st = lo_handle_duplicate(e->handle, e->rights & req->rights, &dup);
+		if (st != LO_OK)
+			return st;
+		resp->kind = LO_ENTRY_OBJECT;
+		resp->consumed = req->path_len;
+		resp_handles[0].value = dup;
+		*resp_nhandles = 1;
+		return LO_OK;
+	}
+	return LO_ERR_LINK_LOOP;
+}
+
+static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
+			const lo_handle_t *handles, struct lo_registry_list_response *resp,
+			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+{
+	(void)handles;
+	(void)resp_handles;
+	(void)resp_nhandles;
+	struct call *c = ctx;
+	char path[LO_REGISTRY_PATH_MAX + 1];
+	int ok;
+	request_path(req->path, req->path_len, path, &ok);
+	if (!ok)
+		return LO_ERR_NAME_TOO_LONG;
+	struct lo_registry *reg = c->reg;
+	const char *start, *rest = path;
+	for (int depth = 0; *rest || depth == 0; depth++) {
+		size_t n = lo_path_first(rest, &start, &rest);
+		if (n == 0)
+			break;
+		if (depth >= LO_REGISTRY_MAX_HOPS)
+			return LO_ERR_LINK_LOOP;
+		struct entry *e = find(reg, start, n);
+		if (!e)
+			return LO_ERR_NOT_FOUND;
+		if (e->kind != LO_ENTRY_REGISTRY)
+			return LO_ERR_NOT_A_REGISTRY;
+		reg = e->child;
+	}
+	struct entry *e = reg->entries;
+	for (uint32_t i = 0; e && i < req->index; i++)
+		e = e->next;
+	if (!e)
+		return LO_ERR_NOT_FOUND;
+	resp->kind = e->kind;
+	resp->rights = e->rights;
+	resp->name_len = (uint32_t)lo_strlen(e->name);
+	lo_memcpy(resp->name, e->name, resp->name_len);
+	return LO_OK;
+}
+
+static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
+			const lo_handle_t *handles, struct lo_registry_bind_response *resp,
+			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+{
+	(void)resp;
+	(void)resp_handles;
+	(void)resp_nhandles;
+	struct call *c = ctx;
+	char path[LO_REGISTRY_PATH_MAX + 1];
+	int ok;
+	request_path(req->path, req->path_len, path, &ok);
+	if (!ok)
+		return LO_ERR_NAME_TOO_LONG;
+	struct lo_registry *parent;
+	const char *last;
+	size_t n;
+	status_t st = walk_parent(c->reg, path, &parent, &last, &n);
+	struct entry *e = NULL;
+	if (st == LO_OK)
+		st = add_entry(parent, last, n, &e);
+	if (st != LO_OK)
+		return st;   /* the serve loop closes the request's handle */
+	/* On success the request's handle is ours to keep (on failure the
+	 * serve loop closes it). */
+	e->kind = LO_ENTRY_OBJECT;
+	e->handle = handles[0];
+	e->rights = req->rights & held_rights(e->handle);
+	return LO_OK;
+}
+
+static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *req,
+			  const lo_handle_t *handles, struct lo_registry_unbind_response *resp,
+			  lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+{
+	(void)handles;
+	(void)resp;
+	(void)resp_handles;
+	(void)resp_nhandles;
+	struct call *c = ctx;
+	char path[LO_REGISTRY_PATH_MAX + 1];
+	int ok;
+	request_path(req->path, req->path_len, path, &ok);
+	if (!ok)
+		return LO_ERR_NAME_TOO_LONG;
+	struct lo_registry *parent;
+	const char *last;
+	size_t n;
+	status_t st = walk_parent(c->reg, path, &parent, &last, &n);
+	return st == LO_OK ? remove_entry(c->host, parent, last, n) : st;
+}
+
+static status_t on_link(void *ctx, const struct lo_registry_link_request *req,
+			const lo_handle_t *handles, struct lo_registry_link_response *resp,
+			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+{
+	(void)handles;
+	(void)resp;
+	(void)resp_handles;
+	(void)resp_nhandles;
+	struct call *c = ctx;
+	char path[LO_REGISTRY_PATH_MAX + 1], target[LO_REGISTRY_PATH_MAX + 1];
+	int ok, ok2;
+	request_path(req->path, req->path_len, path, &ok);
+	request_path(req->target, req->target_len, target, &ok2);
+	if (!ok || !ok2)
+		return LO_ERR_NAME_TOO_LONG;
+	struct lo_registry *parent;
+	const char *last;
+	size_t n;
+	status_t st = walk_parent(c->reg, path, &parent, &last, &n);
+	if (st != LO_OK)
+		return st;
+	char name[LO_REGISTRY_NAME_MAX + 1];
+	lo_memcpy(name, last, n);
+	name[n] = '\0';
+	return lo_registry_add_link(c->host, parent, name, target);
+}
+
+static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req,
+				 const lo_handle_t *handles,
+				 struct lo_registry_make_registry_response *resp,
+				 lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+{
+	(void)handles;
+	(void)resp;
+	(void)resp_handles;
+	(void)resp_nhandles;
+	struct call *c = ctx;
+	char path[LO_REGISTRY_PATH_MAX + 1];
+	int ok;
+	request_path(req->path, req->path_len, path, &ok);
+	if (!ok)
+		return LO_ERR_NAME_TOO_LONG;
+	struct lo_registry *parent;
+	const char *last;
+	size_t n;
+	status_t st = walk_parent(c->reg, path, &parent, &last, &n);
+	if (st != LO_OK)
+		return st;
+	char name[LO_REGISTRY_NAME_MAX + 1];
+	lo_memcpy(name, last, n);
+	name[n] = '\0';
+	struct lo_registry *child = lo_registry_create(c->host, name);
+	if (!child)
+		return LO_ERR_NO_MEMORY;
+	st = lo_registry_add_registry(c->host, parent, name, child);
+	lo_registry_release(c->host, child);   /* the entry holds it now (or nothing does) */
+	return st;
+}
+
+static status_t on_watch(void *ctx, const struct lo_registry_watch_request *req,
+			 const lo_handle_t *handles, struct lo_registry_watch_response *resp,
+			 lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+{
+	(void)req;
+	(void)resp;
+	(void)resp_handles;
+	(void)resp_nhandles;
+	struct call *c = ctx;
+	for (int i = 0; i < LO_REGISTRY_WATCHERS; i++) {
+		if (!c->reg->watchers[i].value) {
+			/* Keep the request's handle, with only the right we use. */
+			uint32_t keep = 0;
+			status_t st = lo_handle_replace(handles[0], LO_RIGHT_SIGNAL, &keep);
+			if (st != LO_OK)
+				return st;
+			c->reg->watchers[i].value = keep;
+			return LO_OK;
+		}
+	}
+	return LO_ERR_NO_RESOURCES;
+}
+
+static const struct lo_registry_server handlers = {
+	.open = on_open,
+	.list = on_list,
+	.bind = on_bind,
+	.unbind = on_unbind,
+	.link = on_link,
+	.make_registry = on_make_registry,
+	.watch = on_watch,
+};
+
+status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline)
+{
+	for (;;) {
+		struct lo_port_packet pkt;
+		status_t st = lo_port_wait(host->port, deadline, &pkt);
+		if (st != LO_OK)
+			return st;
+		uint32_t slot = (uint32_t)pkt.key;
+		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
+			continue;
+		struct call c = { host, host->conns[slot].registry };
+		lo_channel_t ch = host->conns[slot].channel;
+		/* Serve everything queued, then listen again. */
+		do {
+			st = lo_registry_serve_one(ch, &handlers, &c);
+		} while (st == LO_OK);
+		if (st == LO_ERR_PEER_CLOSED || (st != LO_ERR_SHOULD_WAIT) ||
+		    watch_connection(host, slot) != LO_OK)
+			drop_connection(host, slot);
+	}
+}
