@@ -23,6 +23,19 @@ struct chunk {
 };
 
 static lo_heap_grow_fn grow_fn;
+static int heap_locked;   /* one lock for all threads of the process */
+
+/* A spinlock: the heap's critical sections are short. */
+static void lock(void)
+{
+	while (__atomic_exchange_n(&heap_locked, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&heap_locked, 0, __ATOMIC_RELEASE);
+}
 static struct block *free_list;
 static struct chunk chunks[MAX_CHUNKS];
 static size_t chunk_count;
@@ -99,7 +112,17 @@ static int add_chunk(size_t need)
 	return 0;
 }
 
+static void *malloc_locked(size_t size);
+
 void *lo_malloc(size_t size)
+{
+	lock();
+	void *p = malloc_locked(size);
+	unlock();
+	return p;
+}
+
+static void *malloc_locked(size_t size)
 {
 	if (size == 0)
 		size = 1;
@@ -138,6 +161,7 @@ void lo_free(void *ptr)
 {
 	if (!ptr)
 		return;
+	lock();
 	struct block *b = header_of(ptr);
 	if (b->magic != MAGIC_USED) {
 		/* A double free or a wild pointer: stop before corrupting more. */
@@ -146,6 +170,7 @@ void lo_free(void *ptr)
 	stats.used_bytes -= b->size;
 	stats.live_blocks--;
 	insert_free(b);
+	unlock();
 }
 
 void *lo_calloc(size_t count, size_t size)
@@ -168,10 +193,12 @@ void *lo_realloc(void *ptr, size_t size)
 		lo_free(ptr);
 		return NULL;
 	}
+	lock();
 	struct block *b = header_of(ptr);
 	if (b->magic != MAGIC_USED)
 		__builtin_trap();
 	size_t have = b->size - HEADER;
+	unlock();
 	if (size <= have)
 		return ptr;
 	char *n = lo_malloc(size);
@@ -185,7 +212,9 @@ void *lo_realloc(void *ptr, size_t size)
 
 void lo_heap_stats(struct lo_heap_stats *out)
 {
+	lock();
 	*out = stats;
+	unlock();
 }
 
 int lo_heap_check(void)

@@ -62,11 +62,11 @@ status_t lo_open(lo_channel_t registry, const char *path, uint32_t rights, lo_ha
 	for (int hop = 0; hop < LO_REGISTRY_MAX_HOPS && !finished; hop++) {
 		finished = 1;   /* every path below that does not `continue` ends the walk */
 		int32_t status = LO_OK;
-		uint32_t kind = 0, consumed = 0, link_len = 0;
+		uint32_t kind = 0, consumed = 0, granted = 0, link_len = 0;
 		char link[LO_REGISTRY_PATH_MAX + 1];
 		lo_handle_t obj = LO_HANDLE_INVALID;
 		st = lo_registry_open(at, current, (uint32_t)lo_strlen(current), rights, &status,
-				      &kind, &consumed, link, sizeof(link) - 1, &link_len, &obj);
+				      &kind, &consumed, &granted, link, sizeof(link) - 1, &link_len, &obj);
 		if (st == LO_OK)
 			st = status;
 		if (st != LO_OK)
@@ -82,6 +82,16 @@ status_t lo_open(lo_channel_t registry, const char *path, uint32_t rights, lo_ha
 				lo_handle_close(obj);
 				st = LO_ERR_NOT_A_REGISTRY;
 				break;
+			}
+			/* An object travelled with TRANSFER; keep it only if asked for. */
+			if (kind == LO_ENTRY_OBJECT && !(granted & LO_RIGHT_TRANSFER)) {
+				uint32_t exact = 0;
+				st = lo_handle_replace(obj, granted, &exact);
+				if (st != LO_OK) {
+					lo_handle_close(obj);
+					break;
+				}
+				obj.value = exact;
 			}
 			*out = obj;
 			break;

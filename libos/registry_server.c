@@ -333,9 +333,14 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 		}
 		if (*rest)
 			return LO_ERR_NOT_A_REGISTRY;
-		/* Never more than the entry grants and the caller asked for. */
+		/* Never more than the entry grants and the caller asked for. The
+		 * copy travels, so it needs TRANSFER on the way; the client drops
+		 * it again unless it was asked for (resp->granted says). */
+		if (!(e->rights & LO_RIGHT_TRANSFER))
+			return LO_ERR_ACCESS_DENIED;
 		uint32_t dup = 0;
-		status_t st = lo_handle_duplicate(e->handle, e->rights & req->rights, &dup);
+		resp->granted = e->rights & req->rights;
+		status_t st = lo_handle_duplicate(e->handle, resp->granted | LO_RIGHT_TRANSFER, &dup);
 		if (st != LO_OK)
 			return st;
 		resp->kind = LO_ENTRY_OBJECT;

@@ -155,7 +155,8 @@ status_t lo_map_readonly(lo_vmo_t vmo, const uint8_t **data, size_t *size)
 	status_t st = lo_vmo_get_size(vmo, &bytes);
 	if (st != LO_OK)
 		return st;
-	struct lo_map_request req = { 0, 0, bytes, 0, 0 };
+	/* Mappings cover whole pages; the VMO's size is exact. */
+	struct lo_map_request req = { 0, 0, (bytes + 4095) & ~4095ull, 0, 0 };
 	uint64_t addr = 0;
 	st = lo_process_map(lo_self, vmo, &req, &addr);
 	if (st == LO_OK) {

@@ -64,6 +64,12 @@ def render_protocols(model, env):
          "\t\t((char *)dst)[i] = ((const char *)src)[i];", "}", "",
          "static void zero_bytes(void *dst, uint32_t n)", "{",
          "\tfor (uint32_t i = 0; i < n; i++)", "\t\t((char *)dst)[i] = 0;", "}", "",
+         "/* A handle in a request must carry the rights the protocol declares. */",
+         "static int has_rights(lo_handle_t h, uint32_t rights)",
+         "{",
+         "\tstruct lo_object_info info;",
+         "\treturn lo_handle_info(h, &info) == LO_OK && (info.rights & rights) == rights;",
+         "}", "",
          "/* Send a request and wait for the response with the same txid. */",
          "static status_t round_trip(lo_channel_t ch, void *req, uint32_t req_size,",
          "\t\t\t   lo_handle_t *req_handles, uint32_t req_nhandles,",
@@ -196,6 +202,13 @@ def render_protocols(model, env):
             c.append("\t\t\tresult = LO_ERR_BAD_FORMAT;")
             c.append("\t\t\tbreak;")
             c.append("\t\t}")
+            for k, f in enumerate(handle_fields(m.request)):
+                if f.rights:
+                    mask = " | ".join(r.macro for r in f.rights)
+                    c.append(f"\t\tif (!has_rights(handles[{k}], {mask})) {{")
+                    c.append("\t\t\tresult = LO_ERR_ACCESS_DENIED;")
+                    c.append("\t\t\tbreak;")
+                    c.append("\t\t}")
             c.append(f"\t\tif (server->{m.name})")
             c.append(f"\t\t\tresult = server->{m.name}(ctx, &req.{m.name}, handles, &resp.{m.name},")
             c.append("\t\t\t\t\t\t resp_handles, &resp_nhandles);")
@@ -213,7 +226,13 @@ def render_protocols(model, env):
         c.append("\t\tresp_nhandles = 0;")
         c.append("\t}")
         c.append("\tresp.error.status = result;")
-        c.append("\treturn lo_channel_write(ch, &resp, resp_size, resp_handles, resp_nhandles);")
+        c.append("\tst = lo_channel_write(ch, &resp, resp_size, resp_handles, resp_nhandles);")
+        c.append("\tif (st != LO_OK && st != LO_ERR_PEER_CLOSED && resp_nhandles) {")
+        c.append("\t\t/* The handles could not travel (the write consumed them): say so. */")
+        c.append("\t\tresp.error.status = st;")
+        c.append("\t\tst = lo_channel_write(ch, &resp, sizeof(resp.error), (lo_handle_t *)0, 0);")
+        c.append("\t}")
+        c.append("\treturn st;")
         c.append("}")
         c.append("")
     h.append("#endif")

@@ -1,8 +1,8 @@
 /* The user-space heap: malloc/free/realloc/calloc over memory the heap asks
  * for in chunks (the runtime backs them with VMOs; host tests with arrays).
  * First fit over an address-ordered free list; neighbours coalesce on free.
- * Every block is 16-byte aligned. Not thread-safe by itself: the runtime
- * wraps it in a lock when threads exist. */
+ * Every block is 16-byte aligned. One spinlock makes it safe for the
+ * threads of a process. */
 #ifndef LIGHTOS_HEAP_H
 #define LIGHTOS_HEAP_H
 

@@ -41,5 +41,6 @@ extern const struct utest process_tests[];
 extern const struct utest channel_tests[];
 extern const struct utest wait_tests[];
 extern const struct utest negative_tests[];
+extern const struct utest registry_tests[];
 
 #endif

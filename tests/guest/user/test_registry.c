@@ -1,0 +1,216 @@
+/* Registries: resolution through nested registries and links, loops,
+ * rights attenuation, lifetime of a registry another one refers to. The
+ * server runs in a second thread of this process. */
+#include "utest.h"
+#include "lightos/registry_server.h"
+#include "lightos/thread.h"
+
+static struct lo_registry_host host;
+static volatile int stop_serving;
+
+static void serve(void *arg)
+{
+	(void)arg;
+	while (!stop_serving)
+		lo_registry_host_serve(&host, lo_deadline_after_ms(20));
+}
+
+struct fixture {
+	lo_thread_t server;
+	struct lo_registry *root;
+	lo_channel_t conn;
+};
+
+static int start(struct fixture *f)
+{
+	stop_serving = 0;
+	if (!CHECK_ST(lo_registry_host_init(&host), LO_OK))
+		return 0;
+	f->root = lo_registry_create(&host, "root");
+	if (!CHECK_ST(lo_registry_connect(&host, f->root, &f->conn), LO_OK))
+		return 0;
+	return CHECK_ST(lo_thread_run(serve, NULL, "registry", &f->server), LO_OK);
+}
+
+static void finish(struct fixture *f)
+{
+	lo_handle_close(lo_channel_handle(f->conn));
+	stop_serving = 1;
+	CHECK_ST(lo_thread_join(f->server, lo_deadline_after_ms(2000)), LO_OK);
+	/* Connections still open on the host side are ours to close. */
+	for (int i = 0; i < LO_REGISTRY_HOST_CONNECTIONS; i++) {
+		if (host.conns[i].registry) {
+			lo_handle_close(lo_channel_handle(host.conns[i].channel));
+			host.conns[i].registry = NULL;
+		}
+	}
+	lo_registry_release(&host, f->root);
+	lo_handle_close(lo_port_handle(host.port));
+}
+
+static int32_t bind(lo_channel_t reg, const char *path, lo_handle_t h, uint32_t rights)
+{
+	int32_t status = LO_ERR_INTERNAL;
+	status_t st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, h, &status);
+	return st != LO_OK ? st : status;
+}
+
+static int32_t mkreg(lo_channel_t reg, const char *path)
+{
+	int32_t status = LO_ERR_INTERNAL;
+	status_t st = lo_registry_make_registry(reg, path, (uint32_t)lo_strlen(path), &status);
+	return st != LO_OK ? st : status;
+}
+
+static int32_t link(lo_channel_t reg, const char *path, const char *target)
+{
+	int32_t status = LO_ERR_INTERNAL;
+	status_t st = lo_registry_link(reg, path, (uint32_t)lo_strlen(path), target,
+				       (uint32_t)lo_strlen(target), &status);
+	return st != LO_OK ? st : status;
+}
+
+static lo_handle_t new_event(void)
+{
+	lo_event_t e;
+	lo_event_create(&e);
+	return lo_event_handle(e);
+}
+
+static void test_resolve_nested_and_links(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	lo_handle_t e = new_event();
+	uint64_t id = utest_object_id(e);
+	CHECK_ST(mkreg(f.conn, "a"), LO_OK);
+	CHECK_ST(mkreg(f.conn, "a/b"), LO_OK);
+	CHECK_ST(bind(f.conn, "a/b/thing", e, LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	lo_handle_t got;
+	CHECK_ST(lo_open(f.conn, "/a/b/thing", LO_RIGHT_WAIT | LO_RIGHT_INSPECT, &got), LO_OK);
+	CHECK(utest_object_id(got) == id);
+	lo_handle_close(got);
+	/* A nested registry comes back as a connection of its own. */
+	lo_handle_t b;
+	CHECK_ST(lo_open(f.conn, "a/b", LO_DEFAULT_RIGHTS_CHANNEL, &b), LO_OK);
+	CHECK_ST(lo_open(lo_channel_from(b), "thing", LO_RIGHT_INSPECT, &got), LO_OK);
+	CHECK(utest_object_id(got) == id);
+	lo_handle_close(got);
+	lo_handle_close(b);
+	/* Links, relative to the registry that holds them. */
+	CHECK_ST(link(f.conn, "short", "a/b"), LO_OK);
+	CHECK_ST(lo_open(f.conn, "short/thing", LO_RIGHT_INSPECT, &got), LO_OK);
+	CHECK(utest_object_id(got) == id);
+	lo_handle_close(got);
+	/* Errors, precisely. */
+	CHECK_ST(lo_open(f.conn, "a/missing", LO_RIGHT_INSPECT, &got), LO_ERR_NOT_FOUND);
+	CHECK_ST(lo_open(f.conn, "a/b/thing/deeper", LO_RIGHT_INSPECT, &got), LO_ERR_NOT_A_REGISTRY);
+	CHECK_ST(bind(f.conn, "a/b/thing", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_ERR_ALREADY_EXISTS);
+	char longname[80];
+	lo_memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	CHECK_ST(lo_open(f.conn, longname, LO_RIGHT_INSPECT, &got), LO_ERR_NAME_TOO_LONG);
+	char longpath[300];
+	lo_memset(longpath, 'y', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	CHECK_ST(lo_open(f.conn, longpath, LO_RIGHT_INSPECT, &got), LO_ERR_NAME_TOO_LONG);
+	finish(&f);
+}
+
+static void test_link_loop(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	CHECK_ST(link(f.conn, "ping", "pong"), LO_OK);
+	CHECK_ST(link(f.conn, "pong", "ping"), LO_OK);
+	lo_handle_t got;
+	CHECK_ST(lo_open(f.conn, "ping", LO_RIGHT_INSPECT, &got), LO_ERR_LINK_LOOP);
+	CHECK_ST(link(f.conn, "self", "self/x"), LO_OK);
+	/* A link that grows the path each time: stopped by the hop limit. */
+	CHECK_ST(lo_open(f.conn, "self", LO_RIGHT_INSPECT, &got), LO_ERR_LINK_LOOP);
+	finish(&f);
+}
+
+static void test_rights_attenuate(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	/* The entry grants WAIT | INSPECT | TRANSFER only. */
+	const uint32_t grant = LO_RIGHT_WAIT | LO_RIGHT_INSPECT | LO_RIGHT_TRANSFER;
+	CHECK_ST(bind(f.conn, "ev", new_event(), grant), LO_OK);
+	lo_handle_t got;
+	CHECK_ST(lo_open(f.conn, "ev", LO_RIGHTS_ALL, &got), LO_OK);
+	struct lo_object_info info;
+	CHECK_ST(lo_handle_info(got, &info), LO_OK);
+	CHECK(info.rights == grant);
+	CHECK_ST(lo_handle_signal(got, 0, LO_SIG_EVENT_SIGNALED), LO_ERR_ACCESS_DENIED);
+	lo_handle_close(got);
+	/* Asking for less gives less. */
+	CHECK_ST(lo_open(f.conn, "ev", LO_RIGHT_INSPECT, &got), LO_OK);
+	CHECK_ST(lo_handle_info(got, &info), LO_OK);
+	CHECK(info.rights == LO_RIGHT_INSPECT);
+	lo_handle_close(got);
+	/* An entry that may not travel cannot be opened at all. */
+	CHECK_ST(bind(f.conn, "stay", new_event(), LO_RIGHT_WAIT | LO_RIGHT_INSPECT), LO_OK);
+	CHECK_ST(lo_open(f.conn, "stay", LO_RIGHTS_ALL, &got), LO_ERR_ACCESS_DENIED);
+	/* A handle without INSPECT cannot be bound: the server could not see
+	 * its rights. */
+	lo_handle_t original = new_event();
+	lo_handle_t blind = utest_dup(original, LO_RIGHT_TRANSFER | LO_RIGHT_WAIT);
+	lo_handle_close(original);
+	CHECK_ST(bind(f.conn, "blind", blind, LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
+	finish(&f);
+}
+
+static void test_nested_lifetime(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	uint32_t before = host.live_registries;
+	CHECK_ST(mkreg(f.conn, "inner"), LO_OK);
+	CHECK(host.live_registries == before + 1);
+	lo_handle_t inner;
+	CHECK_ST(lo_open(f.conn, "inner", LO_DEFAULT_RIGHTS_CHANNEL, &inner), LO_OK);
+	/* Unbound from its parent, it lives on through our connection. */
+	int32_t status = LO_ERR_INTERNAL;
+	CHECK_ST(lo_registry_unbind(f.conn, "inner", 5, &status), LO_OK);
+	CHECK_ST(status, LO_OK);
+	CHECK(host.live_registries == before + 1);
+	CHECK_ST(bind(lo_channel_from(inner), "x", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	uint32_t kind = 0, rights = 0, len = 0;
+	char name[64];
+	CHECK_ST(lo_registry_list(lo_channel_from(inner), "", 0, 0, &status, &kind, &rights, name,
+				  sizeof(name), &len), LO_OK);
+	CHECK(status == LO_OK && len == 1 && name[0] == 'x' && kind == LO_ENTRY_OBJECT);
+	/* Its last connection closes: the host frees it and its entries. */
+	lo_handle_close(inner);
+	uint64_t until = lo_now() + 1000 * 1000000ull;
+	while (host.live_registries != before && lo_now() < until)
+		lo_system_null();
+	CHECK(host.live_registries == before);
+	finish(&f);
+}
+
+static void test_name_split(void)
+{
+	char reg[64];
+	const char *path;
+	CHECK_ST(lo_name_split("files:/etc/motd", reg, sizeof(reg), &path), LO_OK);
+	CHECK(lo_strcmp(reg, "files") == 0 && lo_strcmp(path, "/etc/motd") == 0);
+	CHECK_ST(lo_name_split("proc:12", reg, sizeof(reg), &path), LO_OK);
+	CHECK_ST(lo_name_split("nocolon", reg, sizeof(reg), &path), LO_ERR_INVALID_ARGS);
+	CHECK_ST(lo_name_split(":x", reg, sizeof(reg), &path), LO_ERR_INVALID_ARGS);
+}
+
+const struct utest registry_tests[] = {
+	{ "user.registry_nested_and_links", test_resolve_nested_and_links },
+	{ "user.registry_link_loop", test_link_loop },
+	{ "user.registry_rights_attenuate", test_rights_attenuate },
+	{ "user.registry_nested_lifetime", test_nested_lifetime },
+	{ "user.registry_name_split", test_name_split },
+	{ 0, 0 },
+};
