@@ -26,6 +26,13 @@ def rights_names(rights):
     return [r.name for r in rights]
 
 
+def needs_text(call):
+    """"Needs: channel WRITE; handles TRANSFER." for a binding's comment."""
+    parts = [f"{p.name} {' + '.join(rights_names(p.rights))}" for p in call.params
+             if p.direction == "in" and p.kind in ("handle", "handles", "moved_handles") and p.rights]
+    return "Needs: " + "; ".join(parts) + "." if parts else ""
+
+
 def rights_data(model):
     """The auditor's input: types, and for every call the rights it needs."""
     types = {}
@@ -128,8 +135,8 @@ def negative_tests(model):
                 body.append("\tfailed += st != LO_ERR_ACCESS_DENIED;")
                 body.append(f"\tclose_value(a[{i}]);")
                 count += 1
-            if t is not None:
-                other = next(o for o in model.types if o.name != t.name and o.name == ("event" if t.name != "event" else "timer"))
+            other = other_type(model, t) if t is not None else None
+            if other is not None:
                 test = f"neg.{c.name}.{p.name}.wrong_type"
                 body.append(f"\tlo_handle_t other = negtest_fixture({other.macro});")
                 body.append(f"\ta[{i}] = other.value;")
@@ -168,6 +175,13 @@ def negative_tests(model):
     lines.append("\treturn NEGATIVE_TEST_COUNT;")
     lines.append("}")
     return "\n".join(lines) + "\n", count
+
+
+def other_type(model, t):
+    """A type that is not t, for the wrong-type test: an event if possible."""
+    others = [o for o in model.types if o.name != t.name]
+    preferred = [o for o in others if o.name == "event"]
+    return (preferred or others or [None])[0]
 
 
 def pick_any_fixture(model, param):
@@ -221,13 +235,14 @@ def generate(model):
     bodies = {c.name: gen_call(c, model) for c in model.syscalls}
     user_params = {c.name: ", ".join(user_param_decls(c, model)) for c in model.syscalls}
     user_regs = {c.name: [user_register_value(p) for p in c.params] for c in model.syscalls}
+    user_needs = {c.name: needs_text(c) for c in model.syscalls}
     limit = max(c.number for c in model.syscalls) + 1
     files = {
         "include/lightos/abi.h": env.get_template("abi.h.j2").render(model=model, syscall_limit=limit),
         "kern/k_objects.h": env.get_template("k_objects.h.j2").render(model=model, protos=protos),
         "kern/dispatch.c": env.get_template("dispatch.c.j2").render(model=model, bodies=bodies),
         "include/lightos/syscalls.h": env.get_template("syscalls.h.j2").render(
-            model=model, user_params=user_params, user_regs=user_regs),
+            model=model, user_params=user_params, user_regs=user_regs, user_needs=user_needs),
         "rights.json": json.dumps(rights_data(model), indent=2, sort_keys=True) + "\n",
     }
     neg, _ = negative_tests(model)

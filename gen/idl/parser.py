@@ -60,6 +60,10 @@ class Parser:
             self.pos += 1
         return tok
 
+    @staticmethod
+    def found(tok):
+        return "end of file" if tok.kind == "eof" else repr(tok.text)
+
     def error(self, tok, message):
         raise IdlError(tok.loc, message)
 
@@ -87,7 +91,7 @@ class Parser:
     def string(self):
         tok = self.next()
         if tok.kind != "string":
-            self.error(tok, f"expected a quoted string, found {tok.text!r}")
+            self.error(tok, f"expected a quoted string, found {self.found(tok)}")
         return tok
 
     def accept(self, text):
@@ -123,7 +127,7 @@ class Parser:
             elif tok.text in ("type", "calls"):
                 self.error(tok, f"'{tok.text}' must come first, and only once, in a file")
             else:
-                self.error(tok, f"expected 'struct', 'syscall', 'protocol' or 'const', found {tok.text!r}")
+                self.error(tok, f"expected 'struct', 'syscall', 'protocol' or 'const', found {self.found(tok)}")
         return header, decls
 
     def parse_rights(self):
@@ -156,7 +160,7 @@ class Parser:
                 t.default_rights = (tok, self.parse_rights())
             else:
                 self.error(tok, "expected 'doc', 'right', 'signal', "
-                                f"'default_rights' or '}}', found {tok.text!r}")
+                                f"'default_rights' or '}}', found {self.found(tok)}")
             self.expect(";")
         return t
 
@@ -198,7 +202,7 @@ class Parser:
             elif tok.text in ("in", "out"):
                 c.params.append(self.parse_param(tok))
             else:
-                self.error(tok, f"expected 'doc', 'errors', 'in', 'out' or '}}', found {tok.text!r}")
+                self.error(tok, f"expected 'doc', 'errors', 'in', 'out' or '}}', found {self.found(tok)}")
             self.expect(";")
         return c
 
@@ -277,7 +281,7 @@ class Parser:
                     while not self.accept("}"):
                         fields.append(self.parse_protocol_field())
                 else:
-                    self.error(tok, f"expected 'doc', 'request', 'response' or '}}', found {tok.text!r}")
+                    self.error(tok, f"expected 'doc', 'request', 'response' or '}}', found {self.found(tok)}")
             pr.methods.append(m)
         return pr
 

@@ -1,0 +1,80 @@
+"""Every semantic error the checker reports: exit 1, a precise message,
+nothing written."""
+import os
+
+import pytest
+
+from conftest import compile_scratch, write_idl
+
+TYPE = 'type thing = 5 {\n    doc "x";\n    right TUNE = 16;\n    signal READY = 0;\n    default_rights READ | WRITE | TRANSFER | TUNE;\n}\n'
+
+
+def check_error(scratch, text, message, extra=()):
+    write_idl(scratch, "a.idl", text)
+    rc, out, err = compile_scratch(scratch, *extra)
+    assert rc == 1, err
+    assert message in err, err
+    assert "a.idl:" in err or "error:" in err
+    assert not (scratch / "out").exists() or not os.listdir(scratch / "out")
+    return err
+
+
+CASES = [
+    ("unknown type", TYPE + 'syscall s = 1 { doc "d"; in handle<nothing> h; }', "unknown object type 'nothing'"),
+    ("unknown right", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires FLY; }', "unknown right 'FLY'"),
+    ("unknown status", TYPE + 'syscall s = 1 { doc "d"; errors NOPE; }', "unknown status 'NOPE'"),
+    ("unknown struct", TYPE + 'syscall s = 1 { doc "d"; out struct nope x; }', "unknown struct 'nope'"),
+    ("duplicate number", TYPE + 'syscall a = 1 { doc "d"; }\nsyscall b = 1 { doc "d"; }', "syscall number 1 is already used"),
+    ("duplicate call", TYPE + 'syscall a = 1 { doc "d"; }\nsyscall a = 2 { doc "d"; }', "call 'thing_a' is already declared"),
+    ("duplicate param", TYPE + 'syscall a = 1 { doc "d"; in u32 x; in u32 x; }', "parameter 'x' is declared twice"),
+    ("right bit range", 'type t = 1 { right X = 3; default_rights READ; }', "type-specific rights use bits 16..31"),
+    ("generic redeclared", 'type t = 1 { right READ = 16; default_rights READ; }', "is a generic right"),
+    ("duplicate right", 'type t = 1 { right X = 16; right X = 17; default_rights READ; }', "right 'X' is declared twice"),
+    ("duplicate right bit", 'type t = 1 { right X = 16; right Y = 16; default_rights READ; }', "bit 16 is already used"),
+    ("duplicate signal", 'type t = 1 { signal A = 0; signal A = 1; default_rights READ; }', "signal 'A' is declared twice"),
+    ("signal bit range", 'type t = 1 { signal A = 40; default_rights READ; }', "signal bits are 0..31"),
+    ("no default rights", 'type t = 1 { doc "x"; }', "has no 'default_rights'"),
+    ("type id range", 'type t = 40 { default_rights READ; }', "type id 40 is out of range"),
+    ("requires on non-handle", TYPE + 'syscall a = 1 { doc "d"; in u32 x requires READ; }', "'requires' applies to handles"),
+    ("requires on out handle", TYPE + 'syscall a = 1 { doc "d"; out handle<thing> h requires READ; }', "'requires' is for handles the caller passes in"),
+    ("rights on in handle", TYPE + 'syscall a = 1 { doc "d"; in handle<thing> h rights READ; }', "an in handle uses 'requires'"),
+    ("out any without rights", TYPE + 'syscall a = 1 { doc "d"; out handle<any> h; }', "an out handle of any type needs 'rights'"),
+    ("moved without actual", TYPE + 'syscall a = 1 { doc "d"; out moved_handles<any> h count n max 2; in u32 n; }', "needs 'actual NAME'"),
+    ("size not a param", TYPE + 'syscall a = 1 { doc "d"; in buffer b size n max 4; }', "size parameter 'n' is not a parameter"),
+    ("size not unsigned", TYPE + 'syscall a = 1 { doc "d"; in buffer b size n max 4; in i64 n; }', "must be an unsigned integer"),
+    ("size wrong direction", TYPE + 'syscall a = 1 { doc "d"; in buffer b size n max 4; out u32 n; }', "must be an 'in' parameter"),
+    ("too many params", TYPE + 'syscall a = 1 { doc "d"; in u32 a; in u32 b; in u32 c; in u32 d; in u32 e; in u32 f; in u32 g; }', "more than 6 parameters"),
+    ("missing doc", TYPE + 'syscall a = 1 { in u32 x; }', "has no 'doc'"),
+    ("right outside defaults", TYPE + 'syscall a = 1 { doc "d"; in handle<thing> h requires MAP; }', "not among type 'thing'"),
+    ("syscall without header", 'syscall a = 1 { doc "d"; }', "a syscall needs the file to start with"),
+    ("duplicate ordinal", 'protocol p { method a = 1 { } method b = 1 { } }', "ordinal 1 is already used"),
+    ("struct unknown field type", 'struct s { widget w; }', "unknown field type 'widget'"),
+]
+
+
+@pytest.mark.parametrize("name,text,message", CASES, ids=[c[0] for c in CASES])
+def test_semantic_error(scratch, name, text, message):
+    check_error(scratch, text, message)
+
+
+def test_duplicate_type_id_across_files(scratch):
+    write_idl(scratch, "a.idl", 'type one = 7 { default_rights READ; }')
+    write_idl(scratch, "b.idl", 'type two = 7 { default_rights READ; }')
+    rc, _, err = compile_scratch(scratch)
+    assert rc == 1 and "type id 7 is already used by type 'one'" in err
+
+
+def test_error_shows_line_and_caret(scratch):
+    err = check_error(scratch, TYPE + 'syscall s = 1 { doc "d"; errors NOPE; }', "unknown status")
+    lines = err.splitlines()
+    assert lines[0].startswith(str(scratch / "idl" / "a.idl") + ":7:")
+    assert "errors NOPE" in lines[1]
+    assert lines[2].strip() == "^"
+    assert lines[2].index("^") == lines[1].index("NOPE")
+
+
+def test_valid_file_compiles(scratch):
+    write_idl(scratch, "a.idl", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE; }')
+    rc, _, err = compile_scratch(scratch)
+    assert rc == 0, err
+    assert (scratch / "out" / "include" / "lightos" / "abi.h").exists()
