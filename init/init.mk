@@ -12,3 +12,17 @@ $(INIT_ELF): $(INIT_OBJS) $(LIBOS) libos/user.ld
 # gets it as a read-only VMO. Modules add to IMAGE_FILES (name=path).
 IMAGE_FILES += etc/motd=init/files/etc/motd
 IMAGE := $(BUILD)/image.tar   # built in the top Makefile, after every module added its files
+
+# Programs in the boot image, one C file each: init/programs/<name>.c and
+# the user-space drivers libos/drivers/<name>.c become bin/<name>.
+PROGRAM_SRCS := $(sort $(wildcard init/programs/*.c libos/drivers/*.c))
+PROGRAMS     := $(foreach s,$(PROGRAM_SRCS),$(UBUILD)/bin/$(basename $(notdir $(s))).elf)
+
+define program-rule
+$(UBUILD)/bin/$(basename $(notdir $(1))).elf: $(UBUILD)/$(1:.c=.o) $(LIBOS) libos/user.ld
+	$$(call link-program,$(UBUILD)/$(1:.c=.o))
+IMAGE_FILES += bin/$(basename $(notdir $(1)))=$(UBUILD)/bin/$(basename $(notdir $(1))).elf
+endef
+$(foreach s,$(PROGRAM_SRCS),$(eval $(call program-rule,$(s))))
+
+-include $(PROGRAM_SRCS:%.c=$(UBUILD)/%.d)

@@ -1,11 +1,11 @@
 /* init: the first process. It holds the bootstrap handles and decides what
  * runs: on the test command line, the user-space test suite; otherwise the
- * system (for now: the message of the day; the shell comes with the
- * registries). */
+ * system: the registries, the console driver and the shell. */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/spawn.h"
 #include "lightos/tar.h"
+#include "namespace.h"
 
 #define QEMU_EXIT_PORT    0xf4
 #define QEMU_EXIT_SUCCESS 0x10
@@ -73,14 +73,77 @@ static int run_tests(void)
 	return info.exit_code == 0;
 }
 
-static void show_motd(void)
+static struct namespace ns;
+
+static status_t start_program(const char *path, struct lo_give *give, uint32_t n, lo_process_t *p)
+{
+	const char *why = NULL;
+	status_t st = lo_spawn_from_image(image, path, "", give, n, p, &why);
+	if (st != LO_OK)
+		lo_printf("init: cannot start %s: %s (%s)\n", path, lo_status_str(st), why ? why : "");
+	else
+		namespace_add_process(&ns, *p);
+	return st;
+}
+
+/* The system: the registries, the serial driver, the shell. */
+static int run_system(void)
 {
 	const uint8_t *tar;
 	size_t size;
-	struct lo_tar_entry motd;
-	if (lo_map_readonly(image, &tar, &size) == LO_OK &&
-	    lo_tar_find(tar, size, "etc/motd", &motd) == LO_OK)
-		lo_printf("%.*s", (int)motd.size, (const char *)tar + motd.offset);
+	status_t st = lo_map_readonly(image, &tar, &size);
+	if (st == LO_OK)
+		st = namespace_build(&ns, tar, size);
+	if (st != LO_OK) {
+		lo_printf("init: cannot build the registries: %s\n", lo_status_str(st));
+		return 1;
+	}
+	namespace_add_process(&ns, lo_self);
+
+	/* The console driver gets COM1's ports and IRQ line, nothing more. */
+	lo_channel_t driver_end, client_end;
+	lo_resource_t ports, irq;
+	st = lo_channel_create(&driver_end, &client_end);
+	if (st == LO_OK)
+		st = lo_resource_carve(root, 1, 0x3f8, 8, &ports);
+	if (st == LO_OK)
+		st = lo_resource_carve(root, 2, 4, 1, &irq);
+	lo_process_t serial, shell;
+	if (st == LO_OK) {
+		struct lo_give give[4] = {
+			{ LO_STARTUP_CHANNEL, lo_channel_handle(driver_end) },
+			{ LO_STARTUP_USER, lo_resource_handle(ports) },
+			{ LO_STARTUP_USER + 1, lo_resource_handle(irq) },
+			{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
+		};
+		st = start_program("bin/serial", give, 4, &serial);
+	}
+	if (st != LO_OK)
+		return 1;
+	lo_registry_add(&ns.host, ns.dev, "console", lo_channel_handle(client_end),
+			LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_TRANSFER | LO_RIGHT_DUPLICATE |
+			LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
+	lo_registry_add(&ns.host, ns.drivers, "serial", lo_process_handle(serial),
+			LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER);
+
+	/* The shell: the whole namespace, the image (to start programs), the log. */
+	lo_channel_t shell_root;
+	st = namespace_connect(&ns, &shell_root);
+	if (st == LO_OK) {
+		struct lo_give give[3] = {
+			{ LO_STARTUP_ROOT_REGISTRY, lo_channel_handle(shell_root) },
+			{ LO_STARTUP_IMAGE, dup_of(lo_vmo_handle(image), LO_RIGHT_READ | LO_RIGHT_MAP |
+						   LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER) },
+			{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
+		};
+		st = start_program("bin/sh", give, 3, &shell);
+	}
+	if (st != LO_OK)
+		return 1;
+	lo_handle_close(lo_process_handle(shell));
+	/* From here on init answers registry requests, for good. */
+	for (;;)
+		lo_registry_host_serve(&ns.host, UINT64_MAX);
 }
 
 int main(void)
@@ -92,7 +155,5 @@ int main(void)
 		qemu_exit(ok);
 		return ok ? 0 : 1;
 	}
-	lo_printf("init: started; no shell yet\n");
-	show_motd();
-	return 0;
+	return run_system();
 }

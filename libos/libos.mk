@@ -16,7 +16,7 @@ USER_LDFLAGS := -static -nostdlib -z max-page-size=0x1000 -z noexecstack \
 # The kernel's printf and string functions and the status names are shared
 # with user space: one copy of each in the tree.
 SHARED_C_SRCS  := kern/lib/printf.c kern/lib/string.c cap/status.c
-LIBOS_C_SRCS   := $(shell find libos -name '*.c' | sort) $(SHARED_C_SRCS)
+LIBOS_C_SRCS   := $(shell find libos -name '*.c' -not -path 'libos/drivers/*' | sort) $(SHARED_C_SRCS)
 LIBOS_ASM_SRCS := $(shell find libos -name '*.asm' | sort)
 LIBOS_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(LIBOS_C_SRCS)) \
               $(patsubst %.asm,$(UBUILD)/%.asm.o,$(LIBOS_ASM_SRCS)) \
@@ -55,6 +55,7 @@ $(LIBOS): $(LIBOS_OBJS)
 
 # link-program NAME, objects: a static user program at $(UBUILD)/NAME.elf
 define link-program
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  ULD     $@")
 	$(Q)$(ULD) $(USER_LDFLAGS) -o $@ $(1) $(LIBOS)
 endef

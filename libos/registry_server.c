@@ -218,6 +218,12 @@ status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_regis
 	return LO_OK;
 }
 
+struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name)
+{
+	struct entry *e = find(reg, name, lo_strlen(name));
+	return e && e->kind == LO_ENTRY_REGISTRY ? e->child : NULL;
+}
+
 status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry *reg,
 			      const char *name, const char *target)
 {

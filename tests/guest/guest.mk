@@ -34,3 +34,13 @@ test-guest-exception: $(ISO_EXCEPTION)
 		--expect '#1 0xffffffff8' \
 		--expect 'PANIC at kern/arch/x86_64/trap.c' \
 		-- $(QEMU) $(QEMU_COMMON)
+
+# The shell, driven over the serial console by a script.
+TEST_SUITES += shell
+
+.PHONY: test-shell
+test-shell: $(ISO)
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/shell_test.py --iso $(ISO) --script tests/guest/shell.script \
+		--tap $(BUILD)/test/shell.tap --log $(BUILD)/test/shell.log \
+		-- $(QEMU) $(QEMU_COMMON)

@@ -38,6 +38,8 @@ status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_regis
 				  const char *name, struct lo_registry *child);
 status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry *reg,
 			      const char *name, const char *target);
+/* The registry an entry names, or NULL (not there, or not a registry). */
+struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name);
 status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
 			    const char *name);
 /* Serve until `deadline` (ns since boot); returns LO_ERR_TIMED_OUT then. */

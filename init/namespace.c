@@ -1,0 +1,124 @@
+#include "namespace.h"
+#include "lightos/runtime.h"
+#include "lightos/tar.h"
+#include "lightos/startup.h"
+
+#define FILE_RIGHTS (LO_RIGHT_READ | LO_RIGHT_MAP | LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | \
+		     LO_RIGHT_TRANSFER)
+#define VERSION "LightOS 0.1"
+
+/* The registry for directory `dir` (a path inside files:), made on demand. */
+static struct lo_registry *directory(struct namespace *ns, const char *dir, size_t len)
+{
+	struct lo_registry *reg = ns->files;
+	const char *p = dir, *end = dir + len;
+	while (p < end) {
+		const char *slash = p;
+		while (slash < end && *slash != '/')
+			slash++;
+		char name[LO_REGISTRY_NAME_MAX + 1];
+		size_t n = (size_t)(slash - p) < sizeof(name) - 1 ? (size_t)(slash - p) : sizeof(name) - 1;
+		lo_memcpy(name, p, n);
+		name[n] = '\0';
+		if (!lo_registry_lookup(reg, name)) {
+			struct lo_registry *child = lo_registry_create(&ns->host, name);
+			if (!child)
+				return NULL;
+			lo_registry_add_registry(&ns->host, reg, name, child);
+			lo_registry_release(&ns->host, child);   /* the entry holds it */
+		}
+		reg = lo_registry_lookup(reg, name);
+		if (!reg)
+			return NULL;
+		p = slash < end ? slash + 1 : end;
+	}
+	return reg;
+}
+
+/* Every file of the boot image, copied into a VMO, named in files:. */
+static void add_files(struct namespace *ns, const uint8_t *image, size_t size)
+{
+	uint64_t cursor = 0;
+	struct lo_tar_entry e;
+	while (lo_tar_next(image, size, &cursor, &e) == LO_OK) {
+		if (e.is_dir)
+			continue;
+		const char *base = e.name;
+		for (const char *c = e.name; *c; c++) {
+			if (*c == '/')
+				base = c + 1;
+		}
+		struct lo_registry *dir = directory(ns, e.name, (size_t)(base - e.name) ?
+						    (size_t)(base - e.name) - 1 : 0);
+		lo_vmo_t v;
+		if (!dir || lo_vmo_create(e.size, &v) != LO_OK)
+			continue;
+		for (uint64_t off = 0; off < e.size;) {
+			uint32_t n = e.size - off > 65536 ? 65536 : (uint32_t)(e.size - off);
+			lo_vmo_write(v, image + e.offset + off, off, n);
+			off += n;
+		}
+		lo_registry_add(&ns->host, dir, base, lo_vmo_handle(v), FILE_RIGHTS);
+	}
+}
+
+static void add_sysvar(struct namespace *ns, struct lo_registry *reg, const char *name,
+		       const char *text, uint32_t rights)
+{
+	lo_sysvar_t v;
+	if (lo_sysvar_create(2, &v) != LO_OK)
+		return;
+	lo_sysvar_set_string(v, text, (uint32_t)lo_strlen(text));
+	lo_registry_add(&ns->host, reg, name, lo_sysvar_handle(v), rights);
+}
+
+status_t namespace_build(struct namespace *ns, const uint8_t *image, size_t image_size)
+{
+	status_t st = lo_registry_host_init(&ns->host);
+	if (st != LO_OK)
+		return st;
+	struct {
+		struct lo_registry **reg;
+		const char *name;
+	} roots[] = {
+		{ &ns->files, "files" }, { &ns->proc, "proc" }, { &ns->sysvar, "sysvar" },
+		{ &ns->dev, "dev" }, { &ns->drivers, "drivers" }, { &ns->event, "event" },
+	};
+	ns->root = lo_registry_create(&ns->host, "root");
+	for (unsigned i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		*roots[i].reg = lo_registry_create(&ns->host, roots[i].name);
+		if (!ns->root || !*roots[i].reg)
+			return LO_ERR_NO_MEMORY;
+		lo_registry_add_registry(&ns->host, ns->root, roots[i].name, *roots[i].reg);
+	}
+	add_files(ns, image, image_size);
+	ns->tmp = lo_registry_create(&ns->host, "tmp");
+	lo_registry_add_registry(&ns->host, ns->files, "tmp", ns->tmp);
+	const uint32_t ro = LO_RIGHT_READ | LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER |
+			    LO_RIGHT_WAIT;
+	add_sysvar(ns, ns->sysvar, "version", VERSION, ro);
+	struct lo_registry *boot = lo_registry_create(&ns->host, "boot");
+	lo_registry_add_registry(&ns->host, ns->sysvar, "boot", boot);
+	lo_registry_release(&ns->host, boot);
+	add_sysvar(ns, boot, "cmdline", lo_startup_args(), ro);
+	add_sysvar(ns, ns->sysvar, "greeting", "hello", ro | LO_RIGHT_WRITE);
+	return LO_OK;
+}
+
+status_t namespace_connect(struct namespace *ns, lo_channel_t *client)
+{
+	return lo_registry_connect(&ns->host, ns->root, client);
+}
+
+void namespace_add_process(struct namespace *ns, lo_process_t p)
+{
+	struct lo_object_info info;
+	uint32_t dup = 0;
+	if (lo_handle_info(lo_process_handle(p), &info) != LO_OK ||
+	    lo_handle_duplicate(lo_process_handle(p), LO_RIGHT_INSPECT | LO_RIGHT_WAIT |
+				LO_RIGHT_DESTROY | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER, &dup) != LO_OK)
+		return;
+	char name[24];
+	lo_snprintf(name, sizeof(name), "%lu", info.id);
+	lo_registry_add(&ns->host, ns->proc, name, (lo_handle_t){ dup }, LO_RIGHTS_ALL);
+}

@@ -1,0 +1,545 @@
+/* sh: the LightOS shell, on the serial console (dev:/console, served by the
+ * serial driver with the file protocol). Everything it does goes through
+ * the handles it was given: its root namespace, the boot image (to start
+ * programs) and the log. Type `help` for the commands. */
+#include "lightos/runtime.h"
+#include "lightos/startup.h"
+#include "lightos/registry.h"
+#include "lightos/spawn.h"
+
+#define LINE_MAX    256
+#define HISTORY     16
+#define MAX_ARGS    8
+
+static lo_channel_t console;
+static char history[HISTORY][LINE_MAX];
+static int history_count;
+
+/* --- console --- */
+
+static void out(const char *s, uint32_t n)
+{
+	while (n) {
+		int32_t status;
+		uint32_t written = 0;
+		uint32_t chunk = n > 4096 ? 4096 : n;
+		if (lo_file_write(console, s, chunk, &status, &written) != LO_OK || status != LO_OK)
+			return;
+		s += chunk;
+		n -= chunk;
+	}
+}
+
+static void print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void print(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = lo_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	out(buf, n < (int)sizeof(buf) ? (uint32_t)n : sizeof(buf) - 1);
+}
+
+/* One byte of input; -1 when the console is gone. */
+static int getch(void)
+{
+	static char buf[64];
+	static uint32_t len, pos;
+	while (pos == len) {
+		int32_t status;
+		status_t st = lo_file_read(console, sizeof(buf), &status, buf, sizeof(buf), &len);
+		if (st != LO_OK || status != LO_OK) {
+			lo_printf("sh: console read: %s / %s\n", lo_status_str(st), lo_status_str(status));
+			return -1;
+		}
+		pos = 0;
+	}
+	return (unsigned char)buf[pos++];
+}
+
+static void replace_line(char *line, uint32_t *len, const char *with)
+{
+	while (*len) {
+		out("\b \b", 3);
+		(*len)--;
+	}
+	uint32_t n = (uint32_t)lo_strlen(with);
+	if (n >= LINE_MAX)
+		n = LINE_MAX - 1;
+	lo_memcpy(line, with, n);
+	line[n] = '\0';
+	*len = n;
+	out(line, n);
+}
+
+/* A line with backspace and history (up/down arrows). */
+static int read_line(char *line)
+{
+	uint32_t len = 0;
+	int browse = history_count;
+	for (;;) {
+		int c = getch();
+		if (c < 0)
+			return -1;
+		if (c == '\r' || c == '\n') {
+			out("\n", 1);
+			line[len] = '\0';
+			return (int)len;
+		}
+		if (c == 0x7f || c == '\b') {
+			if (len) {
+				len--;
+				out("\b \b", 3);
+			}
+		} else if (c == 0x1b) {
+			if (getch() != '[')
+				continue;
+			int dir = getch();
+			if (dir == 'A' && browse > 0 && history_count - browse < HISTORY)
+				replace_line(line, &len, history[--browse % HISTORY]);
+			else if (dir == 'B' && browse < history_count) {
+				browse++;
+				replace_line(line, &len, browse < history_count ? history[browse % HISTORY] : "");
+			}
+		} else if (c >= ' ' && c < 0x7f && len < LINE_MAX - 1) {
+			line[len++] = (char)c;
+			char ch = (char)c;
+			out(&ch, 1);
+		}
+	}
+}
+
+/* --- helpers --- */
+
+static const char *type_name(uint32_t type)
+{
+	static const char *const names[] = {
+		"?", "process", "thread", "vmo", "channel", "event", "port", "timer",
+		"sysvar", "resource", "interrupt", "log",
+	};
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
+}
+
+static void rights_text(uint32_t r, char *buf, size_t size)
+{
+	static const char *const names[] = {
+		"dup", "xfer", "read", "write", "exec", "map", "signal", "wait",
+		"inspect", "manage", "destroy",
+	};
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (r & (1u << i))
+			n += (size_t)lo_snprintf(buf + n, size > n ? size - n : 0, "%s%s", n ? "," : "", names[i]);
+	}
+	if (r & LO_RIGHTS_TYPE_MASK)
+		lo_snprintf(buf + n, size > n ? size - n : 0, "%s+0x%x", n ? "," : "", r >> 16);
+}
+
+static int fail(const char *what, status_t st)
+{
+	print("%s: %s\n", what, lo_status_str(st));
+	return 1;
+}
+
+/* Split "<registry>:<path>" and connect to the registry. */
+static status_t open_parent(const char *name, lo_channel_t *reg, const char **path)
+{
+	char r[LO_REGISTRY_NAME_MAX + 1];
+	status_t st = lo_name_split(name, r, sizeof(r), path);
+	if (st == LO_OK)
+		st = lo_open_registry(r, reg);
+	return st;
+}
+
+/* --- commands --- */
+
+static int cmd_help(int argc, char **argv);
+
+static int cmd_ls(int argc, char **argv)
+{
+	if (argc < 2) {
+		/* The registries this shell can name at all. */
+		lo_channel_t root = lo_root_registry();
+		for (uint32_t i = 0;; i++) {
+			int32_t status;
+			uint32_t kind, rights, len;
+			char name[64];
+			if (lo_registry_list(root, "", 0, i, &status, &kind, &rights, name, sizeof(name) - 1,
+					     &len) != LO_OK || status != LO_OK)
+				break;
+			print("%.*s:\n", (int)len, name);
+		}
+		return 0;
+	}
+	lo_channel_t reg;
+	const char *path;
+	status_t st = open_parent(argv[1], &reg, &path);
+	if (st != LO_OK)
+		return fail(argv[1], st);
+	for (uint32_t i = 0;; i++) {
+		int32_t status;
+		uint32_t kind, rights, len;
+		char name[64];
+		st = lo_registry_list(reg, path, (uint32_t)lo_strlen(path), i, &status, &kind, &rights,
+				      name, sizeof(name) - 1, &len);
+		if (st == LO_OK)
+			st = status;
+		if (st != LO_OK) {
+			if (st != LO_ERR_NOT_FOUND || i == 0)
+				if (st != LO_ERR_NOT_FOUND)
+					fail(argv[1], st);
+			break;
+		}
+		char r[128];
+		rights_text(rights, r, sizeof(r));
+		print("  %-20.*s %s%s\n", (int)len, name,
+		      kind == LO_ENTRY_REGISTRY ? "registry/" : kind == LO_ENTRY_LINK ? "link" : "", r);
+	}
+	lo_close(lo_channel_handle(reg));
+	return 0;
+}
+
+static int cmd_cat(int argc, char **argv)
+{
+	if (argc < 2)
+		return fail("usage: cat <registry>:<path>", LO_ERR_INVALID_ARGS);
+	lo_handle_t h;
+	status_t st = lo_open_name(argv[1], LO_RIGHT_READ, &h);
+	if (st != LO_OK)
+		return fail(argv[1], st);
+	lo_vmo_t v = lo_vmo_from(h);
+	uint64_t size = 0;
+	st = lo_vmo_get_size(v, &size);
+	char buf[1024];
+	for (uint64_t off = 0; st == LO_OK && off < size;) {
+		uint32_t n = size - off > sizeof(buf) ? sizeof(buf) : (uint32_t)(size - off);
+		st = lo_vmo_read(v, buf, off, n);
+		if (st == LO_OK)
+			out(buf, n);
+		off += n;
+	}
+	lo_close(h);
+	return st == LO_OK ? 0 : fail(argv[1], st);
+}
+
+static int cmd_write(int argc, char **argv)
+{
+	if (argc < 3)
+		return fail("usage: write <registry>:<path> <text>", LO_ERR_INVALID_ARGS);
+	char text[LINE_MAX];
+	size_t n = 0;
+	for (int i = 2; i < argc; i++)
+		n += (size_t)lo_snprintf(text + n, sizeof(text) - n, "%s%s", i > 2 ? " " : "", argv[i]);
+	if (n < sizeof(text) - 1)
+		text[n++] = '\n';
+	lo_vmo_t v;
+	status_t st = lo_vmo_create(n, &v);
+	if (st == LO_OK)
+		st = lo_vmo_write(v, text, 0, (uint32_t)n);
+	lo_channel_t reg;
+	const char *path;
+	if (st == LO_OK)
+		st = open_parent(argv[1], &reg, &path);
+	if (st != LO_OK)
+		return fail(argv[1], st);
+	int32_t status;
+	st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path),
+			      LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
+			      LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER, lo_vmo_handle(v), &status);
+	lo_close(lo_channel_handle(reg));
+	if (st == LO_OK)
+		st = status;
+	return st == LO_OK ? 0 : fail(argv[1], st);
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	lo_channel_t proc;
+	status_t st = lo_open_registry("proc", &proc);
+	if (st != LO_OK)
+		return fail("proc", st);
+	print("  %-6s %-12s %-8s %s\n", "pid", "name", "state", "threads");
+	for (uint32_t i = 0;; i++) {
+		int32_t status;
+		uint32_t kind, rights, len;
+		char name[64];
+		if (lo_registry_list(proc, "", 0, i, &status, &kind, &rights, name, sizeof(name) - 1,
+				     &len) != LO_OK || status != LO_OK)
+			break;
+		name[len] = '\0';
+		lo_handle_t h;
+		struct lo_process_info info;
+		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
+			continue;
+		if (lo_process_info(lo_process_from(h), &info) == LO_OK)
+			print("  %-6s %-12.32s %-8s %u\n", name, info.name,
+			      info.state ? "ended" : "running", info.thread_count);
+		lo_close(h);
+	}
+	lo_close(lo_channel_handle(proc));
+	return 0;
+}
+
+static int cmd_handles(int argc, char **argv)
+{
+	lo_process_t p = lo_self;
+	lo_handle_t opened = LO_HANDLE_INVALID;
+	if (argc > 1) {
+		char name[80];
+		lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
+		status_t st = lo_open_name(name, LO_RIGHT_INSPECT, &opened);
+		if (st != LO_OK)
+			return fail(name, st);
+		p = lo_process_from(opened);
+	}
+	print("  %-10s %-9s %-8s %-5s %s\n", "handle", "type", "object", "refs", "rights");
+	uint32_t start = 0, actual, next;
+	struct lo_handle_entry e[16];
+	do {
+		if (lo_process_list_handles(p, e, 16, start, &actual, &next) != LO_OK)
+			break;
+		for (uint32_t i = 0; i < actual; i++) {
+			char r[128];
+			rights_text(e[i].rights, r, sizeof(r));
+			print("  %08x   %-9s %-8lu %-5u %s\n", e[i].handle, type_name(e[i].type),
+			      e[i].object_id, e[i].refcount, r);
+		}
+		start = next;
+	} while (next);
+	if (opened.value)
+		lo_close(opened);
+	return 0;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	if (argc < 2)
+		return fail("usage: info <registry>:<path>", LO_ERR_INVALID_ARGS);
+	lo_handle_t h;
+	status_t st = lo_open_name(argv[1], LO_RIGHT_INSPECT, &h);
+	if (st != LO_OK)
+		return fail(argv[1], st);
+	struct lo_object_info info;
+	st = lo_handle_info(h, &info);
+	lo_close(h);
+	if (st != LO_OK)
+		return fail(argv[1], st);
+	print("  type %s, object %lu, handles %u, references %u, signals 0x%x\n",
+	      type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
+	return 0;
+}
+
+static int cmd_sysvar(int argc, char **argv)
+{
+	if (argc < 3 || (lo_strcmp(argv[1], "get") && lo_strcmp(argv[1], "set")) ||
+	    (!lo_strcmp(argv[1], "set") && argc < 4))
+		return fail("usage: sysvar get <path> | sysvar set <path> <value>", LO_ERR_INVALID_ARGS);
+	char name[80];
+	lo_snprintf(name, sizeof(name), "sysvar:%s", argv[2]);
+	int set = !lo_strcmp(argv[1], "set");
+	lo_handle_t h;
+	status_t st = lo_open_name(name, set ? LO_RIGHT_WRITE : LO_RIGHT_READ, &h);
+	if (st != LO_OK)
+		return fail(name, st);
+	lo_sysvar_t v = lo_sysvar_from(h);
+	char buf[257];   /* a string sysvar holds at most 256 bytes */
+	uint32_t len = 0;
+	uint64_t num = 0;
+	if (set) {
+		st = lo_sysvar_set_string(v, argv[3], (uint32_t)lo_strlen(argv[3]));
+		if (st == LO_ERR_WRONG_TYPE) {
+			for (const char *c = argv[3]; *c >= '0' && *c <= '9'; c++)
+				num = num * 10 + (uint64_t)(*c - '0');
+			st = lo_sysvar_set_u64(v, num);
+		}
+	} else {
+		st = lo_sysvar_get_string(v, buf, sizeof(buf) - 1, &len);
+		if (st == LO_OK)
+			print("%.*s\n", (int)len, buf);
+		else if (st == LO_ERR_WRONG_TYPE && (st = lo_sysvar_get_u64(v, &num)) == LO_OK)
+			print("%lu\n", num);
+	}
+	lo_close(h);
+	return st == LO_OK ? 0 : fail(name, st);
+}
+
+/* mkreg / link / bind / unbind: edit a registry. */
+static int cmd_edit(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	int need = !lo_strcmp(cmd, "mkreg") || !lo_strcmp(cmd, "unbind") ? 2 : 3;
+	if (argc < need)
+		return fail("usage: mkreg|unbind <reg>:<path>, link|bind <reg>:<path> <target>",
+			    LO_ERR_INVALID_ARGS);
+	lo_channel_t reg;
+	const char *path;
+	status_t st = open_parent(argv[1], &reg, &path);
+	if (st != LO_OK)
+		return fail(argv[1], st);
+	uint32_t plen = (uint32_t)lo_strlen(path);
+	int32_t status = LO_OK;
+	if (!lo_strcmp(cmd, "mkreg")) {
+		st = lo_registry_make_registry(reg, path, plen, &status);
+	} else if (!lo_strcmp(cmd, "unbind")) {
+		st = lo_registry_unbind(reg, path, plen, &status);
+	} else if (!lo_strcmp(cmd, "link")) {
+		st = lo_registry_link(reg, path, plen, argv[2], (uint32_t)lo_strlen(argv[2]), &status);
+	} else {
+		/* bind: the object another name resolves to, under a new name. */
+		lo_handle_t h;
+		st = lo_open_name(argv[2], LO_RIGHTS_ALL, &h);
+		if (st == LO_OK)
+			st = lo_registry_bind(reg, path, plen, LO_RIGHTS_ALL, h, &status);
+	}
+	lo_close(lo_channel_handle(reg));
+	if (st == LO_OK)
+		st = status;
+	return st == LO_OK ? 0 : fail(argv[1], st);
+}
+
+static int cmd_spawn(int argc, char **argv)
+{
+	if (argc < 2)
+		return fail("usage: spawn <program> [args]", LO_ERR_INVALID_ARGS);
+	char path[80], args[LO_STARTUP_ARGS];
+	lo_snprintf(path, sizeof(path), "bin/%s", argv[1]);
+	size_t n = 0;
+	args[0] = '\0';
+	for (int i = 2; i < argc; i++)
+		n += (size_t)lo_snprintf(args + n, sizeof(args) - n, "%s%s", i > 2 ? " " : "", argv[i]);
+	lo_vmo_t image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
+	struct lo_give give[1];
+	uint32_t ngive = 0, log = 0;
+	if (lo_handle_duplicate(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG, &log) == LO_OK) {
+		give[0].kind = LO_STARTUP_LOG;
+		give[0].handle.value = log;
+		ngive = 1;
+	}
+	lo_process_t p;
+	const char *why = NULL;
+	status_t st = lo_spawn_from_image(image, path, args, give, ngive, &p, &why);
+	if (st != LO_OK) {
+		print("spawn %s: %s%s%s\n", argv[1], lo_status_str(st), why ? ": " : "", why ? why : "");
+		return 1;
+	}
+	struct lo_object_info info;
+	lo_handle_info(lo_process_handle(p), &info);
+	print("started %s as process %lu\n", argv[1], info.id);
+	/* Wait for it, so its output comes before the next prompt. */
+	uint32_t observed;
+	lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000),
+			   &observed);
+	struct lo_process_info pinfo;
+	if (lo_process_info(p, &pinfo) == LO_OK && pinfo.state)
+		print("process %lu ended: %s, code %ld\n", info.id,
+		      pinfo.exit_reason == 1 ? "exit" : pinfo.exit_reason == 3 ? "fault" : "killed",
+		      pinfo.exit_code);
+	lo_close(lo_process_handle(p));
+	return 0;
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+	if (argc < 2)
+		return fail("usage: kill <pid>", LO_ERR_INVALID_ARGS);
+	char name[80];
+	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
+	lo_handle_t h;
+	status_t st = lo_open_name(name, LO_RIGHT_DESTROY, &h);
+	if (st == LO_OK) {
+		st = lo_process_kill(lo_process_from(h));
+		lo_close(h);
+	}
+	return st == LO_OK ? 0 : fail(name, st);
+}
+
+static int cmd_echo(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		print("%s%s", i > 1 ? " " : "", argv[i]);
+	print("\n");
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "help", cmd_help, "this list" },
+	{ "ls", cmd_ls, "ls [<registry>:<path>]  list a registry (no argument: the registries)" },
+	{ "cat", cmd_cat, "cat <registry>:<path>   print a file" },
+	{ "write", cmd_write, "write <reg>:<path> <text>  make a file holding the text" },
+	{ "ps", cmd_ps, "ps                      processes (proc:)" },
+	{ "spawn", cmd_spawn, "spawn <program> [args] start bin/<program> from the boot image" },
+	{ "kill", cmd_kill, "kill <pid>              end a process" },
+	{ "handles", cmd_handles, "handles [pid]           a process's handles" },
+	{ "info", cmd_info, "info <registry>:<path>  an object's type, counts and signals" },
+	{ "sysvar", cmd_sysvar, "sysvar get|set <path> [value]" },
+	{ "mkreg", cmd_edit, "mkreg <reg>:<path>      a new registry" },
+	{ "bind", cmd_edit, "bind <reg>:<path> <name>  bind what <name> names" },
+	{ "link", cmd_edit, "link <reg>:<path> <target>  a link" },
+	{ "unbind", cmd_edit, "unbind <reg>:<path>     remove an entry" },
+	{ "echo", cmd_echo, "echo <text>             print the text" },
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (unsigned i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		print("  %s\n", commands[i].help);
+	return 0;
+}
+
+static void run_line(char *line)
+{
+	char *argv[MAX_ARGS];
+	int argc = 0;
+	for (char *p = line; *p && argc < MAX_ARGS;) {
+		while (*p == ' ')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		argv[argc++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	if (argc == 0)
+		return;
+	for (unsigned i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!lo_strcmp(argv[0], commands[i].name)) {
+			commands[i].run(argc, argv);
+			return;
+		}
+	}
+	print("%s: unknown command (try help)\n", argv[0]);
+}
+
+int main(void)
+{
+	lo_handle_t h;
+	/* The file protocol waits on the channel: WAIT as well. */
+	status_t st = lo_open_name("dev:/console", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &h);
+	if (st != LO_OK) {
+		lo_printf("sh: no console: %s\n", lo_status_str(st));
+		return 1;
+	}
+	console = lo_channel_from(h);
+	print("LightOS shell. Type 'help'.\n");
+	char line[LINE_MAX];
+	for (;;) {
+		print("lightos> ");
+		if (read_line(line) < 0)
+			return 0;
+		if (line[0]) {
+			lo_memcpy(history[history_count % HISTORY], line, lo_strlen(line) + 1);
+			history_count++;
+		}
+		run_line(line);
+	}
+}

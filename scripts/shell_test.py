@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Drive the LightOS shell over the serial console and check what it says.
+
+The script has two kinds of lines: "> command" is typed at the next
+"lightos> " prompt; "< regex" must match the output of the command above it
+(until the next prompt). One TAP line per command. A prompt that does not
+come within the timeout, or a panic, fails the run.
+
+usage: shell_test.py --iso ISO --script FILE --tap TAP --log LOG -- qemu...
+"""
+import argparse
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+PROMPT = b"lightos> "
+
+
+def read_until_prompt(proc, buf, deadline):
+    """Output up to and including the next prompt, or None on timeout."""
+    while PROMPT not in buf[0]:
+        left = deadline - time.monotonic()
+        if left <= 0 or proc.poll() is not None:
+            return None
+        ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                return None
+            buf[0] += chunk
+            LOG.write(chunk)
+    i = buf[0].index(PROMPT) + len(PROMPT)
+    out, buf[0] = buf[0][:i], buf[0][i:]
+    return out.decode(errors="replace").replace("\r", "")
+
+
+def parse_script(path):
+    steps = []
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("> "):
+                steps.append((line[2:], []))
+            elif line.startswith("< ") and steps:
+                steps[-1][1].append(line[2:])
+    return steps
+
+
+def main():
+    global LOG
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iso", required=True)
+    ap.add_argument("--script", required=True)
+    ap.add_argument("--tap", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("qemu", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+    qemu = [a for a in args.qemu if a != "--"]
+    os.makedirs(os.path.dirname(os.path.abspath(args.tap)), exist_ok=True)
+    LOG = open(args.log, "wb")
+    proc = subprocess.Popen(qemu + ["-display", "none", "-monitor", "none", "-serial", "stdio",
+                                    "-cdrom", args.iso],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    buf = [b""]
+    results = []
+    boot = read_until_prompt(proc, buf, time.monotonic() + 90)
+    if boot is None:
+        results.append((False, "shell: first prompt", "no prompt within 90 s"))
+    else:
+        for command, expects in parse_script(args.script):
+            proc.stdin.write(command.encode() + b"\r")
+            proc.stdin.flush()
+            out = read_until_prompt(proc, buf, time.monotonic() + args.timeout)
+            if out is None:
+                results.append((False, f"shell: {command}", "no prompt after it"))
+                break
+            missing = [e for e in expects if not re.search(e, out, re.M)]
+            detail = "; ".join(f"missing /{m}/" for m in missing)
+            if "PANIC" in out:
+                missing.append("PANIC")
+                detail = "kernel panic"
+            results.append((not missing, f"shell: {command}", detail))
+    proc.kill()
+    proc.wait()
+    LOG.close()
+    with open(args.tap, "w") as tap:
+        for n, (ok, name, detail) in enumerate(results, 1):
+            tap.write(f"{'ok' if ok else 'not ok'} {n} - {name}{' # ' + detail if detail else ''}\n")
+        tap.write(f"1..{len(results)}\n")
+    failed = [r for r in results if not r[0]]
+    print(f"shell: {len(results)} commands, {len(failed)} failed")
+    for ok, name, detail in failed:
+        print(f"  FAIL {name}: {detail}")
+    if failed:
+        with open(args.log, errors="replace") as f:
+            print("".join(f.readlines()[-30:]))
+    return 1 if failed or not results else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
