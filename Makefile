@@ -34,6 +34,7 @@ include init/init.mk
 include kern/kern.mk
 include cap/cap.mk
 include tests/host/host.mk
+include tests/fuzz/fuzz.mk
 include tests/guest/guest.mk
 
 # The boot image, once every module has added to IMAGE_FILES.
