@@ -56,7 +56,7 @@ static int run_tests(void)
 	};
 	lo_process_t suite;
 	const char *why = NULL;
-	status_t st = lo_spawn_from_image(image, "bin/utest", "", give, 3, &suite, &why);
+	status_t st = lo_spawn_from_image(image, "bin/utest", lo_startup_args(), give, 3, &suite, &why);
 	if (st != LO_OK) {
 		lo_printf("TEST FAIL init.start_suite: %s (%s)\n", lo_status_str(st), why ? why : "");
 		return 0;

@@ -49,15 +49,27 @@ $(KERNEL): $(KERN_OBJS) kern/arch/x86_64/linker.ld
 #   lightos-test.iso      the user-space test suites
 #   lightos-exception.iso a deliberate kernel fault (checks the report)
 #   lightos-ktest.iso     the kernel self-tests
+#   lightos-fuzz.iso      a long system-call fuzz run (make fuzz-guest)
 # All have all entries, so any can be picked from GRUB's menu.
 ISO_ENTRY_normal    := 0
 ISO_ENTRY_test      := 1
 ISO_ENTRY_exception := 2
 ISO_ENTRY_ktest     := 3
+ISO_ENTRY_fuzz      := 4
 
-$(BUILD)/iso-%/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in
+# The fuzz entry's seed and length come from make (FUZZ_SEED, FUZZ_CALLS).
+FUZZ_SEED  ?= 1
+FUZZ_CALLS ?= 200000
+$(BUILD)/iso-%/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in $(BUILD)/fuzz-settings
 	@mkdir -p $(dir $@)
-	$(Q)sed 's/@DEFAULT@/$(ISO_ENTRY_$*)/' $< > $@
+	$(Q)sed 's/@DEFAULT@/$(ISO_ENTRY_$*)/; s/@FUZZ@/$(FUZZ_SEED) $(FUZZ_CALLS)/' $< > $@
+
+# Rewritten only when the settings change, so ISOs rebuild only then.
+$(BUILD)/fuzz-settings: FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(FUZZ_SEED) $(FUZZ_CALLS)" | cmp -s - $@ || echo "$(FUZZ_SEED) $(FUZZ_CALLS)" > $@
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/iso-%/boot/kernel.elf: $(KERNEL)
 	@mkdir -p $(dir $@)
@@ -81,6 +93,7 @@ ISO           := $(BUILD)/lightos-normal.iso
 ISO_TEST      := $(BUILD)/lightos-test.iso
 ISO_EXCEPTION := $(BUILD)/lightos-exception.iso
 ISO_KTEST     := $(BUILD)/lightos-ktest.iso
+ISO_FUZZ      := $(BUILD)/lightos-fuzz.iso
 .PRECIOUS: $(BUILD)/iso-%/boot/grub/grub.cfg $(BUILD)/iso-%/boot/kernel.elf \
 	$(BUILD)/iso-%/boot/init.elf $(BUILD)/iso-%/boot/image.tar
 

@@ -167,3 +167,14 @@ void pmm_get_stats(struct pmm_stats *out)
 	out->used_pages = usable_pages - free_count;
 	spin_unlock(&pmm_lock);
 }
+
+size_t pmm_check(void)
+{
+	spin_lock(&pmm_lock);
+	size_t used = bitmap_count_set(&pages);
+	if (pages.nbits - used != free_count)
+		panic("pmm_check: %zu pages clear in the bitmap, %zu counted free",
+		      pages.nbits - used, free_count);
+	spin_unlock(&pmm_lock);
+	return free_count;
+}

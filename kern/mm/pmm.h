@@ -26,5 +26,8 @@ void pmm_free_page(uint64_t pa);
 void pmm_free_pages(uint64_t pa, size_t count);
 
 void pmm_get_stats(struct pmm_stats *out);
+/* Check the bitmap against the free count; panics on a mismatch. Returns
+ * the free pages. */
+size_t pmm_check(void);
 
 #endif

@@ -4,6 +4,8 @@
 #include "sched/thread.h"
 #include "mm/uvm.h"
 #include "mm/heap.h"
+#include "mm/pmm.h"
+#include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
 #include "lib/assert.h"
@@ -103,6 +105,12 @@ static void process_release(struct process *p)
 {
 	cap_ref(&p->obj.cap);   /* closing handles may drop the last outside reference */
 	release_resources(p);
+	/* Debug option (kernel command line "selfcheck"): check the page
+	 * allocator and the heap every time a process has let everything go. */
+	if (cmdline_has("selfcheck")) {
+		pmm_check();
+		heap_check();
+	}
 	kobject_signal(&p->obj, 0, LO_SIG_PROCESS_TERMINATED);
 	cap_unref(&p->obj.cap);
 }

@@ -44,3 +44,12 @@ test-shell: $(ISO)
 	$(Q)$(PYTHON) scripts/shell_test.py --iso $(ISO) --script tests/guest/shell.script \
 		--tap $(BUILD)/test/shell.tap --log $(BUILD)/test/shell.log \
 		-- $(QEMU) $(QEMU_COMMON)
+
+# A long system-call fuzz run (not in make test): FUZZ_SEED, FUZZ_CALLS
+# calls per thread (2 processes x 2 threads), then the usual checks.
+.PHONY: fuzz-guest
+fuzz-guest: $(ISO_FUZZ)
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_FUZZ) \
+		--log $(BUILD)/test/fuzz-guest.log --tap $(BUILD)/test/fuzz-guest.tap \
+		--timeout 7200 -- $(QEMU) $(QEMU_COMMON)

@@ -7,7 +7,8 @@
  *   cli      execute a privileged instruction
  *   echo     send every message on the startup channel back, handles too,
  *            until the other end closes; then exit 0
- *   hold     say "ready" on the startup channel, then block forever */
+ *   hold     say "ready" on the startup channel, then block forever
+ *   hog      fill VMOs until the kernel says NO_MEMORY; exit 0 if it did */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 
@@ -68,6 +69,22 @@ int main(void)
 		lo_event_create(&never);
 		lo_handle_wait_one(lo_event_handle(never), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
 		return 4;
+	}
+	if (lo_strcmp(args, "hog") == 0) {
+		/* 1 GiB VMOs, one byte per page, until memory runs out. */
+		for (int i = 0; i < 64; i++) {
+			lo_vmo_t v;
+			if (lo_vmo_create(1ull << 30, &v) != LO_OK)
+				return 5;
+			for (uint64_t off = 0; off < (1ull << 30); off += 4096) {
+				status_t st = lo_vmo_write(v, "x", off, 1);
+				if (st == LO_ERR_NO_MEMORY)
+					return 0;
+				if (st != LO_OK)
+					return 6;
+			}
+		}
+		return 7;
 	}
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;

@@ -84,12 +84,40 @@ static void object_counts(uint64_t *counts)
 
 static const struct utest *const suites[] = {
 	object_tests, process_tests, channel_tests, wait_tests, registry_tests, negative_tests,
+	fuzz_tests, stress_tests,
 };
 
 int main(void)
 {
 	utest_root = lo_resource_from(lo_startup_handle(LO_STARTUP_ROOT_RESOURCE));
 	utest_image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
+	/* "fuzz <seed> <calls>" on the command line: only the long fuzz run. */
+	const char *fuzz = lo_startup_args();
+	while (*fuzz && lo_strncmp(fuzz, "fuzz ", 5) != 0)
+		fuzz++;
+	if (*fuzz) {
+		const char *p = fuzz + 5;
+		uint64_t seed = 0, calls = 0;
+		while (*p >= '0' && *p <= '9')
+			seed = seed * 10 + (uint64_t)(*p++ - '0');
+		while (*p == ' ')
+			p++;
+		while (*p >= '0' && *p <= '9')
+			calls = calls * 10 + (uint64_t)(*p++ - '0');
+		lo_printf("TESTS BEGIN fuzz\n");
+		failed_checks = 0;
+		uint64_t before[LO_TYPE_COUNT], after[LO_TYPE_COUNT];
+		object_counts(before);
+		uint64_t start = lo_now();
+		utest_long_fuzz(seed, calls);
+		object_counts(after);
+		for (uint32_t type = 1; type < LO_TYPE_COUNT; type++)
+			CHECK(after[type] == before[type]);
+		lo_printf("  %lu calls in %lu s\n", 4 * calls, (lo_now() - start) / 1000000000);
+		utest_report("fuzz.long_run", failed_checks == 0);
+		lo_printf("TESTS DONE passed=%d failed=%d\n", passed, failed);
+		return failed ? 1 : 0;
+	}
 	/* Grow the heap once now, so no test sees a heap VMO appear as a leak. */
 	lo_free(lo_malloc(1 << 20));
 	lo_printf("TESTS BEGIN user\n");

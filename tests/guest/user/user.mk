@@ -19,3 +19,10 @@ $(CHILD_ELF): $(CHILD_OBJS) $(LIBOS) libos/user.ld
 IMAGE_FILES += bin/utest=$(UTEST_ELF) bin/child=$(CHILD_ELF)
 
 -include $(UTEST_OBJS:.o=.d) $(CHILD_OBJS:.o=.d)
+
+FUZZ_GUEST_OBJS := $(UBUILD)/tests/guest/fuzz/fuzz.o
+FUZZ_GUEST_ELF  := $(UBUILD)/fuzz.elf
+$(FUZZ_GUEST_ELF): $(FUZZ_GUEST_OBJS) $(LIBOS) libos/user.ld
+	$(call link-program,$(FUZZ_GUEST_OBJS))
+IMAGE_FILES += bin/fuzz=$(FUZZ_GUEST_ELF)
+-include $(FUZZ_GUEST_OBJS:.o=.d)
