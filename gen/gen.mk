@@ -7,6 +7,8 @@ GEN_STAMP   := $(GEN_DIR)/.stamp
 GEN_INCLUDE := $(GEN_DIR)/include
 GEN_KERN_SRCS := $(GEN_DIR)/kern/dispatch.c
 GEN_USER_SRCS := $(GEN_DIR)/libos/protocols.c
+POLICY        := init/system.policy
+POLICY_TABLE  := $(GEN_DIR)/libos/policy_table.c
 IDLC_FLAGS  ?=
 
 # The kernel build also checks that every call has its k_<call>() in
@@ -20,6 +22,17 @@ $(GEN_STAMP): $(IDL_FILES) idl/abi.lock $(wildcard gen/*.py gen/idl/*.py gen/tem
 	$(Q)touch $@
 
 $(GEN_KERN_SRCS) $(GEN_USER_SRCS) $(GEN_DIR)/rights.json: $(GEN_STAMP)
+
+# The rights policy, compiled into the table liblightos carries.
+$(POLICY_TABLE): $(POLICY) gen/policy.py $(GEN_STAMP)
+	@$(if $(Q),echo "  POLICY  $(POLICY)")
+	$(Q)$(PYTHON) gen/policy.py $(POLICY) --cap cap --rights $(GEN_DIR)/rights.json --out $@
+
+# The static audit of the policy against the IDL's rights data.
+.PHONY: audit
+audit: $(GEN_STAMP)
+	$(Q)$(PYTHON) gen/audit.py $(POLICY) --cap cap --rights $(GEN_DIR)/rights.json \
+		--programs "$(notdir $(basename $(PROGRAM_SRCS))) utest child fuzz"
 
 .PHONY: gen docs abi-lock
 gen: $(GEN_STAMP)

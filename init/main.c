@@ -112,8 +112,8 @@ static int run_system(void)
 	if (st == LO_OK) {
 		struct lo_give give[4] = {
 			{ LO_STARTUP_CHANNEL, lo_channel_handle(driver_end) },
-			{ LO_STARTUP_USER, lo_resource_handle(ports) },
-			{ LO_STARTUP_USER + 1, lo_resource_handle(irq) },
+			{ LO_STARTUP_IOPORTS, lo_resource_handle(ports) },
+			{ LO_STARTUP_IRQ, lo_resource_handle(irq) },
 			{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
 		};
 		st = start_program("bin/serial", give, 4, &serial);
@@ -126,17 +126,20 @@ static int run_system(void)
 	lo_registry_add(&ns.host, ns.drivers, "serial", lo_process_handle(serial),
 			LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER);
 
-	/* The shell: the whole namespace, the image (to start programs), the log. */
+	/* The shell: the registries its policy names, the image (to start
+	 * programs), the log, and the root resource to inspect. The policy
+	 * reduces each to exactly the rights it grants. */
 	lo_channel_t shell_root;
-	st = namespace_connect(&ns, &shell_root);
+	st = namespace_connect_for(&ns, "sh", &shell_root);
 	if (st == LO_OK) {
-		struct lo_give give[3] = {
+		struct lo_give give[4] = {
 			{ LO_STARTUP_ROOT_REGISTRY, lo_channel_handle(shell_root) },
 			{ LO_STARTUP_IMAGE, dup_of(lo_vmo_handle(image), LO_RIGHT_READ | LO_RIGHT_MAP |
 						   LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER) },
 			{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
+			{ LO_STARTUP_ROOT_RESOURCE, dup_of(lo_resource_handle(root), LO_DEFAULT_RIGHTS_RESOURCE) },
 		};
-		st = start_program("bin/sh", give, 3, &shell);
+		st = start_program("bin/sh", give, 4, &shell);
 	}
 	if (st != LO_OK)
 		return 1;

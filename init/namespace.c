@@ -2,6 +2,7 @@
 #include "lightos/runtime.h"
 #include "lightos/tar.h"
 #include "lightos/startup.h"
+#include "lightos/policy.h"
 
 #define FILE_RIGHTS (LO_RIGHT_READ | LO_RIGHT_MAP | LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | \
 		     LO_RIGHT_TRANSFER)
@@ -105,9 +106,20 @@ status_t namespace_build(struct namespace *ns, const uint8_t *image, size_t imag
 	return LO_OK;
 }
 
-status_t namespace_connect(struct namespace *ns, lo_channel_t *client)
+status_t namespace_connect_for(struct namespace *ns, const char *program, lo_channel_t *client)
 {
-	return lo_registry_connect(&ns->host, ns->root, client);
+	const struct lo_policy_program *p = lo_policy_for(program);
+	struct lo_registry *root = lo_registry_create(&ns->host, program);
+	if (!root)
+		return LO_ERR_NO_MEMORY;
+	for (const struct lo_policy_grant *g = p ? p->grants : 0; g && g->kind; g++) {
+		struct lo_registry *reg;
+		if (g->kind == LO_POLICY_REGISTRY && (reg = lo_registry_lookup(ns->root, g->name)))
+			lo_registry_add_registry(&ns->host, root, g->name, reg);
+	}
+	status_t st = lo_registry_connect(&ns->host, root, client);
+	lo_registry_release(&ns->host, root);   /* the connection keeps it */
+	return st;
 }
 
 void namespace_add_process(struct namespace *ns, lo_process_t p)

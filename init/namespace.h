@@ -13,8 +13,9 @@ struct namespace {
 /* Build every registry: files from the boot image, proc, sysvar, dev,
  * drivers, event. */
 status_t namespace_build(struct namespace *ns, const uint8_t *image, size_t image_size);
-/* A new connection to the root, to give to a program. */
-status_t namespace_connect(struct namespace *ns, lo_channel_t *client);
+/* A connection to a root namespace holding only the registries the rights
+ * policy grants `program`. */
+status_t namespace_connect_for(struct namespace *ns, const char *program, lo_channel_t *client);
 /* Name a process in proc: under its id. */
 void namespace_add_process(struct namespace *ns, lo_process_t p);
 

@@ -20,8 +20,13 @@ LIBOS_C_SRCS   := $(shell find libos -name '*.c' -not -path 'libos/drivers/*' | 
 LIBOS_ASM_SRCS := $(shell find libos -name '*.asm' | sort)
 LIBOS_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(LIBOS_C_SRCS)) \
               $(patsubst %.asm,$(UBUILD)/%.asm.o,$(LIBOS_ASM_SRCS)) \
-              $(UBUILD)/gen/protocols.o
+              $(UBUILD)/gen/protocols.o $(UBUILD)/gen/policy_table.o
 LIBOS := $(UBUILD)/liblightos.a
+
+$(UBUILD)/gen/policy_table.o: $(POLICY_TABLE)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  UCC     $<")
+	$(Q)$(UCC) $(USER_CFLAGS) -c $< -o $@
 
 $(UBUILD)/gen/protocols.o: $(GEN_USER_SRCS) $(GEN_STAMP)
 	@mkdir -p $(dir $@)

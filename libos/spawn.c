@@ -3,6 +3,7 @@
 #include "lightos/tar.h"
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
+#include "lightos/policy.h"
 
 #define COPY_CHUNK 65536
 
@@ -113,6 +114,14 @@ status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char 
 		close_given(give, ngive);
 		return st;
 	}
+	/* The rights policy decides what may go in, with which rights. */
+	struct lo_give allowed[LO_SPAWN_MAX_GIVE];
+	for (uint32_t i = 0; i < ngive; i++)
+		allowed[i] = give[i];
+	st = lo_policy_apply(name, allowed, ngive, why);
+	if (st != LO_OK)
+		return st;
+	give = allowed;
 	lo_process_t child;
 	st = lo_process_create(name, (uint32_t)lo_strlen(name), &child);
 	if (st != LO_OK) {

@@ -3,6 +3,7 @@
 #include "lightos/startup.h"
 #include "lightos/heap.h"
 #include "lightos/runtime.h"
+#include "lightos/policy.h"
 
 int main(void);
 
@@ -37,9 +38,21 @@ static status_t read_startup_channel(lo_channel_t ch)
 	if (got.bytes != sizeof(startup) || startup.magic != LO_STARTUP_MAGIC ||
 	    startup.count != got.handles)
 		return LO_ERR_BAD_FORMAT;
-	/* The values the parent listed are its own; ours are the installed ones. */
-	for (uint32_t i = 0; i < got.handles; i++)
+	/* The values the parent listed are its own; ours are the installed ones,
+	 * settled to what our policy grants. */
+	char name[32] = "";
+	struct lo_process_info info;
+	for (uint32_t i = 0; i < got.handles; i++) {
+		if (startup.entries[i].kind == LO_STARTUP_PROCESS_SELF &&
+		    lo_process_info(lo_process_from(handles[i]), &info) == LO_OK)
+			lo_memcpy(name, info.name, sizeof(name));
+	}
+	name[sizeof(name) - 1] = '\0';
+	for (uint32_t i = 0; i < got.handles; i++) {
+		if (startup.entries[i].kind > LO_STARTUP_THREAD_SELF)
+			lo_policy_settle(name, startup.entries[i].kind, &handles[i]);
 		startup.entries[i].handle = handles[i].value;
+	}
 	startup.args[LO_STARTUP_ARGS - 1] = '\0';
 	return LO_OK;
 }

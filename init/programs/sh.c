@@ -6,6 +6,7 @@
 #include "lightos/startup.h"
 #include "lightos/registry.h"
 #include "lightos/spawn.h"
+#include "lightos/policy.h"
 
 #define LINE_MAX    256
 #define HISTORY     16
@@ -457,6 +458,99 @@ static int cmd_kill(int argc, char **argv)
 	return st == LO_OK ? 0 : fail(name, st);
 }
 
+/* Does the policy let `prog` hold a handle of `type` with `rights`? Only
+ * handles of kinds a program cannot make itself (resources, the log) must
+ * come from a grant; every handle must stay within the type's maximum. */
+static const char *audit_handle(const struct lo_policy_program *pol, uint32_t type, uint32_t rights)
+{
+	for (const struct lo_policy_max *m = pol ? pol->max : 0; m && m->type; m++) {
+		if (m->type == type && (rights & ~m->rights))
+			return "ABOVE MAX";
+	}
+	if (type != LO_TYPE_RESOURCE && type != LO_TYPE_LOG)
+		return "ok";
+	uint32_t want = type == LO_TYPE_LOG ? LO_POLICY_LOG : 0;
+	for (const struct lo_policy_grant *g = pol ? pol->grants : 0; g && g->kind; g++) {
+		int kind_ok = want ? g->kind == want
+				   : (g->kind == LO_POLICY_ROOT_RESOURCE || g->kind == LO_POLICY_IOPORTS ||
+				      g->kind == LO_POLICY_IRQ);
+		if (kind_ok && !(rights & ~g->rights))
+			return "ok";
+	}
+	return "NOT GRANTED";
+}
+
+static int audit_denials(void)
+{
+	lo_resource_t root = lo_resource_from(lo_startup_handle(LO_STARTUP_ROOT_RESOURCE));
+	struct lo_denial d[16];
+	uint32_t actual = 0;
+	uint64_t start = 0, next = 0;
+	int shown = 0;
+	print("  %-6s %-8s %-8s %-9s %-10s %s\n", "index", "process", "syscall", "handle", "required", "held");
+	do {
+		status_t st = lo_resource_denials(root, d, 16, start, &actual, &next);
+		if (st != LO_OK)
+			return fail("audit denials", st);
+		for (uint32_t i = 0; i < actual; i++, shown++)
+			print("  %-6lu %-8lu %-8u %08x  0x%08x 0x%08x\n", d[i].index, d[i].process_id,
+			      d[i].syscall, d[i].handle, d[i].required, d[i].held);
+		start = next;
+	} while (actual);
+	print("  %d denials\n", shown);
+	return 0;
+}
+
+/* The live audit: every process's handles against the policy. */
+static int cmd_audit(int argc, char **argv)
+{
+	if (argc > 1 && !lo_strcmp(argv[1], "denials"))
+		return audit_denials();
+	lo_channel_t proc;
+	status_t st = lo_open_registry("proc", &proc);
+	if (st != LO_OK)
+		return fail("proc", st);
+	int flagged = 0, checked = 0;
+	for (uint32_t i = 0;; i++) {
+		int32_t status;
+		uint32_t kind, rights, len;
+		char name[64];
+		if (lo_registry_list(proc, "", 0, i, &status, &kind, &rights, name, sizeof(name) - 1,
+				     &len) != LO_OK || status != LO_OK)
+			break;
+		name[len] = '\0';
+		lo_handle_t h;
+		struct lo_process_info info;
+		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
+			continue;
+		if (lo_process_info(lo_process_from(h), &info) == LO_OK && !info.state) {
+			const struct lo_policy_program *pol = lo_policy_for(info.name);
+			uint32_t start = 0, actual, next;
+			struct lo_handle_entry e[16];
+			do {
+				if (lo_process_list_handles(lo_process_from(h), e, 16, start, &actual, &next) != LO_OK)
+					break;
+				for (uint32_t k = 0; k < actual; k++) {
+					const char *verdict = audit_handle(pol, e[k].type, e[k].rights);
+					char r[128];
+					rights_text(e[k].rights, r, sizeof(r));
+					checked++;
+					if (lo_strcmp(verdict, "ok")) {
+						flagged++;
+						print("  %-5s %-8.32s %-9s %-40s %s\n", name, info.name,
+						      type_name(e[k].type), r, verdict);
+					}
+				}
+				start = next;
+			} while (next);
+		}
+		lo_close(h);
+	}
+	lo_close(lo_channel_handle(proc));
+	print("  %d handles checked, %d outside the policy\n", checked, flagged);
+	return 0;
+}
+
 static int cmd_echo(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -484,6 +578,7 @@ static const struct command {
 	{ "bind", cmd_edit, "bind <reg>:<path> <name>  bind what <name> names" },
 	{ "link", cmd_edit, "link <reg>:<path> <target>  a link" },
 	{ "unbind", cmd_edit, "unbind <reg>:<path>     remove an entry" },
+	{ "audit", cmd_audit, "audit [denials]         live handles against the policy; the denial log" },
 	{ "echo", cmd_echo, "echo <text>             print the text" },
 };
 

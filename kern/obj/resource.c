@@ -5,6 +5,7 @@
 #include "mm/heap.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "mm/layout.h"
+#include "obj/denials.h"
 
 /* IRQ lines the kernel keeps: the timer tick and the PIC cascade. */
 #define IRQ_LINES     16
@@ -174,5 +175,31 @@ status_t k_resource_object_counts(struct resource *resource, uint64_t *counts, u
 		return LO_ERR_ACCESS_DENIED;
 	for (uint32_t i = 0; i < n; i++)
 		counts[i] = kobject_live_count(i);
+	return LO_OK;
+}
+
+status_t k_resource_denials(struct resource *resource, struct lo_denial *entries, uint32_t max,
+			    uint64_t start, uint32_t *actual, uint64_t *next)
+{
+	if (resource->kind != RESOURCE_ROOT)
+		return LO_ERR_ACCESS_DENIED;
+	uint64_t total = denials_recorded();
+	uint64_t oldest = total > DENIAL_LOG_SIZE ? total - DENIAL_LOG_SIZE : 0;
+	uint64_t i = start < oldest ? oldest : start;
+	uint32_t n = 0;
+	for (; i < total && n < max; i++) {
+		struct denial d;
+		if (!denial_get(i, &d))
+			continue;
+		entries[n].index = i;
+		entries[n].process_id = d.process_id;
+		entries[n].syscall = d.syscall;
+		entries[n].handle = d.handle;
+		entries[n].required = d.required;
+		entries[n].held = d.held;
+		n++;
+	}
+	*actual = n;
+	*next = i;
 	return LO_OK;
 }

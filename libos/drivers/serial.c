@@ -2,8 +2,8 @@
  * I/O-port resource and IRQ 4 through an interrupt object, and serves the
  * file protocol (idl/file.idl) on its startup channel: read returns the
  * bytes typed so far (waiting for at least one), write sends bytes out.
- * Startup handles: LO_STARTUP_CHANNEL (clients), LO_STARTUP_USER (the
- * port resource), LO_STARTUP_USER + 1 (the IRQ resource). */
+ * Startup handles: LO_STARTUP_CHANNEL (clients), LO_STARTUP_IOPORTS and
+ * LO_STARTUP_IRQ (its resources), as init/system.policy grants them. */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/protocols.h"
@@ -117,8 +117,8 @@ static int serve_ready(lo_channel_t clients, int *closed)
 int main(void)
 {
 	lo_channel_t clients = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
-	ports = lo_resource_from(lo_startup_handle(LO_STARTUP_USER));
-	lo_resource_t irq_res = lo_resource_from(lo_startup_handle(LO_STARTUP_USER + 1));
+	ports = lo_resource_from(lo_startup_handle(LO_STARTUP_IOPORTS));
+	lo_resource_t irq_res = lo_resource_from(lo_startup_handle(LO_STARTUP_IRQ));
 	lo_interrupt_t irq;
 	if (lo_interrupt_create(irq_res, IRQ_COM1, &irq) != LO_OK) {
 		lo_printf("serial: cannot bind IRQ %d\n", IRQ_COM1);

@@ -1,0 +1,204 @@
+"""The rights policy: parsing init/system.policy and writing the table that
+init and liblightos read (build/gen/libos/policy_table.c).
+
+  program NAME { grant KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ; }
+
+Errors are `file:line:col: error: message` with the line and a caret, like
+the IDL compiler's; nothing is written on error.
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from idl.checker import load_generic  # noqa: E402
+from idl.errors import IdlError, Location  # noqa: E402
+
+# grant kind -> (object type it hands out, number of integer arguments,
+#                whether it takes a name)
+KINDS = {
+    "log": ("log", 0, False),
+    "image": ("vmo", 0, False),
+    "root_resource": ("resource", 0, False),
+    "ioports": ("resource", 2, False),
+    "irq": ("resource", 1, False),
+    "channel": ("channel", 0, True),
+    "registry": ("channel", 0, True),
+    "user": ("any", 1, False),      # startup kind 16 + N: agreed by parent and child
+}
+
+TOKEN = re.compile(r"\s+|#[^\n]*|(?P<num>0[xX][0-9a-fA-F]+|\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<p>[{};:|])")
+
+
+class Grant:
+    def __init__(self, kind, args, name, rights, loc):
+        self.kind, self.args, self.name, self.rights, self.loc = kind, args, name, rights, loc
+
+    @property
+    def type(self):
+        return KINDS[self.kind][0]
+
+
+class Program:
+    def __init__(self, name, loc):
+        self.name, self.loc = name, loc
+        self.grants = []
+        self.max = {}      # type -> (rights list, loc)
+
+
+def tokenize(path, text):
+    lines = text.split("\n")
+    toks, pos, line, col = [], 0, 1, 1
+    while pos < len(text):
+        m = TOKEN.match(text, pos)
+        loc = Location(path, line, col, lines[line - 1])
+        if not m:
+            raise IdlError(loc, f"unexpected character {text[pos]!r}")
+        kind = m.lastgroup
+        if kind:
+            toks.append((kind, m.group(), loc))
+        chunk = m.group()
+        nl = chunk.count("\n")
+        if nl:
+            line += nl
+            col = len(chunk) - chunk.rfind("\n")
+        else:
+            col += len(chunk)
+        pos = m.end()
+    toks.append(("eof", "", Location(path, line, col, lines[line - 1] if line <= len(lines) else "")))
+    return toks
+
+
+def parse(path, text, rights_by_name, types):
+    """Returns {program name: Program}."""
+    toks = tokenize(path, text)
+    pos = [0]
+
+    def peek():
+        return toks[pos[0]]
+
+    def take(kind=None, value=None, what=None):
+        k, v, loc = toks[pos[0]]
+        if (kind and k != kind) or (value and v != value):
+            found = "end of file" if k == "eof" else repr(v)
+            raise IdlError(loc, f"expected {what or repr(value)}, found {found}")
+        pos[0] += 1
+        return v, loc
+
+    def rights():
+        names = []
+        while True:
+            v, loc = take("name", what="a right")
+            if v not in rights_by_name:
+                raise IdlError(loc, f"unknown right {v!r}")
+            names.append(v)
+            if peek()[1] != "|":
+                return names
+            take(value="|")
+
+    programs = {}
+    while peek()[0] != "eof":
+        take(value="program")
+        name, loc = take("name", what="a program name")
+        if name in programs:
+            raise IdlError(loc, f"program {name!r} is declared twice")
+        prog = programs[name] = Program(name, loc)
+        take(value="{")
+        while peek()[1] != "}":
+            word, wloc = take("name", what="'grant', 'max' or '}'")
+            if word == "grant":
+                kind, kloc = take("name", what="a grant kind")
+                if kind not in KINDS:
+                    raise IdlError(kloc, f"unknown grant kind {kind!r} (one of {', '.join(KINDS)})")
+                _, nargs, named = KINDS[kind]
+                args = [int(take("num", what="a number")[0], 0) for _ in range(nargs)]
+                gname = take("name", what="a name")[0] if named else ""
+                take(value=":")
+                prog.grants.append(Grant(kind, args, gname, rights(), kloc))
+            elif word == "max":
+                tname, tloc = take("name", what="an object type")
+                if tname not in types:
+                    raise IdlError(tloc, f"unknown object type {tname!r}")
+                take(value=":")
+                prog.max[tname] = (rights(), tloc)
+            else:
+                raise IdlError(wloc, f"expected 'grant', 'max' or '}}', found {word!r}")
+            take(value=";")
+        take(value="}")
+    return programs
+
+
+def load(policy_path, cap_dir, rights_json):
+    import json
+    with open(rights_json) as f:
+        data = json.load(f)
+    generic, _ = load_generic(cap_dir)
+    rights_by_name = {n: r.value for n, r in generic.items()}
+    for t in data["types"].values():
+        rights_by_name.update(t["rights"])
+    with open(policy_path) as f:
+        programs = parse(policy_path, f.read(), rights_by_name, set(data["types"]))
+    return programs, rights_by_name, data
+
+
+def mask(names, rights_by_name):
+    m = 0
+    for n in names:
+        m |= rights_by_name[n]
+    return m
+
+
+KIND_IDS = {"log": 1, "image": 2, "root_resource": 3, "ioports": 4, "irq": 5, "channel": 6,
+            "registry": 7, "user": 8}
+
+
+def render_table(programs, rights_by_name, data):
+    out = ["/* Generated by gen/policy.py from init/system.policy: do not edit. */",
+           '#include "lightos/policy.h"', ""]
+    for p in programs.values():
+        out.append(f"static const struct lo_policy_grant grants_{p.name}[] = {{")
+        for g in p.grants:
+            args = g.args + [0, 0]
+            out.append(f'\t{{ {KIND_IDS[g.kind]}, {args[0]}u, {args[1]}u, "{g.name}", '
+                       f"0x{mask(g.rights, rights_by_name):08x}u }},")
+        out.append("\t{ 0, 0, 0, \"\", 0 },")
+        out.append("};")
+        out.append(f"static const struct lo_policy_max max_{p.name}[] = {{")
+        for t, (names, _) in sorted(p.max.items()):
+            out.append(f"\t{{ {data['types'][t]['id']}u, 0x{mask(names, rights_by_name):08x}u }},")
+        out.append("\t{ 0, 0 },")
+        out.append("};")
+        out.append("")
+    out.append("const struct lo_policy_program lo_policy[] = {")
+    for p in programs.values():
+        out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name} }},')
+    out.append("\t{ 0, 0, 0 },")
+    out.append("};")
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None):
+    import argparse
+    ap = argparse.ArgumentParser(description="Compile the rights policy into init's table.")
+    ap.add_argument("policy")
+    ap.add_argument("--cap", default="cap")
+    ap.add_argument("--rights", default="build/gen/rights.json")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args(argv)
+    try:
+        programs, rights_by_name, data = load(args.policy, args.cap, args.rights)
+    except IdlError as e:
+        print(e.render(), file=sys.stderr)
+        return 1
+    text = render_table(programs, rights_by_name, data)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    old = open(args.out).read() if os.path.exists(args.out) else None
+    if old != text:
+        with open(args.out, "w") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+/* The rights policy (init/system.policy), compiled by gen/policy.py into a
+ * table every program carries. lo_spawn applies it to the handles a parent
+ * gives a child: a handle of a kind the child's policy does not grant is
+ * refused (the spawn fails with ACCESS_DENIED); a granted one is reduced to
+ * exactly the granted rights. Programs not named get "default". */
+#ifndef LIGHTOS_POLICY_H
+#define LIGHTOS_POLICY_H
+
+#include <stdint.h>
+#include "lightos/syscalls.h"
+#include "lightos/spawn.h"
+
+/* Grant kinds (the words of the policy file). */
+enum lo_policy_kind {
+	LO_POLICY_LOG = 1, LO_POLICY_IMAGE = 2, LO_POLICY_ROOT_RESOURCE = 3,
+	LO_POLICY_IOPORTS = 4, LO_POLICY_IRQ = 5, LO_POLICY_CHANNEL = 6,
+	LO_POLICY_REGISTRY = 7, LO_POLICY_USER = 8,
+};
+
+struct lo_policy_grant {
+	uint32_t kind;         /* 0 ends the list */
+	uint32_t arg0, arg1;   /* ioports: base, count; irq: line; user: index */
+	const char *name;      /* channel and registry grants */
+	uint32_t rights;
+};
+
+struct lo_policy_max {
+	uint32_t type;         /* 0 ends the list */
+	uint32_t rights;
+};
+
+struct lo_policy_program {
+	const char *name;      /* NULL ends the table */
+	const struct lo_policy_grant *grants;
+	const struct lo_policy_max *max;
+};
+
+extern const struct lo_policy_program lo_policy[];
+
+/* The policy of `program` ("default" if it has none of its own). */
+const struct lo_policy_program *lo_policy_for(const char *program);
+/* The grant kind a startup kind is given under (0: none). */
+uint32_t lo_policy_kind_of_startup(uint32_t startup_kind);
+/* The rights `program` is granted for a handle it receives as `startup_kind`
+ * (0: none). */
+uint32_t lo_policy_rights(const char *program, uint32_t startup_kind, lo_handle_t h);
+/* On arrival: drop TRANSFER, which a handle needs only to travel in the
+ * startup message, unless the policy grants it. */
+void lo_policy_settle(const char *program, uint32_t startup_kind, lo_handle_t *h);
+/* Check and reduce the handles for `program` in place. On ACCESS_DENIED
+ * every handle has been closed and *why says which was refused. */
+status_t lo_policy_apply(const char *program, struct lo_give *give, uint32_t n, const char **why);
+
+#endif
