@@ -28,20 +28,21 @@ void bootstrap_fill(struct lo_startup *boot, struct process *init, struct thread
 	memset(boot, 0, sizeof(*boot));
 	boot->magic = LO_STARTUP_MAGIC;
 	strlcpy(boot->args, boot_info.cmdline, sizeof(boot->args));
-	add(boot, init, LO_STARTUP_PROCESS_SELF, &init->obj.cap, LO_RIGHTS_ALL);
-	add(boot, init, LO_STARTUP_THREAD_SELF, &first->obj.cap, LO_RIGHTS_ALL);
+	/* Each with its type's default rights (idl/): the most any handle to
+	 * such an object can hold. */
+	add(boot, init, LO_STARTUP_PROCESS_SELF, &init->obj.cap, LO_DEFAULT_RIGHTS_PROCESS);
+	add(boot, init, LO_STARTUP_THREAD_SELF, &first->obj.cap, LO_DEFAULT_RIGHTS_THREAD);
 
 	struct resource *root;
 	if (resource_create_root(&root) != LO_OK)
 		panic("bootstrap: no memory for the root resource");
-	add(boot, init, LO_STARTUP_ROOT_RESOURCE, &root->obj.cap, LO_RIGHTS_ALL);
+	add(boot, init, LO_STARTUP_ROOT_RESOURCE, &root->obj.cap, LO_DEFAULT_RIGHTS_RESOURCE);
 	cap_unref(&root->obj.cap);
 
 	struct log *log;
 	if (log_get(&log) != LO_OK)
 		panic("bootstrap: no memory for the log");
-	add(boot, init, LO_STARTUP_LOG, &log->obj.cap, LO_RIGHT_READ | LO_RIGHT_WRITE |
-	    LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_WAIT | LO_RIGHT_INSPECT);
+	add(boot, init, LO_STARTUP_LOG, &log->obj.cap, LO_DEFAULT_RIGHTS_LOG);
 	cap_unref(&log->obj.cap);
 
 	const struct boot_module *image = NULL;

@@ -8,7 +8,8 @@
  *   echo     send every message on the startup channel back, handles too,
  *            until the other end closes; then exit 0
  *   hold     say "ready" on the startup channel, then block forever
- *   hog      fill VMOs until the kernel says NO_MEMORY; exit 0 if it did */
+ *   hog      fill VMOs until the kernel says NO_MEMORY; exit 0 if it did
+ *   handles  send the list of its handles (struct lo_handle_entry) back */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 
@@ -69,6 +70,14 @@ int main(void)
 		lo_event_create(&never);
 		lo_handle_wait_one(lo_event_handle(never), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
 		return 4;
+	}
+	if (lo_strcmp(args, "handles") == 0) {
+		struct lo_handle_entry e[16];
+		uint32_t actual = 0, next = 0;
+		lo_process_t self = lo_process_from(lo_startup_handle(LO_STARTUP_PROCESS_SELF));
+		if (lo_process_list_handles(self, e, 16, 0, &actual, &next) != LO_OK)
+			return 8;
+		return lo_channel_write(ch, e, actual * (uint32_t)sizeof(e[0]), NULL, 0) == LO_OK ? 0 : 9;
 	}
 	if (lo_strcmp(args, "hog") == 0) {
 		/* 1 GiB VMOs, one byte per page, until memory runs out. */

@@ -84,7 +84,7 @@ static void object_counts(uint64_t *counts)
 
 static const struct utest *const suites[] = {
 	object_tests, process_tests, channel_tests, wait_tests, registry_tests, negative_tests,
-	fuzz_tests, stress_tests,
+	policy_tests, fuzz_tests, stress_tests,
 };
 
 int main(void)

@@ -44,6 +44,7 @@ extern const struct utest negative_tests[];
 extern const struct utest registry_tests[];
 extern const struct utest fuzz_tests[];
 extern const struct utest stress_tests[];
+extern const struct utest policy_tests[];
 void utest_long_fuzz(uint64_t seed, uint64_t iterations);
 
 #endif
