@@ -36,6 +36,7 @@ include cap/cap.mk
 include tests/host/host.mk
 include tests/fuzz/fuzz.mk
 include tests/guest/guest.mk
+include tests/bench/bench.mk
 
 # The boot image, once every module has added to IMAGE_FILES.
 $(IMAGE): $(foreach f,$(IMAGE_FILES),$(word 2,$(subst =, ,$(f)))) scripts/mkimage.py

@@ -149,6 +149,34 @@ static int run_system(void)
 		lo_registry_host_serve(&ns.host, UINT64_MAX);
 }
 
+/* The benchmarks: the registries (for lookups) and bin/bench. */
+static int run_bench(void)
+{
+	const uint8_t *tar;
+	size_t size;
+	status_t st = lo_map_readonly(image, &tar, &size);
+	if (st == LO_OK)
+		st = namespace_build(&ns, tar, size);
+	lo_channel_t bench_root;
+	if (st == LO_OK)
+		st = namespace_connect_for(&ns, "bench", &bench_root);
+	lo_process_t bench;
+	if (st == LO_OK) {
+		struct lo_give give[4] = {
+			{ LO_STARTUP_ROOT_REGISTRY, lo_channel_handle(bench_root) },
+			{ LO_STARTUP_IMAGE, dup_of(lo_vmo_handle(image), LO_RIGHT_READ | LO_RIGHT_MAP |
+						   LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER) },
+			{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
+			{ LO_STARTUP_ROOT_RESOURCE, dup_of(lo_resource_handle(root), LO_DEFAULT_RIGHTS_RESOURCE) },
+		};
+		st = start_program("bin/bench", give, 4, &bench);
+	}
+	if (st != LO_OK)
+		return 1;
+	for (;;)
+		lo_registry_host_serve(&ns.host, UINT64_MAX);
+}
+
 int main(void)
 {
 	root = lo_resource_from(lo_startup_handle(LO_STARTUP_ROOT_RESOURCE));
@@ -158,5 +186,7 @@ int main(void)
 		qemu_exit(ok);
 		return ok ? 0 : 1;
 	}
+	if (has_word(lo_startup_args(), "bench"))
+		return run_bench();
 	return run_system();
 }

@@ -1,0 +1,279 @@
+/* bench: what handles and rights checks cost. Each case runs a warm-up,
+ * then many timed iterations (rdtscp, fenced); it prints
+ *   BENCH name=<case> median_cycles=<n> min_cycles=<n> iters=<n>
+ * Under QEMU's -icount shift=0 one TSC tick is one guest instruction, so
+ * the figures are instructions per operation; under plain TCG they are
+ * emulation time. Started by init on the "bench" command line with the
+ * log, the image, the root resource and a root namespace; "peer" runs the
+ * other side of the two-process cases. */
+#include "lightos/runtime.h"
+#include "lightos/startup.h"
+#include "lightos/spawn.h"
+#include "lightos/registry.h"
+#include "lightos/registry_server.h"
+#include "lightos/thread.h"
+
+#define MAX_ITERS 2000
+
+static uint64_t samples[MAX_ITERS];
+
+static inline uint64_t tsc(void)
+{
+	uint32_t lo, hi, aux;
+	__asm__ volatile("lfence; rdtscp; lfence" : "=a"(lo), "=d"(hi), "=c"(aux) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void sort(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++) {
+		uint64_t x = v[i];
+		int j = i - 1;
+		while (j >= 0 && v[j] > x) {
+			v[j + 1] = v[j];
+			j--;
+		}
+		v[j + 1] = x;
+	}
+}
+
+static void report(const char *name, int n)
+{
+	sort(samples, n);
+	lo_printf("BENCH name=%s median_cycles=%lu min_cycles=%lu iters=%d\n", name, samples[n / 2],
+		  samples[0], n);
+}
+
+/* Time op() n times, after n/10 warm-up runs. */
+static void measure(const char *name, int n, void (*op)(void))
+{
+	for (int i = 0; i < n / 10 + 1; i++)
+		op();
+	for (int i = 0; i < n; i++) {
+		uint64_t t0 = tsc();
+		op();
+		samples[i] = tsc() - t0;
+	}
+	report(name, n);
+}
+
+static lo_vmo_t image;
+static lo_channel_t local_root, served_root;
+static lo_event_t ev;
+static lo_port_t port;
+static lo_channel_t ping, pong_end;
+
+static void dup_close(void)
+{
+	uint32_t d;
+	lo_handle_duplicate(lo_event_handle(ev), LO_RIGHT_WAIT, &d);
+	lo_handle_close((lo_handle_t){ d });
+}
+
+static void info(void)
+{
+	struct lo_object_info oi;
+	lo_handle_info(lo_event_handle(ev), &oi);
+}
+
+static void round_trip_handles(int with_handle)
+{
+	char byte = 'x';
+	lo_handle_t h[1];
+	uint32_t observed;
+	struct lo_channel_read_result got;
+	if (with_handle) {
+		h[0] = lo_event_handle(ev);
+		lo_channel_write(ping, &byte, 1, h, 1);
+	} else {
+		lo_channel_write(ping, &byte, 1, NULL, 0);
+	}
+	lo_handle_wait_one(lo_channel_handle(ping), LO_SIG_CHANNEL_READABLE, UINT64_MAX, &observed);
+	lo_channel_read(ping, &byte, 1, h, 1, &got);
+	if (with_handle)
+		ev = lo_event_from(h[0]);   /* it came back, maybe under a new value */
+}
+
+static void round_trip(void)
+{
+	round_trip_handles(0);
+}
+
+static void round_trip_handle(void)
+{
+	round_trip_handles(1);
+}
+
+static void null_syscall(void)
+{
+	lo_system_null();
+}
+
+static lo_event_t ping_event, pong_event;
+
+static void event_wake(void)
+{
+	uint32_t observed;
+	lo_handle_signal(lo_event_handle(ping_event), 0, LO_SIG_EVENT_SIGNALED);
+	lo_handle_wait_one(lo_event_handle(pong_event), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
+	lo_handle_signal(lo_event_handle(pong_event), LO_SIG_EVENT_SIGNALED, 0);
+}
+
+static void port_ready(void)
+{
+	struct lo_port_packet pkt;
+	lo_port_bind(port, lo_event_handle(ev), LO_SIG_EVENT_SIGNALED, 1);
+	lo_port_wait(port, UINT64_MAX, &pkt);
+}
+
+static void vmo_cycle(void)
+{
+	lo_vmo_t v;
+	uint64_t addr = 0;
+	struct lo_map_request req = { 0, 0, 4096, LO_MAP_WRITE, 0 };
+	lo_vmo_create(4096, &v);
+	lo_process_map(lo_self, v, &req, &addr);
+	*(volatile char *)addr = 1;
+	lo_process_unmap(lo_self, addr, 4096);
+	lo_handle_close(lo_vmo_handle(v));
+}
+
+static void spawn_exit_wait(void)
+{
+	lo_process_t p;
+	uint32_t observed;
+	if (lo_spawn_from_image(image, "bin/bench", "exit", NULL, 0, &p, NULL) != LO_OK)
+		return;
+	lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED, UINT64_MAX, &observed);
+	lo_handle_close(lo_process_handle(p));
+}
+
+static void open_motd_in(lo_channel_t root)
+{
+	lo_handle_t h;
+	lo_handle_t files;
+	if (lo_open(root, "files", LO_DEFAULT_RIGHTS_CHANNEL, &files) != LO_OK)
+		return;
+	if (lo_open(lo_channel_from(files), "etc/motd", LO_RIGHT_READ, &h) == LO_OK)
+		lo_handle_close(h);
+	lo_handle_close(files);
+}
+
+static void open_motd_local(void)
+{
+	open_motd_in(local_root);
+}
+
+static void open_motd_served(void)
+{
+	open_motd_in(served_root);
+}
+
+static struct lo_registry_host local_host;
+
+static void local_server(void *arg)
+{
+	(void)arg;
+	for (;;)
+		lo_registry_host_serve(&local_host, UINT64_MAX);
+}
+
+/* The other side of the two-process cases. */
+static int peer(void)
+{
+	lo_channel_t ch = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
+	lo_event_t a = lo_event_from(lo_startup_handle(LO_STARTUP_USER));
+	lo_event_t b = lo_event_from(lo_startup_handle(LO_STARTUP_USER + 1));
+	lo_handle_t waits[2] = { lo_channel_handle(ch), lo_event_handle(a) };
+	uint32_t masks[2] = { LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, LO_SIG_EVENT_SIGNALED };
+	for (;;) {
+		uint32_t observed[2] = { 0, 0 };
+		lo_handle_wait_many(waits, masks, observed, 2, UINT64_MAX);
+		if (observed[1] & LO_SIG_EVENT_SIGNALED) {
+			lo_handle_signal(lo_event_handle(a), LO_SIG_EVENT_SIGNALED, 0);
+			lo_handle_signal(lo_event_handle(b), 0, LO_SIG_EVENT_SIGNALED);
+		}
+		if (observed[0] & LO_SIG_CHANNEL_READABLE) {
+			char buf[16];
+			lo_handle_t h[1];
+			struct lo_channel_read_result got;
+			if (lo_channel_read(ch, buf, sizeof(buf), h, 1, &got) == LO_OK)
+				lo_channel_write(ch, buf, got.bytes, h, got.handles);
+		} else if (observed[0] & LO_SIG_CHANNEL_PEER_CLOSED) {
+			return 0;
+		}
+	}
+}
+
+static lo_handle_t dup(lo_handle_t h, uint32_t rights)
+{
+	uint32_t out = 0;
+	lo_handle_duplicate(h, rights, &out);
+	return (lo_handle_t){ out };
+}
+
+int main(void)
+{
+	const char *args = lo_startup_args();
+	if (!lo_strcmp(args, "exit"))
+		return 0;
+	if (!lo_strcmp(args, "peer"))
+		return peer();
+	image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
+	served_root = lo_root_registry();
+	lo_free(lo_malloc(1 << 20));
+	lo_event_create(&ev);
+	lo_handle_signal(lo_event_handle(ev), 0, LO_SIG_EVENT_SIGNALED);
+	lo_port_create(&port);
+	lo_printf("BENCH begin\n");
+
+	measure("null_syscall", 2000, null_syscall);
+	measure("handle_dup_close", 2000, dup_close);
+	measure("object_info", 2000, info);
+
+	/* The peer process: channel echo and event ping-pong. */
+	lo_channel_create(&ping, &pong_end);
+	lo_event_create(&ping_event);
+	lo_event_create(&pong_event);
+	struct lo_give give[3] = {
+		{ LO_STARTUP_CHANNEL, lo_channel_handle(pong_end) },
+		{ LO_STARTUP_USER, dup(lo_event_handle(ping_event), LO_DEFAULT_RIGHTS_EVENT) },
+		{ LO_STARTUP_USER + 1, dup(lo_event_handle(pong_event), LO_DEFAULT_RIGHTS_EVENT) },
+	};
+	lo_process_t peer_process;
+	if (lo_spawn_from_image(image, "bin/bench", "peer", give, 3, &peer_process, NULL) == LO_OK) {
+		measure("channel_round_trip", 1000, round_trip);
+		measure("channel_round_trip_handle", 1000, round_trip_handle);
+		measure("event_wake_other_process", 1000, event_wake);
+	}
+	measure("port_wait_ready", 1000, port_ready);
+	measure("vmo_create_map_touch_unmap_close", 1000, vmo_cycle);
+	measure("spawn_exit_wait", 50, spawn_exit_wait);
+
+	/* Registry lookups: a registry served by a thread of this process,
+	 * and init's, through its server. */
+	if (lo_registry_host_init(&local_host) == LO_OK) {
+		struct lo_registry *root = lo_registry_create(&local_host, "root");
+		struct lo_registry *files = lo_registry_create(&local_host, "files");
+		struct lo_registry *etc = lo_registry_create(&local_host, "etc");
+		lo_registry_add_registry(&local_host, root, "files", files);
+		lo_registry_add_registry(&local_host, files, "etc", etc);
+		lo_vmo_t motd;
+		lo_vmo_create(64, &motd);
+		lo_registry_add(&local_host, etc, "motd", lo_vmo_handle(motd), LO_DEFAULT_RIGHTS_VMO);
+		lo_registry_connect(&local_host, root, &local_root);
+		lo_thread_t t;
+		lo_thread_run(local_server, NULL, "registry", &t);
+		measure("registry_open_local", 500, open_motd_local);
+	}
+	if (served_root.value)
+		measure("registry_open_server", 500, open_motd_served);
+	lo_printf("BENCH end\n");
+
+	/* Leave QEMU: through an I/O-port resource, as a driver would. */
+	lo_resource_t root = lo_resource_from(lo_startup_handle(LO_STARTUP_ROOT_RESOURCE));
+	lo_resource_t exit_port;
+	if (lo_resource_carve(root, 1, 0xf4, 4, &exit_port) == LO_OK)
+		lo_resource_port_out(exit_port, 0xf4, 4, 0x10);
+	return 0;
+}
