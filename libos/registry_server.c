@@ -282,6 +282,30 @@ static const char *request_path(const char *bytes, uint32_t len, char *buf, int 
 	return buf;
 }
 
+/* Where an edit (bind, unbind, link, make_registry) lands: the registry
+ * that holds the path's last component, and that component. */
+struct target {
+	struct lo_registry *parent;
+	char name[LO_REGISTRY_NAME_MAX + 1];
+	size_t len;
+};
+
+static status_t resolve_target(struct call *c, const char *bytes, uint32_t len, struct target *t)
+{
+	char path[LO_REGISTRY_PATH_MAX + 1];
+	int ok;
+	request_path(bytes, len, path, &ok);
+	if (!ok)
+		return LO_ERR_NAME_TOO_LONG;
+	const char *last;
+	status_t st = walk_parent(c->reg, path, &t->parent, &last, &t->len);
+	if (st != LO_OK)
+		return st;
+	lo_memcpy(t->name, last, t->len);
+	t->name[t->len] = '\0';
+	return LO_OK;
+}
+
 static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			const lo_handle_t *handles, struct lo_registry_open_response *resp,
 			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
@@ -405,23 +429,14 @@ static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
 	(void)resp;
 	(void)resp_handles;
 	(void)resp_nhandles;
-	struct call *c = ctx;
-	char path[LO_REGISTRY_PATH_MAX + 1];
-	int ok;
-	request_path(req->path, req->path_len, path, &ok);
-	if (!ok)
-		return LO_ERR_NAME_TOO_LONG;
-	struct lo_registry *parent;
-	const char *last;
-	size_t n;
-	status_t st = walk_parent(c->reg, path, &parent, &last, &n);
+	struct target t;
 	struct entry *e = NULL;
+	status_t st = resolve_target(ctx, req->path, req->path_len, &t);
 	if (st == LO_OK)
-		st = add_entry(parent, last, n, &e);
+		st = add_entry(t.parent, t.name, t.len, &e);
 	if (st != LO_OK)
 		return st;   /* the serve loop closes the request's handle */
-	/* On success the request's handle is ours to keep (on failure the
-	 * serve loop closes it). */
+	/* On success the request's handle is ours to keep. */
 	e->kind = LO_ENTRY_OBJECT;
 	e->handle = handles[0];
 	e->rights = req->rights & held_rights(e->handle);
@@ -437,16 +452,9 @@ static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *re
 	(void)resp_handles;
 	(void)resp_nhandles;
 	struct call *c = ctx;
-	char path[LO_REGISTRY_PATH_MAX + 1];
-	int ok;
-	request_path(req->path, req->path_len, path, &ok);
-	if (!ok)
-		return LO_ERR_NAME_TOO_LONG;
-	struct lo_registry *parent;
-	const char *last;
-	size_t n;
-	status_t st = walk_parent(c->reg, path, &parent, &last, &n);
-	return st == LO_OK ? remove_entry(c->host, parent, last, n) : st;
+	struct target t;
+	status_t st = resolve_target(c, req->path, req->path_len, &t);
+	return st == LO_OK ? remove_entry(c->host, t.parent, t.name, t.len) : st;
 }
 
 static status_t on_link(void *ctx, const struct lo_registry_link_request *req,
@@ -458,22 +466,12 @@ static status_t on_link(void *ctx, const struct lo_registry_link_request *req,
 	(void)resp_handles;
 	(void)resp_nhandles;
 	struct call *c = ctx;
-	char path[LO_REGISTRY_PATH_MAX + 1], target[LO_REGISTRY_PATH_MAX + 1];
-	int ok, ok2;
-	request_path(req->path, req->path_len, path, &ok);
-	request_path(req->target, req->target_len, target, &ok2);
-	if (!ok || !ok2)
-		return LO_ERR_NAME_TOO_LONG;
-	struct lo_registry *parent;
-	const char *last;
-	size_t n;
-	status_t st = walk_parent(c->reg, path, &parent, &last, &n);
-	if (st != LO_OK)
-		return st;
-	char name[LO_REGISTRY_NAME_MAX + 1];
-	lo_memcpy(name, last, n);
-	name[n] = '\0';
-	return lo_registry_add_link(c->host, parent, name, target);
+	char target[LO_REGISTRY_PATH_MAX + 1];
+	int ok;
+	request_path(req->target, req->target_len, target, &ok);
+	struct target t;
+	status_t st = ok ? resolve_target(c, req->path, req->path_len, &t) : LO_ERR_NAME_TOO_LONG;
+	return st == LO_OK ? lo_registry_add_link(c->host, t.parent, t.name, target) : st;
 }
 
 static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req,
@@ -486,24 +484,14 @@ static status_t on_make_registry(void *ctx, const struct lo_registry_make_regist
 	(void)resp_handles;
 	(void)resp_nhandles;
 	struct call *c = ctx;
-	char path[LO_REGISTRY_PATH_MAX + 1];
-	int ok;
-	request_path(req->path, req->path_len, path, &ok);
-	if (!ok)
-		return LO_ERR_NAME_TOO_LONG;
-	struct lo_registry *parent;
-	const char *last;
-	size_t n;
-	status_t st = walk_parent(c->reg, path, &parent, &last, &n);
+	struct target t;
+	status_t st = resolve_target(c, req->path, req->path_len, &t);
 	if (st != LO_OK)
 		return st;
-	char name[LO_REGISTRY_NAME_MAX + 1];
-	lo_memcpy(name, last, n);
-	name[n] = '\0';
-	struct lo_registry *child = lo_registry_create(c->host, name);
+	struct lo_registry *child = lo_registry_create(c->host, t.name);
 	if (!child)
 		return LO_ERR_NO_MEMORY;
-	st = lo_registry_add_registry(c->host, parent, name, child);
+	st = lo_registry_add_registry(c->host, t.parent, t.name, child);
 	lo_registry_release(c->host, child);   /* the entry holds it now (or nothing does) */
 	return st;
 }

@@ -154,6 +154,19 @@ static status_t open_parent(const char *name, lo_channel_t *reg, const char **pa
 	return st;
 }
 
+/* Entry `index` of the registry at `path` in reg: its NUL-terminated name,
+ * kind and rights. LO_ERR_NOT_FOUND past the last. */
+static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index, char name[64],
+			 uint32_t *kind, uint32_t *rights)
+{
+	int32_t status;
+	uint32_t len = 0;
+	status_t st = lo_registry_list(reg, path, (uint32_t)lo_strlen(path), index, &status, kind, rights,
+				       name, 63, &len);
+	name[len < 64 ? len : 63] = '\0';
+	return st == LO_OK ? status : st;
+}
+
 /* --- commands --- */
 
 static int cmd_help(int argc, char **argv);
@@ -162,16 +175,10 @@ static int cmd_ls(int argc, char **argv)
 {
 	if (argc < 2) {
 		/* The registries this shell can name at all. */
-		lo_channel_t root = lo_root_registry();
-		for (uint32_t i = 0;; i++) {
-			int32_t status;
-			uint32_t kind, rights, len;
-			char name[64];
-			if (lo_registry_list(root, "", 0, i, &status, &kind, &rights, name, sizeof(name) - 1,
-					     &len) != LO_OK || status != LO_OK)
-				break;
-			print("%.*s:\n", (int)len, name);
-		}
+		uint32_t kind, rights;
+		char name[64];
+		for (uint32_t i = 0; entry_at(lo_root_registry(), "", i, name, &kind, &rights) == LO_OK; i++)
+			print("%s:\n", name);
 		return 0;
 	}
 	lo_channel_t reg;
@@ -180,22 +187,17 @@ static int cmd_ls(int argc, char **argv)
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	for (uint32_t i = 0;; i++) {
-		int32_t status;
-		uint32_t kind, rights, len;
+		uint32_t kind, rights;
 		char name[64];
-		st = lo_registry_list(reg, path, (uint32_t)lo_strlen(path), i, &status, &kind, &rights,
-				      name, sizeof(name) - 1, &len);
-		if (st == LO_OK)
-			st = status;
+		st = entry_at(reg, path, i, name, &kind, &rights);
 		if (st != LO_OK) {
-			if (st != LO_ERR_NOT_FOUND || i == 0)
-				if (st != LO_ERR_NOT_FOUND)
-					fail(argv[1], st);
+			if (st != LO_ERR_NOT_FOUND)
+				fail(argv[1], st);
 			break;
 		}
 		char r[128];
 		rights_text(rights, r, sizeof(r));
-		print("  %-20.*s %s%s\n", (int)len, name,
+		print("  %-20s %s%s\n", name,
 		      kind == LO_ENTRY_REGISTRY ? "registry/" : kind == LO_ENTRY_LINK ? "link" : "", r);
 	}
 	lo_close(lo_channel_handle(reg));
@@ -264,14 +266,9 @@ static int cmd_ps(int argc, char **argv)
 	if (st != LO_OK)
 		return fail("proc", st);
 	print("  %-6s %-12s %-8s %s\n", "pid", "name", "state", "threads");
-	for (uint32_t i = 0;; i++) {
-		int32_t status;
-		uint32_t kind, rights, len;
-		char name[64];
-		if (lo_registry_list(proc, "", 0, i, &status, &kind, &rights, name, sizeof(name) - 1,
-				     &len) != LO_OK || status != LO_OK)
-			break;
-		name[len] = '\0';
+	uint32_t kind, rights;
+	char name[64];
+	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
 		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
@@ -511,14 +508,9 @@ static int cmd_audit(int argc, char **argv)
 	if (st != LO_OK)
 		return fail("proc", st);
 	int flagged = 0, checked = 0;
-	for (uint32_t i = 0;; i++) {
-		int32_t status;
-		uint32_t kind, rights, len;
-		char name[64];
-		if (lo_registry_list(proc, "", 0, i, &status, &kind, &rights, name, sizeof(name) - 1,
-				     &len) != LO_OK || status != LO_OK)
-			break;
-		name[len] = '\0';
+	uint32_t kind, rights;
+	char name[64];
+	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
 		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)

@@ -51,6 +51,19 @@ status_t utest_spawn_child(const char *args, const struct lo_give *give, uint32_
 	return st;
 }
 
+int utest_spawn_holding(lo_channel_t *mine, lo_process_t *child)
+{
+	lo_channel_t theirs;
+	if (!CHECK_ST(lo_channel_create(mine, &theirs), LO_OK))
+		return 0;
+	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+	if (!CHECK_ST(utest_spawn_child("hold", &give, 1, child), LO_OK))
+		return 0;
+	uint32_t observed;
+	return CHECK_ST(lo_handle_wait_one(lo_channel_handle(*mine), LO_SIG_CHANNEL_READABLE,
+					   lo_deadline_after_ms(5000), &observed), LO_OK);
+}
+
 int utest_wait_process(lo_process_t p, struct lo_process_info *info)
 {
 	uint32_t observed = 0;

@@ -48,16 +48,12 @@ static void test_crash_privileged(void)
 
 static void test_kill_blocked_child(void)
 {
-	lo_channel_t mine, theirs;
-	CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK);
-	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
-	lo_process_t child;
-	if (!CHECK_ST(utest_spawn_child("hold", &give, 1, &child), LO_OK))
-		return;
 	/* The child says it is ready, then blocks forever. */
+	lo_channel_t mine;
+	lo_process_t child;
+	if (!utest_spawn_holding(&mine, &child))
+		return;
 	uint32_t observed;
-	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
-				    lo_deadline_after_ms(5000), &observed), LO_OK);
 	lo_process_t weak = lo_process_from(utest_dup(lo_process_handle(child),
 						       LO_RIGHT_INSPECT | LO_RIGHT_WAIT));
 	CHECK_ST(lo_process_kill(weak), LO_ERR_ACCESS_DENIED);

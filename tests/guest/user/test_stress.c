@@ -70,15 +70,10 @@ static void test_memory_exhaustion(void)
 static void test_deep_registry_and_wait_on_killed(void)
 {
 	/* A thread of ours waits for a child that we then kill. */
-	lo_channel_t mine, theirs;
-	CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK);
-	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+	lo_channel_t mine;
 	lo_process_t child;
-	if (!CHECK_ST(utest_spawn_child("hold", &give, 1, &child), LO_OK))
+	if (!utest_spawn_holding(&mine, &child))
 		return;
-	uint32_t observed;
-	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
-				    lo_deadline_after_ms(5000), &observed), LO_OK);
 	lo_port_t port;
 	CHECK_ST(lo_port_create(&port), LO_OK);
 	CHECK_ST(lo_port_bind(port, lo_process_handle(child), LO_SIG_PROCESS_TERMINATED, 7), LO_OK);

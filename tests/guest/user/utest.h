@@ -29,6 +29,9 @@ extern lo_vmo_t utest_image;
 /* Start tests/guest/user/child.c with `args` and optional handles. */
 status_t utest_spawn_child(const char *args, const struct lo_give *give, uint32_t n,
 			   lo_process_t *child);
+/* A child in "hold" mode that has said it is ready; *mine is our end of
+ * its channel. 0 (and a failed check) if that did not work. */
+int utest_spawn_holding(lo_channel_t *mine, lo_process_t *child);
 /* Wait (up to 5 s) for a process to end; returns its info. */
 int utest_wait_process(lo_process_t p, struct lo_process_info *info);
 /* A duplicate of h with exactly `rights`. */
