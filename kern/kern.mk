@@ -38,7 +38,7 @@ $(KBUILD)/%.o: %.c $(GEN_STAMP)
 $(KBUILD)/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  NASM    $<")
-	$(Q)$(NASM) -f elf64 -g -F dwarf -Wall -Werror -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(NASM) -f elf64 -g -F dwarf -Wall -Werror -Ikern/arch/x86_64/ -MD $(@:.o=.d) -MP $< -o $@
 
 $(KERNEL): $(KERN_OBJS) kern/arch/x86_64/linker.ld
 	@$(if $(Q),echo "  LD      $@")

@@ -19,7 +19,9 @@ import sys
 def boot(qemu, iso, extra, timeout=300):
     """One boot's BENCH lines; a boot that does not finish in time gives
     what it printed so far."""
-    cmd = qemu + extra + ["-display", "none", "-monitor", "none", "-serial", "stdio", "-cdrom", iso]
+    cmd = qemu + extra + ["-display", "none", "-monitor", "none", "-serial", "stdio"]
+    if iso:
+        cmd += ["-cdrom", iso]
     try:
         out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout).stdout
     except subprocess.TimeoutExpired as e:

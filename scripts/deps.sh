@@ -3,7 +3,10 @@
 # Idempotent and quiet when everything is present.
 set -euo pipefail
 
+# Extra package names on the command line are installed too
+# (make bench-compare asks for linux-image-amd64).
 packages=(
+  "$@"
   make gcc clang nasm binutils
   grub-pc-bin grub-common xorriso mtools
   qemu-system-x86

@@ -12,3 +12,17 @@ ISO_BENCH := $(BUILD)/lightos-bench.iso
 bench: deps $(ISO_BENCH)
 	$(Q)$(PYTHON) scripts/bench.py --iso $(ISO_BENCH) --boots 3 --out $(BUILD)/bench \
 		-- $(QEMU) $(QEMU_COMMON)
+
+# make bench-compare: the same cases on Debian's Linux kernel, side by side.
+LINUX_KERNEL ?= $(lastword $(sort $(wildcard /boot/vmlinuz-*)))
+PEER := $(BUILD)/bench/peer
+$(PEER): tests/bench/linux/peer.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -O2 -static -Wall -Wextra -Werror $< -o $@
+
+.PHONY: bench-compare
+bench-compare: bench $(PEER)
+	$(Q)bash scripts/deps.sh linux-image-amd64
+	$(Q)$(PYTHON) scripts/bench_compare.py --kernel "$(or $(LINUX_KERNEL),$(lastword $(sort $(wildcard /boot/vmlinuz-*))))" \
+		--peer $(PEER) --lightos $(BUILD)/bench/lightos.json --out $(BUILD)/bench \
+		-- $(QEMU) $(QEMU_ACCEL) -m 512M -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04

@@ -2,6 +2,8 @@
 ; (error code or 0, vector number, then the general registers) and calls
 ; trap_dispatch(struct trap_frame *). See trap.h for the frame layout.
 
+%include "frame.inc"
+
 section .text
 extern trap_dispatch
 
@@ -35,41 +37,13 @@ trap_common:
 	jz .from_kernel_entry
 	swapgs
 .from_kernel_entry:
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
+	SAVE_GENERAL_REGISTERS
 	cld
 	mov rdi, rsp
 	call trap_dispatch
 global trap_return
 trap_return:
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rbx
-	pop rax
+	RESTORE_GENERAL_REGISTERS
 	test qword [rsp + 24], 3
 	jz .to_kernel
 	swapgs

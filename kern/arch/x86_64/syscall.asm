@@ -11,6 +11,8 @@
 %define SEL_USER_CODE     (0x20 | 3)
 %define VEC_SYSCALL       256
 
+%include "frame.inc"
+
 section .text
 extern syscall_handler
 extern trap_return
@@ -26,21 +28,7 @@ syscall_entry:
 	push rcx                        ; rip
 	push qword 0                    ; error
 	push qword VEC_SYSCALL          ; vector
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
+	SAVE_GENERAL_REGISTERS
 	xor rbp, rbp                    ; the backtrace ends here
 	mov rdi, rsp
 	call syscall_handler            ; returns with interrupts off
@@ -52,21 +40,7 @@ syscall_entry:
 	jz .sysret_ok
 	jmp trap_return
 .sysret_ok:
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11                         ; overwritten below
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx                         ; overwritten below
-	pop rbx
-	pop rax
+	RESTORE_GENERAL_REGISTERS       ; rcx and r11 are overwritten below
 	add rsp, 16                     ; vector, error
 	mov rcx, [rsp]                  ; rip
 	mov r11, [rsp + 16]             ; rflags

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""LightOS against Linux in the same QEMU: the Linux peer
+(tests/bench/linux/peer.c, static, as /init of an initramfs) on Debian's
+own kernel, both in -icount shift=0 (instructions per operation) and plain
+TCG (median of --boots boots). Prints both columns and LightOS/Linux.
+
+usage: bench_compare.py --kernel VMLINUZ --peer PEER --lightos build/bench/lightos.json
+                        --out DIR [--boots 3] -- qemu...
+"""
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import boot  # noqa: E402
+
+
+def newc_cpio(files):
+    """An initramfs: {path: (mode, bytes)} in the newc format."""
+    out = io.BytesIO()
+    ino = 1
+    for name, (mode, data) in list(files.items()) + [("TRAILER!!!", (0, b""))]:
+        nb = name.encode() + b"\0"
+        hdr = "070701" + "".join(f"{v:08x}" for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0))
+        out.write(hdr.encode() + nb)
+        out.write(b"\0" * ((4 - (110 + len(nb)) % 4) % 4))
+        out.write(data)
+        out.write(b"\0" * ((4 - len(data) % 4) % 4))
+        ino += 1
+    return out.getvalue()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--peer", required=True)
+    ap.add_argument("--lightos", required=True)
+    ap.add_argument("--out", default="build/bench")
+    ap.add_argument("--boots", type=int, default=3)
+    ap.add_argument("qemu", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+    qemu = [a for a in args.qemu if a != "--"]
+    with open(args.peer, "rb") as f:
+        initrd = newc_cpio({"init": (0o100755, f.read())})
+    cpio = os.path.join(args.out, "peer.cpio")
+    with open(cpio, "wb") as f:
+        f.write(initrd)
+    linux = ["-kernel", args.kernel, "-initrd", cpio, "-append", "console=ttyS0 quiet panic=-1"]
+    icount = boot(qemu, None, linux + ["-icount", "shift=0"])
+    tcg = [boot(qemu, None, linux) for _ in range(args.boots)]
+    with open(args.lightos) as f:
+        ours = json.load(f)
+    print(f"{'case':<34} {'LightOS':>10} {'Linux':>10} {'ratio':>6}   {'LightOS':>10} {'Linux':>10} {'ratio':>6}")
+    print(f"{'':<34} {'instructions (icount)':>28}   {'TCG cycles, median of boots':>28}")
+    table = {}
+    for name, mine in ours.items():
+        lin_i = icount.get(name, (None,))[0]
+        lin_t = [r[name][0] for r in tcg if name in r]
+        lin_t = statistics.median(lin_t) if lin_t else None
+        li, lt = mine["icount_median"], mine["tcg_median"]
+        ri = f"{li / lin_i:.2f}" if lin_i else "-"
+        rt = f"{lt / lin_t:.2f}" if lt and lin_t else "-"
+        print(f"{name:<34} {li:>10} {lin_i or '-':>10} {ri:>6}   {lt or '-':>10} {lin_t or '-':>10} {rt:>6}")
+        table[name] = {"lightos_icount": li, "linux_icount": lin_i, "lightos_tcg": lt, "linux_tcg": lin_t}
+    with open(os.path.join(args.out, "compare.json"), "w") as f:
+        json.dump(table, f, indent=2, sort_keys=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
