@@ -1,14 +1,12 @@
-/* Plain byte loops: the kernel is small and these are not on a hot path.
- * gcc may emit calls to memcpy/memset/memmove/memcmp itself, so these names
- * must exist. */
+/* gcc may emit calls to memcpy/memset/memmove/memcmp itself, so these names
+ * must exist. memcpy and memset use the string instructions (page zeroing
+ * and copies are on the VMO and spawn paths); the rest are plain loops. */
 #include "lib/string.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-	while (n--)
-		*d++ = *s++;
+	void *d = dst;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
 
@@ -30,9 +28,8 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	unsigned char *d = dst;
-	while (n--)
-		*d++ = (unsigned char)c;
+	void *d = dst;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 
