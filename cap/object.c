@@ -4,6 +4,62 @@
 /* Ids start at 1 and are never reused (64 bits do not wrap in practice). */
 static uint64_t next_object_id = 1;
 
+/* Callbacks waiting to run, and whether a caller is running them already. */
+static cap_lock_t pending_lock = CAP_LOCK_INITIALIZER;
+static struct cap_object *zero_queue;
+static struct cap_object *dying_queue;
+static int running_callbacks;
+
+/* Run queued callbacks until none is left; on_zero_handles first. Called
+ * with pending_lock held, returns with it released. */
+static void run_callbacks(void)
+{
+	running_callbacks = 1;
+	for (;;) {
+		struct cap_object *obj = zero_queue;
+		if (obj) {
+			zero_queue = obj->next_zero;
+			cap_lock_release(&pending_lock);
+			obj->ops->on_zero_handles(obj);
+			cap_lock_acquire(&pending_lock);
+			continue;
+		}
+		obj = dying_queue;
+		if (!obj)
+			break;
+		dying_queue = obj->next_dying;
+		cap_lock_release(&pending_lock);
+		obj->ops->destroy(obj);
+		cap_lock_acquire(&pending_lock);
+	}
+	running_callbacks = 0;
+	cap_lock_release(&pending_lock);
+}
+
+/* Queue a callback; run the queue unless someone (maybe a caller further
+ * up this very stack) already is. */
+static void queue_zero(struct cap_object *obj)
+{
+	cap_lock_acquire(&pending_lock);
+	obj->next_zero = zero_queue;
+	zero_queue = obj;
+	if (running_callbacks)
+		cap_lock_release(&pending_lock);
+	else
+		run_callbacks();
+}
+
+static void queue_dying(struct cap_object *obj)
+{
+	cap_lock_acquire(&pending_lock);
+	obj->next_dying = dying_queue;
+	dying_queue = obj;
+	if (running_callbacks)
+		cap_lock_release(&pending_lock);
+	else
+		run_callbacks();
+}
+
 void cap_object_init(struct cap_object *obj, uint32_t type,
 		     const struct cap_object_ops *ops)
 {
@@ -13,6 +69,8 @@ void cap_object_init(struct cap_object *obj, uint32_t type,
 	obj->refcount = 1;
 	obj->handle_count = 0;
 	obj->ops = ops;
+	obj->next_zero = 0;
+	obj->next_dying = 0;
 }
 
 void cap_ref(struct cap_object *obj)
@@ -25,7 +83,7 @@ void cap_unref(struct cap_object *obj)
 	/* Release: our writes to the object happen before its destruction;
 	 * acquire on the last one: the destroyer sees everyone's writes. */
 	if (__atomic_sub_fetch(&obj->refcount, 1, __ATOMIC_ACQ_REL) == 0)
-		obj->ops->destroy(obj);
+		queue_dying(obj);
 }
 
 uint32_t cap_refcount(const struct cap_object *obj)
@@ -47,5 +105,5 @@ void cap_handle_closed(struct cap_object *obj)
 {
 	if (__atomic_sub_fetch(&obj->handle_count, 1, __ATOMIC_ACQ_REL) == 0 &&
 	    obj->ops->on_zero_handles)
-		obj->ops->on_zero_handles(obj);
+		queue_zero(obj);
 }

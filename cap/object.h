@@ -12,6 +12,12 @@
  *
  * A kernel object type embeds `struct cap_object` as its FIRST member, so a
  * `struct cap_object *` and a pointer to the containing object convert by cast.
+ *
+ * Callbacks never nest: an object's death can release others (a channel's
+ * queued messages hold handles to channels whose queues hold more...). So
+ * the first callback to start runs the others from a queue, one after the
+ * other, instead of inside each other: the stack stays shallow however deep
+ * objects are nested. on_zero_handles callbacks run before destroys.
  */
 #ifndef CAP_OBJECT_H
 #define CAP_OBJECT_H
@@ -36,6 +42,9 @@ struct cap_object {
 	uint32_t refcount;      /* atomic */
 	uint32_t handle_count;  /* atomic */
 	const struct cap_object_ops *ops;
+	/* Queues of pending callbacks (see object.c: no deep recursion). */
+	struct cap_object *next_zero;
+	struct cap_object *next_dying;
 };
 
 /* Set up a new object with refcount 1, handle_count 0, signals 0 and a fresh id. */

@@ -8,6 +8,7 @@
 #include "mm/heap.h"
 
 typedef struct spinlock cap_lock_t;
+#define CAP_LOCK_INITIALIZER SPINLOCK_INIT("cap")
 
 static inline void cap_lock_init(cap_lock_t *l)
 {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 typedef pthread_mutex_t cap_lock_t;
+#define CAP_LOCK_INITIALIZER PTHREAD_MUTEX_INITIALIZER
 
 void cap_lock_init(cap_lock_t *l);
 void cap_lock_acquire(cap_lock_t *l);

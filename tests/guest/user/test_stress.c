@@ -86,8 +86,31 @@ static void test_deep_registry_and_wait_on_killed(void)
 	lo_handle_close(lo_channel_handle(mine));
 }
 
+
+/* Channel ends nested inside messages of other channels, 2,000 deep:
+ * closing the outermost releases them all without a deep recursion. */
+static void test_nested_channels_deep(void)
+{
+	enum { DEPTH = 2000 };
+	lo_channel_t inner_a, inner_b;
+	CHECK_ST(lo_channel_create(&inner_a, &inner_b), LO_OK);
+	lo_handle_close(lo_channel_handle(inner_b));
+	lo_handle_t carry = lo_channel_handle(inner_a);
+	for (int i = 0; i < DEPTH; i++) {
+		lo_channel_t a, b;
+		if (!CHECK_ST(lo_channel_create(&a, &b), LO_OK))
+			break;
+		/* carry goes into the queue at b; then b's pair is carried on. */
+		CHECK_ST(lo_channel_write(a, "n", 1, &carry, 1), LO_OK);
+		lo_handle_close(lo_channel_handle(a));
+		carry = lo_channel_handle(b);
+	}
+	lo_handle_close(carry);
+}
+
 const struct utest stress_tests[] = {
 	{ "stress.handle_table_quota", test_handle_quota },
+	{ "stress.nested_channels_deep", test_nested_channels_deep },
 	{ "stress.wait_on_killed_process", test_deep_registry_and_wait_on_killed },
 	{ "stress.memory_exhaustion", test_memory_exhaustion },
 	{ "stress.spawn_exit_1000", test_spawn_exit_cycles },
