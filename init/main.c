@@ -99,6 +99,7 @@ static int run_system(void)
 		return 1;
 	}
 	namespace_add_process(&ns, lo_self);
+	namespace_add_thread(&ns, lo_thread_from(lo_startup_handle(LO_STARTUP_THREAD_SELF)));
 
 	/* The console driver gets COM1's ports and IRQ line, nothing more. */
 	lo_channel_t driver_end, client_end;

@@ -82,7 +82,8 @@ status_t namespace_build(struct namespace *ns, const uint8_t *image, size_t imag
 		struct lo_registry **reg;
 		const char *name;
 	} roots[] = {
-		{ &ns->files, "files" }, { &ns->proc, "proc" }, { &ns->sysvar, "sysvar" },
+		{ &ns->files, "files" }, { &ns->proc, "proc" }, { &ns->thread, "thread" },
+		{ &ns->sysvar, "sysvar" },
 		{ &ns->dev, "dev" }, { &ns->drivers, "drivers" }, { &ns->event, "event" },
 	};
 	ns->root = lo_registry_create(&ns->host, "root");
@@ -122,15 +123,26 @@ status_t namespace_connect_for(struct namespace *ns, const char *program, lo_cha
 	return st;
 }
 
-void namespace_add_process(struct namespace *ns, lo_process_t p)
+/* Bind a copy of h (inspect, wait, destroy) under its object id. */
+static void add_by_id(struct namespace *ns, struct lo_registry *reg, lo_handle_t h)
 {
 	struct lo_object_info info;
 	uint32_t dup = 0;
-	if (lo_handle_info(lo_process_handle(p), &info) != LO_OK ||
-	    lo_handle_duplicate(lo_process_handle(p), LO_RIGHT_INSPECT | LO_RIGHT_WAIT |
-				LO_RIGHT_DESTROY | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER, &dup) != LO_OK)
+	if (lo_handle_info(h, &info) != LO_OK ||
+	    lo_handle_duplicate(h, LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DESTROY |
+				LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER, &dup) != LO_OK)
 		return;
 	char name[24];
 	lo_snprintf(name, sizeof(name), "%lu", info.id);
-	lo_registry_add(&ns->host, ns->proc, name, (lo_handle_t){ dup }, LO_RIGHTS_ALL);
+	lo_registry_add(&ns->host, reg, name, (lo_handle_t){ dup }, LO_RIGHTS_ALL);
+}
+
+void namespace_add_process(struct namespace *ns, lo_process_t p)
+{
+	add_by_id(ns, ns->proc, lo_process_handle(p));
+}
+
+void namespace_add_thread(struct namespace *ns, lo_thread_t t)
+{
+	add_by_id(ns, ns->thread, lo_thread_handle(t));
 }

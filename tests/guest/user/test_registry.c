@@ -195,6 +195,32 @@ static void test_nested_lifetime(void)
 	finish(&f);
 }
 
+static void test_watch(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	lo_event_t e;
+	CHECK_ST(lo_event_create(&e), LO_OK);
+	lo_handle_t watcher = utest_dup(lo_event_handle(e), LO_RIGHT_SIGNAL | LO_RIGHT_TRANSFER |
+					LO_RIGHT_INSPECT);
+	int32_t status = LO_ERR_INTERNAL;
+	CHECK_ST(lo_registry_watch(f.conn, watcher, &status), LO_OK);
+	CHECK_ST(status, LO_OK);
+	uint32_t observed;
+	CHECK_ST(lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED, 0, &observed),
+		 LO_ERR_TIMED_OUT);
+	CHECK_ST(bind(f.conn, "news", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	CHECK_ST(lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED,
+				    lo_deadline_after_ms(1000), &observed), LO_OK);
+	/* A watcher handle without SIGNAL is refused by the protocol. */
+	lo_handle_t mute = utest_dup(lo_event_handle(e), LO_RIGHT_TRANSFER | LO_RIGHT_INSPECT);
+	CHECK_ST(lo_registry_watch(f.conn, mute, &status), LO_OK);
+	CHECK_ST(status, LO_ERR_ACCESS_DENIED);
+	finish(&f);
+	lo_handle_close(lo_event_handle(e));
+}
+
 static void test_name_split(void)
 {
 	char reg[64];
@@ -211,6 +237,7 @@ const struct utest registry_tests[] = {
 	{ "user.registry_link_loop", test_link_loop },
 	{ "user.registry_rights_attenuate", test_rights_attenuate },
 	{ "user.registry_nested_lifetime", test_nested_lifetime },
+	{ "user.registry_watch", test_watch },
 	{ "user.registry_name_split", test_name_split },
 	{ 0, 0 },
 };
