@@ -178,6 +178,41 @@ static void local_server(void *arg)
 		lo_registry_host_serve(&local_host, UINT64_MAX);
 }
 
+/* Background load for the contention case: a process bouncing messages
+ * through a channel of its own until its startup channel closes. */
+static int spin(void)
+{
+	lo_channel_t parent = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
+	lo_channel_t a, b;
+	lo_channel_create(&a, &b);
+	for (;;) {
+		char c = 's';
+		struct lo_channel_read_result got;
+		lo_channel_write(a, &c, 1, NULL, 0);
+		lo_channel_read(b, &c, 1, NULL, 0, &got);
+		uint32_t observed;
+		if (lo_handle_wait_one(lo_channel_handle(parent), LO_SIG_CHANNEL_PEER_CLOSED, 0,
+				       &observed) == LO_OK)
+			return 0;
+	}
+}
+
+/* Handle lookup and duplicate+close with the table filled to `fill`. */
+static void scale_handles(int fill)
+{
+	static uint32_t extra[4096];
+	int n = 0;
+	while (n < fill && lo_handle_duplicate(lo_event_handle(ev), LO_RIGHT_WAIT, &extra[n]) == LO_OK)
+		n++;
+	char name[48];
+	lo_snprintf(name, sizeof(name), "object_info_%d_handles", n);
+	measure(name, 1000, info);
+	lo_snprintf(name, sizeof(name), "handle_dup_close_%d_handles", n);
+	measure(name, 1000, dup_close);
+	for (int i = 0; i < n; i++)
+		lo_handle_close((lo_handle_t){ extra[i] });
+}
+
 /* The other side of the two-process cases. */
 static int peer(void)
 {
@@ -219,6 +254,8 @@ int main(void)
 		return 0;
 	if (!lo_strcmp(args, "peer"))
 		return peer();
+	if (!lo_strcmp(args, "spin"))
+		return spin();
 	image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
 	served_root = lo_root_registry();
 	lo_free(lo_malloc(1 << 20));
@@ -245,7 +282,29 @@ int main(void)
 		measure("channel_round_trip", 1000, round_trip);
 		measure("channel_round_trip_handle", 1000, round_trip_handle);
 		measure("event_wake_other_process", 1000, event_wake);
+		/* The same round trip with 7 more processes busy on channels. */
+		lo_channel_t keep[7];
+		int spinners = 0;
+		for (int i = 0; i < 7; i++) {
+			lo_channel_t theirs;
+			lo_process_t p;
+			if (lo_channel_create(&keep[i], &theirs) != LO_OK)
+				break;
+			struct lo_give g = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+			if (lo_spawn_from_image(image, "bin/bench", "spin", &g, 1, &p, NULL) == LO_OK) {
+				lo_handle_close(lo_process_handle(p));
+				spinners++;
+			}
+		}
+		if (spinners == 7)
+			measure("channel_round_trip_8_processes", 200, round_trip);
+		for (int i = 0; i < spinners; i++)
+			lo_handle_close(lo_channel_handle(keep[i]));
 	}
+	/* Flat with the table's size? Up to the process quota (4,096). */
+	scale_handles(10);
+	scale_handles(1000);
+	scale_handles(4000);
 	measure("port_wait_ready", 1000, port_ready);
 	measure("vmo_create_map_touch_unmap_close", 1000, vmo_cycle);
 	measure("spawn_exit_wait", 50, spawn_exit_wait);
