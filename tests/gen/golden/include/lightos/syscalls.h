@@ -26,19 +26,24 @@ static inline lo_gadget_t lo_gadget_from(lo_handle_t h)
 	return t;
 }
 
-/* A new gadget. */
+/* A new gadget.
+ */
 static inline status_t lo_gadget_create(uint32_t level, lo_gadget_t *gadget)
 {
 	return (status_t)lo_syscall2(LO_SYS_GADGET_CREATE, (uint64_t)level, (uint64_t)(uintptr_t)gadget);
 }
 
-/* Set the level. * Needs: gadget TUNE. */
+/* Set the level.
+ * Needs: gadget TUNE.
+ */
 static inline status_t lo_gadget_tune(lo_gadget_t gadget, uint32_t level)
 {
 	return (status_t)lo_syscall2(LO_SYS_GADGET_TUNE, (uint64_t)gadget.value, (uint64_t)level);
 }
 
-/* Send bytes and handles, receive some back. * Needs: gadget READ + WRITE; give TRANSFER. */
+/* Send bytes and handles, receive some back.
+ * Needs: gadget READ + WRITE; give TRANSFER.
+ */
 static inline status_t lo_gadget_swap(lo_gadget_t gadget, const void *data, uint32_t len, const lo_handle_t *give, uint32_t ngive, struct lo_gadget_info *info)
 {
 	return (status_t)lo_syscall6(LO_SYS_GADGET_SWAP, (uint64_t)gadget.value, (uint64_t)(uintptr_t)data, (uint64_t)len, (uint64_t)(uintptr_t)give, (uint64_t)ngive, (uint64_t)(uintptr_t)info);
