@@ -51,6 +51,7 @@ $(KERNEL): $(KERN_OBJS) kern/arch/x86_64/linker.ld
 #   lightos-ktest.iso     the kernel self-tests
 #   lightos-fuzz.iso      a long system-call fuzz run (make fuzz-guest)
 #   lightos-bench.iso     the benchmarks (make bench)
+#   lightos-overflow.iso  a kernel stack overflow (checks the guard page)
 # All have all entries, so any can be picked from GRUB's menu.
 ISO_ENTRY_normal    := 0
 ISO_ENTRY_test      := 1
@@ -58,6 +59,7 @@ ISO_ENTRY_exception := 2
 ISO_ENTRY_ktest     := 3
 ISO_ENTRY_fuzz      := 4
 ISO_ENTRY_bench     := 5
+ISO_ENTRY_overflow  := 6
 
 # The fuzz entry's seed and length come from make (FUZZ_SEED, FUZZ_CALLS).
 FUZZ_SEED  ?= 1

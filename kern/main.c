@@ -12,6 +12,7 @@
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "mm/heap.h"
+#include "mm/kstack.h"
 #include "sched/clock.h"
 #include "sched/thread.h"
 #include "arch/x86_64/syscall.h"
@@ -62,6 +63,26 @@ __attribute__((noinline)) static void fault_on_purpose(void)
 	*(volatile uint64_t *)0xdead0000ul = 1;
 }
 
+/* The stack-guard check: a kernel thread that recurses without end must
+ * hit its guard page and be reported, not overwrite memory below. */
+static volatile uint64_t recursion_limit = ~0ull;   /* volatile: the compiler cannot see the end */
+
+__attribute__((noinline)) static uint64_t recurse_forever(uint64_t depth)
+{
+	volatile char pad[256];
+	pad[0] = (char)depth;
+	if (depth >= recursion_limit)
+		return pad[0];
+	return recurse_forever(depth + 1) + pad[0];
+}
+
+static void overflow_on_purpose(void *arg)
+{
+	(void)arg;
+	kprintf("recursing without end on purpose\n");
+	recurse_forever(0);
+}
+
 void kmain(uint32_t magic, uint32_t info_pa)
 {
 	serial_init();
@@ -75,6 +96,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	cpu_features_init();
 	pmm_init();
 	paging_init();
+	kstack_init();
 	syscall_init();
 	clock_init();
 	irq_enable();
@@ -82,9 +104,11 @@ void kmain(uint32_t magic, uint32_t info_pa)
 
 	if (cmdline_has("test-exception"))
 		fault_on_purpose();
+	if (cmdline_has("test-overflow"))
+		thread_start(thread_create_kernel(overflow_on_purpose, NULL, "overflow"));
 	if (cmdline_has("ktest"))
 		selftest_start();
-	else
+	else if (!cmdline_has("test-overflow"))
 		start_init();
 	sched_idle_loop();
 }

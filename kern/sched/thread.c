@@ -8,6 +8,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/pmm.h"
+#include "mm/kstack.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "lib/string.h"
@@ -25,7 +26,7 @@ static void thread_destroy(struct cap_object *obj)
 	assert(!t->on_cpu);
 	if (t->process)
 		cap_unref(&t->process->obj.cap);
-	pmm_free_pages(t->kstack_pa, THREAD_STACK_PAGES);
+	kstack_free(&t->kstack);
 	kobject_count_destroyed(LO_TYPE_THREAD);
 	__atomic_fetch_sub(&threads_alive, 1, __ATOMIC_RELAXED);
 	kfree(t);
@@ -52,14 +53,13 @@ static struct thread *thread_alloc(const char *name)
 	struct thread *t = kmalloc(sizeof(*t));
 	if (!t)
 		return NULL;
-	t->kstack_pa = pmm_alloc_pages(THREAD_STACK_PAGES);
-	if (t->kstack_pa == PMM_NONE) {
+	if (kstack_alloc(&t->kstack) != LO_OK) {
 		kfree(t);
 		return NULL;
 	}
 	kobject_init(&t->obj, LO_TYPE_THREAD, &thread_ops);
 	__atomic_fetch_add(&threads_alive, 1, __ATOMIC_RELAXED);
-	t->kstack_top = (uint64_t)phys_to_virt(t->kstack_pa) + THREAD_STACK_PAGES * PAGE_SIZE;
+	t->kstack_top = t->kstack.top;
 	t->state = THREAD_NEW;
 	list_init(&t->run_node);
 	list_init(&t->process_node);

@@ -12,6 +12,7 @@
 #include "status.h"
 #include "obj/kobject.h"
 #include "sched/ktimer.h"
+#include "mm/kstack.h"
 #include "lib/list.h"
 
 struct process;
@@ -25,15 +26,15 @@ enum thread_state {
 	THREAD_DEAD,       /* finished; waiting for its last reference */
 };
 
-#define THREAD_STACK_PAGES 4
+#define THREAD_STACK_PAGES KSTACK_PAGES
 #define THREAD_TIME_SLICE  10      /* ticks */
 #define THREAD_NAME_MAX    32
 
 struct thread {
 	struct kobject obj;
 	struct process *process;     /* counted reference; NULL for kernel threads */
-	uint64_t kstack_pa;
-	uint64_t kstack_top;         /* virtual, in the direct map */
+	struct kstack kstack;        /* with a guard page below it */
+	uint64_t kstack_top;         /* kstack.top, where the syscall entry finds it */
 	uint64_t saved_rsp;          /* while switched out */
 	enum thread_state state;
 	bool on_cpu;                 /* between being switched in and switched out */

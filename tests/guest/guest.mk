@@ -35,6 +35,21 @@ test-guest-exception: $(ISO_EXCEPTION)
 		--expect 'PANIC at kern/arch/x86_64/trap.c' \
 		-- $(QEMU) $(QEMU_COMMON)
 
+# A kernel stack overflow hits the guard page and is reported as a double
+# fault (on its own stack), not a silent overwrite or a triple fault.
+TEST_SUITES += guest-overflow
+
+.PHONY: test-guest-overflow
+test-guest-overflow: $(BUILD)/lightos-overflow.iso
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $< \
+		--log $(BUILD)/test/guest-overflow.log --tap $(BUILD)/test/guest-overflow.tap \
+		--timeout 60 \
+		--expect 'recursing without end on purpose' \
+		--expect 'KERNEL EXCEPTION 8 \(double fault\)' \
+		--expect 'PANIC at kern/arch/x86_64/trap.c' \
+		-- $(QEMU) $(QEMU_COMMON)
+
 # The shell, driven over the serial console by a script.
 TEST_SUITES += shell
 
