@@ -95,10 +95,9 @@ static void object_counts(uint64_t *counts)
 		lo_memset(counts, 0xff, sizeof(uint64_t) * LO_TYPE_COUNT);
 }
 
-static const struct utest *const suites[] = {
-	object_tests, process_tests, channel_tests, wait_tests, registry_tests, negative_tests,
-	policy_tests, fuzz_tests, stress_tests,
-};
+/* Every UTEST_SUITE(...) pointer; the linker provides the bounds. */
+extern const struct utest *const __start_utest_suites[];
+extern const struct utest *const __stop_utest_suites[];
 
 int main(void)
 {
@@ -134,8 +133,8 @@ int main(void)
 	/* Grow the heap once now, so no test sees a heap VMO appear as a leak. */
 	lo_free(lo_malloc(1 << 20));
 	lo_printf("TESTS BEGIN user\n");
-	for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
-		for (const struct utest *t = suites[s]; t->name; t++) {
+	for (const struct utest *const *s = __start_utest_suites; s < __stop_utest_suites; s++) {
+		for (const struct utest *t = *s; t->name; t++) {
 			uint64_t before[LO_TYPE_COUNT], after[LO_TYPE_COUNT];
 			object_counts(before);
 			failed_checks = 0;

@@ -144,7 +144,7 @@ static void test_killed_with_handles_in_transit(void)
 	lo_handle_close(lo_channel_handle(mine));
 }
 
-const struct utest channel_tests[] = {
+static const struct utest channel_tests[] = {
 	{ "user.channel_basic", test_channel_basic },
 	{ "user.channel_handle_transfer", test_channel_handle_transfer },
 	{ "user.channel_queue_full", test_channel_queue_full },
@@ -152,3 +152,4 @@ const struct utest channel_tests[] = {
 	{ "user.killed_with_handles_in_transit", test_killed_with_handles_in_transit },
 	{ 0, 0 },
 };
+UTEST_SUITE(channel_tests);

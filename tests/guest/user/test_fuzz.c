@@ -51,7 +51,8 @@ void utest_long_fuzz(uint64_t seed, uint64_t iterations)
 	run_fuzzers(seed, iterations, 3600 * 1000);
 }
 
-const struct utest fuzz_tests[] = {
+static const struct utest fuzz_tests[] = {
 	{ "user.syscall_fuzz_two_processes", test_syscall_fuzz },
 	{ 0, 0 },
 };
+UTEST_SUITE(fuzz_tests);

@@ -123,7 +123,8 @@ static void test_negative_rights(void)
 	lo_handle_close(lo_interrupt_handle(fixture_interrupt));
 }
 
-const struct utest negative_tests[] = {
+static const struct utest negative_tests[] = {
 	{ "user.negative_rights_all_generated", test_negative_rights },
 	{ 0, 0 },
 };
+UTEST_SUITE(negative_tests);

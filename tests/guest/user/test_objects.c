@@ -196,7 +196,7 @@ static void test_system_calls(void)
 	CHECK((status_t)lo_syscall1(LO_SYS_HANDLE_CLOSE, 1ull << 40) == LO_ERR_BAD_HANDLE);
 }
 
-const struct utest object_tests[] = {
+static const struct utest object_tests[] = {
 	{ "user.handle_duplicate_replace_close", test_handle_duplicate_replace_close },
 	{ "user.signal_user_bits_only", test_signal_user_bits_only },
 	{ "user.vmo_read_write_resize", test_vmo },
@@ -207,3 +207,4 @@ const struct utest object_tests[] = {
 	{ "user.system_null_clock_bad_syscall", test_system_calls },
 	{ 0, 0 },
 };
+UTEST_SUITE(object_tests);

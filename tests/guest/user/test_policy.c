@@ -94,9 +94,10 @@ static void test_denial_log(void)
 	lo_handle_close(lo_event_handle(e));
 }
 
-const struct utest policy_tests[] = {
+static const struct utest policy_tests[] = {
 	{ "policy.spawn_refuses_ungranted", test_spawn_refuses_ungranted },
 	{ "policy.child_holds_exactly_its_grants", test_child_holds_exactly_its_grants },
 	{ "policy.denial_log_records_the_call", test_denial_log },
 	{ 0, 0 },
 };
+UTEST_SUITE(policy_tests);

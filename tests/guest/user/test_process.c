@@ -150,7 +150,7 @@ static void test_list_handles(void)
 	lo_handle_close(lo_event_handle(e));
 }
 
-const struct utest process_tests[] = {
+static const struct utest process_tests[] = {
 	{ "user.process_exit_code", test_child_exit_code },
 	{ "user.crash_page_fault_contained", test_crash_page_fault },
 	{ "user.crash_divide_contained", test_crash_divide },
@@ -163,3 +163,4 @@ const struct utest process_tests[] = {
 	{ "user.list_handles", test_list_handles },
 	{ 0, 0 },
 };
+UTEST_SUITE(process_tests);

@@ -232,7 +232,7 @@ static void test_name_split(void)
 	CHECK_ST(lo_name_split(":x", reg, sizeof(reg), &path), LO_ERR_INVALID_ARGS);
 }
 
-const struct utest registry_tests[] = {
+static const struct utest registry_tests[] = {
 	{ "user.registry_nested_and_links", test_resolve_nested_and_links },
 	{ "user.registry_link_loop", test_link_loop },
 	{ "user.registry_rights_attenuate", test_rights_attenuate },
@@ -241,3 +241,4 @@ const struct utest registry_tests[] = {
 	{ "user.registry_name_split", test_name_split },
 	{ 0, 0 },
 };
+UTEST_SUITE(registry_tests);

@@ -108,7 +108,7 @@ static void test_nested_channels_deep(void)
 	lo_handle_close(carry);
 }
 
-const struct utest stress_tests[] = {
+static const struct utest stress_tests[] = {
 	{ "stress.handle_table_quota", test_handle_quota },
 	{ "stress.nested_channels_deep", test_nested_channels_deep },
 	{ "stress.wait_on_killed_process", test_deep_registry_and_wait_on_killed },
@@ -116,3 +116,4 @@ const struct utest stress_tests[] = {
 	{ "stress.spawn_exit_1000", test_spawn_exit_cycles },
 	{ 0, 0 },
 };
+UTEST_SUITE(stress_tests);

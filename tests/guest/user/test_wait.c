@@ -130,7 +130,7 @@ static void test_thread_in_same_process(void)
 	lo_handle_close(lo_vmo_handle(stack));
 }
 
-const struct utest wait_tests[] = {
+static const struct utest wait_tests[] = {
 	{ "user.wait_one_timeout", test_wait_one_timeout },
 	{ "user.wait_many", test_wait_many },
 	{ "user.timer", test_timer },
@@ -138,3 +138,4 @@ const struct utest wait_tests[] = {
 	{ "user.thread_in_same_process", test_thread_in_same_process },
 	{ 0, 0 },
 };
+UTEST_SUITE(wait_tests);

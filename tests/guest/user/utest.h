@@ -39,15 +39,13 @@ lo_handle_t utest_dup(lo_handle_t h, uint32_t rights);
 /* The object id behind a handle (0 if it is not valid). */
 uint64_t utest_object_id(lo_handle_t h);
 
-extern const struct utest object_tests[];
-extern const struct utest process_tests[];
-extern const struct utest channel_tests[];
-extern const struct utest wait_tests[];
-extern const struct utest negative_tests[];
-extern const struct utest registry_tests[];
-extern const struct utest fuzz_tests[];
-extern const struct utest stress_tests[];
-extern const struct utest policy_tests[];
+/* A test file registers its table with UTEST_SUITE(table): the pointer goes
+ * into the utest_suites section, which the runner walks in link order
+ * (main.c, then the test_*.c files sorted by name). No table to edit. */
+#define UTEST_SUITE(table) \
+	static const struct utest *const table##_entry \
+		__attribute__((used, section("utest_suites"))) = table
+
 void utest_long_fuzz(uint64_t seed, uint64_t iterations);
 
 #endif
