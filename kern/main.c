@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/pic.h"
@@ -47,6 +48,8 @@ static void print_boot_summary(void)
 		(void *)_kernel_end, paging_table_pages());
 	kprintf("cpu: smep=%d smap=%d nx=%d\n", cpu_features.smep, cpu_features.smap,
 		cpu_features.nx);
+	kprintf("fpu: %s, xcr0=%lx, save area %u bytes\n",
+		fpu_uses_xsave ? "xsave" : "fxsave", fpu_xcr0, fpu_area_size);
 	for (size_t i = 0; i < boot_info.module_count; i++)
 		kprintf("module: %s at 0x%lx (%lu bytes)\n", boot_info.modules[i].name,
 			boot_info.modules[i].start,

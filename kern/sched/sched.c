@@ -120,6 +120,12 @@ void schedule(void)
 	}
 	addrspace_activate(next->process ? &next->process->as : &kernel_as);
 	switched_from = prev;
+	/* Eagerly: the kernel never touches these registers, so they hold
+	 * prev's user state until here. Kernel threads have no area. */
+	if (prev->fpu.area)
+		fpu_save(&prev->fpu);
+	if (next->fpu.area)
+		fpu_restore(&next->fpu);
 	context_switch(&prev->saved_rsp, next->saved_rsp);
 	/* Back on this thread: finish the switch that brought us here. */
 	sched_finish_switch();

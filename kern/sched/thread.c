@@ -27,6 +27,8 @@ static void thread_destroy(struct cap_object *obj)
 	if (t->process)
 		cap_unref(&t->process->obj.cap);
 	kstack_free(&t->kstack);
+	if (t->fpu.raw)
+		fpu_state_free(&t->fpu);
 	kobject_count_destroyed(LO_TYPE_THREAD);
 	__atomic_fetch_sub(&threads_alive, 1, __ATOMIC_RELAXED);
 	kfree(t);
@@ -140,6 +142,11 @@ status_t thread_create_user(struct process *process, const char *name, struct th
 	struct thread *t = thread_alloc(name);
 	if (!t)
 		return LO_ERR_NO_MEMORY;
+	/* Starts from the clean initial state, never another thread's. */
+	if (!fpu_state_alloc(&t->fpu)) {
+		cap_unref(&t->obj.cap);
+		return LO_ERR_NO_MEMORY;
+	}
 	cap_ref(&process->obj.cap);
 	t->process = process;
 	*out = t;

@@ -13,6 +13,7 @@
 #include "obj/kobject.h"
 #include "sched/ktimer.h"
 #include "mm/kstack.h"
+#include "arch/x86_64/fpu.h"
 #include "lib/list.h"
 
 struct process;
@@ -43,6 +44,7 @@ struct thread {
 	struct list run_node;        /* run queue */
 	struct list process_node;    /* process's thread list (process lock) */
 	int slice;
+	struct fpu_state fpu;        /* user threads: x87/SSE state while switched out */
 
 	status_t wait_result;        /* set by whoever wakes a blocked thread */
 	struct ktimer wait_timer;
