@@ -131,16 +131,15 @@ static bool resolve_user_page_fault(struct trap_frame *f)
 }
 
 /* An exception in user mode that nothing resolves ends the process. */
-static void user_fault(struct trap_frame *f)
+void trap_user_fault(struct trap_frame *f, uint64_t vector, uint64_t addr)
 {
 	struct thread *t = thread_current();
 	struct process *p = t->process;
-	uint64_t addr = f->vector == VEC_PAGE_FAULT ? read_cr2() : 0;
 	kprintf("process %s (%lu): %s at rip 0x%lx addr 0x%lx: killed\n", p->name,
-		p->obj.cap.id, exception_names[f->vector], f->rip, addr);
+		p->obj.cap.id, exception_names[vector], f->rip, addr);
 	spin_lock(&p->obj.lock);
 	if (!p->ended) {
-		p->fault_vector = f->vector;
+		p->fault_vector = vector;
 		p->fault_address = addr;
 		p->fault_rip = f->rip;
 	}
@@ -154,14 +153,14 @@ static void handle_exception(struct trap_frame *f)
 {
 	if (resolve_user_page_fault(f))
 		return;
-	if ((f->cs & 3) == 3) {
-		user_fault(f);
-		return;
-	}
+	if ((f->cs & 3) == 3)
+		trap_user_fault(f, f->vector, f->vector == VEC_PAGE_FAULT ? read_cr2() : 0);
 	if (recover_from_extable(f))
 		return;
 	kprintf("\nKERNEL EXCEPTION %lu (%s) error=0x%lx\n", f->vector,
-		exception_names[f->vector], f->error);
+		exception_names[f->vector], f->error & ~TRAP_ERROR_USER_GS);
+	if (f->error & TRAP_ERROR_USER_GS)
+		kprintf("  (with the user's GS base loaded: on the way out to user mode)\n");
 	trap_print_frame(f);
 	print_backtrace(f->rip, f->rbp);
 	panic("unhandled exception %lu (%s) at rip 0x%lx", f->vector,
