@@ -96,6 +96,8 @@ static int fpu_ping_pong(lo_channel_t ch, uint64_t seed)
 		fx_save(&now);
 		if (!fx_same(&ref, &now))
 			return 20;
+		if (!ymm_high_matches(seed))
+			return 21;
 	}
 	r = fx_check_loaded(seed);
 	return r ? 30 + r : 0;

@@ -32,6 +32,93 @@ static inline uint32_t fx_u32(const struct fx_image *f, int off)
 	return fx_u16(f, off) | (uint32_t)fx_u16(f, off + 2) << 16;
 }
 
+/* AVX: the upper halves of YMM0-15 (saved by xsave when the kernel
+ * enables AVX in XCR0). Used only when the CPU and kernel allow it. */
+static inline int avx_usable(void)
+{
+	uint32_t a, b, c, d, lo, hi;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!((c >> 27) & 1) || !((c >> 28) & 1))   /* OSXSAVE, AVX */
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (lo & 6) == 6;
+}
+
+static inline void ymm_high_save(uint64_t out[32])
+{
+	__asm__ volatile(
+		"vextractf128 $1, %%ymm0, 0(%0)\n"
+		"vextractf128 $1, %%ymm1, 16(%0)\n"
+		"vextractf128 $1, %%ymm2, 32(%0)\n"
+		"vextractf128 $1, %%ymm3, 48(%0)\n"
+		"vextractf128 $1, %%ymm4, 64(%0)\n"
+		"vextractf128 $1, %%ymm5, 80(%0)\n"
+		"vextractf128 $1, %%ymm6, 96(%0)\n"
+		"vextractf128 $1, %%ymm7, 112(%0)\n"
+		"vextractf128 $1, %%ymm8, 128(%0)\n"
+		"vextractf128 $1, %%ymm9, 144(%0)\n"
+		"vextractf128 $1, %%ymm10, 160(%0)\n"
+		"vextractf128 $1, %%ymm11, 176(%0)\n"
+		"vextractf128 $1, %%ymm12, 192(%0)\n"
+		"vextractf128 $1, %%ymm13, 208(%0)\n"
+		"vextractf128 $1, %%ymm14, 224(%0)\n"
+		"vextractf128 $1, %%ymm15, 240(%0)\n"
+		: : "r"(out) : "memory");
+}
+
+static inline void ymm_high_load(const uint64_t in[32])
+{
+	__asm__ volatile(
+		"vinsertf128 $1, 0(%0), %%ymm0, %%ymm0\n"
+		"vinsertf128 $1, 16(%0), %%ymm1, %%ymm1\n"
+		"vinsertf128 $1, 32(%0), %%ymm2, %%ymm2\n"
+		"vinsertf128 $1, 48(%0), %%ymm3, %%ymm3\n"
+		"vinsertf128 $1, 64(%0), %%ymm4, %%ymm4\n"
+		"vinsertf128 $1, 80(%0), %%ymm5, %%ymm5\n"
+		"vinsertf128 $1, 96(%0), %%ymm6, %%ymm6\n"
+		"vinsertf128 $1, 112(%0), %%ymm7, %%ymm7\n"
+		"vinsertf128 $1, 128(%0), %%ymm8, %%ymm8\n"
+		"vinsertf128 $1, 144(%0), %%ymm9, %%ymm9\n"
+		"vinsertf128 $1, 160(%0), %%ymm10, %%ymm10\n"
+		"vinsertf128 $1, 176(%0), %%ymm11, %%ymm11\n"
+		"vinsertf128 $1, 192(%0), %%ymm12, %%ymm12\n"
+		"vinsertf128 $1, 208(%0), %%ymm13, %%ymm13\n"
+		"vinsertf128 $1, 224(%0), %%ymm14, %%ymm14\n"
+		"vinsertf128 $1, 240(%0), %%ymm15, %%ymm15\n"
+		: : "r"(in) : "memory");
+}
+
+static inline uint64_t ymm_pattern(uint64_t seed, int i)
+{
+	return ~(seed * 0x0001000100010001ull) ^ (uint64_t)i << 20;
+}
+
+/* 1 if the upper halves hold what fx_load(seed) put there (or no AVX). */
+static inline int ymm_high_matches(uint64_t seed)
+{
+	uint64_t v[32];
+	if (!avx_usable())
+		return 1;
+	ymm_high_save(v);
+	for (int i = 0; i < 32; i++)
+		if (v[i] != ymm_pattern(seed, i))
+			return 0;
+	return 1;
+}
+
+/* 0 if every upper half is zero (or there is no AVX). */
+static inline int ymm_high_clean(void)
+{
+	uint64_t v[32];
+	if (!avx_usable())
+		return 0;
+	ymm_high_save(v);
+	for (int i = 0; i < 32; i++)
+		if (v[i])
+			return 6;
+	return 0;
+}
+
 /* 0 if the state is the clean initial one (fninit, MXCSR 0x1f80, XMM 0),
  * else a small number saying what differs. */
 static inline int fx_check_clean(void)
@@ -49,7 +136,7 @@ static inline int fx_check_clean(void)
 	for (int i = FX_XMM; i < FX_END; i++)
 		if (f.b[i])
 			return 5;          /* an XMM register not zero */
-	return 0;
+	return ymm_high_clean();
 }
 
 /* The parts of two images that are register contents: control, status
@@ -84,7 +171,8 @@ static inline uint64_t fx_pattern(uint64_t seed, int i)
 }
 
 /* Fill all eight x87 registers, XMM0-15, the x87 control word and MXCSR
- * with values that depend on seed (1..3: rounding modes differ too). */
+ * with values that depend on seed (1..3: rounding modes differ too), and
+ * the upper halves of YMM0-15 when AVX is usable. */
 static inline void fx_load(uint64_t seed)
 {
 	int64_t ints[8];
@@ -110,6 +198,12 @@ static inline void fx_load(uint64_t seed)
 		"movdqu 192(%0), %%xmm12\n movdqu 208(%0), %%xmm13\n"
 		"movdqu 224(%0), %%xmm14\n movdqu 240(%0), %%xmm15\n"
 		: : "r"(xmm) : "memory");
+	if (avx_usable()) {
+		uint64_t high[32];
+		for (int i = 0; i < 32; i++)
+			high[i] = ymm_pattern(seed, i);
+		ymm_high_load(high);
+	}
 }
 
 /* Check the values fx_load(seed) put in the registers, reading them back
@@ -130,6 +224,8 @@ static inline int fx_check_loaded(uint64_t seed)
 	for (int i = 0; i < 32; i++)
 		if (xmm[i] != fx_pattern(seed, i))
 			return 1;
+	if (!ymm_high_matches(seed))
+		return 4;
 	uint16_t fcw;
 	uint32_t mxcsr;
 	__asm__ volatile("fnstcw %0" : "=m"(fcw));
@@ -159,6 +255,8 @@ static inline void fx_reset(void)
 		"movdqu 0(%0), %%xmm9\n movdqu 0(%0), %%xmm10\n movdqu 0(%0), %%xmm11\n"
 		"movdqu 0(%0), %%xmm12\n movdqu 0(%0), %%xmm13\n movdqu 0(%0), %%xmm14\n"
 		"movdqu 0(%0), %%xmm15\n" : : "r"(zero) : "memory");
+	if (avx_usable())
+		__asm__ volatile("vzeroupper");
 }
 
 #endif

@@ -10,7 +10,7 @@ static void check_gp_kill(const char *mode, uint64_t rip)
 	lo_process_t child;
 	if (!CHECK_ST(utest_spawn_child(mode, NULL, 0, &child), LO_OK))
 		return;
-	struct lo_process_info info;
+	struct lo_process_info info = { 0 };
 	CHECK(utest_wait_process(child, &info));
 	if (!CHECK(info.exit_reason == 3 && info.fault_vector == 13))
 		lo_printf("  %s: reason %u code %ld vector %lu rip %lx\n", mode, info.exit_reason,

@@ -7,7 +7,7 @@
 
 static void check_exit_zero(lo_process_t p, const char *what)
 {
-	struct lo_process_info info;
+	struct lo_process_info info = { 0 };
 	CHECK(utest_wait_process(p, &info));
 	if (!CHECK(info.exit_reason == 1 && info.exit_code == 0))
 		lo_printf("  %s: reason %u code %ld vector %lu\n", what, info.exit_reason,
