@@ -9,7 +9,9 @@
  *            until the other end closes; then exit 0
  *   hold     say "ready" on the startup channel, then block forever
  *   hog      fill VMOs until the kernel says NO_MEMORY; exit 0 if it did
- *   handles  send the list of its handles (struct lo_handle_entry) back */
+ *   handles  send the list of its handles (struct lo_handle_entry) back
+ *   unmap_loop  map a 1 GiB VMO, touch a page, unmap it, over and over; says
+ *            "ready" after the first round (the parent kills it meanwhile) */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 
@@ -94,6 +96,22 @@ int main(void)
 			}
 		}
 		return 7;
+	}
+	if (lo_strcmp(args, "unmap_loop") == 0) {
+		lo_vmo_t v;
+		if (lo_vmo_create(1ull << 30, &v) != LO_OK)
+			return 10;
+		for (int round = 0;; round++) {
+			struct lo_map_request req = { 0, 0, 1ull << 30, LO_MAP_WRITE, 0 };
+			uint64_t addr = 0;
+			if (lo_process_map(lo_self, v, &req, &addr) != LO_OK)
+				return 11;
+			*(volatile char *)(uintptr_t)(addr + (uint64_t)(round % 512) * 2097152) = 1;
+			if (lo_process_unmap(lo_self, addr, 1ull << 30) != LO_OK)
+				return 12;
+			if (round == 0)
+				lo_channel_write(ch, "ready", 5, NULL, 0);
+		}
 	}
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;
