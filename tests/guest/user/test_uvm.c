@@ -118,7 +118,136 @@ static void test_self_unmap_vs_kill(void)
 	}
 }
 
+/* Map one page-multiple of v at a fixed address in p; the status. */
+static status_t map_at(lo_process_t p, lo_vmo_t v, uint64_t addr, uint64_t len)
+{
+	struct lo_map_request req = { addr, 0, len, 0, 0 };
+	uint64_t got = 0;
+	status_t st = lo_process_map(p, v, &req, &got);
+	if (st == LO_OK && got != addr)
+		return LO_ERR_INTERNAL;
+	return st;
+}
+
+/* Fixed mappings at the top of the user half, each edge from both sides.
+ * In a process of its own that never runs, so a mapping wrongly accepted
+ * above USER_TOP cannot hurt this one. */
+static void test_map_fixed_user_top(void)
+{
+	lo_process_t p;
+	lo_vmo_t v;
+	if (!CHECK_ST(lo_process_create("bounds", 6, &p), LO_OK))
+		return;
+	CHECK_ST(lo_vmo_create(3 * 4096, &v), LO_OK);
+	/* The last page, and the one below it: fine. */
+	CHECK_ST(map_at(p, v, USER_TOP - 4096, 4096), LO_OK);
+	CHECK_ST(lo_process_unmap(p, USER_TOP - 4096, 4096), LO_OK);
+	CHECK_ST(map_at(p, v, USER_TOP - 8192, 4096), LO_OK);
+	CHECK_ST(lo_process_unmap(p, USER_TOP - 8192, 4096), LO_OK);
+	/* Two pages ending exactly at USER_TOP: fine; one more straddles it. */
+	CHECK_ST(map_at(p, v, USER_TOP - 8192, 8192), LO_OK);
+	CHECK_ST(lo_process_unmap(p, USER_TOP - 8192, 8192), LO_OK);
+	CHECK_ST(map_at(p, v, USER_TOP - 8192, 3 * 4096), LO_ERR_INVALID_ARGS);
+	CHECK_ST(map_at(p, v, USER_TOP - 4096, 8192), LO_ERR_INVALID_ARGS);
+	/* At USER_TOP, above it, in the kernel half, at the very top. */
+	CHECK_ST(map_at(p, v, USER_TOP, 4096), LO_ERR_INVALID_ARGS);
+	CHECK_ST(map_at(p, v, USER_TOP + 4096, 4096), LO_ERR_INVALID_ARGS);
+	CHECK_ST(map_at(p, v, 0xffff800000000000ull, 4096), LO_ERR_INVALID_ARGS);
+	CHECK_ST(map_at(p, v, 0xfffffffffffff000ull, 4096), LO_ERR_INVALID_ARGS);
+	CHECK_ST(map_at(p, v, 0xfffffffffffff000ull, 8192), LO_ERR_INVALID_ARGS);
+	/* None of the refused ones left a mapping behind. */
+	CHECK_ST(lo_process_unmap(p, USER_TOP, 4096), LO_ERR_NOT_FOUND);
+	CHECK_ST(lo_process_unmap(p, USER_TOP - 4096, 8192), LO_ERR_NOT_FOUND);
+	lo_handle_close(lo_vmo_handle(v));
+	lo_handle_close(lo_process_handle(p));
+}
+
+/* User buffers of a copying call (vmo_write / vmo_read) at the top of the
+ * user half and wrapping around the end of the address space. */
+static void test_copy_range_edges(void)
+{
+	lo_vmo_t v, page;
+	CHECK_ST(lo_vmo_create(65536, &v), LO_OK);
+	CHECK_ST(lo_vmo_create(4096, &page), LO_OK);
+	/* Our own last user page, mapped writable. */
+	struct lo_map_request req = { USER_TOP - 4096, 0, 4096, LO_MAP_WRITE, 0 };
+	uint64_t addr = 0;
+	if (!CHECK_ST(lo_process_map(lo_self, page, &req, &addr), LO_OK)) {
+		lo_handle_close(lo_vmo_handle(page));
+		lo_handle_close(lo_vmo_handle(v));
+		return;
+	}
+	char *last = (char *)(uintptr_t)(USER_TOP - 4096);
+	lo_memset(last, 'z', 4096);
+	/* The largest range ending at USER_TOP works both ways. */
+	CHECK_ST(lo_vmo_write(v, last, 0, 4096), LO_OK);
+	CHECK_ST(lo_vmo_read(v, last, 0, 4096), LO_OK);
+	CHECK_ST(lo_vmo_write(v, last + 4095, 0, 1), LO_OK);
+	/* One byte past it does not. */
+	CHECK_ST(lo_vmo_write(v, last, 0, 4097), LO_ERR_FAULT);
+	CHECK_ST(lo_vmo_read(v, last + 1, 0, 4096), LO_ERR_FAULT);
+	CHECK_ST(lo_vmo_write(v, (const void *)(uintptr_t)USER_TOP, 0, 1), LO_ERR_FAULT);
+	/* Pointers near 2^64 whose end wraps to 0 or past it. */
+	CHECK_ST(lo_vmo_write(v, (const void *)(uintptr_t)0xfffffffffffff000ull, 0, 4096),
+		 LO_ERR_FAULT);
+	CHECK_ST(lo_vmo_write(v, (const void *)(uintptr_t)0xfffffffffffff000ull, 0, 8192),
+		 LO_ERR_FAULT);
+	CHECK_ST(lo_vmo_read(v, (void *)(uintptr_t)0xffffffffffffff00ull, 0, 512), LO_ERR_FAULT);
+	/* A user pointer with a length past the call's limit. */
+	CHECK_ST(lo_vmo_write(v, last, 0, 0xffffffffu), LO_ERR_OUT_OF_RANGE);
+	/* Nothing was written through the refused calls. */
+	char back[16];
+	CHECK_ST(lo_vmo_read(v, back, 0, sizeof(back)), LO_OK);
+	CHECK(back[0] == 'z' && back[15] == 'z');
+	CHECK_ST(lo_process_unmap(lo_self, USER_TOP - 4096, 4096), LO_OK);
+	lo_handle_close(lo_vmo_handle(page));
+	lo_handle_close(lo_vmo_handle(v));
+}
+
+static uint64_t free_pages(void)
+{
+	struct lo_memory_stats s = { 0, 0 };
+	CHECK_ST(lo_resource_memory_stats(utest_root, &s), LO_OK);
+	CHECK(s.free_pages > 0 && s.free_pages <= s.total_pages);
+	return s.free_pages;
+}
+
+/* Commit every page of a 1 MiB VMO, then destroy it. */
+static void vmo_cycle(uint64_t *while_alive)
+{
+	lo_vmo_t v;
+	if (!CHECK_ST(lo_vmo_create(1 << 20, &v), LO_OK))
+		return;
+	for (uint64_t off = 0; off < (1 << 20); off += 4096)
+		CHECK_ST(lo_vmo_write(v, "x", off, 1), LO_OK);
+	*while_alive = free_pages();
+	lo_handle_close(lo_vmo_handle(v));
+}
+
+/* Destroying a VMO gives every page it committed back. */
+static void test_vmo_destroy_frees_pages(void)
+{
+	uint64_t alive;
+	vmo_cycle(&alive);   /* warm up: heap pages for the VMO's own structures */
+	uint64_t before = free_pages();
+	vmo_cycle(&alive);
+	uint64_t after = free_pages();
+	CHECK(alive + 256 <= before);
+	CHECK(after == before);
+	if (after != before)
+		lo_printf("  free pages: %lu before, %lu after\n", before, after);
+	/* Only the root resource tells, and only with INSPECT. */
+	struct lo_memory_stats s;
+	lo_resource_t weak = lo_resource_from(utest_dup(lo_resource_handle(utest_root),
+							 LO_RIGHT_DUPLICATE));
+	CHECK_ST(lo_resource_memory_stats(weak, &s), LO_ERR_ACCESS_DENIED);
+	lo_handle_close(lo_resource_handle(weak));
+}
+
 static const struct utest uvm_tests[] = {
+	{ "user.uvm.map_fixed_user_top", test_map_fixed_user_top },
+	{ "user.uvm.copy_range_edges", test_copy_range_edges },
+	{ "user.uvm.vmo_destroy_frees_pages", test_vmo_destroy_frees_pages },
 	{ "user.uvm.unmap_vs_kill", test_unmap_vs_kill },
 	{ "user.uvm.unmap_vs_kill_running", test_unmap_vs_kill_running },
 	{ "user.uvm.protect_vs_kill", test_protect_vs_kill },
