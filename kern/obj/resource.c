@@ -3,6 +3,7 @@
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/heap.h"
+#include "mm/pmm.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "mm/layout.h"
 #include "obj/denials.h"
@@ -175,6 +176,17 @@ status_t k_resource_object_counts(struct resource *resource, uint64_t *counts, u
 		return LO_ERR_ACCESS_DENIED;
 	for (uint32_t i = 0; i < n; i++)
 		counts[i] = kobject_live_count(i);
+	return LO_OK;
+}
+
+status_t k_resource_memory_stats(struct resource *resource, struct lo_memory_stats *stats)
+{
+	if (resource->kind != RESOURCE_ROOT)
+		return LO_ERR_ACCESS_DENIED;
+	struct pmm_stats s;
+	pmm_get_stats(&s);
+	stats->total_pages = s.total_pages;
+	stats->free_pages = s.free_pages;
 	return LO_OK;
 }
 

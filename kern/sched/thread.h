@@ -56,6 +56,11 @@ struct thread {
 
 	int64_t exit_code;
 	char name[THREAD_NAME_MAX];
+
+	/* Page faults on a page already present (trap.c): a repeat at the same
+	 * address is no stale TLB entry, and must not loop for ever. */
+	uint64_t present_fault_addr;
+	unsigned present_faults;
 };
 
 void sched_init(void);

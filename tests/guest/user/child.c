@@ -17,7 +17,9 @@
  *   fpu-clean   exit 0 if the x87/SSE state starts clean
  *   sysret-top  a syscall in the last two bytes of the user half, so the
  *            return address is the first non-canonical one
- *   sysret-rsp  a syscall with a non-canonical stack pointer */
+ *   sysret-rsp  a syscall with a non-canonical stack pointer
+ *   unmap_loop  map a 1 GiB VMO, touch a page, unmap it, over and over; says
+ *            "ready" after the first round (the parent kills it meanwhile) */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "fpu_state.h"
@@ -203,6 +205,22 @@ int main(void)
 				 : "=&r"(saved) : "r"(bad)
 				 : "rax", "rcx", "r11", "memory");
 		return 53;
+	}
+	if (lo_strcmp(args, "unmap_loop") == 0) {
+		lo_vmo_t v;
+		if (lo_vmo_create(1ull << 30, &v) != LO_OK)
+			return 10;
+		for (int round = 0;; round++) {
+			struct lo_map_request req = { 0, 0, 1ull << 30, LO_MAP_WRITE, 0 };
+			uint64_t addr = 0;
+			if (lo_process_map(lo_self, v, &req, &addr) != LO_OK)
+				return 11;
+			*(volatile char *)(uintptr_t)(addr + (uint64_t)(round % 512) * 2097152) = 1;
+			if (lo_process_unmap(lo_self, addr, 1ull << 30) != LO_OK)
+				return 12;
+			if (round == 0)
+				lo_channel_write(ch, "ready", 5, NULL, 0);
+		}
 	}
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;
