@@ -4,7 +4,7 @@
 #include "utest.h"
 #include "lightos/thread.h"
 
-#define RACE_ROUNDS 1000
+#define RACE_ROUNDS 200
 
 struct bind_race {
 	uint32_t port;          /* the port being bound to now, 0: none */
