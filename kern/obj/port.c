@@ -1,5 +1,6 @@
 #include "obj/port.h"
 #include "obj/kernel_types.h"
+#include "obj/syscall_support.h"
 #include "sched/wait.h"
 #include "mm/heap.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
@@ -212,13 +213,14 @@ status_t port_take(struct port *p, struct port_packet *out)
 	return LO_OK;
 }
 
-status_t port_wait(struct port *p, uint64_t deadline, struct port_packet *out)
+status_t port_wait(struct port *p, struct cap_table *table, cap_handle_t handle,
+		   uint64_t deadline, struct port_packet *out)
 {
 	for (;;) {
 		status_t st = port_take(p, out);
 		if (st != LO_ERR_SHOULD_WAIT)
 			return st;
-		struct wait_item item = { &p->obj, LO_SIG_PORT_READABLE, 0 };
+		struct wait_item item = { &p->obj, LO_SIG_PORT_READABLE, 0, table, handle };
 		st = wait_signals(&item, 1, deadline);
 		if (st != LO_OK)
 			return st;
@@ -242,10 +244,12 @@ status_t k_port_queue(struct port *port, uint64_t key, uint32_t signals)
 	return port_queue(port, key, signals);
 }
 
-status_t k_port_wait(struct port *port, uint64_t deadline, struct lo_port_packet *packet)
+status_t k_port_wait(struct port *port, cap_handle_t port_handle, rights_t port_rights,
+		     uint64_t deadline, struct lo_port_packet *packet)
 {
+	(void)port_rights;
 	struct port_packet p;
-	status_t st = port_wait(port, deadline, &p);
+	status_t st = port_wait(port, current_handle_table(), port_handle, deadline, &p);
 	if (st == LO_OK) {
 		packet->key = p.key;
 		packet->signals = p.signals;
