@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef pthread_mutex_t cap_lock_t;
 #define CAP_LOCK_INITIALIZER PTHREAD_MUTEX_INITIALIZER
