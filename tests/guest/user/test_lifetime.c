@@ -205,6 +205,27 @@ static void test_replace_cancels_wait(void)
 	lo_handle_close(watch);
 }
 
+/* Moving the handle into a channel message takes it out of the table:
+ * the wait through it ends. */
+static void test_transfer_cancels_wait(void)
+{
+	lo_event_t e;
+	lo_channel_t a, b;
+	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_channel_create(&a, &b), LO_OK);
+	lo_handle_t watch = utest_dup(lo_event_handle(e), LO_RIGHT_INSPECT);
+	struct waiter w = { WAIT_ONE, { lo_event_handle(e).value, 0 }, LO_SIG_EVENT_SIGNALED, 0 };
+	lo_thread_t t;
+	if (start_waiter(&w, watch, &t)) {
+		lo_handle_t moved = lo_event_handle(e);
+		CHECK_ST(lo_channel_write(a, "x", 1, &moved, 1), LO_OK);
+		finish_waiter(&w, t, LO_ERR_CANCELED);
+	}
+	lo_handle_close(watch);
+	lo_handle_close(lo_channel_handle(a));
+	lo_handle_close(lo_channel_handle(b));   /* closes the handle in the message */
+}
+
 /* wait_many: closing one of its handles ends the whole wait. */
 static void test_close_cancels_wait_many(void)
 {
@@ -297,6 +318,7 @@ static const struct utest lifetime_tests[] = {
 	{ "user.lifetime.close_cancels_wait_one", test_close_cancels_wait_one },
 	{ "user.lifetime.close_other_handle_keeps_wait", test_close_other_handle_keeps_wait },
 	{ "user.lifetime.replace_cancels_wait", test_replace_cancels_wait },
+	{ "user.lifetime.transfer_cancels_wait", test_transfer_cancels_wait },
 	{ "user.lifetime.close_cancels_wait_many", test_close_cancels_wait_many },
 	{ "user.lifetime.close_cancels_port_wait", test_close_cancels_port_wait },
 	{ "user.lifetime.duplicate_bad_out_leaves_table", test_duplicate_bad_out_leaves_table },
