@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include "status.h"
 #include "rights.h"
 #include "object.h"
@@ -87,6 +88,14 @@ status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
 		     cap_handle_t *out);
 
 status_t cap_close(struct cap_table *t, cap_handle_t h);
+
+/* Whether `h` names a live handle to `obj` right now. */
+bool cap_names(struct cap_table *t, cap_handle_t h, const struct cap_object *obj);
+
+/* Every way a handle value dies while its object lives on (close, replace,
+ * take for transfer, closing the whole table) calls the platform's
+ * cap_handle_retired(t, h, obj) once, outside the table lock, with a
+ * reference to obj held: the kernel cancels the waits made through h. */
 
 /* Remove a handle for transfer. Needs `required` (callers pass
  * LO_RIGHT_TRANSFER). The reference moves into *out. */

@@ -191,7 +191,7 @@ class Checker:
                     if ht is None and rp.kind == "handle":
                         raise IdlError(rp.name.loc, "an out handle of any type needs 'rights'")
                     p.rights = ht.default_rights if ht else []
-                if rp.kind == "handle" and rp.direction == "out" and rp.pass_handle:
+                if rp.pass_handle and (rp.direction == "out" or rp.kind == "moved_handles"):
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' is for in handles")
                 p.pass_handle = bool(rp.pass_handle)
             else:
@@ -201,6 +201,9 @@ class Checker:
                                                    f"{rp.name.text!r} is not a handle")
                 if rp.pass_handle:
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' applies to handles only")
+            if rp.probe and (rp.kind != "scalar" or rp.direction != "out"):
+                raise IdlError(rp.probe.loc, "'probe' applies to out scalars only")
+            p.probe = bool(rp.probe)
             if rp.kind == "struct":
                 if not self.model.struct_by_name(rp.type_tok.text):
                     raise IdlError(rp.type_tok.loc, f"unknown struct {rp.type_tok.text!r}")

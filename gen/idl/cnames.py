@@ -52,6 +52,8 @@ def kernel_param_decls(call, model):
             out.append(f"{const}{model.struct_by_name(p.type_name).ctype} *{p.name}")
         elif p.kind == "handles":
             out.append(f"struct cap_object **{p.name}")
+            if p.pass_handle:
+                out.append(f"const uint32_t *{p.name}_handles")
         elif p.kind == "moved_handles":
             out.append(f"struct cap_taken *{p.name}")
     return out or ["void"]

@@ -7,8 +7,9 @@ Order, the same for every call (tests and docs rely on it):
   2. scalars that do not fit their type, and sizes above their maximum,
      are refused (INVALID_ARGS, OUT_OF_RANGE);
   3. in-buffers, arrays and structs are copied in; handle arrays are looked
-     up; moved handles are taken out of the caller's table (last: it cannot
-     be undone, and k_<call>() owns them from then on, success or not);
+     up; out scalars marked `probe` are written with 0 (FAULT if they
+     cannot be); moved handles are taken out of the caller's table (last: it
+     cannot be undone, and k_<call>() owns them from then on, success or not);
   4. k_<call>() runs;
   5. on success, out handles are installed, then everything is copied out;
      a failure here closes the handles just installed and returns FAULT.
@@ -135,6 +136,8 @@ def gen_call(call, model):
             cleanup.append(f"\tfor (uint32_t i = 0; i < {p.max}; i++) {{\n\t\tif ({objs}[i])\n"
                            f"\t\t\tcap_unref({objs}[i]);\n\t}}")
             args.append(objs)
+            if p.pass_handle:
+                args.append(vals)
         elif p.kind == "moved_handles" and p.direction == "in":
             vals, taken = f"values_{p.name}", f"taken_{p.name}"
             decls.append(f"\tuint32_t {vals}[{p.max}];")
@@ -156,6 +159,13 @@ def gen_call(call, model):
                         f"\t\tcap_close(table, values_{p.name}[i]);")
             copy_handles.append(f"\tst = copy_to_user({r}, values_{p.name}, installed_{p.name} * sizeof(uint32_t));")
             args.append(taken)
+    # An out scalar marked `probe` is written (0) now, before the call has
+    # any effect: a call that cannot take back its effect (duplicate,
+    # replace) then does not commit and lose its result to a bad pointer.
+    for i, p in enumerate(call.params):
+        if p.probe:
+            steps.append(f"\tst = copy_to_user({reg(i)}, &out_{p.name}, sizeof(out_{p.name}));")
+            steps.append("\tif (st != LO_OK)\n\t\tgoto out;")
     steps += takes
 
     # 4. the implementation

@@ -211,7 +211,7 @@ class Parser:
         kind = kind_tok.text
         p = Raw("param", kind_tok.loc, direction=direction.text, kind=kind,
                 kind_tok=kind_tok, type_tok=None, name=None, size=None, max=None,
-                requires=None, grants=None, pass_handle=None, actual=None,
+                requires=None, grants=None, pass_handle=None, probe=None, actual=None,
                 actual_field=None)
         if kind in SCALARS:
             p.kind = "scalar"
@@ -238,7 +238,7 @@ class Parser:
             p.name = self.name("a parameter name")
         else:
             self.error(kind_tok, f"unknown parameter type {kind!r}")
-        while self.peek().text in ("requires", "rights", "pass_handle", "actual"):
+        while self.peek().text in ("requires", "rights", "pass_handle", "probe", "actual"):
             opt = self.next()
             if opt.text == "requires":
                 p.requires = (opt, self.parse_rights())
@@ -246,6 +246,8 @@ class Parser:
                 p.grants = (opt, self.parse_rights())
             elif opt.text == "pass_handle":
                 p.pass_handle = opt
+            elif opt.text == "probe":
+                p.probe = opt
             else:
                 p.actual = self.name("the parameter that receives the count")
                 if self.accept("."):

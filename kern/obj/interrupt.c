@@ -1,5 +1,6 @@
 #include "obj/interrupt.h"
 #include "obj/kernel_types.h"
+#include "obj/syscall_support.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/pic.h"
 #include "mm/heap.h"
@@ -106,8 +107,11 @@ status_t k_interrupt_ack(struct interrupt *interrupt)
 	return interrupt_ack(interrupt);
 }
 
-status_t k_interrupt_wait(struct interrupt *interrupt, uint64_t deadline)
+status_t k_interrupt_wait(struct interrupt *interrupt, cap_handle_t interrupt_handle,
+			  rights_t interrupt_rights, uint64_t deadline)
 {
-	struct wait_item item = { &interrupt->obj, LO_SIG_INTERRUPT_SIGNALED, 0 };
+	(void)interrupt_rights;
+	struct wait_item item = { &interrupt->obj, LO_SIG_INTERRUPT_SIGNALED, 0,
+				  current_handle_table(), interrupt_handle };
 	return wait_signals(&item, 1, deadline);
 }

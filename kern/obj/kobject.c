@@ -66,6 +66,20 @@ uint32_t kobject_observe(struct kobject *o, struct observer *obs)
 	return now;
 }
 
+/* The capability core's hook (cap/handle_table.h): handle `handle` of
+ * table `t` is gone, and with it every wait made through it. */
+void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj)
+{
+	struct kobject *o = kobject_of(obj);
+	spin_lock(&o->lock);
+	for (struct list *n = o->observers.next; n != &o->observers; n = n->next) {
+		struct observer *obs = container_of(n, struct observer, node);
+		if (obs->cancel && obs->table == t && obs->handle == handle)
+			obs->cancel(obs);
+	}
+	spin_unlock(&o->lock);
+}
+
 void kobject_unobserve(struct kobject *o, struct observer *obs)
 {
 	spin_lock(&o->lock);

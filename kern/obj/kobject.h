@@ -24,6 +24,11 @@ struct observer {
 	struct list node;         /* in kobject.observers */
 	uint32_t mask;
 	observer_fn notify;
+	/* A wait made through a handle: when that handle value dies (close,
+	 * replace, transfer), cancel(obs) runs, under the object's lock. */
+	const void *table;        /* the handle's table; NULL: not through a handle */
+	uint32_t handle;
+	void (*cancel)(struct observer *obs);
 };
 
 static inline void observer_init(struct observer *obs, uint32_t mask, observer_fn notify)
@@ -31,6 +36,9 @@ static inline void observer_init(struct observer *obs, uint32_t mask, observer_f
 	list_init(&obs->node);
 	obs->mask = mask;
 	obs->notify = notify;
+	obs->table = NULL;
+	obs->handle = 0;
+	obs->cancel = NULL;
 }
 
 struct kobject {

@@ -96,12 +96,12 @@ static void test_port_bindings(struct ktest_ctx *ctx)
 	CHECK(ctx, port_bind(p, &e2->obj, 2, 222) == LO_OK);
 	CHECK(ctx, port_bind(p, &p->obj, 1, 0) == LO_ERR_NOT_SUPPORTED);
 	kobject_signal(&e2->obj, 0, 2);
-	CHECK(ctx, port_wait(p, clock_ns() + 100 * MS, &pkt) == LO_OK);
+	CHECK(ctx, port_wait(p, NULL, 0, clock_ns() + 100 * MS, &pkt) == LO_OK);
 	CHECK(ctx, pkt.key == 222 && pkt.signals == 2);
 	/* One-shot: a second signal queues nothing. */
 	kobject_signal(&e2->obj, 2, 0);
 	kobject_signal(&e2->obj, 0, 2);
-	CHECK(ctx, port_wait(p, clock_ns() + 10 * MS, &pkt) == LO_ERR_TIMED_OUT);
+	CHECK(ctx, port_wait(p, NULL, 0, clock_ns() + 10 * MS, &pkt) == LO_ERR_TIMED_OUT);
 	CHECK(ctx, port_queue(p, 7, 9) == LO_OK);
 	CHECK(ctx, port_take(p, &pkt) == LO_OK && pkt.key == 7 && pkt.signals == 9);
 	/* e1's binding is still pending; it keeps e1 alive until the port
@@ -123,7 +123,7 @@ static void test_timer(struct ktest_ctx *ctx)
 		return;
 	uint64_t start = clock_ns();
 	timer_set(t, start + 20 * MS);
-	struct wait_item item = { &t->obj, LO_SIG_TIMER_SIGNALED, 0 };
+	struct wait_item item = { &t->obj, LO_SIG_TIMER_SIGNALED, 0, NULL, 0 };
 	CHECK(ctx, wait_signals(&item, 1, start + 5 * MS) == LO_ERR_TIMED_OUT);
 	CHECK(ctx, wait_signals(&item, 1, start + 1000 * MS) == LO_OK);
 	CHECK(ctx, clock_ns() - start >= 20 * MS);

@@ -255,6 +255,36 @@ static void test_alloc_failure(void **state)
 	cap_unref(&o->base);
 }
 
+/* Every way a handle value dies reports it once (the kernel cancels waits
+ * made through it); a duplicate, a failed call, a lookup report nothing. */
+static void test_handle_retired_hook(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 0);
+	cap_handle_t h, d, n;
+	assert_int_equal(cap_install(&table, &o->base, ALL, &h), LO_OK);
+	cap_unref(&o->base);
+	unsigned long before = cap_test_handles_retired();
+	assert_true(cap_names(&table, h, &o->base));
+	assert_false(cap_names(&table, h ^ 1, &o->base));
+	assert_int_equal(cap_duplicate(&table, h, RW, &d), LO_OK);
+	assert_int_equal(cap_replace(&table, d, ALL, &n), LO_ERR_INVALID_ARGS);
+	assert_int_equal(cap_test_handles_retired(), before);
+	assert_int_equal(cap_replace(&table, d, LO_RIGHT_READ, &n), LO_OK);   /* d dies */
+	assert_int_equal(cap_test_handles_retired(), before + 1);
+	assert_false(cap_names(&table, d, &o->base));
+	assert_true(cap_names(&table, n, &o->base));
+	struct cap_taken taken;
+	assert_int_equal(cap_take(&table, n, 0, &taken), LO_OK);             /* n dies */
+	assert_int_equal(cap_test_handles_retired(), before + 2);
+	cap_drop_taken(&taken);
+	assert_int_equal(cap_close(&table, h), LO_OK);                       /* h dies */
+	assert_int_equal(cap_close(&table, h), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_test_handles_retired(), before + 3);
+	assert_int_equal(o->destroyed, 1);
+	free(o);
+}
+
 static void test_take_and_transfer(void **state)
 {
 	(void)state;
@@ -373,6 +403,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quota_and_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_and_transfer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handle_retired_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_taken_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_exactly_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
