@@ -215,12 +215,33 @@ static void test_chain_released(void)
 	CHECK(live_channels() == before);
 }
 
+/* Spawn gives a channel end that has an end waiting in its queue: the
+ * startup message is refused (BAD_STATE) and spawn still consumes every
+ * handle it was given or made, as it does on every failure. */
+static void test_spawn_refused_end(void)
+{
+	uint64_t before = live_channels();
+	lo_channel_t x, theirs, e, f;
+	CHECK_ST(lo_channel_create(&x, &theirs), LO_OK);
+	CHECK_ST(lo_channel_create(&e, &f), LO_OK);
+	lo_handle_t eh = H(e);
+	CHECK_ST(lo_channel_write(x, "e", 1, &eh, 1), LO_OK);   /* e waits at theirs */
+	struct lo_give give = { LO_STARTUP_CHANNEL, H(theirs) };
+	lo_process_t child;
+	CHECK_ST(utest_spawn_child("exit 0", &give, 1, &child), LO_ERR_BAD_STATE);
+	CHECK(utest_object_id(H(theirs)) == 0);
+	lo_handle_close(H(x));
+	lo_handle_close(H(f));
+	CHECK(live_channels() == before);
+}
+
 static const struct utest transit_tests[] = {
 	{ "transit.two_pair_cycle", test_two_pair_cycle },
 	{ "transit.long_cycle", test_long_cycle },
 	{ "transit.refused_keeps_handles", test_refused_keeps_handles },
 	{ "transit.cycle_race", test_cycle_race },
 	{ "transit.chain_released", test_chain_released },
+	{ "transit.spawn_refused_end", test_spawn_refused_end },
 	{ 0, 0 },
 };
 UTEST_SUITE(transit_tests);
