@@ -269,6 +269,7 @@ status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
 	} else {
 		out->obj = s->obj;
 		out->rights = s->rights;
+		out->from = h;
 		release_slot(t, s, index);
 	}
 	cap_lock_release(&t->lock);
@@ -285,6 +286,35 @@ status_t cap_install_taken(struct cap_table *t, struct cap_taken *taken,
 	cap_lock_release(&t->lock);
 	if (st == LO_OK)
 		taken->obj = NULL;   /* the table owns the reference now */
+	return st;
+}
+
+status_t cap_untake(struct cap_table *t, struct cap_taken *taken)
+{
+	status_t st = LO_ERR_BAD_HANDLE;
+	cap_lock_acquire(&t->lock);
+	uint32_t raw = decode(t, taken->from);
+	uint32_t index = raw & INDEX_MASK;
+	uint16_t gen = (uint16_t)(raw >> INDEX_BITS);
+	/* Free, and freed exactly once since (by the take): nobody else has
+	 * had the slot. Unlink it from the free list and revive the value. */
+	if (taken->obj && index != 0 && index < t->capacity && t->count < t->quota &&
+	    !t->slots[index].obj && t->slots[index].generation == (uint16_t)(gen + 1)) {
+		uint32_t *link = &t->free_head;
+		while (*link && *link != index)
+			link = &t->slots[*link].rights;
+		if (*link == index) {
+			struct cap_slot *s = &t->slots[index];
+			*link = s->rights;
+			s->obj = taken->obj;
+			s->rights = taken->rights;
+			s->generation = gen;
+			t->count++;
+			taken->obj = NULL;   /* the table owns the reference again */
+			st = LO_OK;
+		}
+	}
+	cap_lock_release(&t->lock);
 	return st;
 }
 

@@ -92,8 +92,14 @@ static status_t send_startup(lo_process_t child, lo_thread_t thread, const char 
 			lo_handle_close(handles[i]);
 		return st;
 	}
-	/* The write moves every handle into the message, also when it fails. */
+	/* The write moves every handle into the message, also when it fails,
+	 * except when refused with BAD_STATE (a given channel end has ends
+	 * queued): then they are still ours, and spawn consumes them anyway. */
 	st = lo_channel_write(mine, &msg, sizeof(msg), handles, msg.count);
+	if (st == LO_ERR_BAD_STATE) {
+		for (uint32_t i = 0; i < msg.count; i++)
+			lo_handle_close(handles[i]);
+	}
 	lo_handle_close(lo_channel_handle(mine));   /* the message stays queued */
 	if (st != LO_OK)
 		lo_handle_close(lo_channel_handle(*child_end));

@@ -79,6 +79,11 @@ def render_protocols(model, env):
          "{",
          "\tstruct lo_msg_header *rq = req, *rs = resp;",
          "\tstatus_t st = lo_channel_write(ch, req, req_size, req_handles, req_nhandles);",
+         "\tif (st == LO_ERR_BAD_STATE) {",
+         "\t\t/* Refused before anything moved: a request consumes its handles anyway. */",
+         "\t\tfor (uint32_t i = 0; i < req_nhandles; i++)",
+         "\t\t\tlo_handle_close(req_handles[i]);",
+         "\t}",
          "\tif (st != LO_OK)", "\t\treturn st;",
          "\tfor (;;) {",
          "\t\tuint32_t observed = 0;",
@@ -227,8 +232,13 @@ def render_protocols(model, env):
         c.append("\t}")
         c.append("\tresp.error.status = result;")
         c.append("\tst = lo_channel_write(ch, &resp, resp_size, resp_handles, resp_nhandles);")
+        c.append("\tif (st == LO_ERR_BAD_STATE) {")
+        c.append("\t\t/* Refused before anything moved: the handles are still ours. */")
+        c.append("\t\tfor (uint32_t i = 0; i < resp_nhandles; i++)")
+        c.append("\t\t\tlo_handle_close(resp_handles[i]);")
+        c.append("\t}")
         c.append("\tif (st != LO_OK && st != LO_ERR_PEER_CLOSED && resp_nhandles) {")
-        c.append("\t\t/* The handles could not travel (the write consumed them): say so. */")
+        c.append("\t\t/* The handles could not travel (they are closed): say so. */")
         c.append("\t\tresp.error.status = st;")
         c.append("\t\tst = lo_channel_write(ch, &resp, sizeof(resp.error), (lo_handle_t *)0, 0);")
         c.append("\t}")

@@ -25,12 +25,19 @@ struct channel {
 	struct channel *peer;        /* NULL once the peer is closed (pair lock) */
 	struct list queue;           /* messages waiting to be read here */
 	uint32_t queued;
+	/* Channel-end handles in those messages. Grows only under the transit
+	 * lock (see channel.c), shrinks under the pair lock. */
+	uint32_t queued_ends;
 };
 
 status_t channel_create(struct channel **end0, struct channel **end1);
 
 /* Queue a message for the peer. The taken handles move into the message
- * on success AND on failure (then they are closed): a write consumes them. */
+ * on success AND on failure (then they are closed): a write consumes them.
+ * One exception, LO_ERR_BAD_STATE: a channel end among them has channel
+ * ends waiting in its own queue (moving it could close a cycle of ends that
+ * keep each other alive); then nothing moved and the handles are still the
+ * caller's (see docs/capabilities.md, "Handles in transit and cycles"). */
 status_t channel_write(struct channel *ch, const void *bytes, uint32_t nbytes,
 		       struct cap_taken *handles, uint32_t nhandles);
 

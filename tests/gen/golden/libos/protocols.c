@@ -31,6 +31,11 @@ static status_t round_trip(lo_channel_t ch, void *req, uint32_t req_size,
 {
 	struct lo_msg_header *rq = req, *rs = resp;
 	status_t st = lo_channel_write(ch, req, req_size, req_handles, req_nhandles);
+	if (st == LO_ERR_BAD_STATE) {
+		/* Refused before anything moved: a request consumes its handles anyway. */
+		for (uint32_t i = 0; i < req_nhandles; i++)
+			lo_handle_close(req_handles[i]);
+	}
 	if (st != LO_OK)
 		return st;
 	for (;;) {
@@ -135,8 +140,13 @@ status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server,
 	}
 	resp.error.status = result;
 	st = lo_channel_write(ch, &resp, resp_size, resp_handles, resp_nhandles);
+	if (st == LO_ERR_BAD_STATE) {
+		/* Refused before anything moved: the handles are still ours. */
+		for (uint32_t i = 0; i < resp_nhandles; i++)
+			lo_handle_close(resp_handles[i]);
+	}
 	if (st != LO_OK && st != LO_ERR_PEER_CLOSED && resp_nhandles) {
-		/* The handles could not travel (the write consumed them): say so. */
+		/* The handles could not travel (they are closed): say so. */
 		resp.error.status = st;
 		st = lo_channel_write(ch, &resp, sizeof(resp.error), (lo_handle_t *)0, 0);
 	}
