@@ -111,6 +111,14 @@ static void null_syscall(void)
 
 static lo_event_t ping_event, pong_event;
 
+/* The cost of a creation call: one object made and closed. */
+static void event_create_close(void)
+{
+	lo_event_t e;
+	lo_event_create(&e);
+	lo_handle_close(lo_event_handle(e));
+}
+
 static void event_wake(void)
 {
 	uint32_t observed;
@@ -267,6 +275,7 @@ int main(void)
 	measure("null_syscall", 2000, null_syscall);
 	measure("handle_dup_close", 2000, dup_close);
 	measure("object_info", 2000, info);
+	measure("event_create_close", 2000, event_create_close);
 
 	/* The peer process: channel echo and event ping-pong. */
 	lo_channel_create(&ping, &pong_end);
