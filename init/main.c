@@ -104,7 +104,7 @@ static int run_system(void)
 	/* The console driver gets COM1's ports and IRQ line, nothing more. */
 	lo_channel_t driver_end, client_end;
 	lo_resource_t ports, irq;
-	st = lo_channel_create(&driver_end, &client_end);
+	st = lo_channel_create(lo_job_self(), &driver_end, &client_end);
 	if (st == LO_OK)
 		st = lo_resource_carve(root, 1, 0x3f8, 8, &ports);
 	if (st == LO_OK)
@@ -133,14 +133,22 @@ static int run_system(void)
 	lo_channel_t shell_root;
 	st = namespace_connect_for(&ns, "sh", &shell_root);
 	if (st == LO_OK) {
-		struct lo_give give[4] = {
+		/* The shell runs in a job of its own below ours, with half of
+		 * what we have: what it starts cannot exhaust init, the driver or
+		 * the registries, and killing its job leaves them running. */
+		lo_job_t shell_job = { 0 };
+		st = lo_job_create_share(lo_job_self(), 50, &shell_job);
+		if (st != LO_OK)
+			lo_printf("init: cannot make the shell's job: %s\n", lo_status_str(st));
+		struct lo_give give[5] = {
 			{ LO_STARTUP_ROOT_REGISTRY, lo_channel_handle(shell_root) },
 			{ LO_STARTUP_IMAGE, dup_of(lo_vmo_handle(image), LO_RIGHT_READ | LO_RIGHT_MAP |
 						   LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER) },
 			{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
 			{ LO_STARTUP_ROOT_RESOURCE, dup_of(lo_resource_handle(root), LO_DEFAULT_RIGHTS_RESOURCE) },
+			{ LO_STARTUP_JOB, lo_job_handle(shell_job) },
 		};
-		st = start_program("bin/sh", give, 4, &shell);
+		st = start_program("bin/sh", give, st == LO_OK ? 5 : 4, &shell);
 	}
 	if (st != LO_OK)
 		return 1;

@@ -10,6 +10,7 @@
 #include "obj/process.h"
 #include "obj/vmo.h"
 #include "obj/bootstrap.h"
+#include "obj/job.h"
 #include "sched/thread.h"
 #include "mm/uvm.h"
 #include "mm/paging.h"
@@ -93,7 +94,7 @@ void start_init(void)
 	if (!m)
 		panic("no GRUB module named 'init': nothing to run");
 	struct process *p;
-	if (process_create("init", &p) != LO_OK)
+	if (process_create(job_root(), "init", &p) != LO_OK)
 		panic("init: cannot create the process");
 	uint64_t entry = load_elf(p, phys_to_virt(m->start), m->end - m->start);
 

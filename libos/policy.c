@@ -23,6 +23,8 @@ uint32_t lo_policy_kind_of_startup(uint32_t startup_kind)
 	case LO_STARTUP_IRQ: return LO_POLICY_IRQ;
 	case LO_STARTUP_CHANNEL: return LO_POLICY_CHANNEL;
 	case 7: return LO_POLICY_REGISTRY;   /* LO_STARTUP_ROOT_REGISTRY */
+	case LO_STARTUP_JOB: return LO_POLICY_JOB;
+	case LO_STARTUP_CLOCK: return LO_POLICY_CLOCK;
 	default: return startup_kind >= LO_STARTUP_USER ? LO_POLICY_USER : 0;
 	}
 }

@@ -1,4 +1,5 @@
 /* The registry server: entries, walks, and the protocol handlers. */
+#include "lightos/startup.h"
 #include "lightos/registry_server.h"
 #include "lightos/runtime.h"
 
@@ -91,7 +92,7 @@ status_t lo_registry_connect(struct lo_registry_host *host, struct lo_registry *
 	if (slot == LO_REGISTRY_HOST_CONNECTIONS)
 		return LO_ERR_NO_RESOURCES;
 	lo_channel_t mine;
-	status_t st = lo_channel_create(&mine, client);
+	status_t st = lo_channel_create(lo_job_self(), &mine, client);
 	if (st != LO_OK)
 		return st;
 	host->conns[slot].channel = mine;
@@ -118,7 +119,7 @@ static void drop_connection(struct lo_registry_host *host, uint32_t slot)
 status_t lo_registry_host_init(struct lo_registry_host *host)
 {
 	lo_memset(host, 0, sizeof(*host));
-	return lo_port_create(&host->port);
+	return lo_port_create(lo_job_self(), &host->port);
 }
 
 /* --- names and walks --- */

@@ -50,16 +50,16 @@ const char *lo_status_str(status_t st)
 
 void lo_exit(int code)
 {
-	lo_process_exit(code);
+	lo_process_exit(lo_self, code);
 	/* process_exit does not return; if the call itself failed, stop here. */
 	for (;;)
-		lo_thread_exit();
+		lo_thread_exit(lo_main_thread);
 }
 
 void *lo_heap_grow_vmo(size_t size)
 {
 	lo_vmo_t vmo;
-	if (lo_vmo_create(size, &vmo) != LO_OK)
+	if (lo_vmo_create(lo_job_self(), size, &vmo) != LO_OK)
 		return NULL;
 	struct lo_map_request req = { 0, 0, size, LO_MAP_WRITE, 0 };
 	uint64_t addr = 0;
@@ -71,7 +71,7 @@ void *lo_heap_grow_vmo(size_t size)
 uint64_t lo_now(void)
 {
 	uint64_t now = 0;
-	lo_system_clock_get(&now);
+	lo_clock_get(lo_clock, &now);
 	return now;
 }
 

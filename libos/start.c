@@ -10,6 +10,14 @@ int main(void);
 static struct lo_startup startup;
 lo_process_t lo_self;
 lo_log_t lo_log;
+lo_job_t lo_job;
+lo_clock_t lo_clock;
+lo_thread_t lo_main_thread;
+
+lo_job_t lo_job_self(void)
+{
+	return lo_job;
+}
 
 lo_handle_t lo_startup_handle(uint32_t kind)
 {
@@ -73,6 +81,9 @@ void lo_start(uint64_t arg0, uint64_t from_parent)
 	}
 	lo_self = lo_process_from(lo_startup_handle(LO_STARTUP_PROCESS_SELF));
 	lo_log = lo_log_from(lo_startup_handle(LO_STARTUP_LOG));
+	lo_job = lo_job_from(lo_startup_handle(LO_STARTUP_JOB));
+	lo_clock = lo_clock_from(lo_startup_handle(LO_STARTUP_CLOCK));
+	lo_main_thread = lo_thread_from(lo_startup_handle(LO_STARTUP_THREAD_SELF));
 	lo_heap_init(lo_heap_grow_vmo);
 	if (st != LO_OK) {
 		lo_printf("startup: cannot read the startup message: %s\n", lo_status_str(st));

@@ -262,8 +262,19 @@ class Checker:
         doc = raw.doc.value if raw.doc else ""
         if not doc:
             raise IdlError(raw.name.loc, f"call {full!r} has no 'doc'")
+        # Every call operates on a handle: a call without one must say why.
+        takes_handle = any(p.kind in ("handle", "handles", "moved_handles") and p.direction == "in"
+                           for p in params)
+        no_handle = raw.no_handle.value if raw.no_handle else ""
+        if raw.no_handle and not no_handle:
+            raise IdlError(raw.no_handle.loc, f"'no_handle' on {full!r} needs a reason")
+        if not takes_handle and not no_handle:
+            raise IdlError(raw.name.loc, f"call {full!r} takes no handle: every call operates on an "
+                                         "object; mark a justified exception with 'no_handle \"reason\";'")
+        if takes_handle and no_handle:
+            raise IdlError(raw.no_handle.loc, f"call {full!r} takes a handle: drop 'no_handle'")
         self.model.syscalls.append(Syscall(full, raw.name.text, owner, number, doc,
-                                           params, errors, raw.name.loc))
+                                           params, errors, raw.name.loc, no_handle))
 
     def check_protocol(self, raw):
         self.declare(raw.name, "protocol")

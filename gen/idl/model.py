@@ -99,6 +99,7 @@ class Syscall:
     params: list
     errors: list
     loc: object = None
+    no_handle: str = ""   # why a call takes no handle (the only allowed exceptions)
 
     @property
     def macro(self):

@@ -12,6 +12,7 @@ Grammar (docs/idl.md has it with examples):
                ((SCALAR | STRUCT) NAME ['[' NUMBER ']'] ';')* '}'
   syscall   := 'syscall' NAME '=' NUMBER '{' sys_item* '}'
   sys_item  := 'doc' STRING ';' | 'errors' NAME (',' NAME)* ';'
+             | 'no_handle' STRING ';'
              | ('in' | 'out') param ';'
   param     := SCALAR NAME
              | 'handle' '<' NAME '>' NAME opts
@@ -190,11 +191,13 @@ class Parser:
         number = self.number("a syscall number")
         self.expect("{")
         c = Raw("syscall", start.loc, name=name, number=number, doc=None,
-                params=[], errors=[])
+                params=[], errors=[], no_handle=None)
         while not self.accept("}"):
             tok = self.next()
             if tok.text == "doc":
                 c.doc = self.string()
+            elif tok.text == "no_handle":
+                c.no_handle = self.string()
             elif tok.text == "errors":
                 c.errors.append(self.name("a status name"))
                 while self.accept(","):
@@ -202,7 +205,7 @@ class Parser:
             elif tok.text in ("in", "out"):
                 c.params.append(self.parse_param(tok))
             else:
-                self.error(tok, f"expected 'doc', 'errors', 'in', 'out' or '}}', found {self.found(tok)}")
+                self.error(tok, f"expected 'doc', 'errors', 'no_handle', 'in', 'out' or '}}', found {self.found(tok)}")
             self.expect(";")
         return c
 

@@ -238,7 +238,7 @@ static int cmd_write(int argc, char **argv)
 	if (n < sizeof(text) - 1)
 		text[n++] = '\n';
 	lo_vmo_t v;
-	status_t st = lo_vmo_create(n, &v);
+	status_t st = lo_vmo_create(lo_job_self(), n, &v);
 	if (st == LO_OK)
 		st = lo_vmo_write(v, text, 0, (uint32_t)n);
 	lo_channel_t reg;
@@ -410,13 +410,24 @@ static int cmd_spawn(int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		n += (size_t)lo_snprintf(args + n, sizeof(args) - n, "%s%s", i > 2 ? " " : "", argv[i]);
 	lo_vmo_t image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
-	struct lo_give give[1];
+	struct lo_give give[2];
 	uint32_t ngive = 0, log = 0;
 	if (lo_handle_duplicate(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG, &log) == LO_OK) {
 		give[0].kind = LO_STARTUP_LOG;
 		give[0].handle.value = log;
 		ngive = 1;
 	}
+	/* Every command runs in a job of its own below ours, with half of what
+	 * we have left: it dies with its processes. */
+	lo_job_t job;
+	status_t jst = lo_job_create_share(lo_job_self(), 50, &job);
+	if (jst != LO_OK) {
+		if (log)
+			lo_close((lo_handle_t){ log });
+		return fail("spawn: cannot make a job", jst);
+	}
+	give[ngive].kind = LO_STARTUP_JOB;
+	give[ngive++].handle = lo_job_handle(job);
 	lo_process_t p;
 	const char *why = NULL;
 	status_t st = lo_spawn_from_image(image, path, args, give, ngive, &p, &why);

@@ -6,6 +6,8 @@
 #include "obj/resource.h"
 #include "obj/log.h"
 #include "obj/vmo.h"
+#include "obj/job.h"
+#include "obj/clock.h"
 #include "mm/layout.h"
 #include "arch/x86_64/multiboot.h"
 #include "lib/string.h"
@@ -44,6 +46,10 @@ void bootstrap_fill(struct lo_startup *boot, struct process *init, struct thread
 		panic("bootstrap: no memory for the log");
 	add(boot, init, LO_STARTUP_LOG, &log->obj.cap, LO_DEFAULT_RIGHTS_LOG);
 	cap_unref(&log->obj.cap);
+
+	/* The root job (init's own) and the clock. */
+	add(boot, init, LO_STARTUP_JOB, &job_root()->obj.cap, LO_DEFAULT_RIGHTS_JOB);
+	add(boot, init, LO_STARTUP_CLOCK, (struct cap_object *)clock_object(), LO_DEFAULT_RIGHTS_CLOCK);
 
 	const struct boot_module *image = NULL;
 	for (size_t i = 0; i < boot_info.module_count; i++) {

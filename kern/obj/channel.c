@@ -4,6 +4,7 @@
 #include "mm/heap.h"
 #include "lib/string.h"
 #include "lib/assert.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "obj/process.h"
 
@@ -93,6 +94,7 @@ static void channel_destroy(struct cap_object *obj)
 	if (last)
 		kfree(pair);
 	kobject_count_destroyed(LO_TYPE_CHANNEL);
+	kobject_uncharge(kobject_of(obj));
 	kfree(ch);
 }
 
@@ -274,9 +276,20 @@ status_t channel_read(struct channel *ch, void *bytes, uint32_t max_bytes,
 
 /* --- System calls (idl/channel.idl) --- */
 
-status_t k_channel_create(struct channel **end0, struct channel **end1)
+/* Charged to job: two objects now; queued messages as they are written. */
+status_t k_channel_create(struct job *job, struct channel **end0, struct channel **end1)
 {
-	return channel_create(end0, end1);
+	status_t st = job_charge_objects(job, 2);
+	if (st != LO_OK)
+		return st;
+	st = channel_create(end0, end1);
+	if (st != LO_OK) {
+		job_uncharge_objects(job, 2);
+		return st;
+	}
+	kobject_charged(&(*end0)->obj, job);
+	kobject_charged(&(*end1)->obj, job);
+	return LO_OK;
 }
 
 status_t k_channel_write(struct channel *channel, const void *bytes, uint32_t nbytes,

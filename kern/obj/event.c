@@ -1,11 +1,13 @@
 #include "obj/event.h"
 #include "obj/kernel_types.h"
 #include "mm/heap.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
 static void event_destroy(struct cap_object *obj)
 {
 	kobject_count_destroyed(LO_TYPE_EVENT);
+	kobject_uncharge(kobject_of(obj));
 	kfree(obj);
 }
 
@@ -26,7 +28,17 @@ status_t event_create(struct event **out)
 
 /* --- System calls (idl/event.idl) --- */
 
-status_t k_event_create(struct event **event)
+/* Charged to job: one object now; its memory as it grows. */
+status_t k_event_create(struct job *job, struct event **event)
 {
-	return event_create(event);
+	status_t st = job_charge_objects(job, 1);
+	if (st != LO_OK)
+		return st;
+	st = event_create(event);
+	if (st != LO_OK) {
+		job_uncharge_objects(job, 1);
+		return st;
+	}
+	kobject_charged(&(*event)->obj, job);
+	return LO_OK;
 }

@@ -9,6 +9,7 @@ void kobject_init(struct kobject *o, uint32_t type, const struct cap_object_ops 
 	cap_object_init(&o->cap, type, ops);
 	spin_init(&o->lock, "kobject");
 	list_init(&o->observers);
+	o->job = NULL;
 	__atomic_fetch_add(&live_per_type[type], 1, __ATOMIC_RELAXED);
 }
 

@@ -45,6 +45,7 @@ struct kobject {
 	struct cap_object cap;
 	struct spinlock lock;      /* the object's state, signals and observers */
 	struct list observers;
+	struct job *job;           /* charged for this object (obj/job.h); NULL: the kernel's */
 };
 
 void kobject_init(struct kobject *o, uint32_t type, const struct cap_object_ops *ops);

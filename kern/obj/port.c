@@ -3,6 +3,7 @@
 #include "obj/syscall_support.h"
 #include "sched/wait.h"
 #include "mm/heap.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "lib/assert.h"
 
@@ -80,6 +81,7 @@ static void port_destroy(struct cap_object *obj)
 	while ((n = list_pop_front(&p->packets)))
 		kfree(container_of(n, struct queued_packet, node));
 	kobject_count_destroyed(LO_TYPE_PORT);
+	kobject_uncharge(kobject_of(obj));
 	kfree(p);
 }
 
@@ -229,9 +231,19 @@ status_t port_wait(struct port *p, struct cap_table *table, cap_handle_t handle,
 
 /* --- System calls (idl/port.idl) --- */
 
-status_t k_port_create(struct port **port)
+/* Charged to job: one object now; its memory as it grows. */
+status_t k_port_create(struct job *job, struct port **port)
 {
-	return port_create(port);
+	status_t st = job_charge_objects(job, 1);
+	if (st != LO_OK)
+		return st;
+	st = port_create(port);
+	if (st != LO_OK) {
+		job_uncharge_objects(job, 1);
+		return st;
+	}
+	kobject_charged(&(*port)->obj, job);
+	return LO_OK;
 }
 
 status_t k_port_bind(struct port *port, struct cap_object *target, uint32_t signals, uint64_t key)

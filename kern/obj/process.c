@@ -9,6 +9,7 @@
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
 #include "lib/assert.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
 static uint64_t processes_alive;
@@ -30,7 +31,9 @@ static void process_destroy(struct cap_object *obj)
 	assert(p->thread_count == 0);
 	if (!p->ended)
 		release_resources(p);   /* never started */
+	job_remove_process(p);
 	kobject_count_destroyed(LO_TYPE_PROCESS);
+	kobject_uncharge(&p->obj);
 	__atomic_fetch_sub(&processes_alive, 1, __ATOMIC_RELAXED);
 	kfree(p);
 }
@@ -57,23 +60,38 @@ static uint32_t next_secret(void)
 	return x | 1;
 }
 
-status_t process_create(const char *name, struct process **out)
+status_t process_create(struct job *job, const char *name, struct process **out)
 {
+	status_t st = job_charge_objects(job, 1);
+	if (st != LO_OK)
+		return st;
 	struct process *p = kmalloc(sizeof(*p));
-	if (!p)
+	if (!p) {
+		job_uncharge_objects(job, 1);
 		return LO_ERR_NO_MEMORY;
-	status_t st = addrspace_create(&p->as);
+	}
+	list_init(&p->job_node);
+	st = job_add_process(job, p);
+	if (st == LO_OK)
+		st = addrspace_create(&p->as);
 	if (st != LO_OK) {
+		job_uncharge_objects(job, 1);
+		p->obj.job = job;
+		job_remove_process(p);
 		kfree(p);
 		return st;
 	}
 	st = cap_table_init(&p->handles, CAP_TABLE_DEFAULT_QUOTA, next_secret());
 	if (st != LO_OK) {
 		addrspace_destroy(&p->as);
+		job_uncharge_objects(job, 1);
+		p->obj.job = job;
+		job_remove_process(p);
 		kfree(p);
 		return st;
 	}
 	kobject_init(&p->obj, LO_TYPE_PROCESS, &process_ops);
+	kobject_charged(&p->obj, job);
 	__atomic_fetch_add(&processes_alive, 1, __ATOMIC_RELAXED);
 	list_init(&p->threads);
 	list_init(&p->mappings);
@@ -105,6 +123,7 @@ static void process_release(struct process *p)
 {
 	cap_ref(&p->obj.cap);   /* closing handles may drop the last outside reference */
 	release_resources(p);
+	job_remove_process(p);   /* an ended process no longer counts */
 	/* Debug option (kernel command line "selfcheck"): check the page
 	 * allocator and the heap every time a process has let everything go. */
 	if (cmdline_has("selfcheck")) {
@@ -156,13 +175,14 @@ void process_kill(struct process *p, enum exit_reason reason, int64_t code)
 
 /* --- System calls (idl/process.idl) --- */
 
-status_t k_process_create(const void *name, uint32_t name_len, struct process **process)
+status_t k_process_create(struct job *job, const void *name, uint32_t name_len,
+			  struct process **process)
 {
 	char buf[PROCESS_NAME_MAX];
 	uint32_t n = name_len < PROCESS_NAME_MAX - 1 ? name_len : PROCESS_NAME_MAX - 1;
 	memcpy(buf, name, n);
 	buf[n] = '\0';
-	return process_create(buf, process);
+	return process_create(job, buf, process);
 }
 
 static unsigned map_flags(uint32_t flags)
@@ -281,9 +301,14 @@ status_t k_process_list_handles(struct process *process, struct lo_handle_entry 
 	return LO_OK;
 }
 
-status_t k_process_exit(int64_t code)
+status_t k_process_exit(struct process *process, int64_t code)
 {
 	struct process *p = process_current();
+	if (process != p)
+		return LO_ERR_INVALID_ARGS;   /* only a process's own handle ends it this way */
+	/* This call does not return to the dispatch: drop its reference here
+	 * (the running thread keeps the process alive). */
+	cap_unref(&process->obj.cap);
 	process_kill(p, EXIT_NORMAL, code);
 	thread_exit(code);
 }

@@ -39,9 +39,12 @@ struct process {
 	uint64_t fault_vector, fault_address, fault_rip;   /* EXIT_FAULT details */
 	struct list mappings;        /* user memory mappings (mm/uvm) */
 	char name[PROCESS_NAME_MAX];
+	struct list job_node;        /* in its job's processes while it runs (obj/job.c) */
 };
 
-status_t process_create(const char *name, struct process **out);
+struct job;
+/* A new process in job (charged there: one process, one object). */
+status_t process_create(struct job *job, const char *name, struct process **out);
 status_t process_add_thread(struct process *p, struct thread *t);
 /* A thread of p finished; the last one ends the process. */
 void process_thread_exited(struct process *p, struct thread *t);

@@ -1,12 +1,14 @@
 #include "obj/sysvar.h"
 #include "obj/kernel_types.h"
 #include "mm/heap.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "lib/string.h"
 
 static void sysvar_destroy(struct cap_object *obj)
 {
 	kobject_count_destroyed(LO_TYPE_SYSVAR);
+	kobject_uncharge(kobject_of(obj));
 	kfree(obj);
 }
 
@@ -78,9 +80,19 @@ status_t sysvar_get_string(struct sysvar *v, char *out, uint32_t max, uint32_t *
 
 /* --- System calls (idl/sysvar.idl) --- */
 
-status_t k_sysvar_create(uint32_t kind, struct sysvar **sysvar)
+/* Charged to job: one object now; its memory as it grows. */
+status_t k_sysvar_create(struct job *job, uint32_t kind, struct sysvar **sysvar)
 {
-	return sysvar_create(kind, sysvar);
+	status_t st = job_charge_objects(job, 1);
+	if (st != LO_OK)
+		return st;
+	st = sysvar_create(kind, sysvar);
+	if (st != LO_OK) {
+		job_uncharge_objects(job, 1);
+		return st;
+	}
+	kobject_charged(&(*sysvar)->obj, job);
+	return LO_OK;
 }
 
 status_t k_sysvar_get_u64(struct sysvar *sysvar, uint64_t *value)

@@ -1,6 +1,7 @@
 /* Thread system calls (idl/thread.idl). Threads themselves live in
  * kern/sched/thread.c, next to the scheduler. */
 #include "sched/thread.h"
+#include "obj/process.h"
 #include "obj/kernel_types.h"
 #include "lib/string.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
@@ -23,8 +24,17 @@ status_t k_thread_start(struct thread *thread, uint64_t entry, uint64_t stack,
 	return thread_start_user(thread, entry, stack, arg0, arg1);
 }
 
-status_t k_thread_exit(void)
+status_t k_thread_exit(struct thread *thread, cap_handle_t thread_handle, rights_t thread_rights)
 {
+	(void)thread_rights;
+	if (thread != thread_current())
+		return LO_ERR_INVALID_ARGS;   /* only a thread's own handle */
+	/* The handle named only this thread: it goes with it, so a thread that
+	 * was given a handle to itself leaves nothing behind. */
+	cap_close(&thread->process->handles, thread_handle);
+	/* This call does not return to the dispatch: drop its reference here
+	 * (the scheduler's own keeps the thread alive until it is gone). */
+	cap_unref(&thread->obj.cap);
 	thread_exit(0);
 }
 

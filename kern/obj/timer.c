@@ -1,6 +1,7 @@
 #include "obj/timer.h"
 #include "obj/kernel_types.h"
 #include "mm/heap.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
 static void timer_fired(struct ktimer *kt)
@@ -14,6 +15,7 @@ static void timer_destroy(struct cap_object *obj)
 	struct timer *t = (struct timer *)obj;
 	ktimer_cancel(&t->ktimer);
 	kobject_count_destroyed(LO_TYPE_TIMER);
+	kobject_uncharge(kobject_of(obj));
 	kfree(t);
 }
 
@@ -53,9 +55,19 @@ void timer_cancel(struct timer *t)
 
 /* --- System calls (idl/timer.idl) --- */
 
-status_t k_timer_create(struct timer **timer)
+/* Charged to job: one object now; its memory as it grows. */
+status_t k_timer_create(struct job *job, struct timer **timer)
 {
-	return timer_create(timer);
+	status_t st = job_charge_objects(job, 1);
+	if (st != LO_OK)
+		return st;
+	st = timer_create(timer);
+	if (st != LO_OK) {
+		job_uncharge_objects(job, 1);
+		return st;
+	}
+	kobject_charged(&(*timer)->obj, job);
+	return LO_OK;
 }
 
 status_t k_timer_set(struct timer *timer, uint64_t deadline)

@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "lib/assert.h"
 #include "obj/resource.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
 static uint64_t committed_total;
@@ -23,9 +24,11 @@ static void vmo_destroy(struct cap_object *obj)
 				pmm_free_page(v->pages[i]);
 		}
 		__atomic_fetch_sub(&committed_total, v->committed, __ATOMIC_RELAXED);
+		job_uncharge_memory(v->obj.job, v->committed * PAGE_SIZE);
 	}
 	kfree(v->pages);
 	kobject_count_destroyed(LO_TYPE_VMO);
+	kobject_uncharge(kobject_of(obj));
 	kfree(v);
 }
 
@@ -96,9 +99,14 @@ static status_t page_locked(struct vmo *v, uint64_t offset, bool commit, uint64_
 			*pa = 0;
 			return LO_OK;
 		}
-		uint64_t page = pmm_alloc_page();
-		if (page == PMM_NONE)
+		/* The page counts against the job that made the VMO. */
+		if (job_charge_memory(v->obj.job, PAGE_SIZE) != LO_OK)
 			return LO_ERR_NO_MEMORY;
+		uint64_t page = pmm_alloc_page();
+		if (page == PMM_NONE) {
+			job_uncharge_memory(v->obj.job, PAGE_SIZE);
+			return LO_ERR_NO_MEMORY;
+		}
 		v->pages[i] = page;
 		v->committed++;
 		__atomic_fetch_add(&committed_total, 1, __ATOMIC_RELAXED);
@@ -251,15 +259,26 @@ status_t vmo_set_size(struct vmo *v, uint64_t size)
 	v->committed -= freed;
 	spin_unlock(&v->obj.lock);
 	__atomic_fetch_sub(&committed_total, freed, __ATOMIC_RELAXED);
+	job_uncharge_memory(v->obj.job, freed * PAGE_SIZE);
 	kfree(old);
 	return LO_OK;
 }
 
 /* --- System calls (idl/vmo.idl) --- */
 
-status_t k_vmo_create(uint64_t size, struct vmo **vmo)
+/* Charged to job: one object now; its memory as it grows. */
+status_t k_vmo_create(struct job *job, uint64_t size, struct vmo **vmo)
 {
-	return vmo_create(size, vmo);
+	status_t st = job_charge_objects(job, 1);
+	if (st != LO_OK)
+		return st;
+	st = vmo_create(size, vmo);
+	if (st != LO_OK) {
+		job_uncharge_objects(job, 1);
+		return st;
+	}
+	kobject_charged(&(*vmo)->obj, job);
+	return LO_OK;
 }
 
 status_t k_vmo_read(struct vmo *vmo, void *data, uint64_t offset, uint32_t len)

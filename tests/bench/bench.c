@@ -115,7 +115,7 @@ static lo_event_t ping_event, pong_event;
 static void event_create_close(void)
 {
 	lo_event_t e;
-	lo_event_create(&e);
+	lo_event_create(lo_job_self(), &e);
 	lo_handle_close(lo_event_handle(e));
 }
 
@@ -139,7 +139,7 @@ static void vmo_cycle(void)
 	lo_vmo_t v;
 	uint64_t addr = 0;
 	struct lo_map_request req = { 0, 0, 4096, LO_MAP_WRITE, 0 };
-	lo_vmo_create(4096, &v);
+	lo_vmo_create(lo_job_self(), 4096, &v);
 	lo_process_map(lo_self, v, &req, &addr);
 	*(volatile char *)addr = 1;
 	lo_process_unmap(lo_self, addr, 4096);
@@ -192,7 +192,7 @@ static int spin(void)
 {
 	lo_channel_t parent = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
 	lo_channel_t a, b;
-	lo_channel_create(&a, &b);
+	lo_channel_create(lo_job_self(), &a, &b);
 	for (;;) {
 		char c = 's';
 		struct lo_channel_read_result got;
@@ -267,9 +267,9 @@ int main(void)
 	image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
 	served_root = lo_root_registry();
 	lo_free(lo_malloc(1 << 20));
-	lo_event_create(&ev);
+	lo_event_create(lo_job_self(), &ev);
 	lo_handle_signal(lo_event_handle(ev), 0, LO_SIG_EVENT_SIGNALED);
-	lo_port_create(&port);
+	lo_port_create(lo_job_self(), &port);
 	lo_printf("BENCH begin\n");
 
 	measure("null_syscall", 2000, null_syscall);
@@ -278,9 +278,9 @@ int main(void)
 	measure("event_create_close", 2000, event_create_close);
 
 	/* The peer process: channel echo and event ping-pong. */
-	lo_channel_create(&ping, &pong_end);
-	lo_event_create(&ping_event);
-	lo_event_create(&pong_event);
+	lo_channel_create(lo_job_self(), &ping, &pong_end);
+	lo_event_create(lo_job_self(), &ping_event);
+	lo_event_create(lo_job_self(), &pong_event);
 	struct lo_give give[3] = {
 		{ LO_STARTUP_CHANNEL, lo_channel_handle(pong_end) },
 		{ LO_STARTUP_USER, dup(lo_event_handle(ping_event), LO_DEFAULT_RIGHTS_EVENT) },
@@ -297,7 +297,7 @@ int main(void)
 		for (int i = 0; i < 7; i++) {
 			lo_channel_t theirs;
 			lo_process_t p;
-			if (lo_channel_create(&keep[i], &theirs) != LO_OK)
+			if (lo_channel_create(lo_job_self(), &keep[i], &theirs) != LO_OK)
 				break;
 			struct lo_give g = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
 			if (lo_spawn_from_image(image, "bin/bench", "spin", &g, 1, &p, NULL) == LO_OK) {
@@ -327,7 +327,7 @@ int main(void)
 		lo_registry_add_registry(&local_host, root, "files", files);
 		lo_registry_add_registry(&local_host, files, "etc", etc);
 		lo_vmo_t motd;
-		lo_vmo_create(64, &motd);
+		lo_vmo_create(lo_job_self(), 64, &motd);
 		lo_registry_add(&local_host, etc, "motd", lo_vmo_handle(motd), LO_DEFAULT_RIGHTS_VMO);
 		lo_registry_connect(&local_host, root, &local_root);
 		lo_thread_t t;

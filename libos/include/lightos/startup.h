@@ -18,5 +18,11 @@ const char *lo_startup_args(void);
 /* Handles every program gets if its parent gave them (invalid otherwise). */
 extern lo_process_t lo_self;
 extern lo_log_t lo_log;
+extern lo_clock_t lo_clock;
+extern lo_thread_t lo_main_thread;
+/* The job this program creates its objects in (LO_STARTUP_JOB, with the
+ * rights the parent and the policy gave): every creation call names it. */
+extern lo_job_t lo_job;
+lo_job_t lo_job_self(void);
 
 #endif

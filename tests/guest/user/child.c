@@ -60,7 +60,7 @@ static int block_forever(void)
 {
 	lo_event_t never;
 	uint32_t observed;
-	lo_event_create(&never);
+	lo_event_create(lo_job_self(), &never);
 	lo_handle_wait_one(lo_event_handle(never), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
 	return 4;
 }
@@ -112,7 +112,7 @@ static int run_at_top(const uint8_t *code, uint32_t len, uint64_t rax)
 	const uint64_t page = 0x00007ffffffff000ull;
 	lo_vmo_t vmo;
 	uint64_t at = 0;
-	if (lo_vmo_create(4096, &vmo) != LO_OK ||
+	if (lo_vmo_create(lo_job_self(), 4096, &vmo) != LO_OK ||
 	    lo_vmo_write(vmo, code, 4096 - len, len) != LO_OK)
 		return 50;
 	struct lo_map_request req = { page, 0, 4096, LO_MAP_EXEC, 0 };
@@ -145,7 +145,7 @@ int main(void)
 		lo_event_t never;
 		uint32_t observed;
 		lo_channel_write(ch, "ready", 5, NULL, 0);
-		lo_event_create(&never);
+		lo_event_create(lo_job_self(), &never);
 		lo_handle_wait_one(lo_event_handle(never), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
 		return 4;
 	}
@@ -161,7 +161,7 @@ int main(void)
 		/* 1 GiB VMOs, one byte per page, until memory runs out. */
 		for (int i = 0; i < 64; i++) {
 			lo_vmo_t v;
-			if (lo_vmo_create(1ull << 30, &v) != LO_OK)
+			if (lo_vmo_create(lo_job_self(), 1ull << 30, &v) != LO_OK)
 				return 5;
 			for (uint64_t off = 0; off < (1ull << 30); off += 4096) {
 				status_t st = lo_vmo_write(v, "x", off, 1);
@@ -208,7 +208,7 @@ int main(void)
 	}
 	if (lo_strcmp(args, "unmap_loop") == 0) {
 		lo_vmo_t v;
-		if (lo_vmo_create(1ull << 30, &v) != LO_OK)
+		if (lo_vmo_create(lo_job_self(), 1ull << 30, &v) != LO_OK)
 			return 10;
 		for (int round = 0;; round++) {
 			struct lo_map_request req = { 0, 0, 1ull << 30, LO_MAP_WRITE, 0 };

@@ -76,9 +76,9 @@ static void test_user_ac_flag(void)
 	status_t bad_kernel, bad_null, good;
 	uint64_t now = 0, ac_after;
 	set_ac(1);
-	bad_kernel = lo_system_clock_get((uint64_t *)0xffffffff80100000ull);
-	bad_null = lo_system_clock_get((uint64_t *)8);
-	good = lo_system_clock_get(&now);
+	bad_kernel = lo_clock_get(lo_clock, (uint64_t *)0xffffffff80100000ull);
+	bad_null = lo_clock_get(lo_clock, (uint64_t *)8);
+	good = lo_clock_get(lo_clock, &now);
 	ac_after = ac_now();
 	set_ac(0);
 	CHECK_ST(bad_kernel, LO_ERR_FAULT);

@@ -1,6 +1,7 @@
 /* The x87/SSE/AVX registers belong to one thread: saved and restored on
  * every context switch, and clean (fninit, MXCSR 0x1f80, XMM 0) in every
  * new thread. */
+#include "lightos/startup.h"
 #include "utest.h"
 #include "lightos/thread.h"
 #include "fpu_state.h"
@@ -24,7 +25,7 @@ static void test_two_processes_keep_state(void)
 	struct fx_image before, after;
 	fx_save(&before);
 	lo_channel_t a, b;
-	if (!CHECK_ST(lo_channel_create(&a, &b), LO_OK))
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK))
 		return;
 	struct lo_give give_a = { LO_STARTUP_CHANNEL, lo_channel_handle(a) };
 	struct lo_give give_b = { LO_STARTUP_CHANNEL, lo_channel_handle(b) };
@@ -50,7 +51,7 @@ static void test_two_processes_keep_state(void)
 static void test_new_process_starts_clean(void)
 {
 	lo_channel_t mine, theirs;
-	if (!CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK))
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
 		return;
 	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
 	lo_process_t holder, fresh;

@@ -1,6 +1,7 @@
 /* The generated negative-rights tests (build/gen/tests/negative_rights.c):
  * every call, every handle parameter, each missing right, a wrong type, a
  * closed handle. This file gives them fixtures and reports their results. */
+#include "lightos/startup.h"
 #include "utest.h"
 
 int negative_rights_run(void);
@@ -28,7 +29,7 @@ lo_handle_t negtest_fixture(uint32_t type)
 	switch (type) {
 	case LO_TYPE_PROCESS: {
 		lo_process_t p;
-		lo_process_create("fixture", 7, &p);
+		lo_process_create(lo_job_self(), "fixture", 7, &p);
 		h = lo_process_handle(p);
 		rights = LO_DEFAULT_RIGHTS_PROCESS;
 		break;
@@ -36,7 +37,7 @@ lo_handle_t negtest_fixture(uint32_t type)
 	case LO_TYPE_THREAD: {
 		lo_process_t p;
 		lo_thread_t t;
-		lo_process_create("fixture", 7, &p);
+		lo_process_create(lo_job_self(), "fixture", 7, &p);
 		lo_thread_create(p, "fixture", 7, &t);
 		lo_handle_close(lo_process_handle(p));
 		h = lo_thread_handle(t);
@@ -45,14 +46,14 @@ lo_handle_t negtest_fixture(uint32_t type)
 	}
 	case LO_TYPE_VMO: {
 		lo_vmo_t v;
-		lo_vmo_create(4096, &v);
+		lo_vmo_create(lo_job_self(), 4096, &v);
 		h = lo_vmo_handle(v);
 		rights = LO_DEFAULT_RIGHTS_VMO;
 		break;
 	}
 	case LO_TYPE_CHANNEL: {
 		lo_channel_t a, b;
-		lo_channel_create(&a, &b);
+		lo_channel_create(lo_job_self(), &a, &b);
 		lo_handle_close(lo_channel_handle(b));
 		h = lo_channel_handle(a);
 		rights = LO_DEFAULT_RIGHTS_CHANNEL;
@@ -60,28 +61,28 @@ lo_handle_t negtest_fixture(uint32_t type)
 	}
 	case LO_TYPE_EVENT: {
 		lo_event_t e;
-		lo_event_create(&e);
+		lo_event_create(lo_job_self(), &e);
 		h = lo_event_handle(e);
 		rights = LO_DEFAULT_RIGHTS_EVENT;
 		break;
 	}
 	case LO_TYPE_PORT: {
 		lo_port_t p;
-		lo_port_create(&p);
+		lo_port_create(lo_job_self(), &p);
 		h = lo_port_handle(p);
 		rights = LO_DEFAULT_RIGHTS_PORT;
 		break;
 	}
 	case LO_TYPE_TIMER: {
 		lo_timer_t t;
-		lo_timer_create(&t);
+		lo_timer_create(lo_job_self(), &t);
 		h = lo_timer_handle(t);
 		rights = LO_DEFAULT_RIGHTS_TIMER;
 		break;
 	}
 	case LO_TYPE_SYSVAR: {
 		lo_sysvar_t v;
-		lo_sysvar_create(1, &v);
+		lo_sysvar_create(lo_job_self(), 1, &v);
 		h = lo_sysvar_handle(v);
 		rights = LO_DEFAULT_RIGHTS_SYSVAR;
 		break;
@@ -92,6 +93,17 @@ lo_handle_t negtest_fixture(uint32_t type)
 		return utest_dup(lo_interrupt_handle(fixture_interrupt), LO_DEFAULT_RIGHTS_INTERRUPT);
 	case LO_TYPE_LOG:
 		return utest_dup(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG);
+	case LO_TYPE_CLOCK:
+		return utest_dup(lo_clock_handle(lo_clock), LO_DEFAULT_RIGHTS_CLOCK);
+	case LO_TYPE_JOB: {
+		/* A small child job: DESTROY on it kills nothing of ours. */
+		struct lo_job_quota q = { 16, 1, 4, 4, 0 };
+		lo_job_t j;
+		lo_job_create(lo_job_self(), &q, &j);
+		h = lo_job_handle(j);
+		rights = LO_DEFAULT_RIGHTS_JOB;
+		break;
+	}
 	default:
 		return LO_HANDLE_INVALID;
 	}

@@ -1,6 +1,7 @@
 /* Registries: resolution through nested registries and links, loops,
  * rights attenuation, lifetime of a registry another one refers to. The
  * server runs in a second thread of this process. */
+#include "lightos/startup.h"
 #include "utest.h"
 #include "lightos/registry_server.h"
 #include "lightos/thread.h"
@@ -73,7 +74,7 @@ static int32_t link(lo_channel_t reg, const char *path, const char *target)
 static lo_handle_t new_event(void)
 {
 	lo_event_t e;
-	lo_event_create(&e);
+	lo_event_create(lo_job_self(), &e);
 	return lo_event_handle(e);
 }
 
@@ -201,7 +202,7 @@ static void test_watch(void)
 	if (!start(&f))
 		return;
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t watcher = utest_dup(lo_event_handle(e), LO_RIGHT_SIGNAL | LO_RIGHT_TRANSFER |
 					LO_RIGHT_INSPECT);
 	int32_t status = LO_ERR_INTERNAL;
