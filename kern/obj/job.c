@@ -23,8 +23,11 @@ static uint64_t limit_bytes(const struct job *j)
 static void job_destroy(struct cap_object *obj)
 {
 	struct job *j = (struct job *)obj;
-	/* Children, processes and charged objects all hold references. */
+	/* Children, processes and charged objects all hold references: by
+	 * now every charge has come back. */
 	assert(list_empty(&j->children) && list_empty(&j->processes));
+	assert(j->memory_bytes == 0 && j->objects_used == 0 && j->handles_used == 0 &&
+	       j->processes_used == 0);
 	struct job *parent = j->obj.job;
 	if (parent) {
 		spin_lock(&job_lock);
@@ -197,6 +200,27 @@ void job_remove_process(struct process *p)
 		j->processes_used--;
 	}
 	spin_unlock(&job_lock);
+}
+
+/* The capability core's hook: a process's handle table grew or shrank. */
+status_t cap_table_charge(struct cap_table *t, int32_t handles, int64_t bytes)
+{
+	struct job *j = container_of(t, struct process, handles)->obj.job;
+	if (!j)
+		return LO_OK;
+	status_t st = LO_OK;
+	if (handles > 0)
+		st = job_charge_handles(j, (uint32_t)handles);
+	else if (handles < 0)
+		job_uncharge_handles(j, (uint32_t)-handles);
+	if (st == LO_OK && bytes > 0) {
+		st = job_charge_memory(j, (uint64_t)bytes);
+		if (st != LO_OK && handles > 0)
+			job_uncharge_handles(j, (uint32_t)handles);
+	} else if (bytes < 0) {
+		job_uncharge_memory(j, (uint64_t)-bytes);
+	}
+	return st;
 }
 
 /* --- Kill --- */

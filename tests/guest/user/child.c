@@ -19,7 +19,12 @@
  *            return address is the first non-canonical one
  *   sysret-rsp  a syscall with a non-canonical stack pointer
  *   unmap_loop  map a 1 GiB VMO, touch a page, unmap it, over and over; says
- *            "ready" after the first round (the parent kills it meanwhile) */
+ *            "ready" after the first round (the parent kills it meanwhile)
+ *   job-fill KIND  use up one quota of its job (memory: VMO pages, procs:
+ *            processes, objects: events, handles: duplicates), send back
+ *            struct job_fill_result, then wait until the parent goes
+ *   create-all  try every creation call on its job (LO_STARTUP_JOB), send
+ *            back the eight statuses, exit 0 */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "fpu_state.h"
@@ -123,6 +128,77 @@ static int run_at_top(const uint8_t *code, uint32_t len, uint64_t rax)
 	return 52;
 }
 
+/* Use up one quota of our job; report how far we got and why we stopped;
+ * keep it all until the parent is gone (or kills our job). */
+static int job_fill(lo_channel_t ch, const char *kind)
+{
+	struct { status_t st; uint32_t count; } r = { LO_OK, 0 };
+	lo_job_t job = lo_job_self();
+	while (r.st == LO_OK && r.count < 100000) {
+		if (!lo_strcmp(kind, "memory")) {
+			lo_vmo_t v;
+			r.st = lo_vmo_create(job, 1ull << 30, &v);
+			for (uint64_t off = 0; r.st == LO_OK && off < (1ull << 30); off += 4096) {
+				r.st = lo_vmo_write(v, "x", off, 1);
+				r.count += r.st == LO_OK;
+			}
+			continue;
+		} else if (!lo_strcmp(kind, "procs")) {
+			lo_process_t p;
+			r.st = lo_process_create(job, "filler", 6, &p);
+		} else if (!lo_strcmp(kind, "objects")) {
+			lo_event_t e;
+			r.st = lo_event_create(job, &e);
+		} else if (!lo_strcmp(kind, "handles")) {
+			uint32_t dup;
+			r.st = lo_handle_duplicate(lo_channel_handle(ch), LO_RIGHT_INSPECT, &dup);
+		} else {
+			return 98;
+		}
+		r.count += r.st == LO_OK;
+	}
+	lo_channel_write(ch, &r, sizeof(r), NULL, 0);
+	uint32_t observed;
+	lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_PEER_CLOSED, UINT64_MAX, &observed);
+	return 0;
+}
+
+/* Every creation call on `job`, in the order of idl/job.idl's rights. */
+static void try_create_all(lo_job_t job, status_t *st)
+{
+	lo_process_t p;
+	lo_vmo_t v;
+	lo_channel_t a, b;
+	lo_event_t e;
+	lo_port_t port;
+	lo_timer_t t;
+	lo_sysvar_t var;
+	struct lo_job_quota q = { 1, 0, 1, 0, 0 };
+	lo_job_t j;
+	st[0] = lo_process_create(job, "x", 1, &p);
+	st[1] = lo_vmo_create(job, 4096, &v);
+	st[2] = lo_channel_create(job, &a, &b);
+	st[3] = lo_event_create(job, &e);
+	st[4] = lo_port_create(job, &port);
+	st[5] = lo_timer_create(job, &t);
+	st[6] = lo_sysvar_create(job, 1, &var);
+	st[7] = lo_job_create(job, &q, &j);
+}
+
+/* With our job handle stripped of every CREATE_* right, then with no job
+ * handle at all: nothing can be created. */
+static int create_all(lo_channel_t ch)
+{
+	status_t st[16];
+	uint32_t weak = 0;
+	lo_handle_replace(lo_job_handle(lo_job_self()), LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE, &weak);
+	try_create_all((lo_job_t){ weak }, st);
+	lo_handle_close((lo_handle_t){ weak });
+	try_create_all((lo_job_t){ weak }, st + 8);
+	lo_channel_write(ch, st, sizeof(st), NULL, 0);
+	return 0;
+}
+
 int main(void)
 {
 	const char *args = lo_startup_args();
@@ -222,6 +298,10 @@ int main(void)
 				lo_channel_write(ch, "ready", 5, NULL, 0);
 		}
 	}
+	if (lo_strncmp(args, "job-fill ", 9) == 0)
+		return job_fill(ch, args + 9);
+	if (lo_strcmp(args, "create-all") == 0)
+		return create_all(ch);
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;
 }
