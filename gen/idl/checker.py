@@ -268,13 +268,19 @@ class Checker:
         no_handle = raw.no_handle.value if raw.no_handle else ""
         if raw.no_handle and not no_handle:
             raise IdlError(raw.no_handle.loc, f"'no_handle' on {full!r} needs a reason")
-        if not takes_handle and not no_handle:
-            raise IdlError(raw.name.loc, f"call {full!r} takes no handle: every call operates on an "
-                                         "object; mark a justified exception with 'no_handle \"reason\";'")
         if takes_handle and no_handle:
             raise IdlError(raw.no_handle.loc, f"call {full!r} takes a handle: drop 'no_handle'")
         self.model.syscalls.append(Syscall(full, raw.name.text, owner, number, doc,
                                            params, errors, raw.name.loc, no_handle))
+
+    def check_every_call_has_a_handle(self):
+        """Last, so a call's other errors are reported first."""
+        for c in self.model.syscalls:
+            takes_handle = any(p.kind in ("handle", "handles", "moved_handles") and p.direction == "in"
+                               for p in c.params)
+            if not takes_handle and not c.no_handle:
+                raise IdlError(c.loc, f"call {c.name!r} takes no handle: every call operates on an "
+                                      "object; mark a justified exception with 'no_handle \"reason\";'")
 
     def check_protocol(self, raw):
         self.declare(raw.name, "protocol")
@@ -344,6 +350,7 @@ def load(idl_dir, cap_dir):
                 checker.check_syscall(d, owner, owner_type)
             elif d.decl == "protocol":
                 checker.check_protocol(d)
+    checker.check_every_call_has_a_handle()
     checker.model.syscalls.sort(key=lambda c: c.number)
     checker.model.types.sort(key=lambda t: t.id)
     return checker.model

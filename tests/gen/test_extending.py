@@ -9,7 +9,7 @@ import subprocess
 
 from conftest import run_idlc, tree
 
-COUNTER_IDL = '''type counter = 12 {
+COUNTER_IDL = '''type counter = 20 {
     doc "A number that only goes up.";
     right INCREMENT = 16;
     signal NONZERO = 0;
@@ -18,6 +18,7 @@ COUNTER_IDL = '''type counter = 12 {
 
 syscall create = 140 {
     doc "A new counter at zero.";
+    in handle<job> job requires CREATE_EVENT;
     out handle<counter> counter;
     errors NO_MEMORY;
 }
@@ -38,6 +39,7 @@ syscall get = 142 {
 COUNTER_C = '''#include "obj/kobject.h"
 #include "obj/kernel_types.h"
 #include "mm/heap.h"
+#include "obj/job.h"
 #include "k_objects.h"
 
 struct counter {
@@ -48,17 +50,24 @@ struct counter {
 static void counter_destroy(struct cap_object *obj)
 {
 	kobject_count_destroyed(LO_TYPE_COUNTER);
+	kobject_uncharge(kobject_of(obj));   /* the job gets its charge back */
 	kfree(obj);
 }
 
 static const struct cap_object_ops counter_ops = { counter_destroy, NULL };
 
-status_t k_counter_create(struct counter **counter)
+status_t k_counter_create(struct job *job, struct counter **counter)
 {
+	status_t st = job_charge_objects(job, 1);   /* quota: one object */
+	if (st != LO_OK)
+		return st;
 	struct counter *c = kmalloc(sizeof(*c));
-	if (!c)
+	if (!c) {
+		job_uncharge_objects(job, 1);
 		return LO_ERR_NO_MEMORY;
+	}
 	kobject_init(&c->obj, LO_TYPE_COUNTER, &counter_ops);
+	kobject_charged(&c->obj, job);
 	*counter = c;
 	return LO_OK;
 }
@@ -99,7 +108,7 @@ def test_adding_a_type_end_to_end(repo_copy):
     (repo_copy / "idl" / "counter.idl").write_text(COUNTER_IDL)
     rc, _, err = gen(repo_copy, "--check-impl", str(repo_copy / "kern" / "obj"))
     assert rc == 1
-    assert "kern/obj/counter.c: missing status_t k_counter_create(struct counter **counter)" in err
+    assert "kern/obj/counter.c: missing status_t k_counter_create(struct job *job, struct counter **counter)" in err
     assert "missing status_t k_counter_add(struct counter *counter, uint64_t amount)" in err
     assert "missing status_t k_counter_get(struct counter *counter, uint64_t *value)" in err
     assert "3 system call(s)" in err
