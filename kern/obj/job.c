@@ -8,9 +8,9 @@
 #include "lib/assert.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
-/* Guards every job's counters, tree links and process list. A leaf: held
- * only for a few instructions, with nothing taken inside it except a
- * process's lock (job_kill). */
+/* Guards every job's tree links, process list and killed flag (usage
+ * counters are atomics). A leaf: held for a few instructions, with nothing
+ * taken inside it except a process's lock (job_kill). */
 static struct spinlock job_lock = SPINLOCK_INIT("job");
 static struct job *root_job;
 
@@ -18,6 +18,54 @@ static struct job *root_job;
 static uint64_t limit_bytes(const struct job *j)
 {
 	return j->limit.memory_pages * PAGE_SIZE;
+}
+
+/* Take n of a counter if that stays within limit; 0 when it would not. */
+static bool take(uint64_t *used, uint64_t n, uint64_t limit)
+{
+	uint64_t old = __atomic_load_n(used, __ATOMIC_RELAXED);
+	do {
+		if (n > limit || old > limit - n)
+			return false;
+	} while (!__atomic_compare_exchange_n(used, &old, old + n, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+static void give_back(uint64_t *used, uint64_t n)
+{
+	uint64_t old = __atomic_fetch_sub(used, n, __ATOMIC_RELAXED);
+	assert(old >= n);   /* every charge is given back once */
+}
+
+static bool killed(struct job *j)
+{
+	return __atomic_load_n(&j->killed, __ATOMIC_ACQUIRE);
+}
+
+/* The child's whole quota, reserved from the parent or given back to it. */
+static bool reserve(struct job *parent, const struct lo_job_quota *q)
+{
+	if (!take(&parent->memory_bytes, q->memory_pages * PAGE_SIZE, limit_bytes(parent)))
+		return false;
+	if (take(&parent->processes_used, q->processes, parent->limit.processes)) {
+		if (take(&parent->objects_used, q->objects, parent->limit.objects)) {
+			if (take(&parent->handles_used, q->handles, parent->limit.handles))
+				return true;
+			give_back(&parent->objects_used, q->objects);
+		}
+		give_back(&parent->processes_used, q->processes);
+	}
+	give_back(&parent->memory_bytes, q->memory_pages * PAGE_SIZE);
+	return false;
+}
+
+static void unreserve(struct job *parent, const struct lo_job_quota *q)
+{
+	give_back(&parent->memory_bytes, q->memory_pages * PAGE_SIZE);
+	give_back(&parent->processes_used, q->processes);
+	give_back(&parent->objects_used, q->objects);
+	give_back(&parent->handles_used, q->handles);
 }
 
 static void job_destroy(struct cap_object *obj)
@@ -31,14 +79,12 @@ static void job_destroy(struct cap_object *obj)
 	struct job *parent = j->obj.job;
 	if (parent) {
 		spin_lock(&job_lock);
-		list_remove(&j->child_node);
-		parent->child_count--;
-		/* The reserved quota goes back to the parent. */
-		parent->memory_bytes -= limit_bytes(j);
-		parent->processes_used -= j->limit.processes;
-		parent->objects_used -= j->limit.objects;
-		parent->handles_used -= j->limit.handles;
+		if (list_linked(&j->child_node)) {   /* not when its parent died first */
+			list_remove(&j->child_node);
+			parent->child_count--;
+		}
 		spin_unlock(&job_lock);
+		unreserve(parent, &j->limit);
 	}
 	kobject_count_destroyed(LO_TYPE_JOB);
 	kobject_uncharge(&j->obj);   /* drops the parent */
@@ -83,30 +129,21 @@ struct job *job_root(void)
 
 status_t job_charge_objects(struct job *j, uint32_t count)
 {
-	status_t st = LO_OK;
-	uint64_t bytes = (uint64_t)count * JOB_OBJECT_BYTES;
-	spin_lock(&job_lock);
-	if (j->killed)
-		st = LO_ERR_BAD_STATE;
-	else if (j->objects_used + count > j->limit.objects)
-		st = LO_ERR_NO_RESOURCES;
-	else if (j->memory_bytes + bytes > limit_bytes(j))
-		st = LO_ERR_NO_MEMORY;
-	else {
-		j->objects_used += count;
-		j->memory_bytes += bytes;
+	if (killed(j))
+		return LO_ERR_BAD_STATE;
+	if (!take(&j->objects_used, count, j->limit.objects))
+		return LO_ERR_NO_RESOURCES;
+	if (!take(&j->memory_bytes, (uint64_t)count * JOB_OBJECT_BYTES, limit_bytes(j))) {
+		give_back(&j->objects_used, count);
+		return LO_ERR_NO_MEMORY;
 	}
-	spin_unlock(&job_lock);
-	return st;
+	return LO_OK;
 }
 
 void job_uncharge_objects(struct job *j, uint32_t count)
 {
-	spin_lock(&job_lock);
-	assert(j->objects_used >= count);
-	j->objects_used -= count;
-	j->memory_bytes -= (uint64_t)count * JOB_OBJECT_BYTES;
-	spin_unlock(&job_lock);
+	give_back(&j->objects_used, count);
+	give_back(&j->memory_bytes, (uint64_t)count * JOB_OBJECT_BYTES);
 }
 
 void kobject_charged(struct kobject *o, struct job *j)
@@ -127,64 +164,41 @@ void kobject_uncharge(struct kobject *o)
 
 status_t job_charge_memory(struct job *j, uint64_t bytes)
 {
-	if (!j)
-		return LO_OK;
-	status_t st = LO_OK;
-	spin_lock(&job_lock);
-	if (j->memory_bytes + bytes > limit_bytes(j))
-		st = LO_ERR_NO_MEMORY;
-	else
-		j->memory_bytes += bytes;
-	spin_unlock(&job_lock);
-	return st;
+	if (j && !take(&j->memory_bytes, bytes, limit_bytes(j)))
+		return LO_ERR_NO_MEMORY;
+	return LO_OK;
 }
 
 void job_uncharge_memory(struct job *j, uint64_t bytes)
 {
-	if (!j)
-		return;
-	spin_lock(&job_lock);
-	assert(j->memory_bytes >= bytes);
-	j->memory_bytes -= bytes;
-	spin_unlock(&job_lock);
+	if (j)
+		give_back(&j->memory_bytes, bytes);
 }
 
 status_t job_charge_handles(struct job *j, uint32_t count)
 {
-	if (!j)
-		return LO_OK;
-	status_t st = LO_OK;
-	spin_lock(&job_lock);
-	if (j->handles_used + count > j->limit.handles)
-		st = LO_ERR_NO_RESOURCES;
-	else
-		j->handles_used += count;
-	spin_unlock(&job_lock);
-	return st;
+	if (j && !take(&j->handles_used, count, j->limit.handles))
+		return LO_ERR_NO_RESOURCES;
+	return LO_OK;
 }
 
 void job_uncharge_handles(struct job *j, uint32_t count)
 {
-	if (!j)
-		return;
-	spin_lock(&job_lock);
-	assert(j->handles_used >= count);
-	j->handles_used -= count;
-	spin_unlock(&job_lock);
+	if (j)
+		give_back(&j->handles_used, count);
 }
 
+/* Under the lock, so job_kill's walk sees every process that joined. */
 status_t job_add_process(struct job *j, struct process *p)
 {
 	status_t st = LO_OK;
 	spin_lock(&job_lock);
 	if (j->killed)
 		st = LO_ERR_BAD_STATE;
-	else if (j->processes_used + 1 > j->limit.processes)
+	else if (!take(&j->processes_used, 1, j->limit.processes))
 		st = LO_ERR_NO_RESOURCES;
-	else {
-		j->processes_used++;
+	else
 		list_push_back(&j->processes, &p->job_node);
-	}
 	spin_unlock(&job_lock);
 	return st;
 }
@@ -195,11 +209,12 @@ void job_remove_process(struct process *p)
 	if (!j)
 		return;
 	spin_lock(&job_lock);
-	if (list_linked(&p->job_node)) {
+	bool linked = list_linked(&p->job_node);
+	if (linked)
 		list_remove(&p->job_node);
-		j->processes_used--;
-	}
 	spin_unlock(&job_lock);
+	if (linked)
+		give_back(&j->processes_used, 1);
 }
 
 /* The capability core's hook: a process's handle table grew or shrank. */
@@ -261,7 +276,7 @@ static void job_kill(struct job *top)
 {
 	spin_lock(&job_lock);
 	for (struct job *j = top; j; j = next_in_subtree(top, j))
-		j->killed = true;   /* no process or object may join from now on */
+		__atomic_store_n(&j->killed, true, __ATOMIC_RELEASE);   /* nothing may join now */
 	spin_unlock(&job_lock);
 	/* One at a time, without the lock: killing takes process locks and
 	 * may end in closing handles. No process can join, so this ends. */
@@ -291,36 +306,30 @@ status_t k_job_create(struct job *parent, const struct lo_job_quota *quota, stru
 	status_t st = job_charge_objects(parent, 1);
 	if (st != LO_OK)
 		return st;
+	/* The child's whole quota comes out of what the parent has left. */
+	if (!reserve(parent, quota)) {
+		job_uncharge_objects(parent, 1);
+		return LO_ERR_NO_RESOURCES;
+	}
 	struct job *j = job_alloc();
 	if (!j) {
+		unreserve(parent, quota);
 		job_uncharge_objects(parent, 1);
 		return LO_ERR_NO_MEMORY;
 	}
 	j->limit = *quota;
-	uint64_t bytes = quota->memory_pages * PAGE_SIZE;
+	kobject_charged(&j->obj, parent);
 	spin_lock(&job_lock);
-	/* The child's whole quota comes out of what the parent has left. */
-	bool room = !parent->killed &&
-		    parent->memory_bytes + bytes <= limit_bytes(parent) &&
-		    (uint64_t)parent->processes_used + quota->processes <= parent->limit.processes &&
-		    (uint64_t)parent->objects_used + quota->objects <= parent->limit.objects &&
-		    (uint64_t)parent->handles_used + quota->handles <= parent->limit.handles;
-	if (room) {
-		parent->memory_bytes += bytes;
-		parent->processes_used += quota->processes;
-		parent->objects_used += quota->objects;
-		parent->handles_used += quota->handles;
+	bool dead = parent->killed;
+	if (!dead) {
 		parent->child_count++;
 		list_push_back(&parent->children, &j->child_node);
 	}
 	spin_unlock(&job_lock);
-	if (!room) {
-		kobject_count_destroyed(LO_TYPE_JOB);
-		kfree(j);
-		job_uncharge_objects(parent, 1);
-		return parent->killed ? LO_ERR_BAD_STATE : LO_ERR_NO_RESOURCES;
+	if (dead) {
+		cap_unref(&j->obj.cap);   /* destroy gives everything back */
+		return LO_ERR_BAD_STATE;
 	}
-	kobject_charged(&j->obj, parent);
 	*job = j;
 	return LO_OK;
 }
@@ -334,16 +343,17 @@ status_t k_job_kill(struct job *job)
 status_t k_job_info(struct job *job, struct lo_job_info *info)
 {
 	memset(info, 0, sizeof(*info));
-	spin_lock(&job_lock);
 	info->memory_pages_limit = job->limit.memory_pages;
-	info->memory_pages_used = (job->memory_bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+	info->memory_pages_used = (__atomic_load_n(&job->memory_bytes, __ATOMIC_RELAXED) +
+				   PAGE_SIZE - 1) / PAGE_SIZE;
 	info->processes_limit = job->limit.processes;
-	info->processes_used = job->processes_used;
+	info->processes_used = (uint32_t)__atomic_load_n(&job->processes_used, __ATOMIC_RELAXED);
 	info->objects_limit = job->limit.objects;
-	info->objects_used = job->objects_used;
+	info->objects_used = (uint32_t)__atomic_load_n(&job->objects_used, __ATOMIC_RELAXED);
 	info->handles_limit = job->limit.handles;
-	info->handles_used = job->handles_used;
-	info->killed = job->killed;
+	info->handles_used = (uint32_t)__atomic_load_n(&job->handles_used, __ATOMIC_RELAXED);
+	info->killed = killed(job);
+	spin_lock(&job_lock);
 	info->children = job->child_count;
 	spin_unlock(&job_lock);
 	return LO_OK;

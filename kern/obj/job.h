@@ -27,15 +27,17 @@
 
 struct job {
 	struct kobject obj;          /* obj.job: the parent (NULL for the root) */
+	struct lo_job_quota limit;   /* fixed at creation */
+	/* Usage, changed with atomic compare-and-swap against the limit (a
+	 * charge needs room in this job only: no lock, a few instructions). */
+	uint64_t memory_bytes;       /* used, with the whole quota of each child */
+	uint64_t processes_used, objects_used, handles_used;
+	bool killed;                 /* set once, under job_lock */
 	/* Guarded by job_lock (job.c): */
 	struct list child_node;      /* in the parent's children */
 	struct list children;
 	struct list processes;       /* live processes (struct process.job_node) */
-	bool killed;
 	uint32_t child_count;
-	struct lo_job_quota limit;
-	uint64_t memory_bytes;       /* used, with the whole quota of each child */
-	uint32_t processes_used, objects_used, handles_used;
 };
 
 /* The root job: created at boot with the machine's memory, handed to init. */
