@@ -2,9 +2,14 @@
  * kern/sched/thread.c, next to the scheduler. */
 #include "sched/thread.h"
 #include "obj/process.h"
+#include "obj/job.h"
+#include "mm/kstack.h"
+#include "mm/layout.h"
 #include "obj/kernel_types.h"
 #include "lib/string.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
+
+#define THREAD_KSTACK_BYTES ((uint64_t)KSTACK_PAGES * PAGE_SIZE)
 
 /* --- System calls (idl/thread.idl) --- */
 
@@ -15,7 +20,24 @@ status_t k_thread_create(struct process *process, const void *name, uint32_t nam
 	uint32_t n = name_len < THREAD_NAME_MAX - 1 ? name_len : THREAD_NAME_MAX - 1;
 	memcpy(buf, name, n);
 	buf[n] = '\0';
-	return thread_create_user(process, buf, thread);
+	/* Charged to the process's job: one object, and its kernel stack. */
+	struct job *job = process->obj.job;
+	status_t st = LO_OK;
+	if (job) {
+		st = job_charge_objects(job, 1);
+		if (st == LO_OK && (st = job_charge_memory(job, THREAD_KSTACK_BYTES)) != LO_OK)
+			job_uncharge_objects(job, 1);
+		if (st != LO_OK)
+			return st;
+	}
+	st = thread_create_user(process, buf, thread);
+	if (st != LO_OK && job) {
+		job_uncharge_memory(job, THREAD_KSTACK_BYTES);
+		job_uncharge_objects(job, 1);
+	} else if (job) {
+		kobject_charged(&(*thread)->obj, job);
+	}
+	return st;
 }
 
 status_t k_thread_start(struct thread *thread, uint64_t entry, uint64_t stack,

@@ -2,6 +2,7 @@
 #include "sched/thread.h"
 #include "sched/sched_internal.h"
 #include "obj/process.h"
+#include "obj/job.h"
 #include "obj/kernel_types.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
@@ -30,6 +31,9 @@ static void thread_destroy(struct cap_object *obj)
 	if (t->fpu.raw)
 		fpu_state_free(&t->fpu);
 	kobject_count_destroyed(LO_TYPE_THREAD);
+	if (t->obj.job)   /* made by thread_create: its job paid for the stack */
+		job_uncharge_memory(t->obj.job, (uint64_t)KSTACK_PAGES * PAGE_SIZE);
+	kobject_uncharge(&t->obj);
 	__atomic_fetch_sub(&threads_alive, 1, __ATOMIC_RELAXED);
 	kfree(t);
 }

@@ -158,6 +158,31 @@ static void test_handle_quota(void)
 	kill_and_close(job, child, mine);
 }
 
+/* A thread is an object of its process's job, with its kernel stack. */
+static void test_thread_charged(void)
+{
+	lo_job_t job = new_job(lo_job_self(), 512, 1, 8, 16);
+	lo_process_t p;
+	if (!CHECK_ST(lo_process_create(job, "threads", 7, &p), LO_OK))
+		return;
+	lo_thread_t t[16];
+	int n = 0;
+	status_t st = LO_OK;
+	while (n < 16 && (st = lo_thread_create(p, "t", 1, &t[n])) == LO_OK)
+		n++;
+	CHECK_ST(st, LO_ERR_NO_RESOURCES);
+	CHECK(n == 7);   /* the process is the eighth object */
+	struct lo_job_info info = job_info(job);
+	CHECK(info.objects_used == 8);
+	CHECK(info.memory_pages_used >= 7 * 4);   /* 16 KiB of kernel stack each */
+	for (int i = 0; i < n; i++)
+		lo_handle_close(lo_thread_handle(t[i]));
+	lo_handle_close(lo_process_handle(p));
+	info = job_info(job);
+	CHECK(info.objects_used == 0 && info.memory_pages_used == 0);
+	lo_handle_close(lo_job_handle(job));
+}
+
 static lo_process_t waited;
 static volatile status_t waiter_result = LO_ERR_INTERNAL;
 
@@ -274,6 +299,7 @@ static const struct utest job_tests[] = {
 	{ "job.process_quota", test_process_quota },
 	{ "job.object_quota", test_object_quota },
 	{ "job.handle_quota", test_handle_quota },
+	{ "job.thread_charged", test_thread_charged },
 	{ "job.kill_subtree", test_kill_subtree },
 	{ "job.denied_creation", test_denied_creation },
 	{ "job.child_quota_bounded", test_child_quota_bounded },
