@@ -11,7 +11,7 @@ POLICY        := init/system.policy
 POLICY_TABLE  := $(GEN_DIR)/libos/policy_table.c
 IDLC_FLAGS  ?=
 
-# The kernel build also checks that every call has its k_<call>() in
+# The kernel build also checks that every call has its <call>() in
 # kern/obj/<owner>.c, naming any that is missing with its signature.
 $(GEN_STAMP): $(IDL_FILES) idl/abi.lock $(wildcard gen/*.py gen/idl/*.py gen/templates/*) \
 		cap/status.h cap/rights.h $(wildcard kern/obj/*.c)

@@ -25,7 +25,7 @@ from idl.errors import IdlError  # noqa: E402
 
 
 def check_impl(model, obj_dir):
-    """Every k_<call> must be defined in kern/obj/<owner>.c."""
+    """Every <call>() must be defined in kern/obj/<owner>.c."""
     missing = []
     for c in model.syscalls:
         path = os.path.join(obj_dir, c.owner + ".c")
@@ -59,7 +59,7 @@ def main(argv=None):
     ap.add_argument("--lock", help="the ABI lock file (idl/abi.lock)")
     ap.add_argument("--update-lock", action="store_true", help="record new calls in the lock")
     ap.add_argument("--break-abi", action="store_true", help="allow renumbering or retyping")
-    ap.add_argument("--check-impl", metavar="DIR", help="require every k_<call> in DIR/<owner>.c")
+    ap.add_argument("--check-impl", metavar="DIR", help="require every <call>() in DIR/<owner>.c, checked by a C compile")
     args = ap.parse_args(argv)
     try:
         model = load(args.idl, args.cap)

@@ -105,7 +105,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	if (cmdline_has("test-exception"))
 		fault_on_purpose();
 	if (cmdline_has("test-overflow"))
-		thread_start(thread_create_kernel(overflow_on_purpose, NULL, "overflow"));
+		thread_make_ready(thread_create_kernel(overflow_on_purpose, NULL, "overflow"));
 	if (cmdline_has("ktest"))
 		selftest_start();
 	else if (!cmdline_has("test-overflow"))

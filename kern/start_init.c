@@ -93,7 +93,7 @@ void start_init(void)
 	if (!m)
 		panic("no GRUB module named 'init': nothing to run");
 	struct process *p;
-	if (process_create("init", &p) != LO_OK)
+	if (process_create_named("init", &p) != LO_OK)
 		panic("init: cannot create the process");
 	uint64_t entry = load_elf(p, phys_to_virt(m->start), m->end - m->start);
 

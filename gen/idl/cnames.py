@@ -30,7 +30,7 @@ def element_ctype(param, model):
 
 
 def kernel_param_decls(call, model):
-    """The parameters of the hand-written k_<call>() function."""
+    """The parameters of the hand-written <call>() function."""
     out = []
     for p in call.params:
         const = "const " if p.direction == "in" else ""

@@ -1,5 +1,5 @@
 """The kernel side of one system call: decode registers, check handles,
-copy user memory, call k_<call>(), hand results back, clean up.
+copy user memory, call <call>(), hand results back, clean up.
 
 Order, the same for every call (tests and docs rely on it):
   1. every `in handle` is looked up, in parameter order (BAD_HANDLE,
@@ -8,8 +8,8 @@ Order, the same for every call (tests and docs rely on it):
      are refused (INVALID_ARGS, OUT_OF_RANGE);
   3. in-buffers, arrays and structs are copied in; handle arrays are looked
      up; moved handles are taken out of the caller's table (last: it cannot
-     be undone, and k_<call>() owns them from then on, success or not);
-  4. k_<call>() runs;
+     be undone, and <call>() owns them from then on, success or not);
+  4. <call>() runs;
   5. on success, out handles are installed, then everything is copied out;
      a failure here closes the handles just installed and returns FAULT.
      A call that may return BUFFER_TOO_SMALL still copies out its scalars

@@ -105,7 +105,8 @@ class Syscall:
 
     @property
     def impl(self):
-        return "k_" + self.name
+        """The kernel function: the call's own name, one name per operation."""
+        return self.name
 
     def signature(self):
         """A stable text of the call's shape, recorded in the ABI lock."""

@@ -189,7 +189,7 @@ status_t channel_peek(struct channel *ch, uint32_t *nbytes, uint32_t *nhandles)
 	return st;
 }
 
-status_t channel_read(struct channel *ch, void *bytes, uint32_t max_bytes,
+status_t channel_take_message(struct channel *ch, void *bytes, uint32_t max_bytes,
 		      uint32_t *nbytes, struct cap_taken *handles,
 		      uint32_t max_handles, uint32_t *nhandles)
 {
@@ -222,21 +222,10 @@ status_t channel_read(struct channel *ch, void *bytes, uint32_t max_bytes,
 
 /* --- System calls (idl/channel.idl) --- */
 
-status_t k_channel_create(struct channel **end0, struct channel **end1)
-{
-	return channel_create(end0, end1);
-}
-
-status_t k_channel_write(struct channel *channel, const void *bytes, uint32_t nbytes,
-			 struct cap_taken *handles, uint32_t nhandles)
-{
-	return channel_write(channel, bytes, nbytes, handles, nhandles);
-}
-
-status_t k_channel_read(struct channel *channel, void *bytes, uint32_t max_bytes,
+status_t channel_read(struct channel *channel, void *bytes, uint32_t max_bytes,
 			struct cap_taken *handles, uint32_t max_handles,
 			struct lo_channel_read_result *result)
 {
-	return channel_read(channel, bytes, max_bytes, &result->bytes, handles, max_handles,
+	return channel_take_message(channel, bytes, max_bytes, &result->bytes, handles, max_handles,
 			    &result->handles);
 }

@@ -12,6 +12,7 @@
 #include "status.h"
 #include "handle_table.h"
 #include "obj/kobject.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 #define CHANNEL_MAX_BYTES   65536
 #define CHANNEL_MAX_HANDLES 64
@@ -27,12 +28,11 @@ struct channel {
 	uint32_t queued;
 };
 
-status_t channel_create(struct channel **end0, struct channel **end1);
+/* channel_create(): prototype in the generated k_objects.h */
 
 /* Queue a message for the peer. The taken handles move into the message
  * on success AND on failure (then they are closed): a write consumes them. */
-status_t channel_write(struct channel *ch, const void *bytes, uint32_t nbytes,
-		       struct cap_taken *handles, uint32_t nhandles);
+/* channel_write(): prototype in the generated k_objects.h */
 
 /* The size of the next message, without taking it. LO_ERR_SHOULD_WAIT if
  * none (LO_ERR_PEER_CLOSED if none will come). */
@@ -41,7 +41,7 @@ status_t channel_peek(struct channel *ch, uint32_t *nbytes, uint32_t *nhandles);
 /* Take the next message if it fits (else LO_ERR_BUFFER_TOO_SMALL and the
  * sizes, message kept). The handles are returned taken: the caller
  * installs or drops each. */
-status_t channel_read(struct channel *ch, void *bytes, uint32_t max_bytes,
+status_t channel_take_message(struct channel *ch, void *bytes, uint32_t max_bytes,
 		      uint32_t *nbytes, struct cap_taken *handles,
 		      uint32_t max_handles, uint32_t *nhandles);
 

@@ -26,7 +26,3 @@ status_t event_create(struct event **out)
 
 /* --- System calls (idl/event.idl) --- */
 
-status_t k_event_create(struct event **event)
-{
-	return event_create(event);
-}

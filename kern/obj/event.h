@@ -5,11 +5,12 @@
 
 #include "status.h"
 #include "obj/kobject.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 struct event {
 	struct kobject obj;
 };
 
-status_t event_create(struct event **out);
+/* event_create(): prototype in the generated k_objects.h */
 
 #endif

@@ -96,17 +96,7 @@ status_t interrupt_ack(struct interrupt *i)
 
 /* --- System calls (idl/interrupt.idl) --- */
 
-status_t k_interrupt_create(struct resource *resource, uint32_t line, struct interrupt **interrupt)
-{
-	return interrupt_create(resource, line, interrupt);
-}
-
-status_t k_interrupt_ack(struct interrupt *interrupt)
-{
-	return interrupt_ack(interrupt);
-}
-
-status_t k_interrupt_wait(struct interrupt *interrupt, uint64_t deadline)
+status_t interrupt_wait(struct interrupt *interrupt, uint64_t deadline)
 {
 	struct wait_item item = { &interrupt->obj, LO_SIG_INTERRUPT_SIGNALED, 0 };
 	return wait_signals(&item, 1, deadline);

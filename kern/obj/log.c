@@ -36,7 +36,7 @@ status_t log_get(struct log **out)
 	return LO_OK;
 }
 
-status_t log_write(const char *bytes, uint32_t len)
+status_t log_append(const char *bytes, uint32_t len)
 {
 	if (len > LOG_MAX_WRITE)
 		return LO_ERR_OUT_OF_RANGE;
@@ -49,7 +49,7 @@ status_t log_write(const char *bytes, uint32_t len)
 	return LO_OK;
 }
 
-uint32_t log_read(uint64_t *cursor, char *out, uint32_t max)
+uint32_t log_read_at(uint64_t *cursor, char *out, uint32_t max)
 {
 	spin_lock(&ring_lock);
 	uint64_t oldest = written > LOG_RING_SIZE ? written - LOG_RING_SIZE : 0;
@@ -66,17 +66,17 @@ uint32_t log_read(uint64_t *cursor, char *out, uint32_t max)
 
 /* --- System calls (idl/log.idl) --- */
 
-status_t k_log_write(struct log *log, const void *text, uint32_t len)
+status_t log_write(struct log *log, const void *text, uint32_t len)
 {
 	(void)log;
-	return log_write(text, len);
+	return log_append(text, len);
 }
 
-status_t k_log_read(struct log *log, void *text, uint32_t max, uint64_t cursor,
+status_t log_read(struct log *log, void *text, uint32_t max, uint64_t cursor,
 		    uint32_t *actual, uint64_t *next)
 {
 	(void)log;
-	*actual = log_read(&cursor, text, max);
+	*actual = log_read_at(&cursor, text, max);
 	*next = cursor;
 	return LO_OK;
 }

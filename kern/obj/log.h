@@ -16,9 +16,9 @@ struct log {
 
 /* The one log object (created at first use; callers get a new reference). */
 status_t log_get(struct log **out);
-status_t log_write(const char *bytes, uint32_t len);
+status_t log_append(const char *bytes, uint32_t len);
 /* Copy out bytes from position *cursor (total bytes ever written count up
  * from 0); bytes that fell out of the ring are skipped. Advances *cursor. */
-uint32_t log_read(uint64_t *cursor, char *out, uint32_t max);
+uint32_t log_read_at(uint64_t *cursor, char *out, uint32_t max);
 
 #endif

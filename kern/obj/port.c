@@ -122,7 +122,7 @@ status_t port_create(struct port **out)
 	return LO_OK;
 }
 
-status_t port_bind(struct port *p, struct kobject *target, uint32_t signals, uint64_t key)
+status_t port_bind_object(struct port *p, struct kobject *target, uint32_t signals, uint64_t key)
 {
 	if (signals == 0)
 		return LO_ERR_INVALID_ARGS;
@@ -198,7 +198,7 @@ status_t port_take(struct port *p, struct port_packet *out)
 	return LO_OK;
 }
 
-status_t port_wait(struct port *p, uint64_t deadline, struct port_packet *out)
+status_t port_wait_packet(struct port *p, uint64_t deadline, struct port_packet *out)
 {
 	for (;;) {
 		status_t st = port_take(p, out);
@@ -213,25 +213,15 @@ status_t port_wait(struct port *p, uint64_t deadline, struct port_packet *out)
 
 /* --- System calls (idl/port.idl) --- */
 
-status_t k_port_create(struct port **port)
+status_t port_bind(struct port *port, struct cap_object *target, uint32_t signals, uint64_t key)
 {
-	return port_create(port);
+	return port_bind_object(port, kobject_of(target), signals, key);
 }
 
-status_t k_port_bind(struct port *port, struct cap_object *target, uint32_t signals, uint64_t key)
-{
-	return port_bind(port, kobject_of(target), signals, key);
-}
-
-status_t k_port_queue(struct port *port, uint64_t key, uint32_t signals)
-{
-	return port_queue(port, key, signals);
-}
-
-status_t k_port_wait(struct port *port, uint64_t deadline, struct lo_port_packet *packet)
+status_t port_wait(struct port *port, uint64_t deadline, struct lo_port_packet *packet)
 {
 	struct port_packet p;
-	status_t st = port_wait(port, deadline, &p);
+	status_t st = port_wait_packet(port, deadline, &p);
 	if (st == LO_OK) {
 		packet->key = p.key;
 		packet->signals = p.signals;

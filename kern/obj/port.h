@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "status.h"
 #include "obj/kobject.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 #define PORT_MAX_PACKETS  1024
 #define PORT_MAX_BINDINGS 1024
@@ -31,13 +32,13 @@ struct port {
 	bool closed;                 /* last handle gone: no new bindings */
 };
 
-status_t port_create(struct port **out);
-status_t port_bind(struct port *p, struct kobject *target, uint32_t signals, uint64_t key);
+/* port_create(): prototype in the generated k_objects.h */
+status_t port_bind_object(struct port *p, struct kobject *target, uint32_t signals, uint64_t key);
 /* Queue a packet directly (user packets). */
-status_t port_queue(struct port *p, uint64_t key, uint32_t signals);
+/* port_queue(): prototype in the generated k_objects.h */
 /* Take the next packet; LO_ERR_SHOULD_WAIT when none. */
 status_t port_take(struct port *p, struct port_packet *out);
 /* Take the next packet, waiting until `deadline` for one. */
-status_t port_wait(struct port *p, uint64_t deadline, struct port_packet *out);
+status_t port_wait_packet(struct port *p, uint64_t deadline, struct port_packet *out);
 
 #endif

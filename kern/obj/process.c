@@ -57,7 +57,7 @@ static uint32_t next_secret(void)
 	return x | 1;
 }
 
-status_t process_create(const char *name, struct process **out)
+status_t process_create_named(const char *name, struct process **out)
 {
 	struct process *p = kmalloc(sizeof(*p));
 	if (!p)
@@ -130,7 +130,7 @@ void process_thread_exited(struct process *p, struct thread *t)
 		process_release(p);
 }
 
-void process_kill(struct process *p, enum exit_reason reason, int64_t code)
+void process_terminate(struct process *p, enum exit_reason reason, int64_t code)
 {
 	spin_lock(&p->obj.lock);
 	if (p->ended) {
@@ -144,7 +144,7 @@ void process_kill(struct process *p, enum exit_reason reason, int64_t code)
 	for (struct list *n = p->threads.next; n != &p->threads; n = n->next) {
 		struct thread *t = container_of(n, struct thread, process_node);
 		if (t != thread_current())
-			thread_kill(t);
+			thread_request_kill(t);
 	}
 	spin_unlock(&p->obj.lock);
 	/* With threads, the last one to exit releases everything. */
@@ -156,13 +156,13 @@ void process_kill(struct process *p, enum exit_reason reason, int64_t code)
 
 /* --- System calls (idl/process.idl) --- */
 
-status_t k_process_create(const void *name, uint32_t name_len, struct process **process)
+status_t process_create(const void *name, uint32_t name_len, struct process **process)
 {
 	char buf[PROCESS_NAME_MAX];
 	uint32_t n = name_len < PROCESS_NAME_MAX - 1 ? name_len : PROCESS_NAME_MAX - 1;
 	memcpy(buf, name, n);
 	buf[n] = '\0';
-	return process_create(buf, process);
+	return process_create_named(buf, process);
 }
 
 static unsigned map_flags(uint32_t flags)
@@ -177,7 +177,7 @@ static unsigned max_map_flags(rights_t vmo_rights)
 	       (vmo_rights & LO_RIGHT_EXECUTE ? VM_EXEC : 0);
 }
 
-status_t k_process_map(struct process *process, struct vmo *vmo, cap_handle_t vmo_handle,
+status_t process_map(struct process *process, struct vmo *vmo, cap_handle_t vmo_handle,
 		       rights_t vmo_rights, const struct lo_map_request *request, uint64_t *addr)
 {
 	(void)vmo_handle;
@@ -196,12 +196,12 @@ status_t k_process_map(struct process *process, struct vmo *vmo, cap_handle_t vm
 	return st;
 }
 
-status_t k_process_unmap(struct process *process, uint64_t addr, uint64_t len)
+status_t process_unmap(struct process *process, uint64_t addr, uint64_t len)
 {
 	return uvm_unmap(process, addr, len);
 }
 
-status_t k_process_protect(struct process *process, uint64_t addr, uint64_t len, uint32_t flags)
+status_t process_protect(struct process *process, uint64_t addr, uint64_t len, uint32_t flags)
 {
 	if (flags & ~(LO_MAP_WRITE | LO_MAP_EXEC))
 		return LO_ERR_INVALID_ARGS;
@@ -210,7 +210,7 @@ status_t k_process_protect(struct process *process, uint64_t addr, uint64_t len,
 	return uvm_protect(process, addr, len, map_flags(flags));
 }
 
-status_t k_process_start(struct process *process, struct thread *thread, uint64_t entry,
+status_t process_start(struct process *process, struct thread *thread, uint64_t entry,
 			 uint64_t stack, struct cap_taken *arg, uint32_t nargs)
 {
 	status_t st = LO_OK;
@@ -237,13 +237,13 @@ status_t k_process_start(struct process *process, struct thread *thread, uint64_
 	return st;
 }
 
-status_t k_process_kill(struct process *process)
+status_t process_kill(struct process *process)
 {
-	process_kill(process, EXIT_KILLED, -1);
+	process_terminate(process, EXIT_KILLED, -1);
 	return LO_OK;
 }
 
-status_t k_process_info(struct process *process, struct lo_process_info *info)
+status_t process_info(struct process *process, struct lo_process_info *info)
 {
 	spin_lock(&process->obj.lock);
 	info->state = process->ended ? 1 : 0;
@@ -259,7 +259,7 @@ status_t k_process_info(struct process *process, struct lo_process_info *info)
 	return LO_OK;
 }
 
-status_t k_process_list_handles(struct process *process, struct lo_handle_entry *entries,
+status_t process_list_handles(struct process *process, struct lo_handle_entry *entries,
 				uint32_t max, uint32_t start, uint32_t *actual, uint32_t *next)
 {
 	uint32_t cursor = start, n = 0;
@@ -281,9 +281,9 @@ status_t k_process_list_handles(struct process *process, struct lo_handle_entry 
 	return LO_OK;
 }
 
-status_t k_process_exit(int64_t code)
+status_t process_exit(int64_t code)
 {
 	struct process *p = process_current();
-	process_kill(p, EXIT_NORMAL, code);
-	thread_exit(code);
+	process_terminate(p, EXIT_NORMAL, code);
+	thread_exit_current(code);
 }

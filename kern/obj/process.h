@@ -41,12 +41,12 @@ struct process {
 	char name[PROCESS_NAME_MAX];
 };
 
-status_t process_create(const char *name, struct process **out);
+status_t process_create_named(const char *name, struct process **out);
 status_t process_add_thread(struct process *p, struct thread *t);
 /* A thread of p finished; the last one ends the process. */
 void process_thread_exited(struct process *p, struct thread *t);
 /* End the process: kill its threads, release everything. Idempotent. */
-void process_kill(struct process *p, enum exit_reason reason, int64_t code);
+void process_terminate(struct process *p, enum exit_reason reason, int64_t code);
 
 /* The process of the running thread (NULL for kernel threads). */
 struct process *process_current(void);

@@ -101,7 +101,7 @@ status_t resource_carve(struct resource *parent, uint32_t kind, uint64_t base,
 	return LO_OK;
 }
 
-status_t resource_port_in(struct resource *r, uint16_t port, uint32_t width, uint32_t *value)
+status_t resource_io_in(struct resource *r, uint16_t port, uint32_t width, uint32_t *value)
 {
 	if (width != 1 && width != 2 && width != 4)
 		return LO_ERR_INVALID_ARGS;
@@ -121,7 +121,7 @@ status_t resource_port_in(struct resource *r, uint16_t port, uint32_t width, uin
 	return LO_OK;
 }
 
-status_t resource_port_out(struct resource *r, uint16_t port, uint32_t width, uint32_t value)
+status_t resource_io_out(struct resource *r, uint16_t port, uint32_t width, uint32_t value)
 {
 	if (width != 1 && width != 2 && width != 4)
 		return LO_ERR_INVALID_ARGS;
@@ -138,13 +138,7 @@ status_t resource_port_out(struct resource *r, uint16_t port, uint32_t width, ui
 
 /* --- System calls (idl/resource.idl) --- */
 
-status_t k_resource_carve(struct resource *parent, uint32_t kind, uint64_t base, uint64_t size,
-			  struct resource **child)
-{
-	return resource_carve(parent, kind, base, size, child);
-}
-
-status_t k_resource_info(struct resource *resource, struct lo_resource_info *info)
+status_t resource_info(struct resource *resource, struct lo_resource_info *info)
 {
 	info->kind = resource->kind;
 	info->reserved = 0;
@@ -153,23 +147,23 @@ status_t k_resource_info(struct resource *resource, struct lo_resource_info *inf
 	return LO_OK;
 }
 
-status_t k_resource_port_in(struct resource *resource, uint32_t port, uint32_t width,
+status_t resource_port_in(struct resource *resource, uint32_t port, uint32_t width,
 			    uint32_t *value)
 {
 	if (port > 0xffff)
 		return LO_ERR_INVALID_ARGS;
-	return resource_port_in(resource, (uint16_t)port, width, value);
+	return resource_io_in(resource, (uint16_t)port, width, value);
 }
 
-status_t k_resource_port_out(struct resource *resource, uint32_t port, uint32_t width,
+status_t resource_port_out(struct resource *resource, uint32_t port, uint32_t width,
 			     uint32_t value)
 {
 	if (port > 0xffff)
 		return LO_ERR_INVALID_ARGS;
-	return resource_port_out(resource, (uint16_t)port, width, value);
+	return resource_io_out(resource, (uint16_t)port, width, value);
 }
 
-status_t k_resource_object_counts(struct resource *resource, uint64_t *counts, uint32_t n)
+status_t resource_object_counts(struct resource *resource, uint64_t *counts, uint32_t n)
 {
 	if (resource->kind != RESOURCE_ROOT)
 		return LO_ERR_ACCESS_DENIED;
@@ -178,7 +172,7 @@ status_t k_resource_object_counts(struct resource *resource, uint64_t *counts, u
 	return LO_OK;
 }
 
-status_t k_resource_denials(struct resource *resource, struct lo_denial *entries, uint32_t max,
+status_t resource_denials(struct resource *resource, struct lo_denial *entries, uint32_t max,
 			    uint64_t start, uint32_t *actual, uint64_t *next)
 {
 	if (resource->kind != RESOURCE_ROOT)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include "status.h"
 #include "obj/kobject.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 enum resource_kind {
 	RESOURCE_ROOT   = 0,
@@ -25,13 +26,12 @@ struct resource {
 };
 
 status_t resource_create_root(struct resource **out);
-status_t resource_carve(struct resource *parent, uint32_t kind, uint64_t base,
-			uint64_t size, struct resource **out);
+/* resource_carve(): prototype in the generated k_objects.h */
 /* True when [base, base+size) of `kind` lies inside r. */
 bool resource_covers(const struct resource *r, uint32_t kind, uint64_t base, uint64_t size);
 
 /* Port I/O on behalf of a driver: width 1, 2 or 4 bytes. */
-status_t resource_port_in(struct resource *r, uint16_t port, uint32_t width, uint32_t *value);
-status_t resource_port_out(struct resource *r, uint16_t port, uint32_t width, uint32_t value);
+status_t resource_io_in(struct resource *r, uint16_t port, uint32_t width, uint32_t *value);
+status_t resource_io_out(struct resource *r, uint16_t port, uint32_t width, uint32_t value);
 
 #endif

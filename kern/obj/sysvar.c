@@ -49,7 +49,7 @@ status_t sysvar_get_u64(struct sysvar *v, uint64_t *value)
 	return LO_OK;
 }
 
-status_t sysvar_set_string(struct sysvar *v, const char *s, uint32_t len)
+status_t sysvar_set_string(struct sysvar *v, const void *s, uint32_t len)
 {
 	if (v->kind != SYSVAR_STRING)
 		return LO_ERR_WRONG_TYPE;
@@ -63,7 +63,7 @@ status_t sysvar_set_string(struct sysvar *v, const char *s, uint32_t len)
 	return LO_OK;
 }
 
-status_t sysvar_get_string(struct sysvar *v, char *out, uint32_t max, uint32_t *len)
+status_t sysvar_get_string(struct sysvar *v, void *out, uint32_t max, uint32_t *len)
 {
 	if (v->kind != SYSVAR_STRING)
 		return LO_ERR_WRONG_TYPE;
@@ -78,27 +78,3 @@ status_t sysvar_get_string(struct sysvar *v, char *out, uint32_t max, uint32_t *
 
 /* --- System calls (idl/sysvar.idl) --- */
 
-status_t k_sysvar_create(uint32_t kind, struct sysvar **sysvar)
-{
-	return sysvar_create(kind, sysvar);
-}
-
-status_t k_sysvar_get_u64(struct sysvar *sysvar, uint64_t *value)
-{
-	return sysvar_get_u64(sysvar, value);
-}
-
-status_t k_sysvar_set_u64(struct sysvar *sysvar, uint64_t value)
-{
-	return sysvar_set_u64(sysvar, value);
-}
-
-status_t k_sysvar_get_string(struct sysvar *sysvar, void *text, uint32_t max, uint32_t *length)
-{
-	return sysvar_get_string(sysvar, text, max, length);
-}
-
-status_t k_sysvar_set_string(struct sysvar *sysvar, const void *text, uint32_t len)
-{
-	return sysvar_set_string(sysvar, text, len);
-}

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "status.h"
 #include "obj/kobject.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 #define SYSVAR_MAX_STRING 256
 
@@ -19,11 +20,11 @@ struct sysvar {
 	char string[SYSVAR_MAX_STRING];
 };
 
-status_t sysvar_create(uint32_t kind, struct sysvar **out);
-status_t sysvar_set_u64(struct sysvar *v, uint64_t value);
-status_t sysvar_get_u64(struct sysvar *v, uint64_t *value);
-status_t sysvar_set_string(struct sysvar *v, const char *s, uint32_t len);
+/* sysvar_create(): prototype in the generated k_objects.h */
+/* sysvar_set_u64(): prototype in the generated k_objects.h */
+/* sysvar_get_u64(): prototype in the generated k_objects.h */
+/* sysvar_set_string(): prototype in the generated k_objects.h */
 /* Copies up to max bytes; *len gets the full length (BUFFER_TOO_SMALL if more). */
-status_t sysvar_get_string(struct sysvar *v, char *out, uint32_t max, uint32_t *len);
+/* sysvar_get_string(): prototype in the generated k_objects.h */
 
 #endif

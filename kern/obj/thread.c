@@ -7,7 +7,7 @@
 
 /* --- System calls (idl/thread.idl) --- */
 
-status_t k_thread_create(struct process *process, const void *name, uint32_t name_len,
+status_t thread_create(struct process *process, const void *name, uint32_t name_len,
 			 struct thread **thread)
 {
 	char buf[THREAD_NAME_MAX];
@@ -17,24 +17,24 @@ status_t k_thread_create(struct process *process, const void *name, uint32_t nam
 	return thread_create_user(process, buf, thread);
 }
 
-status_t k_thread_start(struct thread *thread, uint64_t entry, uint64_t stack,
+status_t thread_start(struct thread *thread, uint64_t entry, uint64_t stack,
 			uint64_t arg0, uint64_t arg1)
 {
 	return thread_start_user(thread, entry, stack, arg0, arg1);
 }
 
-status_t k_thread_exit(void)
+status_t thread_exit(void)
 {
-	thread_exit(0);
+	thread_exit_current(0);
 }
 
-status_t k_thread_kill(struct thread *thread)
+status_t thread_kill(struct thread *thread)
 {
-	thread_kill(thread);
+	thread_request_kill(thread);
 	return LO_OK;
 }
 
-status_t k_thread_info(struct thread *thread, struct lo_thread_info *info)
+status_t thread_info(struct thread *thread, struct lo_thread_info *info)
 {
 	info->state = thread->state;
 	info->reserved = 0;

@@ -39,13 +39,13 @@ status_t timer_create(struct timer **out)
 	return LO_OK;
 }
 
-void timer_set(struct timer *t, uint64_t deadline)
+void timer_arm(struct timer *t, uint64_t deadline)
 {
 	kobject_signal(&t->obj, LO_SIG_TIMER_SIGNALED, 0);
 	ktimer_arm(&t->ktimer, deadline);
 }
 
-void timer_cancel(struct timer *t)
+void timer_disarm(struct timer *t)
 {
 	ktimer_cancel(&t->ktimer);
 	kobject_signal(&t->obj, LO_SIG_TIMER_SIGNALED, 0);
@@ -53,19 +53,14 @@ void timer_cancel(struct timer *t)
 
 /* --- System calls (idl/timer.idl) --- */
 
-status_t k_timer_create(struct timer **timer)
+status_t timer_set(struct timer *timer, uint64_t deadline)
 {
-	return timer_create(timer);
-}
-
-status_t k_timer_set(struct timer *timer, uint64_t deadline)
-{
-	timer_set(timer, deadline);
+	timer_arm(timer, deadline);
 	return LO_OK;
 }
 
-status_t k_timer_cancel(struct timer *timer)
+status_t timer_cancel(struct timer *timer)
 {
-	timer_cancel(timer);
+	timer_disarm(timer);
 	return LO_OK;
 }

@@ -1,5 +1,5 @@
 /* VMO core: lazily backed pages and copies. The system calls on VMOs
- * (k_vmo_*) build on these. */
+ * (vmo_read, vmo_write, ...) build on these. */
 #include "obj/vmo.h"
 #include "obj/kernel_types.h"
 #include "obj/syscall_support.h"
@@ -65,7 +65,7 @@ status_t vmo_create(uint64_t size, struct vmo **out)
 	return LO_OK;
 }
 
-status_t vmo_create_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out)
+status_t vmo_wrap_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out)
 {
 	if ((pa & (PAGE_SIZE - 1)) || size == 0 || size > VMO_MAX_SIZE || pa + size < pa)
 		return LO_ERR_INVALID_ARGS;
@@ -257,33 +257,23 @@ status_t vmo_set_size(struct vmo *v, uint64_t size)
 
 /* --- System calls (idl/vmo.idl) --- */
 
-status_t k_vmo_create(uint64_t size, struct vmo **vmo)
-{
-	return vmo_create(size, vmo);
-}
-
-status_t k_vmo_read(struct vmo *vmo, void *data, uint64_t offset, uint32_t len)
+status_t vmo_read(struct vmo *vmo, void *data, uint64_t offset, uint32_t len)
 {
 	return vmo_read_kernel(vmo, offset, data, len);
 }
 
-status_t k_vmo_write(struct vmo *vmo, const void *data, uint64_t offset, uint32_t len)
+status_t vmo_write(struct vmo *vmo, const void *data, uint64_t offset, uint32_t len)
 {
 	return vmo_write_kernel(vmo, offset, data, len);
 }
 
-status_t k_vmo_get_size(struct vmo *vmo, uint64_t *size)
+status_t vmo_get_size(struct vmo *vmo, uint64_t *size)
 {
 	*size = vmo->size;
 	return LO_OK;
 }
 
-status_t k_vmo_set_size(struct vmo *vmo, uint64_t size)
-{
-	return vmo_set_size(vmo, size);
-}
-
-status_t k_vmo_create_physical(struct resource *resource, uint64_t paddr, uint64_t size,
+status_t vmo_create_physical(struct resource *resource, uint64_t paddr, uint64_t size,
 			       struct vmo **vmo)
 {
 	/* Only from an MMIO resource that covers the range: carve one from the
@@ -291,5 +281,5 @@ status_t k_vmo_create_physical(struct resource *resource, uint64_t paddr, uint64
 	if (resource->kind != RESOURCE_MMIO ||
 	    !resource_covers(resource, RESOURCE_MMIO, paddr, PAGE_ROUND_UP(size)))
 		return LO_ERR_ACCESS_DENIED;
-	return vmo_create_physical(paddr, size, true, vmo);
+	return vmo_wrap_physical(paddr, size, true, vmo);
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include "status.h"
 #include "obj/kobject.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 #define VMO_MAX_SIZE (1ul << 30)     /* 1 GiB per VMO */
 
@@ -26,8 +27,8 @@ struct vmo {
 	uint64_t phys_base;
 };
 
-status_t vmo_create(uint64_t size, struct vmo **out);
-status_t vmo_create_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out);
+/* vmo_create(): prototype in the generated k_objects.h */
+status_t vmo_wrap_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out);
 
 /* Physical page behind `offset` (page-aligned), allocating it if needed. */
 status_t vmo_get_page(struct vmo *v, uint64_t offset, uint64_t *pa);
@@ -39,7 +40,7 @@ status_t vmo_write_kernel(struct vmo *v, uint64_t offset, const void *src, uint6
 status_t vmo_read_user(struct vmo *v, uint64_t offset, uint64_t user_dst, uint64_t len);
 status_t vmo_write_user(struct vmo *v, uint64_t offset, uint64_t user_src, uint64_t len);
 
-status_t vmo_set_size(struct vmo *v, uint64_t size);
+/* vmo_set_size(): prototype in the generated k_objects.h */
 
 /* The size rounded up to whole pages: what a mapping may cover. */
 uint64_t vmo_mappable_size(const struct vmo *v);

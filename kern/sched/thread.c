@@ -110,14 +110,14 @@ __attribute__((noreturn)) void thread_first_run(void (*fn)(void *), void *arg)
 	sched_finish_switch();
 	irq_enable();
 	fn(arg);
-	thread_exit(0);
+	thread_exit_current(0);
 }
 
 static void enter_user(void *arg)
 {
 	struct thread *t = arg;
 	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
-		thread_exit(0);
+		thread_exit_current(0);
 	/* Fill the interrupt frame reserved at the top of the kernel stack
 	 * and leave through the common interrupt return path. */
 	struct trap_frame *f = first_user_frame(t);
@@ -167,11 +167,11 @@ status_t thread_start_user(struct thread *t, uint64_t entry, uint64_t stack,
 	t->user_arg0 = arg0;
 	t->user_arg1 = arg1;
 	prepare_first_switch(t, enter_user, t, sizeof(struct trap_frame));
-	thread_start(t);
+	thread_make_ready(t);
 	return LO_OK;
 }
 
-void thread_start(struct thread *t)
+void thread_make_ready(struct thread *t)
 {
 	assert(t->state == THREAD_NEW);
 	cap_ref(&t->obj.cap);    /* the scheduler's reference, dropped after death */
@@ -185,7 +185,7 @@ struct thread *thread_current(void)
 	return this_cpu()->current;
 }
 
-void thread_exit(int64_t code)
+void thread_exit_current(int64_t code)
 {
 	struct thread *t = thread_current();
 	t->exit_code = code;
@@ -196,7 +196,7 @@ void thread_exit(int64_t code)
 	sched_exit_current();
 }
 
-void thread_kill(struct thread *t)
+void thread_request_kill(struct thread *t)
 {
 	__atomic_store_n(&t->killed, true, __ATOMIC_RELEASE);
 	if (t->state == THREAD_NEW) {
@@ -240,7 +240,7 @@ void thread_return_to_user(struct trap_frame *f)
 	for (;;) {
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE)) {
 			irq_enable();
-			thread_exit(0);
+			thread_exit_current(0);
 		}
 		if (!this_cpu()->need_resched)
 			return;

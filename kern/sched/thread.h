@@ -66,13 +66,13 @@ status_t thread_create_user(struct process *process, const char *name, struct th
 status_t thread_start_user(struct thread *t, uint64_t entry, uint64_t stack,
 			   uint64_t arg0, uint64_t arg1);
 /* Start a kernel thread. */
-void thread_start(struct thread *t);
+void thread_make_ready(struct thread *t);
 
 struct thread *thread_current(void);
-__attribute__((noreturn)) void thread_exit(int64_t code);
+__attribute__((noreturn)) void thread_exit_current(int64_t code);
 /* Ask a thread to die: it stops at its next return to user mode, and a
  * blocked wait ends with LO_ERR_CANCELED. */
-void thread_kill(struct thread *t);
+void thread_request_kill(struct thread *t);
 
 /* Blocking. Prepare, publish yourself somewhere a waker will find you,
  * then call thread_block(), which returns the wake status (at once if a

@@ -25,17 +25,17 @@ static void test_channel_messages(struct ktest_ctx *ctx)
 	CHECK(ctx, kobject_signals(&a->obj) == LO_SIG_CHANNEL_WRITABLE);
 	char buf[16];
 	uint32_t n, nh;
-	CHECK(ctx, channel_read(b, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_ERR_SHOULD_WAIT);
+	CHECK(ctx, channel_take_message(b, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_ERR_SHOULD_WAIT);
 	CHECK(ctx, channel_write(a, "hello", 5, NULL, 0) == LO_OK);
 	CHECK(ctx, channel_write(a, "world!", 6, NULL, 0) == LO_OK);
 	CHECK(ctx, kobject_signals(&b->obj) & LO_SIG_CHANNEL_READABLE);
 	CHECK(ctx, channel_peek(b, &n, &nh) == LO_OK && n == 5 && nh == 0);
 	/* Too small: the message stays, sizes reported. */
-	CHECK(ctx, channel_read(b, buf, 3, &n, NULL, 0, &nh) == LO_ERR_BUFFER_TOO_SMALL);
+	CHECK(ctx, channel_take_message(b, buf, 3, &n, NULL, 0, &nh) == LO_ERR_BUFFER_TOO_SMALL);
 	CHECK(ctx, n == 5);
-	CHECK(ctx, channel_read(b, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_OK);
+	CHECK(ctx, channel_take_message(b, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_OK);
 	CHECK(ctx, n == 5 && memcmp(buf, "hello", 5) == 0);
-	CHECK(ctx, channel_read(b, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_OK);
+	CHECK(ctx, channel_take_message(b, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_OK);
 	CHECK(ctx, n == 6 && memcmp(buf, "world!", 6) == 0);
 	CHECK(ctx, !(kobject_signals(&b->obj) & LO_SIG_CHANNEL_READABLE));
 	CHECK(ctx, channel_write(a, buf, CHANNEL_MAX_BYTES + 1, NULL, 0) == LO_ERR_OUT_OF_RANGE);
@@ -57,7 +57,7 @@ static void test_channel_queue_limit(struct ktest_ctx *ctx)
 	CHECK(ctx, !(kobject_signals(&a->obj) & LO_SIG_CHANNEL_WRITABLE));
 	char c;
 	uint32_t n, nh;
-	CHECK(ctx, channel_read(b, &c, 1, &n, NULL, 0, &nh) == LO_OK);
+	CHECK(ctx, channel_take_message(b, &c, 1, &n, NULL, 0, &nh) == LO_OK);
 	CHECK(ctx, kobject_signals(&a->obj) & LO_SIG_CHANNEL_WRITABLE);
 	/* Unread messages go with the channel. */
 	cap_unref(&a->obj.cap);
@@ -76,8 +76,8 @@ static void test_channel_peer_closed(struct ktest_ctx *ctx)
 	CHECK(ctx, channel_write(a, "x", 1, NULL, 0) == LO_ERR_PEER_CLOSED);
 	char buf[8];
 	uint32_t n, nh;
-	CHECK(ctx, channel_read(a, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_OK && n == 4);
-	CHECK(ctx, channel_read(a, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_ERR_PEER_CLOSED);
+	CHECK(ctx, channel_take_message(a, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_OK && n == 4);
+	CHECK(ctx, channel_take_message(a, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_ERR_PEER_CLOSED);
 	cap_unref(&a->obj.cap);
 }
 
@@ -92,16 +92,16 @@ static void test_port_bindings(struct ktest_ctx *ctx)
 		return;
 	struct port_packet pkt;
 	CHECK(ctx, port_take(p, &pkt) == LO_ERR_SHOULD_WAIT);
-	CHECK(ctx, port_bind(p, &e1->obj, 1, 111) == LO_OK);
-	CHECK(ctx, port_bind(p, &e2->obj, 2, 222) == LO_OK);
-	CHECK(ctx, port_bind(p, &p->obj, 1, 0) == LO_ERR_NOT_SUPPORTED);
+	CHECK(ctx, port_bind_object(p, &e1->obj, 1, 111) == LO_OK);
+	CHECK(ctx, port_bind_object(p, &e2->obj, 2, 222) == LO_OK);
+	CHECK(ctx, port_bind_object(p, &p->obj, 1, 0) == LO_ERR_NOT_SUPPORTED);
 	kobject_signal(&e2->obj, 0, 2);
-	CHECK(ctx, port_wait(p, clock_ns() + 100 * MS, &pkt) == LO_OK);
+	CHECK(ctx, port_wait_packet(p, clock_ns() + 100 * MS, &pkt) == LO_OK);
 	CHECK(ctx, pkt.key == 222 && pkt.signals == 2);
 	/* One-shot: a second signal queues nothing. */
 	kobject_signal(&e2->obj, 2, 0);
 	kobject_signal(&e2->obj, 0, 2);
-	CHECK(ctx, port_wait(p, clock_ns() + 10 * MS, &pkt) == LO_ERR_TIMED_OUT);
+	CHECK(ctx, port_wait_packet(p, clock_ns() + 10 * MS, &pkt) == LO_ERR_TIMED_OUT);
 	CHECK(ctx, port_queue(p, 7, 9) == LO_OK);
 	CHECK(ctx, port_take(p, &pkt) == LO_OK && pkt.key == 7 && pkt.signals == 9);
 	/* e1's binding is still pending; it keeps e1 alive until the port
@@ -122,17 +122,17 @@ static void test_timer(struct ktest_ctx *ctx)
 	if (!CHECK(ctx, timer_create(&t) == LO_OK))
 		return;
 	uint64_t start = clock_ns();
-	timer_set(t, start + 20 * MS);
+	timer_arm(t, start + 20 * MS);
 	struct wait_item item = { &t->obj, LO_SIG_TIMER_SIGNALED, 0 };
 	CHECK(ctx, wait_signals(&item, 1, start + 5 * MS) == LO_ERR_TIMED_OUT);
 	CHECK(ctx, wait_signals(&item, 1, start + 1000 * MS) == LO_OK);
 	CHECK(ctx, clock_ns() - start >= 20 * MS);
-	timer_set(t, clock_ns() + 10 * MS);
+	timer_arm(t, clock_ns() + 10 * MS);
 	CHECK(ctx, !(kobject_signals(&t->obj) & LO_SIG_TIMER_SIGNALED));
-	timer_cancel(t);
+	timer_disarm(t);
 	CHECK(ctx, wait_signals(&item, 1, clock_ns() + 30 * MS) == LO_ERR_TIMED_OUT);
 	/* Destroying an armed timer disarms it. */
-	timer_set(t, clock_ns() + 5 * MS);
+	timer_arm(t, clock_ns() + 5 * MS);
 	cap_unref(&t->obj.cap);
 	uint64_t until = clock_ns() + 20 * MS;
 	while (clock_ns() < until)
@@ -177,11 +177,11 @@ static void test_resource_carving(struct ktest_ctx *ctx)
 	CHECK(ctx, resource_carve(root, RESOURCE_MMIO, 0x100000, 0x1000, &bad) == LO_ERR_ACCESS_DENIED);
 	uint32_t v;
 	/* The serial line status register, through the resource. */
-	CHECK(ctx, resource_port_in(sub, 0x3fd, 1, &v) == LO_OK && (v & 0x20));
-	CHECK(ctx, resource_port_in(sub, 0x3fb, 1, &v) == LO_ERR_ACCESS_DENIED);
-	CHECK(ctx, resource_port_in(sub, 0x3fe, 4, &v) == LO_ERR_ACCESS_DENIED);
-	CHECK(ctx, resource_port_in(sub, 0x3fd, 3, &v) == LO_ERR_INVALID_ARGS);
-	CHECK(ctx, resource_port_in(root, 0x3f8, 1, &v) == LO_ERR_ACCESS_DENIED);
+	CHECK(ctx, resource_io_in(sub, 0x3fd, 1, &v) == LO_OK && (v & 0x20));
+	CHECK(ctx, resource_io_in(sub, 0x3fb, 1, &v) == LO_ERR_ACCESS_DENIED);
+	CHECK(ctx, resource_io_in(sub, 0x3fe, 4, &v) == LO_ERR_ACCESS_DENIED);
+	CHECK(ctx, resource_io_in(sub, 0x3fd, 3, &v) == LO_ERR_INVALID_ARGS);
+	CHECK(ctx, resource_io_in(root, 0x3f8, 1, &v) == LO_ERR_ACCESS_DENIED);
 	cap_unref(&sub->obj.cap);
 	cap_unref(&ports->obj.cap);
 	cap_unref(&root->obj.cap);

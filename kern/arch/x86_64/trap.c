@@ -145,9 +145,9 @@ static void user_fault(struct trap_frame *f)
 		p->fault_rip = f->rip;
 	}
 	spin_unlock(&p->obj.lock);
-	process_kill(p, EXIT_FAULT, -1);
+	process_terminate(p, EXIT_FAULT, -1);
 	irq_enable();
-	thread_exit(-1);
+	thread_exit_current(-1);
 }
 
 static void handle_exception(struct trap_frame *f)
