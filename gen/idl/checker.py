@@ -7,7 +7,7 @@ import os
 import re
 
 from .errors import IdlError
-from .model import (SCALARS, Model, ObjectType, Param, Protocol, ProtocolField,
+from .model import (SCALARS, Fixture, Model, ObjectType, Param, Protocol, ProtocolField,
                     ProtocolMethod, Right, Signal, Struct, StructField, Syscall)
 from .parser import parse
 
@@ -55,6 +55,7 @@ class Checker:
         self.syscall_numbers = {}
         self.names = {}          # types, structs, protocols, call groups -> loc
         self.call_names = {}     # full syscall names -> loc
+        self.raw_fixtures = {}   # type name -> raw test_fixture declaration
 
     def declare(self, tok, what):
         if tok.text in self.names:
@@ -116,6 +117,7 @@ class Checker:
         if raw.default_rights is None:
             raise IdlError(raw.name.loc, f"type {t.name!r} has no 'default_rights'")
         t.default_rights = self.resolve_rights(raw.default_rights[1], t)
+        self.raw_fixtures[t.name] = raw.fixture
         self.model.types.append(t)
         return t
 
@@ -259,8 +261,95 @@ class Checker:
         doc = raw.doc.value if raw.doc else ""
         if not doc:
             raise IdlError(raw.name.loc, f"call {full!r} has no 'doc'")
-        self.model.syscalls.append(Syscall(full, raw.name.text, owner, number, doc,
-                                           params, errors, raw.name.loc))
+        call = Syscall(full, raw.name.text, owner, number, doc, params, errors, raw.name.loc,
+                       blocking=raw.blocking is not None)
+        if raw.blocking and raw.nonblocking:
+            raise IdlError(raw.nonblocking.loc, f"call {full!r} is declared both 'blocking' "
+                                                "and 'nonblocking'")
+        if call.deadline_index >= 0 and not call.blocking and not raw.nonblocking:
+            raise IdlError(params[call.deadline_index].loc,
+                           f"call {full!r} takes a deadline, so it may block: declare "
+                           "'blocking;' in it (the fuzzer bounds such calls), or "
+                           "'nonblocking;' if the deadline is only data")
+        self.model.syscalls.append(call)
+
+    # --- test fixtures ---
+    def resolve_fixture(self, t):
+        """t.fixture from its test_fixture declaration or its create call;
+        returns why none could be made, or None."""
+        raw = self.raw_fixtures.get(t.name)
+        if raw is not None and raw.call.text == "external":
+            t.fixture = Fixture()
+            return None
+        name = raw.call.text if raw is not None else "create"
+        call = next((c for c in self.model.syscalls if c.name == f"{t.name}_{name}"), None)
+        if call is None:
+            if raw is not None:
+                raise IdlError(raw.call.loc, f"type {t.name!r} has no call '{t.name}_{name}'")
+            return f"it has no '{t.name}_create' call"
+        if not any(p.direction == "out" and p.kind == "handle" and p.type_name == t.name
+                   for p in call.params):
+            why = f"'{call.name}' returns no handle<{t.name}>"
+            if raw is not None:
+                raise IdlError(raw.call.loc, why)
+            return why
+        sizes = {p.size_param for p in call.params if p.kind == "buffer"}
+        free = [p for p in call.params if p.direction == "in" and p.kind == "scalar"
+                and p.name not in sizes]
+        odd = [p for p in call.params if p.direction == "in" and
+               (p.kind not in ("scalar", "buffer", "handle") or p.type_name == "any")]
+        if odd:
+            why = f"'{call.name}' takes {odd[0].kind} {odd[0].name!r}, which a test cannot make"
+            if raw is not None:
+                raise IdlError(raw.call.loc, why)
+            return why
+        values = [v.value for v in raw.values] if raw is not None else []
+        if len(values) != len(free):
+            names = ", ".join(p.name for p in free)
+            if raw is not None:
+                raise IdlError(raw.call.loc, f"'{call.name}' needs {len(free)} value(s) "
+                                             f"({names}), not {len(values)}")
+            return f"'{call.name}' needs values for {names}"
+        t.fixture = Fixture(call, {p.name: v for p, v in zip(free, values)})
+        return None
+
+    def check_fixtures(self):
+        """Every type a negative-rights test needs must be buildable."""
+        why = {t.name: self.resolve_fixture(t) for t in self.model.types}
+        needed = {}
+        for c in self.model.syscalls:
+            for p in c.params:
+                if p.direction == "in" and p.kind in ("handle", "moved_handles") \
+                        and p.type_name != "any":
+                    needed.setdefault(p.type_name, p.loc)
+        for t in self.model.types:
+            if t.fixture and not t.fixture.external:
+                for p in t.fixture.call.params:
+                    if p.direction == "in" and p.kind == "handle":
+                        needed.setdefault(p.type_name, t.loc)
+        for t in self.model.types:
+            if t.name in needed and why[t.name]:
+                raise IdlError(t.loc, f"the generated tests cannot make a {t.name!r} ({why[t.name]}): "
+                                      f"declare 'test_fixture create(VALUES);' naming the call and "
+                                      f"its scalar values, or 'test_fixture external;' in type "
+                                      f"{t.name!r}")
+        self.check_fixture_cycles()
+
+    def check_fixture_cycles(self):
+        for t in self.model.types:
+            seen, todo = set(), [t]
+            while todo:
+                u = todo.pop()
+                if not u.fixture or u.fixture.external:
+                    continue
+                for p in u.fixture.call.params:
+                    if p.direction == "in" and p.kind == "handle":
+                        if p.type_name == t.name:
+                            raise IdlError(t.loc, f"making a {t.name!r} for a test needs a "
+                                                  f"{t.name!r} first: declare 'test_fixture external;'")
+                        if p.type_name not in seen:
+                            seen.add(p.type_name)
+                            todo.append(self.model.type_by_name(p.type_name))
 
     def check_protocol(self, raw):
         self.declare(raw.name, "protocol")
@@ -332,4 +421,5 @@ def load(idl_dir, cap_dir):
                 checker.check_protocol(d)
     checker.model.syscalls.sort(key=lambda c: c.number)
     checker.model.types.sort(key=lambda t: t.id)
+    checker.check_fixtures()
     return checker.model

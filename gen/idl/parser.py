@@ -6,12 +6,14 @@ Grammar (docs/idl.md has it with examples):
   header    := 'type' NAME '=' NUMBER '{' type_item* '}' | 'calls' NAME ';'
   type_item := 'doc' STRING ';' | 'right' NAME '=' NUMBER ';'
              | 'signal' NAME '=' NUMBER ';' | 'default_rights' rights ';'
+             | 'test_fixture' (NAME '(' [NUMBER (',' NUMBER)*] ')' | 'external') ';'
   decl      := struct | syscall | protocol | const
   const     := 'const' NAME '=' NUMBER ';'
   struct    := 'struct' NAME '{' ['doc' STRING ';']
                ((SCALAR | STRUCT) NAME ['[' NUMBER ']'] ';')* '}'
   syscall   := 'syscall' NAME '=' NUMBER '{' sys_item* '}'
-  sys_item  := 'doc' STRING ';' | 'errors' NAME (',' NAME)* ';'
+  sys_item  := 'doc' STRING ';' | 'errors' NAME (',' NAME)* ';' | 'blocking' ';'
+             | 'nonblocking' ';'
              | ('in' | 'out') param ';'
   param     := SCALAR NAME
              | 'handle' '<' NAME '>' NAME opts
@@ -143,7 +145,7 @@ class Parser:
         type_id = self.number("a type id")
         self.expect("{")
         t = Raw("type", start.loc, name=name, id=type_id, doc=None,
-                rights=[], signals=[], default_rights=None)
+                rights=[], signals=[], default_rights=None, fixture=None)
         while not self.accept("}"):
             tok = self.next()
             if tok.text == "doc":
@@ -158,11 +160,26 @@ class Parser:
                 t.signals.append((sname, self.number("a bit number")))
             elif tok.text == "default_rights":
                 t.default_rights = (tok, self.parse_rights())
+            elif tok.text == "test_fixture":
+                t.fixture = self.parse_fixture(tok)
             else:
-                self.error(tok, "expected 'doc', 'right', 'signal', "
-                                f"'default_rights' or '}}', found {self.found(tok)}")
+                self.error(tok, "expected 'doc', 'right', 'signal', 'default_rights', "
+                                f"'test_fixture' or '}}', found {self.found(tok)}")
             self.expect(";")
         return t
+
+    def parse_fixture(self, start):
+        """`test_fixture external` or `test_fixture CALL(values...)`."""
+        call = self.name("a create call of this type, or 'external'")
+        values = []
+        if call.text != "external":
+            self.expect("(")
+            if not self.accept(")"):
+                values.append(self.number("a value"))
+                while self.accept(","):
+                    values.append(self.number("a value"))
+                self.expect(")")
+        return Raw("fixture", start.loc, call=call, values=values)
 
     def parse_struct(self):
         start = self.next()
@@ -190,7 +207,7 @@ class Parser:
         number = self.number("a syscall number")
         self.expect("{")
         c = Raw("syscall", start.loc, name=name, number=number, doc=None,
-                params=[], errors=[])
+                params=[], errors=[], blocking=None, nonblocking=None)
         while not self.accept("}"):
             tok = self.next()
             if tok.text == "doc":
@@ -199,10 +216,15 @@ class Parser:
                 c.errors.append(self.name("a status name"))
                 while self.accept(","):
                     c.errors.append(self.name("a status name"))
+            elif tok.text == "blocking":
+                c.blocking = tok
+            elif tok.text == "nonblocking":
+                c.nonblocking = tok
             elif tok.text in ("in", "out"):
                 c.params.append(self.parse_param(tok))
             else:
-                self.error(tok, f"expected 'doc', 'errors', 'in', 'out' or '}}', found {self.found(tok)}")
+                self.error(tok, "expected 'doc', 'errors', 'blocking', 'nonblocking', 'in', 'out' or '}', "
+                                f"found {self.found(tok)}")
             self.expect(";")
         return c
 
