@@ -55,7 +55,7 @@ def rights_data(model):
                 entry[key] = rights_names(p.rights)
             params.append(entry)
         calls.append({"name": c.name, "number": c.number, "owner": c.owner, "doc": c.doc,
-                      "params": params, "errors": c.errors})
+                      "params": params, "errors": c.errors, "blocking": c.blocking})
     protocols = []
     for pr in model.protocols:
         methods = []
