@@ -45,7 +45,7 @@ void lo_puts(const char *s)
 
 const char *lo_status_str(status_t st)
 {
-	return status_str(st);
+	return lo_status_name(st);   /* generated from cap/status.h via the IDL */
 }
 
 void lo_exit(int code)

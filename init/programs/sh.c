@@ -113,29 +113,20 @@ static int read_line(char *line)
 
 /* --- helpers --- */
 
-static const char *type_name(uint32_t type)
+/* Rights by name (generated from the IDL): generic and the type's own. */
+static void rights_text(uint32_t type, uint32_t r, char *buf, size_t size)
 {
-	static const char *const names[] = {
-		"?", "process", "thread", "vmo", "channel", "event", "port", "timer",
-		"sysvar", "resource", "interrupt", "log",
-	};
-	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
-}
-
-static void rights_text(uint32_t r, char *buf, size_t size)
-{
-	static const char *const names[] = {
-		"dup", "xfer", "read", "write", "exec", "map", "signal", "wait",
-		"inspect", "manage", "destroy",
-	};
 	size_t n = 0;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (r & (1u << i))
-			n += (size_t)lo_snprintf(buf + n, size > n ? size - n : 0, "%s%s", n ? "," : "", names[i]);
+	for (unsigned i = 0; i < 32; i++) {
+		if (!(r & (1u << i)))
+			continue;
+		const char *name = lo_right_name(type, 1u << i);
+		if (name)
+			n += (size_t)lo_snprintf(buf + n, size > n ? size - n : 0, "%s%s", n ? "," : "", name);
+		else
+			n += (size_t)lo_snprintf(buf + n, size > n ? size - n : 0, "%sbit%u", n ? "," : "", i);
 	}
-	if (r & LO_RIGHTS_TYPE_MASK)
-		lo_snprintf(buf + n, size > n ? size - n : 0, "%s+0x%x", n ? "," : "", r >> 16);
 }
 
 static int fail(const char *what, status_t st)
@@ -196,7 +187,7 @@ static int cmd_ls(int argc, char **argv)
 			break;
 		}
 		char r[128];
-		rights_text(rights, r, sizeof(r));
+		rights_text(0, rights, r, sizeof(r));
 		print("  %-20s %s%s\n", name,
 		      kind == LO_ENTRY_REGISTRY ? "registry/" : kind == LO_ENTRY_LINK ? "link" : "", r);
 	}
@@ -302,8 +293,8 @@ static int cmd_handles(int argc, char **argv)
 			break;
 		for (uint32_t i = 0; i < actual; i++) {
 			char r[128];
-			rights_text(e[i].rights, r, sizeof(r));
-			print("  %08x   %-9s %-8lu %-5u %s\n", e[i].handle, type_name(e[i].type),
+			rights_text(e[i].type, e[i].rights, r, sizeof(r));
+			print("  %08x   %-9s %-8lu %-5u %s\n", e[i].handle, lo_type_name(e[i].type),
 			      e[i].object_id, e[i].refcount, r);
 		}
 		start = next;
@@ -327,7 +318,7 @@ static int cmd_info(int argc, char **argv)
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	print("  type %s, object %lu, handles %u, references %u, signals 0x%x\n",
-	      type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
+	      lo_type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
 	return 0;
 }
 
@@ -525,12 +516,12 @@ static int cmd_audit(int argc, char **argv)
 				for (uint32_t k = 0; k < actual; k++) {
 					const char *verdict = audit_handle(pol, e[k].type, e[k].rights);
 					char r[128];
-					rights_text(e[k].rights, r, sizeof(r));
+					rights_text(e[k].type, e[k].rights, r, sizeof(r));
 					checked++;
 					if (lo_strcmp(verdict, "ok")) {
 						flagged++;
 						print("  %-5s %-8.32s %-9s %-40s %s\n", name, info.name,
-						      type_name(e[k].type), r, verdict);
+						      lo_type_name(e[k].type), r, verdict);
 					}
 				}
 				start = next;
