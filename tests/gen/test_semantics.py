@@ -74,7 +74,41 @@ def test_error_shows_line_and_caret(scratch):
 
 
 def test_valid_file_compiles(scratch):
-    write_idl(scratch, "a.idl", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE; }')
+    write_idl(scratch, "a.idl", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE; }\n'
+              'syscall create = 2 { doc "d"; out handle<thing> t; }')
     rc, _, err = compile_scratch(scratch)
     assert rc == 0, err
     assert (scratch / "out" / "include" / "lightos" / "abi.h").exists()
+
+
+def test_deadline_needs_blocking(scratch):
+    check_error(scratch, TYPE + 'syscall wait = 1 { doc "d"; in handle<thing> h requires READ; in u64 deadline; }',
+                "call 'thing_wait' takes a deadline, so it may block: declare 'blocking;'")
+
+
+def test_blocking_and_nonblocking(scratch):
+    check_error(scratch, TYPE + 'syscall wait = 1 { doc "d"; blocking; nonblocking; in u64 deadline; }',
+                "declared both 'blocking' and 'nonblocking'")
+
+
+def test_type_tests_cannot_make_is_an_error(scratch):
+    check_error(scratch, TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE; }',
+                "the generated tests cannot make a 'thing' (it has no 'thing_create' call): "
+                "declare 'test_fixture create(VALUES);'")
+
+
+def test_create_with_scalars_needs_values(scratch):
+    check_error(scratch, TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE; }\n'
+                'syscall create = 2 { doc "d"; in u32 level; out handle<thing> t; }',
+                "'thing_create' needs values for level")
+
+
+def test_fixture_value_count(scratch):
+    text = TYPE.replace("default_rights", "test_fixture create(1, 2);\n    default_rights")
+    check_error(scratch, text + 'syscall create = 2 { doc "d"; in u32 level; out handle<thing> t; }',
+                "'thing_create' needs 1 value(s) (level), not 2")
+
+
+def test_fixture_names_a_call(scratch):
+    text = TYPE.replace("default_rights", "test_fixture make();\n    default_rights")
+    check_error(scratch, text, "type 'thing' has no call 'thing_make'")

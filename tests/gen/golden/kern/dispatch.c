@@ -93,7 +93,7 @@ static int64_t sys_gadget_create(uint64_t a0, uint64_t a1, uint64_t a2,
 		st = LO_ERR_INVALID_ARGS;
 		goto out;
 	}
-	st = k_gadget_create((uint32_t)a0, &new_gadget);
+	st = gadget_create((uint32_t)a0, &new_gadget);
 	if (st != LO_OK)
 		goto out;
 	st = cap_install(table, (struct cap_object *)new_gadget,
@@ -131,7 +131,7 @@ static int64_t sys_gadget_tune(uint64_t a0, uint64_t a1, uint64_t a2,
 		st = LO_ERR_INVALID_ARGS;
 		goto out;
 	}
-	st = k_gadget_tune((struct gadget *)obj_gadget, (uint32_t)a1);
+	st = gadget_tune((struct gadget *)obj_gadget, (uint32_t)a1);
 out:
 	if (obj_gadget)
 		cap_unref(obj_gadget);
@@ -193,7 +193,7 @@ static int64_t sys_gadget_swap(uint64_t a0, uint64_t a1, uint64_t a2,
 			       LO_RIGHT_TRANSFER, taken_give);
 	if (st != LO_OK)
 		goto out;
-	st = k_gadget_swap((struct gadget *)obj_gadget, buf_data, (uint32_t)a2, taken_give, (uint32_t)a4, (struct lo_gadget_info *)buf_info);
+	st = gadget_swap((struct gadget *)obj_gadget, buf_data, (uint32_t)a2, taken_give, (uint32_t)a4, (struct lo_gadget_info *)buf_info);
 	if (st != LO_OK)
 		goto out;
 	st = copy_to_user(a5, buf_info, len_info);
