@@ -307,10 +307,9 @@ static status_t resolve_target(struct call *c, const char *bytes, uint32_t len, 
 }
 
 static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
-			const lo_handle_t *handles, struct lo_registry_open_response *resp,
+			struct lo_registry_open_response *resp,
 			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
 {
-	(void)handles;
 	struct call *c = ctx;
 	char path[LO_REGISTRY_PATH_MAX + 1];
 	int ok;
@@ -383,12 +382,8 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 }
 
 static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
-			const lo_handle_t *handles, struct lo_registry_list_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+			struct lo_registry_list_response *resp)
 {
-	(void)handles;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	char path[LO_REGISTRY_PATH_MAX + 1];
 	int ok;
@@ -423,12 +418,8 @@ static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
 }
 
 static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
-			const lo_handle_t *handles, struct lo_registry_bind_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+			const lo_handle_t *handles)
 {
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct target t;
 	struct entry *e = NULL;
 	status_t st = resolve_target(ctx, req->path, req->path_len, &t);
@@ -443,28 +434,16 @@ static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
 	return LO_OK;
 }
 
-static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *req,
-			  const lo_handle_t *handles, struct lo_registry_unbind_response *resp,
-			  lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *req)
 {
-	(void)handles;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	struct target t;
 	status_t st = resolve_target(c, req->path, req->path_len, &t);
 	return st == LO_OK ? remove_entry(c->host, t.parent, t.name, t.len) : st;
 }
 
-static status_t on_link(void *ctx, const struct lo_registry_link_request *req,
-			const lo_handle_t *handles, struct lo_registry_link_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_link(void *ctx, const struct lo_registry_link_request *req)
 {
-	(void)handles;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	char target[LO_REGISTRY_PATH_MAX + 1];
 	int ok;
@@ -474,15 +453,8 @@ static status_t on_link(void *ctx, const struct lo_registry_link_request *req,
 	return st == LO_OK ? lo_registry_add_link(c->host, t.parent, t.name, target) : st;
 }
 
-static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req,
-				 const lo_handle_t *handles,
-				 struct lo_registry_make_registry_response *resp,
-				 lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req)
 {
-	(void)handles;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	struct target t;
 	status_t st = resolve_target(c, req->path, req->path_len, &t);
@@ -496,14 +468,8 @@ static status_t on_make_registry(void *ctx, const struct lo_registry_make_regist
 	return st;
 }
 
-static status_t on_watch(void *ctx, const struct lo_registry_watch_request *req,
-			 const lo_handle_t *handles, struct lo_registry_watch_response *resp,
-			 lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_watch(void *ctx, const lo_handle_t *handles)
 {
-	(void)req;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	for (int i = 0; i < LO_REGISTRY_WATCHERS; i++) {
 		if (!c->reg->watchers[i].value) {

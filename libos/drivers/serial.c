@@ -44,13 +44,10 @@ static void drain_uart(void)
 	}
 }
 
-static status_t on_read(void *ctx, const struct lo_file_read_request *req, const lo_handle_t *h,
-			struct lo_file_read_response *resp, lo_handle_t *rh, uint32_t *nrh)
+static status_t on_read(void *ctx, const struct lo_file_read_request *req,
+			struct lo_file_read_response *resp)
 {
 	(void)ctx;
-	(void)h;
-	(void)rh;
-	(void)nrh;
 	uint32_t n = 0;
 	while (n < req->count && n < sizeof(resp->data) && rx_tail != rx_head)
 		resp->data[n++] = rx[rx_tail++ % RX_SIZE];
@@ -58,13 +55,10 @@ static status_t on_read(void *ctx, const struct lo_file_read_request *req, const
 	return LO_OK;
 }
 
-static status_t on_write(void *ctx, const struct lo_file_write_request *req, const lo_handle_t *h,
-			 struct lo_file_write_response *resp, lo_handle_t *rh, uint32_t *nrh)
+static status_t on_write(void *ctx, const struct lo_file_write_request *req,
+			 struct lo_file_write_response *resp)
 {
 	(void)ctx;
-	(void)h;
-	(void)rh;
-	(void)nrh;
 	uint32_t n = req->data_len < sizeof(req->data) ? req->data_len : sizeof(req->data);
 	for (uint32_t i = 0; i < n; i++) {
 		if (req->data[i] == '\n')
@@ -75,14 +69,9 @@ static status_t on_write(void *ctx, const struct lo_file_write_request *req, con
 	return LO_OK;
 }
 
-static status_t on_stat(void *ctx, const struct lo_file_stat_request *req, const lo_handle_t *h,
-			struct lo_file_stat_response *resp, lo_handle_t *rh, uint32_t *nrh)
+static status_t on_stat(void *ctx, struct lo_file_stat_response *resp)
 {
 	(void)ctx;
-	(void)req;
-	(void)h;
-	(void)rh;
-	(void)nrh;
 	resp->size = rx_head - rx_tail;
 	resp->kind = 3;   /* a character device */
 	return LO_OK;
