@@ -14,13 +14,13 @@ static const struct cap_object_ops event_ops = {
 	.on_zero_handles = NULL,
 };
 
-status_t event_create(struct event **out)
+status_t event_create(struct event **event)
 {
 	struct event *e = kmalloc(sizeof(*e));
 	if (!e)
 		return LO_ERR_NO_MEMORY;
 	kobject_init(&e->obj, LO_TYPE_EVENT, &event_ops);
-	*out = e;
+	*event = e;
 	return LO_OK;
 }
 

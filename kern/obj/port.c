@@ -109,7 +109,7 @@ static const struct cap_object_ops port_ops = {
 	.on_zero_handles = port_on_zero_handles,
 };
 
-status_t port_create(struct port **out)
+status_t port_create(struct port **port)
 {
 	struct port *p = kmalloc(sizeof(*p));
 	if (!p)
@@ -118,7 +118,7 @@ status_t port_create(struct port **out)
 	list_init(&p->packets);
 	list_init(&p->bindings);
 	list_init(&p->fired);
-	*out = p;
+	*port = p;
 	return LO_OK;
 }
 

@@ -28,14 +28,14 @@ static const struct cap_object_ops timer_ops = {
 	.on_zero_handles = timer_on_zero_handles,
 };
 
-status_t timer_create(struct timer **out)
+status_t timer_create(struct timer **timer)
 {
 	struct timer *t = kmalloc(sizeof(*t));
 	if (!t)
 		return LO_ERR_NO_MEMORY;
 	kobject_init(&t->obj, LO_TYPE_TIMER, &timer_ops);
 	ktimer_init(&t->ktimer, timer_fired);
-	*out = t;
+	*timer = t;
 	return LO_OK;
 }
 

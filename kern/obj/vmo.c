@@ -44,7 +44,7 @@ uint64_t vmo_committed_pages(void)
 	return __atomic_load_n(&committed_total, __ATOMIC_RELAXED);
 }
 
-status_t vmo_create(uint64_t size, struct vmo **out)
+status_t vmo_create(uint64_t size, struct vmo **vmo)
 {
 	if (size > VMO_MAX_SIZE)
 		return LO_ERR_OUT_OF_RANGE;
@@ -61,7 +61,7 @@ status_t vmo_create(uint64_t size, struct vmo **out)
 	}
 	kobject_init(&v->obj, LO_TYPE_VMO, &vmo_ops);
 	v->size = size;
-	*out = v;
+	*vmo = v;
 	return LO_OK;
 }
 
@@ -214,42 +214,42 @@ status_t vmo_write_user(struct vmo *v, uint64_t offset, uint64_t user_src, uint6
 	return LO_OK;
 }
 
-status_t vmo_set_size(struct vmo *v, uint64_t size)
+status_t vmo_set_size(struct vmo *vmo, uint64_t size)
 {
 	if (size > VMO_MAX_SIZE)
 		return LO_ERR_OUT_OF_RANGE;
 	uint64_t slots = PAGE_ROUND_UP(size) / PAGE_SIZE;
 	uint64_t *pages = NULL;
-	if (!v->physical && slots) {
+	if (!vmo->physical && slots) {
 		pages = kmalloc(slots * sizeof(uint64_t));
 		if (!pages)
 			return LO_ERR_NO_MEMORY;
 	}
-	spin_lock(&v->obj.lock);
-	if (v->physical || (v->map_count && PAGE_ROUND_UP(size) < vmo_mappable_size(v))) {
-		spin_unlock(&v->obj.lock);
+	spin_lock(&vmo->obj.lock);
+	if (vmo->physical || (vmo->map_count && PAGE_ROUND_UP(size) < vmo_mappable_size(vmo))) {
+		spin_unlock(&vmo->obj.lock);
 		kfree(pages);
-		return v->physical ? LO_ERR_NOT_SUPPORTED : LO_ERR_BAD_STATE;
+		return vmo->physical ? LO_ERR_NOT_SUPPORTED : LO_ERR_BAD_STATE;
 	}
 	uint64_t freed = 0;
-	for (uint64_t i = 0; i < v->page_slots; i++) {
+	for (uint64_t i = 0; i < vmo->page_slots; i++) {
 		if (i < slots)
-			pages[i] = v->pages[i];
-		else if (v->pages[i]) {
-			pmm_free_page(v->pages[i]);
+			pages[i] = vmo->pages[i];
+		else if (vmo->pages[i]) {
+			pmm_free_page(vmo->pages[i]);
 			freed++;
 		}
 	}
 	/* Bytes past the new end in its last page read as zero if it grows again. */
 	uint64_t tail = size & (PAGE_SIZE - 1);
-	if (tail && size < v->size && pages[slots - 1])
+	if (tail && size < vmo->size && pages[slots - 1])
 		memset((char *)phys_to_virt(pages[slots - 1]) + tail, 0, PAGE_SIZE - tail);
-	uint64_t *old = v->pages;
-	v->pages = pages;
-	v->page_slots = slots;
-	v->size = size;
-	v->committed -= freed;
-	spin_unlock(&v->obj.lock);
+	uint64_t *old = vmo->pages;
+	vmo->pages = pages;
+	vmo->page_slots = slots;
+	vmo->size = size;
+	vmo->committed -= freed;
+	spin_unlock(&vmo->obj.lock);
 	__atomic_fetch_sub(&committed_total, freed, __ATOMIC_RELAXED);
 	kfree(old);
 	return LO_OK;
