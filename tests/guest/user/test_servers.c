@@ -440,6 +440,37 @@ static void test_console_malformed(void)
 	console_stop(&c);
 }
 
+/* A read waits for input, and not in the way of the requests behind it;
+ * past the driver's limit more reads are refused. */
+static void test_console_read_waits_aside(void)
+{
+	struct console c;
+	if (!console_start(&c))
+		return;
+	struct lo_file_read_request rd;
+	lo_memset(&rd, 0, sizeof(rd));
+	rd.hdr.ordinal = LO_FILE_READ;
+	rd.count = 1;
+	rd.hdr.txid = 1;
+	CHECK_ST(lo_channel_write(c.ch, &rd, sizeof(rd), NULL, 0), LO_OK);
+	CHECK_ST(console_stat(c.ch), LO_OK);
+	int32_t last = LO_OK;
+	for (int i = 0; i < 16 && last == LO_OK; i++) {
+		CHECK_ST(lo_channel_write(c.ch, &rd, sizeof(rd), NULL, 0), LO_OK);
+		/* Either it waits (no answer) or it is refused. */
+		struct { struct lo_msg_header hdr; int32_t status; char rest[4100]; } r;
+		struct lo_channel_read_result got;
+		uint32_t observed;
+		if (lo_handle_wait_one(lo_channel_handle(c.ch), LO_SIG_CHANNEL_READABLE,
+				       lo_deadline_after_ms(100), &observed) == LO_OK &&
+		    CHECK_ST(lo_channel_read(c.ch, &r, sizeof(r), NULL, 0, &got), LO_OK))
+			last = r.status;
+	}
+	CHECK_ST(last, LO_ERR_NO_RESOURCES);
+	CHECK_ST(console_stat(c.ch), LO_OK);
+	console_stop(&c);
+}
+
 /* A client that never reads its answers: the driver must not wait for it. */
 static void test_console_unread_replies(void)
 {
@@ -484,7 +515,7 @@ static uint32_t rnd(uint32_t n)
 /* One random message on ch: junk, oversized, with handles, or well formed
  * (a copy of `good`). Returns 1 if the server owes an answer. */
 static int random_message(lo_channel_t ch, const void *good, uint32_t good_size,
-			  uint32_t ordinals)
+			  uint32_t ordinals, uint32_t skip_size)
 {
 	static char buf[12000];
 	lo_handle_t h[8];
@@ -505,6 +536,8 @@ static int random_message(lo_channel_t ch, const void *good, uint32_t good_size,
 		n = rnd(4200);
 		break;
 	}
+	if (n == skip_size && n != good_size)
+		n++;
 	for (uint32_t i = (n == good_size && !nh) ? good_size : 0; i < n; i++)
 		buf[i] = (char)rnd(256);
 	if (n >= 8 && rnd(2)) {
@@ -544,7 +577,7 @@ static void test_registry_stress(void)
 			break;
 		uint32_t owed = 0, burst = 1 + rnd(6);
 		for (uint32_t i = 0; i < burst; i++)
-			owed += (uint32_t)random_message(conn, &good, sizeof(good), 7);
+			owed += (uint32_t)random_message(conn, &good, sizeof(good), 7, 0);
 		if (rnd(4) == 0) {
 			/* Abandoned mid-request: gone before the answers. */
 			lo_handle_close(lo_channel_handle(conn));
@@ -580,10 +613,12 @@ static void test_console_stress(void)
 	lo_memset(&good, 0, sizeof(good));
 	good.hdr.ordinal = LO_FILE_STAT;
 	for (int round = 0; round < 200; round++) {
-		/* A read with no input waits for it: not part of the mix. */
+		/* A read with no input waits for it (answered later): messages of
+		 * its size are left out of the mix. */
 		uint32_t owed = 0, burst = 1 + rnd(6);
 		for (uint32_t i = 0; i < burst; i++)
-			owed += (uint32_t)random_message(c.ch, &good, sizeof(good), 0);
+			owed += (uint32_t)random_message(c.ch, &good, sizeof(good), 0,
+							 sizeof(struct lo_file_read_request));
 		char buf[1024];
 		struct lo_channel_read_result got;
 		while (owed && CHECK_ST(read_reply(c.ch, buf, sizeof(buf), NULL, 0, &got), LO_OK))
@@ -601,6 +636,7 @@ static const struct utest server_tests[] = {
 	{ "user.servers_registry_open_flood", test_registry_open_flood },
 	{ "user.servers_registry_watches_freed", test_registry_watches_freed },
 	{ "user.servers_console_malformed", test_console_malformed },
+	{ "user.servers_console_read_waits_aside", test_console_read_waits_aside },
 	{ "user.servers_console_unread_replies", test_console_unread_replies },
 	{ "user.servers_registry_stress", test_registry_stress },
 	{ "user.servers_console_stress", test_console_stress },
