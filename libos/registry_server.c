@@ -4,6 +4,7 @@
 
 struct entry {
 	struct entry *next;
+	uint32_t client;               /* who is charged for it (0: the host) */
 	char name[LO_REGISTRY_NAME_MAX + 1];
 	uint32_t kind;                 /* LO_ENTRY_* */
 	uint32_t rights;               /* what Open may grant (objects) */
@@ -59,8 +60,54 @@ static void watches_sweep(struct lo_registry *reg, uint32_t conn)
 	}
 }
 
+/* --- what each client is charged for (entries it made) --- */
+
+struct lo_registry_client_use {
+	struct lo_registry_client_use *next;
+	uint32_t client;
+	uint32_t entries;
+};
+
+static struct lo_registry_client_use **use_of(struct lo_registry_host *host, uint32_t client)
+{
+	struct lo_registry_client_use **link = &host->uses;
+	while (*link && (*link)->client != client)
+		link = &(*link)->next;
+	return link;
+}
+
+static status_t charge(struct lo_registry_host *host, uint32_t client)
+{
+	if (client == 0)
+		return LO_OK;
+	struct lo_registry_client_use **link = use_of(host, client);
+	if (!*link) {
+		*link = lo_calloc(1, sizeof(**link));
+		if (!*link)
+			return LO_ERR_NO_MEMORY;
+		(*link)->client = client;
+	}
+	if ((*link)->entries >= LO_REGISTRY_CLIENT_ENTRIES)
+		return LO_ERR_NO_RESOURCES;
+	(*link)->entries++;
+	return LO_OK;
+}
+
+static void uncharge(struct lo_registry_host *host, uint32_t client)
+{
+	struct lo_registry_client_use **link = use_of(host, client);
+	if (client == 0 || !*link)
+		return;
+	if (--(*link)->entries == 0) {
+		struct lo_registry_client_use *u = *link;
+		*link = u->next;
+		lo_free(u);
+	}
+}
+
 static void entry_free(struct lo_registry_host *host, struct entry *e)
 {
+	uncharge(host, e->client);
 	if (e->kind == LO_ENTRY_OBJECT)
 		lo_handle_close(e->handle);
 	else if (e->kind == LO_ENTRY_REGISTRY)
@@ -226,7 +273,9 @@ static status_t walk_parent(struct lo_registry *reg, const char *path, struct lo
 	return LO_OK;
 }
 
-static status_t add_entry(struct lo_registry *reg, const char *name, size_t n, struct entry **out)
+/* A new entry named name[0..n) in reg, charged to `client`. */
+static status_t add_entry(struct lo_registry *reg, const char *name, size_t n, uint32_t client,
+			  struct entry **out)
 {
 	if (n == 0)
 		return LO_ERR_INVALID_ARGS;
@@ -234,9 +283,15 @@ static status_t add_entry(struct lo_registry *reg, const char *name, size_t n, s
 		return LO_ERR_NAME_TOO_LONG;
 	if (find(reg, name, n))
 		return LO_ERR_ALREADY_EXISTS;
+	status_t st = charge(reg->host, client);
+	if (st != LO_OK)
+		return st;
 	struct entry *e = lo_calloc(1, sizeof(*e));
-	if (!e)
+	if (!e) {
+		uncharge(reg->host, client);
 		return LO_ERR_NO_MEMORY;
+	}
+	e->client = client;
 	lo_memcpy(e->name, name, n);
 	/* Appended, so listing shows entries in the order they were bound. */
 	struct entry **tail = &reg->entries;
@@ -260,7 +315,7 @@ status_t lo_registry_add(struct lo_registry_host *host, struct lo_registry *reg,
 {
 	(void)host;
 	struct entry *e;
-	status_t st = add_entry(reg, name, lo_strlen(name), &e);
+	status_t st = add_entry(reg, name, lo_strlen(name), 0, &e);
 	if (st != LO_OK) {
 		lo_handle_close(object);
 		return st;
@@ -271,12 +326,11 @@ status_t lo_registry_add(struct lo_registry_host *host, struct lo_registry *reg,
 	return LO_OK;
 }
 
-status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_registry *reg,
-				  const char *name, struct lo_registry *child)
+static status_t add_child(struct lo_registry *reg, const char *name, struct lo_registry *child,
+			  uint32_t client)
 {
-	(void)host;
 	struct entry *e;
-	status_t st = add_entry(reg, name, lo_strlen(name), &e);
+	status_t st = add_entry(reg, name, lo_strlen(name), client, &e);
 	if (st != LO_OK)
 		return st;
 	e->kind = LO_ENTRY_REGISTRY;
@@ -285,28 +339,41 @@ status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_regis
 	return LO_OK;
 }
 
+status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_registry *reg,
+				  const char *name, struct lo_registry *child)
+{
+	(void)host;
+	return add_child(reg, name, child, 0);
+}
+
 struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name)
 {
 	struct entry *e = find(reg, name, lo_strlen(name));
 	return e && e->kind == LO_ENTRY_REGISTRY ? e->child : NULL;
 }
 
-status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry *reg,
-			      const char *name, const char *target)
+static status_t add_link(struct lo_registry *reg, const char *name, const char *target,
+			 uint32_t client)
 {
-	(void)host;
 	size_t tlen = lo_strlen(target);
 	if (tlen == 0)
 		return LO_ERR_INVALID_ARGS;
 	if (tlen > LO_REGISTRY_PATH_MAX)
 		return LO_ERR_NAME_TOO_LONG;
 	struct entry *e;
-	status_t st = add_entry(reg, name, lo_strlen(name), &e);
+	status_t st = add_entry(reg, name, lo_strlen(name), client, &e);
 	if (st != LO_OK)
 		return st;
 	e->kind = LO_ENTRY_LINK;
 	lo_memcpy(e->link, target, tlen);
 	return LO_OK;
+}
+
+status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry *reg,
+			      const char *name, const char *target)
+{
+	(void)host;
+	return add_link(reg, name, target, 0);
 }
 
 static status_t remove_entry(struct lo_registry_host *host, struct lo_registry *reg,
@@ -337,6 +404,11 @@ struct call {
 	struct lo_registry *reg;
 	uint32_t slot;                 /* the connection the request came on */
 };
+
+static uint32_t client_of(struct call *c)
+{
+	return c->host->conns[c->slot].client;
+}
 
 /* A request's string as a C string; *len_ok false if its length is bad. */
 static const char *request_path(const char *bytes, uint32_t len, char *buf, int *ok)
@@ -391,7 +463,7 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 	if (n == 0) {
 		/* The registry itself: a new connection to it. */
 		lo_channel_t client;
-		status_t st = connect_for(c->host, reg, c->host->conns[c->slot].client, 1, &client);
+		status_t st = connect_for(c->host, reg, client_of(c), 1, &client);
 		if (st != LO_OK)
 			return st;
 		resp->kind = LO_ENTRY_REGISTRY;
@@ -420,8 +492,7 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 				continue;
 			}
 			lo_channel_t client;
-			status_t st = connect_for(c->host, e->child, c->host->conns[c->slot].client, 1,
-						  &client);
+			status_t st = connect_for(c->host, e->child, client_of(c), 1, &client);
 			if (st != LO_OK)
 				return st;
 			resp->kind = LO_ENTRY_REGISTRY;
@@ -498,11 +569,12 @@ static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
 	(void)resp;
 	(void)resp_handles;
 	(void)resp_nhandles;
+	struct call *c = ctx;
 	struct target t;
 	struct entry *e = NULL;
-	status_t st = resolve_target(ctx, req->path, req->path_len, &t);
+	status_t st = resolve_target(c, req->path, req->path_len, &t);
 	if (st == LO_OK)
-		st = add_entry(t.parent, t.name, t.len, &e);
+		st = add_entry(t.parent, t.name, t.len, client_of(c), &e);
 	if (st != LO_OK)
 		return st;   /* the serve loop closes the request's handle */
 	/* On success the request's handle is ours to keep. */
@@ -540,7 +612,7 @@ static status_t on_link(void *ctx, const struct lo_registry_link_request *req,
 	request_path(req->target, req->target_len, target, &ok);
 	struct target t;
 	status_t st = ok ? resolve_target(c, req->path, req->path_len, &t) : LO_ERR_NAME_TOO_LONG;
-	return st == LO_OK ? lo_registry_add_link(c->host, t.parent, t.name, target) : st;
+	return st == LO_OK ? add_link(t.parent, t.name, target, client_of(c)) : st;
 }
 
 static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req,
@@ -560,7 +632,7 @@ static status_t on_make_registry(void *ctx, const struct lo_registry_make_regist
 	struct lo_registry *child = lo_registry_create(c->host, t.name);
 	if (!child)
 		return LO_ERR_NO_MEMORY;
-	st = lo_registry_add_registry(c->host, t.parent, t.name, child);
+	st = add_child(t.parent, t.name, child, client_of(c));
 	lo_registry_release(c->host, child);   /* the entry holds it now (or nothing does) */
 	return st;
 }

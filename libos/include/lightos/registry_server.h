@@ -8,12 +8,14 @@
  *
  * Limits, so that one client cannot starve the others (docs/registries.md):
  * a client is a connection the host made with lo_registry_connect together
- * with every connection opened through it (transitively); it may hold at
- * most LO_REGISTRY_CLIENT_CONNECTIONS connections, and connections opened
- * by clients never take the last LO_REGISTRY_HOST_RESERVED slots, which
- * stay for the host's own lo_registry_connect. A connection may hold at
- * most LO_REGISTRY_CONN_WATCHES watches; a watch goes when its connection
- * closes or when the server holds the event's only handle. */
+ * with every connection opened through it (transitively). A client may
+ * hold at most LO_REGISTRY_CLIENT_CONNECTIONS connections, and connections
+ * opened by clients never take the last LO_REGISTRY_HOST_RESERVED slots,
+ * which stay for the host's own lo_registry_connect. The entries a client
+ * made (bind, link, make_registry) and that still exist are at most
+ * LO_REGISTRY_CLIENT_ENTRIES; the host's own are not counted. A connection
+ * may hold at most LO_REGISTRY_CONN_WATCHES watches; a watch goes when its
+ * connection closes or when the server holds the event's only handle. */
 #ifndef LIGHTOS_REGISTRY_SERVER_H
 #define LIGHTOS_REGISTRY_SERVER_H
 
@@ -22,6 +24,7 @@
 #define LO_REGISTRY_HOST_CONNECTIONS 128
 #define LO_REGISTRY_HOST_RESERVED 8
 #define LO_REGISTRY_CLIENT_CONNECTIONS 32
+#define LO_REGISTRY_CLIENT_ENTRIES 256
 #define LO_REGISTRY_CONN_WATCHES 4
 /* Requests served from one connection before the others get a turn. */
 #define LO_REGISTRY_TURN 16
@@ -36,6 +39,7 @@ struct lo_registry_host {
 		uint32_t client;                /* who is charged for it */
 	} conns[LO_REGISTRY_HOST_CONNECTIONS];
 	uint32_t next_client;
+	struct lo_registry_client_use *uses;   /* entries charged to each client */
 	uint32_t live_registries;           /* for tests: registries not yet freed */
 	uint32_t live_watches;              /* for tests: watches not yet freed */
 };

@@ -311,6 +311,42 @@ static void test_registry_open_flood(void)
 	finish(&f);
 }
 
+/* One client binds until refused; another still binds; what the first
+ * unbinds it may bind again. Entries are charged through any connection
+ * of the client. */
+static void test_registry_entry_quota(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	lo_channel_t other, second;
+	CHECK_ST(lo_registry_connect(&host, f.root, &other), LO_OK);
+	CHECK_ST(open_conn(f.conn, "", &second), LO_OK);
+	int32_t status = LO_ERR_INTERNAL;
+	CHECK_ST(lo_registry_make_registry(second, "d", 1, &status), LO_OK);
+	CHECK_ST(status, LO_OK);
+	uint32_t n = 1;
+	int32_t st = LO_OK;
+	char name[16];
+	while (n <= LO_REGISTRY_CLIENT_ENTRIES) {
+		lo_snprintf(name, sizeof(name), "d/e%u", n);
+		st = bind(n % 2 ? f.conn : second, name, new_event());
+		if (st != LO_OK)
+			break;
+		n++;
+	}
+	CHECK_ST(st, LO_ERR_NO_RESOURCES);
+	CHECK(n == LO_REGISTRY_CLIENT_ENTRIES);
+	CHECK_ST(bind(other, "theirs", new_event()), LO_OK);
+	status = LO_ERR_INTERNAL;
+	CHECK_ST(lo_registry_unbind(f.conn, "d/e1", 4, &status), LO_OK);
+	CHECK_ST(status, LO_OK);
+	CHECK_ST(bind(second, "d/again", new_event()), LO_OK);
+	lo_handle_close(lo_channel_handle(second));
+	lo_handle_close(lo_channel_handle(other));
+	finish(&f);
+}
+
 static int32_t watch(lo_channel_t conn, lo_handle_t ev)
 {
 	int32_t status = LO_ERR_INTERNAL;
@@ -634,6 +670,7 @@ static const struct utest server_tests[] = {
 	{ "user.servers_registry_path_limits", test_registry_path_limits },
 	{ "user.servers_registry_malformed", test_registry_malformed },
 	{ "user.servers_registry_open_flood", test_registry_open_flood },
+	{ "user.servers_registry_entry_quota", test_registry_entry_quota },
 	{ "user.servers_registry_watches_freed", test_registry_watches_freed },
 	{ "user.servers_console_malformed", test_console_malformed },
 	{ "user.servers_console_read_waits_aside", test_console_read_waits_aside },
