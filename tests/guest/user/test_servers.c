@@ -604,16 +604,23 @@ static void test_registry_stress(void)
 		return;
 	CHECK_ST(bind(f.conn, "x", new_event()), LO_OK);
 	uint64_t channels = live_objects(LO_TYPE_CHANNEL);
-	struct lo_registry_list_request good;
-	lo_memset(&good, 0, sizeof(good));
-	good.hdr.ordinal = LO_REGISTRY_LIST;
+	/* Well formed: a list, or an open whose answer carries a connection
+	 * (which the server must take back when the answer is never read). */
+	struct lo_registry_list_request list;
+	lo_memset(&list, 0, sizeof(list));
+	list.hdr.ordinal = LO_REGISTRY_LIST;
+	struct lo_registry_open_request open;
+	lo_memset(&open, 0, sizeof(open));
+	open.hdr.ordinal = LO_REGISTRY_OPEN;
 	for (int round = 0; round < 300; round++) {
 		lo_channel_t conn;
 		if (!CHECK_ST(open_conn(f.conn, "", &conn), LO_OK))
 			break;
 		uint32_t owed = 0, burst = 1 + rnd(6);
 		for (uint32_t i = 0; i < burst; i++)
-			owed += (uint32_t)random_message(conn, &good, sizeof(good), 7, 0);
+			owed += (uint32_t)(round % 2 ?
+					   random_message(conn, &list, sizeof(list), 7, 0) :
+					   random_message(conn, &open, sizeof(open), 7, 0));
 		if (rnd(4) == 0) {
 			/* Abandoned mid-request: gone before the answers. */
 			lo_handle_close(lo_channel_handle(conn));
