@@ -54,23 +54,36 @@ static int32_t raw_call(lo_channel_t ch, void *msg, uint32_t n, lo_handle_t *h, 
 		struct { struct lo_msg_header hdr; int32_t status; } r;
 		char bytes[1024];
 	} reply;
-	lo_handle_t got_h[4];
-	struct lo_channel_read_result got;
-	st = read_reply(ch, &reply, sizeof(reply), got_h, 4, &got);
-	if (st != LO_OK)
-		return st;
-	for (uint32_t i = 0; i < got.handles; i++) {
-		if (i == 0 && reply_handle)
-			*reply_handle = got_h[0];
-		else
-			lo_handle_close(got_h[i]);
+	/* A message too short for a txid gets an answer with txid 0; answers
+	 * to earlier requests nobody read are passed over. */
+	uint32_t want = n >= sizeof(uint32_t) ? txid : 0;
+	for (;;) {
+		lo_handle_t got_h[4];
+		struct lo_channel_read_result got;
+		st = read_reply(ch, &reply, sizeof(reply), got_h, 4, &got);
+		if (st != LO_OK)
+			return st;
+		int mine = got.bytes >= sizeof(reply.r) && reply.r.hdr.txid == want;
+		for (uint32_t i = 0; i < got.handles; i++) {
+			if (mine && i == 0 && reply_handle)
+				*reply_handle = got_h[0];
+			else
+				lo_handle_close(got_h[i]);
+		}
+		if (mine)
+			return reply.r.status;
 	}
-	if (got.bytes < sizeof(reply.r))
-		return LO_ERR_BAD_FORMAT;
-	/* A message too short for a txid gets an answer with txid 0. */
-	if (reply.r.hdr.txid != (n >= sizeof(uint32_t) ? txid : 0))
-		return LO_ERR_INTERNAL;
-	return reply.r.status;
+}
+
+static void drain(lo_channel_t ch)
+{
+	char buf[1024];
+	lo_handle_t h[4];
+	struct lo_channel_read_result got;
+	while (lo_channel_read(ch, buf, sizeof(buf), h, 4, &got) == LO_OK) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(h[i]);
+	}
 }
 
 static lo_handle_t new_event(void)
@@ -307,6 +320,40 @@ static void test_registry_open_flood(void)
 	n++;
 	for (uint32_t i = 0; i < n; i++)
 		lo_handle_close(lo_channel_handle(mine[i]));
+	lo_handle_close(lo_channel_handle(other));
+	finish(&f);
+}
+
+/* A client that never reads its answers fills its own queue; the server
+ * goes on serving the others and, once it reads again, it. */
+static void test_registry_unread_replies(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	lo_channel_t other;
+	CHECK_ST(lo_registry_connect(&host, f.root, &other), LO_OK);
+	struct lo_registry_list_request req;
+	lo_memset(&req, 0, sizeof(req));
+	req.hdr.ordinal = LO_REGISTRY_LIST;
+	uint32_t sent = 0;
+	for (int i = 0; i < 800; i++) {
+		status_t st = lo_channel_write(f.conn, &req, sizeof(req), NULL, 0);
+		if (st == LO_ERR_SHOULD_WAIT) {
+			sleep_ms(5);
+			continue;
+		}
+		sent += st == LO_OK;
+	}
+	CHECK(sent > 300);   /* more than our queue holds */
+	lo_channel_t theirs;
+	CHECK_ST(open_conn(other, "", &theirs), LO_OK);
+	lo_handle_close(lo_channel_handle(theirs));
+	sleep_ms(200);
+	drain(f.conn);
+	lo_handle_t obj = LO_HANDLE_INVALID;
+	CHECK_ST(raw_open(f.conn, 0, &obj), LO_OK);
+	lo_handle_close(obj);
 	lo_handle_close(lo_channel_handle(other));
 	finish(&f);
 }
@@ -586,17 +633,6 @@ static int random_message(lo_channel_t ch, const void *good, uint32_t good_size,
 	return st == LO_OK;
 }
 
-static void drain(lo_channel_t ch)
-{
-	char buf[1024];
-	lo_handle_t h[4];
-	struct lo_channel_read_result got;
-	while (lo_channel_read(ch, buf, sizeof(buf), h, 4, &got) == LO_OK) {
-		for (uint32_t i = 0; i < got.handles; i++)
-			lo_handle_close(h[i]);
-	}
-}
-
 static void test_registry_stress(void)
 {
 	struct fixture f;
@@ -677,6 +713,7 @@ static const struct utest server_tests[] = {
 	{ "user.servers_registry_path_limits", test_registry_path_limits },
 	{ "user.servers_registry_malformed", test_registry_malformed },
 	{ "user.servers_registry_open_flood", test_registry_open_flood },
+	{ "user.servers_registry_unread_replies", test_registry_unread_replies },
 	{ "user.servers_registry_entry_quota", test_registry_entry_quota },
 	{ "user.servers_registry_watches_freed", test_registry_watches_freed },
 	{ "user.servers_console_malformed", test_console_malformed },
