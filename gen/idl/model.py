@@ -78,6 +78,7 @@ class Param:
     rights: list = field(default_factory=list)   # required (in) or granted (out)
     actual: str = ""     # out moved_handles: the out u32 that receives the count
     pass_handle: bool = False   # in handle: the impl also gets the handle value
+    within: str = ""     # out handle: rights also bounded by this in handle's
     loc: object = None
 
     @property
