@@ -7,10 +7,6 @@
 #include "lightos/tar.h"
 #include "namespace.h"
 
-#define QEMU_EXIT_PORT    0xf4
-#define QEMU_EXIT_SUCCESS 0x10
-#define QEMU_EXIT_FAILURE 0x11
-
 static lo_resource_t root;
 static lo_vmo_t image;
 
@@ -34,16 +30,6 @@ static lo_handle_t dup_of(lo_handle_t h, uint32_t rights)
 	uint32_t out = 0;
 	lo_handle_duplicate(h, rights, &out);
 	return (lo_handle_t){ out };
-}
-
-/* Leave QEMU through its debug-exit port: authority over the port comes
- * from a resource carved from the root, like any driver's. */
-static void qemu_exit(int success)
-{
-	lo_resource_t port;
-	if (lo_resource_carve(root, 1, QEMU_EXIT_PORT, 4, &port) == LO_OK)
-		lo_resource_port_out(port, QEMU_EXIT_PORT, 4,
-				     success ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
 }
 
 static int run_tests(void)
@@ -174,8 +160,14 @@ static int run_bench(void)
 	}
 	if (st != LO_OK)
 		return 1;
-	for (;;)
-		lo_registry_host_serve(&ns.host, UINT64_MAX);
+	/* Serve bench's registry until it ends; init's end then ends the run
+	 * (the kernel leaves QEMU: the debug-exit port is not carvable). */
+	struct lo_process_info info;
+	do {
+		lo_registry_host_serve(&ns.host, lo_now() + 20 * 1000000ull);
+		st = lo_process_info(bench, &info);
+	} while (st == LO_OK && info.state == 0);
+	return st == LO_OK && info.exit_reason == 1 && info.exit_code == 0 ? 0 : 1;
 }
 
 int main(void)
@@ -183,9 +175,9 @@ int main(void)
 	root = lo_resource_from(lo_startup_handle(LO_STARTUP_ROOT_RESOURCE));
 	image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
 	if (has_word(lo_startup_args(), "test")) {
-		int ok = run_tests();
-		qemu_exit(ok);
-		return ok ? 0 : 1;
+		/* Init's end ends a test run: the kernel leaves QEMU with
+		 * this exit code as the verdict. */
+		return run_tests() ? 0 : 1;
 	}
 	if (has_word(lo_startup_args(), "bench"))
 		return run_bench();

@@ -95,6 +95,7 @@ void start_init(void)
 	struct process *p;
 	if (process_create("init", &p) != LO_OK)
 		panic("init: cannot create the process");
+	process_set_init(p);
 	uint64_t entry = load_elf(p, phys_to_virt(m->start), m->end - m->start);
 
 	struct thread *t;

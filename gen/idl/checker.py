@@ -147,6 +147,15 @@ class Checker:
             raise IdlError(tok.loc, f"unknown object type {tok.text!r}")
         return t, t.name
 
+    def check_within(self, rp, raw_params):
+        """'within NAME': an out handle bounded by an in handle of the call."""
+        if rp.kind != "handle" or rp.direction != "out":
+            raise IdlError(rp.within.loc, "'within' applies to out handles only")
+        for q in raw_params:
+            if q.name.text == rp.within.text and q.kind == "handle" and q.direction == "in":
+                return
+        raise IdlError(rp.within.loc, f"'within {rp.within.text}' names no in handle of this call")
+
     def check_syscall(self, raw, owner, owner_type):
         full = f"{owner}_{raw.name.text}"
         if full in self.call_names:
@@ -194,6 +203,9 @@ class Checker:
                 if rp.pass_handle and (rp.direction == "out" or rp.kind == "moved_handles"):
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' is for in handles")
                 p.pass_handle = bool(rp.pass_handle)
+                if rp.within:
+                    self.check_within(rp, raw.params)
+                    p.within = rp.within.text
             else:
                 for opt, what in ((rp.requires, "'requires'"), (rp.grants, "'rights'")):
                     if opt:
@@ -201,6 +213,8 @@ class Checker:
                                                    f"{rp.name.text!r} is not a handle")
                 if rp.pass_handle:
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' applies to handles only")
+                if rp.within:
+                    raise IdlError(rp.within.loc, "'within' applies to out handles only")
             if rp.probe and (rp.kind != "scalar" or rp.direction != "out"):
                 raise IdlError(rp.probe.loc, "'probe' applies to out scalars only")
             p.probe = bool(rp.probe)

@@ -92,8 +92,11 @@ def gen_call(call, model):
             decls.append(f"\tcap_handle_t value_{p.name} = 0;")
             args.append(f"&new_{p.name}")
             cleanup.append(f"\tif (new_{p.name})\n\t\tcap_unref((struct cap_object *)new_{p.name});")
+            granted = rights_expr(p.rights)
+            if p.within:   # never more than the caller's handle holds
+                granted = f"({granted}) & rights_{p.within}"
             installs.append(f"\tst = cap_install(table, (struct cap_object *)new_{p.name},\n"
-                            f"\t\t\t {rights_expr(p.rights)}, &value_{p.name});")
+                            f"\t\t\t {granted}, &value_{p.name});")
             undo.append(f"\tif (value_{p.name})\n\t\tcap_close(table, value_{p.name});")
             copy_handles.append(f"\tst = copy_to_user({r}, &value_{p.name}, sizeof(uint32_t));")
         elif p.kind in ("buffer", "array", "struct"):

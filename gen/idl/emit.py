@@ -79,7 +79,8 @@ def negative_tests(model):
         " * handle lacking each required right must fail with ACCESS_DENIED, with",
         " * a handle of another type WRONG_TYPE, with a closed handle BAD_HANDLE.",
         " * The dispatch checks handles first and in order, so earlier handle",
-        " * arguments get valid fixtures and every other argument is 0. */",
+        " * arguments get valid fixtures and every other argument is 0. A handle",
+        " * array (`handles`) is tested at each position in turn. */",
         '#include "lightos/syscalls.h"',
         "",
         "/* Provided by the test program: a new handle of `type` with that type's",
@@ -159,6 +160,14 @@ def negative_tests(model):
             body.append("}")
             body.append("")
             lines += body
+    for c in model.syscalls:
+        for i, p in enumerate(c.params):
+            if p.kind == "handles" and p.direction == "in":
+                fname = f"neg_{c.name}_{p.name}"
+                body, n = handles_negative(model, c, i, p, fname)
+                funcs.append(fname)
+                lines += body
+                count += n
     lines.append(f"#define NEGATIVE_TEST_COUNT {count}")
     lines.append("")
     lines.append("/* Runs every negative test; returns how many failed. */")
@@ -175,6 +184,62 @@ def negative_tests(model):
     lines.append("\treturn NEGATIVE_TEST_COUNT;")
     lines.append("}")
     return "\n".join(lines) + "\n", count
+
+
+HANDLES_FILLED = 3   # handles an array test passes (at most the array's max)
+
+
+def handles_negative(model, c, i, p, fname):
+    """Tests for an in `handles` parameter: an array of valid handles where
+    one, at each position in turn, lacks a required right (ACCESS_DENIED)
+    or is closed (BAD_HANDLE). Single handles get valid fixtures, the count
+    parameter says how many, every other in-memory argument points at
+    zeroed scratch memory, so only the array can fail."""
+    n = min(p.max, HANDLES_FILLED)
+    t = model.type_by_name(p.type_name)
+    base_type = t.macro if t else pick_any_fixture(model, p)
+    base_mask = f"LO_DEFAULT_RIGHTS_{(t.name if t else type_of_macro(base_type)).upper()}"
+    count_index = next(j for j, q in enumerate(c.params) if q.name == p.size_param)
+    body = [f"static int {fname}(void)", "{", "	static uint64_t scratch[512];",
+            "	uint64_t a[6] = { 0 };", "	lo_handle_t fixtures[6];", "	int nfix = 0;",
+            f"	uint32_t values[{n}];", "	int failed = 0;", "	status_t st;"]
+    for j, q in enumerate(c.params):
+        if q.kind == "handle" and q.direction == "in":
+            qt = model.type_by_name(q.type_name)
+            tmacro = qt.macro if qt else pick_any_fixture(model, q)
+            body.append(f"	fixtures[nfix] = negtest_fixture({tmacro});")
+            body.append(f"	a[{j}] = fixtures[nfix++].value;")
+        elif j != i and q.kind in ("buffer", "array", "struct", "handles", "moved_handles"):
+            body.append(f"	a[{j}] = (uint64_t)scratch;")
+    body.append(f"	lo_handle_t base = negtest_fixture({base_type});")
+    body.append(f"	for (int k = 0; k < {n}; k++)")
+    body.append("		values[k] = base.value;")
+    body.append(f"	a[{i}] = (uint64_t)values;")
+    body.append(f"	a[{count_index}] = {n};")
+    tests = 0
+    for k in range(n):
+        for r in p.rights:
+            test = f"neg.{c.name}.{p.name}.{k}.lacks_{r.name}"
+            body.append(f"	values[{k}] = reduced(base, {base_mask} & ~{r.macro}).value;")
+            body.append(f"	st = call6({c.macro}, a);")
+            body.append(f'	negtest_report("{test}", st == LO_ERR_ACCESS_DENIED, st, LO_ERR_ACCESS_DENIED);')
+            body.append("	failed += st != LO_ERR_ACCESS_DENIED;")
+            body.append(f"	close_value(values[{k}]);")
+            tests += 1
+        test = f"neg.{c.name}.{p.name}.{k}.closed_handle"
+        body.append(f"	values[{k}] = reduced(base, {base_mask}).value;")
+        body.append(f"	close_value(values[{k}]);")
+        body.append(f"	st = call6({c.macro}, a);")
+        body.append(f'	negtest_report("{test}", st == LO_ERR_BAD_HANDLE, st, LO_ERR_BAD_HANDLE);')
+        body.append("	failed += st != LO_ERR_BAD_HANDLE;")
+        body.append(f"	values[{k}] = base.value;")
+        tests += 1
+    body.append("	lo_handle_close(base);")
+    body.append("	while (nfix > 0)\n\t\tlo_handle_close(fixtures[--nfix]);")
+    body.append("	return failed;")
+    body.append("}")
+    body.append("")
+    return body, tests
 
 
 def other_type(model, t):

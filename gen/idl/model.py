@@ -79,6 +79,7 @@ class Param:
     actual: str = ""     # out moved_handles: the out u32 that receives the count
     pass_handle: bool = False   # in handle(s): the impl also gets the handle value(s)
     probe: bool = False  # out scalar: its pointer is written (0) before the call runs
+    within: str = ""     # out handle: rights also bounded by this in handle's
     loc: object = None
 
     @property

@@ -21,7 +21,7 @@ Grammar (docs/idl.md has it with examples):
              | ('handles' | 'moved_handles') '<' NAME '>' NAME 'count' NAME
                'max' NUMBER opts
   opts      := ('requires' rights | 'rights' rights | 'pass_handle'
-               | 'actual' NAME ['.' NAME])*
+               | 'within' NAME | 'actual' NAME ['.' NAME])*
   rights    := NAME ('|' NAME)*
   protocol  := 'protocol' NAME '{' ['doc' STRING ';'] method* '}'
   method    := 'method' NAME '=' NUMBER '{' ['doc' STRING ';']
@@ -212,7 +212,7 @@ class Parser:
         p = Raw("param", kind_tok.loc, direction=direction.text, kind=kind,
                 kind_tok=kind_tok, type_tok=None, name=None, size=None, max=None,
                 requires=None, grants=None, pass_handle=None, probe=None, actual=None,
-                actual_field=None)
+                actual_field=None, within=None)
         if kind in SCALARS:
             p.kind = "scalar"
             p.scalar = kind
@@ -238,7 +238,7 @@ class Parser:
             p.name = self.name("a parameter name")
         else:
             self.error(kind_tok, f"unknown parameter type {kind!r}")
-        while self.peek().text in ("requires", "rights", "pass_handle", "probe", "actual"):
+        while self.peek().text in ("requires", "rights", "pass_handle", "probe", "within", "actual"):
             opt = self.next()
             if opt.text == "requires":
                 p.requires = (opt, self.parse_rights())
@@ -248,6 +248,8 @@ class Parser:
                 p.pass_handle = opt
             elif opt.text == "probe":
                 p.probe = opt
+            elif opt.text == "within":
+                p.within = self.name("the in handle that bounds the rights")
             else:
                 p.actual = self.name("the parameter that receives the count")
                 if self.accept("."):

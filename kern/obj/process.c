@@ -7,6 +7,8 @@
 #include "mm/pmm.h"
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/qemu.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/assert.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
@@ -101,6 +103,25 @@ status_t process_add_thread(struct process *p, struct thread *t)
 	return st;
 }
 
+static uint64_t init_process_id;
+
+void process_set_init(struct process *p)
+{
+	init_process_id = p->obj.cap.id;
+}
+
+/* On a test or benchmark run the end of init is the end of the run: the
+ * kernel leaves QEMU with init's verdict. The debug-exit port is the
+ * kernel's alone (no resource can be carved over it). */
+static void check_init_ended(struct process *p)
+{
+	if (p->obj.cap.id != init_process_id || !(cmdline_is_test_run() || cmdline_has("bench")))
+		return;
+	bool ok = p->exit_reason == EXIT_NORMAL && p->exit_code == 0;
+	kprintf("init: ended (%s, code %ld): leaving QEMU\n", ok ? "ok" : "failure", p->exit_code);
+	qemu_exit(ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
+}
+
 static void process_release(struct process *p)
 {
 	cap_ref(&p->obj.cap);   /* closing handles may drop the last outside reference */
@@ -112,6 +133,7 @@ static void process_release(struct process *p)
 		heap_check();
 	}
 	kobject_signal(&p->obj, 0, LO_SIG_PROCESS_TERMINATED);
+	check_init_ended(p);
 	cap_unref(&p->obj.cap);
 }
 

@@ -42,6 +42,8 @@ struct process {
 };
 
 status_t process_create(const char *name, struct process **out);
+/* The first process: on a test or bench run its end ends the QEMU run. */
+void process_set_init(struct process *p);
 status_t process_add_thread(struct process *p, struct thread *t);
 /* A thread of p finished; the last one ends the process. */
 void process_thread_exited(struct process *p, struct thread *t);
