@@ -3,7 +3,10 @@
  * file protocol (idl/file.idl) on its startup channel: read returns the
  * bytes typed so far (waiting for at least one), write sends bytes out.
  * Startup handles: LO_STARTUP_CHANNEL (clients), LO_STARTUP_IOPORTS and
- * LO_STARTUP_IRQ (its resources), as init/system.policy grants them. */
+ * LO_STARTUP_IRQ (its resources), and LO_STARTUP_USER + 0: the logger's
+ * own channel (the kernel log's way out), served apart so that a client's
+ * read waiting for input never holds the log back. As init/system.policy
+ * grants them. */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/protocols.h"
@@ -114,9 +117,17 @@ static int serve_ready(lo_channel_t clients, int *closed)
 	}
 }
 
+/* The logger only writes: serve whatever it queued. */
+static void serve_logger(lo_channel_t logger)
+{
+	while (lo_file_serve_one(logger, &server, NULL) == LO_OK)
+		;
+}
+
 int main(void)
 {
 	lo_channel_t clients = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
+	lo_channel_t logger = lo_channel_from(lo_startup_handle(LO_STARTUP_USER));
 	ports = lo_resource_from(lo_startup_handle(LO_STARTUP_IOPORTS));
 	lo_resource_t irq_res = lo_resource_from(lo_startup_handle(LO_STARTUP_IRQ));
 	lo_interrupt_t irq;
@@ -127,17 +138,24 @@ int main(void)
 	outb(COM1 + 1, 0x01);   /* interrupt when a byte arrives */
 	outb(COM1 + 4, 0x0b);   /* OUT2: lets the UART's interrupt reach the PIC */
 	drain_uart();
-	lo_handle_t waits[2] = { lo_interrupt_handle(irq), lo_channel_handle(clients) };
-	uint32_t masks[2] = { LO_SIG_INTERRUPT_SIGNALED,
+	/* Without a logger channel the slot waits on the IRQ twice: harmless. */
+	int has_logger = lo_channel_handle(logger).value != LO_HANDLE_INVALID.value;
+	lo_handle_t waits[3] = { lo_interrupt_handle(irq),
+				 has_logger ? lo_channel_handle(logger) : lo_interrupt_handle(irq),
+				 lo_channel_handle(clients) };
+	uint32_t masks[3] = { LO_SIG_INTERRUPT_SIGNALED,
+			      has_logger ? LO_SIG_CHANNEL_READABLE : LO_SIG_INTERRUPT_SIGNALED,
 			      LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED };
 	int closed = 0;
 	while (!closed) {
+		if (has_logger)
+			serve_logger(logger);
 		int read_waits = serve_ready(clients, &closed);
 		if (closed)
 			break;
-		uint32_t observed[2] = { 0, 0 };
-		/* With a read waiting, only new input can help. */
-		status_t st = lo_handle_wait_many(waits, masks, observed, read_waits ? 1 : 2, UINT64_MAX);
+		uint32_t observed[3] = { 0, 0, 0 };
+		/* With a read waiting, only new input (or the logger) can help. */
+		status_t st = lo_handle_wait_many(waits, masks, observed, read_waits ? 2 : 3, UINT64_MAX);
 		if (st != LO_OK)
 			return 2;
 		if (observed[0] & LO_SIG_INTERRUPT_SIGNALED) {
