@@ -6,6 +6,7 @@
  * docs/bootstrap.md) at the top of its stack, listing its handles, and
  * rsi = 0. */
 #include "start_init.h"
+#include "obj/log.h"
 #include "elf.h"
 #include "obj/process.h"
 #include "obj/vmo.h"
@@ -107,6 +108,9 @@ void start_init(void)
 	/* The stack pointer sits below the block, 16-byte aligned as the ABI
 	 * expects at a call boundary minus the return address slot. */
 	uint64_t sp = (block & ~15ul) - 8;
+	/* From here on the UART belongs to the console driver: kernel
+	 * messages go to the log ring, which the logger program shows. */
+	log_handover();
 	if (thread_start_user(t, entry, sp, block, 0) != LO_OK)
 		panic("init: cannot start its thread");
 	kprintf("init: started (process %lu)\n", p->obj.cap.id);

@@ -328,6 +328,11 @@ int main(void)
 	if (served_root.value)
 		measure("registry_open_server", 500, open_motd_served);
 	lo_printf("BENCH end\n");
+	/* The logger shows the log on the serial line: let it finish. */
+	uint32_t observed;
+	lo_handle_wait_one(lo_log_handle(lo_log), LO_SIG_LOG_DRAINED, lo_deadline_after_ms(5000),
+			   &observed);
+
 	/* init sees this process end and ends; the kernel then leaves QEMU. */
 	return 0;
 }

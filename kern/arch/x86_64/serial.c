@@ -21,8 +21,16 @@ void serial_init(void)
 	outb(COM1 + UART_MCR, 0x0b);      /* DTR, RTS, OUT2 */
 }
 
+static unsigned long bytes_written;
+
+unsigned long serial_bytes_written(void)
+{
+	return __atomic_load_n(&bytes_written, __ATOMIC_RELAXED);
+}
+
 void serial_putc(char c)
 {
+	__atomic_fetch_add(&bytes_written, 1, __ATOMIC_RELAXED);
 	while (!(inb(COM1 + UART_LSR) & LSR_THR_EMPTY))
 		cpu_relax();
 	outb(COM1 + UART_DATA, (uint8_t)c);

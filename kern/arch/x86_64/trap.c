@@ -7,6 +7,7 @@
 #include "obj/process.h"
 #include "mm/uvm.h"
 #include "lib/printf.h"
+#include "obj/log.h"
 #include "lib/assert.h"
 
 struct idt_entry {
@@ -190,6 +191,9 @@ static void handle_exception(struct trap_frame *f)
 		trap_user_fault(f, f->vector, f->vector == VEC_PAGE_FAULT ? read_cr2() : 0);
 	if (recover_from_extable(f))
 		return;
+	/* Fatal from here: the kernel takes the UART back (the log's unshown
+	 * tail first), since the console driver may never run again. */
+	log_emergency();
 	kprintf("\nKERNEL EXCEPTION %lu (%s) error=0x%lx\n", f->vector,
 		exception_names[f->vector], f->error & ~TRAP_ERROR_USER_GS);
 	if (f->error & TRAP_ERROR_USER_GS)
