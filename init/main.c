@@ -41,7 +41,7 @@ static lo_handle_t dup_of(lo_handle_t h, uint32_t rights)
 static void qemu_exit(int success)
 {
 	lo_resource_t port;
-	if (lo_resource_carve(root, 1, QEMU_EXIT_PORT, 4, &port) == LO_OK)
+	if (lo_resource_carve(root, LO_RESOURCE_IOPORT, QEMU_EXIT_PORT, 4, &port) == LO_OK)
 		lo_resource_port_out(port, QEMU_EXIT_PORT, 4,
 				     success ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
 }
@@ -65,7 +65,7 @@ static int run_tests(void)
 	lo_handle_wait_one(lo_process_handle(suite), LO_SIG_PROCESS_TERMINATED, UINT64_MAX, &observed);
 	struct lo_process_info info;
 	lo_process_info(suite, &info);
-	if (info.exit_reason != 1) {
+	if (info.exit_reason != LO_EXIT_NORMAL) {
 		lo_printf("TEST FAIL init.suite_ended_abnormally: reason %u vector %lu at 0x%lx\n",
 			  info.exit_reason, info.fault_vector, info.fault_rip);
 		return 0;
@@ -106,9 +106,9 @@ static int run_system(void)
 	lo_resource_t ports, irq;
 	st = lo_channel_create(&driver_end, &client_end);
 	if (st == LO_OK)
-		st = lo_resource_carve(root, 1, 0x3f8, 8, &ports);
+		st = lo_resource_carve(root, LO_RESOURCE_IOPORT, 0x3f8, 8, &ports);
 	if (st == LO_OK)
-		st = lo_resource_carve(root, 2, 4, 1, &irq);
+		st = lo_resource_carve(root, LO_RESOURCE_IRQ, 4, 1, &irq);
 	lo_process_t serial, shell;
 	if (st == LO_OK) {
 		struct lo_give give[4] = {

@@ -67,7 +67,7 @@ static void add_sysvar(struct namespace *ns, struct lo_registry *reg, const char
 		       const char *text, uint32_t rights)
 {
 	lo_sysvar_t v;
-	if (lo_sysvar_create(2, &v) != LO_OK)
+	if (lo_sysvar_create(LO_SYSVAR_STRING, &v) != LO_OK)
 		return;
 	lo_sysvar_set_string(v, text, (uint32_t)lo_strlen(text));
 	lo_registry_add(&ns->host, reg, name, lo_sysvar_handle(v), rights);

@@ -275,7 +275,7 @@ static int cmd_ps(int argc, char **argv)
 			continue;
 		if (lo_process_info(lo_process_from(h), &info) == LO_OK)
 			print("  %-6s %-12.32s %-8s %u\n", name, info.name,
-			      info.state ? "ended" : "running", info.thread_count);
+			      info.state == LO_PROCESS_ENDED ? "ended" : "running", info.thread_count);
 		lo_close(h);
 	}
 	lo_close(lo_channel_handle(proc));
@@ -403,7 +403,7 @@ static int cmd_spawn(int argc, char **argv)
 {
 	if (argc < 2)
 		return fail("usage: spawn <program> [args]", LO_ERR_INVALID_ARGS);
-	char path[80], args[LO_STARTUP_ARGS];
+	char path[80], args[LO_STARTUP_MAX_ARGS];
 	lo_snprintf(path, sizeof(path), "bin/%s", argv[1]);
 	size_t n = 0;
 	args[0] = '\0';
@@ -432,9 +432,9 @@ static int cmd_spawn(int argc, char **argv)
 	lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000),
 			   &observed);
 	struct lo_process_info pinfo;
-	if (lo_process_info(p, &pinfo) == LO_OK && pinfo.state)
+	if (lo_process_info(p, &pinfo) == LO_OK && pinfo.state == LO_PROCESS_ENDED)
 		print("process %lu ended: %s, code %ld\n", info.id,
-		      pinfo.exit_reason == 1 ? "exit" : pinfo.exit_reason == 3 ? "fault" : "killed",
+		      pinfo.exit_reason == LO_EXIT_NORMAL ? "exit" : pinfo.exit_reason == LO_EXIT_FAULT ? "fault" : "killed",
 		      pinfo.exit_code);
 	lo_close(lo_process_handle(p));
 	return 0;
@@ -515,7 +515,7 @@ static int cmd_audit(int argc, char **argv)
 		struct lo_process_info info;
 		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
-		if (lo_process_info(lo_process_from(h), &info) == LO_OK && !info.state) {
+		if (lo_process_info(lo_process_from(h), &info) == LO_OK && info.state == LO_PROCESS_RUNNING) {
 			const struct lo_policy_program *pol = lo_policy_for(info.name);
 			uint32_t start = 0, actual, next;
 			struct lo_handle_entry e[16];

@@ -38,7 +38,7 @@ status_t log_get(struct log **out)
 
 status_t log_write(const char *bytes, uint32_t len)
 {
-	if (len > LOG_MAX_WRITE)
+	if (len > LO_LOG_MAX_WRITE)
 		return LO_ERR_OUT_OF_RANGE;
 	spin_lock(&ring_lock);
 	serial_write(bytes, len);

@@ -5,10 +5,10 @@
 
 #include <stdint.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "obj/kobject.h"
 
 #define LOG_RING_SIZE   16384
-#define LOG_MAX_WRITE   1024     /* bytes per write call */
 
 struct log {
 	struct kobject obj;

@@ -122,7 +122,7 @@ void process_thread_exited(struct process *p, struct thread *t)
 	bool last = --p->thread_count == 0;
 	if (last && !p->ended) {
 		p->ended = true;
-		p->exit_reason = EXIT_NORMAL;
+		p->exit_reason = LO_EXIT_NORMAL;
 		p->exit_code = t->exit_code;
 	}
 	spin_unlock(&p->obj.lock);
@@ -130,7 +130,7 @@ void process_thread_exited(struct process *p, struct thread *t)
 		process_release(p);
 }
 
-void process_kill(struct process *p, enum exit_reason reason, int64_t code)
+void process_kill(struct process *p, uint32_t reason, int64_t code)
 {
 	spin_lock(&p->obj.lock);
 	if (p->ended) {
@@ -158,8 +158,8 @@ void process_kill(struct process *p, enum exit_reason reason, int64_t code)
 
 status_t k_process_create(const void *name, uint32_t name_len, struct process **process)
 {
-	char buf[PROCESS_NAME_MAX];
-	uint32_t n = name_len < PROCESS_NAME_MAX - 1 ? name_len : PROCESS_NAME_MAX - 1;
+	char buf[LO_PROCESS_NAME_MAX];
+	uint32_t n = name_len < LO_PROCESS_NAME_MAX - 1 ? name_len : LO_PROCESS_NAME_MAX - 1;
 	memcpy(buf, name, n);
 	buf[n] = '\0';
 	return process_create(buf, process);
@@ -239,14 +239,14 @@ status_t k_process_start(struct process *process, struct thread *thread, uint64_
 
 status_t k_process_kill(struct process *process)
 {
-	process_kill(process, EXIT_KILLED, -1);
+	process_kill(process, LO_EXIT_KILLED, -1);
 	return LO_OK;
 }
 
 status_t k_process_info(struct process *process, struct lo_process_info *info)
 {
 	spin_lock(&process->obj.lock);
-	info->state = process->ended ? 1 : 0;
+	info->state = process->ended ? LO_PROCESS_ENDED : LO_PROCESS_RUNNING;
 	info->exit_reason = process->exit_reason;
 	info->exit_code = process->exit_code;
 	info->fault_vector = process->fault_vector;
@@ -284,6 +284,6 @@ status_t k_process_list_handles(struct process *process, struct lo_handle_entry 
 status_t k_process_exit(int64_t code)
 {
 	struct process *p = process_current();
-	process_kill(p, EXIT_NORMAL, code);
+	process_kill(p, LO_EXIT_NORMAL, code);
 	thread_exit(code);
 }

@@ -36,7 +36,7 @@ static struct resource *resource_new(uint32_t kind, uint64_t base, uint64_t size
 
 status_t resource_create_root(struct resource **out)
 {
-	struct resource *r = resource_new(RESOURCE_ROOT, 0, 0);
+	struct resource *r = resource_new(LO_RESOURCE_ROOT, 0, 0);
 	if (!r)
 		return LO_ERR_NO_MEMORY;
 	*out = r;
@@ -45,7 +45,7 @@ status_t resource_create_root(struct resource **out)
 
 bool resource_covers(const struct resource *r, uint32_t kind, uint64_t base, uint64_t size)
 {
-	if (r->kind == RESOURCE_ROOT)
+	if (r->kind == LO_RESOURCE_ROOT)
 		return true;
 	return r->kind == kind && base >= r->base && size <= r->size &&
 	       base - r->base <= r->size - size;
@@ -67,9 +67,9 @@ static status_t check_range(uint32_t kind, uint64_t base, uint64_t size)
 	if (size == 0 || base + size < base)
 		return LO_ERR_INVALID_ARGS;
 	switch (kind) {
-	case RESOURCE_IOPORT:
+	case LO_RESOURCE_IOPORT:
 		return base + size <= 0x10000 ? LO_OK : LO_ERR_OUT_OF_RANGE;
-	case RESOURCE_IRQ:
+	case LO_RESOURCE_IRQ:
 		if (base + size > IRQ_LINES)
 			return LO_ERR_OUT_OF_RANGE;
 		for (uint64_t l = base; l < base + size; l++) {
@@ -77,7 +77,7 @@ static status_t check_range(uint32_t kind, uint64_t base, uint64_t size)
 				return LO_ERR_ACCESS_DENIED;
 		}
 		return LO_OK;
-	case RESOURCE_MMIO:
+	case LO_RESOURCE_MMIO:
 		if ((base | size) & (PAGE_SIZE - 1))
 			return LO_ERR_INVALID_ARGS;
 		return overlaps_ram(base, size) ? LO_ERR_ACCESS_DENIED : LO_OK;
@@ -105,7 +105,7 @@ status_t resource_port_in(struct resource *r, uint16_t port, uint32_t width, uin
 {
 	if (width != 1 && width != 2 && width != 4)
 		return LO_ERR_INVALID_ARGS;
-	if (r->kind == RESOURCE_ROOT || !resource_covers(r, RESOURCE_IOPORT, port, width))
+	if (r->kind == LO_RESOURCE_ROOT || !resource_covers(r, LO_RESOURCE_IOPORT, port, width))
 		return LO_ERR_ACCESS_DENIED;
 	if (width == 1) {
 		*value = inb(port);
@@ -125,7 +125,7 @@ status_t resource_port_out(struct resource *r, uint16_t port, uint32_t width, ui
 {
 	if (width != 1 && width != 2 && width != 4)
 		return LO_ERR_INVALID_ARGS;
-	if (r->kind == RESOURCE_ROOT || !resource_covers(r, RESOURCE_IOPORT, port, width))
+	if (r->kind == LO_RESOURCE_ROOT || !resource_covers(r, LO_RESOURCE_IOPORT, port, width))
 		return LO_ERR_ACCESS_DENIED;
 	if (width == 1)
 		outb(port, (uint8_t)value);
@@ -171,7 +171,7 @@ status_t k_resource_port_out(struct resource *resource, uint32_t port, uint32_t 
 
 status_t k_resource_object_counts(struct resource *resource, uint64_t *counts, uint32_t n)
 {
-	if (resource->kind != RESOURCE_ROOT)
+	if (resource->kind != LO_RESOURCE_ROOT)
 		return LO_ERR_ACCESS_DENIED;
 	for (uint32_t i = 0; i < n; i++)
 		counts[i] = kobject_live_count(i);
@@ -181,7 +181,7 @@ status_t k_resource_object_counts(struct resource *resource, uint64_t *counts, u
 status_t k_resource_denials(struct resource *resource, struct lo_denial *entries, uint32_t max,
 			    uint64_t start, uint32_t *actual, uint64_t *next)
 {
-	if (resource->kind != RESOURCE_ROOT)
+	if (resource->kind != LO_RESOURCE_ROOT)
 		return LO_ERR_ACCESS_DENIED;
 	uint64_t total = denials_recorded();
 	uint64_t oldest = total > DENIAL_LOG_SIZE ? total - DENIAL_LOG_SIZE : 0;

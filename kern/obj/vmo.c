@@ -288,8 +288,8 @@ status_t k_vmo_create_physical(struct resource *resource, uint64_t paddr, uint64
 {
 	/* Only from an MMIO resource that covers the range: carve one from the
 	 * root first (the root's carve refuses RAM). */
-	if (resource->kind != RESOURCE_MMIO ||
-	    !resource_covers(resource, RESOURCE_MMIO, paddr, PAGE_ROUND_UP(size)))
+	if (resource->kind != LO_RESOURCE_MMIO ||
+	    !resource_covers(resource, LO_RESOURCE_MMIO, paddr, PAGE_ROUND_UP(size)))
 		return LO_ERR_ACCESS_DENIED;
 	return vmo_create_physical(paddr, size, true, vmo);
 }

@@ -17,16 +17,9 @@
 #include <stddef.h>
 #include "lightos/protocols.h"
 
-#define LO_REGISTRY_PATH_MAX  255
-#define LO_REGISTRY_NAME_MAX  63
-#define LO_REGISTRY_MAX_HOPS  16
-
-#define LO_STARTUP_ROOT_REGISTRY 7   /* startup kind: the root namespace */
-
-/* Entry kinds (open's and list's `kind`). */
-#define LO_ENTRY_OBJECT   1
-#define LO_ENTRY_REGISTRY 2
-#define LO_ENTRY_LINK     3
+/* LO_REGISTRY_PATH_MAX, LO_REGISTRY_NAME_MAX, the entry kinds LO_ENTRY_*
+ * and LO_STARTUP_ROOT_REGISTRY come from idl/registry.idl and startup.idl. */
+#define LO_REGISTRY_MAX_HOPS  16   /* links and registries followed in one open */
 
 /* The process's root namespace (from its startup message). */
 lo_channel_t lo_root_registry(void);
