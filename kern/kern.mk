@@ -10,13 +10,13 @@ KERN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables \
-	-Ikern -Icap -I$(BUILD)/gen/include -I$(BUILD)/gen/kern
+	-Ikern -Icap -Ielf -I$(BUILD)/gen/include -I$(BUILD)/gen/kern
 KERN_LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack \
 	-T kern/arch/x86_64/linker.ld
 
-# Every .c and .asm under kern/ plus the capability core.
+# Every .c and .asm under kern/ plus the capability core and the ELF parser.
 KERN_C_SRCS   := $(shell find kern -name '*.c' | sort) \
-                 $(filter-out %_test.c,$(wildcard cap/*.c))
+                 $(filter-out %_test.c,$(wildcard cap/*.c)) elf/elf.c
 KERN_ASM_SRCS := $(shell find kern -name '*.asm' | sort)
 KERN_OBJS := $(patsubst %.c,$(KBUILD)/%.o,$(KERN_C_SRCS)) \
              $(patsubst %.asm,$(KBUILD)/%.asm.o,$(KERN_ASM_SRCS)) \
