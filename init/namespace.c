@@ -54,11 +54,7 @@ static void add_files(struct namespace *ns, const uint8_t *image, size_t size)
 		lo_vmo_t v;
 		if (!dir || lo_vmo_create(e.size, &v) != LO_OK)
 			continue;
-		for (uint64_t off = 0; off < e.size;) {
-			uint32_t n = e.size - off > 65536 ? 65536 : (uint32_t)(e.size - off);
-			lo_vmo_write(v, image + e.offset + off, off, n);
-			off += n;
-		}
+		lo_vmo_write_all(v, image + e.offset, 0, e.size);
 		lo_registry_add(&ns->host, dir, base, lo_vmo_handle(v), FILE_RIGHTS);
 	}
 }

@@ -68,6 +68,19 @@ void *lo_heap_grow_vmo(size_t size)
 	return st == LO_OK ? (void *)addr : NULL;
 }
 
+status_t lo_vmo_write_all(lo_vmo_t vmo, const void *src, uint64_t offset, uint64_t len)
+{
+	const uint8_t *p = src;
+	for (uint64_t done = 0; done < len;) {
+		uint32_t n = len - done > LO_VMO_MAX_IO ? LO_VMO_MAX_IO : (uint32_t)(len - done);
+		status_t st = lo_vmo_write(vmo, p + done, offset + done, n);
+		if (st != LO_OK)
+			return st;
+		done += n;
+	}
+	return LO_OK;
+}
+
 uint64_t lo_now(void)
 {
 	uint64_t now = 0;

@@ -5,8 +5,6 @@
 #include "lightos/startup.h"
 #include "lightos/policy.h"
 
-#define COPY_CHUNK 65536
-
 static void close_given(const struct lo_give *give, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -21,13 +19,7 @@ static status_t load_segment(lo_process_t child, const uint8_t *elf,
 	status_t st = lo_vmo_create(seg->mem_size, &vmo);
 	if (st != LO_OK)
 		return st;
-	for (uint64_t done = 0; done < seg->file_size && st == LO_OK;) {
-		uint64_t n = seg->file_size - done;
-		if (n > COPY_CHUNK)
-			n = COPY_CHUNK;
-		st = lo_vmo_write(vmo, elf + seg->file_offset + done, seg->copy_to + done, (uint32_t)n);
-		done += n;
-	}
+	st = lo_vmo_write_all(vmo, elf + seg->file_offset, seg->copy_to, seg->file_size);
 	if (st == LO_OK) {
 		uint32_t flags = (seg->writable ? LO_MAP_WRITE : 0) | (seg->executable ? LO_MAP_EXEC : 0);
 		struct lo_map_request req = { seg->vaddr, 0, seg->mem_size, flags, 0 };

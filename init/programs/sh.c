@@ -23,7 +23,7 @@ static void out(const char *s, uint32_t n)
 	while (n) {
 		int32_t status;
 		uint32_t written = 0;
-		uint32_t chunk = n > 4096 ? 4096 : n;
+		uint32_t chunk = n > LO_FILE_DATA_MAX ? LO_FILE_DATA_MAX : n;
 		if (lo_file_write(console, s, chunk, &status, &written) != LO_OK || status != LO_OK)
 			return;
 		s += chunk;
@@ -156,14 +156,15 @@ static status_t open_parent(const char *name, lo_channel_t *reg, const char **pa
 
 /* Entry `index` of the registry at `path` in reg: its NUL-terminated name,
  * kind and rights. LO_ERR_NOT_FOUND past the last. */
-static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index, char name[64],
+static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index,
+			 char name[LO_REGISTRY_NAME_MAX + 1],
 			 uint32_t *kind, uint32_t *rights)
 {
 	int32_t status;
 	uint32_t len = 0;
 	status_t st = lo_registry_list(reg, path, (uint32_t)lo_strlen(path), index, &status, kind, rights,
-				       name, 63, &len);
-	name[len < 64 ? len : 63] = '\0';
+				       name, LO_REGISTRY_NAME_MAX, &len);
+	name[len < LO_REGISTRY_NAME_MAX ? len : LO_REGISTRY_NAME_MAX] = '\0';
 	return st == LO_OK ? status : st;
 }
 
@@ -176,7 +177,7 @@ static int cmd_ls(int argc, char **argv)
 	if (argc < 2) {
 		/* The registries this shell can name at all. */
 		uint32_t kind, rights;
-		char name[64];
+		char name[LO_REGISTRY_NAME_MAX + 1];
 		for (uint32_t i = 0; entry_at(lo_root_registry(), "", i, name, &kind, &rights) == LO_OK; i++)
 			print("%s:\n", name);
 		return 0;
@@ -188,7 +189,7 @@ static int cmd_ls(int argc, char **argv)
 		return fail(argv[1], st);
 	for (uint32_t i = 0;; i++) {
 		uint32_t kind, rights;
-		char name[64];
+		char name[LO_REGISTRY_NAME_MAX + 1];
 		st = entry_at(reg, path, i, name, &kind, &rights);
 		if (st != LO_OK) {
 			if (st != LO_ERR_NOT_FOUND)
@@ -267,7 +268,7 @@ static int cmd_ps(int argc, char **argv)
 		return fail("proc", st);
 	print("  %-6s %-12s %-8s %s\n", "pid", "name", "state", "threads");
 	uint32_t kind, rights;
-	char name[64];
+	char name[LO_REGISTRY_NAME_MAX + 1];
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
@@ -344,7 +345,7 @@ static int cmd_sysvar(int argc, char **argv)
 	if (st != LO_OK)
 		return fail(name, st);
 	lo_sysvar_t v = lo_sysvar_from(h);
-	char buf[257];   /* a string sysvar holds at most 256 bytes */
+	char buf[LO_SYSVAR_STRING_MAX + 1];
 	uint32_t len = 0;
 	uint64_t num = 0;
 	if (set) {
@@ -509,7 +510,7 @@ static int cmd_audit(int argc, char **argv)
 		return fail("proc", st);
 	int flagged = 0, checked = 0;
 	uint32_t kind, rights;
-	char name[64];
+	char name[LO_REGISTRY_NAME_MAX + 1];
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;

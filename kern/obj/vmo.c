@@ -46,7 +46,7 @@ uint64_t vmo_committed_pages(void)
 
 status_t vmo_create(uint64_t size, struct vmo **out)
 {
-	if (size > VMO_MAX_SIZE)
+	if (size > LO_VMO_MAX_SIZE)
 		return LO_ERR_OUT_OF_RANGE;
 	struct vmo *v = kmalloc(sizeof(*v));
 	if (!v)
@@ -67,7 +67,7 @@ status_t vmo_create(uint64_t size, struct vmo **out)
 
 status_t vmo_create_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out)
 {
-	if ((pa & (PAGE_SIZE - 1)) || size == 0 || size > VMO_MAX_SIZE || pa + size < pa)
+	if ((pa & (PAGE_SIZE - 1)) || size == 0 || size > LO_VMO_MAX_SIZE || pa + size < pa)
 		return LO_ERR_INVALID_ARGS;
 	struct vmo *v = kmalloc(sizeof(*v));
 	if (!v)
@@ -216,7 +216,7 @@ status_t vmo_write_user(struct vmo *v, uint64_t offset, uint64_t user_src, uint6
 
 status_t vmo_set_size(struct vmo *v, uint64_t size)
 {
-	if (size > VMO_MAX_SIZE)
+	if (size > LO_VMO_MAX_SIZE)
 		return LO_ERR_OUT_OF_RANGE;
 	uint64_t slots = PAGE_ROUND_UP(size) / PAGE_SIZE;
 	uint64_t *pages = NULL;

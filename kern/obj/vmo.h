@@ -12,7 +12,6 @@
 #include "status.h"
 #include "obj/kobject.h"
 
-#define VMO_MAX_SIZE (1ul << 30)     /* 1 GiB per VMO */
 
 struct vmo {
 	struct kobject obj;          /* obj.lock guards the fields below */

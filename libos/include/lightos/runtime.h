@@ -24,6 +24,10 @@ __attribute__((noreturn)) void lo_exit(int code);
 /* Heap chunks come from VMOs mapped into this process. */
 void *lo_heap_grow_vmo(size_t size);
 
+/* Write `len` bytes at `offset` of a VMO, in pieces of at most
+ * LO_VMO_MAX_IO (the most one vmo_write takes). Stops at the first error. */
+status_t lo_vmo_write_all(lo_vmo_t vmo, const void *src, uint64_t offset, uint64_t len);
+
 /* Nanoseconds since boot, and a deadline `ms` milliseconds from now. */
 uint64_t lo_now(void);
 uint64_t lo_deadline_after_ms(uint64_t ms);
