@@ -38,11 +38,6 @@ int lo_printf(const char *fmt, ...)
 	return n;
 }
 
-void lo_puts(const char *s)
-{
-	lo_printf("%s\n", s);
-}
-
 const char *lo_status_str(status_t st)
 {
 	return status_str(st);

@@ -150,7 +150,7 @@ static status_t open_parent(const char *name, lo_channel_t *reg, const char **pa
 	char r[LO_REGISTRY_NAME_MAX + 1];
 	status_t st = lo_name_split(name, r, sizeof(r), path);
 	if (st == LO_OK)
-		st = lo_open_registry(r, reg);
+		st = lo_connect_registry(r, reg);
 	return st;
 }
 
@@ -201,7 +201,7 @@ static int cmd_ls(int argc, char **argv)
 		print("  %-20s %s%s\n", name,
 		      kind == LO_ENTRY_REGISTRY ? "registry/" : kind == LO_ENTRY_LINK ? "link" : "", r);
 	}
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	return 0;
 }
 
@@ -210,7 +210,7 @@ static int cmd_cat(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: cat <registry>:<path>", LO_ERR_INVALID_ARGS);
 	lo_handle_t h;
-	status_t st = lo_open_name(argv[1], LO_RIGHT_READ, &h);
+	status_t st = lo_resolve_name(argv[1], LO_RIGHT_READ, &h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	lo_vmo_t v = lo_vmo_from(h);
@@ -224,7 +224,7 @@ static int cmd_cat(int argc, char **argv)
 			out(buf, n);
 		off += n;
 	}
-	lo_close(h);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
@@ -252,7 +252,7 @@ static int cmd_write(int argc, char **argv)
 	st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path),
 			      LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
 			      LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER, lo_vmo_handle(v), &status);
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	if (st == LO_OK)
 		st = status;
 	return st == LO_OK ? 0 : fail(argv[1], st);
@@ -263,7 +263,7 @@ static int cmd_ps(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	lo_channel_t proc;
-	status_t st = lo_open_registry("proc", &proc);
+	status_t st = lo_connect_registry("proc", &proc);
 	if (st != LO_OK)
 		return fail("proc", st);
 	print("  %-6s %-12s %-8s %s\n", "pid", "name", "state", "threads");
@@ -272,14 +272,14 @@ static int cmd_ps(int argc, char **argv)
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
-		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
+		if (lo_resolve_path(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
 		if (lo_process_info(lo_process_from(h), &info) == LO_OK)
 			print("  %-6s %-12.32s %-8s %u\n", name, info.name,
 			      info.state == LO_PROCESS_ENDED ? "ended" : "running", info.thread_count);
-		lo_close(h);
+		lo_handle_close(h);
 	}
-	lo_close(lo_channel_handle(proc));
+	lo_handle_close(lo_channel_handle(proc));
 	return 0;
 }
 
@@ -290,7 +290,7 @@ static int cmd_handles(int argc, char **argv)
 	if (argc > 1) {
 		char name[80];
 		lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
-		status_t st = lo_open_name(name, LO_RIGHT_INSPECT, &opened);
+		status_t st = lo_resolve_name(name, LO_RIGHT_INSPECT, &opened);
 		if (st != LO_OK)
 			return fail(name, st);
 		p = lo_process_from(opened);
@@ -310,7 +310,7 @@ static int cmd_handles(int argc, char **argv)
 		start = next;
 	} while (next);
 	if (opened.value)
-		lo_close(opened);
+		lo_handle_close(opened);
 	return 0;
 }
 
@@ -319,12 +319,12 @@ static int cmd_info(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: info <registry>:<path>", LO_ERR_INVALID_ARGS);
 	lo_handle_t h;
-	status_t st = lo_open_name(argv[1], LO_RIGHT_INSPECT, &h);
+	status_t st = lo_resolve_name(argv[1], LO_RIGHT_INSPECT, &h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	struct lo_object_info info;
 	st = lo_handle_info(h, &info);
-	lo_close(h);
+	lo_handle_close(h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	print("  type %s, object %lu, handles %u, references %u, signals 0x%x\n",
@@ -341,7 +341,7 @@ static int cmd_sysvar(int argc, char **argv)
 	lo_snprintf(name, sizeof(name), "sysvar:%s", argv[2]);
 	int set = !lo_strcmp(argv[1], "set");
 	lo_handle_t h;
-	status_t st = lo_open_name(name, set ? LO_RIGHT_WRITE : LO_RIGHT_READ, &h);
+	status_t st = lo_resolve_name(name, set ? LO_RIGHT_WRITE : LO_RIGHT_READ, &h);
 	if (st != LO_OK)
 		return fail(name, st);
 	lo_sysvar_t v = lo_sysvar_from(h);
@@ -362,7 +362,7 @@ static int cmd_sysvar(int argc, char **argv)
 		else if (st == LO_ERR_WRONG_TYPE && (st = lo_sysvar_get_u64(v, &num)) == LO_OK)
 			print("%lu\n", num);
 	}
-	lo_close(h);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(name, st);
 }
 
@@ -390,11 +390,11 @@ static int cmd_edit(int argc, char **argv)
 	} else {
 		/* bind: the object another name resolves to, under a new name. */
 		lo_handle_t h;
-		st = lo_open_name(argv[2], LO_RIGHTS_ALL, &h);
+		st = lo_resolve_name(argv[2], LO_RIGHTS_ALL, &h);
 		if (st == LO_OK)
 			st = lo_registry_bind(reg, path, plen, LO_RIGHTS_ALL, h, &status);
 	}
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	if (st == LO_OK)
 		st = status;
 	return st == LO_OK ? 0 : fail(argv[1], st);
@@ -437,7 +437,7 @@ static int cmd_spawn(int argc, char **argv)
 		print("process %lu ended: %s, code %ld\n", info.id,
 		      pinfo.exit_reason == LO_EXIT_NORMAL ? "exit" : pinfo.exit_reason == LO_EXIT_FAULT ? "fault" : "killed",
 		      pinfo.exit_code);
-	lo_close(lo_process_handle(p));
+	lo_handle_close(lo_process_handle(p));
 	return 0;
 }
 
@@ -448,10 +448,10 @@ static int cmd_kill(int argc, char **argv)
 	char name[80];
 	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
 	lo_handle_t h;
-	status_t st = lo_open_name(name, LO_RIGHT_DESTROY, &h);
+	status_t st = lo_resolve_name(name, LO_RIGHT_DESTROY, &h);
 	if (st == LO_OK) {
 		st = lo_process_kill(lo_process_from(h));
-		lo_close(h);
+		lo_handle_close(h);
 	}
 	return st == LO_OK ? 0 : fail(name, st);
 }
@@ -505,7 +505,7 @@ static int cmd_audit(int argc, char **argv)
 	if (argc > 1 && !lo_strcmp(argv[1], "denials"))
 		return audit_denials();
 	lo_channel_t proc;
-	status_t st = lo_open_registry("proc", &proc);
+	status_t st = lo_connect_registry("proc", &proc);
 	if (st != LO_OK)
 		return fail("proc", st);
 	int flagged = 0, checked = 0;
@@ -514,7 +514,7 @@ static int cmd_audit(int argc, char **argv)
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
-		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
+		if (lo_resolve_path(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
 		if (lo_process_info(lo_process_from(h), &info) == LO_OK && info.state == LO_PROCESS_RUNNING) {
 			const struct lo_policy_program *pol = lo_policy_for(info.name);
@@ -537,9 +537,9 @@ static int cmd_audit(int argc, char **argv)
 				start = next;
 			} while (next);
 		}
-		lo_close(h);
+		lo_handle_close(h);
 	}
-	lo_close(lo_channel_handle(proc));
+	lo_handle_close(lo_channel_handle(proc));
 	print("  %d handles checked, %d outside the policy\n", checked, flagged);
 	return 0;
 }
@@ -612,7 +612,7 @@ int main(void)
 {
 	lo_handle_t h;
 	/* The file protocol waits on the channel: WAIT as well. */
-	status_t st = lo_open_name("dev:/console", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &h);
+	status_t st = lo_resolve_name("dev:/console", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &h);
 	if (st != LO_OK) {
 		lo_printf("sh: no console: %s\n", lo_status_str(st));
 		return 1;

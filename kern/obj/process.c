@@ -11,7 +11,6 @@
 #include "lib/assert.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
-static uint64_t processes_alive;
 static uint32_t secret_state = 0x9e3779b9u;
 
 /* Handles, memory, address space: everything the process holds. Runs once,
@@ -31,7 +30,6 @@ static void process_destroy(struct cap_object *obj)
 	if (!p->ended)
 		release_resources(p);   /* never started */
 	kobject_count_destroyed(LO_TYPE_PROCESS);
-	__atomic_fetch_sub(&processes_alive, 1, __ATOMIC_RELAXED);
 	kfree(p);
 }
 
@@ -39,11 +37,6 @@ static const struct cap_object_ops process_ops = {
 	.destroy = process_destroy,
 	.on_zero_handles = NULL,
 };
-
-uint64_t process_live_count(void)
-{
-	return __atomic_load_n(&processes_alive, __ATOMIC_RELAXED);
-}
 
 /* Handle values should not be guessable across processes: mix the TSC into
  * a per-boot sequence (xorshift) for each table's secret. */
@@ -74,7 +67,6 @@ status_t process_create(const char *name, struct process **out)
 		return st;
 	}
 	kobject_init(&p->obj, LO_TYPE_PROCESS, &process_ops);
-	__atomic_fetch_add(&processes_alive, 1, __ATOMIC_RELAXED);
 	list_init(&p->threads);
 	list_init(&p->mappings);
 	strlcpy(p->name, name, sizeof(p->name));

@@ -42,6 +42,5 @@ void process_kill(struct process *p, uint32_t reason, int64_t code);
 /* The process of the running thread (NULL for kernel threads). */
 struct process *process_current(void);
 
-uint64_t process_live_count(void);
 
 #endif

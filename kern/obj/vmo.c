@@ -178,42 +178,6 @@ status_t vmo_write_kernel(struct vmo *v, uint64_t offset, const void *src, uint6
 	return LO_OK;
 }
 
-#define BOUNCE 512
-
-status_t vmo_read_user(struct vmo *v, uint64_t offset, uint64_t user_dst, uint64_t len)
-{
-	if (!range_ok(v, offset, len))
-		return LO_ERR_OUT_OF_RANGE;
-	char bounce[BOUNCE];
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = chunk_len(offset + done, len - done, BOUNCE);
-		status_t st = copy_chunk(v, offset + done, bounce, n, false);
-		if (st == LO_OK)
-			st = copy_to_user(user_dst + done, bounce, n);
-		if (st != LO_OK)
-			return st;
-		done += n;
-	}
-	return LO_OK;
-}
-
-status_t vmo_write_user(struct vmo *v, uint64_t offset, uint64_t user_src, uint64_t len)
-{
-	if (!range_ok(v, offset, len))
-		return LO_ERR_OUT_OF_RANGE;
-	char bounce[BOUNCE];
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = chunk_len(offset + done, len - done, BOUNCE);
-		status_t st = copy_from_user(bounce, user_src + done, n);
-		if (st == LO_OK)
-			st = copy_chunk(v, offset + done, bounce, n, true);
-		if (st != LO_OK)
-			return st;
-		done += n;
-	}
-	return LO_OK;
-}
-
 status_t vmo_set_size(struct vmo *v, uint64_t size)
 {
 	if (size > LO_VMO_MAX_SIZE)

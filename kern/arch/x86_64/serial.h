@@ -7,7 +7,5 @@
 void serial_init(void);
 void serial_putc(char c);
 void serial_write(const char *s, unsigned long len);
-/* Non-blocking read: returns -1 when no byte is waiting. */
-int serial_getc(void);
 
 #endif

@@ -13,7 +13,6 @@ int lo_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int lo_vprintf(const char *fmt, va_list ap);
 int lo_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int lo_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-void lo_puts(const char *s);
 
 /* "BAD_HANDLE" and so on. */
 const char *lo_status_str(status_t st);
