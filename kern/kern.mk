@@ -15,14 +15,18 @@ KERN_LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack \
 	-T kern/arch/x86_64/linker.ld
 
 # Every .c and .asm under kern/ plus the capability core and the ELF parser.
-KERN_C_SRCS   := $(shell find kern -name '*.c' | sort) \
+# The self-tests (kern/test/) go only into a second image, for the ktest ISO.
+KERN_C_SRCS   := $(shell find kern -name '*.c' -not -path 'kern/test/*' | sort) \
                  $(filter-out %_test.c,$(wildcard cap/*.c)) elf/elf.c
+KTEST_C_SRCS  := $(shell find kern/test -name '*.c' | sort)
 KERN_ASM_SRCS := $(shell find kern -name '*.asm' | sort)
 KERN_OBJS := $(patsubst %.c,$(KBUILD)/%.o,$(KERN_C_SRCS)) \
              $(patsubst %.asm,$(KBUILD)/%.asm.o,$(KERN_ASM_SRCS)) \
              $(KBUILD)/gen/dispatch.o
+KTEST_OBJS := $(patsubst %.c,$(KBUILD)/%.o,$(KTEST_C_SRCS))
 
-KERNEL := $(BUILD)/kernel.elf
+KERNEL       := $(BUILD)/kernel.elf
+KERNEL_KTEST := $(BUILD)/kernel-ktest.elf
 
 # Every kernel file may include generated headers: generate first.
 $(KBUILD)/gen/dispatch.o: $(GEN_KERN_SRCS) $(GEN_STAMP)
@@ -43,6 +47,10 @@ $(KBUILD)/%.asm.o: %.asm
 $(KERNEL): $(KERN_OBJS) kern/arch/x86_64/linker.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(KLD) $(KERN_LDFLAGS) -o $@ $(KERN_OBJS)
+
+$(KERNEL_KTEST): $(KERN_OBJS) $(KTEST_OBJS) kern/arch/x86_64/linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(KLD) $(KERN_LDFLAGS) -o $@ $(KERN_OBJS) $(KTEST_OBJS)
 
 # ISOs from one grub.cfg template, differing only in the default entry:
 #   lightos.iso           the system (the shell)
@@ -76,6 +84,11 @@ $(BUILD)/fuzz-settings: FORCE
 FORCE:
 
 $(BUILD)/iso-%/boot/kernel.elf: $(KERNEL)
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+# Only the self-test ISO boots the kernel with kern/test/ linked in.
+$(BUILD)/iso-ktest/boot/kernel.elf: $(KERNEL_KTEST)
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
 
@@ -126,4 +139,4 @@ debug: deps $(ISO)
 	@echo "Quit QEMU with Ctrl-A X."
 	$(Q)$(QEMU) $(QEMU_COMMON) -nographic -serial mon:stdio -cdrom $(ISO) -s -S || true
 
--include $(KERN_OBJS:.o=.d)
+-include $(KERN_OBJS:.o=.d) $(KTEST_OBJS:.o=.d)
