@@ -1,7 +1,16 @@
 # kern/: the kernel image, the boot ISO, and running it in QEMU.
 
+# The kernel's compiler: gcc (CROSS=x86_64-elf- for a GNU cross toolchain),
+# or KERNEL_CC=clang for clang's bare-metal target x86_64-unknown-elf with
+# ld.lld, a real cross compiler from Debian (make test-cross builds with it).
+KERNEL_CC ?= gcc
+ifeq ($(KERNEL_CC),clang)
+KCC     := clang --target=x86_64-unknown-elf
+KLD     := ld.lld
+else
 KCC     := $(CROSS)gcc
 KLD     := $(CROSS)ld
+endif
 NASM    := nasm
 KBUILD  := $(BUILD)/kern
 
@@ -140,3 +149,35 @@ debug: deps $(ISO)
 	$(Q)$(QEMU) $(QEMU_COMMON) -nographic -serial mon:stdio -cdrom $(ISO) -s -S || true
 
 -include $(KERN_OBJS:.o=.d) $(KTEST_OBJS:.o=.d)
+
+# The kernel built by a real cross compiler (clang's x86_64-unknown-elf
+# target, ld.lld) in a build directory of its own, so it cannot rot: it
+# must link, be a multiboot2 image and pass the self-tests (booted with the
+# ktest ISO's init and image). And the shipped image carries no self-tests.
+TEST_SUITES += cross
+CROSS_BUILD := $(BUILD)/cross
+
+.PHONY: test-cross
+test-cross: $(KERNEL) $(ISO_KTEST)
+	@mkdir -p $(BUILD)/test
+	$(Q)tap=$(BUILD)/test/cross.tap; : > $$tap; \
+	if $(MAKE) --no-print-directory BUILD=$(CROSS_BUILD) KERNEL_CC=clang \
+		$(CROSS_BUILD)/kernel.elf $(CROSS_BUILD)/kernel-ktest.elf > $(BUILD)/test/cross.log 2>&1; \
+	then echo "ok 1 - the kernel builds and links with clang --target=x86_64-unknown-elf and ld.lld" >> $$tap; \
+	else echo "not ok 1 - the kernel does not build with clang --target=x86_64-unknown-elf" >> $$tap; \
+		tail -30 $(BUILD)/test/cross.log; fi; \
+	if grub-file --is-x86-multiboot2 $(CROSS_BUILD)/kernel.elf; \
+	then echo "ok 2 - the clang kernel is a multiboot2 image" >> $$tap; \
+	else echo "not ok 2 - the clang kernel is not a multiboot2 image" >> $$tap; fi; \
+	rm -rf $(CROSS_BUILD)/iso-ktest; cp -r $(BUILD)/iso-ktest $(CROSS_BUILD)/iso-ktest; \
+	cp $(CROSS_BUILD)/kernel-ktest.elf $(CROSS_BUILD)/iso-ktest/boot/kernel.elf; \
+	if grub-mkrescue -o $(CROSS_BUILD)/lightos-ktest.iso $(CROSS_BUILD)/iso-ktest > $(BUILD)/test/cross-iso.log 2>&1 && \
+		$(PYTHON) scripts/qemu_test.py --iso $(CROSS_BUILD)/lightos-ktest.iso --kernel $(CROSS_BUILD)/kernel-ktest.elf \
+		--log $(BUILD)/test/cross-ktest.log --tap $(BUILD)/test/cross-ktest.tap \
+		--timeout 120 -- $(QEMU) $(QEMU_COMMON); \
+	then echo "ok 3 - the clang kernel passes the kernel self-tests" >> $$tap; \
+	else echo "not ok 3 - the clang kernel fails the kernel self-tests ($(BUILD)/test/cross-ktest.log)" >> $$tap; fi; \
+	if nm $(KERNEL) | grep -q -w -e selftest_run_all -e ktest_check; \
+	then echo "not ok 4 - $(KERNEL) contains the kernel self-tests" >> $$tap; \
+	else echo "ok 4 - $(KERNEL) carries no self-tests (they are in $(KERNEL_KTEST))" >> $$tap; fi; \
+	sed 's/^/  /' $$tap; ! grep -q '^not ok' $$tap
