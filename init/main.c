@@ -53,9 +53,9 @@ static status_t start_console(lo_channel_t *client_end, lo_process_t *serial, lo
 	if (st == LO_OK)
 		st = lo_channel_create(&log_driver_end, &log_client_end);
 	if (st == LO_OK)
-		st = lo_resource_carve(root, 1, 0x3f8, 8, &ports);
+		st = lo_resource_carve(root, LO_RESOURCE_IOPORT, 0x3f8, 8, &ports);
 	if (st == LO_OK)
-		st = lo_resource_carve(root, 2, 4, 1, &irq);
+		st = lo_resource_carve(root, LO_RESOURCE_IRQ, 4, 1, &irq);
 	if (st != LO_OK)
 		return st;
 	struct lo_give give[5] = {
@@ -108,7 +108,7 @@ static int run_tests(void)
 	lo_handle_wait_one(lo_process_handle(suite), LO_SIG_PROCESS_TERMINATED, UINT64_MAX, &observed);
 	struct lo_process_info info;
 	lo_process_info(suite, &info);
-	if (info.exit_reason != 1) {
+	if (info.exit_reason != LO_EXIT_NORMAL) {
 		lo_printf("TEST FAIL init.suite_ended_abnormally: reason %u vector %lu at 0x%lx\n",
 			  info.exit_reason, info.fault_vector, info.fault_rip);
 		return 0;
@@ -210,8 +210,8 @@ static int run_bench(void)
 	do {
 		lo_registry_host_serve(&ns.host, lo_now() + 20 * 1000000ull);
 		st = lo_process_info(bench, &info);
-	} while (st == LO_OK && info.state == 0);
-	return st == LO_OK && info.exit_reason == 1 && info.exit_code == 0 ? 0 : 1;
+	} while (st == LO_OK && info.state == LO_PROCESS_RUNNING);
+	return st == LO_OK && info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0 ? 0 : 1;
 }
 
 int main(void)

@@ -157,7 +157,7 @@ status_t channel_write(struct channel *ch, const void *bytes, uint32_t nbytes,
 	struct message *m = NULL;
 	status_t st = LO_OK;
 	uint32_t nends = 0;
-	if (nbytes > CHANNEL_MAX_BYTES || nhandles > CHANNEL_MAX_HANDLES) {
+	if (nbytes > LO_CHANNEL_MAX_BYTES || nhandles > LO_CHANNEL_MAX_HANDLES) {
 		st = LO_ERR_OUT_OF_RANGE;
 		goto fail;
 	}

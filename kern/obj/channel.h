@@ -3,18 +3,17 @@
  * left its sender's table and belongs to the message until it is read (or
  * the message is destroyed with the channel, which closes it).
  *
- * Limits: CHANNEL_MAX_BYTES per message, CHANNEL_MAX_HANDLES per message,
+ * Limits: LO_CHANNEL_MAX_BYTES per message, LO_CHANNEL_MAX_HANDLES per message,
  * CHANNEL_MAX_QUEUED messages waiting at one end (then LO_ERR_SHOULD_WAIT). */
 #ifndef KERN_OBJ_CHANNEL_H
 #define KERN_OBJ_CHANNEL_H
 
 #include <stdint.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "handle_table.h"
 #include "obj/kobject.h"
 
-#define CHANNEL_MAX_BYTES   65536
-#define CHANNEL_MAX_HANDLES 64
 #define CHANNEL_MAX_QUEUED  256
 
 struct channel_pair;

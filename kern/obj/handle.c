@@ -68,8 +68,8 @@ status_t k_handle_wait_many(struct cap_object **objects, const uint32_t *objects
 			    const uint32_t *masks, uint32_t *observed, uint32_t count,
 			    uint64_t deadline)
 {
-	struct wait_item items[WAIT_MANY_MAX];
-	if (count == 0 || count > WAIT_MANY_MAX)
+	struct wait_item items[LO_WAIT_MANY_MAX];
+	if (count == 0 || count > LO_WAIT_MANY_MAX)
 		return LO_ERR_INVALID_ARGS;
 	for (uint32_t i = 0; i < count; i++) {
 		items[i].obj = kobject_of(objects[i]);

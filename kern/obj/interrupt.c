@@ -61,7 +61,7 @@ status_t interrupt_create(struct resource *irq_resource, uint32_t line, struct i
 {
 	if (line >= IRQ_LINES)
 		return LO_ERR_OUT_OF_RANGE;
-	if (irq_resource->kind == RESOURCE_ROOT || !resource_covers(irq_resource, RESOURCE_IRQ, line, 1))
+	if (irq_resource->kind == LO_RESOURCE_ROOT || !resource_covers(irq_resource, LO_RESOURCE_IRQ, line, 1))
 		return LO_ERR_ACCESS_DENIED;
 	struct interrupt *i = kmalloc(sizeof(*i));
 	if (!i)

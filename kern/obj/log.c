@@ -78,7 +78,7 @@ static void append(const char *bytes, uint32_t len)
 
 status_t log_write(const char *bytes, uint32_t len)
 {
-	if (len > LOG_MAX_WRITE)
+	if (len > LO_LOG_MAX_WRITE)
 		return LO_ERR_OUT_OF_RANGE;
 	spin_lock(&ring_lock);
 	append(bytes, len);
@@ -100,7 +100,7 @@ void log_kernel_write(const char *bytes, uint32_t len)
 		return;
 	}
 	while (len > 0) {
-		uint32_t n = len < LOG_MAX_WRITE ? len : LOG_MAX_WRITE;
+		uint32_t n = len < LO_LOG_MAX_WRITE ? len : LO_LOG_MAX_WRITE;
 		log_write(bytes, n);
 		bytes += n;
 		len -= n;

@@ -8,10 +8,10 @@
 
 #include <stdint.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "obj/kobject.h"
 
 #define LOG_RING_SIZE   65536    /* bytes; the oldest are overwritten */
-#define LOG_MAX_WRITE   1024     /* bytes per write call */
 
 struct log {
 	struct kobject obj;

@@ -22,15 +22,15 @@ struct reserved_range {
 };
 
 static const struct reserved_range reserved[] = {
-	{ RESOURCE_IOPORT, 0x20,  2, "master PIC" },
-	{ RESOURCE_IOPORT, 0xa0,  2, "slave PIC" },
-	{ RESOURCE_IOPORT, 0x4d0, 2, "PIC edge/level control" },
-	{ RESOURCE_IOPORT, 0x40,  4, "PIT" },
-	{ RESOURCE_IOPORT, 0xf4,  4, "QEMU debug-exit (kern/arch/x86_64/qemu.c)" },
-	{ RESOURCE_IOPORT, 0x64,  1, "8042 command port: machine reset, A20 gate" },
-	{ RESOURCE_IOPORT, 0x92,  1, "system control port A: fast reset, A20 gate" },
-	{ RESOURCE_IRQ,    0,     1, "timer tick" },
-	{ RESOURCE_IRQ,    2,     1, "PIC cascade" },
+	{ LO_RESOURCE_IOPORT, 0x20,  2, "master PIC" },
+	{ LO_RESOURCE_IOPORT, 0xa0,  2, "slave PIC" },
+	{ LO_RESOURCE_IOPORT, 0x4d0, 2, "PIC edge/level control" },
+	{ LO_RESOURCE_IOPORT, 0x40,  4, "PIT" },
+	{ LO_RESOURCE_IOPORT, 0xf4,  4, "QEMU debug-exit (kern/arch/x86_64/qemu.c)" },
+	{ LO_RESOURCE_IOPORT, 0x64,  1, "8042 command port: machine reset, A20 gate" },
+	{ LO_RESOURCE_IOPORT, 0x92,  1, "system control port A: fast reset, A20 gate" },
+	{ LO_RESOURCE_IRQ,    0,     1, "timer tick" },
+	{ LO_RESOURCE_IRQ,    2,     1, "PIC cascade" },
 };
 
 static void resource_destroy(struct cap_object *obj)
@@ -58,7 +58,7 @@ static struct resource *resource_new(uint32_t kind, uint64_t base, uint64_t size
 
 status_t resource_create_root(struct resource **out)
 {
-	struct resource *r = resource_new(RESOURCE_ROOT, 0, 0);
+	struct resource *r = resource_new(LO_RESOURCE_ROOT, 0, 0);
 	if (!r)
 		return LO_ERR_NO_MEMORY;
 	*out = r;
@@ -67,7 +67,7 @@ status_t resource_create_root(struct resource **out)
 
 bool resource_covers(const struct resource *r, uint32_t kind, uint64_t base, uint64_t size)
 {
-	if (r->kind == RESOURCE_ROOT)
+	if (r->kind == LO_RESOURCE_ROOT)
 		return true;
 	return r->kind == kind && base >= r->base && size <= r->size &&
 	       base - r->base <= r->size - size;
@@ -109,7 +109,7 @@ static bool overlaps_reserved(uint32_t kind, uint64_t base, uint64_t size)
 		if (r->kind == kind && overlaps(base, size, r->base, r->size))
 			return true;
 	}
-	if (kind == RESOURCE_MMIO)
+	if (kind == LO_RESOURCE_MMIO)
 		return overlaps_kernel_memory(base, size);
 	return false;
 }
@@ -119,15 +119,15 @@ static status_t check_range(uint32_t kind, uint64_t base, uint64_t size)
 	if (size == 0 || base + size < base)
 		return LO_ERR_INVALID_ARGS;
 	switch (kind) {
-	case RESOURCE_IOPORT:
+	case LO_RESOURCE_IOPORT:
 		if (base + size > 0x10000)
 			return LO_ERR_OUT_OF_RANGE;
 		break;
-	case RESOURCE_IRQ:
+	case LO_RESOURCE_IRQ:
 		if (base + size > IRQ_LINES)
 			return LO_ERR_OUT_OF_RANGE;
 		break;
-	case RESOURCE_MMIO:
+	case LO_RESOURCE_MMIO:
 		if ((base | size) & (PAGE_SIZE - 1))
 			return LO_ERR_INVALID_ARGS;
 		break;
@@ -156,7 +156,7 @@ status_t resource_port_in(struct resource *r, uint16_t port, uint32_t width, uin
 {
 	if (width != 1 && width != 2 && width != 4)
 		return LO_ERR_INVALID_ARGS;
-	if (r->kind == RESOURCE_ROOT || !resource_covers(r, RESOURCE_IOPORT, port, width))
+	if (r->kind == LO_RESOURCE_ROOT || !resource_covers(r, LO_RESOURCE_IOPORT, port, width))
 		return LO_ERR_ACCESS_DENIED;
 	if (width == 1) {
 		*value = inb(port);
@@ -176,7 +176,7 @@ status_t resource_port_out(struct resource *r, uint16_t port, uint32_t width, ui
 {
 	if (width != 1 && width != 2 && width != 4)
 		return LO_ERR_INVALID_ARGS;
-	if (r->kind == RESOURCE_ROOT || !resource_covers(r, RESOURCE_IOPORT, port, width))
+	if (r->kind == LO_RESOURCE_ROOT || !resource_covers(r, LO_RESOURCE_IOPORT, port, width))
 		return LO_ERR_ACCESS_DENIED;
 	if (width == 1)
 		outb(port, (uint8_t)value);
@@ -222,7 +222,7 @@ status_t k_resource_port_out(struct resource *resource, uint32_t port, uint32_t 
 
 status_t k_resource_object_counts(struct resource *resource, uint64_t *counts, uint32_t n)
 {
-	if (resource->kind != RESOURCE_ROOT)
+	if (resource->kind != LO_RESOURCE_ROOT)
 		return LO_ERR_ACCESS_DENIED;
 	for (uint32_t i = 0; i < n; i++)
 		counts[i] = kobject_live_count(i);
@@ -231,7 +231,7 @@ status_t k_resource_object_counts(struct resource *resource, uint64_t *counts, u
 
 status_t k_resource_memory_stats(struct resource *resource, struct lo_memory_stats *stats)
 {
-	if (resource->kind != RESOURCE_ROOT)
+	if (resource->kind != LO_RESOURCE_ROOT)
 		return LO_ERR_ACCESS_DENIED;
 	struct pmm_stats s;
 	pmm_get_stats(&s);
@@ -243,7 +243,7 @@ status_t k_resource_memory_stats(struct resource *resource, struct lo_memory_sta
 status_t k_resource_denials(struct resource *resource, struct lo_denial *entries, uint32_t max,
 			    uint64_t start, uint32_t *actual, uint64_t *next)
 {
-	if (resource->kind != RESOURCE_ROOT)
+	if (resource->kind != LO_RESOURCE_ROOT)
 		return LO_ERR_ACCESS_DENIED;
 	uint64_t total = denials_recorded();
 	uint64_t oldest = total > DENIAL_LOG_SIZE ? total - DENIAL_LOG_SIZE : 0;

@@ -17,7 +17,7 @@ static const struct cap_object_ops sysvar_ops = {
 
 status_t sysvar_create(uint32_t kind, struct sysvar **out)
 {
-	if (kind != SYSVAR_U64 && kind != SYSVAR_STRING)
+	if (kind != LO_SYSVAR_U64 && kind != LO_SYSVAR_STRING)
 		return LO_ERR_INVALID_ARGS;
 	struct sysvar *v = kmalloc(sizeof(*v));
 	if (!v)
@@ -30,7 +30,7 @@ status_t sysvar_create(uint32_t kind, struct sysvar **out)
 
 status_t sysvar_set_u64(struct sysvar *v, uint64_t value)
 {
-	if (v->kind != SYSVAR_U64)
+	if (v->kind != LO_SYSVAR_U64)
 		return LO_ERR_WRONG_TYPE;
 	spin_lock(&v->obj.lock);
 	v->number = value;
@@ -41,7 +41,7 @@ status_t sysvar_set_u64(struct sysvar *v, uint64_t value)
 
 status_t sysvar_get_u64(struct sysvar *v, uint64_t *value)
 {
-	if (v->kind != SYSVAR_U64)
+	if (v->kind != LO_SYSVAR_U64)
 		return LO_ERR_WRONG_TYPE;
 	spin_lock(&v->obj.lock);
 	*value = v->number;
@@ -51,9 +51,9 @@ status_t sysvar_get_u64(struct sysvar *v, uint64_t *value)
 
 status_t sysvar_set_string(struct sysvar *v, const char *s, uint32_t len)
 {
-	if (v->kind != SYSVAR_STRING)
+	if (v->kind != LO_SYSVAR_STRING)
 		return LO_ERR_WRONG_TYPE;
-	if (len > SYSVAR_MAX_STRING)
+	if (len > LO_SYSVAR_STRING_MAX)
 		return LO_ERR_OUT_OF_RANGE;
 	spin_lock(&v->obj.lock);
 	memcpy(v->string, s, len);
@@ -65,7 +65,7 @@ status_t sysvar_set_string(struct sysvar *v, const char *s, uint32_t len)
 
 status_t sysvar_get_string(struct sysvar *v, char *out, uint32_t max, uint32_t *len)
 {
-	if (v->kind != SYSVAR_STRING)
+	if (v->kind != LO_SYSVAR_STRING)
 		return LO_ERR_WRONG_TYPE;
 	spin_lock(&v->obj.lock);
 	*len = v->length;

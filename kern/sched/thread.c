@@ -22,7 +22,7 @@ static uint64_t threads_alive;
 static void thread_destroy(struct cap_object *obj)
 {
 	struct thread *t = (struct thread *)obj;
-	assert(t->state == THREAD_NEW || t->state == THREAD_DEAD);
+	assert(t->state == LO_THREAD_NEW || t->state == LO_THREAD_DEAD);
 	assert(!t->on_cpu);
 	if (t->process)
 		cap_unref(&t->process->obj.cap);
@@ -62,7 +62,7 @@ static struct thread *thread_alloc(const char *name)
 	kobject_init(&t->obj, LO_TYPE_THREAD, &thread_ops);
 	__atomic_fetch_add(&threads_alive, 1, __ATOMIC_RELAXED);
 	t->kstack_top = t->kstack.top;
-	t->state = THREAD_NEW;
+	t->state = LO_THREAD_NEW;
 	list_init(&t->run_node);
 	list_init(&t->process_node);
 	ktimer_init(&t->wait_timer, wait_timeout);
@@ -180,7 +180,7 @@ status_t thread_start_user(struct thread *t, uint64_t entry, uint64_t stack,
 
 void thread_start(struct thread *t)
 {
-	assert(t->state == THREAD_NEW);
+	assert(t->state == LO_THREAD_NEW);
 	cap_ref(&t->obj.cap);    /* the scheduler's reference, dropped after death */
 	sched_make_runnable(t);
 }
@@ -206,7 +206,7 @@ void thread_exit(int64_t code)
 void thread_kill(struct thread *t)
 {
 	__atomic_store_n(&t->killed, true, __ATOMIC_RELEASE);
-	if (t->state == THREAD_NEW) {
+	if (t->state == LO_THREAD_NEW) {
 		/* Never ran: nothing to unwind. */
 		return;
 	}
@@ -229,7 +229,7 @@ status_t thread_block(void)
 {
 	struct thread *t = thread_current();
 	/* Already woken (a signal raced the block): no need to switch. */
-	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == THREAD_BLOCKED)
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == LO_THREAD_BLOCKED)
 		schedule();
 	ktimer_cancel(&t->wait_timer);
 	return t->wait_result;

@@ -119,7 +119,7 @@ static void test_wake_from_other_thread(struct ktest_ctx *ctx)
 		cap_unref(&objs[i]->cap);
 	}
 	CHECK(ctx, wait_signals(items, 0, 0) == LO_ERR_INVALID_ARGS);
-	CHECK(ctx, wait_signals(items, WAIT_MANY_MAX + 1, 0) == LO_ERR_INVALID_ARGS);
+	CHECK(ctx, wait_signals(items, LO_WAIT_MANY_MAX + 1, 0) == LO_ERR_INVALID_ARGS);
 }
 
 static void blocked_forever(void *arg)
@@ -138,7 +138,7 @@ static void test_kill_blocked(struct ktest_ctx *ctx)
 	uint64_t until = clock_ns() + 10 * 1000000ull;
 	while (clock_ns() < until)
 		sched_yield();
-	CHECK(ctx, t->state == THREAD_BLOCKED);
+	CHECK(ctx, t->state == LO_THREAD_BLOCKED);
 	thread_kill(t);
 	CHECK(ctx, join(t, 1000));
 	CHECK(ctx, t->exit_code == LO_ERR_CANCELED);

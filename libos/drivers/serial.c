@@ -165,9 +165,9 @@ int main(void)
 	lo_interrupt_t irq;
 	/* Which UART and which line: whatever the resources it was given say. */
 	struct lo_resource_info port_info, irq_info;
-	if (lo_resource_info(ports, &port_info) != LO_OK || port_info.kind != 1 /* I/O ports */ ||
+	if (lo_resource_info(ports, &port_info) != LO_OK || port_info.kind != LO_RESOURCE_IOPORT ||
 	    port_info.size < 8 || lo_resource_info(irq_res, &irq_info) != LO_OK ||
-	    irq_info.kind != 2 /* IRQ lines */) {
+	    irq_info.kind != LO_RESOURCE_IRQ) {
 		lo_printf("serial: needs an 8-port UART resource and an IRQ line\n");
 		return 1;
 	}

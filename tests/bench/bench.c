@@ -152,9 +152,9 @@ static void open_motd_in(lo_channel_t root)
 {
 	lo_handle_t h;
 	lo_handle_t files;
-	if (lo_open(root, "files", LO_DEFAULT_RIGHTS_CHANNEL, &files) != LO_OK)
+	if (lo_resolve_path(root, "files", LO_DEFAULT_RIGHTS_CHANNEL, &files) != LO_OK)
 		return;
-	if (lo_open(lo_channel_from(files), "etc/motd", LO_RIGHT_READ, &h) == LO_OK)
+	if (lo_resolve_path(lo_channel_from(files), "etc/motd", LO_RIGHT_READ, &h) == LO_OK)
 		lo_handle_close(h);
 	lo_handle_close(files);
 }

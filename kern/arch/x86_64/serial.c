@@ -7,7 +7,6 @@ enum {
 	UART_DATA = 0, UART_IER = 1, UART_FCR = 2, UART_LCR = 3,
 	UART_MCR = 4, UART_LSR = 5,
 };
-#define LSR_DATA_READY  0x01
 #define LSR_THR_EMPTY   0x20
 
 void serial_init(void)
@@ -43,11 +42,4 @@ void serial_write(const char *s, unsigned long len)
 			serial_putc('\r');
 		serial_putc(s[i]);
 	}
-}
-
-int serial_getc(void)
-{
-	if (!(inb(COM1 + UART_LSR) & LSR_DATA_READY))
-		return -1;
-	return inb(COM1 + UART_DATA);
 }

@@ -10,7 +10,5 @@ void serial_write(const char *s, unsigned long len);
 /* Bytes the kernel has put on the UART since boot (for the log's check
  * that it stays quiet once init runs). */
 unsigned long serial_bytes_written(void);
-/* Non-blocking read: returns -1 when no byte is waiting. */
-int serial_getc(void);
 
 #endif

@@ -178,7 +178,7 @@ void trap_user_fault(struct trap_frame *f, uint64_t vector, uint64_t addr)
 		p->fault_rip = f->rip;
 	}
 	spin_unlock(&p->obj.lock);
-	process_kill(p, EXIT_FAULT, -1);
+	process_kill(p, LO_EXIT_FAULT, -1);
 	irq_enable();
 	thread_exit(-1);
 }

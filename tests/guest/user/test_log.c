@@ -121,7 +121,7 @@ static void test_kernel_quiet_after_init(void)
 	struct lo_process_info info;
 	CHECK(utest_wait_process(child, &info));
 	lo_handle_close(lo_process_handle(child));
-	CHECK(info.exit_reason != 1);
+	CHECK(info.exit_reason != LO_EXIT_NORMAL);
 	char want[64];
 	lo_snprintf(want, sizeof(want), "process child (%lu): page fault", (unsigned long)id);
 	CHECK(log_contains(before.written, want));

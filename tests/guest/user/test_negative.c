@@ -81,7 +81,7 @@ lo_handle_t negtest_fixture(uint32_t type)
 	}
 	case LO_TYPE_SYSVAR: {
 		lo_sysvar_t v;
-		lo_sysvar_create(1, &v);
+		lo_sysvar_create(LO_SYSVAR_U64, &v);
 		h = lo_sysvar_handle(v);
 		rights = LO_DEFAULT_RIGHTS_SYSVAR;
 		break;
@@ -108,7 +108,7 @@ static void test_negative_rights(void)
 	 * nothing directly). */
 	lo_resource_t irq;
 	CHECK_ST(lo_interrupt_create(utest_root, 5, &fixture_interrupt), LO_ERR_ACCESS_DENIED);
-	if (!CHECK_ST(lo_resource_carve(utest_root, 2, 5, 1, &irq), LO_OK))
+	if (!CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IRQ, 5, 1, &irq), LO_OK))
 		return;
 	if (!CHECK_ST(lo_interrupt_create(irq, 5, &fixture_interrupt), LO_OK))
 		return;

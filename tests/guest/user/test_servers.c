@@ -455,8 +455,8 @@ static int console_start(struct console *c)
 	lo_channel_t theirs;
 	lo_resource_t ports, irq;
 	if (!CHECK_ST(lo_channel_create(&c->ch, &theirs), LO_OK) ||
-	    !CHECK_ST(lo_resource_carve(utest_root, 1, 0x2f8, 8, &ports), LO_OK) ||
-	    !CHECK_ST(lo_resource_carve(utest_root, 2, 3, 1, &irq), LO_OK))
+	    !CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IOPORT, 0x2f8, 8, &ports), LO_OK) ||
+	    !CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IRQ, 3, 1, &irq), LO_OK))
 		return 0;
 	struct lo_give give[4] = {
 		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
