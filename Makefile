@@ -4,7 +4,8 @@
 #   make debug    boot paused, waiting for gdb
 #   make help     all targets
 # Options: V=1 shows commands, KVM=1 uses KVM when /dev/kvm works,
-#          CROSS=x86_64-elf- uses a cross toolchain for the kernel.
+#          CROSS=x86_64-elf- uses a GNU cross toolchain for the kernel,
+#          KERNEL_CC=clang uses clang --target=x86_64-unknown-elf and ld.lld.
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -43,7 +44,7 @@ $(IMAGE): $(foreach f,$(IMAGE_FILES),$(word 2,$(subst =, ,$(f)))) scripts/mkimag
 	@$(if $(Q),echo "  IMAGE   $@")
 	$(Q)$(PYTHON) scripts/mkimage.py $@ $(IMAGE_FILES)
 
-.PHONY: all deps test run debug clean help
+.PHONY: all deps test run debug clean help compile_commands.json
 
 all: deps iso
 
@@ -56,11 +57,20 @@ test: deps
 clean:
 	rm -rf $(BUILD)
 
+# For editors and clang-tidy: every compiler command of the kernel (both
+# images), liblightos and the programs, recorded by bear while they are
+# rebuilt (-B: an up-to-date file would not be compiled, so not recorded).
+compile_commands.json: deps
+	$(Q)bear --output $@ -- $(MAKE) --no-print-directory -B $(ISO) $(KERNEL_KTEST)
+	@echo "  wrote $@ ($$(grep -c '"file"' $@) files)"
+
 help:
 	@echo "Build and run:"
 	@echo "  make / make all       check tools (deps), then build the boot ISO"
 	@echo "  make deps             check the host tools are installed"
-	@echo "  make kernel           build $(KERNEL)"
+	@echo "  make kernel           build $(KERNEL) (self-tests: $(KERNEL_KTEST))"
+	@echo "  make kernel KERNEL_CC=clang  the kernel with clang --target=x86_64-unknown-elf"
+	@echo "  make compile_commands.json  compiler commands for editors, clang-tidy (bear)"
 	@echo "  make iso              build $(ISO); make iso-test: the test ISO"
 	@echo "  make run              boot the ISO in QEMU on this terminal"
 	@echo "  make debug            boot paused, waiting for gdb"

@@ -203,6 +203,7 @@ status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
 		     cap_handle_t *out)
 {
 	status_t st = LO_OK;
+	struct cap_object *obj = NULL;
 	cap_lock_acquire(&t->lock);
 	uint32_t index;
 	struct cap_slot *s = resolve(t, h, &index);
@@ -216,8 +217,14 @@ status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
 		s->generation++;
 		s->rights = rights;
 		*out = encode(t, index, s->generation);
+		obj = s->obj;
+		cap_ref(obj);   /* the slot may be closed as soon as we unlock */
 	}
 	cap_lock_release(&t->lock);
+	if (obj) {
+		cap_handle_retired(t, h, obj);
+		cap_unref(obj);
+	}
 	return st;
 }
 
@@ -233,9 +240,19 @@ status_t cap_close(struct cap_table *t, cap_handle_t h)
 	if (!obj)
 		return LO_ERR_BAD_HANDLE;
 	/* Outside the lock: these may run the object's own code. */
+	cap_handle_retired(t, h, obj);
 	cap_handle_closed(obj);
 	cap_unref(obj);
 	return LO_OK;
+}
+
+bool cap_names(struct cap_table *t, cap_handle_t h, const struct cap_object *obj)
+{
+	cap_lock_acquire(&t->lock);
+	struct cap_slot *s = resolve(t, h, NULL);
+	bool names = s && s->obj == obj;
+	cap_lock_release(&t->lock);
+	return names;
 }
 
 status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
@@ -252,9 +269,12 @@ status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
 	} else {
 		out->obj = s->obj;
 		out->rights = s->rights;
+		out->from = h;
 		release_slot(t, s, index);
 	}
 	cap_lock_release(&t->lock);
+	if (st == LO_OK)
+		cap_handle_retired(t, h, out->obj);   /* out holds the reference */
 	return st;
 }
 
@@ -266,6 +286,35 @@ status_t cap_install_taken(struct cap_table *t, struct cap_taken *taken,
 	cap_lock_release(&t->lock);
 	if (st == LO_OK)
 		taken->obj = NULL;   /* the table owns the reference now */
+	return st;
+}
+
+status_t cap_untake(struct cap_table *t, struct cap_taken *taken)
+{
+	status_t st = LO_ERR_BAD_HANDLE;
+	cap_lock_acquire(&t->lock);
+	uint32_t raw = decode(t, taken->from);
+	uint32_t index = raw & INDEX_MASK;
+	uint16_t gen = (uint16_t)(raw >> INDEX_BITS);
+	/* Free, and freed exactly once since (by the take): nobody else has
+	 * had the slot. Unlink it from the free list and revive the value. */
+	if (taken->obj && index != 0 && index < t->capacity && t->count < t->quota &&
+	    !t->slots[index].obj && t->slots[index].generation == (uint16_t)(gen + 1)) {
+		uint32_t *link = &t->free_head;
+		while (*link && *link != index)
+			link = &t->slots[*link].rights;
+		if (*link == index) {
+			struct cap_slot *s = &t->slots[index];
+			*link = s->rights;
+			s->obj = taken->obj;
+			s->rights = taken->rights;
+			s->generation = gen;
+			t->count++;
+			taken->obj = NULL;   /* the table owns the reference again */
+			st = LO_OK;
+		}
+	}
+	cap_lock_release(&t->lock);
 	return st;
 }
 
@@ -292,6 +341,7 @@ void cap_table_close_all(struct cap_table *t)
 	for (uint32_t i = 1; i < capacity; i++) {
 		struct cap_object *obj = slots[i].obj;
 		if (obj) {
+			cap_handle_retired(t, encode(t, i, slots[i].generation), obj);
 			cap_handle_closed(obj);
 			cap_unref(obj);
 		}

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include "status.h"
 #include "rights.h"
 #include "object.h"
@@ -44,6 +45,7 @@ struct cap_table {
 struct cap_taken {
 	struct cap_object *obj;
 	rights_t rights;
+	cap_handle_t from;   /* the value it had in the table it left */
 };
 
 /* One handle as seen by introspection. */
@@ -88,6 +90,14 @@ status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
 
 status_t cap_close(struct cap_table *t, cap_handle_t h);
 
+/* Whether `h` names a live handle to `obj` right now. */
+bool cap_names(struct cap_table *t, cap_handle_t h, const struct cap_object *obj);
+
+/* Every way a handle value dies while its object lives on (close, replace,
+ * take for transfer, closing the whole table) calls the platform's
+ * cap_handle_retired(t, h, obj) once, outside the table lock, with a
+ * reference to obj held: the kernel cancels the waits made through h. */
+
 /* Remove a handle for transfer. Needs `required` (callers pass
  * LO_RIGHT_TRANSFER). The reference moves into *out. */
 status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
@@ -95,6 +105,10 @@ status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
 /* Install a taken handle; on success the reference belongs to the table. */
 status_t cap_install_taken(struct cap_table *t, struct cap_taken *taken,
 			   cap_handle_t *out);
+/* Put a taken handle back under the very value it was taken from, as if
+ * the take never happened (a call refusing to move it). Works while its slot
+ * is still free and unused since; else BAD_HANDLE and *taken is untouched. */
+status_t cap_untake(struct cap_table *t, struct cap_taken *taken);
 /* Release a taken handle that will never be installed. */
 void cap_drop_taken(struct cap_taken *taken);
 

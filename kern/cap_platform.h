@@ -36,4 +36,10 @@ static inline void cap_mem_free(void *ptr, size_t size)
 	kfree(ptr);
 }
 
+/* A handle value died while its object lives on: waits made through it
+ * end with LO_ERR_CANCELED (obj/kobject.c). */
+struct cap_table;
+struct cap_object;
+void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj);
+
 #endif

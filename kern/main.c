@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/pic.h"
@@ -17,8 +18,12 @@
 #include "sched/thread.h"
 #include "arch/x86_64/syscall.h"
 #include "lib/printf.h"
-#include "test/selftest.h"
+#include "lib/assert.h"
 #include "start_init.h"
+
+/* The self-tests' entry (kern/test/): linked into kernel-ktest.elf only,
+ * so the shipped kernel carries no test code. */
+__attribute__((weak)) void selftest_start(void);
 
 static const char *mem_type_name(uint32_t type)
 {
@@ -47,6 +52,8 @@ static void print_boot_summary(void)
 		(void *)_kernel_end, paging_table_pages());
 	kprintf("cpu: smep=%d smap=%d nx=%d\n", cpu_features.smep, cpu_features.smap,
 		cpu_features.nx);
+	kprintf("fpu: %s, xcr0=%lx, save area %u bytes\n",
+		fpu_uses_xsave ? "xsave" : "fxsave", fpu_xcr0, fpu_area_size);
 	for (size_t i = 0; i < boot_info.module_count; i++)
 		kprintf("module: %s at 0x%lx (%lu bytes)\n", boot_info.modules[i].name,
 			boot_info.modules[i].start,
@@ -106,8 +113,11 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		fault_on_purpose();
 	if (cmdline_has("test-overflow"))
 		thread_make_ready(thread_create_kernel(overflow_on_purpose, NULL, "overflow"));
-	if (cmdline_has("ktest"))
+	if (cmdline_has("ktest")) {
+		if (!selftest_start)   /* weak: linked only into kernel-ktest.elf */
+			panic("ktest: this kernel has no self-tests (boot build/kernel-ktest.elf)");
 		selftest_start();
+	}
 	else if (!cmdline_has("test-overflow"))
 		start_init();
 	sched_idle_loop();

@@ -7,8 +7,13 @@ A hang (timeout), a panic, a triple fault (QEMU exits without DONE under
 -no-reboot) or a missing DONE line is reported as a failure, with the tail
 of the serial log.
 
+The guest prints "RUN <name>" before each test. A test that has not
+printed its TEST line --test-timeout seconds after it started (a missed
+wake-up, a deadlock) stops the run at once and is reported by name; the
+whole-run --timeout stays as the backstop.
+
 usage: qemu_test.py --iso ISO --log LOG --tap TAP [--timeout S]
-                    [--input FILE] -- qemu-command...
+                    [--test-timeout S] -- qemu-command...
 """
 import argparse
 import os
@@ -55,12 +60,71 @@ def expect_mode(args, log, rc, timed_out, elapsed):
     return 1 if failed else 0
 
 
+def read_lines(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read().replace("\r", "").splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def running_test(log):
+    """The test the guest is in now (None outside a suite), and whether
+    one has started at all."""
+    current, last_done, begun = None, None, False
+    for line in log:
+        if line.startswith("TESTS BEGIN"):
+            begun = True
+        elif line.startswith("TESTS DONE"):
+            return None
+        elif line.startswith("RUN "):
+            current = line[4:].strip()
+        else:
+            m = re.match(r"^TEST (ok|FAIL) (\S+)", line)
+            if m:
+                current, last_done = None, m.group(2)
+    if not begun:
+        return None
+    if current:
+        return current
+    return "the test after " + (last_done or "TESTS BEGIN")
+
+
+def run_qemu(cmd, args):
+    """Run QEMU until it exits, the whole run times out, or one test stalls.
+    Returns (exit status, timed out, name of the test that stalled)."""
+    start = time.monotonic()
+    progress_at, seen = start, 0
+    with open(os.devnull, "rb") as devnull:
+        proc = subprocess.Popen(cmd, stdin=devnull)
+        while True:
+            try:
+                return proc.wait(timeout=0.25), False, None
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            stalled = None
+            if args.test_timeout:
+                log = read_lines(args.log)
+                marks = sum(1 for line in log
+                            if line.startswith(("RUN ", "TEST ", "TESTS ")))
+                if marks != seen:
+                    seen, progress_at = marks, now
+                elif now - progress_at > args.test_timeout:
+                    stalled = running_test(log)
+            if stalled or now - start > args.timeout:
+                proc.kill()
+                return proc.wait(), not stalled, stalled
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iso", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--tap", required=True)
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--test-timeout", type=float, default=30,
+                    help="most seconds one test may run (0: no limit)")
     ap.add_argument("--kernel", default="build/kernel.elf")
     ap.add_argument("--expect", action="append", default=[],
                     help="instead of TEST lines: each regex must appear in "
@@ -69,27 +133,16 @@ def main():
     args = ap.parse_args()
     qemu = [a for a in args.qemu if a != "--"]
     cmd = qemu + ["-display", "none", "-monitor", "none",
-                  "-serial", "file:" + args.log, "-cdrom", args.iso]
+                  "-serial", "file:" + args.log, "-serial", "null", "-cdrom", args.iso]
 
     os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
     os.makedirs(os.path.dirname(os.path.abspath(args.tap)), exist_ok=True)
     start = time.monotonic()
-    timed_out = False
-    with open(os.devnull, "rb") as devnull:
-        proc = subprocess.Popen(cmd, stdin=devnull)
-        try:
-            rc = proc.wait(timeout=args.timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            rc = proc.wait()
-            timed_out = True
+    if args.expect:
+        args.test_timeout = 0   # these runs end in a panic, not in tests
+    rc, timed_out, stalled = run_qemu(cmd, args)
     elapsed = time.monotonic() - start
-
-    try:
-        with open(args.log, errors="replace") as f:
-            log = f.read().replace("\r", "").splitlines()
-    except FileNotFoundError:
-        log = []
+    log = read_lines(args.log)
 
     if args.expect:
         return expect_mode(args, log, rc, timed_out, elapsed)
@@ -106,18 +159,24 @@ def main():
             done = (int(m.group(1)), int(m.group(2)))
 
     problems = []
+    if stalled:
+        problems.append(f"{stalled} did not finish within {args.test_timeout:.0f}s "
+                        "(a missed wake-up or a deadlock?)")
     if timed_out:
-        problems.append(f"timed out after {args.timeout:.0f}s")
+        where = running_test(log)
+        problems.append(f"timed out after {args.timeout:.0f}s"
+                        + (f" in {where}" if where else ""))
     if panicked:
-        problems.append("kernel panic")
-    if done is None and not timed_out:
+        where = running_test(log)
+        problems.append("kernel panic" + (f" in {where}" if where else ""))
+    if done is None and not timed_out and not stalled:
         problems.append(f"QEMU exited (status {rc}) before TESTS DONE "
                         "(triple fault or early exit)")
     if done is not None and done != (sum(ok for ok, _ in results),
                                      sum(not ok for ok, _ in results)):
         problems.append(f"DONE line {done} disagrees with the TEST lines")
     expected_rc = 33 if done and done[1] == 0 else 35
-    if done is not None and not timed_out and rc != expected_rc:
+    if done is not None and not timed_out and not stalled and rc != expected_rc:
         problems.append(f"QEMU exit status {rc}, expected {expected_rc}")
 
     with open(args.tap, "w") as tap:

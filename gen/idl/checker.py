@@ -56,12 +56,21 @@ class Checker:
         self.names = {}          # types, structs, protocols, call groups -> loc
         self.call_names = {}     # full syscall names -> loc
         self.raw_fixtures = {}   # type name -> raw test_fixture declaration
+        self.const_values = {}   # constant name -> value, for sizes that name one
 
     def declare(self, tok, what):
         if tok.text in self.names:
             prev = self.names[tok.text]
             raise IdlError(tok.loc, f"{what} {tok.text!r} is already declared at {prev}")
         self.names[tok.text] = tok.loc
+
+    def bound(self, tok):
+        """The value of a size written as a number or as a constant's name."""
+        if tok.kind == "number":
+            return tok.value
+        if tok.text not in self.const_values:
+            raise IdlError(tok.loc, f"unknown constant {tok.text!r}")
+        return self.const_values[tok.text]
 
     # --- rights ---
     def resolve_rights(self, names, own_type):
@@ -128,7 +137,7 @@ class Checker:
             if fname.text in seen:
                 raise IdlError(fname.loc, f"field {fname.text!r} is declared twice")
             seen.add(fname.text)
-            n = count.value if count is not None else 0
+            n = self.bound(count) if count is not None else 0
             if count is not None and not 1 <= n <= 4096:
                 raise IdlError(count.loc, f"array length {n} is out of range (1..4096)")
             if ftype.text in SCALARS:
@@ -148,6 +157,15 @@ class Checker:
         if not t:
             raise IdlError(tok.loc, f"unknown object type {tok.text!r}")
         return t, t.name
+
+    def check_within(self, rp, raw_params):
+        """'within NAME': an out handle bounded by an in handle of the call."""
+        if rp.kind != "handle" or rp.direction != "out":
+            raise IdlError(rp.within.loc, "'within' applies to out handles only")
+        for q in raw_params:
+            if q.name.text == rp.within.text and q.kind == "handle" and q.direction == "in":
+                return
+        raise IdlError(rp.within.loc, f"'within {rp.within.text}' names no in handle of this call")
 
     def check_syscall(self, raw, owner, owner_type):
         full = f"{owner}_{raw.name.text}"
@@ -193,9 +211,12 @@ class Checker:
                     if ht is None and rp.kind == "handle":
                         raise IdlError(rp.name.loc, "an out handle of any type needs 'rights'")
                     p.rights = ht.default_rights if ht else []
-                if rp.kind == "handle" and rp.direction == "out" and rp.pass_handle:
+                if rp.pass_handle and (rp.direction == "out" or rp.kind == "moved_handles"):
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' is for in handles")
                 p.pass_handle = bool(rp.pass_handle)
+                if rp.within:
+                    self.check_within(rp, raw.params)
+                    p.within = rp.within.text
             else:
                 for opt, what in ((rp.requires, "'requires'"), (rp.grants, "'rights'")):
                     if opt:
@@ -203,6 +224,11 @@ class Checker:
                                                    f"{rp.name.text!r} is not a handle")
                 if rp.pass_handle:
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' applies to handles only")
+                if rp.within:
+                    raise IdlError(rp.within.loc, "'within' applies to out handles only")
+            if rp.probe and (rp.kind != "scalar" or rp.direction != "out"):
+                raise IdlError(rp.probe.loc, "'probe' applies to out scalars only")
+            p.probe = bool(rp.probe)
             if rp.kind == "struct":
                 if not self.model.struct_by_name(rp.type_tok.text):
                     raise IdlError(rp.type_tok.loc, f"unknown struct {rp.type_tok.text!r}")
@@ -216,7 +242,7 @@ class Checker:
                     raise IdlError(rp.type_tok.loc, f"unknown element type {rp.type_tok.text!r}")
             if rp.size is not None:
                 p.size_param = rp.size.text
-                p.max = rp.max.value
+                p.max = self.bound(rp.max)
                 if p.max <= 0:
                     raise IdlError(rp.max.loc, "the maximum must be positive")
             if rp.actual is not None:
@@ -374,7 +400,7 @@ class Checker:
         if f.kind == "scalar":
             pf.scalar = f.scalar
         elif f.kind == "string":
-            pf.max = f.max.value
+            pf.max = self.bound(f.max)
         else:
             ht, pf.type_name = self.handle_type(f.type_tok)
             if f.requires:
@@ -393,10 +419,16 @@ def load(idl_dir, cap_dir):
         with open(path) as f:
             header, decls = parse(path, f.read())
         parsed.append((path, header, decls))
-    # Types first (any file may name any type), then structs, then the rest.
+    # Types and constants first (any file may name any of them), then
+    # structs, then the rest.
     for path, header, decls in parsed:
         if header is not None and header.decl == "type":
             checker.check_type(header)
+        for d in decls:
+            if d.decl == "const":
+                checker.declare(d.name, "constant")
+                checker.const_values[d.name.text] = d.value.value
+                checker.model.constants.append(("LO_" + d.name.text.upper(), d.value.value))
     for path, header, decls in parsed:
         if header is not None and header.decl == "calls":
             checker.declare(header.name, "call group")
@@ -404,9 +436,6 @@ def load(idl_dir, cap_dir):
         for d in decls:
             if d.decl == "struct":
                 checker.check_struct(d)
-            elif d.decl == "const":
-                checker.declare(d.name, "constant")
-                checker.model.constants.append(("LO_" + d.name.text.upper(), d.value.value))
     for path, header, decls in parsed:
         owner = header.name.text if header is not None else None
         owner_type = checker.model.type_by_name(owner) if owner else None

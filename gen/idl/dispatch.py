@@ -8,8 +8,9 @@ Order, the same for every call (tests and docs rely on it):
   2. scalars that do not fit their type, and sizes above their maximum,
      are refused (INVALID_ARGS, OUT_OF_RANGE);
   3. in-buffers, arrays and structs are copied in; handle arrays are looked
-     up; moved handles are taken out of the caller's table (last: it cannot
-     be undone, and <call>() owns them from then on, success or not);
+     up; out scalars marked `probe` are written with 0 (FAULT if they
+     cannot be); moved handles are taken out of the caller's table (last: it
+     cannot be undone, and <call>() owns them from then on, success or not);
   4. <call>() runs;
   5. on success, out handles are installed, then everything is copied out;
      a failure here closes the handles just installed and returns FAULT.
@@ -30,7 +31,7 @@ class Body:
         self.call, self.model, self.nr = call, model, call.macro
         self.index = {p.name: i for i, p in enumerate(call.params)}
         self.decls = ["\tstruct cap_table *table = current_handle_table();", "\tstatus_t st = LO_OK;"]
-        self.steps, self.takes, self.cleanup, self.args = [], [], [], []
+        self.steps, self.probes, self.takes, self.cleanup, self.args = [], [], [], [], []
         self.installs, self.undo = [], []
         self.copy_handles, self.copy_data, self.copy_values = [], [], []
         self.uses_table = False
@@ -60,6 +61,7 @@ def gen_call(call, model):
                            "\t\tst = LO_ERR_OUT_OF_RANGE;\n\t\tgoto out;\n\t}")
     for i, p in params:                      # 3. copies in, storage, arguments
         kind_of(p).copy(b, i, p)
+    b.steps += b.probes                      # `probe` out scalars written
     b.steps += b.takes                       # moved handles: taken last
 
     # 4. the implementation

@@ -135,10 +135,47 @@ def negative_test_data(model):
 def negative_tests(model, env):
     """C source of the in-guest negative-rights tests, and how many there are."""
     tests, count = negative_test_data(model)
+    handles_tests, handles_count = handles_negative_data(model)
+    count += handles_count
     externals = [t.name for t in model.types if t.fixture and t.fixture.external]
     text = env.get_template("negative_rights.c.j2").render(
-        tests=tests, count=count, fixtures=fixture_data(model), externals=externals)
+        tests=tests, handles_tests=handles_tests, count=count,
+        fixtures=fixture_data(model), externals=externals)
     return text, count
+
+
+HANDLES_FILLED = 3   # handles an array test passes (at most the array's max)
+
+
+def handles_negative_data(model):
+    """One entry per in `handles` parameter: an array of valid handles where
+    one, at each position in turn, lacks a required right (ACCESS_DENIED)
+    or is closed (BAD_HANDLE). Single handles get valid fixtures, the count
+    parameter says how many, every other in-memory argument points at
+    zeroed scratch memory, so only the array can fail."""
+    tests = []
+    for c in model.syscalls:
+        for i, p in enumerate(c.params):
+            if p.kind != "handles" or p.direction != "in":
+                continue
+            t = model.type_by_name(p.type_name) or pick_any_fixture(model, p)
+            fixtures, scratch = [], []
+            for j, q in enumerate(c.params):
+                if q.kind == "handle" and q.direction == "in":
+                    qt = model.type_by_name(q.type_name) or pick_any_fixture(model, q)
+                    fixtures.append((j, qt.macro))
+                elif j != i and q.kind in ("buffer", "array", "struct", "handles", "moved_handles"):
+                    scratch.append(j)
+            tests.append({
+                "fname": f"neg_{c.name}_{p.name}", "name": f"neg.{c.name}.{p.name}",
+                "call": c.macro, "index": i, "n": min(p.max, HANDLES_FILLED),
+                "count_index": next(j for j, q in enumerate(c.params) if q.name == p.size_param),
+                "fixtures": fixtures, "scratch": scratch,
+                "base_type": t.macro, "base_mask": f"LO_DEFAULT_RIGHTS_{t.name.upper()}",
+                "lacks": p.rights,
+            })
+    count = sum(t["n"] * (len(t["lacks"]) + 1) for t in tests)
+    return tests, count
 
 
 def other_type(model, t):

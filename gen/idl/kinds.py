@@ -86,6 +86,12 @@ def copy_scalar_out(d, i, p):
     d.decls.append(f"\t{SCALARS[p.scalar]} out_{p.name} = 0;")
     d.args.append(f"&out_{p.name}")
     d.copy_values.append(f"\tst = copy_to_user({reg(i)}, &out_{p.name}, sizeof(out_{p.name}));")
+    if p.probe:
+        # Written (0) now, before the call has any effect: a call that cannot
+        # take back its effect (duplicate, replace) then does not commit and
+        # lose its result to a bad pointer.
+        d.probes.append(f"\tst = copy_to_user({reg(i)}, &out_{p.name}, sizeof(out_{p.name}));")
+        fail(d.probes)
 
 
 def copy_handle_in(d, i, p):
@@ -100,8 +106,11 @@ def copy_handle_out(d, i, p):
     d.decls.append(f"\tcap_handle_t value_{p.name} = 0;")
     d.args.append(f"&new_{p.name}")
     d.cleanup.append(f"\tif (new_{p.name})\n\t\tcap_unref((struct cap_object *)new_{p.name});")
+    granted = rights_expr(p.rights)
+    if p.within:   # never more than the caller's handle holds
+        granted = f"({granted}) & rights_{p.within}"
     d.installs.append(f"\tst = cap_install(table, (struct cap_object *)new_{p.name},\n"
-                      f"\t\t\t {rights_expr(p.rights)}, &value_{p.name});")
+                      f"\t\t\t {granted}, &value_{p.name});")
     d.undo.append(f"\tif (value_{p.name})\n\t\tcap_close(table, value_{p.name});")
     d.copy_handles.append(f"\tst = copy_to_user({reg(i)}, &value_{p.name}, sizeof(uint32_t));")
 
@@ -151,6 +160,8 @@ def copy_handles_in(d, i, p):
     d.cleanup.append(f"\tfor (uint32_t i = 0; i < {p.max}; i++) {{\n\t\tif ({objs}[i])\n"
                      f"\t\t\tcap_unref({objs}[i]);\n\t}}")
     d.args.append(objs)
+    if p.pass_handle:
+        d.args.append(vals)
 
 
 def copy_moved_in(d, i, p):
@@ -220,7 +231,8 @@ KINDS = {
         user=lambda p, m: f"{user_handle_type(p.type_name)} *{p.name}",
         register=pointer_reg, copy=copy_handle_out),
     ("handles", "in"): Kind(
-        kernel=lambda p, m: [f"struct cap_object **{p.name}"],
+        kernel=lambda p, m: [f"struct cap_object **{p.name}"] +
+        ([f"const uint32_t *{p.name}_handles"] if p.pass_handle else []),
         user=lambda p, m: f"const {user_handle_type(p.type_name)} *{p.name}",
         register=pointer_reg, copy=copy_handles_in),
     ("moved_handles", "in"): Kind(

@@ -91,7 +91,9 @@ class Param:
     max: int = 0
     rights: list = field(default_factory=list)   # required (in) or granted (out)
     actual: str = ""     # out moved_handles: the out u32 that receives the count
-    pass_handle: bool = False   # in handle: the impl also gets the handle value
+    pass_handle: bool = False   # in handle(s): the impl also gets the handle value(s)
+    probe: bool = False  # out scalar: its pointer is written (0) before the call runs
+    within: str = ""     # out handle: rights also bounded by this in handle's
     loc: object = None
 
     @property

@@ -10,26 +10,27 @@ Grammar (docs/idl.md has it with examples):
   decl      := struct | syscall | protocol | const
   const     := 'const' NAME '=' NUMBER ';'
   struct    := 'struct' NAME '{' ['doc' STRING ';']
-               ((SCALAR | STRUCT) NAME ['[' NUMBER ']'] ';')* '}'
+               ((SCALAR | STRUCT) NAME ['[' BOUND ']'] ';')* '}'
   syscall   := 'syscall' NAME '=' NUMBER '{' sys_item* '}'
   sys_item  := 'doc' STRING ';' | 'errors' NAME (',' NAME)* ';' | 'blocking' ';'
              | 'nonblocking' ';'
              | ('in' | 'out') param ';'
   param     := SCALAR NAME
              | 'handle' '<' NAME '>' NAME opts
-             | 'buffer' NAME 'size' NAME 'max' NUMBER
-             | 'array' '<' NAME '>' NAME 'count' NAME 'max' NUMBER
+             | 'buffer' NAME 'size' NAME 'max' BOUND
+             | 'array' '<' NAME '>' NAME 'count' NAME 'max' BOUND
              | 'struct' NAME NAME
              | ('handles' | 'moved_handles') '<' NAME '>' NAME 'count' NAME
-               'max' NUMBER opts
+               'max' BOUND opts
   opts      := ('requires' rights | 'rights' rights | 'pass_handle'
-               | 'actual' NAME ['.' NAME])*
+               | 'within' NAME | 'actual' NAME ['.' NAME])*
   rights    := NAME ('|' NAME)*
   protocol  := 'protocol' NAME '{' ['doc' STRING ';'] method* '}'
   method    := 'method' NAME '=' NUMBER '{' ['doc' STRING ';']
                ['request' '{' pfield* '}'] ['response' '{' pfield* '}'] '}'
-  pfield    := SCALAR NAME ';' | 'string' NAME 'max' NUMBER ';'
+  pfield    := SCALAR NAME ';' | 'string' NAME 'max' BOUND ';'
              | 'handle' '<' NAME '>' NAME ['requires' rights] ';'
+  BOUND     := NUMBER | NAME      (a NAME is a 'const', resolved by the checker)
 """
 
 from .errors import IdlError
@@ -88,6 +89,14 @@ class Parser:
         if tok.kind != "number":
             found = "end of file" if tok.kind == "eof" else repr(tok.text)
             self.error(tok, f"expected {what}, found {found}")
+        return tok
+
+    def bound(self, what):
+        """A size: a number, or the name of a constant (the checker resolves it)."""
+        tok = self.next()
+        if tok.kind not in ("number", "name"):
+            found = "end of file" if tok.kind == "eof" else repr(tok.text)
+            self.error(tok, f"expected {what} (a number or a constant), found {found}")
         return tok
 
     def string(self):
@@ -194,7 +203,7 @@ class Parser:
                 fname = self.name("a field name")
                 count = None
                 if self.accept("["):
-                    count = self.number("an array length")
+                    count = self.bound("an array length")
                     self.expect("]")
                 s.fields.append((ftype, fname, count))
             self.expect(";")
@@ -233,8 +242,8 @@ class Parser:
         kind = kind_tok.text
         p = Raw("param", kind_tok.loc, direction=direction.text, kind=kind,
                 kind_tok=kind_tok, type_tok=None, name=None, size=None, max=None,
-                requires=None, grants=None, pass_handle=None, actual=None,
-                actual_field=None)
+                requires=None, grants=None, pass_handle=None, probe=None, actual=None,
+                actual_field=None, within=None)
         if kind in SCALARS:
             p.kind = "scalar"
             p.scalar = kind
@@ -248,19 +257,19 @@ class Parser:
                 self.expect("count")
                 p.size = self.name("the count parameter")
                 self.expect("max")
-                p.max = self.number("a maximum count")
+                p.max = self.bound("a maximum count")
         elif kind == "buffer":
             p.name = self.name("a parameter name")
             self.expect("size")
             p.size = self.name("the size parameter")
             self.expect("max")
-            p.max = self.number("a maximum size")
+            p.max = self.bound("a maximum size")
         elif kind == "struct":
             p.type_tok = self.name("a struct name")
             p.name = self.name("a parameter name")
         else:
             self.error(kind_tok, f"unknown parameter type {kind!r}")
-        while self.peek().text in ("requires", "rights", "pass_handle", "actual"):
+        while self.peek().text in ("requires", "rights", "pass_handle", "probe", "within", "actual"):
             opt = self.next()
             if opt.text == "requires":
                 p.requires = (opt, self.parse_rights())
@@ -268,6 +277,10 @@ class Parser:
                 p.grants = (opt, self.parse_rights())
             elif opt.text == "pass_handle":
                 p.pass_handle = opt
+            elif opt.text == "probe":
+                p.probe = opt
+            elif opt.text == "within":
+                p.within = self.name("the in handle that bounds the rights")
             else:
                 p.actual = self.name("the parameter that receives the count")
                 if self.accept("."):
@@ -318,7 +331,7 @@ class Parser:
         elif tok.text == "string":
             f.name = self.name("a field name")
             self.expect("max")
-            f.max = self.number("a maximum length")
+            f.max = self.bound("a maximum length")
         elif tok.text == "handle":
             self.expect("<")
             f.type_tok = self.name("a type")

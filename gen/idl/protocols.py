@@ -65,6 +65,15 @@ def handle_fields(fields):
     return [f for f in fields if f.kind == "handle"]
 
 
+def handle_check(f):
+    """What the server checks of a request handle: (type, rights) as C, or
+    None when any handle will do."""
+    htype = "0" if f.type_name in ("", "any") else f"LO_TYPE_{f.type_name.upper()}"
+    if not f.rights and htype == "0":
+        return None
+    return htype, " | ".join(r.macro for r in f.rights) or "0"
+
+
 def struct_name(pr, m, part):
     return f"struct lo_{pr.name}_{m.name}_{part}"
 
@@ -97,6 +106,7 @@ def handler_params(pr, m):
 def render_protocols(model, env):
     helpers = dict(model=model, struct_name=struct_name, client_proto=client_proto,
                    handler_params=handler_params, handle_fields=handle_fields,
+                   handle_check=handle_check,
                    field_decls=lambda fields: each(fields, "decl"),
                    request_fill=lambda fields: each(fields, "fill"),
                    response_copy=lambda fields: each(fields, "copy"))

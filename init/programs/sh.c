@@ -23,7 +23,7 @@ static void out(const char *s, uint32_t n)
 	while (n) {
 		int32_t status;
 		uint32_t written = 0;
-		uint32_t chunk = n > 4096 ? 4096 : n;
+		uint32_t chunk = n > LO_FILE_DATA_MAX ? LO_FILE_DATA_MAX : n;
 		if (lo_file_write(console, s, chunk, &status, &written) != LO_OK || status != LO_OK)
 			return;
 		s += chunk;
@@ -141,20 +141,21 @@ static status_t open_parent(const char *name, lo_channel_t *reg, const char **pa
 	char r[LO_REGISTRY_NAME_MAX + 1];
 	status_t st = lo_name_split(name, r, sizeof(r), path);
 	if (st == LO_OK)
-		st = lo_open_registry(r, reg);
+		st = lo_connect_registry(r, reg);
 	return st;
 }
 
 /* Entry `index` of the registry at `path` in reg: its NUL-terminated name,
  * kind and rights. LO_ERR_NOT_FOUND past the last. */
-static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index, char name[64],
+static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index,
+			 char name[LO_REGISTRY_NAME_MAX + 1],
 			 uint32_t *kind, uint32_t *rights)
 {
 	int32_t status;
 	uint32_t len = 0;
 	status_t st = lo_registry_list(reg, path, (uint32_t)lo_strlen(path), index, &status, kind, rights,
-				       name, 63, &len);
-	name[len < 64 ? len : 63] = '\0';
+				       name, LO_REGISTRY_NAME_MAX, &len);
+	name[len < LO_REGISTRY_NAME_MAX ? len : LO_REGISTRY_NAME_MAX] = '\0';
 	return st == LO_OK ? status : st;
 }
 
@@ -167,7 +168,7 @@ static int cmd_ls(int argc, char **argv)
 	if (argc < 2) {
 		/* The registries this shell can name at all. */
 		uint32_t kind, rights;
-		char name[64];
+		char name[LO_REGISTRY_NAME_MAX + 1];
 		for (uint32_t i = 0; entry_at(lo_root_registry(), "", i, name, &kind, &rights) == LO_OK; i++)
 			print("%s:\n", name);
 		return 0;
@@ -179,7 +180,7 @@ static int cmd_ls(int argc, char **argv)
 		return fail(argv[1], st);
 	for (uint32_t i = 0;; i++) {
 		uint32_t kind, rights;
-		char name[64];
+		char name[LO_REGISTRY_NAME_MAX + 1];
 		st = entry_at(reg, path, i, name, &kind, &rights);
 		if (st != LO_OK) {
 			if (st != LO_ERR_NOT_FOUND)
@@ -191,7 +192,7 @@ static int cmd_ls(int argc, char **argv)
 		print("  %-20s %s%s\n", name,
 		      kind == LO_ENTRY_REGISTRY ? "registry/" : kind == LO_ENTRY_LINK ? "link" : "", r);
 	}
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	return 0;
 }
 
@@ -200,7 +201,7 @@ static int cmd_cat(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: cat <registry>:<path>", LO_ERR_INVALID_ARGS);
 	lo_handle_t h;
-	status_t st = lo_open_name(argv[1], LO_RIGHT_READ, &h);
+	status_t st = lo_resolve_name(argv[1], LO_RIGHT_READ, &h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	lo_vmo_t v = lo_vmo_from(h);
@@ -214,7 +215,7 @@ static int cmd_cat(int argc, char **argv)
 			out(buf, n);
 		off += n;
 	}
-	lo_close(h);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
@@ -242,7 +243,7 @@ static int cmd_write(int argc, char **argv)
 	st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path),
 			      LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
 			      LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER, lo_vmo_handle(v), &status);
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	if (st == LO_OK)
 		st = status;
 	return st == LO_OK ? 0 : fail(argv[1], st);
@@ -253,23 +254,23 @@ static int cmd_ps(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	lo_channel_t proc;
-	status_t st = lo_open_registry("proc", &proc);
+	status_t st = lo_connect_registry("proc", &proc);
 	if (st != LO_OK)
 		return fail("proc", st);
 	print("  %-6s %-12s %-8s %s\n", "pid", "name", "state", "threads");
 	uint32_t kind, rights;
-	char name[64];
+	char name[LO_REGISTRY_NAME_MAX + 1];
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
-		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
+		if (lo_resolve_path(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
 		if (lo_process_info(lo_process_from(h), &info) == LO_OK)
 			print("  %-6s %-12.32s %-8s %u\n", name, info.name,
-			      info.state ? "ended" : "running", info.thread_count);
-		lo_close(h);
+			      info.state == LO_PROCESS_ENDED ? "ended" : "running", info.thread_count);
+		lo_handle_close(h);
 	}
-	lo_close(lo_channel_handle(proc));
+	lo_handle_close(lo_channel_handle(proc));
 	return 0;
 }
 
@@ -280,7 +281,7 @@ static int cmd_handles(int argc, char **argv)
 	if (argc > 1) {
 		char name[80];
 		lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
-		status_t st = lo_open_name(name, LO_RIGHT_INSPECT, &opened);
+		status_t st = lo_resolve_name(name, LO_RIGHT_INSPECT, &opened);
 		if (st != LO_OK)
 			return fail(name, st);
 		p = lo_process_from(opened);
@@ -300,7 +301,7 @@ static int cmd_handles(int argc, char **argv)
 		start = next;
 	} while (next);
 	if (opened.value)
-		lo_close(opened);
+		lo_handle_close(opened);
 	return 0;
 }
 
@@ -309,12 +310,12 @@ static int cmd_info(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: info <registry>:<path>", LO_ERR_INVALID_ARGS);
 	lo_handle_t h;
-	status_t st = lo_open_name(argv[1], LO_RIGHT_INSPECT, &h);
+	status_t st = lo_resolve_name(argv[1], LO_RIGHT_INSPECT, &h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	struct lo_object_info info;
 	st = lo_handle_info(h, &info);
-	lo_close(h);
+	lo_handle_close(h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	print("  type %s, object %lu, handles %u, references %u, signals 0x%x\n",
@@ -331,11 +332,11 @@ static int cmd_sysvar(int argc, char **argv)
 	lo_snprintf(name, sizeof(name), "sysvar:%s", argv[2]);
 	int set = !lo_strcmp(argv[1], "set");
 	lo_handle_t h;
-	status_t st = lo_open_name(name, set ? LO_RIGHT_WRITE : LO_RIGHT_READ, &h);
+	status_t st = lo_resolve_name(name, set ? LO_RIGHT_WRITE : LO_RIGHT_READ, &h);
 	if (st != LO_OK)
 		return fail(name, st);
 	lo_sysvar_t v = lo_sysvar_from(h);
-	char buf[257];   /* a string sysvar holds at most 256 bytes */
+	char buf[LO_SYSVAR_STRING_MAX + 1];
 	uint32_t len = 0;
 	uint64_t num = 0;
 	if (set) {
@@ -352,7 +353,7 @@ static int cmd_sysvar(int argc, char **argv)
 		else if (st == LO_ERR_WRONG_TYPE && (st = lo_sysvar_get_u64(v, &num)) == LO_OK)
 			print("%lu\n", num);
 	}
-	lo_close(h);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(name, st);
 }
 
@@ -380,11 +381,11 @@ static int cmd_edit(int argc, char **argv)
 	} else {
 		/* bind: the object another name resolves to, under a new name. */
 		lo_handle_t h;
-		st = lo_open_name(argv[2], LO_RIGHTS_ALL, &h);
+		st = lo_resolve_name(argv[2], LO_RIGHTS_ALL, &h);
 		if (st == LO_OK)
 			st = lo_registry_bind(reg, path, plen, LO_RIGHTS_ALL, h, &status);
 	}
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	if (st == LO_OK)
 		st = status;
 	return st == LO_OK ? 0 : fail(argv[1], st);
@@ -394,7 +395,7 @@ static int cmd_spawn(int argc, char **argv)
 {
 	if (argc < 2)
 		return fail("usage: spawn <program> [args]", LO_ERR_INVALID_ARGS);
-	char path[80], args[LO_STARTUP_ARGS];
+	char path[80], args[LO_STARTUP_MAX_ARGS];
 	lo_snprintf(path, sizeof(path), "bin/%s", argv[1]);
 	size_t n = 0;
 	args[0] = '\0';
@@ -423,11 +424,11 @@ static int cmd_spawn(int argc, char **argv)
 	lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000),
 			   &observed);
 	struct lo_process_info pinfo;
-	if (lo_process_info(p, &pinfo) == LO_OK && pinfo.state)
+	if (lo_process_info(p, &pinfo) == LO_OK && pinfo.state == LO_PROCESS_ENDED)
 		print("process %lu ended: %s, code %ld\n", info.id,
-		      pinfo.exit_reason == 1 ? "exit" : pinfo.exit_reason == 3 ? "fault" : "killed",
+		      pinfo.exit_reason == LO_EXIT_NORMAL ? "exit" : pinfo.exit_reason == LO_EXIT_FAULT ? "fault" : "killed",
 		      pinfo.exit_code);
-	lo_close(lo_process_handle(p));
+	lo_handle_close(lo_process_handle(p));
 	return 0;
 }
 
@@ -438,10 +439,10 @@ static int cmd_kill(int argc, char **argv)
 	char name[80];
 	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
 	lo_handle_t h;
-	status_t st = lo_open_name(name, LO_RIGHT_DESTROY, &h);
+	status_t st = lo_resolve_name(name, LO_RIGHT_DESTROY, &h);
 	if (st == LO_OK) {
 		st = lo_process_kill(lo_process_from(h));
-		lo_close(h);
+		lo_handle_close(h);
 	}
 	return st == LO_OK ? 0 : fail(name, st);
 }
@@ -495,18 +496,18 @@ static int cmd_audit(int argc, char **argv)
 	if (argc > 1 && !lo_strcmp(argv[1], "denials"))
 		return audit_denials();
 	lo_channel_t proc;
-	status_t st = lo_open_registry("proc", &proc);
+	status_t st = lo_connect_registry("proc", &proc);
 	if (st != LO_OK)
 		return fail("proc", st);
 	int flagged = 0, checked = 0;
 	uint32_t kind, rights;
-	char name[64];
+	char name[LO_REGISTRY_NAME_MAX + 1];
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
-		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
+		if (lo_resolve_path(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
-		if (lo_process_info(lo_process_from(h), &info) == LO_OK && !info.state) {
+		if (lo_process_info(lo_process_from(h), &info) == LO_OK && info.state == LO_PROCESS_RUNNING) {
 			const struct lo_policy_program *pol = lo_policy_for(info.name);
 			uint32_t start = 0, actual, next;
 			struct lo_handle_entry e[16];
@@ -527,9 +528,9 @@ static int cmd_audit(int argc, char **argv)
 				start = next;
 			} while (next);
 		}
-		lo_close(h);
+		lo_handle_close(h);
 	}
-	lo_close(lo_channel_handle(proc));
+	lo_handle_close(lo_channel_handle(proc));
 	print("  %d handles checked, %d outside the policy\n", checked, flagged);
 	return 0;
 }
@@ -602,7 +603,7 @@ int main(void)
 {
 	lo_handle_t h;
 	/* The file protocol waits on the channel: WAIT as well. */
-	status_t st = lo_open_name("dev:/console", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &h);
+	status_t st = lo_resolve_name("dev:/console", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &h);
 	if (st != LO_OK) {
 		lo_printf("sh: no console: %s\n", lo_status_str(st));
 		return 1;

@@ -115,8 +115,10 @@ status_t vm_map(struct addrspace *as, uint64_t va, uint64_t pa, unsigned flags)
 	if (st != LO_OK || (pa & (PAGE_SIZE - 1)))
 		return LO_ERR_INVALID_ARGS;
 	spin_lock(&as->lock);
-	uint64_t *pte = walk(as->pml4_pa, va, true);
-	if (!pte) {
+	uint64_t *pte = as->pml4_pa ? walk(as->pml4_pa, va, true) : NULL;
+	if (!as->pml4_pa) {
+		st = LO_ERR_BAD_STATE;
+	} else if (!pte) {
 		st = LO_ERR_NO_MEMORY;
 	} else if (*pte & PTE_P) {
 		st = LO_ERR_ALREADY_EXISTS;
@@ -133,8 +135,10 @@ status_t vm_unmap(struct addrspace *as, uint64_t va, uint64_t *old_pa)
 		return LO_ERR_INVALID_ARGS;
 	status_t st = LO_OK;
 	spin_lock(&as->lock);
-	uint64_t *pte = walk(as->pml4_pa, va, false);
-	if (!pte || !(*pte & PTE_P)) {
+	uint64_t *pte = as->pml4_pa ? walk(as->pml4_pa, va, false) : NULL;
+	if (!as->pml4_pa) {
+		st = LO_ERR_BAD_STATE;
+	} else if (!pte || !(*pte & PTE_P)) {
 		st = LO_ERR_NOT_FOUND;
 	} else {
 		if (old_pa)
@@ -152,8 +156,10 @@ status_t vm_protect(struct addrspace *as, uint64_t va, unsigned flags)
 	if (st != LO_OK)
 		return st;
 	spin_lock(&as->lock);
-	uint64_t *pte = walk(as->pml4_pa, va, false);
-	if (!pte || !(*pte & PTE_P)) {
+	uint64_t *pte = as->pml4_pa ? walk(as->pml4_pa, va, false) : NULL;
+	if (!as->pml4_pa) {
+		st = LO_ERR_BAD_STATE;
+	} else if (!pte || !(*pte & PTE_P)) {
 		st = LO_ERR_NOT_FOUND;
 	} else {
 		*pte = (*pte & PTE_ADDR) | flags_to_pte(va, flags);
@@ -170,7 +176,7 @@ bool vm_query(struct addrspace *as, uint64_t va, uint64_t *pa, unsigned *flags)
 	bool found = false;
 	spin_lock(&as->lock);
 	uint64_t *table = table_at(as->pml4_pa);
-	for (int level = 4; level >= 1; level--) {
+	for (int level = 4; as->pml4_pa && level >= 1; level--) {
 		uint64_t e = table[index_of(va, level)];
 		if (!(e & PTE_P))
 			break;
@@ -187,6 +193,64 @@ bool vm_query(struct addrspace *as, uint64_t va, uint64_t *pa, unsigned *flags)
 	}
 	spin_unlock(&as->lock);
 	return found;
+}
+
+/* The level-1 table covering va (a 2 MiB span), or NULL if there is none.
+ * as->lock held. */
+static uint64_t *leaf_table(struct addrspace *as, uint64_t va)
+{
+	uint64_t *table = table_at(as->pml4_pa);
+	for (int level = 4; level > 1; level--) {
+		uint64_t e = table[index_of(va, level)];
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return NULL;
+		table = table_at(e);
+	}
+	return table;
+}
+
+/* Apply `flags` (or unmap, when `unmap`) to every present page of a user
+ * range, one 2 MiB span per lock hold so interrupts are never off for long;
+ * spans without a table are skipped whole, so a big lazy mapping is cheap.
+ * Each span rechecks that the space is still alive. */
+static status_t change_range(struct addrspace *as, uint64_t va, uint64_t len,
+			     bool unmap, unsigned flags)
+{
+	if ((va & (PAGE_SIZE - 1)) || (len & (PAGE_SIZE - 1)) ||
+	    va >= USER_TOP || len > USER_TOP - va)
+		return LO_ERR_INVALID_ARGS;
+	uint64_t end = va + len;
+	while (va < end) {
+		uint64_t span_end = (va + LARGE_PAGE) & ~(LARGE_PAGE - 1);
+		if (span_end > end)
+			span_end = end;
+		spin_lock(&as->lock);
+		if (!as->pml4_pa) {
+			spin_unlock(&as->lock);
+			return LO_ERR_BAD_STATE;
+		}
+		uint64_t *table = leaf_table(as, va);
+		for (; table && va < span_end; va += PAGE_SIZE) {
+			uint64_t *pte = &table[index_of(va, 1)];
+			if (!(*pte & PTE_P))
+				continue;
+			*pte = unmap ? 0 : (*pte & PTE_ADDR) | flags_to_pte(va, flags);
+			flush(as, va);
+		}
+		spin_unlock(&as->lock);
+		va = span_end;
+	}
+	return LO_OK;
+}
+
+status_t vm_unmap_range(struct addrspace *as, uint64_t va, uint64_t len)
+{
+	return change_range(as, va, len, true, 0);
+}
+
+status_t vm_protect_range(struct addrspace *as, uint64_t va, uint64_t len, unsigned flags)
+{
+	return change_range(as, va, len, false, flags | VM_USER);
 }
 
 /* --- Building the kernel's tables at boot --- */
@@ -302,6 +366,10 @@ static void free_table(uint64_t pa, int level)
 void addrspace_destroy(struct addrspace *as)
 {
 	assert(as != &kernel_as);
+	/* Under the lock, so no walk is half way through these tables; then
+	 * pml4_pa == 0 marks the space dead for every later call. */
+	spin_lock(&as->lock);
+	assert(as->pml4_pa);
 	if (read_cr3() == as->pml4_pa)
 		write_cr3(kernel_as.pml4_pa);
 	uint64_t *pml4 = table_at(as->pml4_pa);
@@ -312,12 +380,18 @@ void addrspace_destroy(struct addrspace *as)
 	pmm_free_page(as->pml4_pa);
 	__atomic_fetch_sub(&table_pages, 1, __ATOMIC_RELAXED);
 	as->pml4_pa = 0;
+	spin_unlock(&as->lock);
 }
 
 void addrspace_activate(struct addrspace *as)
 {
-	if (read_cr3() != as->pml4_pa)
-		write_cr3(as->pml4_pa);
+	/* The last thread of a process runs on after its space is gone (it
+	 * releases it): kernel tables then. */
+	uint64_t pa = __atomic_load_n(&as->pml4_pa, __ATOMIC_ACQUIRE);
+	if (!pa)
+		pa = kernel_as.pml4_pa;
+	if (read_cr3() != pa)
+		write_cr3(pa);
 }
 
 uint64_t paging_table_pages(void)

@@ -18,7 +18,7 @@
 #define VM_NOCACHE  (1u << 3)
 
 struct addrspace {
-	uint64_t pml4_pa;
+	uint64_t pml4_pa;          /* 0 once destroyed (under lock) */
 	struct spinlock lock;
 };
 
@@ -29,7 +29,9 @@ void paging_init(void);
 
 /* A new address space sharing the kernel half; NULL-free: LO_ERR_NO_MEMORY. */
 status_t addrspace_create(struct addrspace *as);
-/* Free every user-half page table (not the mapped pages: their owners do). */
+/* Free every user-half page table (not the mapped pages: their owners do).
+ * Takes the space's lock, so it waits for a walk in progress; afterwards the
+ * space is dead: map/unmap/protect give LO_ERR_BAD_STATE, query false. */
 void addrspace_destroy(struct addrspace *as);
 void addrspace_activate(struct addrspace *as);
 
@@ -42,6 +44,10 @@ status_t vm_map(struct addrspace *as, uint64_t va, uint64_t pa, unsigned flags);
 status_t vm_unmap(struct addrspace *as, uint64_t va, uint64_t *old_pa);
 /* Change the flags of a mapped page. */
 status_t vm_protect(struct addrspace *as, uint64_t va, unsigned flags);
+/* Unmap / reprotect every mapped page of a page-aligned user range; pages
+ * never mapped are skipped. LO_ERR_BAD_STATE once the space is destroyed. */
+status_t vm_unmap_range(struct addrspace *as, uint64_t va, uint64_t len);
+status_t vm_protect_range(struct addrspace *as, uint64_t va, uint64_t len, unsigned flags);
 /* Look up a page: true and fills *pa / *flags when mapped. */
 bool vm_query(struct addrspace *as, uint64_t va, uint64_t *pa, unsigned *flags);
 

@@ -11,13 +11,14 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-/* The mapping holding addr, or NULL. Process lock held. */
+/* The live mapping holding addr, or NULL (one being unmapped does not
+ * count: its pages are on their way out). Process lock held. */
 static struct mapping *find(struct process *p, uint64_t addr)
 {
 	for (struct list *n = p->mappings.next; n != &p->mappings; n = n->next) {
 		struct mapping *m = container_of(n, struct mapping, node);
 		if (addr >= m->va && addr < m->va + m->len)
-			return m;
+			return m->dying ? NULL : m;
 	}
 	return NULL;
 }
@@ -78,6 +79,7 @@ status_t uvm_map(struct process *p, struct vmo *vmo, uint64_t vmo_offset,
 	m->vmo_offset = vmo_offset;
 	m->flags = flags;
 	m->max_flags = max_flags;
+	m->dying = false;
 	cap_ref(&vmo->obj.cap);
 	__atomic_fetch_add(&vmo->map_count, 1, __ATOMIC_RELAXED);
 	/* Keep the list sorted by address. */
@@ -91,88 +93,124 @@ status_t uvm_map(struct process *p, struct vmo *vmo, uint64_t vmo_offset,
 	return LO_OK;
 }
 
-static void unmap_pages(struct process *p, struct mapping *m)
+/* Drop a mapping whose pages are gone from the page tables. */
+static void free_mapping(struct mapping *m)
 {
-	for (uint64_t off = 0; off < m->len; off += PAGE_SIZE)
-		vm_unmap(&p->as, m->va + off, NULL);   /* NOT_FOUND: never faulted in */
-}
-
-static void release_mapping(struct process *p, struct mapping *m)
-{
-	unmap_pages(p, m);
 	__atomic_fetch_sub(&m->vmo->map_count, 1, __ATOMIC_RELAXED);
 	cap_unref(&m->vmo->obj.cap);
 	kfree(m);
+}
+
+/* The walk runs without the process lock (a big mapping takes a while), so
+ * the mapping stays in the list, marked dying, until its pages are gone: no
+ * new mapping can take its place meanwhile and no fault maps its pages
+ * again. A teardown racing the walk waits for it span by span (the address
+ * space's lock) and then the walk finds the space dead and stops: the page
+ * tables went with the space. */
+static void unmap_and_free(struct process *p, struct mapping *m)
+{
+	vm_unmap_range(&p->as, m->va, m->len);   /* LO_ERR_BAD_STATE: torn down, nothing left */
+	spin_lock(&p->obj.lock);
+	list_remove(&m->node);
+	spin_unlock(&p->obj.lock);
+	free_mapping(m);
 }
 
 status_t uvm_unmap(struct process *p, uint64_t va, uint64_t len)
 {
 	spin_lock(&p->obj.lock);
 	struct mapping *m = find(p, va);
-	if (!m || m->va != va || m->len != len) {
-		spin_unlock(&p->obj.lock);
-		return m ? LO_ERR_INVALID_ARGS : LO_ERR_NOT_FOUND;
-	}
-	list_remove(&m->node);
+	status_t st = LO_OK;
+	if (p->ended)
+		st = LO_ERR_BAD_STATE;
+	else if (!m)
+		st = LO_ERR_NOT_FOUND;
+	else if (m->va != va || m->len != len)
+		st = LO_ERR_INVALID_ARGS;
+	else
+		m->dying = true;
 	spin_unlock(&p->obj.lock);
-	release_mapping(p, m);
-	return LO_OK;
+	if (st == LO_OK)
+		unmap_and_free(p, m);
+	return st;
 }
 
 status_t uvm_protect(struct process *p, uint64_t va, uint64_t len, unsigned flags)
 {
 	if (flags & ~(VM_WRITE | VM_EXEC))
 		return LO_ERR_INVALID_ARGS;
+	/* The process lock is held across the walk so a fault cannot map a
+	 * page with the old flags behind it. */
 	spin_lock(&p->obj.lock);
 	struct mapping *m = find(p, va);
 	status_t st = LO_OK;
-	if (!m || m->va != va || m->len != len) {
+	if (p->ended) {
+		st = LO_ERR_BAD_STATE;
+	} else if (!m || m->va != va || m->len != len) {
 		st = m ? LO_ERR_INVALID_ARGS : LO_ERR_NOT_FOUND;
 	} else if (flags & ~m->max_flags) {
 		st = LO_ERR_ACCESS_DENIED;
 	} else {
 		m->flags = flags;
-		for (uint64_t off = 0; off < m->len; off += PAGE_SIZE) {
-			if (vm_query(&p->as, m->va + off, NULL, NULL))
-				vm_protect(&p->as, m->va + off, flags | VM_USER |
-					   (m->vmo->uncached ? VM_NOCACHE : 0));
-		}
+		vm_protect_range(&p->as, m->va, m->len,
+				 flags | (m->vmo->uncached ? VM_NOCACHE : 0));
 	}
 	spin_unlock(&p->obj.lock);
 	return st;
 }
 
-bool uvm_handle_fault(struct process *p, uint64_t addr, bool write, bool exec)
+/* Whether a present page's flags already allow the access. */
+static bool pte_allows(unsigned pte_flags, bool write, bool exec)
+{
+	return (pte_flags & VM_USER) && (!write || (pte_flags & VM_WRITE)) &&
+	       (!exec || (pte_flags & VM_EXEC));
+}
+
+enum uvm_fault uvm_handle_fault(struct process *p, uint64_t addr, bool write, bool exec)
 {
 	if (addr >= USER_TOP)
-		return false;
+		return UVM_FAULT_DENIED;
 	spin_lock(&p->obj.lock);
 	struct mapping *m = find(p, addr);
 	bool ok = m && (!write || (m->flags & VM_WRITE)) && (!exec || (m->flags & VM_EXEC));
 	uint64_t page_va = PAGE_ROUND_DOWN(addr);
-	if (ok && !vm_query(&p->as, page_va, NULL, NULL)) {
+	enum uvm_fault r = UVM_FAULT_DENIED;
+	unsigned pte_flags;
+	if (!ok) {
+		r = UVM_FAULT_DENIED;
+	} else if (vm_query(&p->as, page_va, NULL, &pte_flags)) {
+		/* Mapped already: another thread raced us here, or a stale TLB
+		 * entry. Only worth a retry if the entry allows the access. */
+		r = pte_allows(pte_flags, write, exec) ? UVM_FAULT_PRESENT : UVM_FAULT_DENIED;
+	} else {
 		uint64_t pa;
-		ok = vmo_get_page(m->vmo, m->vmo_offset + (page_va - m->va), &pa) == LO_OK;
-		if (ok) {
+		if (vmo_get_page(m->vmo, m->vmo_offset + (page_va - m->va), &pa) == LO_OK) {
 			unsigned flags = m->flags | VM_USER | (m->vmo->uncached ? VM_NOCACHE : 0);
-			ok = vm_map(&p->as, page_va, pa, flags) == LO_OK;
+			if (vm_map(&p->as, page_va, pa, flags) == LO_OK)
+				r = UVM_FAULT_MAPPED;
 		}
-	} else if (ok) {
-		/* Mapped already and allowed: another thread raced us here. */
-		ok = true;
 	}
 	spin_unlock(&p->obj.lock);
-	return ok;
+	return r;
 }
 
+/* The process has ended (no new mapping can come). Mappings another thread
+ * is unmapping right now are left to it. */
 void uvm_unmap_all(struct process *p)
 {
 	for (;;) {
 		spin_lock(&p->obj.lock);
-		struct list *n = list_pop_front(&p->mappings);
+		struct mapping *m = NULL;
+		for (struct list *n = p->mappings.next; n != &p->mappings && !m; n = n->next) {
+			struct mapping *o = container_of(n, struct mapping, node);
+			if (!o->dying)
+				m = o;
+		}
+		if (m)
+			m->dying = true;
 		spin_unlock(&p->obj.lock);
-		if (!n)
+		if (!m)
 			break;
-		release_mapping(p, container_of(n, struct mapping, node));
+		unmap_and_free(p, m);
 	}
 }

@@ -5,6 +5,14 @@
 #include "lib/string.h"
 #include "lib/assert.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
+#include "obj/process.h"
+
+/* Writes that move channel ends check and enqueue under this one lock, so
+ * no two of them can each close half of a cycle (docs/capabilities.md,
+ * "Handles in transit and cycles"). Writes without channel ends never take
+ * it; reads and flushes only remove ends and do not need it.
+ * Order: transit lock, then a pair lock. */
+static struct spinlock transit_lock = SPINLOCK_INIT("channel transit");
 
 struct channel_pair {
 	struct spinlock lock;        /* both ends' queues and peer pointers */
@@ -17,6 +25,7 @@ struct message {
 	struct list node;
 	uint32_t nbytes;
 	uint32_t nhandles;
+	uint32_t nends;              /* how many of the handles are channel ends */
 	struct cap_taken *handles;   /* points into data[] */
 	uint8_t *bytes;              /* points into data[] */
 	uint64_t data[];
@@ -37,6 +46,7 @@ static struct message *message_alloc(uint32_t nbytes, uint32_t nhandles)
 		return NULL;
 	m->nbytes = nbytes;
 	m->nhandles = nhandles;
+	m->nends = 0;
 	m->handles = (struct cap_taken *)m->data;
 	m->bytes = (uint8_t *)m->data + handle_bytes;
 	return m;
@@ -58,6 +68,7 @@ static void channel_close_end(struct channel *ch)
 	while (!list_empty(&ch->queue))
 		list_push_back(&doomed, list_pop_front(&ch->queue));
 	ch->queued = 0;
+	ch->queued_ends = 0;
 	spin_unlock(&ch->pair->lock);
 	/* Closing handles in the messages can run other objects' code: do it
 	 * without the pair lock. */
@@ -116,20 +127,47 @@ status_t channel_create(struct channel **end0, struct channel **end1)
 	return LO_OK;
 }
 
-status_t channel_write(struct channel *ch, const void *bytes, uint32_t nbytes,
-		       struct cap_taken *handles, uint32_t nhandles)
+static struct channel *as_channel(struct cap_taken *h)
+{
+	return h->obj->type == LO_TYPE_CHANNEL ? (struct channel *)h->obj : NULL;
+}
+
+/* The cycle rule, with the transit lock held: every end being moved must
+ * have no channel end waiting in its own queue. Such an end has no edge
+ * out, so the edges this message adds cannot close a cycle. Its count
+ * cannot grow while we hold the transit lock. */
+static bool ends_movable(struct cap_taken *handles, uint32_t nhandles)
+{
+	for (uint32_t i = 0; i < nhandles; i++) {
+		struct channel *end = as_channel(&handles[i]);
+		if (!end)
+			continue;
+		spin_lock(&end->pair->lock);
+		uint32_t waiting = end->queued_ends;
+		spin_unlock(&end->pair->lock);
+		if (waiting)
+			return false;
+	}
+	return true;
+}
+
+status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
+		      struct cap_taken *handles, uint32_t nhandles)
 {
 	struct message *m = NULL;
 	status_t st = LO_OK;
-	if (nbytes > CHANNEL_MAX_BYTES || nhandles > CHANNEL_MAX_HANDLES) {
+	uint32_t nends = 0;
+	if (nbytes > LO_CHANNEL_MAX_BYTES || nhandles > LO_CHANNEL_MAX_HANDLES) {
 		st = LO_ERR_OUT_OF_RANGE;
 		goto fail;
 	}
 	for (uint32_t i = 0; i < nhandles; i++) {
+		struct channel *end = as_channel(&handles[i]);
+		if (!end)
+			continue;
+		nends++;
 		/* An end in its own pair's queue would keep itself alive. */
-		if (handles[i].obj == &ch->obj.cap ||
-		    (handles[i].obj->type == LO_TYPE_CHANNEL &&
-		     ((struct channel *)handles[i].obj)->pair == ch->pair)) {
+		if (end->pair == ch->pair) {
 			st = LO_ERR_NOT_SUPPORTED;
 			goto fail;
 		}
@@ -142,7 +180,17 @@ status_t channel_write(struct channel *ch, const void *bytes, uint32_t nbytes,
 	memcpy(m->bytes, bytes, nbytes);
 	for (uint32_t i = 0; i < nhandles; i++)
 		m->handles[i] = handles[i];
+	m->nends = nends;
 
+	if (nends) {
+		spin_lock(&transit_lock);
+		if (!ends_movable(handles, nhandles)) {
+			spin_unlock(&transit_lock);
+			m->nhandles = 0;   /* still the caller's: nothing moved */
+			kfree(m);
+			return LO_ERR_BAD_STATE;
+		}
+	}
 	spin_lock(&ch->pair->lock);
 	struct channel *peer = ch->peer;
 	if (!peer) {
@@ -151,12 +199,15 @@ status_t channel_write(struct channel *ch, const void *bytes, uint32_t nbytes,
 		st = LO_ERR_SHOULD_WAIT;
 	} else {
 		list_push_back(&peer->queue, &m->node);
+		peer->queued_ends += nends;
 		if (++peer->queued == 1)
 			kobject_signal(&peer->obj, 0, LO_SIG_CHANNEL_READABLE);
 		if (peer->queued == CHANNEL_MAX_QUEUED)
 			kobject_signal(&ch->obj, LO_SIG_CHANNEL_WRITABLE, 0);
 	}
 	spin_unlock(&ch->pair->lock);
+	if (nends)
+		spin_unlock(&transit_lock);
 	if (st == LO_OK)
 		return LO_OK;
 	message_free(m);   /* closes the handles it took over */
@@ -203,6 +254,7 @@ status_t channel_take_message(struct channel *ch, void *bytes, uint32_t max_byte
 			st = LO_ERR_BUFFER_TOO_SMALL;
 		} else {
 			list_remove(&m->node);
+			ch->queued_ends -= m->nends;
 			if (--ch->queued == 0)
 				kobject_signal(&ch->obj, LO_SIG_CHANNEL_READABLE, 0);
 			if (ch->peer && ch->queued == CHANNEL_MAX_QUEUED - 1)
@@ -221,6 +273,24 @@ status_t channel_take_message(struct channel *ch, void *bytes, uint32_t max_byte
 }
 
 /* --- System calls (idl/channel.idl) --- */
+
+status_t channel_write(struct channel *channel, const void *bytes, uint32_t nbytes,
+		       struct cap_taken *handles, uint32_t nhandles)
+{
+	status_t st = channel_send(channel, bytes, nbytes, handles, nhandles);
+	if (st != LO_ERR_BAD_STATE)
+		return st;
+	/* Refused before anything moved: the handles go back under their own
+	 * values, last taken first (the free list is a stack). A slot another
+	 * thread of ours has reused meanwhile cannot be given back: that handle
+	 * is closed, as if that thread had closed it. */
+	struct cap_table *table = &process_current()->handles;
+	for (uint32_t i = nhandles; i-- > 0;) {
+		if (cap_untake(table, &handles[i]) != LO_OK)
+			cap_drop_taken(&handles[i]);
+	}
+	return st;
+}
 
 status_t channel_read(struct channel *channel, void *bytes, uint32_t max_bytes,
 			struct cap_taken *handles, uint32_t max_handles,

@@ -3,19 +3,18 @@
  * left its sender's table and belongs to the message until it is read (or
  * the message is destroyed with the channel, which closes it).
  *
- * Limits: CHANNEL_MAX_BYTES per message, CHANNEL_MAX_HANDLES per message,
+ * Limits: LO_CHANNEL_MAX_BYTES per message, LO_CHANNEL_MAX_HANDLES per message,
  * CHANNEL_MAX_QUEUED messages waiting at one end (then LO_ERR_SHOULD_WAIT). */
 #ifndef KERN_OBJ_CHANNEL_H
 #define KERN_OBJ_CHANNEL_H
 
 #include <stdint.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "handle_table.h"
 #include "obj/kobject.h"
 #include "k_objects.h"   /* generated: the system calls this object implements */
 
-#define CHANNEL_MAX_BYTES   65536
-#define CHANNEL_MAX_HANDLES 64
 #define CHANNEL_MAX_QUEUED  256
 
 struct channel_pair;
@@ -26,13 +25,23 @@ struct channel {
 	struct channel *peer;        /* NULL once the peer is closed (pair lock) */
 	struct list queue;           /* messages waiting to be read here */
 	uint32_t queued;
+	/* Channel-end handles in those messages. Grows only under the transit
+	 * lock (see channel.c), shrinks under the pair lock. */
+	uint32_t queued_ends;
 };
 
 /* channel_create(): prototype in the generated k_objects.h */
 
 /* Queue a message for the peer. The taken handles move into the message
- * on success AND on failure (then they are closed): a write consumes them. */
-/* channel_write(): prototype in the generated k_objects.h */
+ * on success AND on failure (then they are closed): a write consumes them.
+ * One exception, LO_ERR_BAD_STATE: a channel end among them has channel
+ * ends waiting in its own queue (moving it could close a cycle of ends that
+ * keep each other alive); then nothing moved and the handles are still the
+ * caller's (see docs/capabilities.md, "Handles in transit and cycles").
+ * The system call channel_write() (prototype in the generated k_objects.h)
+ * gives them back to the caller's table then. */
+status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
+		      struct cap_taken *handles, uint32_t nhandles);
 
 /* The size of the next message, without taking it. LO_ERR_SHOULD_WAIT if
  * none (LO_ERR_PEER_CLOSED if none will come). */

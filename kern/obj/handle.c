@@ -52,27 +52,31 @@ status_t handle_signal(struct cap_object *h, uint32_t clear, uint32_t set)
 	return LO_OK;
 }
 
-status_t handle_wait_one(struct cap_object *h, uint32_t signals, uint64_t deadline,
-			   uint32_t *observed)
+status_t handle_wait_one(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights,
+			 uint32_t signals, uint64_t deadline, uint32_t *observed)
 {
+	(void)h_rights;
 	if (signals == 0)
 		return LO_ERR_INVALID_ARGS;
-	struct wait_item item = { kobject_of(h), signals, 0 };
+	struct wait_item item = { kobject_of(h), signals, 0, current_handle_table(), h_handle };
 	status_t st = wait_signals(&item, 1, deadline);
 	*observed = item.observed;
 	return st;
 }
 
-status_t handle_wait_many(struct cap_object **objects, const uint32_t *masks,
-			    uint32_t *observed, uint32_t count, uint64_t deadline)
+status_t handle_wait_many(struct cap_object **objects, const uint32_t *objects_handles,
+			  const uint32_t *masks, uint32_t *observed, uint32_t count,
+			  uint64_t deadline)
 {
-	struct wait_item items[WAIT_MANY_MAX];
-	if (count == 0 || count > WAIT_MANY_MAX)
+	struct wait_item items[LO_WAIT_MANY_MAX];
+	if (count == 0 || count > LO_WAIT_MANY_MAX)
 		return LO_ERR_INVALID_ARGS;
 	for (uint32_t i = 0; i < count; i++) {
 		items[i].obj = kobject_of(objects[i]);
 		items[i].mask = masks[i];
 		items[i].observed = 0;
+		items[i].table = current_handle_table();
+		items[i].handle = objects_handles[i];
 	}
 	status_t st = wait_signals(items, count, deadline);
 	for (uint32_t i = 0; i < count; i++)

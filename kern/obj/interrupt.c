@@ -1,5 +1,6 @@
 #include "obj/interrupt.h"
 #include "obj/kernel_types.h"
+#include "obj/syscall_support.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/pic.h"
 #include "mm/heap.h"
@@ -60,7 +61,7 @@ status_t interrupt_create(struct resource *resource, uint32_t line, struct inter
 {
 	if (line >= IRQ_LINES)
 		return LO_ERR_OUT_OF_RANGE;
-	if (resource->kind == RESOURCE_ROOT || !resource_covers(resource, RESOURCE_IRQ, line, 1))
+	if (resource->kind == LO_RESOURCE_ROOT || !resource_covers(resource, LO_RESOURCE_IRQ, line, 1))
 		return LO_ERR_ACCESS_DENIED;
 	struct interrupt *i = kmalloc(sizeof(*i));
 	if (!i)
@@ -96,8 +97,11 @@ status_t interrupt_ack(struct interrupt *interrupt)
 
 /* --- System calls (idl/interrupt.idl) --- */
 
-status_t interrupt_wait(struct interrupt *interrupt, uint64_t deadline)
+status_t interrupt_wait(struct interrupt *interrupt, cap_handle_t interrupt_handle,
+			rights_t interrupt_rights, uint64_t deadline)
 {
-	struct wait_item item = { &interrupt->obj, LO_SIG_INTERRUPT_SIGNALED, 0 };
+	(void)interrupt_rights;
+	struct wait_item item = { &interrupt->obj, LO_SIG_INTERRUPT_SIGNALED, 0,
+				  current_handle_table(), interrupt_handle };
 	return wait_signals(&item, 1, deadline);
 }

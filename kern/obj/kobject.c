@@ -1,11 +1,11 @@
 #include "obj/kobject.h"
 #include "lib/assert.h"
 
-static uint64_t live_per_type[KOBJECT_MAX_TYPES];
+static uint64_t live_per_type[LO_OBJECT_TYPES_MAX];
 
 void kobject_init(struct kobject *o, uint32_t type, const struct cap_object_ops *ops)
 {
-	assert(type < KOBJECT_MAX_TYPES);
+	assert(type < LO_OBJECT_TYPES_MAX);
 	cap_object_init(&o->cap, type, ops);
 	spin_init(&o->lock, "kobject");
 	list_init(&o->observers);
@@ -15,13 +15,13 @@ void kobject_init(struct kobject *o, uint32_t type, const struct cap_object_ops 
 /* Every destroy function calls this once, so leak checks can count. */
 void kobject_count_destroyed(uint32_t type)
 {
-	assert(type < KOBJECT_MAX_TYPES);
+	assert(type < LO_OBJECT_TYPES_MAX);
 	__atomic_fetch_sub(&live_per_type[type], 1, __ATOMIC_RELAXED);
 }
 
 uint64_t kobject_live_count(uint32_t type)
 {
-	if (type >= KOBJECT_MAX_TYPES)
+	if (type >= LO_OBJECT_TYPES_MAX)
 		return 0;
 	return __atomic_load_n(&live_per_type[type], __ATOMIC_RELAXED);
 }
@@ -64,6 +64,20 @@ uint32_t kobject_observe(struct kobject *o, struct observer *obs)
 		obs->notify(obs, now);
 	spin_unlock(&o->lock);
 	return now;
+}
+
+/* The capability core's hook (cap/handle_table.h): handle `handle` of
+ * table `t` is gone, and with it every wait made through it. */
+void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj)
+{
+	struct kobject *o = kobject_of(obj);
+	spin_lock(&o->lock);
+	for (struct list *n = o->observers.next; n != &o->observers; n = n->next) {
+		struct observer *obs = container_of(n, struct observer, node);
+		if (obs->cancel && obs->table == t && obs->handle == handle)
+			obs->cancel(obs);
+	}
+	spin_unlock(&o->lock);
 }
 
 void kobject_unobserve(struct kobject *o, struct observer *obs)

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include "object.h"
+#include "lightos/abi.h"
 #include "sched/spinlock.h"
 #include "lib/list.h"
 
@@ -24,6 +25,11 @@ struct observer {
 	struct list node;         /* in kobject.observers */
 	uint32_t mask;
 	observer_fn notify;
+	/* A wait made through a handle: when that handle value dies (close,
+	 * replace, transfer), cancel(obs) runs, under the object's lock. */
+	const void *table;        /* the handle's table; NULL: not through a handle */
+	uint32_t handle;
+	void (*cancel)(struct observer *obs);
 };
 
 static inline void observer_init(struct observer *obs, uint32_t mask, observer_fn notify)
@@ -31,6 +37,9 @@ static inline void observer_init(struct observer *obs, uint32_t mask, observer_f
 	list_init(&obs->node);
 	obs->mask = mask;
 	obs->notify = notify;
+	obs->table = NULL;
+	obs->handle = 0;
+	obs->cancel = NULL;
 }
 
 struct kobject {
@@ -56,8 +65,7 @@ uint32_t kobject_signals(struct kobject *o);
 uint32_t kobject_observe(struct kobject *o, struct observer *obs);
 void kobject_unobserve(struct kobject *o, struct observer *obs);
 
-/* Live objects per type, for leak checks (index: type id, 0..KOBJECT_MAX_TYPES-1). */
-#define KOBJECT_MAX_TYPES 32
+/* Live objects per type, for leak checks (index: type id, 0..LO_OBJECT_TYPES_MAX-1). */
 uint64_t kobject_live_count(uint32_t type);
 void kobject_count_destroyed(uint32_t type);
 

@@ -1,5 +1,6 @@
 #include "obj/port.h"
 #include "obj/kernel_types.h"
+#include "obj/syscall_support.h"
 #include "sched/wait.h"
 #include "mm/heap.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
@@ -122,12 +123,21 @@ status_t port_create(struct port **port)
 	return LO_OK;
 }
 
+/* A binding becomes visible on the port's list and the target's observer
+ * list at the same moment, under both locks (target first: the port lock
+ * nests inside target locks). Publishing it on the port first and
+ * observing after dropping the lock let the port's last close free it in
+ * between, and the target then kept a freed observer. The target lock is
+ * held until the binding may have fired: a close that takes the binding
+ * unobserves under that lock, so it waits for us. */
 status_t port_bind_object(struct port *p, struct kobject *target, uint32_t signals, uint64_t key)
 {
 	if (signals == 0)
 		return LO_ERR_INVALID_ARGS;
-	if (target == &p->obj)
-		return LO_ERR_NOT_SUPPORTED;   /* a port bound to itself would never die */
+	/* A port bound to itself would never die; one port bound to another
+	 * would nest port locks both ways round (A in B and B in A). */
+	if (target->cap.type == LO_TYPE_PORT)
+		return LO_ERR_NOT_SUPPORTED;
 	struct binding *b = kmalloc(sizeof(*b));
 	struct queued_packet *qp = kmalloc(sizeof(*qp));
 	if (!b || !qp) {
@@ -144,6 +154,7 @@ status_t port_bind_object(struct port *p, struct kobject *target, uint32_t signa
 	cap_ref(&target->cap);
 	observer_init(&b->obs, signals, binding_fired);
 
+	spin_lock(&target->lock);
 	spin_lock(&p->obj.lock);
 	status_t st = LO_OK;
 	if (p->closed)
@@ -153,14 +164,18 @@ status_t port_bind_object(struct port *p, struct kobject *target, uint32_t signa
 	else {
 		list_push_back(&p->bindings, &b->port_node);
 		p->binding_count++;
+		list_push_back(&target->observers, &b->obs.node);
 	}
 	spin_unlock(&p->obj.lock);
+	/* May fire at once if the signals already match. */
+	uint32_t now = target->cap.signals;
+	if (st == LO_OK && (now & signals))
+		binding_fired(&b->obs, now);
+	spin_unlock(&target->lock);
 	if (st != LO_OK) {
 		binding_free(b);
 		return st;
 	}
-	/* May fire at once if the signals already match. */
-	kobject_observe(target, &b->obs);
 	reap_fired(p);
 	return LO_OK;
 }
@@ -198,13 +213,14 @@ status_t port_take(struct port *p, struct port_packet *out)
 	return LO_OK;
 }
 
-status_t port_wait_packet(struct port *p, uint64_t deadline, struct port_packet *out)
+status_t port_wait_packet(struct port *p, struct cap_table *table, cap_handle_t handle,
+			  uint64_t deadline, struct port_packet *out)
 {
 	for (;;) {
 		status_t st = port_take(p, out);
 		if (st != LO_ERR_SHOULD_WAIT)
 			return st;
-		struct wait_item item = { &p->obj, LO_SIG_PORT_READABLE, 0 };
+		struct wait_item item = { &p->obj, LO_SIG_PORT_READABLE, 0, table, handle };
 		st = wait_signals(&item, 1, deadline);
 		if (st != LO_OK)
 			return st;
@@ -218,10 +234,12 @@ status_t port_bind(struct port *port, struct cap_object *target, uint32_t signal
 	return port_bind_object(port, kobject_of(target), signals, key);
 }
 
-status_t port_wait(struct port *port, uint64_t deadline, struct lo_port_packet *packet)
+status_t port_wait(struct port *port, cap_handle_t port_handle, rights_t port_rights,
+		   uint64_t deadline, struct lo_port_packet *packet)
 {
+	(void)port_rights;
 	struct port_packet p;
-	status_t st = port_wait_packet(port, deadline, &p);
+	status_t st = port_wait_packet(port, current_handle_table(), port_handle, deadline, &p);
 	if (st == LO_OK) {
 		packet->key = p.key;
 		packet->signals = p.signals;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "status.h"
 #include "obj/kobject.h"
+#include "handle_table.h"
 #include "k_objects.h"   /* generated: the system calls this object implements */
 
 #define PORT_MAX_PACKETS  1024
@@ -38,7 +39,9 @@ status_t port_bind_object(struct port *p, struct kobject *target, uint32_t signa
 /* port_queue(): prototype in the generated k_objects.h */
 /* Take the next packet; LO_ERR_SHOULD_WAIT when none. */
 status_t port_take(struct port *p, struct port_packet *out);
-/* Take the next packet, waiting until `deadline` for one. */
-status_t port_wait_packet(struct port *p, uint64_t deadline, struct port_packet *out);
+/* Take the next packet, waiting until `deadline` for one. The wait ends
+ * with LO_ERR_CANCELED if `handle` of `table` dies (table NULL: no handle). */
+status_t port_wait_packet(struct port *p, struct cap_table *table, cap_handle_t handle,
+			  uint64_t deadline, struct port_packet *out);
 
 #endif

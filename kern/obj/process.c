@@ -7,11 +7,12 @@
 #include "mm/pmm.h"
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/qemu.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/assert.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
-static uint64_t processes_alive;
 static uint32_t secret_state = 0x9e3779b9u;
 
 /* Handles, memory, address space: everything the process holds. Runs once,
@@ -31,7 +32,6 @@ static void process_destroy(struct cap_object *obj)
 	if (!p->ended)
 		release_resources(p);   /* never started */
 	kobject_count_destroyed(LO_TYPE_PROCESS);
-	__atomic_fetch_sub(&processes_alive, 1, __ATOMIC_RELAXED);
 	kfree(p);
 }
 
@@ -39,11 +39,6 @@ static const struct cap_object_ops process_ops = {
 	.destroy = process_destroy,
 	.on_zero_handles = NULL,
 };
-
-uint64_t process_live_count(void)
-{
-	return __atomic_load_n(&processes_alive, __ATOMIC_RELAXED);
-}
 
 /* Handle values should not be guessable across processes: mix the TSC into
  * a per-boot sequence (xorshift) for each table's secret. */
@@ -74,7 +69,6 @@ status_t process_create_named(const char *name, struct process **out)
 		return st;
 	}
 	kobject_init(&p->obj, LO_TYPE_PROCESS, &process_ops);
-	__atomic_fetch_add(&processes_alive, 1, __ATOMIC_RELAXED);
 	list_init(&p->threads);
 	list_init(&p->mappings);
 	strlcpy(p->name, name, sizeof(p->name));
@@ -101,6 +95,25 @@ status_t process_add_thread(struct process *p, struct thread *t)
 	return st;
 }
 
+static uint64_t init_process_id;
+
+void process_set_init(struct process *p)
+{
+	init_process_id = p->obj.cap.id;
+}
+
+/* On a test or benchmark run the end of init is the end of the run: the
+ * kernel leaves QEMU with init's verdict. The debug-exit port is the
+ * kernel's alone (no resource can be carved over it). */
+static void check_init_ended(struct process *p)
+{
+	if (p->obj.cap.id != init_process_id || !(cmdline_is_test_run() || cmdline_has("bench")))
+		return;
+	bool ok = p->exit_reason == LO_EXIT_NORMAL && p->exit_code == 0;
+	kprintf("init: ended (%s, code %ld): leaving QEMU\n", ok ? "ok" : "failure", p->exit_code);
+	qemu_exit(ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
+}
+
 static void process_release(struct process *p)
 {
 	cap_ref(&p->obj.cap);   /* closing handles may drop the last outside reference */
@@ -112,6 +125,7 @@ static void process_release(struct process *p)
 		heap_check();
 	}
 	kobject_signal(&p->obj, 0, LO_SIG_PROCESS_TERMINATED);
+	check_init_ended(p);
 	cap_unref(&p->obj.cap);
 }
 
@@ -122,7 +136,7 @@ void process_thread_exited(struct process *p, struct thread *t)
 	bool last = --p->thread_count == 0;
 	if (last && !p->ended) {
 		p->ended = true;
-		p->exit_reason = EXIT_NORMAL;
+		p->exit_reason = LO_EXIT_NORMAL;
 		p->exit_code = t->exit_code;
 	}
 	spin_unlock(&p->obj.lock);
@@ -130,7 +144,7 @@ void process_thread_exited(struct process *p, struct thread *t)
 		process_release(p);
 }
 
-void process_terminate(struct process *p, enum exit_reason reason, int64_t code)
+void process_terminate(struct process *p, uint32_t reason, int64_t code)
 {
 	spin_lock(&p->obj.lock);
 	if (p->ended) {
@@ -158,8 +172,8 @@ void process_terminate(struct process *p, enum exit_reason reason, int64_t code)
 
 status_t process_create(const void *name, uint32_t name_len, struct process **process)
 {
-	char buf[PROCESS_NAME_MAX];
-	uint32_t n = name_len < PROCESS_NAME_MAX - 1 ? name_len : PROCESS_NAME_MAX - 1;
+	char buf[LO_PROCESS_NAME_MAX];
+	uint32_t n = name_len < LO_PROCESS_NAME_MAX - 1 ? name_len : LO_PROCESS_NAME_MAX - 1;
 	memcpy(buf, name, n);
 	buf[n] = '\0';
 	return process_create_named(buf, process);
@@ -239,14 +253,14 @@ status_t process_start(struct process *process, struct thread *thread, uint64_t 
 
 status_t process_kill(struct process *process)
 {
-	process_terminate(process, EXIT_KILLED, -1);
+	process_terminate(process, LO_EXIT_KILLED, -1);
 	return LO_OK;
 }
 
 status_t process_info(struct process *process, struct lo_process_info *info)
 {
 	spin_lock(&process->obj.lock);
-	info->state = process->ended ? 1 : 0;
+	info->state = process->ended ? LO_PROCESS_ENDED : LO_PROCESS_RUNNING;
 	info->exit_reason = process->exit_reason;
 	info->exit_code = process->exit_code;
 	info->fault_vector = process->fault_vector;
@@ -284,6 +298,6 @@ status_t process_list_handles(struct process *process, struct lo_handle_entry *e
 status_t process_exit(int64_t code)
 {
 	struct process *p = process_current();
-	process_terminate(p, EXIT_NORMAL, code);
+	process_terminate(p, LO_EXIT_NORMAL, code);
 	thread_exit_current(code);
 }

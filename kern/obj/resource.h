@@ -9,19 +9,13 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "obj/kobject.h"
 #include "k_objects.h"   /* generated: the system calls this object implements */
 
-enum resource_kind {
-	RESOURCE_ROOT   = 0,
-	RESOURCE_IOPORT = 1,   /* base = first port, size = number of ports (max 65536) */
-	RESOURCE_IRQ    = 2,   /* base = first line, size = number of lines (ISA 0..15) */
-	RESOURCE_MMIO   = 3,   /* base = physical address, size = bytes (page-aligned) */
-};
-
 struct resource {
 	struct kobject obj;
-	uint32_t kind;
+	uint32_t kind;                 /* LO_RESOURCE_* (idl/resource.idl) */
 	uint64_t base, size;
 };
 

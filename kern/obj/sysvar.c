@@ -17,7 +17,7 @@ static const struct cap_object_ops sysvar_ops = {
 
 status_t sysvar_create(uint32_t kind, struct sysvar **sysvar)
 {
-	if (kind != SYSVAR_U64 && kind != SYSVAR_STRING)
+	if (kind != LO_SYSVAR_U64 && kind != LO_SYSVAR_STRING)
 		return LO_ERR_INVALID_ARGS;
 	struct sysvar *v = kmalloc(sizeof(*v));
 	if (!v)
@@ -30,7 +30,7 @@ status_t sysvar_create(uint32_t kind, struct sysvar **sysvar)
 
 status_t sysvar_set_u64(struct sysvar *sysvar, uint64_t value)
 {
-	if (sysvar->kind != SYSVAR_U64)
+	if (sysvar->kind != LO_SYSVAR_U64)
 		return LO_ERR_WRONG_TYPE;
 	spin_lock(&sysvar->obj.lock);
 	sysvar->number = value;
@@ -41,7 +41,7 @@ status_t sysvar_set_u64(struct sysvar *sysvar, uint64_t value)
 
 status_t sysvar_get_u64(struct sysvar *sysvar, uint64_t *value)
 {
-	if (sysvar->kind != SYSVAR_U64)
+	if (sysvar->kind != LO_SYSVAR_U64)
 		return LO_ERR_WRONG_TYPE;
 	spin_lock(&sysvar->obj.lock);
 	*value = sysvar->number;
@@ -51,9 +51,9 @@ status_t sysvar_get_u64(struct sysvar *sysvar, uint64_t *value)
 
 status_t sysvar_set_string(struct sysvar *sysvar, const void *text, uint32_t len)
 {
-	if (sysvar->kind != SYSVAR_STRING)
+	if (sysvar->kind != LO_SYSVAR_STRING)
 		return LO_ERR_WRONG_TYPE;
-	if (len > SYSVAR_MAX_STRING)
+	if (len > LO_SYSVAR_STRING_MAX)
 		return LO_ERR_OUT_OF_RANGE;
 	spin_lock(&sysvar->obj.lock);
 	memcpy(sysvar->string, text, len);
@@ -65,7 +65,7 @@ status_t sysvar_set_string(struct sysvar *sysvar, const void *text, uint32_t len
 
 status_t sysvar_get_string(struct sysvar *sysvar, void *text, uint32_t max, uint32_t *length)
 {
-	if (sysvar->kind != SYSVAR_STRING)
+	if (sysvar->kind != LO_SYSVAR_STRING)
 		return LO_ERR_WRONG_TYPE;
 	spin_lock(&sysvar->obj.lock);
 	*length = sysvar->length;

@@ -5,19 +5,16 @@
 
 #include <stdint.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "obj/kobject.h"
 #include "k_objects.h"   /* generated: the system calls this object implements */
 
-#define SYSVAR_MAX_STRING 256
-
-enum sysvar_kind { SYSVAR_U64 = 1, SYSVAR_STRING = 2 };
-
 struct sysvar {
 	struct kobject obj;          /* obj.lock guards the value */
-	uint32_t kind;
+	uint32_t kind;               /* LO_SYSVAR_U64 or LO_SYSVAR_STRING (idl/sysvar.idl) */
 	uint32_t length;             /* string bytes */
 	uint64_t number;
-	char string[SYSVAR_MAX_STRING];
+	char string[LO_SYSVAR_STRING_MAX];
 };
 
 /* sysvar_create(): prototype in the generated k_objects.h */

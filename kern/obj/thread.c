@@ -10,8 +10,8 @@
 status_t thread_create(struct process *process, const void *name, uint32_t name_len,
 			 struct thread **thread)
 {
-	char buf[THREAD_NAME_MAX];
-	uint32_t n = name_len < THREAD_NAME_MAX - 1 ? name_len : THREAD_NAME_MAX - 1;
+	char buf[LO_THREAD_NAME_MAX];
+	uint32_t n = name_len < LO_THREAD_NAME_MAX - 1 ? name_len : LO_THREAD_NAME_MAX - 1;
 	memcpy(buf, name, n);
 	buf[n] = '\0';
 	return thread_create_user(process, buf, thread);

@@ -46,7 +46,7 @@ uint64_t vmo_committed_pages(void)
 
 status_t vmo_create(uint64_t size, struct vmo **vmo)
 {
-	if (size > VMO_MAX_SIZE)
+	if (size > LO_VMO_MAX_SIZE)
 		return LO_ERR_OUT_OF_RANGE;
 	struct vmo *v = kmalloc(sizeof(*v));
 	if (!v)
@@ -67,7 +67,7 @@ status_t vmo_create(uint64_t size, struct vmo **vmo)
 
 status_t vmo_wrap_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out)
 {
-	if ((pa & (PAGE_SIZE - 1)) || size == 0 || size > VMO_MAX_SIZE || pa + size < pa)
+	if ((pa & (PAGE_SIZE - 1)) || size == 0 || size > LO_VMO_MAX_SIZE || pa + size < pa)
 		return LO_ERR_INVALID_ARGS;
 	struct vmo *v = kmalloc(sizeof(*v));
 	if (!v)
@@ -178,45 +178,9 @@ status_t vmo_write_kernel(struct vmo *v, uint64_t offset, const void *src, uint6
 	return LO_OK;
 }
 
-#define BOUNCE 512
-
-status_t vmo_read_user(struct vmo *v, uint64_t offset, uint64_t user_dst, uint64_t len)
-{
-	if (!range_ok(v, offset, len))
-		return LO_ERR_OUT_OF_RANGE;
-	char bounce[BOUNCE];
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = chunk_len(offset + done, len - done, BOUNCE);
-		status_t st = copy_chunk(v, offset + done, bounce, n, false);
-		if (st == LO_OK)
-			st = copy_to_user(user_dst + done, bounce, n);
-		if (st != LO_OK)
-			return st;
-		done += n;
-	}
-	return LO_OK;
-}
-
-status_t vmo_write_user(struct vmo *v, uint64_t offset, uint64_t user_src, uint64_t len)
-{
-	if (!range_ok(v, offset, len))
-		return LO_ERR_OUT_OF_RANGE;
-	char bounce[BOUNCE];
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = chunk_len(offset + done, len - done, BOUNCE);
-		status_t st = copy_from_user(bounce, user_src + done, n);
-		if (st == LO_OK)
-			st = copy_chunk(v, offset + done, bounce, n, true);
-		if (st != LO_OK)
-			return st;
-		done += n;
-	}
-	return LO_OK;
-}
-
 status_t vmo_set_size(struct vmo *vmo, uint64_t size)
 {
-	if (size > VMO_MAX_SIZE)
+	if (size > LO_VMO_MAX_SIZE)
 		return LO_ERR_OUT_OF_RANGE;
 	uint64_t slots = PAGE_ROUND_UP(size) / PAGE_SIZE;
 	uint64_t *pages = NULL;
@@ -278,8 +242,8 @@ status_t vmo_create_physical(struct resource *resource, uint64_t paddr, uint64_t
 {
 	/* Only from an MMIO resource that covers the range: carve one from the
 	 * root first (the root's carve refuses RAM). */
-	if (resource->kind != RESOURCE_MMIO ||
-	    !resource_covers(resource, RESOURCE_MMIO, paddr, PAGE_ROUND_UP(size)))
+	if (resource->kind != LO_RESOURCE_MMIO ||
+	    !resource_covers(resource, LO_RESOURCE_MMIO, paddr, PAGE_ROUND_UP(size)))
 		return LO_ERR_ACCESS_DENIED;
 	return vmo_wrap_physical(paddr, size, true, vmo);
 }

@@ -13,7 +13,6 @@
 #include "obj/kobject.h"
 #include "k_objects.h"   /* generated: the system calls this object implements */
 
-#define VMO_MAX_SIZE (1ul << 30)     /* 1 GiB per VMO */
 
 struct vmo {
 	struct kobject obj;          /* obj.lock guards the fields below */
@@ -37,8 +36,6 @@ status_t vmo_get_page(struct vmo *v, uint64_t offset, uint64_t *pa);
 status_t vmo_read_kernel(struct vmo *v, uint64_t offset, void *dst, uint64_t len);
 status_t vmo_write_kernel(struct vmo *v, uint64_t offset, const void *src, uint64_t len);
 /* Copy between the VMO and the current process's user memory. */
-status_t vmo_read_user(struct vmo *v, uint64_t offset, uint64_t user_dst, uint64_t len);
-status_t vmo_write_user(struct vmo *v, uint64_t offset, uint64_t user_src, uint64_t len);
 
 /* vmo_set_size(): prototype in the generated k_objects.h */
 

@@ -22,11 +22,13 @@ static uint64_t threads_alive;
 static void thread_destroy(struct cap_object *obj)
 {
 	struct thread *t = (struct thread *)obj;
-	assert(t->state == THREAD_NEW || t->state == THREAD_DEAD);
+	assert(t->state == LO_THREAD_NEW || t->state == LO_THREAD_DEAD);
 	assert(!t->on_cpu);
 	if (t->process)
 		cap_unref(&t->process->obj.cap);
 	kstack_free(&t->kstack);
+	if (t->fpu.raw)
+		fpu_state_free(&t->fpu);
 	kobject_count_destroyed(LO_TYPE_THREAD);
 	__atomic_fetch_sub(&threads_alive, 1, __ATOMIC_RELAXED);
 	kfree(t);
@@ -60,7 +62,7 @@ static struct thread *thread_alloc(const char *name)
 	kobject_init(&t->obj, LO_TYPE_THREAD, &thread_ops);
 	__atomic_fetch_add(&threads_alive, 1, __ATOMIC_RELAXED);
 	t->kstack_top = t->kstack.top;
-	t->state = THREAD_NEW;
+	t->state = LO_THREAD_NEW;
 	list_init(&t->run_node);
 	list_init(&t->process_node);
 	ktimer_init(&t->wait_timer, wait_timeout);
@@ -140,6 +142,11 @@ status_t thread_create_user(struct process *process, const char *name, struct th
 	struct thread *t = thread_alloc(name);
 	if (!t)
 		return LO_ERR_NO_MEMORY;
+	/* Starts from the clean initial state, never another thread's. */
+	if (!fpu_state_alloc(&t->fpu)) {
+		cap_unref(&t->obj.cap);
+		return LO_ERR_NO_MEMORY;
+	}
 	cap_ref(&process->obj.cap);
 	t->process = process;
 	*out = t;
@@ -173,7 +180,7 @@ status_t thread_start_user(struct thread *t, uint64_t entry, uint64_t stack,
 
 void thread_make_ready(struct thread *t)
 {
-	assert(t->state == THREAD_NEW);
+	assert(t->state == LO_THREAD_NEW);
 	cap_ref(&t->obj.cap);    /* the scheduler's reference, dropped after death */
 	sched_make_runnable(t);
 }
@@ -199,7 +206,7 @@ void thread_exit_current(int64_t code)
 void thread_request_kill(struct thread *t)
 {
 	__atomic_store_n(&t->killed, true, __ATOMIC_RELEASE);
-	if (t->state == THREAD_NEW) {
+	if (t->state == LO_THREAD_NEW) {
 		/* Never ran: nothing to unwind. */
 		return;
 	}
@@ -222,7 +229,7 @@ status_t thread_block(void)
 {
 	struct thread *t = thread_current();
 	/* Already woken (a signal raced the block): no need to switch. */
-	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == THREAD_BLOCKED)
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == LO_THREAD_BLOCKED)
 		schedule();
 	ktimer_cancel(&t->wait_timer);
 	return t->wait_result;

@@ -10,25 +10,18 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "obj/kobject.h"
 #include "sched/ktimer.h"
 #include "mm/kstack.h"
+#include "arch/x86_64/fpu.h"
 #include "lib/list.h"
 
 struct process;
 struct trap_frame;
 
-enum thread_state {
-	THREAD_NEW,        /* created, not started */
-	THREAD_RUNNABLE,   /* on the run queue */
-	THREAD_RUNNING,    /* on a CPU */
-	THREAD_BLOCKED,    /* waiting for a wake-up */
-	THREAD_DEAD,       /* finished; waiting for its last reference */
-};
-
 #define THREAD_STACK_PAGES KSTACK_PAGES
 #define THREAD_TIME_SLICE  10      /* ticks */
-#define THREAD_NAME_MAX    32
 
 struct thread {
 	struct kobject obj;
@@ -36,13 +29,14 @@ struct thread {
 	struct kstack kstack;        /* with a guard page below it */
 	uint64_t kstack_top;         /* kstack.top, where the syscall entry finds it */
 	uint64_t saved_rsp;          /* while switched out */
-	enum thread_state state;
+	uint32_t state;              /* LO_THREAD_NEW .. LO_THREAD_DEAD (idl/thread.idl) */
 	bool on_cpu;                 /* between being switched in and switched out */
 	bool killed;                 /* dies at its next return to user mode */
 	bool started;
 	struct list run_node;        /* run queue */
 	struct list process_node;    /* process's thread list (process lock) */
 	int slice;
+	struct fpu_state fpu;        /* user threads: x87/SSE state while switched out */
 
 	status_t wait_result;        /* set by whoever wakes a blocked thread */
 	struct ktimer wait_timer;
@@ -53,7 +47,12 @@ struct thread {
 	uint64_t user_entry, user_stack, user_arg0, user_arg1;
 
 	int64_t exit_code;
-	char name[THREAD_NAME_MAX];
+	char name[LO_THREAD_NAME_MAX];
+
+	/* Page faults on a page already present (trap.c): a repeat at the same
+	 * address is no stale TLB entry, and must not loop for ever. */
+	uint64_t present_fault_addr;
+	unsigned present_faults;
 };
 
 void sched_init(void);

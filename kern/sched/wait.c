@@ -15,11 +15,30 @@ static void wake_waiter(struct observer *obs, uint32_t signals)
 	thread_wake(to->thread, LO_OK);
 }
 
+/* The handle the wait was made through died. */
+static void cancel_waiter(struct observer *obs)
+{
+	thread_wake(((struct thread_observer *)obs)->thread, LO_ERR_CANCELED);
+}
+
+/* After the observers are in place: a handle that died before that (after
+ * the caller looked it up) found no observer to cancel, so look again. A
+ * close after this point finds the observer (it removes the handle first,
+ * then cancels under the object's lock). */
+static bool handles_still_live(struct wait_item *items, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (items[i].table && !cap_names(items[i].table, items[i].handle, &items[i].obj->cap))
+			return false;
+	}
+	return true;
+}
+
 status_t wait_signals(struct wait_item *items, size_t count, uint64_t deadline)
 {
-	if (count == 0 || count > WAIT_MANY_MAX)
+	if (count == 0 || count > LO_WAIT_MANY_MAX)
 		return LO_ERR_INVALID_ARGS;
-	struct thread_observer observers[WAIT_MANY_MAX];
+	struct thread_observer observers[LO_WAIT_MANY_MAX];
 	struct thread *self = thread_current();
 
 	/* Blocked first, then observers: a signal that arrives in between
@@ -29,11 +48,19 @@ status_t wait_signals(struct wait_item *items, size_t count, uint64_t deadline)
 	for (size_t i = 0; i < count; i++) {
 		observer_init(&observers[i].obs, items[i].mask, wake_waiter);
 		observers[i].thread = self;
+		if (items[i].table) {
+			observers[i].obs.table = items[i].table;
+			observers[i].obs.handle = items[i].handle;
+			observers[i].obs.cancel = cancel_waiter;
+		}
 		if (kobject_observe(items[i].obj, &observers[i].obs) & items[i].mask)
 			satisfied = true;
 	}
 	status_t st;
-	if (satisfied) {
+	if (!handles_still_live(items, count)) {
+		thread_wake(self, LO_ERR_CANCELED);
+		st = thread_block();
+	} else if (satisfied) {
 		thread_wake(self, LO_OK);   /* cancels the block */
 		st = thread_block();
 	} else if (deadline <= clock_ns()) {

@@ -42,6 +42,7 @@ void selftest_run_all(void)
 	for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
 		for (const struct ktest *t = suites[s]; t->name; t++) {
 			struct ktest_ctx ctx = { false };
+			kprintf("RUN %s\n", t->name);   /* names a test that hangs */
 			t->run(&ctx);
 			if (ctx.failed) {
 				failed++;

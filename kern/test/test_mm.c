@@ -6,6 +6,7 @@
 #include "mm/layout.h"
 #include "lib/string.h"
 #include "arch/x86_64/trap.h"
+#include "obj/syscall_support.h"
 
 bool probe_read_faults(uint64_t addr);
 bool probe_write_faults(uint64_t addr);
@@ -192,7 +193,39 @@ static void test_heap(struct ktest_ctx *ctx)
 	CHECK(ctx, kmalloc((size_t)1 << 40) == NULL);
 }
 
+/* A user range that wraps past 2^64 is refused before anything is copied,
+ * even where the wrapped-to part would look fine (its end at or below
+ * USER_TOP) and its start is mapped kernel memory: the last page of the
+ * address space, mapped here for the test. */
+static void test_usercopy_wrap(struct ktest_ctx *ctx)
+{
+	uint64_t top = 0xfffffffffffff000ul;
+	uint64_t pa = pmm_alloc_page();
+	if (!CHECK(ctx, pa != PMM_NONE))
+		return;
+	if (!CHECK(ctx, vm_map(&kernel_as, top, pa, VM_WRITE) == LO_OK)) {
+		pmm_free_page(pa);
+		return;
+	}
+	memset((void *)top, 0x5a, PAGE_SIZE);
+	static char buf[2 * PAGE_SIZE];
+	memset(buf, 0, sizeof(buf));
+	/* The end wraps to exactly 0, then past 0. */
+	CHECK(ctx, copy_from_user(buf, top, PAGE_SIZE) == LO_ERR_FAULT);
+	CHECK(ctx, copy_from_user(buf, top, 2 * PAGE_SIZE) == LO_ERR_FAULT);
+	CHECK(ctx, copy_from_user(buf, top + PAGE_SIZE - 1, 2) == LO_ERR_FAULT);
+	CHECK(ctx, buf[0] == 0 && buf[PAGE_SIZE - 1] == 0);
+	CHECK(ctx, copy_to_user(top, buf, PAGE_SIZE) == LO_ERR_FAULT);
+	CHECK(ctx, copy_to_user(top, buf, 2 * PAGE_SIZE) == LO_ERR_FAULT);
+	CHECK(ctx, *(volatile char *)top == 0x5a && *(volatile char *)(top + PAGE_SIZE - 1) == 0x5a);
+	/* A huge length from a user address wraps too. */
+	CHECK(ctx, copy_from_user(buf, 0x400000, ~0ul - 0x1000) == LO_ERR_FAULT);
+	CHECK(ctx, vm_unmap(&kernel_as, top, 0) == LO_OK);
+	pmm_free_page(pa);
+}
+
 const struct ktest mm_tests[] = {
+	{ "mm.usercopy_wrap", test_usercopy_wrap },
 	{ "mm.pmm_alloc_free", test_pmm_alloc_free },
 	{ "mm.pmm_contiguous", test_pmm_contiguous },
 	{ "mm.pmm_exhaustion", test_pmm_exhaustion },

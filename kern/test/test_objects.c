@@ -38,7 +38,7 @@ static void test_channel_messages(struct ktest_ctx *ctx)
 	CHECK(ctx, channel_take_message(b, buf, sizeof(buf), &n, NULL, 0, &nh) == LO_OK);
 	CHECK(ctx, n == 6 && memcmp(buf, "world!", 6) == 0);
 	CHECK(ctx, !(kobject_signals(&b->obj) & LO_SIG_CHANNEL_READABLE));
-	CHECK(ctx, channel_write(a, buf, CHANNEL_MAX_BYTES + 1, NULL, 0) == LO_ERR_OUT_OF_RANGE);
+	CHECK(ctx, channel_write(a, buf, LO_CHANNEL_MAX_BYTES + 1, NULL, 0) == LO_ERR_OUT_OF_RANGE);
 	cap_unref(&a->obj.cap);
 	cap_unref(&b->obj.cap);
 	CHECK(ctx, kobject_live_count(LO_TYPE_CHANNEL) == live);
@@ -96,12 +96,12 @@ static void test_port_bindings(struct ktest_ctx *ctx)
 	CHECK(ctx, port_bind_object(p, &e2->obj, 2, 222) == LO_OK);
 	CHECK(ctx, port_bind_object(p, &p->obj, 1, 0) == LO_ERR_NOT_SUPPORTED);
 	kobject_signal(&e2->obj, 0, 2);
-	CHECK(ctx, port_wait_packet(p, clock_ns() + 100 * MS, &pkt) == LO_OK);
+	CHECK(ctx, port_wait_packet(p, NULL, 0, clock_ns() + 100 * MS, &pkt) == LO_OK);
 	CHECK(ctx, pkt.key == 222 && pkt.signals == 2);
 	/* One-shot: a second signal queues nothing. */
 	kobject_signal(&e2->obj, 2, 0);
 	kobject_signal(&e2->obj, 0, 2);
-	CHECK(ctx, port_wait_packet(p, clock_ns() + 10 * MS, &pkt) == LO_ERR_TIMED_OUT);
+	CHECK(ctx, port_wait_packet(p, NULL, 0, clock_ns() + 10 * MS, &pkt) == LO_ERR_TIMED_OUT);
 	CHECK(ctx, port_queue(p, 7, 9) == LO_OK);
 	CHECK(ctx, port_take(p, &pkt) == LO_OK && pkt.key == 7 && pkt.signals == 9);
 	/* e1's binding is still pending; it keeps e1 alive until the port
@@ -123,7 +123,7 @@ static void test_timer(struct ktest_ctx *ctx)
 		return;
 	uint64_t start = clock_ns();
 	timer_arm(t, start + 20 * MS);
-	struct wait_item item = { &t->obj, LO_SIG_TIMER_SIGNALED, 0 };
+	struct wait_item item = { &t->obj, LO_SIG_TIMER_SIGNALED, 0, NULL, 0 };
 	CHECK(ctx, wait_signals(&item, 1, start + 5 * MS) == LO_ERR_TIMED_OUT);
 	CHECK(ctx, wait_signals(&item, 1, start + 1000 * MS) == LO_OK);
 	CHECK(ctx, clock_ns() - start >= 20 * MS);
@@ -143,8 +143,8 @@ static void test_timer(struct ktest_ctx *ctx)
 static void test_sysvar(struct ktest_ctx *ctx)
 {
 	struct sysvar *n, *s;
-	if (!CHECK(ctx, sysvar_create(SYSVAR_U64, &n) == LO_OK &&
-			sysvar_create(SYSVAR_STRING, &s) == LO_OK))
+	if (!CHECK(ctx, sysvar_create(LO_SYSVAR_U64, &n) == LO_OK &&
+			sysvar_create(LO_SYSVAR_STRING, &s) == LO_OK))
 		return;
 	uint64_t v = 1;
 	CHECK(ctx, sysvar_get_u64(n, &v) == LO_OK && v == 0);
@@ -166,15 +166,15 @@ static void test_resource_carving(struct ktest_ctx *ctx)
 	struct resource *root, *ports, *sub, *bad;
 	if (!CHECK(ctx, resource_create_root(&root) == LO_OK))
 		return;
-	CHECK(ctx, resource_carve(root, RESOURCE_IOPORT, 0x3f8, 8, &ports) == LO_OK);
-	CHECK(ctx, resource_carve(ports, RESOURCE_IOPORT, 0x3fc, 4, &sub) == LO_OK);
+	CHECK(ctx, resource_carve(root, LO_RESOURCE_IOPORT, 0x3f8, 8, &ports) == LO_OK);
+	CHECK(ctx, resource_carve(ports, LO_RESOURCE_IOPORT, 0x3fc, 4, &sub) == LO_OK);
 	/* A device resource never grows or changes kind. */
-	CHECK(ctx, resource_carve(ports, RESOURCE_IOPORT, 0x3f0, 16, &bad) == LO_ERR_ACCESS_DENIED);
-	CHECK(ctx, resource_carve(ports, RESOURCE_IRQ, 4, 1, &bad) == LO_ERR_ACCESS_DENIED);
-	CHECK(ctx, resource_carve(root, RESOURCE_IOPORT, 0xfff0, 0x20, &bad) == LO_ERR_OUT_OF_RANGE);
-	CHECK(ctx, resource_carve(root, RESOURCE_IRQ, 0, 1, &bad) == LO_ERR_ACCESS_DENIED);
+	CHECK(ctx, resource_carve(ports, LO_RESOURCE_IOPORT, 0x3f0, 16, &bad) == LO_ERR_ACCESS_DENIED);
+	CHECK(ctx, resource_carve(ports, LO_RESOURCE_IRQ, 4, 1, &bad) == LO_ERR_ACCESS_DENIED);
+	CHECK(ctx, resource_carve(root, LO_RESOURCE_IOPORT, 0xfff0, 0x20, &bad) == LO_ERR_OUT_OF_RANGE);
+	CHECK(ctx, resource_carve(root, LO_RESOURCE_IRQ, 0, 1, &bad) == LO_ERR_ACCESS_DENIED);
 	/* RAM is never MMIO. */
-	CHECK(ctx, resource_carve(root, RESOURCE_MMIO, 0x100000, 0x1000, &bad) == LO_ERR_ACCESS_DENIED);
+	CHECK(ctx, resource_carve(root, LO_RESOURCE_MMIO, 0x100000, 0x1000, &bad) == LO_ERR_ACCESS_DENIED);
 	uint32_t v;
 	/* The serial line status register, through the resource. */
 	CHECK(ctx, resource_io_in(sub, 0x3fd, 1, &v) == LO_OK && (v & 0x20));

@@ -28,7 +28,7 @@ static struct kobject *test_object(void)
 /* Wait for a thread to finish, bounded so a bug fails instead of hanging. */
 static bool join(struct thread *t, uint64_t timeout_ms)
 {
-	struct wait_item item = { &t->obj, LO_SIG_THREAD_TERMINATED, 0 };
+	struct wait_item item = { &t->obj, LO_SIG_THREAD_TERMINATED, 0, NULL, 0 };
 	return wait_signals(&item, 1, clock_ns() + timeout_ms * 1000000ull) == LO_OK;
 }
 
@@ -73,7 +73,7 @@ static void test_wait_timeout(struct ktest_ctx *ctx)
 	struct kobject *o = test_object();
 	if (!CHECK(ctx, o))
 		return;
-	struct wait_item item = { o, 1, 0 };
+	struct wait_item item = { o, 1, 0, NULL, 0 };
 	uint64_t start = clock_ns();
 	CHECK(ctx, wait_signals(&item, 1, start + 30 * 1000000ull) == LO_ERR_TIMED_OUT);
 	uint64_t took = clock_ns() - start;
@@ -107,7 +107,7 @@ static void test_wake_from_other_thread(struct ktest_ctx *ctx)
 	struct thread *t = thread_create_kernel(signaller, NULL, "signaller");
 	thread_make_ready(t);
 	struct wait_item items[3] = {
-		{ objs[0], 4, 0 }, { objs[1], 4, 0 }, { objs[2], 4, 0 },
+		{ objs[0], 4, 0, NULL, 0 }, { objs[1], 4, 0, NULL, 0 }, { objs[2], 4, 0, NULL, 0 },
 	};
 	CHECK(ctx, wait_signals(items, 3, DEADLINE_INFINITE) == LO_OK);
 	CHECK(ctx, items[1].observed == 4 && items[0].observed == 0);
@@ -119,13 +119,13 @@ static void test_wake_from_other_thread(struct ktest_ctx *ctx)
 		cap_unref(&objs[i]->cap);
 	}
 	CHECK(ctx, wait_signals(items, 0, 0) == LO_ERR_INVALID_ARGS);
-	CHECK(ctx, wait_signals(items, WAIT_MANY_MAX + 1, 0) == LO_ERR_INVALID_ARGS);
+	CHECK(ctx, wait_signals(items, LO_WAIT_MANY_MAX + 1, 0) == LO_ERR_INVALID_ARGS);
 }
 
 static void blocked_forever(void *arg)
 {
 	struct kobject *o = arg;
-	struct wait_item item = { o, 1, 0 };
+	struct wait_item item = { o, 1, 0, NULL, 0 };
 	status_t st = wait_signals(&item, 1, DEADLINE_INFINITE);
 	thread_exit_current(st);
 }
@@ -138,7 +138,7 @@ static void test_kill_blocked(struct ktest_ctx *ctx)
 	uint64_t until = clock_ns() + 10 * 1000000ull;
 	while (clock_ns() < until)
 		sched_yield();
-	CHECK(ctx, t->state == THREAD_BLOCKED);
+	CHECK(ctx, t->state == LO_THREAD_BLOCKED);
 	thread_request_kill(t);
 	CHECK(ctx, join(t, 1000));
 	CHECK(ctx, t->exit_code == LO_ERR_CANCELED);

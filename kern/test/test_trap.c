@@ -4,6 +4,9 @@
 #include "test/selftest.h"
 #include "arch/x86_64/trap.h"
 #include "mm/layout.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "sched/clock.h"
 #include <stdint.h>
 
 static void test_invalid_opcode(struct ktest_ctx *ctx)
@@ -84,9 +87,34 @@ static void test_page_fault(struct ktest_ctx *ctx)
 	CHECK(ctx, trap_last_recovered_vector == VEC_PAGE_FAULT);
 }
 
+/* Interrupts that arrive with the user's GS base loaded, as one may between
+ * the swapgs and the iretq/sysretq of a return to user mode: the entry
+ * must notice (the saved CS says kernel) and use the kernel's per-CPU data,
+ * and the way back must leave the user's GS base loaded again. */
+static void test_interrupt_with_user_gs(struct ktest_ctx *ctx)
+{
+	struct cpu *cpu = this_cpu();
+	uint64_t user_base = rdmsr(MSR_KERNEL_GS_BASE);
+	uint64_t start = clock_ticks(), seen_base = 0;
+	irq_disable();
+	__asm__ volatile("swapgs" ::: "memory");
+	irq_enable();
+	/* Timer ticks (and maybe a switch to another thread) happen here. */
+	while (clock_ticks() < start + 3)
+		__asm__ volatile("pause");
+	irq_disable();
+	seen_base = rdmsr(MSR_GS_BASE);
+	__asm__ volatile("swapgs" ::: "memory");
+	irq_enable();
+	CHECK(ctx, seen_base == user_base);
+	CHECK(ctx, this_cpu() == cpu);
+	CHECK(ctx, rdmsr(MSR_KERNEL_GS_BASE) == user_base);
+}
+
 const struct ktest trap_tests[] = {
 	{ "trap.invalid_opcode_recovered", test_invalid_opcode },
 	{ "trap.divide_error_recovered", test_divide_error },
 	{ "trap.page_fault_recovered", test_page_fault },
+	{ "trap.interrupt_with_user_gs", test_interrupt_with_user_gs },
 	{ 0, 0 },
 };

@@ -29,6 +29,21 @@ void cap_mem_free(void *ptr, size_t size)
 	free(ptr);
 }
 
+static unsigned long retired;
+
+void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj)
+{
+	(void)t;
+	(void)handle;
+	(void)obj;
+	__atomic_fetch_add(&retired, 1, __ATOMIC_RELAXED);
+}
+
+unsigned long cap_test_handles_retired(void)
+{
+	return __atomic_load_n(&retired, __ATOMIC_RELAXED);
+}
+
 void cap_test_fail_allocs_after(long n)
 {
 	pthread_mutex_lock(&stats_lock);

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef pthread_mutex_t cap_lock_t;
 #define CAP_LOCK_INITIALIZER PTHREAD_MUTEX_INITIALIZER
@@ -14,6 +15,12 @@ void cap_lock_acquire(cap_lock_t *l);
 void cap_lock_release(cap_lock_t *l);
 void *cap_mem_alloc(size_t size);
 void cap_mem_free(void *ptr, size_t size);
+struct cap_table;
+struct cap_object;
+void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj);
+
+/* Tests: handle values retired so far (cap_handle_retired calls). */
+unsigned long cap_test_handles_retired(void);
 
 /* Tests: make the next `n` allocations succeed, then fail (-1: never fail). */
 void cap_test_fail_allocs_after(long n);

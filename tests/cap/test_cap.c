@@ -255,6 +255,36 @@ static void test_alloc_failure(void **state)
 	cap_unref(&o->base);
 }
 
+/* Every way a handle value dies reports it once (the kernel cancels waits
+ * made through it); a duplicate, a failed call, a lookup report nothing. */
+static void test_handle_retired_hook(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 0);
+	cap_handle_t h, d, n;
+	assert_int_equal(cap_install(&table, &o->base, ALL, &h), LO_OK);
+	cap_unref(&o->base);
+	unsigned long before = cap_test_handles_retired();
+	assert_true(cap_names(&table, h, &o->base));
+	assert_false(cap_names(&table, h ^ 1, &o->base));
+	assert_int_equal(cap_duplicate(&table, h, RW, &d), LO_OK);
+	assert_int_equal(cap_replace(&table, d, ALL, &n), LO_ERR_INVALID_ARGS);
+	assert_int_equal(cap_test_handles_retired(), before);
+	assert_int_equal(cap_replace(&table, d, LO_RIGHT_READ, &n), LO_OK);   /* d dies */
+	assert_int_equal(cap_test_handles_retired(), before + 1);
+	assert_false(cap_names(&table, d, &o->base));
+	assert_true(cap_names(&table, n, &o->base));
+	struct cap_taken taken;
+	assert_int_equal(cap_take(&table, n, 0, &taken), LO_OK);             /* n dies */
+	assert_int_equal(cap_test_handles_retired(), before + 2);
+	cap_drop_taken(&taken);
+	assert_int_equal(cap_close(&table, h), LO_OK);                       /* h dies */
+	assert_int_equal(cap_close(&table, h), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_test_handles_retired(), before + 3);
+	assert_int_equal(o->destroyed, 1);
+	free(o);
+}
+
 static void test_take_and_transfer(void **state)
 {
 	(void)state;
@@ -286,6 +316,52 @@ static void test_take_and_transfer(void **state)
 	assert_int_equal(o->destroyed, 1);
 	free(o);
 	cap_table_close_all(&other);
+}
+
+/* A refused move gives handles back under their own values; not once the
+ * slot has been reused, nor after the table was emptied. */
+static void test_untake(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 0);
+	struct test_object *p = test_object_new(TYPE_B, 0);
+	cap_handle_t ho, hp, other;
+	assert_int_equal(cap_install(&table, &o->base, RW, &ho), LO_OK);
+	assert_int_equal(cap_install(&table, &p->base, RW, &hp), LO_OK);
+	cap_unref(&o->base);   /* the handles hold them now */
+	cap_unref(&p->base);
+	struct cap_taken to, tp;
+	assert_int_equal(cap_take(&table, ho, 0, &to), LO_OK);
+	assert_int_equal(cap_take(&table, hp, 0, &tp), LO_OK);
+	/* Back in the order they left and in the other order. */
+	assert_int_equal(cap_untake(&table, &to), LO_OK);
+	assert_int_equal(cap_untake(&table, &tp), LO_OK);
+	assert_null(to.obj);
+	struct cap_object *got;
+	assert_int_equal(cap_lookup(&table, ho, TYPE_A, 0, &got, NULL), LO_OK);
+	cap_unref(got);
+	assert_int_equal(cap_lookup(&table, hp, TYPE_B, 0, &got, NULL), LO_OK);
+	cap_unref(got);
+	assert_int_equal(cap_handle_count(&o->base), 1);
+	/* The table still works: a fresh handle gets another slot. */
+	assert_int_equal(cap_install(&table, &o->base, RW, &other), LO_OK);
+	assert_int_equal(cap_close(&table, other), LO_OK);
+	/* Slot reused by someone else: no way back, the taken handle stays. */
+	assert_int_equal(cap_take(&table, ho, 0, &to), LO_OK);
+	assert_int_equal(cap_install(&table, &p->base, RW, &other), LO_OK);
+	assert_int_equal(cap_close(&table, other), LO_OK);
+	assert_int_equal(cap_untake(&table, &to), LO_ERR_BAD_HANDLE);
+	assert_non_null(to.obj);
+	cap_drop_taken(&to);
+	assert_int_equal(o->destroyed, 1);
+	/* The table was emptied (process exit): no way back either. */
+	assert_int_equal(cap_take(&table, hp, 0, &tp), LO_OK);
+	cap_table_close_all(&table);
+	assert_int_equal(cap_untake(&table, &tp), LO_ERR_BAD_HANDLE);
+	cap_drop_taken(&tp);
+	assert_int_equal(p->destroyed, 1);
+	free(o);
+	free(p);
 }
 
 static void test_install_taken_full(void **state)
@@ -373,6 +449,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quota_and_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_and_transfer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handle_retired_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_untake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_taken_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_exactly_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),

@@ -185,11 +185,11 @@ syscall take = 1002 {
 }
 
 syscall wait = 1003 {
-    doc "Wait until the mailbox holds a handle, or the deadline (ns since boot).";
+    doc "Wait until the mailbox holds a handle, or the deadline (ns since boot); CANCELED if mailbox is closed meanwhile.";
     blocking;
-    in handle<mailbox> mailbox requires WAIT;
+    in handle<mailbox> mailbox requires WAIT pass_handle;
     in u64 deadline;
-    errors TIMED_OUT;
+    errors TIMED_OUT, CANCELED;
 }
 '''
 
@@ -198,6 +198,7 @@ MAILBOX_C = '''/* A mailbox: one handle, moved in and out (the docs/extending.md
 #include "obj/kobject.h"
 #include "obj/kernel_types.h"
 #include "mm/heap.h"
+#include "obj/syscall_support.h"
 #include "sched/wait.h"
 #include "k_objects.h"
 
@@ -280,9 +281,13 @@ status_t mailbox_take(struct mailbox *mailbox, struct cap_taken *handle, uint32_
 	return st;
 }
 
-status_t mailbox_wait(struct mailbox *mailbox, uint64_t deadline)
+status_t mailbox_wait(struct mailbox *mailbox, cap_handle_t mailbox_handle,
+		      rights_t mailbox_rights, uint64_t deadline)
 {
-	struct wait_item item = { &mailbox->obj, LO_SIG_MAILBOX_FULL, 0 };
+	(void)mailbox_rights;
+	/* Through its handle: closing it ends the wait (CANCELED). */
+	struct wait_item item = { &mailbox->obj, LO_SIG_MAILBOX_FULL, 0,
+				  current_handle_table(), mailbox_handle };
 	return wait_signals(&item, 1, deadline);
 }
 '''

@@ -1,6 +1,9 @@
 include tests/guest/user/user.mk
 
 # In-QEMU suites: boot a test ISO, read results over serial.
+# One test that runs longer than TEST_TIMEOUT seconds (a missed wake-up)
+# ends the run at once, named; 120 s for the whole run is the backstop.
+TEST_TIMEOUT ?= 30
 TEST_SUITES += ktest guest
 
 .PHONY: test-ktest
@@ -8,14 +11,14 @@ test-ktest: $(ISO_KTEST)
 	@mkdir -p $(BUILD)/test
 	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_KTEST) \
 		--log $(BUILD)/test/ktest.log --tap $(BUILD)/test/ktest.tap \
-		--timeout 120 -- $(QEMU) $(QEMU_COMMON)
+		--timeout 120 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON)
 
 .PHONY: test-guest
 test-guest: $(ISO_TEST)
 	@mkdir -p $(BUILD)/test
 	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_TEST) \
 		--log $(BUILD)/test/guest.log --tap $(BUILD)/test/guest.tap \
-		--timeout 120 -- $(QEMU) $(QEMU_COMMON)
+		--timeout 120 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON)
 
 # A kernel fault nobody recovers from must be reported (vector, error code,
 # registers, CR2, backtrace) and end the run as a failure.
@@ -67,4 +70,4 @@ fuzz-guest: $(ISO_FUZZ)
 	@mkdir -p $(BUILD)/test
 	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_FUZZ) \
 		--log $(BUILD)/test/fuzz-guest.log --tap $(BUILD)/test/fuzz-guest.tap \
-		--timeout 7200 -- $(QEMU) $(QEMU_COMMON)
+		--timeout 7200 --test-timeout 0 -- $(QEMU) $(QEMU_COMMON)

@@ -1,8 +1,9 @@
 /* Turn on the protections the CPU offers: SMEP (the kernel never executes
  * user pages), SMAP (the kernel touches user pages only inside user-copy),
- * and the syscall instruction. */
+ * the syscall instruction, and the x87/SSE/AVX state (fpu.c). */
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
 
 struct cpu_features cpu_features;
 extern uint8_t usercopy_stac_enabled;   /* usercopy.asm: stac/clac around copies */
@@ -30,4 +31,6 @@ void cpu_features_init(void)
 	write_cr4(cr4);
 	usercopy_stac_enabled = cpu_features.smap;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
+	fpu_init();
+	cpu_features.xsave = fpu_uses_xsave;
 }

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 
 struct cpu_features {
-	bool smep, smap, nx, invariant_tsc;
+	bool smep, smap, nx, invariant_tsc, xsave;
 };
 
 extern struct cpu_features cpu_features;

@@ -4,6 +4,9 @@
 
 %include "frame.inc"
 
+%define MSR_GS_BASE 0xc0000101
+%define TRAP_ERROR_USER_GS_BIT 63   ; trap.h: TRAP_ERROR_USER_GS
+
 section .text
 extern trap_dispatch
 
@@ -34,11 +37,33 @@ isr_stub_%1:
 trap_common:
 	; Came from user mode? Then switch to the kernel's GS base.
 	test qword [rsp + 24], 3
-	jz .from_kernel_entry
+	jz .from_kernel
 	swapgs
-.from_kernel_entry:
+	jmp .gs_ready
+.from_kernel:
+	; From kernel mode the kernel's GS base is normally loaded, but not
+	; between the swapgs and the sysretq/iretq of a return to user mode
+	; (an NMI there, or that instruction faulting). So ask the CPU: the
+	; kernel's GS base has the top bit set, the user's never does (user
+	; code cannot set it: no FSGSBASE, and a selector load gives < 4 GiB).
+	push rax
+	push rcx
+	push rdx
+	mov ecx, MSR_GS_BASE
+	rdmsr
+	test edx, edx
+	pop rdx
+	pop rcx
+	pop rax
+	js .gs_ready
+	swapgs
+	bts qword [rsp + 8], TRAP_ERROR_USER_GS_BIT   ; swap back on the way out
+.gs_ready:
 	SAVE_GENERAL_REGISTERS
-	cld
+	; Interrupt gates keep the interrupted flags but IF. Clear AC (user
+	; code may set it, and it would switch SMAP off), DF and TF.
+	push qword 2
+	popfq
 	mov rdi, rsp
 	call trap_dispatch
 global trap_return
@@ -47,8 +72,14 @@ trap_return:
 	test qword [rsp + 24], 3
 	jz .to_kernel
 	swapgs
-.to_kernel:
 	add rsp, 16                 ; vector and error code
+	iretq
+.to_kernel:
+	bt qword [rsp + 8], TRAP_ERROR_USER_GS_BIT
+	jnc .kernel_gs
+	swapgs                      ; interrupted with the user's GS base: restore it
+.kernel_gs:
+	add rsp, 16
 	iretq
 
 section .rodata

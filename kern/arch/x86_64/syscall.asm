@@ -2,8 +2,8 @@
 ; rcx = user rip, r11 = user rflags, the user stack still in rsp.
 ; We switch to the thread's kernel stack and save a struct trap_frame (the
 ; same layout interrupts use), so the kernel sees one kind of frame.
-; Return is sysretq, or iretq through trap_return when the frame's rip was
-; changed to something sysret cannot safely return to.
+; Return is sysretq, to a rip and rsp that syscall_handler has checked are
+; canonical user addresses.
 
 %define PERCPU_KERNEL_RSP 8
 %define PERCPU_USER_RSP   16
@@ -32,13 +32,15 @@ syscall_entry:
 	xor rbp, rbp                    ; the backtrace ends here
 	mov rdi, rsp
 	call syscall_handler            ; returns with interrupts off
-	; sysret needs a canonical rip (else it faults in ring 0) and the
-	; flags it restores from r11; anything unusual goes through iretq.
+	; sysretq to a non-canonical rip faults in ring 0 (Intel), after our
+	; swapgs; so does iretq. syscall_handler kills the thread rather than
+	; return to one; this is the last line of defence (a kernel panic, with
+	; the kernel's GS base still loaded).
 	mov rcx, [rsp + 15*8 + 16]      ; frame rip
 	mov r11, rcx
 	sar r11, 47
 	jz .sysret_ok
-	jmp trap_return
+	ud2
 .sysret_ok:
 	RESTORE_GENERAL_REGISTERS       ; rcx and r11 are overwritten below
 	add rsp, 16                     ; vector, error

@@ -4,6 +4,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
 #include "sched/thread.h"
+#include "mm/layout.h"
 
 extern void syscall_entry(void);
 int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
@@ -29,5 +30,13 @@ void syscall_handler(struct trap_frame *f)
 	irq_enable();
 	f->rax = (uint64_t)syscall_dispatch(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 	irq_disable();
+	/* sysretq to a non-canonical rip faults in ring 0 after the swapgs
+	 * (Intel), and iretq faults there too: a syscall in the last bytes of
+	 * the user half would take the kernel down. Nothing may return to
+	 * such a rip or rsp (the kernel never sets them, so only the syscall
+	 * instruction's own rip + 2, or a user rsp, can be one): end the
+	 * process with the general-protection fault it would have had. */
+	if (f->rip >= USER_TOP || f->rsp >= USER_TOP)
+		trap_user_fault(f, VEC_GP, 0);
 	thread_return_to_user(f);
 }

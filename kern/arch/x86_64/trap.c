@@ -7,6 +7,7 @@
 #include "obj/process.h"
 #include "mm/uvm.h"
 #include "lib/printf.h"
+#include "obj/log.h"
 #include "lib/assert.h"
 
 struct idt_entry {
@@ -20,7 +21,12 @@ struct idt_entry {
 } __attribute__((packed));
 
 #define PF_ERR_WRITE       (1u << 1)
+#define PF_ERR_RESERVED    (1u << 3)
 #define PF_ERR_INSTRUCTION (1u << 4)
+
+/* Faults on an already present page in a row, at one address, before the
+ * access counts as denied. One retry after a TLB flush must succeed. */
+#define PRESENT_FAULT_LIMIT 2
 
 static struct idt_entry idt[256];
 static irq_handler_t irq_handlers[16];
@@ -105,47 +111,74 @@ void trap_print_frame(const struct trap_frame *f)
 		f->r13, f->r14, f->r15, read_cr2());
 }
 
-static bool recover_from_extable(struct trap_frame *f)
+static const struct extable_entry *extable_find(uint64_t rip)
 {
 	for (const struct extable_entry *e = _extable_start; e < _extable_end; e++) {
-		if (e->fault_rip == f->rip) {
-			trap_last_recovered_vector = f->vector;
-			f->rip = e->fixup_rip;
-			return true;
-		}
+		if (e->fault_rip == rip)
+			return e;
 	}
-	return false;
+	return NULL;
+}
+
+static bool recover_from_extable(struct trap_frame *f)
+{
+	const struct extable_entry *e = extable_find(f->rip);
+	if (!e)
+		return false;
+	trap_last_recovered_vector = f->vector;
+	f->rip = e->fixup_rip;
+	return true;
 }
 
 /* A page fault on a user address, from user mode or from user-copy in the
- * kernel, may just be a page not yet faulted in. */
+ * kernel, may just be a page not yet faulted in. The kernel touches user
+ * memory only in user-copy: any other kernel access (an SMAP violation, a
+ * stray pointer) is never resolved, or it would fault again for ever. */
 static bool resolve_user_page_fault(struct trap_frame *f)
 {
 	struct thread *t = thread_current();
 	if (f->vector != VEC_PAGE_FAULT || !t || !t->process)
 		return false;
+	if ((f->error & PF_ERR_RESERVED) || ((f->cs & 3) != 3 && !extable_find(f->rip)))
+		return false;
 	uint64_t addr = read_cr2();
 	bool write = f->error & PF_ERR_WRITE;
 	bool exec = f->error & PF_ERR_INSTRUCTION;
-	return uvm_handle_fault(t->process, addr, write, exec);
+	enum uvm_fault r = uvm_handle_fault(t->process, addr, write, exec);
+	if (r != UVM_FAULT_PRESENT) {
+		t->present_faults = 0;
+		return r == UVM_FAULT_MAPPED;
+	}
+	/* Present and allowed: a stale TLB entry. Flush it and retry once;
+	 * the same fault again means something else is wrong. */
+	if (t->present_fault_addr != addr)
+		t->present_faults = 0;
+	t->present_fault_addr = addr;
+	if (++t->present_faults > PRESENT_FAULT_LIMIT) {
+		kprintf("thread %s: page fault at 0x%lx (error 0x%lx) on a present page repeats\n",
+			t->name, addr, f->error);
+		t->present_faults = 0;
+		return false;
+	}
+	invlpg(addr);
+	return true;
 }
 
 /* An exception in user mode that nothing resolves ends the process. */
-static void user_fault(struct trap_frame *f)
+void trap_user_fault(struct trap_frame *f, uint64_t vector, uint64_t addr)
 {
 	struct thread *t = thread_current();
 	struct process *p = t->process;
-	uint64_t addr = f->vector == VEC_PAGE_FAULT ? read_cr2() : 0;
 	kprintf("process %s (%lu): %s at rip 0x%lx addr 0x%lx: killed\n", p->name,
-		p->obj.cap.id, exception_names[f->vector], f->rip, addr);
+		p->obj.cap.id, exception_names[vector], f->rip, addr);
 	spin_lock(&p->obj.lock);
 	if (!p->ended) {
-		p->fault_vector = f->vector;
+		p->fault_vector = vector;
 		p->fault_address = addr;
 		p->fault_rip = f->rip;
 	}
 	spin_unlock(&p->obj.lock);
-	process_terminate(p, EXIT_FAULT, -1);
+	process_terminate(p, LO_EXIT_FAULT, -1);
 	irq_enable();
 	thread_exit_current(-1);
 }
@@ -154,14 +187,17 @@ static void handle_exception(struct trap_frame *f)
 {
 	if (resolve_user_page_fault(f))
 		return;
-	if ((f->cs & 3) == 3) {
-		user_fault(f);
-		return;
-	}
+	if ((f->cs & 3) == 3)
+		trap_user_fault(f, f->vector, f->vector == VEC_PAGE_FAULT ? read_cr2() : 0);
 	if (recover_from_extable(f))
 		return;
+	/* Fatal from here: the kernel takes the UART back (the log's unshown
+	 * tail first), since the console driver may never run again. */
+	log_emergency();
 	kprintf("\nKERNEL EXCEPTION %lu (%s) error=0x%lx\n", f->vector,
-		exception_names[f->vector], f->error);
+		exception_names[f->vector], f->error & ~TRAP_ERROR_USER_GS);
+	if (f->error & TRAP_ERROR_USER_GS)
+		kprintf("  (with the user's GS base loaded: on the way out to user mode)\n");
 	trap_print_frame(f);
 	print_backtrace(f->rip, f->rbp);
 	panic("unhandled exception %lu (%s) at rip 0x%lx", f->vector,

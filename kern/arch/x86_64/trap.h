@@ -21,6 +21,11 @@ struct trap_frame {
 #define VEC_GP            13
 #define VEC_PAGE_FAULT    14
 #define VEC_IRQ_BASE      32
+
+/* Set by isr.asm in a kernel-mode frame's error field when the trap came
+ * with the user's GS base loaded (on the way out to user mode); the way
+ * back swaps it in again. Hardware error codes are 32 bits. */
+#define TRAP_ERROR_USER_GS (1ul << 63)
 #define VEC_SPURIOUS      255
 
 typedef void (*irq_handler_t)(struct trap_frame *frame);
@@ -28,6 +33,10 @@ typedef void (*irq_handler_t)(struct trap_frame *frame);
 void idt_init(void);
 /* Route hardware interrupt line `irq` (0..15) to `handler` and unmask it. */
 void irq_register(unsigned irq, irq_handler_t handler);
+
+/* End the current user thread's process as if the user code had raised
+ * exception `vector` at f->rip (addr: the faulting address, or 0). */
+__attribute__((noreturn)) void trap_user_fault(struct trap_frame *f, uint64_t vector, uint64_t addr);
 
 /* Print the frame and a frame-pointer backtrace (used by panic). */
 void trap_print_frame(const struct trap_frame *f);

@@ -9,9 +9,20 @@
  *            until the other end closes; then exit 0
  *   hold     say "ready" on the startup channel, then block forever
  *   hog      fill VMOs until the kernel says NO_MEMORY; exit 0 if it did
- *   handles  send the list of its handles (struct lo_handle_entry) back */
+ *   handles  send the list of its handles (struct lo_handle_entry) back
+ *   fpu N    check the x87/SSE state starts clean, fill it (seed N), then
+ *            play 200 rounds of ping-pong on the startup channel (N odd
+ *            serves), checking the registers after each; exit 0 if intact
+ *   fpu-hold N  fill the x87/SSE state, say "ready", block forever
+ *   fpu-clean   exit 0 if the x87/SSE state starts clean
+ *   sysret-top  a syscall in the last two bytes of the user half, so the
+ *            return address is the first non-canonical one
+ *   sysret-rsp  a syscall with a non-canonical stack pointer
+ *   unmap_loop  map a 1 GiB VMO, touch a page, unmap it, over and over; says
+ *            "ready" after the first round (the parent kills it meanwhile) */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
+#include "fpu_state.h"
 
 static int parse_int(const char *s)
 {
@@ -43,6 +54,73 @@ static int echo(lo_channel_t ch)
 		if (lo_channel_write(ch, buf, got.bytes, handles, got.handles) != LO_OK)
 			return 3;
 	}
+}
+
+static int block_forever(void)
+{
+	lo_event_t never;
+	uint32_t observed;
+	lo_event_create(&never);
+	lo_handle_wait_one(lo_event_handle(never), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
+	return 4;
+}
+
+static int ping_pong_once(lo_channel_t ch, int serve)
+{
+	char c = 'p';
+	uint32_t observed;
+	struct lo_channel_read_result got;
+	if (serve && lo_channel_write(ch, &c, 1, NULL, 0) != LO_OK)
+		return 0;
+	if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX,
+			       &observed) != LO_OK)
+		return 0;
+	if (lo_channel_read(ch, &c, 1, NULL, 0, &got) != LO_OK)
+		return 0;
+	if (!serve && lo_channel_write(ch, &c, 1, NULL, 0) != LO_OK)
+		return 0;
+	return 1;
+}
+
+/* Each round blocks until the other side has run, so two children on one
+ * channel strictly take turns. */
+static int fpu_ping_pong(lo_channel_t ch, uint64_t seed)
+{
+	int r = fx_check_clean();
+	if (r)
+		return 10 + r;
+	fx_load(seed);
+	struct fx_image ref, now;
+	fx_save(&ref);
+	for (int round = 0; round < 200; round++) {
+		if (!ping_pong_once(ch, seed & 1))
+			return 40;
+		fx_save(&now);
+		if (!fx_same(&ref, &now))
+			return 20;
+		if (!ymm_high_matches(seed))
+			return 21;
+	}
+	r = fx_check_loaded(seed);
+	return r ? 30 + r : 0;
+}
+
+/* Map one executable page at the top of the user half with `code` at its
+ * end, and jump to it with `rax` as the system-call number. */
+static int run_at_top(const uint8_t *code, uint32_t len, uint64_t rax)
+{
+	const uint64_t page = 0x00007ffffffff000ull;
+	lo_vmo_t vmo;
+	uint64_t at = 0;
+	if (lo_vmo_create(4096, &vmo) != LO_OK ||
+	    lo_vmo_write(vmo, code, 4096 - len, len) != LO_OK)
+		return 50;
+	struct lo_map_request req = { page, 0, 4096, LO_MAP_EXEC, 0 };
+	if (lo_process_map(lo_self, vmo, &req, &at) != LO_OK || at != page)
+		return 51;
+	uint64_t entry = page + 4096 - len;
+	__asm__ volatile("jmp *%0" : : "r"(entry), "a"(rax) : "memory");
+	return 52;
 }
 
 int main(void)
@@ -94,6 +172,55 @@ int main(void)
 			}
 		}
 		return 7;
+	}
+	if (lo_strncmp(args, "fpu ", 4) == 0)
+		return fpu_ping_pong(ch, (uint64_t)parse_int(args + 4));
+	if (lo_strncmp(args, "fpu-hold ", 9) == 0) {
+		int r = fx_check_clean();
+		if (r)
+			return 10 + r;
+		fx_load((uint64_t)parse_int(args + 9));
+		lo_channel_write(ch, "ready", 5, NULL, 0);
+		return block_forever();
+	}
+	if (lo_strcmp(args, "fpu-clean") == 0) {
+		int r = fx_check_clean();
+		return r ? 10 + r : 0;
+	}
+	if (lo_strcmp(args, "sysret-top") == 0) {
+		/* syscall; it returns to 0x800000000000, which is not canonical.
+		 * The number is unknown: the call itself only says BAD_SYSCALL. */
+		static const uint8_t code[] = { 0x0f, 0x05 };
+		return run_at_top(code, sizeof(code), 0xffff);
+	}
+	if (lo_strcmp(args, "sysret-rsp") == 0) {
+		/* The stack pointer is non-canonical only across the call; the
+		 * code after it would take its own back and carry on. */
+		uint64_t bad = 0x0000800000000000ull, saved;
+		__asm__ volatile("mov %%rsp, %0\n"
+				 "mov %1, %%rsp\n"
+				 "mov $0xffff, %%eax\n"
+				 "syscall\n"
+				 "mov %0, %%rsp\n"
+				 : "=&r"(saved) : "r"(bad)
+				 : "rax", "rcx", "r11", "memory");
+		return 53;
+	}
+	if (lo_strcmp(args, "unmap_loop") == 0) {
+		lo_vmo_t v;
+		if (lo_vmo_create(1ull << 30, &v) != LO_OK)
+			return 10;
+		for (int round = 0;; round++) {
+			struct lo_map_request req = { 0, 0, 1ull << 30, LO_MAP_WRITE, 0 };
+			uint64_t addr = 0;
+			if (lo_process_map(lo_self, v, &req, &addr) != LO_OK)
+				return 11;
+			*(volatile char *)(uintptr_t)(addr + (uint64_t)(round % 512) * 2097152) = 1;
+			if (lo_process_unmap(lo_self, addr, 1ull << 30) != LO_OK)
+				return 12;
+			if (round == 0)
+				lo_channel_write(ch, "ready", 5, NULL, 0);
+		}
 	}
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;

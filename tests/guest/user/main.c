@@ -138,6 +138,7 @@ int main(void)
 			uint64_t before[LO_TYPE_COUNT], after[LO_TYPE_COUNT];
 			object_counts(before);
 			failed_checks = 0;
+			lo_printf("RUN %s\n", t->name);   /* names a test that hangs */
 			t->run();
 			object_counts(after);
 			for (uint32_t type = 1; type < LO_TYPE_COUNT; type++) {

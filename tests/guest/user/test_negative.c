@@ -43,7 +43,7 @@ static void test_negative_rights(void)
 	 * nothing directly). */
 	lo_resource_t irq;
 	CHECK_ST(lo_interrupt_create(utest_root, 5, &fixture_interrupt), LO_ERR_ACCESS_DENIED);
-	if (!CHECK_ST(lo_resource_carve(utest_root, 2, 5, 1, &irq), LO_OK))
+	if (!CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IRQ, 5, 1, &irq), LO_OK))
 		return;
 	if (!CHECK_ST(lo_interrupt_create(irq, 5, &fixture_interrupt), LO_OK))
 		return;

@@ -13,7 +13,7 @@ static void test_spawn_exit_cycles(void)
 		if (utest_spawn_child("exit 0", NULL, 0, &child) != LO_OK)
 			break;
 		struct lo_process_info info;
-		if (utest_wait_process(child, &info) && info.exit_reason == 1)
+		if (utest_wait_process(child, &info) && info.exit_reason == LO_EXIT_NORMAL)
 			ok++;
 		lo_handle_close(lo_process_handle(child));
 	}
@@ -55,7 +55,7 @@ static void test_memory_exhaustion(void)
 	CHECK_ST(lo_handle_wait_one(lo_process_handle(child), LO_SIG_PROCESS_TERMINATED,
 				    lo_deadline_after_ms(120000), &observed), LO_OK);
 	CHECK_ST(lo_process_info(child, &info), LO_OK);
-	CHECK(info.exit_reason == 1 && info.exit_code == 0);   /* 0: NO_MEMORY seen, cleanly */
+	CHECK(info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0);   /* 0: NO_MEMORY seen, cleanly */
 	lo_handle_close(lo_process_handle(child));
 	/* The memory came back: a big VMO fills again. */
 	lo_vmo_t v;
@@ -88,24 +88,28 @@ static void test_deep_registry_and_wait_on_killed(void)
 
 
 /* Channel ends nested inside messages of other channels, 2,000 deep:
- * closing the outermost releases them all without a deep recursion. */
+ * closing the outermost releases them all without a deep recursion.
+ * Built outermost first: each new end travels while its own queue is still
+ * empty (an end with ends waiting in its queue may not move, see
+ * docs/capabilities.md), then its queue is filled through its peer. */
 static void test_nested_channels_deep(void)
 {
 	enum { DEPTH = 2000 };
-	lo_channel_t inner_a, inner_b;
-	CHECK_ST(lo_channel_create(&inner_a, &inner_b), LO_OK);
-	lo_handle_close(lo_channel_handle(inner_b));
-	lo_handle_t carry = lo_channel_handle(inner_a);
+	lo_channel_t outer, writer;
+	CHECK_ST(lo_channel_create(&outer, &writer), LO_OK);
 	for (int i = 0; i < DEPTH; i++) {
 		lo_channel_t a, b;
 		if (!CHECK_ST(lo_channel_create(&a, &b), LO_OK))
 			break;
-		/* carry goes into the queue at b; then b's pair is carried on. */
-		CHECK_ST(lo_channel_write(a, "n", 1, &carry, 1), LO_OK);
-		lo_handle_close(lo_channel_handle(a));
-		carry = lo_channel_handle(b);
+		/* a goes into the queue the last level's writer feeds; b fills
+		 * a's queue next round. */
+		lo_handle_t carry = lo_channel_handle(a);
+		CHECK_ST(lo_channel_write(writer, "n", 1, &carry, 1), LO_OK);
+		lo_handle_close(lo_channel_handle(writer));
+		writer = b;
 	}
-	lo_handle_close(carry);
+	lo_handle_close(lo_channel_handle(writer));
+	lo_handle_close(lo_channel_handle(outer));
 }
 
 static const struct utest stress_tests[] = {

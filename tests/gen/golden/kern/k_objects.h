@@ -18,5 +18,7 @@ status_t gadget_create(uint32_t level, struct gadget **gadget);
 status_t gadget_tune(struct gadget *gadget, uint32_t level);
 /* gadget_swap: Send bytes and handles, receive some back. */
 status_t gadget_swap(struct gadget *gadget, const void *data, uint32_t len, struct cap_taken *give, uint32_t ngive, struct lo_gadget_info *info);
+/* gadget_watch: Wait on several gadgets. */
+status_t gadget_watch(struct gadget *gadget, const void *note, struct cap_object **others, uint32_t n, uint32_t len, struct gadget **copy);
 
 #endif

@@ -4,8 +4,9 @@
  * ACCESS_DENIED, with a handle of another type WRONG_TYPE, with a closed
  * handle BAD_HANDLE. The dispatch checks handles first and in order, so
  * earlier handle arguments get valid fixtures and every other argument is 0
- * (a moved-handle list holds the one handle under test). Fixtures come from
- * each type's create call or its `test_fixture` declaration. */
+ * (a moved-handle list holds the one handle under test). A handle array
+ * (`handles`) is tested at each position in turn. Fixtures come from each
+ * type's create call or its `test_fixture` declaration. */
 #include "lightos/syscalls.h"
 
 /* Provided by the test program: a place to report. */
@@ -149,7 +150,79 @@ static int neg_gadget_swap_give(void)
 	return failed;
 }
 
-#define NEGATIVE_TEST_COUNT 7
+static int neg_gadget_watch_gadget(void)
+{
+	uint64_t a[6] = { 0 };
+	lo_handle_t fixtures[6];
+	int nfix = 0;
+	int failed = 0;
+	status_t st;
+	lo_handle_t base = fixture(LO_TYPE_GADGET);
+	a[0] = reduced(base, LO_DEFAULT_RIGHTS_GADGET & ~LO_RIGHT_INSPECT).value;
+	st = call6(LO_SYS_GADGET_WATCH, a);
+	failed += check("neg.gadget_watch.gadget.lacks_INSPECT", st, LO_ERR_ACCESS_DENIED);
+	close_value(a[0]);
+	lo_handle_t gone = reduced(base, LO_DEFAULT_RIGHTS_GADGET);
+	lo_handle_close(gone);
+	a[0] = gone.value;
+	st = call6(LO_SYS_GADGET_WATCH, a);
+	failed += check("neg.gadget_watch.gadget.closed_handle", st, LO_ERR_BAD_HANDLE);
+	lo_handle_close(base);
+	while (nfix > 0)
+		lo_handle_close(fixtures[--nfix]);
+	return failed;
+}
+
+static int neg_gadget_watch_others(void)
+{
+	static uint64_t scratch[512];
+	uint64_t a[6] = { 0 };
+	lo_handle_t fixtures[6];
+	int nfix = 0;
+	uint32_t values[2];
+	int failed = 0;
+	status_t st;
+	fixtures[nfix] = fixture(LO_TYPE_GADGET);
+	a[0] = fixtures[nfix++].value;
+	a[1] = (uint64_t)(uintptr_t)scratch;
+	lo_handle_t base = fixture(LO_TYPE_GADGET);
+	for (int k = 0; k < 2; k++)
+		values[k] = base.value;
+	a[2] = (uint64_t)(uintptr_t)values;
+	a[3] = 2;
+	values[0] = reduced(base, LO_DEFAULT_RIGHTS_GADGET & ~LO_RIGHT_WAIT).value;
+	st = call6(LO_SYS_GADGET_WATCH, a);
+	failed += check("neg.gadget_watch.others.0.lacks_WAIT", st, LO_ERR_ACCESS_DENIED);
+	close_value(values[0]);
+	values[0] = reduced(base, LO_DEFAULT_RIGHTS_GADGET & ~LO_RIGHT_READ).value;
+	st = call6(LO_SYS_GADGET_WATCH, a);
+	failed += check("neg.gadget_watch.others.0.lacks_READ", st, LO_ERR_ACCESS_DENIED);
+	close_value(values[0]);
+	values[0] = reduced(base, LO_DEFAULT_RIGHTS_GADGET).value;
+	close_value(values[0]);
+	st = call6(LO_SYS_GADGET_WATCH, a);
+	failed += check("neg.gadget_watch.others.0.closed_handle", st, LO_ERR_BAD_HANDLE);
+	values[0] = base.value;
+	values[1] = reduced(base, LO_DEFAULT_RIGHTS_GADGET & ~LO_RIGHT_WAIT).value;
+	st = call6(LO_SYS_GADGET_WATCH, a);
+	failed += check("neg.gadget_watch.others.1.lacks_WAIT", st, LO_ERR_ACCESS_DENIED);
+	close_value(values[1]);
+	values[1] = reduced(base, LO_DEFAULT_RIGHTS_GADGET & ~LO_RIGHT_READ).value;
+	st = call6(LO_SYS_GADGET_WATCH, a);
+	failed += check("neg.gadget_watch.others.1.lacks_READ", st, LO_ERR_ACCESS_DENIED);
+	close_value(values[1]);
+	values[1] = reduced(base, LO_DEFAULT_RIGHTS_GADGET).value;
+	close_value(values[1]);
+	st = call6(LO_SYS_GADGET_WATCH, a);
+	failed += check("neg.gadget_watch.others.1.closed_handle", st, LO_ERR_BAD_HANDLE);
+	values[1] = base.value;
+	lo_handle_close(base);
+	while (nfix > 0)
+		lo_handle_close(fixtures[--nfix]);
+	return failed;
+}
+
+#define NEGATIVE_TEST_COUNT 15
 
 /* Runs every negative test; returns how many failed. */
 int negative_rights_run(void)
@@ -158,6 +231,8 @@ int negative_rights_run(void)
 	failed += neg_gadget_tune_gadget();
 	failed += neg_gadget_swap_gadget();
 	failed += neg_gadget_swap_give();
+	failed += neg_gadget_watch_gadget();
+	failed += neg_gadget_watch_others();
 	return failed;
 }
 

@@ -38,7 +38,8 @@ struct lo_gadget_info {
 #define LO_SYS_GADGET_CREATE                 30
 #define LO_SYS_GADGET_TUNE                   31
 #define LO_SYS_GADGET_SWAP                   32
-#define LO_SYS_COUNT 33
+#define LO_SYS_GADGET_WATCH                  33
+#define LO_SYS_COUNT 34
 
 /* Names, for printing: a new type, right or status is never a number. */
 static inline const char *lo_type_name(uint32_t type)

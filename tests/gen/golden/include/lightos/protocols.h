@@ -11,6 +11,15 @@ struct lo_msg_header {
 	uint32_t ordinal;
 };
 
+/* A handler that returns LO_DEFERRED keeps the request (and its handles)
+ * and sends the response itself later: serve_one sends nothing. */
+#define LO_DEFERRED LO_ERR_SHOULD_WAIT
+
+/* Take the next message off ch whatever its size (libos/channel_drop.c):
+ * its first `size` bytes go to `prefix` (zeros past its end), its
+ * handles are closed. What a server does with a message too big for it. */
+status_t lo_channel_drop(lo_channel_t ch, void *prefix, uint32_t size);
+
 /* Protocol knob: A tiny protocol. */
 #define LO_KNOB_TURN 1
 #define LO_KNOB_MAX_HANDLES 4

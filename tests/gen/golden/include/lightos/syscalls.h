@@ -49,6 +49,14 @@ static inline status_t lo_gadget_swap(lo_gadget_t gadget, const void *data, uint
 	return (status_t)lo_syscall6(LO_SYS_GADGET_SWAP, (uint64_t)gadget.value, (uint64_t)(uintptr_t)data, (uint64_t)len, (uint64_t)(uintptr_t)give, (uint64_t)ngive, (uint64_t)(uintptr_t)info);
 }
 
+/* Wait on several gadgets.
+ * Needs: gadget INSPECT; others WAIT + READ.
+ */
+static inline status_t lo_gadget_watch(lo_gadget_t gadget, const void *note, const lo_gadget_t *others, uint32_t n, uint32_t len, lo_gadget_t *copy)
+{
+	return (status_t)lo_syscall6(LO_SYS_GADGET_WATCH, (uint64_t)gadget.value, (uint64_t)(uintptr_t)note, (uint64_t)(uintptr_t)others, (uint64_t)n, (uint64_t)len, (uint64_t)(uintptr_t)copy);
+}
+
 /* Calls that may block (`blocking` in the IDL): 1 for those, else 0. */
 static inline int lo_syscall_blocking(uint64_t nr)
 {

@@ -1,0 +1,247 @@
+/* Channel ends in transit: no sequence of writes may build a cycle of ends
+ * that keep each other alive after every handle is closed
+ * (docs/capabilities.md, "Handles in transit and cycles"). */
+#include "utest.h"
+#include "lightos/thread.h"
+
+static uint64_t live_channels(void)
+{
+	uint64_t counts[LO_TYPE_COUNT];
+	if (lo_resource_object_counts(utest_root, counts, LO_TYPE_COUNT) != LO_OK)
+		return ~0ull;
+	return counts[LO_TYPE_CHANNEL];
+}
+
+static lo_handle_t H(lo_channel_t c)
+{
+	return lo_channel_handle(c);
+}
+
+static int handle_alive(lo_handle_t h, uint64_t id)
+{
+	return utest_object_id(h) == id && id != 0;
+}
+
+/* The reviewer's program: a0 into b1's queue, then b1 into a0's queue. */
+static void test_two_pair_cycle(void)
+{
+	uint64_t before = live_channels();
+	for (int round = 0; round < 4; round++) {
+		lo_channel_t a0, a1, b0, b1;
+		CHECK_ST(lo_channel_create(&a0, &a1), LO_OK);
+		CHECK_ST(lo_channel_create(&b0, &b1), LO_OK);
+		lo_handle_t h = H(a0);
+		CHECK_ST(lo_channel_write(b0, "a", 1, &h, 1), LO_OK);
+		h = H(b1);
+		uint64_t id = utest_object_id(h);
+		/* b1 has a0 waiting in its queue: moving it would close the cycle. */
+		CHECK_ST(lo_channel_write(a1, "b", 1, &h, 1), LO_ERR_BAD_STATE);
+		CHECK(handle_alive(h, id));
+		lo_handle_close(H(a1));
+		lo_handle_close(H(b0));
+		lo_handle_close(H(b1));
+	}
+	CHECK(live_channels() == before);
+}
+
+/* A cycle over N pairs: x[i] goes into x[i+1]'s queue (through y[i+1]);
+ * built innermost first, so every end but the one closing the ring still
+ * has an empty queue when it moves. */
+static void test_long_cycle(void)
+{
+	enum { N = 5 };
+	uint64_t before = live_channels();
+	lo_channel_t x[N], y[N];
+	for (int i = 0; i < N; i++)
+		CHECK_ST(lo_channel_create(&x[i], &y[i]), LO_OK);
+	for (int i = N - 2; i >= 0; i--) {
+		lo_handle_t h = H(x[i]);
+		CHECK_ST(lo_channel_write(y[i + 1], "x", 1, &h, 1), LO_OK);
+	}
+	lo_handle_t last = H(x[N - 1]);
+	uint64_t id = utest_object_id(last);
+	CHECK_ST(lo_channel_write(y[0], "x", 1, &last, 1), LO_ERR_BAD_STATE);
+	CHECK(handle_alive(last, id));
+	CHECK(live_channels() == before + 2 * N);
+	for (int i = 0; i < N; i++)
+		lo_handle_close(H(y[i]));
+	lo_handle_close(last);
+	CHECK(live_channels() == before);
+}
+
+/* A refused write moves nothing: every handle of the message (not only the
+ * end at fault) is still the sender's, under the same value; the message
+ * never arrives. Once the end's queue is read, the same write succeeds. */
+static void test_refused_keeps_handles(void)
+{
+	uint64_t before = live_channels();
+	lo_channel_t a, b, c, d, e, f;
+	CHECK_ST(lo_channel_create(&a, &b), LO_OK);
+	CHECK_ST(lo_channel_create(&c, &d), LO_OK);
+	CHECK_ST(lo_channel_create(&e, &f), LO_OK);
+	lo_handle_t eh = H(e);
+	CHECK_ST(lo_channel_write(c, "e", 1, &eh, 1), LO_OK);   /* e waits at d */
+	lo_event_t ev;
+	CHECK_ST(lo_event_create(&ev), LO_OK);
+	lo_handle_t send[2] = { lo_event_handle(ev), H(d) };
+	uint64_t ev_id = utest_object_id(send[0]), d_id = utest_object_id(send[1]);
+	CHECK_ST(lo_channel_write(a, "m", 1, send, 2), LO_ERR_BAD_STATE);
+	CHECK(handle_alive(send[0], ev_id));
+	CHECK(handle_alive(send[1], d_id));
+	char buf[4];
+	struct lo_channel_read_result got;
+	CHECK_ST(lo_channel_read(b, buf, sizeof(buf), NULL, 0, &got), LO_ERR_SHOULD_WAIT);
+	/* Read e out of d's queue: now d may travel. */
+	lo_handle_t back[1];
+	CHECK_ST(lo_channel_read(d, buf, sizeof(buf), back, 1, &got), LO_OK);
+	CHECK(got.handles == 1);
+	CHECK_ST(lo_channel_write(a, "m", 1, send, 2), LO_OK);
+	CHECK(utest_object_id(send[0]) == 0 && utest_object_id(send[1]) == 0);
+	lo_handle_t in[2];
+	CHECK_ST(lo_channel_read(b, buf, sizeof(buf), in, 2, &got), LO_OK);
+	CHECK(got.handles == 2 && utest_object_id(in[0]) == ev_id &&
+	      utest_object_id(in[1]) == d_id);
+	lo_handle_close(in[0]);
+	lo_handle_close(in[1]);
+	lo_handle_close(back[0]);
+	lo_handle_close(H(a));
+	lo_handle_close(H(b));
+	lo_handle_close(H(c));
+	lo_handle_close(H(f));
+	CHECK(live_channels() == before);
+}
+
+/* Two threads each try to add one edge of a two-pair cycle at the same
+ * time; at most one may win, whatever the interleaving. */
+struct racer {
+	lo_event_t go, done;
+	lo_channel_t via;        /* write on this end ... */
+	lo_handle_t move;        /* ... this end */
+	status_t result;
+	volatile int quit;
+};
+
+static void racer_main(void *arg)
+{
+	struct racer *r = arg;
+	uint32_t seen;
+	for (;;) {
+		if (lo_handle_wait_one(lo_event_handle(r->go), LO_SIG_EVENT_SIGNALED,
+				       lo_deadline_after_ms(10000), &seen) != LO_OK)
+			return;
+		lo_handle_signal(lo_event_handle(r->go), LO_SIG_EVENT_SIGNALED, 0);
+		if (r->quit)
+			return;
+		r->result = lo_channel_write(r->via, "r", 1, &r->move, 1);
+		lo_handle_signal(lo_event_handle(r->done), 0, LO_SIG_EVENT_SIGNALED);
+	}
+}
+
+static int wait_done(struct racer *r)
+{
+	uint32_t seen;
+	status_t st = lo_handle_wait_one(lo_event_handle(r->done), LO_SIG_EVENT_SIGNALED,
+					 lo_deadline_after_ms(10000), &seen);
+	lo_handle_signal(lo_event_handle(r->done), LO_SIG_EVENT_SIGNALED, 0);
+	return CHECK_ST(st, LO_OK);
+}
+
+static void test_cycle_race(void)
+{
+	enum { ROUNDS = 300 };
+	uint64_t before = live_channels();
+	struct racer r[2];
+	lo_thread_t t[2];
+	for (int i = 0; i < 2; i++) {
+		lo_memset(&r[i], 0, sizeof(r[i]));
+		CHECK_ST(lo_event_create(&r[i].go), LO_OK);
+		CHECK_ST(lo_event_create(&r[i].done), LO_OK);
+		CHECK_ST(lo_thread_run(racer_main, &r[i], "racer", &t[i]), LO_OK);
+	}
+	int wins = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		lo_channel_t a0, a1, b0, b1;
+		if (!CHECK_ST(lo_channel_create(&a0, &a1), LO_OK) ||
+		    !CHECK_ST(lo_channel_create(&b0, &b1), LO_OK))
+			break;
+		r[0].via = b0;        /* a0 into b1's queue */
+		r[0].move = H(a0);
+		r[1].via = a1;        /* b1 into a0's queue */
+		r[1].move = H(b1);
+		for (int i = 0; i < 2; i++)
+			lo_handle_signal(lo_event_handle(r[i].go), 0, LO_SIG_EVENT_SIGNALED);
+		if (!wait_done(&r[0]) || !wait_done(&r[1]))
+			break;
+		CHECK(!(r[0].result == LO_OK && r[1].result == LO_OK));
+		CHECK(r[0].result == LO_OK || r[0].result == LO_ERR_BAD_STATE);
+		CHECK(r[1].result == LO_OK || r[1].result == LO_ERR_BAD_STATE);
+		wins += (r[0].result == LO_OK) + (r[1].result == LO_OK);
+		/* A refused end is still ours; a moved one is gone from our table. */
+		if (r[0].result != LO_OK)
+			CHECK_ST(lo_handle_close(H(a0)), LO_OK);
+		if (r[1].result != LO_OK)
+			CHECK_ST(lo_handle_close(H(b1)), LO_OK);
+		lo_handle_close(H(a1));
+		lo_handle_close(H(b0));
+		CHECK(live_channels() == before);
+	}
+	CHECK(wins == ROUNDS);   /* exactly one of the two, every round */
+	for (int i = 0; i < 2; i++) {
+		r[i].quit = 1;
+		lo_handle_signal(lo_event_handle(r[i].go), 0, LO_SIG_EVENT_SIGNALED);
+		CHECK_ST(lo_thread_join(t[i], lo_deadline_after_ms(10000)), LO_OK);
+		lo_handle_close(lo_event_handle(r[i].go));
+		lo_handle_close(lo_event_handle(r[i].done));
+	}
+}
+
+/* A chain (no cycle) is released entirely when its head is closed. */
+static void test_chain_released(void)
+{
+	uint64_t before = live_channels();
+	lo_channel_t head, writer;
+	CHECK_ST(lo_channel_create(&head, &writer), LO_OK);
+	for (int i = 0; i < 10; i++) {
+		lo_channel_t x, y;
+		CHECK_ST(lo_channel_create(&x, &y), LO_OK);
+		lo_handle_t h = H(x);
+		CHECK_ST(lo_channel_write(writer, "c", 1, &h, 1), LO_OK);
+		lo_handle_close(H(writer));
+		writer = y;
+	}
+	lo_handle_close(H(writer));
+	CHECK(live_channels() == before + 11);   /* head and 10 ends in transit */
+	lo_handle_close(H(head));
+	CHECK(live_channels() == before);
+}
+
+/* Spawn gives a channel end that has an end waiting in its queue: the
+ * startup message is refused (BAD_STATE) and spawn still consumes every
+ * handle it was given or made, as it does on every failure. */
+static void test_spawn_refused_end(void)
+{
+	uint64_t before = live_channels();
+	lo_channel_t x, theirs, e, f;
+	CHECK_ST(lo_channel_create(&x, &theirs), LO_OK);
+	CHECK_ST(lo_channel_create(&e, &f), LO_OK);
+	lo_handle_t eh = H(e);
+	CHECK_ST(lo_channel_write(x, "e", 1, &eh, 1), LO_OK);   /* e waits at theirs */
+	struct lo_give give = { LO_STARTUP_CHANNEL, H(theirs) };
+	lo_process_t child;
+	CHECK_ST(utest_spawn_child("exit 0", &give, 1, &child), LO_ERR_BAD_STATE);
+	CHECK(utest_object_id(H(theirs)) == 0);
+	lo_handle_close(H(x));
+	lo_handle_close(H(f));
+	CHECK(live_channels() == before);
+}
+
+static const struct utest transit_tests[] = {
+	{ "transit.two_pair_cycle", test_two_pair_cycle },
+	{ "transit.long_cycle", test_long_cycle },
+	{ "transit.refused_keeps_handles", test_refused_keeps_handles },
+	{ "transit.cycle_race", test_cycle_race },
+	{ "transit.chain_released", test_chain_released },
+	{ "transit.spawn_refused_end", test_spawn_refused_end },
+	{ 0, 0 },
+};
+UTEST_SUITE(transit_tests);
