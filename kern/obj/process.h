@@ -14,6 +14,7 @@
 #include "obj/kobject.h"
 #include "mm/paging.h"
 #include "lib/list.h"
+#include "obj/exception.h"
 
 struct thread;
 
@@ -38,6 +39,7 @@ struct process {
 	enum exit_reason exit_reason;
 	uint64_t fault_vector, fault_address, fault_rip;   /* EXIT_FAULT details */
 	struct list mappings;        /* user memory mappings (mm/uvm) */
+	struct exception_binding exceptions;   /* its exception handler (obj/exception.h) */
 	char name[PROCESS_NAME_MAX];
 };
 
