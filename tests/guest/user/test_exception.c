@@ -270,6 +270,40 @@ static void test_bind_rules(void)
 	lo_handle_close(lo_process_handle(p));
 }
 
+/* The handles in the message carry at most the binder's rights. */
+static void test_rights_bounded(void)
+{
+	lo_channel_t go, exc;
+	lo_process_t child;
+	struct exc_msg m;
+	if (!spawn_waiting("exc-fault", &go, &child))
+		return;
+	uint32_t binder = LO_RIGHT_PROCESS_EXCEPTIONS | LO_RIGHT_INSPECT | LO_RIGHT_WAIT;
+	lo_process_t weak = lo_process_from(utest_dup(lo_process_handle(child), binder));
+	if (!CHECK_ST(lo_process_exception_channel(weak, &exc), LO_OK) || !send_go(go) ||
+	    !read_exception(exc, &m))
+		return;
+	struct lo_object_info info;
+	CHECK_ST(lo_handle_info(lo_process_handle(m.process), &info), LO_OK);
+	CHECK(info.rights == binder);
+	CHECK_ST(lo_handle_info(lo_thread_handle(m.thread), &info), LO_OK);
+	CHECK(info.rights == (LO_RIGHT_INSPECT | LO_RIGHT_WAIT));
+	CHECK_ST(lo_handle_info(lo_exception_handle(m.exception), &info), LO_OK);
+	CHECK(info.rights == LO_DEFAULT_RIGHTS_EXCEPTION);
+	lo_vmo_t page;
+	uint64_t at = 0;
+	struct lo_map_request req = { 0, 0, 4096, LO_MAP_WRITE, 0 };
+	CHECK_ST(lo_vmo_create(4096, &page), LO_OK);
+	CHECK_ST(lo_process_map(m.process, page, &req, &at), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(lo_thread_kill(m.thread), LO_ERR_ACCESS_DENIED);
+	lo_handle_close(lo_vmo_handle(page));
+	CHECK_ST(lo_exception_kill(m.exception), LO_OK);
+	close_msg(&m);
+	check_fault_end(child, VEC_PAGE_FAULT, 0);
+	lo_handle_close(lo_process_handle(weak));
+	close_all(go, exc, child);
+}
+
 /* The process is killed while its thread is stopped: it dies cleanly, and
  * a late answer is BAD_STATE. */
 static void test_killed_while_stopped(void)
@@ -322,6 +356,7 @@ static const struct utest exception_tests[] = {
 	{ "user.exception_closed_unanswered", test_closed_unanswered },
 	{ "user.exception_bind_rules", test_bind_rules },
 	{ "user.exception_killed_while_stopped", test_killed_while_stopped },
+	{ "user.exception_rights_bounded", test_rights_bounded },
 	{ 0, 0 },
 };
 UTEST_SUITE(exception_tests);
