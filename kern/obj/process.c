@@ -19,6 +19,7 @@ static uint32_t secret_state = 0x9e3779b9u;
  * when no thread of the process can run any more. */
 static void release_resources(struct process *p)
 {
+	exception_unbind(&p->exceptions, &p->obj.lock);
 	cap_table_close_all(&p->handles);
 	uvm_unmap_all(p);
 	addrspace_destroy(&p->as);
@@ -293,6 +294,14 @@ status_t process_list_handles(struct process *process, struct lo_handle_entry *e
 	*actual = n;
 	*next = n == max ? cursor : 0;
 	return LO_OK;
+}
+
+status_t process_exception_channel(struct process *process, cap_handle_t process_handle,
+				    rights_t process_rights, struct channel **channel)
+{
+	(void)process_handle;
+	return exception_bind(&process->exceptions, &process->obj.lock, &process->ended,
+			      process_rights, channel);
 }
 
 status_t process_exit(int64_t code)

@@ -15,6 +15,7 @@
 #include "obj/kobject.h"
 #include "mm/paging.h"
 #include "lib/list.h"
+#include "obj/exception.h"
 
 struct thread;
 
@@ -29,6 +30,7 @@ struct process {
 	uint32_t exit_reason;        /* why it ended: LO_EXIT_* (idl/process.idl) */
 	uint64_t fault_vector, fault_address, fault_rip;   /* LO_EXIT_FAULT details */
 	struct list mappings;        /* user memory mappings (mm/uvm) */
+	struct exception_binding exceptions;   /* its exception handler (obj/exception.h) */
 	char name[LO_PROCESS_NAME_MAX];
 };
 

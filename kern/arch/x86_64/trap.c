@@ -5,6 +5,7 @@
 #include "arch/x86_64/pic.h"
 #include "sched/thread.h"
 #include "obj/process.h"
+#include "obj/exception.h"
 #include "mm/uvm.h"
 #include "lib/printf.h"
 #include "obj/log.h"
@@ -187,8 +188,15 @@ static void handle_exception(struct trap_frame *f)
 {
 	if (resolve_user_page_fault(f))
 		return;
-	if ((f->cs & 3) == 3)
-		trap_user_fault(f, f->vector, f->vector == VEC_PAGE_FAULT ? read_cr2() : 0);
+	if ((f->cs & 3) == 3) {
+		uint64_t addr = f->vector == VEC_PAGE_FAULT ? read_cr2() : 0;
+		/* User-level handlers first (docs/exceptions.md), then the default. */
+		if (exception_raise(f, f->vector, addr)) {
+			thread_return_to_user(f);
+			return;
+		}
+		trap_user_fault(f, f->vector, addr);
+	}
 	if (recover_from_extable(f))
 		return;
 	/* Fatal from here: the kernel takes the UART back (the log's unshown

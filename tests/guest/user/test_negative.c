@@ -7,6 +7,9 @@ int negative_rights_run(void);
 int negative_rights_count(void);
 
 static lo_interrupt_t fixture_interrupt;
+static lo_exception_t fixture_exception;   /* test_exception.c */
+int utest_exception_fixture(lo_exception_t *out, lo_process_t *child);
+void utest_exception_fixture_end(lo_exception_t e, lo_process_t child);
 static int reported, failures;
 
 void negtest_report(const char *name, int ok, status_t got, status_t want)
@@ -31,6 +34,8 @@ lo_handle_t negtest_external_fixture(uint32_t type)
 		return utest_dup(lo_interrupt_handle(fixture_interrupt), LO_DEFAULT_RIGHTS_INTERRUPT);
 	case LO_TYPE_LOG:
 		return utest_dup(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG);
+	case LO_TYPE_EXCEPTION:
+		return utest_dup(lo_exception_handle(fixture_exception), LO_DEFAULT_RIGHTS_EXCEPTION);
 	default:
 		return LO_HANDLE_INVALID;
 	}
@@ -50,12 +55,16 @@ static void test_negative_rights(void)
 	lo_interrupt_t twice;
 	CHECK_ST(lo_interrupt_create(irq, 5, &twice), LO_ERR_ALREADY_EXISTS);
 	lo_handle_close(lo_resource_handle(irq));
+	lo_process_t faulted;
+	if (!CHECK(utest_exception_fixture(&fixture_exception, &faulted)))
+		return;
 	reported = failures = 0;
 	int failed = negative_rights_run();
 	CHECK(failed == failures);
 	CHECK(reported == negative_rights_count());
 	CHECK(failures == 0);
 	lo_handle_close(lo_interrupt_handle(fixture_interrupt));
+	utest_exception_fixture_end(fixture_exception, faulted);
 }
 
 static const struct utest negative_tests[] = {
