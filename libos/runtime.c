@@ -38,14 +38,9 @@ int lo_printf(const char *fmt, ...)
 	return n;
 }
 
-void lo_puts(const char *s)
-{
-	lo_printf("%s\n", s);
-}
-
 const char *lo_status_str(status_t st)
 {
-	return status_str(st);
+	return lo_status_name(st);   /* generated from cap/status.h via the IDL */
 }
 
 void lo_exit(int code)
@@ -66,6 +61,19 @@ void *lo_heap_grow_vmo(size_t size)
 	status_t st = lo_process_map(lo_self, vmo, &req, &addr);
 	lo_handle_close(lo_vmo_handle(vmo));   /* the mapping keeps the VMO */
 	return st == LO_OK ? (void *)addr : NULL;
+}
+
+status_t lo_vmo_write_all(lo_vmo_t vmo, const void *src, uint64_t offset, uint64_t len)
+{
+	const uint8_t *p = src;
+	for (uint64_t done = 0; done < len;) {
+		uint32_t n = len - done > LO_VMO_MAX_IO ? LO_VMO_MAX_IO : (uint32_t)(len - done);
+		status_t st = lo_vmo_write(vmo, p + done, offset + done, n);
+		if (st != LO_OK)
+			return st;
+		done += n;
+	}
+	return LO_OK;
 }
 
 uint64_t lo_now(void)

@@ -1,11 +1,9 @@
 #include "lightos/spawn.h"
-#include "lightos/elf.h"
+#include "elf.h"
 #include "lightos/tar.h"
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/policy.h"
-
-#define COPY_CHUNK 65536
 
 static void close_given(const struct lo_give *give, uint32_t n)
 {
@@ -15,21 +13,16 @@ static void close_given(const struct lo_give *give, uint32_t n)
 
 /* One segment: a fresh VMO with the file bytes, mapped into the child. */
 static status_t load_segment(lo_job_t job, lo_process_t child, const uint8_t *elf,
-			     const struct lo_elf_segment *seg)
+			     const struct elf_segment *seg)
 {
 	lo_vmo_t vmo;
 	status_t st = lo_vmo_create(job, seg->mem_size, &vmo);
 	if (st != LO_OK)
 		return st;
-	for (uint64_t done = 0; done < seg->file_size && st == LO_OK;) {
-		uint64_t n = seg->file_size - done;
-		if (n > COPY_CHUNK)
-			n = COPY_CHUNK;
-		st = lo_vmo_write(vmo, elf + seg->file_offset + done, seg->copy_to + done, (uint32_t)n);
-		done += n;
-	}
+	st = lo_vmo_write_all(vmo, elf + seg->file_offset, seg->copy_to, seg->file_size);
 	if (st == LO_OK) {
-		struct lo_map_request req = { seg->vaddr, 0, seg->mem_size, seg->flags, 0 };
+		uint32_t flags = (seg->writable ? LO_MAP_WRITE : 0) | (seg->executable ? LO_MAP_EXEC : 0);
+		struct lo_map_request req = { seg->vaddr, 0, seg->mem_size, flags, 0 };
 		uint64_t addr;
 		st = lo_process_map(child, vmo, &req, &addr);
 	}
@@ -118,12 +111,12 @@ status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char 
 		  const struct lo_give *give, uint32_t ngive, lo_process_t *process,
 		  const char **why)
 {
-	struct lo_elf_image image;
+	struct elf_image image;
 	if (ngive > LO_SPAWN_MAX_GIVE) {
 		close_given(give, ngive);
 		return LO_ERR_OUT_OF_RANGE;
 	}
-	status_t st = lo_elf_parse(elf, size, &image, why);
+	status_t st = elf_parse(elf, size, &image, why);
 	if (st != LO_OK) {
 		close_given(give, ngive);
 		return st;

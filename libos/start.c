@@ -21,7 +21,7 @@ lo_job_t lo_job_self(void)
 
 lo_handle_t lo_startup_handle(uint32_t kind)
 {
-	for (uint32_t i = 0; i < startup.count && i < LO_STARTUP_MAX; i++) {
+	for (uint32_t i = 0; i < startup.count && i < LO_STARTUP_MAX_ENTRIES; i++) {
 		if (startup.entries[i].kind == kind) {
 			lo_handle_t h = { startup.entries[i].handle };
 			return h;
@@ -38,9 +38,9 @@ const char *lo_startup_args(void)
 /* From the parent: one message on the startup channel. */
 static status_t read_startup_channel(lo_channel_t ch)
 {
-	lo_handle_t handles[LO_STARTUP_MAX];
+	lo_handle_t handles[LO_STARTUP_MAX_ENTRIES];
 	struct lo_channel_read_result got;
-	status_t st = lo_channel_read(ch, &startup, sizeof(startup), handles, LO_STARTUP_MAX, &got);
+	status_t st = lo_channel_read(ch, &startup, sizeof(startup), handles, LO_STARTUP_MAX_ENTRIES, &got);
 	if (st != LO_OK)
 		return st;
 	if (got.bytes != sizeof(startup) || startup.magic != LO_STARTUP_MAGIC ||
@@ -61,7 +61,7 @@ static status_t read_startup_channel(lo_channel_t ch)
 			lo_policy_settle(name, startup.entries[i].kind, &handles[i]);
 		startup.entries[i].handle = handles[i].value;
 	}
-	startup.args[LO_STARTUP_ARGS - 1] = '\0';
+	startup.args[LO_STARTUP_MAX_ARGS - 1] = '\0';
 	return LO_OK;
 }
 

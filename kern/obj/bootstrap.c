@@ -60,7 +60,7 @@ void bootstrap_fill(struct lo_startup *boot, struct process *init, struct thread
 		/* The module's pages stay reserved for good: the VMO names them. */
 		struct vmo *v;
 		uint64_t start = PAGE_ROUND_DOWN(image->start);
-		if (vmo_create_physical(start, image->end - start, false, &v) != LO_OK)
+		if (vmo_wrap_physical(start, image->end - start, false, &v) != LO_OK)
 			panic("bootstrap: cannot wrap the boot image");
 		add(boot, init, LO_STARTUP_IMAGE, &v->obj.cap, LO_RIGHT_READ | LO_RIGHT_MAP |
 		    LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_INSPECT);

@@ -35,7 +35,7 @@ struct clock *clock_object(void)
 
 /* --- System calls (idl/clock.idl) --- */
 
-status_t k_clock_get(struct clock *clock, uint64_t *now)
+status_t clock_get(struct clock *clock, uint64_t *now)
 {
 	(void)clock;
 	*now = clock_ns();

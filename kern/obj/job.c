@@ -10,7 +10,7 @@
 
 /* Guards every job's tree links, process list and killed flag (usage
  * counters are atomics). A leaf: held for a few instructions, with nothing
- * taken inside it except a process's lock (job_kill). */
+ * taken inside it except a process's lock (job_terminate). */
 static struct spinlock job_lock = SPINLOCK_INIT("job");
 static struct job *root_job;
 
@@ -188,7 +188,7 @@ void job_uncharge_handles(struct job *j, uint32_t count)
 		give_back(&j->handles_used, count);
 }
 
-/* Under the lock, so job_kill's walk sees every process that joined. */
+/* Under the lock, so job_terminate's walk sees every process that joined. */
 status_t job_add_process(struct job *j, struct process *p)
 {
 	status_t st = LO_OK;
@@ -272,7 +272,7 @@ static struct process *find_live_process(struct job *top)
 	return NULL;
 }
 
-static void job_kill(struct job *top)
+static void job_terminate(struct job *top)
 {
 	spin_lock(&job_lock);
 	for (struct job *j = top; j; j = next_in_subtree(top, j))
@@ -286,7 +286,7 @@ static void job_kill(struct job *top)
 		spin_unlock(&job_lock);
 		if (!p)
 			break;
-		process_kill(p, EXIT_KILLED, -1);
+		process_terminate(p, LO_EXIT_KILLED, -1);
 		cap_unref(&p->obj.cap);
 	}
 	spin_lock(&job_lock);
@@ -297,7 +297,7 @@ static void job_kill(struct job *top)
 
 /* --- System calls (idl/job.idl) --- */
 
-status_t k_job_create(struct job *parent, const struct lo_job_quota *quota, struct job **job)
+status_t job_create(struct job *parent, const struct lo_job_quota *quota, struct job **job)
 {
 	if (quota->reserved)
 		return LO_ERR_INVALID_ARGS;
@@ -334,13 +334,13 @@ status_t k_job_create(struct job *parent, const struct lo_job_quota *quota, stru
 	return LO_OK;
 }
 
-status_t k_job_kill(struct job *job)
+status_t job_kill(struct job *job)
 {
-	job_kill(job);
+	job_terminate(job);
 	return LO_OK;
 }
 
-status_t k_job_info(struct job *job, struct lo_job_info *info)
+status_t job_info(struct job *job, struct lo_job_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->memory_pages_limit = job->limit.memory_pages;

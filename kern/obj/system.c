@@ -2,7 +2,7 @@
 #include "obj/kernel_types.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
-status_t k_system_null(void)
+status_t system_null(void)
 {
 	return LO_OK;
 }

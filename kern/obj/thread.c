@@ -13,11 +13,11 @@
 
 /* --- System calls (idl/thread.idl) --- */
 
-status_t k_thread_create(struct process *process, const void *name, uint32_t name_len,
+status_t thread_create(struct process *process, const void *name, uint32_t name_len,
 			 struct thread **thread)
 {
-	char buf[THREAD_NAME_MAX];
-	uint32_t n = name_len < THREAD_NAME_MAX - 1 ? name_len : THREAD_NAME_MAX - 1;
+	char buf[LO_THREAD_NAME_MAX];
+	uint32_t n = name_len < LO_THREAD_NAME_MAX - 1 ? name_len : LO_THREAD_NAME_MAX - 1;
 	memcpy(buf, name, n);
 	buf[n] = '\0';
 	/* Charged to the process's job: one object, and its kernel stack. */
@@ -40,13 +40,13 @@ status_t k_thread_create(struct process *process, const void *name, uint32_t nam
 	return st;
 }
 
-status_t k_thread_start(struct thread *thread, uint64_t entry, uint64_t stack,
+status_t thread_start(struct thread *thread, uint64_t entry, uint64_t stack,
 			uint64_t arg0, uint64_t arg1)
 {
 	return thread_start_user(thread, entry, stack, arg0, arg1);
 }
 
-status_t k_thread_exit(struct thread *thread, cap_handle_t thread_handle, rights_t thread_rights)
+status_t thread_exit(struct thread *thread, cap_handle_t thread_handle, rights_t thread_rights)
 {
 	(void)thread_rights;
 	if (thread != thread_current())
@@ -57,16 +57,16 @@ status_t k_thread_exit(struct thread *thread, cap_handle_t thread_handle, rights
 	/* This call does not return to the dispatch: drop its reference here
 	 * (the scheduler's own keeps the thread alive until it is gone). */
 	cap_unref(&thread->obj.cap);
-	thread_exit(0);
+	thread_exit_current(0);
 }
 
-status_t k_thread_kill(struct thread *thread)
+status_t thread_kill(struct thread *thread)
 {
-	thread_kill(thread);
+	thread_request_kill(thread);
 	return LO_OK;
 }
 
-status_t k_thread_info(struct thread *thread, struct lo_thread_info *info)
+status_t thread_info(struct thread *thread, struct lo_thread_info *info)
 {
 	info->state = thread->state;
 	info->reserved = 0;

@@ -30,24 +30,24 @@ static const struct cap_object_ops timer_ops = {
 	.on_zero_handles = timer_on_zero_handles,
 };
 
-status_t timer_create(struct timer **out)
+status_t timer_alloc(struct timer **timer)
 {
 	struct timer *t = kmalloc(sizeof(*t));
 	if (!t)
 		return LO_ERR_NO_MEMORY;
 	kobject_init(&t->obj, LO_TYPE_TIMER, &timer_ops);
 	ktimer_init(&t->ktimer, timer_fired);
-	*out = t;
+	*timer = t;
 	return LO_OK;
 }
 
-void timer_set(struct timer *t, uint64_t deadline)
+void timer_arm(struct timer *t, uint64_t deadline)
 {
 	kobject_signal(&t->obj, LO_SIG_TIMER_SIGNALED, 0);
 	ktimer_arm(&t->ktimer, deadline);
 }
 
-void timer_cancel(struct timer *t)
+void timer_disarm(struct timer *t)
 {
 	ktimer_cancel(&t->ktimer);
 	kobject_signal(&t->obj, LO_SIG_TIMER_SIGNALED, 0);
@@ -56,12 +56,12 @@ void timer_cancel(struct timer *t)
 /* --- System calls (idl/timer.idl) --- */
 
 /* Charged to job: one object now; its memory as it grows. */
-status_t k_timer_create(struct job *job, struct timer **timer)
+status_t timer_create(struct job *job, struct timer **timer)
 {
 	status_t st = job_charge_objects(job, 1);
 	if (st != LO_OK)
 		return st;
-	st = timer_create(timer);
+	st = timer_alloc(timer);
 	if (st != LO_OK) {
 		job_uncharge_objects(job, 1);
 		return st;
@@ -70,14 +70,14 @@ status_t k_timer_create(struct job *job, struct timer **timer)
 	return LO_OK;
 }
 
-status_t k_timer_set(struct timer *timer, uint64_t deadline)
+status_t timer_set(struct timer *timer, uint64_t deadline)
 {
-	timer_set(timer, deadline);
+	timer_arm(timer, deadline);
 	return LO_OK;
 }
 
-status_t k_timer_cancel(struct timer *timer)
+status_t timer_cancel(struct timer *timer)
 {
-	timer_cancel(timer);
+	timer_disarm(timer);
 	return LO_OK;
 }

@@ -7,8 +7,7 @@
 #include <stdint.h>
 #include "lightos/syscalls.h"
 
-#define LO_STARTUP_MAX  16     /* entries (see struct lo_startup) */
-#define LO_STARTUP_ARGS 256    /* argument bytes */
+/* Sizes: LO_STARTUP_MAX_ENTRIES entries, LO_STARTUP_MAX_ARGS argument bytes. */
 
 /* The first handle of `kind` this program started with, or LO_HANDLE_INVALID. */
 lo_handle_t lo_startup_handle(uint32_t kind);

@@ -8,7 +8,7 @@
  * arguments drawn from: handles it holds, stale and guessed values, small
  * and huge integers, and pointers (valid scratch memory, NULL, low
  * unmapped, kernel, non-canonical, straddling the end of a mapping,
- * misaligned). Calls that would block get short deadlines; the two calls
+ * misaligned). Calls the IDL marks `blocking` get short deadlines; the two calls
  * that end the caller are never made. */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
@@ -82,12 +82,11 @@ static void fuzz_call(struct fuzzer *f)
 		a[i] = argument(f);
 	/* Blocking calls wait at most a few milliseconds. */
 	uint64_t soon = lo_now() + (next(f) % 3) * 1000000ull;
-	if (nr == LO_SYS_HANDLE_WAIT_ONE)
-		a[2] = soon;
-	else if (nr == LO_SYS_HANDLE_WAIT_MANY)
-		a[4] = soon;
-	else if (nr == LO_SYS_PORT_WAIT || nr == LO_SYS_INTERRUPT_WAIT)
-		a[1] = soon;
+	int deadline = lo_syscall_deadline_arg(nr);   /* from `blocking` in the IDL */
+	if (deadline >= 0)
+		a[deadline] = soon;
+	else if (lo_syscall_blocking(nr))
+		return;   /* blocks with no deadline to bound it */
 	lo_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	f->calls++;
 	harvest(f);

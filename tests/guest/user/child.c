@@ -24,10 +24,20 @@
  *            processes, objects: events, handles: duplicates), send back
  *            struct job_fill_result, then wait until the parent goes
  *   create-all  try every creation call on its job (LO_STARTUP_JOB), send
- *            back the eight statuses, exit 0 */
+ *            back the eight statuses, exit 0
+ *   exc-touch   after a message on the startup channel, write and read back
+ *            EXC_TOUCH_ADDR (unmapped: its handler maps it); exit 0 if intact
+ *   exc-ud2     after a message, run ud2 with eax 0; exit with eax after it
+ *            (its handler skips the ud2 and sets rax)
+ *   exc-fault   after a message, write to address 0
+ *   exc-read-exit  read one message from the startup channel (an exception
+ *            channel), keep its handles, exit 0 without answering */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "fpu_state.h"
+
+/* exc-touch: an address nothing maps (tests/guest/user/test_exception.c). */
+#define EXC_TOUCH_ADDR 0x0000500000000000ull
 
 static int parse_int(const char *s)
 {
@@ -302,6 +312,41 @@ int main(void)
 		return job_fill(ch, args + 9);
 	if (lo_strcmp(args, "create-all") == 0)
 		return create_all(ch);
+	if (lo_strcmp(args, "exc-touch") == 0 || lo_strcmp(args, "exc-ud2") == 0 ||
+	    lo_strcmp(args, "exc-fault") == 0) {
+		char go[8];
+		uint32_t observed;
+		struct lo_channel_read_result got;
+		if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX,
+				       &observed) != LO_OK ||
+		    lo_channel_read(ch, go, sizeof(go), NULL, 0, &got) != LO_OK)
+			return 60;
+		if (args[4] == 't') {
+			volatile uint64_t *p = (volatile uint64_t *)EXC_TOUCH_ADDR;
+			*p = 0x1234567887654321ull;
+			return *p == 0x1234567887654321ull ? 0 : 61;
+		}
+		if (args[4] == 'u') {
+			uint32_t eax;
+			__asm__ volatile("xor %%eax, %%eax\n"
+					 "ud2\n"
+					 : "=a"(eax) : : "memory");
+			return (int)eax;
+		}
+		*(volatile int *)0 = 1;
+		return 62;
+	}
+	if (lo_strcmp(args, "exc-read-exit") == 0) {
+		char buf[512];
+		lo_handle_t handles[4];
+		uint32_t observed;
+		struct lo_channel_read_result got;
+		if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX,
+				       &observed) != LO_OK ||
+		    lo_channel_read(ch, buf, sizeof(buf), handles, 4, &got) != LO_OK)
+			return 63;
+		return 0;   /* the handles close with us, unanswered */
+	}
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;
 }

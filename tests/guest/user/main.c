@@ -144,8 +144,8 @@ int main(void)
 			object_counts(after);
 			for (uint32_t type = 1; type < LO_TYPE_COUNT; type++) {
 				if (after[type] != before[type] && failed_checks++ == 0)
-					lo_printf("  leak: %lu objects of type %u before, %lu after\n",
-						  before[type], type, after[type]);
+					lo_printf("  leak: %lu %s objects before, %lu after\n",
+						  before[type], lo_type_name(type), after[type]);
 			}
 			utest_report(t->name, failed_checks == 0);
 		}

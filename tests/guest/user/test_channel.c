@@ -116,7 +116,7 @@ static void test_transfer_between_processes(void)
 	lo_handle_close(lo_channel_handle(mine));
 	struct lo_process_info pinfo;
 	CHECK(utest_wait_process(child, &pinfo));
-	CHECK(pinfo.exit_reason == 1 && pinfo.exit_code == 0);
+	CHECK(pinfo.exit_reason == LO_EXIT_NORMAL && pinfo.exit_code == 0);
 	lo_handle_close(lo_process_handle(child));
 	lo_handle_close(lo_event_handle(e));
 }

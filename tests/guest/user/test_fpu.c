@@ -10,7 +10,7 @@ static void check_exit_zero(lo_process_t p, const char *what)
 {
 	struct lo_process_info info = { 0 };
 	CHECK(utest_wait_process(p, &info));
-	if (!CHECK(info.exit_reason == 1 && info.exit_code == 0))
+	if (!CHECK(info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0))
 		lo_printf("  %s: reason %u code %ld vector %lu\n", what, info.exit_reason,
 			  (long)info.exit_code, info.fault_vector);
 	lo_handle_close(lo_process_handle(p));
@@ -67,7 +67,7 @@ static void test_new_process_starts_clean(void)
 	CHECK_ST(lo_process_kill(holder), LO_OK);
 	struct lo_process_info info;
 	CHECK(utest_wait_process(holder, &info));
-	CHECK(info.exit_reason == 2);   /* killed: it had started clean */
+	CHECK(info.exit_reason == LO_EXIT_KILLED);   /* killed: it had started clean */
 	lo_handle_close(lo_process_handle(holder));
 	lo_handle_close(lo_channel_handle(mine));
 	CHECK(fx_check_clean() == 0);

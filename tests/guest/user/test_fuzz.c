@@ -38,7 +38,7 @@ static void run_fuzzers(uint64_t seed, uint64_t iterations, uint64_t timeout_ms)
 					    lo_deadline_after_ms(timeout_ms), &observed), LO_OK);
 		struct lo_process_info info;
 		CHECK_ST(lo_process_info(p[i], &info), LO_OK);
-		if (!CHECK(info.exit_reason == 1 && info.exit_code == 0))
+		if (!CHECK(info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0))
 			lo_printf("  fuzz %d: reason %u code %ld vector %lu rip 0x%lx\n", i, info.exit_reason,
 				  info.exit_code, info.fault_vector, info.fault_rip);
 		lo_handle_close(lo_process_handle(p[i]));

@@ -113,8 +113,8 @@ static void test_vmo_map(void)
 static void test_sysvar(void)
 {
 	lo_sysvar_t n, s;
-	CHECK_ST(lo_sysvar_create(lo_job_self(), 1, &n), LO_OK);
-	CHECK_ST(lo_sysvar_create(lo_job_self(), 2, &s), LO_OK);
+	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_U64, &n), LO_OK);
+	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &s), LO_OK);
 	CHECK_ST(lo_sysvar_create(lo_job_self(), 7, &s), LO_ERR_INVALID_ARGS);
 	uint64_t v = 9;
 	CHECK_ST(lo_sysvar_set_u64(n, 1234), LO_OK);
@@ -141,17 +141,17 @@ static void test_resource(void)
 {
 	struct lo_resource_info info;
 	CHECK_ST(lo_resource_info(utest_root, &info), LO_OK);
-	CHECK(info.kind == 0);
+	CHECK(info.kind == LO_RESOURCE_ROOT);
 	lo_resource_t ports;
-	CHECK_ST(lo_resource_carve(utest_root, 1, 0x3f8, 8, &ports), LO_OK);
+	CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IOPORT, 0x3f8, 8, &ports), LO_OK);
 	CHECK_ST(lo_resource_info(ports, &info), LO_OK);
-	CHECK(info.kind == 1 && info.base == 0x3f8 && info.size == 8);
+	CHECK(info.kind == LO_RESOURCE_IOPORT && info.base == 0x3f8 && info.size == 8);
 	uint32_t lsr = 0;
 	CHECK_ST(lo_resource_port_in(ports, 0x3fd, 1, &lsr), LO_OK);
 	CHECK(lsr & 0x20);
 	CHECK_ST(lo_resource_port_in(ports, 0x60, 1, &lsr), LO_ERR_ACCESS_DENIED);
 	lo_resource_t wider;
-	CHECK_ST(lo_resource_carve(ports, 1, 0x3f0, 0x20, &wider), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(lo_resource_carve(ports, LO_RESOURCE_IOPORT, 0x3f0, 0x20, &wider), LO_ERR_ACCESS_DENIED);
 	uint64_t counts[LO_TYPE_COUNT];
 	CHECK_ST(lo_resource_object_counts(ports, counts, LO_TYPE_COUNT), LO_ERR_ACCESS_DENIED);
 	CHECK_ST(lo_resource_object_counts(utest_root, counts, LO_TYPE_COUNT), LO_OK);

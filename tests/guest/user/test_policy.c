@@ -97,7 +97,7 @@ static void test_denial_log(void)
 	CHECK(found);
 	/* Only through the root resource, and only with INSPECT. */
 	lo_resource_t ports;
-	CHECK_ST(lo_resource_carve(utest_root, 1, 0x3f8, 8, &ports), LO_OK);
+	CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IOPORT, 0x3f8, 8, &ports), LO_OK);
 	CHECK_ST(lo_resource_denials(ports, d, 32, 0, &actual, &next), LO_ERR_ACCESS_DENIED);
 	lo_handle_close(lo_resource_handle(ports));
 	lo_handle_close(weak);

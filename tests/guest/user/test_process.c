@@ -10,7 +10,7 @@ static void test_child_exit_code(void)
 		return;
 	struct lo_process_info info;
 	CHECK(utest_wait_process(child, &info));
-	CHECK(info.state == 1 && info.exit_reason == 1 && info.exit_code == 42);
+	CHECK(info.state == LO_PROCESS_ENDED && info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 42);
 	CHECK(info.thread_count == 0 && info.handle_count == 0);
 	lo_handle_close(lo_process_handle(child));
 }
@@ -22,7 +22,7 @@ static void check_fault(const char *mode, uint64_t vector)
 		return;
 	struct lo_process_info info;
 	CHECK(utest_wait_process(child, &info));
-	CHECK(info.exit_reason == 3);   /* fault */
+	CHECK(info.exit_reason == LO_EXIT_FAULT);   /* fault */
 	CHECK(info.fault_vector == vector);
 	lo_handle_close(lo_process_handle(child));
 }
@@ -61,7 +61,7 @@ static void test_kill_blocked_child(void)
 	CHECK_ST(lo_process_kill(child), LO_OK);
 	struct lo_process_info info;
 	CHECK(utest_wait_process(child, &info));
-	CHECK(info.exit_reason == 2);
+	CHECK(info.exit_reason == LO_EXIT_KILLED);
 	/* Its end of the channel closed with it. */
 	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_PEER_CLOSED,
 				    lo_deadline_after_ms(1000), &observed), LO_OK);
@@ -116,7 +116,7 @@ static void test_process_create_start_errors(void)
 	CHECK_ST(lo_process_start(p, u, 0x400000, 0x100000, NULL, 0), LO_ERR_INVALID_ARGS);
 	struct lo_thread_info ti;
 	CHECK_ST(lo_thread_info(t, &ti), LO_OK);
-	CHECK(ti.state == 0);
+	CHECK(ti.state == LO_THREAD_NEW);
 	char name[40];
 	lo_memset(name, 'n', sizeof(name));
 	CHECK_ST(lo_process_create(lo_job_self(), name, sizeof(name), &q), LO_ERR_OUT_OF_RANGE);

@@ -14,7 +14,7 @@ static void test_spawn_exit_cycles(void)
 		if (utest_spawn_child("exit 0", NULL, 0, &child) != LO_OK)
 			break;
 		struct lo_process_info info;
-		if (utest_wait_process(child, &info) && info.exit_reason == 1)
+		if (utest_wait_process(child, &info) && info.exit_reason == LO_EXIT_NORMAL)
 			ok++;
 		lo_handle_close(lo_process_handle(child));
 	}
@@ -56,7 +56,7 @@ static void test_memory_exhaustion(void)
 	CHECK_ST(lo_handle_wait_one(lo_process_handle(child), LO_SIG_PROCESS_TERMINATED,
 				    lo_deadline_after_ms(120000), &observed), LO_OK);
 	CHECK_ST(lo_process_info(child, &info), LO_OK);
-	CHECK(info.exit_reason == 1 && info.exit_code == 0);   /* 0: NO_MEMORY seen, cleanly */
+	CHECK(info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0);   /* 0: NO_MEMORY seen, cleanly */
 	lo_handle_close(lo_process_handle(child));
 	/* The memory came back: a big VMO fills again. */
 	lo_vmo_t v;

@@ -70,7 +70,7 @@ static void churn_against_kill(int started, int protect)
 		CHECK_ST(c.last, LO_ERR_BAD_STATE);
 		struct lo_process_info info;
 		CHECK(utest_wait_process(c.victim, &info));
-		CHECK(info.exit_reason == 2);
+		CHECK(info.exit_reason == LO_EXIT_KILLED);
 		lo_handle_close(lo_process_handle(c.victim));
 		if (mine.value)
 			lo_handle_close(lo_channel_handle(mine));
@@ -113,7 +113,7 @@ static void test_self_unmap_vs_kill(void)
 		CHECK_ST(lo_process_kill(child), LO_OK);
 		struct lo_process_info info;
 		CHECK(utest_wait_process(child, &info));
-		CHECK(info.exit_reason == 2);
+		CHECK(info.exit_reason == LO_EXIT_KILLED);
 		lo_handle_close(lo_process_handle(child));
 		lo_handle_close(lo_channel_handle(mine));
 	}
