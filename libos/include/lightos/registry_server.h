@@ -29,7 +29,7 @@
 /* Requests served from one connection before the others get a turn. */
 #define LO_REGISTRY_TURN 16
 /* Subtree grants one connection carries (lo_registry_connect_as). */
-#define LO_REGISTRY_SUBGRANTS 2
+#define LO_REGISTRY_SUBGRANTS 8
 /* Refused requests the host remembers (the `denial` method reads them). */
 #define LO_REGISTRY_DENIALS 16
 /* How long an open through a mount waits for the mounted server (ns). */
