@@ -22,10 +22,11 @@
  *   random  any call number with arguments drawn from the pool, stale and
  *           guessed values, small and huge integers and pointers (valid,
  *           NULL, low, kernel, non-canonical, page-straddling, misaligned)
- *   race    the threads on the same handles: port bind/close, wait/close,
- *           duplicate/close, write/close, signal, and victim processes
- *           (never started) with large mappings that are unmapped while
- *           another thread kills the process
+ *   race    the threads on the same handles: close, duplicate, wait, wait
+ *           many, signal, channel write and close, timers
+ *   port    port bind, queue, wait and close on the same ports
+ *   vm      victim processes (never started) with large mappings (up to
+ *           256 MiB), unmapped while another thread kills or closes them
  *   kill    workers and worker threads killed in the middle of their calls,
  *           workers killing their sibling's threads
  *   cycle   handles in messages: channel ends sent into each other's
@@ -40,9 +41,12 @@
 
 #define CLASS_RANDOM 1u
 #define CLASS_RACE   2u
-#define CLASS_KILL   4u
-#define CLASS_CYCLE  8u
-#define CLASS_ALL    15u
+#define CLASS_PORT   4u
+#define CLASS_VM     8u
+#define CLASS_KILL   16u
+#define CLASS_CYCLE  32u
+#define CLASSES      6
+#define CLASS_ALL    63u
 
 #define THREADS   4              /* per worker, all on one pool */
 #define POOL      24             /* small: the threads keep hitting the same handles */
@@ -50,7 +54,7 @@
 #define SCRATCH   (16 * 4096)    /* per thread */
 #define CHUNK     2000           /* at most, calls per thread per worker with `kill` */
 
-static const char *const class_names[] = { "random", "race", "kill", "cycle" };
+static const char *const class_names[CLASSES] = { "random", "race", "port", "vm", "kill", "cycle" };
 
 /* --- State one worker's threads share --- */
 
@@ -209,13 +213,26 @@ static void create_object(struct fuzzer *f)
 
 /* --- class race: the threads on the same handles --- */
 
-/* Map a large VMO (up to 128 MiB) into a victim process: its unmap walks
- * many pages, a wide window for a kill or a close from another thread. */
-static void map_large(struct fuzzer *f)
+/* A pooled handle of the given type if one of a few tries finds one (the
+ * pool mixes types; the races need the right one), else any. */
+static uint32_t pick_type(struct fuzzer *f, uint32_t type)
 {
-	lo_process_t proc = { pick(f) };
+	struct lo_object_info info;
+	for (int i = 0; i < 4; i++) {
+		uint32_t v = pick(f);
+		if (lo_handle_info((lo_handle_t){ v }, &info) == LO_OK && info.type == type)
+			return v;
+	}
+	return pick(f);
+}
+
+/* Map a large VMO (1 to 256 MiB) into a victim process: its unmap (or the
+ * kill that ends the victim) walks many pages, a window of milliseconds
+ * for another thread's kill, unmap or close. */
+static void map_large(struct fuzzer *f, lo_process_t proc)
+{
 	lo_vmo_t v;
-	uint64_t len = (1ull << 20) << (next(f) % 8);   /* 1 to 128 MiB */
+	uint64_t len = (1ull << 20) << (next(f) % 9);
 	if (lo_vmo_create(len, &v) != LO_OK)
 		return;
 	struct lo_map_request req = { 0, 0, len, next(f) % 2 ? LO_MAP_WRITE : 0, 0 };
@@ -238,12 +255,23 @@ static void unmap_large(struct fuzzer *f)
 	lo_process_unmap((lo_process_t){ m.process }, m.addr, m.len);
 }
 
+/* A victim (never started) with a large mapping, into the pool. */
+static void new_victim(struct fuzzer *f)
+{
+	lo_process_t proc;
+	if (lo_process_create("victim", 6, &proc) != LO_OK)
+		return;
+	map_large(f, proc);
+	put(f, proc.value);
+}
+
+/* Class race: generic calls on the shared handles. */
 static void race_call(struct fuzzer *f)
 {
 	uint32_t dup, observed;
-	struct lo_port_packet packet;
 	struct lo_object_info info;
-	switch (next(f) % 16) {
+	lo_handle_t h;
+	switch (next(f) % 12) {
 	case 0: case 1:
 		create_object(f);
 		break;
@@ -251,29 +279,15 @@ static void race_call(struct fuzzer *f)
 		lo_handle_close(any(f));
 		break;
 	case 4:
-		if (lo_handle_duplicate(any(f), next(f) % 2 ? 0xffffffffu : (uint32_t)next(f),
-					&dup) == LO_OK)
+		h = any(f);
+		if (lo_handle_info(h, &info) == LO_OK &&
+		    lo_handle_duplicate(h, next(f) % 4 ? info.rights : (uint32_t)next(f), &dup) == LO_OK)
 			put(f, dup);
 		break;
 	case 5:
-		if (lo_handle_info(any(f), &info) == LO_OK &&
-		    lo_handle_duplicate(any(f), info.rights, &dup) == LO_OK)
-			put(f, dup);
-		break;
-	case 6: case 7:
-		lo_port_bind((lo_port_t){ pick(f) }, any(f), next(f) % 2 ? 1u : (uint32_t)next(f),
-			     next(f));
-		break;
-	case 8:
-		if (next(f) % 2)
-			lo_port_queue((lo_port_t){ pick(f) }, next(f), (uint32_t)next(f));
-		else
-			lo_port_wait((lo_port_t){ pick(f) }, soon(f), &packet);
-		break;
-	case 9:
 		lo_handle_wait_one(any(f), next(f) % 2 ? 1u : (uint32_t)next(f), soon(f), &observed);
 		break;
-	case 10: {
+	case 6: {
 		lo_handle_t hs[4];
 		uint32_t masks[4], seen[4];
 		uint32_t n = 1 + (uint32_t)(next(f) % 4);
@@ -284,26 +298,80 @@ static void race_call(struct fuzzer *f)
 		lo_handle_wait_many(hs, masks, seen, n, soon(f));
 		break;
 	}
-	case 11:
+	case 7:
 		lo_handle_signal(any(f), 0, LO_SIG_EVENT_SIGNALED);
 		break;
-	case 12:
-		map_large(f);
+	case 8:
+		h = any(f);
+		lo_channel_write((lo_channel_t){ pick_type(f, LO_TYPE_CHANNEL) }, "race", 4, &h,
+				 next(f) % 2);
 		break;
-	case 13:
-		unmap_large(f);
-		break;
-	case 14:
-		if (next(f) % 2)
-			lo_process_kill((lo_process_t){ pick(f) });
-		else
-			lo_thread_kill((lo_thread_t){ pick(f) });
+	case 9:
+		lo_handle_close((lo_handle_t){ pick_type(f, LO_TYPE_CHANNEL) });
 		break;
 	default:
 		if (next(f) % 2)
 			lo_timer_set((lo_timer_t){ pick(f) }, soon(f));
 		else
 			lo_timer_cancel((lo_timer_t){ pick(f) });
+		break;
+	}
+}
+
+/* Class port: bindings made, fired and torn down while the port's handles
+ * are closed by the other threads. */
+static void port_call(struct fuzzer *f)
+{
+	lo_port_t port;
+	struct lo_port_packet packet;
+	uint32_t dup;
+	switch (next(f) % 8) {
+	case 0:
+		if (lo_port_create(&port) == LO_OK)
+			put(f, port.value);
+		break;
+	case 1:
+		create_object(f);
+		break;
+	case 2: case 3:
+		lo_port_bind((lo_port_t){ pick_type(f, LO_TYPE_PORT) }, any(f),
+			     next(f) % 2 ? 1u : (uint32_t)next(f), next(f));
+		break;
+	case 4:
+		lo_handle_close((lo_handle_t){ pick_type(f, LO_TYPE_PORT) });
+		break;
+	case 5:
+		if (lo_handle_duplicate((lo_handle_t){ pick_type(f, LO_TYPE_PORT) },
+					LO_DEFAULT_RIGHTS_PORT, &dup) == LO_OK)
+			put(f, dup);
+		break;
+	case 6:
+		lo_port_queue((lo_port_t){ pick_type(f, LO_TYPE_PORT) }, next(f), (uint32_t)next(f));
+		break;
+	default:
+		lo_port_wait((lo_port_t){ pick_type(f, LO_TYPE_PORT) }, soon(f), &packet);
+		break;
+	}
+}
+
+/* Class vm: victims with large mappings, unmapped and killed at once. */
+static void vm_call(struct fuzzer *f)
+{
+	switch (next(f) % 6) {
+	case 0:
+		new_victim(f);
+		break;
+	case 1:
+		map_large(f, (lo_process_t){ pick_type(f, LO_TYPE_PROCESS) });
+		break;
+	case 2: case 3:
+		unmap_large(f);
+		break;
+	case 4:
+		lo_process_kill((lo_process_t){ pick_type(f, LO_TYPE_PROCESS) });
+		break;
+	default:
+		lo_handle_close((lo_handle_t){ pick_type(f, LO_TYPE_PROCESS) });
 		break;
 	}
 }
@@ -376,11 +444,13 @@ static void fuzz_call(struct fuzzer *f)
 {
 	uint32_t c;
 	do
-		c = 1u << (next(f) % 4);
+		c = 1u << (next(f) % CLASSES);
 	while (!(classes & c));
 	switch (c) {
 	case CLASS_RANDOM: random_call(f); break;
 	case CLASS_RACE: race_call(f); break;
+	case CLASS_PORT: port_call(f); break;
+	case CLASS_VM: vm_call(f); break;
 	case CLASS_KILL: kill_call(f); break;
 	default: cycle_call(f); break;
 	}
@@ -418,7 +488,7 @@ static uint32_t parse_classes(const char **s)
 			n++;
 		if (n == 3 && !lo_strncmp(w, "all", 3))
 			set |= CLASS_ALL;
-		for (uint32_t i = 0; i < 4; i++) {
+		for (uint32_t i = 0; i < CLASSES; i++) {
 			if (lo_strlen(class_names[i]) == n && !lo_strncmp(w, class_names[i], n))
 				set |= 1u << i;
 		}
@@ -433,7 +503,7 @@ static void print_classes(uint32_t set, char *buf, size_t size)
 {
 	size_t at = 0;
 	buf[0] = '\0';
-	for (uint32_t i = 0; i < 4; i++) {
+	for (uint32_t i = 0; i < CLASSES; i++) {
 		if (set & (1u << i))
 			at += (size_t)lo_snprintf(buf + at, size - at, "%s%s", at ? "," : "",
 						  class_names[i]);
