@@ -90,9 +90,14 @@ static uint32_t pick(struct fuzzer *f)
 	return __atomic_load_n(&pool[next(f) % POOL], __ATOMIC_RELAXED);
 }
 
+/* A new value into a random slot. The value it replaces is mostly closed
+ * (it may be stale, or another thread's too): handles do not pile up, and
+ * objects keep reaching their last close while others use them. */
 static void put(struct fuzzer *f, uint32_t v)
 {
-	__atomic_store_n(&pool[next(f) % POOL], v, __ATOMIC_RELAXED);
+	uint32_t old = __atomic_exchange_n(&pool[next(f) % POOL], v, __ATOMIC_RELAXED);
+	if (next(f) % 8)
+		lo_handle_close((lo_handle_t){ old });
 }
 
 static lo_handle_t any(struct fuzzer *f)
@@ -341,9 +346,12 @@ static void port_call(struct fuzzer *f)
 		lo_handle_close((lo_handle_t){ pick_type(f, LO_TYPE_PORT) });
 		break;
 	case 5:
-		if (lo_handle_duplicate((lo_handle_t){ pick_type(f, LO_TYPE_PORT) },
+		if (next(f) % 4 == 0 &&
+		    lo_handle_duplicate((lo_handle_t){ pick_type(f, LO_TYPE_PORT) },
 					LO_DEFAULT_RIGHTS_PORT, &dup) == LO_OK)
 			put(f, dup);
+		else
+			lo_handle_close((lo_handle_t){ pick_type(f, LO_TYPE_PORT) });
 		break;
 	case 6:
 		lo_port_queue((lo_port_t){ pick_type(f, LO_TYPE_PORT) }, next(f), (uint32_t)next(f));
