@@ -9,7 +9,7 @@
 #include "utest.h"
 
 #define FUZZ_SEED       1000
-#define FUZZ_ITERATIONS 400
+#define FUZZ_ITERATIONS 1500
 
 static const char *const type_names[LO_TYPE_COUNT] = {
 	[LO_TYPE_PROCESS] = "process", [LO_TYPE_THREAD] = "thread", [LO_TYPE_VMO] = "vmo",
