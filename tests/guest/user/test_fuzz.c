@@ -95,8 +95,15 @@ static void run_fuzzers(uint64_t seed, uint64_t iterations, const char *classes,
 	}
 	for (int i = 0; i < started; i++) {
 		uint32_t observed;
-		CHECK_ST(lo_handle_wait_one(lo_process_handle(p[i]), LO_SIG_PROCESS_TERMINATED,
-					    lo_deadline_after_ms(timeout_ms), &observed), LO_OK);
+		if (!CHECK_ST(lo_handle_wait_one(lo_process_handle(p[i]), LO_SIG_PROCESS_TERMINATED,
+						 lo_deadline_after_ms(timeout_ms), &observed), LO_OK)) {
+			/* A hang: say so, and end it, so the count check below
+			 * does not take its objects for leaks. */
+			lo_printf("  fuzz %d (seed %lu) hung: killed\n", i, seed + (uint64_t)i);
+			lo_process_kill(p[i]);
+			lo_handle_wait_one(lo_process_handle(p[i]), LO_SIG_PROCESS_TERMINATED,
+					   lo_deadline_after_ms(10000), &observed);
+		}
 		struct lo_process_info info;
 		CHECK_ST(lo_process_info(p[i], &info), LO_OK);
 		if (!CHECK(info.exit_reason == 1 && info.exit_code == 0))
