@@ -120,7 +120,7 @@ static void run_fuzzers(uint64_t seed, uint64_t iterations, const char *classes,
 
 static void test_syscall_fuzz(void)
 {
-	run_fuzzers(FUZZ_SEED, FUZZ_ITERATIONS, "all", 60000);
+	run_fuzzers(FUZZ_SEED, FUZZ_ITERATIONS, "all", 30000);
 }
 
 /* `make fuzz-guest`: a long run, seed, length and classes from the command
