@@ -558,14 +558,20 @@ static int worker(const char *args)
 	uint64_t slot = parse(&args) % 2;
 	static struct fuzzer fuzzers[THREADS];
 	/* Memory first, while we still hold our own process: heap, scratch,
-	 * the counter page. */
+	 * the counter page. The scratch ends in a read-only page: pointers that
+	 * straddle its end must make the kernel's writes fail, not land in the
+	 * next mapping (the counter page, which they used to scribble on). */
 	lo_free(lo_malloc(1 << 16));
-	lo_vmo_t v;
-	uint64_t addr = 0, counters = 0;
+	lo_vmo_t v, guard;
+	uint64_t addr = 0, guard_addr = 0, counters = 0;
 	struct lo_map_request req = { 0, 0, THREADS * SCRATCH, LO_MAP_WRITE, 0 };
 	if (lo_vmo_create(THREADS * SCRATCH, &v) != LO_OK || lo_process_map(lo_self, v, &req, &addr) != LO_OK)
 		return 2;
 	lo_handle_close(lo_vmo_handle(v));
+	struct lo_map_request greq = { addr + THREADS * SCRATCH, 0, 4096, 0, 0 };
+	if (lo_vmo_create(4096, &guard) != LO_OK || lo_process_map(lo_self, guard, &greq, &guard_addr) != LO_OK)
+		return 2;
+	lo_handle_close(lo_vmo_handle(guard));
 	static uint64_t no_counter;
 	counter = &no_counter;
 	lo_vmo_t page = lo_vmo_from(lo_startup_handle(LO_STARTUP_USER));
