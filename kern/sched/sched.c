@@ -163,7 +163,13 @@ void sched_tick(void)
 
 void sched_preempt_if_needed(void)
 {
-	if (this_cpu()->need_resched)
+	struct cpu *cpu = this_cpu();
+	/* A thread between thread_prepare_block() and thread_block() is marked
+	 * blocked before its wakers (observers, its timeout) can find it:
+	 * switched out now it would sleep with nobody to wake it. It calls
+	 * schedule() itself in a moment; the request keeps until then. */
+	if (cpu->need_resched &&
+	    __atomic_load_n(&cpu->current->state, __ATOMIC_ACQUIRE) != LO_THREAD_BLOCKED)
 		schedule();
 }
 

@@ -116,7 +116,10 @@ static void test_memory_quota(void)
 	lo_printf("  job hog: %u pages filled, free pages %lu before, %lu while full, %lu after kill\n",
 		  r.count, before, during, after);
 	CHECK(during < before);
-	CHECK(after == before);
+	/* Every page the hog had is back. The logger and the console driver
+	 * may free a page or two of their own meanwhile, never take hundreds. */
+	CHECK(after >= before);
+	CHECK(after - before < 16);
 }
 
 static void test_process_quota(void)
