@@ -7,13 +7,13 @@ Errors are `file:line:col: error: message` with the line and a caret, like
 the IDL compiler's; nothing is written on error.
 """
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from idl.checker import load_generic  # noqa: E402
-from idl.errors import IdlError, Location  # noqa: E402
+from idl.errors import IdlError  # noqa: E402
+from idl.lexer import tokenize  # noqa: E402
 
 # grant kind -> (object type it hands out, number of integer arguments,
 #                whether it takes a name)
@@ -29,9 +29,6 @@ KINDS = {
     "job": ("job", 0, False),       # the job it runs in: its CREATE_* rights are its creation authority
     "clock": ("clock", 0, False),
 }
-
-TOKEN = re.compile(r"\s+|#[^\n]*|(?P<num>0[xX][0-9a-fA-F]+|\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<p>[{};:|])")
-
 
 class Grant:
     def __init__(self, kind, args, name, rights, loc):
@@ -49,32 +46,9 @@ class Program:
         self.max = {}      # type -> (rights list, loc)
 
 
-def tokenize(path, text):
-    lines = text.split("\n")
-    toks, pos, line, col = [], 0, 1, 1
-    while pos < len(text):
-        m = TOKEN.match(text, pos)
-        loc = Location(path, line, col, lines[line - 1])
-        if not m:
-            raise IdlError(loc, f"unexpected character {text[pos]!r}")
-        kind = m.lastgroup
-        if kind:
-            toks.append((kind, m.group(), loc))
-        chunk = m.group()
-        nl = chunk.count("\n")
-        if nl:
-            line += nl
-            col = len(chunk) - chunk.rfind("\n")
-        else:
-            col += len(chunk)
-        pos = m.end()
-    toks.append(("eof", "", Location(path, line, col, lines[line - 1] if line <= len(lines) else "")))
-    return toks
-
-
 def parse(path, text, rights_by_name, types):
     """Returns {program name: Program}."""
-    toks = tokenize(path, text)
+    toks = [(t.kind, t.text, t.loc) for t in tokenize(path, text, comment="#")]
     pos = [0]
 
     def peek():
@@ -114,7 +88,7 @@ def parse(path, text, rights_by_name, types):
                 if kind not in KINDS:
                     raise IdlError(kloc, f"unknown grant kind {kind!r} (one of {', '.join(KINDS)})")
                 _, nargs, named = KINDS[kind]
-                args = [int(take("num", what="a number")[0], 0) for _ in range(nargs)]
+                args = [int(take("number", what="a number")[0], 0) for _ in range(nargs)]
                 gname = take("name", what="a name")[0] if named else ""
                 take(value=":")
                 prog.grants.append(Grant(kind, args, gname, rights(), kloc))
