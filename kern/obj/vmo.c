@@ -12,8 +12,6 @@
 #include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
-static uint64_t committed_total;
-
 static void vmo_destroy(struct cap_object *obj)
 {
 	struct vmo *v = (struct vmo *)obj;
@@ -23,7 +21,6 @@ static void vmo_destroy(struct cap_object *obj)
 			if (v->pages[i])
 				pmm_free_page(v->pages[i]);
 		}
-		__atomic_fetch_sub(&committed_total, v->committed, __ATOMIC_RELAXED);
 		job_uncharge_memory(v->obj.job, v->committed * PAGE_SIZE);
 	}
 	kfree(v->pages);
@@ -40,11 +37,6 @@ static const struct cap_object_ops vmo_ops = {
 uint64_t vmo_mappable_size(const struct vmo *v)
 {
 	return PAGE_ROUND_UP(v->size);
-}
-
-uint64_t vmo_committed_pages(void)
-{
-	return __atomic_load_n(&committed_total, __ATOMIC_RELAXED);
 }
 
 status_t vmo_alloc(uint64_t size, struct vmo **vmo)
@@ -109,7 +101,6 @@ static status_t page_locked(struct vmo *v, uint64_t offset, bool commit, uint64_
 		}
 		v->pages[i] = page;
 		v->committed++;
-		__atomic_fetch_add(&committed_total, 1, __ATOMIC_RELAXED);
 	}
 	*pa = v->pages[i];
 	return LO_OK;
@@ -222,7 +213,6 @@ status_t vmo_set_size(struct vmo *vmo, uint64_t size)
 	vmo->size = size;
 	vmo->committed -= freed;
 	spin_unlock(&vmo->obj.lock);
-	__atomic_fetch_sub(&committed_total, freed, __ATOMIC_RELAXED);
 	job_uncharge_memory(vmo->obj.job, freed * PAGE_SIZE);
 	kfree(old);
 	return LO_OK;
