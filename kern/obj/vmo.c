@@ -149,13 +149,14 @@ static uint64_t chunk_len(uint64_t offset, uint64_t left, uint64_t max)
 	return n > max ? max : n;
 }
 
-status_t vmo_read_kernel(struct vmo *v, uint64_t offset, void *dst, uint64_t len)
+/* Copy between a kernel buffer and the VMO's pages, a page at a time. */
+static status_t copy_kernel(struct vmo *v, uint64_t offset, char *buf, uint64_t len, bool to_vmo)
 {
 	if (!range_ok(v, offset, len))
 		return LO_ERR_OUT_OF_RANGE;
 	for (uint64_t done = 0; done < len;) {
 		uint64_t n = chunk_len(offset + done, len - done, PAGE_SIZE);
-		status_t st = copy_chunk(v, offset + done, (char *)dst + done, n, false);
+		status_t st = copy_chunk(v, offset + done, buf + done, n, to_vmo);
 		if (st != LO_OK)
 			return st;
 		done += n;
@@ -163,18 +164,14 @@ status_t vmo_read_kernel(struct vmo *v, uint64_t offset, void *dst, uint64_t len
 	return LO_OK;
 }
 
+status_t vmo_read_kernel(struct vmo *v, uint64_t offset, void *dst, uint64_t len)
+{
+	return copy_kernel(v, offset, dst, len, false);
+}
+
 status_t vmo_write_kernel(struct vmo *v, uint64_t offset, const void *src, uint64_t len)
 {
-	if (!range_ok(v, offset, len))
-		return LO_ERR_OUT_OF_RANGE;
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = chunk_len(offset + done, len - done, PAGE_SIZE);
-		status_t st = copy_chunk(v, offset + done, (char *)src + done, n, true);
-		if (st != LO_OK)
-			return st;
-		done += n;
-	}
-	return LO_OK;
+	return copy_kernel(v, offset, (char *)src, len, true);
 }
 
 status_t vmo_set_size(struct vmo *vmo, uint64_t size)
