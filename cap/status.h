@@ -37,7 +37,6 @@ typedef int32_t status_t;
 #define LO_ERR_BAD_FORMAT       (-35)  /* malformed input data (ELF, tar, policy, ...) */
 #define LO_ERR_IO               (-40)  /* a device reported an error */
 
-/* A short constant name for a status ("BAD_HANDLE"); "UNKNOWN" for others. */
-const char *status_str(status_t status);
+/* Their names: lo_status_name() in the generated lightos/status_names.h. */
 
 #endif

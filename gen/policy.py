@@ -12,13 +12,13 @@ Errors are `file:line:col: error: message` with the line and a caret, like
 the IDL compiler's; nothing is written on error.
 """
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from idl.checker import load_generic  # noqa: E402
-from idl.errors import IdlError, Location  # noqa: E402
+from idl.errors import IdlError  # noqa: E402
+from idl.lexer import tokenize as lex  # noqa: E402
 
 # grant kind -> (object type it hands out, number of integer arguments,
 #                whether it takes a name)
@@ -34,10 +34,6 @@ KINDS = {
     "job": ("job", 0, False),       # the job it runs in: its CREATE_* rights are its creation authority
     "clock": ("clock", 0, False),
 }
-
-TOKEN = re.compile(r"\s+|#[^\n]*|(?P<num>0[xX][0-9a-fA-F]+|\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-                   r"|(?P<path>/[A-Za-z0-9_./-]*)|(?P<p>[{};:|])")
-
 
 class Grant:
     def __init__(self, kind, args, name, rights, loc, path=""):
@@ -57,26 +53,10 @@ class Program:
 
 
 def tokenize(path, text):
-    lines = text.split("\n")
-    toks, pos, line, col = [], 0, 1, 1
-    while pos < len(text):
-        m = TOKEN.match(text, pos)
-        loc = Location(path, line, col, lines[line - 1])
-        if not m:
-            raise IdlError(loc, f"unexpected character {text[pos]!r}")
-        kind = m.lastgroup
-        if kind:
-            toks.append((kind, m.group(), loc))
-        chunk = m.group()
-        nl = chunk.count("\n")
-        if nl:
-            line += nl
-            col = len(chunk) - chunk.rfind("\n")
-        else:
-            col += len(chunk)
-        pos = m.end()
-    toks.append(("eof", "", Location(path, line, col, lines[line - 1] if line <= len(lines) else "")))
-    return toks
+    """The shared IDL lexer with '#' comments, in the (kind, text, loc)
+    form the parser below reads: kinds num, name, path, p (punctuation)."""
+    names = {"number": "num", "punct": "p"}
+    return [(names.get(t.kind, t.kind), t.text, t.loc) for t in lex(path, text, comment="#")]
 
 
 def parse(path, text, rights_by_name, types, registry_rights=None):

@@ -5,6 +5,7 @@
 #include "lightos/startup.h"
 #include "lightos/spawn.h"
 #include "lightos/tar.h"
+#include "lightos/policy.h"
 #include "namespace.h"
 
 static lo_resource_t root;
@@ -25,17 +26,74 @@ static int has_word(const char *line, const char *word)
 	return 0;
 }
 
-static lo_handle_t dup_of(lo_handle_t h, uint32_t rights)
+/* What init has for a program besides its log, image and root resource
+ * (0: nothing). Which of it the program receives is the policy's to say. */
+struct supply {
+	lo_handle_t channel;     /* for a "channel NAME" grant */
+	lo_handle_t registry;    /* for "registry NAME" grants: one root connection */
+	lo_handle_t user0;       /* for a "user 0" grant */
+	lo_handle_t job;         /* a job of its own (else spawn gives it ours) */
+	lo_handle_t ioports, irq;
+};
+
+static lo_handle_t dup_same(lo_handle_t h)
 {
+	struct lo_object_info info;
 	uint32_t out = 0;
-	lo_handle_duplicate(h, rights, &out);
+	if (lo_handle_info(h, &info) == LO_OK)
+		lo_handle_duplicate(h, info.rights, &out);
 	return (lo_handle_t){ out };
 }
 
-static status_t spawn(const char *path, struct lo_give *give, uint32_t n, lo_process_t *p)
+/* The handle init gives for grant g (0: none; the clock spawn adds). */
+static lo_handle_t supply_for(const struct lo_policy_grant *g, const struct supply *s)
 {
+	switch (g->kind) {
+	case LO_POLICY_LOG: return dup_same(lo_log_handle(lo_log));
+	case LO_POLICY_IMAGE: return dup_same(lo_vmo_handle(image));
+	case LO_POLICY_ROOT_RESOURCE: return dup_same(lo_resource_handle(root));
+	case LO_POLICY_IOPORTS: return s->ioports;
+	case LO_POLICY_IRQ: return s->irq;
+	case LO_POLICY_CHANNEL: return s->channel;
+	case LO_POLICY_REGISTRY: return s->registry;
+	case LO_POLICY_USER: return g->arg0 == 0 ? s->user0 : (lo_handle_t){ 0 };
+	case LO_POLICY_JOB: return s->job;
+	default: return (lo_handle_t){ 0 };
+	}
+}
+
+/* What `program` receives: for each grant init/system.policy gives it, the
+ * handle init has of that kind, one per startup kind (a second port range
+ * or registry name goes with the first). The policy is the one list; spawn
+ * then reduces each handle to exactly the granted rights. */
+static uint32_t gives_for(const char *program, const struct supply *s, struct lo_give *give)
+{
+	const struct lo_policy_program *p = lo_policy_for(program);
+	uint32_t n = 0;
+	for (const struct lo_policy_grant *g = p ? p->grants : 0; g && g->kind; g++) {
+		uint32_t kind = lo_policy_startup_kind(g);
+		int given = 0;
+		for (uint32_t i = 0; i < n; i++)
+			given |= give[i].kind == kind;
+		if (given || n == LO_SPAWN_MAX_GIVE)
+			continue;
+		lo_handle_t h = supply_for(g, s);
+		if (h.value)
+			give[n++] = (struct lo_give){ kind, h };
+	}
+	return n;
+}
+
+/* Start bin/<program> with what its policy grants it. */
+static status_t spawn(const char *program, const char *args, const struct supply *s,
+		      lo_process_t *p)
+{
+	struct lo_give give[LO_SPAWN_MAX_GIVE];
+	uint32_t n = gives_for(program, s, give);
+	char path[64];
+	lo_snprintf(path, sizeof(path), "bin/%s", program);
 	const char *why = NULL;
-	status_t st = lo_spawn_from_image(image, path, "", give, n, p, &why);
+	status_t st = lo_spawn_from_image(image, path, args, give, n, p, &why);
 	if (st != LO_OK)
 		lo_printf("init: cannot start %s: %s (%s)\n", path, lo_status_str(st), why ? why : "");
 	return st;
@@ -58,21 +116,17 @@ static status_t start_console(lo_channel_t *client_end, lo_process_t *serial, lo
 		st = lo_resource_carve(root, LO_RESOURCE_IRQ, 4, 1, &irq);
 	if (st != LO_OK)
 		return st;
-	struct lo_give give[5] = {
-		{ LO_STARTUP_CHANNEL, lo_channel_handle(driver_end) },
-		{ LO_STARTUP_IOPORTS, lo_resource_handle(ports) },
-		{ LO_STARTUP_IRQ, lo_resource_handle(irq) },
-		{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
-		{ LO_STARTUP_USER, lo_channel_handle(log_driver_end) },
+	struct supply to_serial = {
+		.channel = lo_channel_handle(driver_end),
+		.user0 = lo_channel_handle(log_driver_end),
+		.ioports = lo_resource_handle(ports),
+		.irq = lo_resource_handle(irq),
 	};
-	st = spawn("bin/serial", give, 5, serial);
+	st = spawn("serial", "", &to_serial, serial);
 	if (st != LO_OK)
 		return st;
-	struct lo_give lgive[2] = {
-		{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
-		{ LO_STARTUP_CHANNEL, lo_channel_handle(log_client_end) },
-	};
-	return spawn("bin/logger", lgive, 2, logger);
+	struct supply to_logger = { .channel = lo_channel_handle(log_client_end) };
+	return spawn("logger", "", &to_logger, logger);
 }
 
 /* Before QEMU goes away, let the logger put everything on the serial line
@@ -86,22 +140,15 @@ static void drain_log(void)
 
 static int run_tests(void)
 {
-	struct lo_give give[3] = {
-		{ LO_STARTUP_ROOT_RESOURCE, dup_of(lo_resource_handle(root), LO_DEFAULT_RIGHTS_RESOURCE) },
-		{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
-		{ LO_STARTUP_IMAGE, dup_of(lo_vmo_handle(image), LO_RIGHT_READ | LO_RIGHT_MAP |
-					   LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_INSPECT) },
-	};
 	/* Test output reaches the serial line the one way all output does. */
 	lo_channel_t console_client;
 	lo_process_t serial, logger;
 	if (start_console(&console_client, &serial, &logger) != LO_OK)
 		return 0;
 	lo_process_t suite;
-	const char *why = NULL;
-	status_t st = lo_spawn_from_image(image, "bin/utest", lo_startup_args(), give, 3, &suite, &why);
-	if (st != LO_OK) {
-		lo_printf("TEST FAIL init.start_suite: %s (%s)\n", lo_status_str(st), why ? why : "");
+	struct supply nothing_more = { 0 };
+	if (spawn("utest", lo_startup_args(), &nothing_more, &suite) != LO_OK) {
+		lo_printf("TEST FAIL init.start_suite: see above\n");
 		return 0;
 	}
 	uint32_t observed;
@@ -118,9 +165,9 @@ static int run_tests(void)
 
 static struct namespace ns;
 
-static status_t start_program(const char *path, struct lo_give *give, uint32_t n, lo_process_t *p)
+static status_t start_program(const char *program, const struct supply *s, lo_process_t *p)
 {
-	status_t st = spawn(path, give, n, p);
+	status_t st = spawn(program, "", s, p);
 	if (st == LO_OK)
 		namespace_add_process(&ns, *p);
 	return st;
@@ -154,9 +201,8 @@ static int run_system(void)
 	lo_registry_add(&ns.host, ns.drivers, "serial", lo_process_handle(serial),
 			LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER);
 
-	/* The shell: the registries its policy names, the image (to start
-	 * programs), the log, and the root resource to inspect. The policy
-	 * reduces each to exactly the rights it grants. */
+	/* The shell: what its policy grants (the registries it names, the
+	 * image to start programs, the log, the root resource to inspect). */
 	lo_channel_t shell_root;
 	st = namespace_connect_for(&ns, "sh", &shell_root);
 	if (st == LO_OK) {
@@ -167,15 +213,11 @@ static int run_system(void)
 		st = lo_job_create_share(lo_job_self(), 50, &shell_job);
 		if (st != LO_OK)
 			lo_printf("init: cannot make the shell's job: %s\n", lo_status_str(st));
-		struct lo_give give[5] = {
-			{ LO_STARTUP_ROOT_REGISTRY, lo_channel_handle(shell_root) },
-			{ LO_STARTUP_IMAGE, dup_of(lo_vmo_handle(image), LO_RIGHT_READ | LO_RIGHT_MAP |
-						   LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER) },
-			{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
-			{ LO_STARTUP_ROOT_RESOURCE, dup_of(lo_resource_handle(root), LO_DEFAULT_RIGHTS_RESOURCE) },
-			{ LO_STARTUP_JOB, lo_job_handle(shell_job) },
+		struct supply to_shell = {
+			.registry = lo_channel_handle(shell_root),
+			.job = lo_job_handle(shell_job),
 		};
-		st = start_program("bin/sh", give, st == LO_OK ? 5 : 4, &shell);
+		st = start_program("sh", &to_shell, &shell);
 	}
 	if (st != LO_OK)
 		return 1;
@@ -201,14 +243,8 @@ static int run_bench(void)
 		st = namespace_connect_for(&ns, "bench", &bench_root);
 	lo_process_t bench;
 	if (st == LO_OK) {
-		struct lo_give give[4] = {
-			{ LO_STARTUP_ROOT_REGISTRY, lo_channel_handle(bench_root) },
-			{ LO_STARTUP_IMAGE, dup_of(lo_vmo_handle(image), LO_RIGHT_READ | LO_RIGHT_MAP |
-						   LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER) },
-			{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
-			{ LO_STARTUP_ROOT_RESOURCE, dup_of(lo_resource_handle(root), LO_DEFAULT_RIGHTS_RESOURCE) },
-		};
-		st = start_program("bin/bench", give, 4, &bench);
+		struct supply to_bench = { .registry = lo_channel_handle(bench_root) };
+		st = start_program("bench", &to_bench, &bench);
 	}
 	if (st != LO_OK)
 		return 1;

@@ -13,20 +13,37 @@ const struct lo_policy_program *lo_policy_for(const char *program)
 	return fallback;
 }
 
+/* The startup kind each grant kind's handle arrives as ("user N" grants:
+ * LO_STARTUP_USER + N). */
+static const uint32_t startup_of[] = {
+	[LO_POLICY_LOG] = LO_STARTUP_LOG,
+	[LO_POLICY_IMAGE] = LO_STARTUP_IMAGE,
+	[LO_POLICY_ROOT_RESOURCE] = LO_STARTUP_ROOT_RESOURCE,
+	[LO_POLICY_IOPORTS] = LO_STARTUP_IOPORTS,
+	[LO_POLICY_IRQ] = LO_STARTUP_IRQ,
+	[LO_POLICY_CHANNEL] = LO_STARTUP_CHANNEL,
+	[LO_POLICY_REGISTRY] = LO_STARTUP_ROOT_REGISTRY,
+	[LO_POLICY_USER] = LO_STARTUP_USER,
+	[LO_POLICY_JOB] = LO_STARTUP_JOB,
+	[LO_POLICY_CLOCK] = LO_STARTUP_CLOCK,
+};
+
 uint32_t lo_policy_kind_of_startup(uint32_t startup_kind)
 {
-	switch (startup_kind) {
-	case LO_STARTUP_LOG: return LO_POLICY_LOG;
-	case LO_STARTUP_IMAGE: return LO_POLICY_IMAGE;
-	case LO_STARTUP_ROOT_RESOURCE: return LO_POLICY_ROOT_RESOURCE;
-	case LO_STARTUP_IOPORTS: return LO_POLICY_IOPORTS;
-	case LO_STARTUP_IRQ: return LO_POLICY_IRQ;
-	case LO_STARTUP_CHANNEL: return LO_POLICY_CHANNEL;
-	case LO_STARTUP_ROOT_REGISTRY: return LO_POLICY_REGISTRY;
-	case LO_STARTUP_JOB: return LO_POLICY_JOB;
-	case LO_STARTUP_CLOCK: return LO_POLICY_CLOCK;
-	default: return startup_kind >= LO_STARTUP_USER ? LO_POLICY_USER : 0;
+	if (startup_kind >= LO_STARTUP_USER)
+		return LO_POLICY_USER;
+	for (uint32_t kind = 1; kind < sizeof(startup_of) / sizeof(startup_of[0]); kind++) {
+		if (startup_kind && startup_of[kind] == startup_kind)
+			return kind;
 	}
+	return 0;
+}
+
+uint32_t lo_policy_startup_kind(const struct lo_policy_grant *g)
+{
+	if (g->kind >= sizeof(startup_of) / sizeof(startup_of[0]))
+		return 0;
+	return startup_of[g->kind] + (g->kind == LO_POLICY_USER ? g->arg0 : 0);
 }
 
 /* Does the resource behind h cover exactly what the grant names? */

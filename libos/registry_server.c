@@ -446,12 +446,6 @@ static status_t remove_entry(struct lo_registry_host *host, struct lo_registry *
 	return LO_ERR_NOT_FOUND;
 }
 
-status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
-			    const char *name)
-{
-	return remove_entry(host, reg, name, lo_strlen(name));
-}
-
 /* --- the protocol handlers (ctx: the connection's slot) --- */
 
 struct call {

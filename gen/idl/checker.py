@@ -47,6 +47,21 @@ def load_generic(cap_dir):
     return rights, statuses
 
 
+def check_bits(pairs, what, low, range_msg, used_msg):
+    """The (name, bit) pairs of a type's rights or signals, once each
+    checked: no name twice, bits in low..31, no bit twice."""
+    seen = {}
+    for name, bit in pairs:
+        if name.text in seen:
+            raise IdlError(name.loc, f"{what} {name.text!r} is declared twice")
+        if not low <= bit.value <= 31:
+            raise IdlError(bit.loc, f"{range_msg} {low}..31, not {bit.value}")
+        if bit.value in seen.values():
+            raise IdlError(bit.loc, used_msg.format(bit.value))
+        seen[name.text] = bit.value
+    return pairs
+
+
 class Checker:
     def __init__(self, cap_dir):
         rights, statuses = load_generic(cap_dir)
@@ -99,29 +114,16 @@ class Checker:
             raise IdlError(raw.id.loc, f"type id {tid} is already used by type {self.type_ids[tid]!r}")
         self.type_ids[tid] = raw.name.text
         t = ObjectType(raw.name.text, tid, raw.doc.value if raw.doc else "", [], [], [], raw.name.loc)
-        seen = {}
         for rname, bit in raw.rights:
             if rname.text in self.model.generic_rights:
                 raise IdlError(rname.loc, f"right {rname.text!r} is a generic right; "
                                           "type-specific rights need their own names")
-            if rname.text in seen:
-                raise IdlError(rname.loc, f"right {rname.text!r} is declared twice")
-            if not 16 <= bit.value <= 31:
-                raise IdlError(bit.loc, f"type-specific rights use bits 16..31, not {bit.value}")
-            if bit.value in seen.values():
-                raise IdlError(bit.loc, f"bit {bit.value} is already used by another right")
-            seen[rname.text] = bit.value
+        for rname, bit in check_bits(raw.rights, "right", 16, "type-specific rights use bits",
+                                     "bit {} is already used by another right"):
             t.rights.append(Right(rname.text, f"LO_RIGHT_{t.name.upper()}_{rname.text}",
                                   1 << bit.value, False))
-        sig_seen = {}
-        for sname, bit in raw.signals:
-            if sname.text in sig_seen:
-                raise IdlError(sname.loc, f"signal {sname.text!r} is declared twice")
-            if not 0 <= bit.value <= 31:
-                raise IdlError(bit.loc, f"signal bits are 0..31, not {bit.value}")
-            if bit.value in sig_seen.values():
-                raise IdlError(bit.loc, f"signal bit {bit.value} is already used")
-            sig_seen[sname.text] = bit.value
+        for sname, bit in check_bits(raw.signals, "signal", 0, "signal bits are",
+                                     "signal bit {} is already used"):
             t.signals.append(Signal(sname.text, bit.value, f"LO_SIG_{t.name.upper()}_{sname.text}"))
         if raw.default_rights is None:
             raise IdlError(raw.name.loc, f"type {t.name!r} has no 'default_rights'")

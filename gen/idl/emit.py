@@ -237,6 +237,7 @@ def generate(model):
     limit = max(c.number for c in model.syscalls) + 1
     files = {
         "include/lightos/abi.h": env.get_template("abi.h.j2").render(model=model, syscall_limit=limit),
+        "include/lightos/status_names.h": env.get_template("status_names.h.j2").render(model=model),
         "kern/k_objects.h": env.get_template("k_objects.h.j2").render(model=model, protos=protos),
         "kern/dispatch.c": env.get_template("dispatch.c.j2").render(model=model, bodies=bodies),
         "include/lightos/syscalls.h": env.get_template("syscalls.h.j2").render(

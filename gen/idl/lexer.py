@@ -1,26 +1,29 @@
-"""Tokens of the LightOS IDL.
+"""Tokens of the LightOS IDL and of the rights policy (gen/policy.py).
 
 A token knows its file, line and column so every error can point at it.
-Comments run from '//' to the end of the line.
+Comments run from '//' (IDL) or '#' (policy) to the end of the line.
+A path (/tmp) is a token of its own: the policy names registry subtrees.
 """
 import re
 
 from .errors import IdlError, Location
 
-TOKEN_RE = re.compile(r"""
+TOKEN_RE = r"""
     (?P<space>[ \t\r]+)
   | (?P<newline>\n)
-  | (?P<comment>//[^\n]*)
+  | (?P<comment>{comment}[^\n]*)
   | (?P<string>"(?:[^"\\\n]|\\.)*")
   | (?P<number>0[xX][0-9a-fA-F]+|[0-9]+)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<punct>[{}()<>;,=|:.\[\]])
-""", re.VERBOSE)
+  | (?P<path>/[A-Za-z0-9_./-]*)
+  | (?P<punct>[{{}}()<>;,=|:.\[\]])
+"""
+PATTERNS = {c: re.compile(TOKEN_RE.format(comment=re.escape(c)), re.VERBOSE) for c in ("//", "#")}
 
 
 class Token:
     def __init__(self, kind, text, loc):
-        self.kind = kind      # "name", "number", "string", "punct", "eof"
+        self.kind = kind      # "name", "number", "string", "path", "punct", "eof"
         self.text = text
         self.loc = loc
 
@@ -36,13 +39,14 @@ class Token:
         return f"Token({self.kind}, {self.text!r}, {self.loc})"
 
 
-def tokenize(path, text):
+def tokenize(path, text, comment="//"):
     """Split `text` (the contents of `path`) into tokens, ending with eof."""
+    token_re = PATTERNS[comment]
     lines = text.split("\n")
     tokens = []
     pos, line, col = 0, 1, 1
     while pos < len(text):
-        m = TOKEN_RE.match(text, pos)
+        m = token_re.match(text, pos)
         if not m:
             loc = Location(path, line, col, lines[line - 1])
             raise IdlError(loc, f"unexpected character {text[pos]!r}")

@@ -12,8 +12,6 @@
 #include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
-static uint64_t committed_total;
-
 static void vmo_destroy(struct cap_object *obj)
 {
 	struct vmo *v = (struct vmo *)obj;
@@ -23,7 +21,6 @@ static void vmo_destroy(struct cap_object *obj)
 			if (v->pages[i])
 				pmm_free_page(v->pages[i]);
 		}
-		__atomic_fetch_sub(&committed_total, v->committed, __ATOMIC_RELAXED);
 		job_uncharge_memory(v->obj.job, v->committed * PAGE_SIZE);
 	}
 	kfree(v->pages);
@@ -40,11 +37,6 @@ static const struct cap_object_ops vmo_ops = {
 uint64_t vmo_mappable_size(const struct vmo *v)
 {
 	return PAGE_ROUND_UP(v->size);
-}
-
-uint64_t vmo_committed_pages(void)
-{
-	return __atomic_load_n(&committed_total, __ATOMIC_RELAXED);
 }
 
 status_t vmo_alloc(uint64_t size, struct vmo **vmo)
@@ -109,7 +101,6 @@ static status_t page_locked(struct vmo *v, uint64_t offset, bool commit, uint64_
 		}
 		v->pages[i] = page;
 		v->committed++;
-		__atomic_fetch_add(&committed_total, 1, __ATOMIC_RELAXED);
 	}
 	*pa = v->pages[i];
 	return LO_OK;
@@ -158,13 +149,14 @@ static uint64_t chunk_len(uint64_t offset, uint64_t left, uint64_t max)
 	return n > max ? max : n;
 }
 
-status_t vmo_read_kernel(struct vmo *v, uint64_t offset, void *dst, uint64_t len)
+/* Copy between a kernel buffer and the VMO's pages, a page at a time. */
+static status_t copy_kernel(struct vmo *v, uint64_t offset, char *buf, uint64_t len, bool to_vmo)
 {
 	if (!range_ok(v, offset, len))
 		return LO_ERR_OUT_OF_RANGE;
 	for (uint64_t done = 0; done < len;) {
 		uint64_t n = chunk_len(offset + done, len - done, PAGE_SIZE);
-		status_t st = copy_chunk(v, offset + done, (char *)dst + done, n, false);
+		status_t st = copy_chunk(v, offset + done, buf + done, n, to_vmo);
 		if (st != LO_OK)
 			return st;
 		done += n;
@@ -172,18 +164,14 @@ status_t vmo_read_kernel(struct vmo *v, uint64_t offset, void *dst, uint64_t len
 	return LO_OK;
 }
 
+status_t vmo_read_kernel(struct vmo *v, uint64_t offset, void *dst, uint64_t len)
+{
+	return copy_kernel(v, offset, dst, len, false);
+}
+
 status_t vmo_write_kernel(struct vmo *v, uint64_t offset, const void *src, uint64_t len)
 {
-	if (!range_ok(v, offset, len))
-		return LO_ERR_OUT_OF_RANGE;
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = chunk_len(offset + done, len - done, PAGE_SIZE);
-		status_t st = copy_chunk(v, offset + done, (char *)src + done, n, true);
-		if (st != LO_OK)
-			return st;
-		done += n;
-	}
-	return LO_OK;
+	return copy_kernel(v, offset, (char *)src, len, true);
 }
 
 status_t vmo_set_size(struct vmo *vmo, uint64_t size)
@@ -222,7 +210,6 @@ status_t vmo_set_size(struct vmo *vmo, uint64_t size)
 	vmo->size = size;
 	vmo->committed -= freed;
 	spin_unlock(&vmo->obj.lock);
-	__atomic_fetch_sub(&committed_total, freed, __ATOMIC_RELAXED);
 	job_uncharge_memory(vmo->obj.job, freed * PAGE_SIZE);
 	kfree(old);
 	return LO_OK;

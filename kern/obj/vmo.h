@@ -44,7 +44,4 @@ status_t vmo_write_kernel(struct vmo *v, uint64_t offset, const void *src, uint6
 /* The size rounded up to whole pages: what a mapping may cover. */
 uint64_t vmo_mappable_size(const struct vmo *v);
 
-/* Pages allocated by all VMOs, for leak checks. */
-uint64_t vmo_committed_pages(void);
-
 #endif

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include "handle_table.h"
 #include "test_objects.h"
+#include "lightos/status_names.h"   /* generated from cap/status.h */
 
 #define ALL LO_RIGHTS_ALL
 #define RW  (LO_RIGHT_READ | LO_RIGHT_WRITE)
@@ -34,11 +35,11 @@ static int teardown(void **state)
 static void test_status_names(void **state)
 {
 	(void)state;
-	assert_string_equal(status_str(LO_OK), "OK");
-	assert_string_equal(status_str(LO_ERR_BAD_HANDLE), "BAD_HANDLE");
-	assert_string_equal(status_str(LO_ERR_ACCESS_DENIED), "ACCESS_DENIED");
-	assert_string_equal(status_str(LO_ERR_IO), "IO");
-	assert_string_equal(status_str(-999), "UNKNOWN");
+	assert_string_equal(lo_status_name(LO_OK), "OK");
+	assert_string_equal(lo_status_name(LO_ERR_BAD_HANDLE), "BAD_HANDLE");
+	assert_string_equal(lo_status_name(LO_ERR_ACCESS_DENIED), "ACCESS_DENIED");
+	assert_string_equal(lo_status_name(LO_ERR_IO), "IO");
+	assert_string_equal(lo_status_name(-999), "UNKNOWN");
 }
 
 static void test_rights_helpers(void **state)

@@ -47,6 +47,8 @@ extern const struct lo_policy_program lo_policy[];
 const struct lo_policy_program *lo_policy_for(const char *program);
 /* The grant kind a startup kind is given under (0: none). */
 uint32_t lo_policy_kind_of_startup(uint32_t startup_kind);
+/* The startup kind a grant's handle arrives as (its inverse). */
+uint32_t lo_policy_startup_kind(const struct lo_policy_grant *g);
 /* The rights `program` is granted for a handle it receives as `startup_kind`
  * (0: none). */
 uint32_t lo_policy_rights(const char *program, uint32_t startup_kind, lo_handle_t h);

@@ -89,8 +89,6 @@ status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry 
 			      const char *name, const char *target);
 /* The registry an entry names, or NULL (not there, or not a registry). */
 struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name);
-status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
-			    const char *name);
 /* Close every connection and the port (the registries the connections
  * kept go with them; the host's own references stay). */
 void lo_registry_host_shutdown(struct lo_registry_host *host);

@@ -82,6 +82,17 @@ lo_handle_t utest_dup(lo_handle_t h, uint32_t rights)
 	return (lo_handle_t){ out };
 }
 
+void utest_sleep_ms(uint64_t ms)
+{
+	lo_event_t e;
+	uint32_t observed;
+	if (lo_event_create(lo_job_self(), &e) != LO_OK)
+		return;
+	lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(ms),
+			   &observed);
+	lo_handle_close(lo_event_handle(e));
+}
+
 uint64_t utest_object_id(lo_handle_t h)
 {
 	struct lo_object_info info;

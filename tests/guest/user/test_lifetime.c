@@ -125,17 +125,6 @@ static uint32_t refcount_of(lo_handle_t h)
 	return info.refcount;
 }
 
-static void sleep_ms(uint64_t ms)
-{
-	lo_event_t e;
-	uint32_t observed;
-	if (lo_event_create(lo_job_self(), &e) != LO_OK)
-		return;
-	lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(ms),
-			   &observed);
-	lo_handle_close(lo_event_handle(e));
-}
-
 /* Start a waiter, and return once it is inside its call: the call's
  * reference to the object shows in its refcount (watched through
  * `other`, a second handle to the same object). */
@@ -146,7 +135,7 @@ static int start_waiter(struct waiter *w, lo_handle_t other, lo_thread_t *t)
 	if (!CHECK_ST(lo_thread_run(wait_thread, w, "waiter", t), LO_OK))
 		return 0;
 	for (int i = 0; i < 2000 && refcount_of(other) == before; i++)
-		sleep_ms(1);
+		utest_sleep_ms(1);
 	return CHECK(refcount_of(other) > before);
 }
 

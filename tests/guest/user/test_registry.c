@@ -3,51 +3,7 @@
  * server runs in a second thread of this process. */
 #include "lightos/startup.h"
 #include "utest.h"
-#include "lightos/registry_server.h"
-#include "lightos/thread.h"
-
-static struct lo_registry_host host;
-static volatile int stop_serving;
-
-static void serve(void *arg)
-{
-	(void)arg;
-	while (!stop_serving)
-		lo_registry_host_serve(&host, lo_deadline_after_ms(20));
-}
-
-struct fixture {
-	lo_thread_t server;
-	struct lo_registry *root;
-	lo_channel_t conn;
-};
-
-static int start(struct fixture *f)
-{
-	stop_serving = 0;
-	if (!CHECK_ST(lo_registry_host_init(&host), LO_OK))
-		return 0;
-	f->root = lo_registry_create(&host, "root");
-	if (!CHECK_ST(lo_registry_connect(&host, f->root, &f->conn), LO_OK))
-		return 0;
-	return CHECK_ST(lo_thread_run(serve, NULL, "registry", &f->server), LO_OK);
-}
-
-static void finish(struct fixture *f)
-{
-	lo_handle_close(lo_channel_handle(f->conn));
-	stop_serving = 1;
-	CHECK_ST(lo_thread_join(f->server, lo_deadline_after_ms(2000)), LO_OK);
-	/* Connections still open on the host side are ours to close. */
-	for (int i = 0; i < LO_REGISTRY_HOST_CONNECTIONS; i++) {
-		if (host.conns[i].registry) {
-			lo_handle_close(lo_channel_handle(host.conns[i].channel));
-			host.conns[i].registry = NULL;
-		}
-	}
-	lo_registry_release(&host, f->root);
-	lo_handle_close(lo_port_handle(host.port));
-}
+#include "registry_fixture.h"
 
 static int32_t bind(lo_channel_t reg, const char *path, lo_handle_t h, uint32_t rights)
 {

@@ -5,25 +5,13 @@
  * and COM1's resources carved from the root. Every server must answer
  * whatever it gets (or drop it) and go on serving others at full function. */
 #include "utest.h"
-#include "lightos/registry_server.h"
-#include "lightos/thread.h"
+#include "registry_fixture.h"
 
 #define REPLY_MS 3000
 
 /* --- raw messages --- */
 
 static uint32_t next_txid = 0x70000000;
-
-static void sleep_ms(uint64_t ms)
-{
-	lo_event_t e;
-	uint32_t observed;
-	if (lo_event_create(lo_job_self(), &e) != LO_OK)
-		return;
-	lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(ms),
-			   &observed);
-	lo_handle_close(lo_event_handle(e));
-}
 
 /* The next reply on ch (waiting up to REPLY_MS); its handles go to h. */
 static status_t read_reply(lo_channel_t ch, void *buf, uint32_t max, lo_handle_t *h,
@@ -110,44 +98,6 @@ static uint64_t live_objects(uint32_t type)
 
 /* --- the registry server --- */
 
-static struct lo_registry_host host;
-static volatile int stop_serving;
-
-static void serve(void *arg)
-{
-	(void)arg;
-	while (!stop_serving)
-		lo_registry_host_serve(&host, lo_deadline_after_ms(20));
-}
-
-struct fixture {
-	lo_thread_t server;
-	struct lo_registry *root;
-	lo_channel_t conn;
-};
-
-static int start(struct fixture *f)
-{
-	stop_serving = 0;
-	if (!CHECK_ST(lo_registry_host_init(&host), LO_OK))
-		return 0;
-	f->root = lo_registry_create(&host, "root");
-	if (!CHECK_ST(lo_registry_connect(&host, f->root, &f->conn), LO_OK))
-		return 0;
-	return CHECK_ST(lo_thread_run(serve, NULL, "registry", &f->server), LO_OK);
-}
-
-static void finish(struct fixture *f)
-{
-	lo_handle_close(lo_channel_handle(f->conn));
-	stop_serving = 1;
-	CHECK_ST(lo_thread_join(f->server, lo_deadline_after_ms(5000)), LO_OK);
-	lo_registry_host_shutdown(&host);
-	lo_registry_release(&host, f->root);
-	CHECK(host.live_registries == 0);
-	CHECK(host.live_watches == 0);
-}
-
 static uint32_t host_connections(void)
 {
 	uint32_t n = 0;
@@ -160,7 +110,7 @@ static uint32_t host_connections(void)
 static int connections_settle(uint32_t want)
 {
 	for (int i = 0; i < 300 && host_connections() != want; i++)
-		sleep_ms(10);
+		utest_sleep_ms(10);
 	return host_connections() == want;
 }
 
@@ -340,7 +290,7 @@ static void test_registry_unread_replies(void)
 	for (int i = 0; i < 800; i++) {
 		status_t st = lo_channel_write(f.conn, &req, sizeof(req), NULL, 0);
 		if (st == LO_ERR_SHOULD_WAIT) {
-			sleep_ms(5);
+			utest_sleep_ms(5);
 			continue;
 		}
 		sent += st == LO_OK;
@@ -349,7 +299,7 @@ static void test_registry_unread_replies(void)
 	lo_channel_t theirs;
 	CHECK_ST(open_conn(other, "", &theirs), LO_OK);
 	lo_handle_close(lo_channel_handle(theirs));
-	sleep_ms(200);
+	utest_sleep_ms(200);
 	drain(f.conn);
 	lo_handle_t obj = LO_HANDLE_INVALID;
 	CHECK_ST(raw_open(f.conn, 0, &obj), LO_OK);
@@ -569,14 +519,14 @@ static void test_console_unread_replies(void)
 	for (int i = 0; i < 600; i++) {
 		status_t st = lo_channel_write(c.ch, &req, sizeof(req), NULL, 0);
 		if (st == LO_ERR_SHOULD_WAIT) {
-			sleep_ms(5);
+			utest_sleep_ms(5);
 			continue;
 		}
 		sent += st == LO_OK;
 	}
 	CHECK(sent > 300);   /* more than our queue holds */
 	/* Drain what came back, then a fresh request is answered. */
-	sleep_ms(200);
+	utest_sleep_ms(200);
 	char buf[64];
 	struct lo_channel_read_result got;
 	while (lo_channel_read(c.ch, buf, sizeof(buf), NULL, 0, &got) == LO_OK)

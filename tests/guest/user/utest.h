@@ -36,6 +36,8 @@ int utest_spawn_holding(lo_channel_t *mine, lo_process_t *child);
 int utest_wait_process(lo_process_t p, struct lo_process_info *info);
 /* A duplicate of h with exactly `rights`. */
 lo_handle_t utest_dup(lo_handle_t h, uint32_t rights);
+/* Wait ms milliseconds (on an event nobody signals). */
+void utest_sleep_ms(uint64_t ms);
 /* The object id behind a handle (0 if it is not valid). */
 uint64_t utest_object_id(lo_handle_t h);
 
