@@ -35,6 +35,7 @@ include kern/kern.mk
 include cap/cap.mk
 include tests/host/host.mk
 include tests/fuzz/fuzz.mk
+include tests/fat/fat.mk
 include tests/guest/guest.mk
 include tests/bench/bench.mk
 
