@@ -17,6 +17,8 @@ static void vmo_destroy(struct cap_object *obj)
 {
 	struct vmo *v = (struct vmo *)obj;
 	assert(v->map_count == 0);   /* every mapping holds a reference */
+	if (v->owns_pages)
+		pmm_free_pages(v->phys_base, vmo_mappable_size(v) / PAGE_SIZE);
 	if (!v->physical) {
 		for (uint64_t i = 0; i < v->page_slots; i++) {
 			if (v->pages[i])
@@ -292,4 +294,20 @@ status_t k_vmo_create_physical(struct resource *resource, uint64_t paddr, uint64
 	    !resource_covers(resource, RESOURCE_MMIO, paddr, PAGE_ROUND_UP(size)))
 		return LO_ERR_ACCESS_DENIED;
 	return vmo_create_physical(paddr, size, true, vmo);
+}
+
+/* DMA memory (kern/obj/vmo_dma.c): a resource's DMA right allocates it, the
+ * VMO's DMA right reveals where it is. */
+status_t k_vmo_create_contiguous(struct resource *resource, uint64_t size, struct vmo **vmo)
+{
+	(void)resource;   /* the DMA right on it is the authority */
+	return vmo_create_contiguous(size, vmo);
+}
+
+status_t k_vmo_phys_addr(struct vmo *vmo, uint64_t *paddr)
+{
+	if (!vmo->owns_pages)
+		return LO_ERR_NOT_SUPPORTED;   /* MMIO VMOs: the holder chose the address */
+	*paddr = vmo->phys_base;
+	return LO_OK;
 }

@@ -23,11 +23,15 @@ struct vmo {
 	uint32_t map_count;          /* live mappings: size may not shrink under them */
 	bool physical;
 	bool uncached;
+	bool owns_pages;             /* a contiguous DMA VMO: phys_base.. is ours to free */
 	uint64_t phys_base;
 };
 
 status_t vmo_create(uint64_t size, struct vmo **out);
 status_t vmo_create_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out);
+/* Pinned, contiguous, zeroed RAM (kern/obj/vmo_dma.c). */
+#define VMO_CONTIGUOUS_MAX (4ul << 20)
+status_t vmo_create_contiguous(uint64_t size, struct vmo **out);
 
 /* Physical page behind `offset` (page-aligned), allocating it if needed. */
 status_t vmo_get_page(struct vmo *v, uint64_t offset, uint64_t *pa);
