@@ -31,11 +31,13 @@ TEST_SUITES :=
 include gen/gen.mk
 include libos/libos.mk
 include init/init.mk
+include init/disk.mk
 include kern/kern.mk
 include cap/cap.mk
 include tests/host/host.mk
 include tests/fuzz/fuzz.mk
 include tests/fat/fat.mk
+include tests/storage/storage.mk
 include tests/guest/guest.mk
 include tests/bench/bench.mk
 
@@ -62,3 +64,4 @@ help:
 	@echo "  make iso        build $(ISO)"
 	@echo "  make kernel     build $(KERNEL)"
 	@echo "  make test-<s>   run one suite: $(TEST_SUITES)"
+	@echo "  make disk-clean remove build/disk.img (make run makes a fresh one)"

@@ -1,4 +1,5 @@
 #include "namespace.h"
+#include "storage.h"
 #include "lightos/runtime.h"
 #include "lightos/tar.h"
 #include "lightos/startup.h"
@@ -117,6 +118,8 @@ status_t namespace_connect_for(struct namespace *ns, const char *program, lo_cha
 		struct lo_registry *reg;
 		if (g->kind == LO_POLICY_REGISTRY && (reg = lo_registry_lookup(ns->root, g->name)))
 			lo_registry_add_registry(&ns->host, root, g->name, reg);
+		else if (g->kind == LO_POLICY_REGISTRY)
+			storage_add_mount(ns, root, g->name);   /* served elsewhere: disk */
 	}
 	status_t st = lo_registry_connect(&ns->host, root, client);
 	lo_registry_release(&ns->host, root);   /* the connection keeps it */

@@ -154,6 +154,48 @@ static status_t open_parent(const char *name, lo_channel_t *reg, const char **pa
 	return st;
 }
 
+/* The registry `path` names in reg, reached with lo_open, which follows
+ * links and crosses into registries other servers serve (files:/disk is a
+ * link to the file-system server's disk:). */
+static status_t open_dir(lo_channel_t reg, const char *path, lo_channel_t *out)
+{
+	lo_handle_t h;
+	struct lo_object_info info;
+	status_t st = lo_open(reg, path, LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	if (st != LO_OK)
+		return st;
+	if (lo_handle_info(h, &info) != LO_OK || info.type != LO_TYPE_CHANNEL) {
+		lo_close(h);
+		return LO_ERR_NOT_A_REGISTRY;
+	}
+	*out = lo_channel_from(h);
+	return LO_OK;
+}
+
+/* When reg's server says NOT_A_REGISTRY for `path`, its directory may lie
+ * behind a link to another server: continue in the registry that holds the
+ * last name. Replaces *reg and *path on success. */
+static status_t cross_to_parent(lo_channel_t *reg, const char **path)
+{
+	const char *slash = NULL;
+	for (const char *p = *path; *p; p++)
+		if (*p == '/')
+			slash = p;
+	if (!slash || slash == *path || (size_t)(slash - *path) > LO_REGISTRY_PATH_MAX)
+		return LO_ERR_NOT_A_REGISTRY;
+	char dir[LO_REGISTRY_PATH_MAX + 1];
+	lo_memcpy(dir, *path, (size_t)(slash - *path));
+	dir[slash - *path] = '\0';
+	lo_channel_t sub;
+	status_t st = open_dir(*reg, dir, &sub);
+	if (st != LO_OK)
+		return st;
+	lo_close(lo_channel_handle(*reg));
+	*reg = sub;
+	*path = slash + 1;
+	return LO_OK;
+}
+
 /* Entry `index` of the registry at `path` in reg: its NUL-terminated name,
  * kind and rights. LO_ERR_NOT_FOUND past the last. */
 static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index, char name[64],
@@ -186,6 +228,17 @@ static int cmd_ls(int argc, char **argv)
 	status_t st = open_parent(argv[1], &reg, &path);
 	if (st != LO_OK)
 		return fail(argv[1], st);
+	{
+		uint32_t kind, rights;
+		char name[64];
+		lo_channel_t sub;
+		if (entry_at(reg, path, 0, name, &kind, &rights) == LO_ERR_NOT_A_REGISTRY &&
+		    open_dir(reg, path, &sub) == LO_OK) {
+			lo_close(lo_channel_handle(reg));
+			reg = sub;
+			path = "";
+		}
+	}
 	for (uint32_t i = 0;; i++) {
 		uint32_t kind, rights;
 		char name[64];
@@ -248,9 +301,19 @@ static int cmd_write(int argc, char **argv)
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	int32_t status;
-	st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path),
-			      LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
-			      LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER, lo_vmo_handle(v), &status);
+	const uint32_t rights = LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
+				LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER;
+	lo_handle_t keep;   /* a bind that fails takes the VMO with it: retry with a copy */
+	if (lo_handle_duplicate(lo_vmo_handle(v), LO_DEFAULT_RIGHTS_VMO, &keep.value) != LO_OK)
+		keep.value = 0;
+	st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, lo_vmo_handle(v), &status);
+	if (st == LO_OK && status == LO_ERR_NOT_A_REGISTRY && keep.value &&
+	    cross_to_parent(&reg, &path) == LO_OK) {
+		st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, keep, &status);
+		keep.value = 0;
+	}
+	if (keep.value)
+		lo_close(keep);
 	lo_close(lo_channel_handle(reg));
 	if (st == LO_OK)
 		st = status;
@@ -378,8 +441,19 @@ static int cmd_edit(int argc, char **argv)
 	status_t st = open_parent(argv[1], &reg, &path);
 	if (st != LO_OK)
 		return fail(argv[1], st);
-	uint32_t plen = (uint32_t)lo_strlen(path);
 	int32_t status = LO_OK;
+	/* Where the name's directory is another server's registry, work there. */
+	if (!lo_strcmp(cmd, "mkreg") || !lo_strcmp(cmd, "unbind")) {
+		st = !lo_strcmp(cmd, "mkreg") ? lo_registry_make_registry(reg, path, (uint32_t)lo_strlen(path), &status)
+					      : lo_registry_unbind(reg, path, (uint32_t)lo_strlen(path), &status);
+		if (st != LO_OK || status != LO_ERR_NOT_A_REGISTRY || cross_to_parent(&reg, &path) != LO_OK) {
+			lo_close(lo_channel_handle(reg));
+			if (st == LO_OK)
+				st = status;
+			return st == LO_OK ? 0 : fail(argv[1], st);
+		}
+	}
+	uint32_t plen = (uint32_t)lo_strlen(path);
 	if (!lo_strcmp(cmd, "mkreg")) {
 		st = lo_registry_make_registry(reg, path, plen, &status);
 	} else if (!lo_strcmp(cmd, "unbind")) {

@@ -8,7 +8,7 @@ TEST_SUITES += ktest guest
 
 # The guest suite's scratch disk (tests/guest/user/test_storage.c), fresh each run.
 GUEST_DISK      := $(BUILD)/test/guest-disk.img
-GUEST_DISK_QEMU := -drive file=$(GUEST_DISK),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0
+GUEST_DISK_QEMU := -boot order=d -drive file=$(GUEST_DISK),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0
 
 .PHONY: test-ktest
 test-ktest: $(ISO_KTEST)
