@@ -544,7 +544,7 @@ static const char *audit_handle(const struct lo_policy_program *pol, uint32_t ty
 	for (const struct lo_policy_grant *g = pol ? pol->grants : 0; g && g->kind; g++) {
 		int kind_ok = want ? g->kind == want
 				   : (g->kind == LO_POLICY_ROOT_RESOURCE || g->kind == LO_POLICY_IOPORTS ||
-				      g->kind == LO_POLICY_IRQ);
+				      g->kind == LO_POLICY_IRQ || g->kind == LO_POLICY_USER);   /* pci's window */
 		if (kind_ok && !(rights & ~g->rights))
 			return "ok";
 	}
