@@ -212,6 +212,7 @@ static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index, cha
 /* --- commands --- */
 
 static int cmd_help(int argc, char **argv);
+static int cmd_edit(int argc, char **argv);
 
 static int cmd_ls(int argc, char **argv)
 {
@@ -280,26 +281,17 @@ static int cmd_cat(int argc, char **argv)
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
-static int cmd_write(int argc, char **argv)
+/* Bind VMO v at name (a file), crossing into a mounted registry such as
+ * files:/disk when the name lies behind it. v goes with the call. */
+static status_t bind_vmo(const char *name, lo_vmo_t v)
 {
-	if (argc < 3)
-		return fail("usage: write <registry>:<path> <text>", LO_ERR_INVALID_ARGS);
-	char text[LINE_MAX];
-	size_t n = 0;
-	for (int i = 2; i < argc; i++)
-		n += (size_t)lo_snprintf(text + n, sizeof(text) - n, "%s%s", i > 2 ? " " : "", argv[i]);
-	if (n < sizeof(text) - 1)
-		text[n++] = '\n';
-	lo_vmo_t v;
-	status_t st = lo_vmo_create(n, &v);
-	if (st == LO_OK)
-		st = lo_vmo_write(v, text, 0, (uint32_t)n);
 	lo_channel_t reg;
 	const char *path;
-	if (st == LO_OK)
-		st = open_parent(argv[1], &reg, &path);
-	if (st != LO_OK)
-		return fail(argv[1], st);
+	status_t st = open_parent(name, &reg, &path);
+	if (st != LO_OK) {
+		lo_close(lo_vmo_handle(v));
+		return st;
+	}
 	int32_t status;
 	const uint32_t rights = LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
 				LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER;
@@ -315,9 +307,68 @@ static int cmd_write(int argc, char **argv)
 	if (keep.value)
 		lo_close(keep);
 	lo_close(lo_channel_handle(reg));
-	if (st == LO_OK)
-		st = status;
+	return st == LO_OK ? status : st;
+}
+
+static int cmd_write(int argc, char **argv)
+{
+	if (argc < 3)
+		return fail("usage: write <registry>:<path> <text>", LO_ERR_INVALID_ARGS);
+	char text[LINE_MAX];
+	size_t n = 0;
+	for (int i = 2; i < argc; i++)
+		n += (size_t)lo_snprintf(text + n, sizeof(text) - n, "%s%s", i > 2 ? " " : "", argv[i]);
+	if (n < sizeof(text) - 1)
+		text[n++] = '\n';
+	lo_vmo_t v;
+	status_t st = lo_vmo_create(n, &v);
+	if (st == LO_OK) {
+		st = lo_vmo_write(v, text, 0, (uint32_t)n);
+		if (st == LO_OK)
+			st = bind_vmo(argv[1], v);
+		else
+			lo_close(lo_vmo_handle(v));
+	}
 	return st == LO_OK ? 0 : fail(argv[1], st);
+}
+
+/* cp and mv: a fresh copy of the source's bytes bound at the destination;
+ * mv then removes the source (not atomic: a copy, then an unbind). */
+static int cmd_copy(int argc, char **argv)
+{
+	int move = !lo_strcmp(argv[0], "mv");
+	if (argc < 3)
+		return fail(move ? "usage: mv <reg>:<path> <reg>:<path>" : "usage: cp <reg>:<path> <reg>:<path>",
+			    LO_ERR_INVALID_ARGS);
+	lo_handle_t h;
+	status_t st = lo_open_name(argv[1], LO_RIGHT_READ, &h);
+	if (st != LO_OK)
+		return fail(argv[1], st);
+	uint64_t size = 0;
+	lo_vmo_t src = lo_vmo_from(h), dst = { 0 };
+	st = lo_vmo_get_size(src, &size);
+	if (st == LO_OK)
+		st = lo_vmo_create(size, &dst);
+	char buf[1024];
+	for (uint64_t off = 0; st == LO_OK && off < size; off += sizeof(buf)) {
+		uint32_t n = size - off > sizeof(buf) ? sizeof(buf) : (uint32_t)(size - off);
+		st = lo_vmo_read(src, buf, off, n);
+		if (st == LO_OK)
+			st = lo_vmo_write(dst, buf, off, n);
+	}
+	lo_close(h);
+	if (st != LO_OK) {
+		if (dst.value)
+			lo_close(lo_vmo_handle(dst));
+		return fail(argv[1], st);
+	}
+	if ((st = bind_vmo(argv[2], dst)) != LO_OK)
+		return fail(argv[2], st);
+	if (move) {
+		char *unbind[2] = { "unbind", argv[1] };
+		return cmd_edit(2, unbind);
+	}
+	return 0;
 }
 
 static int cmd_ps(int argc, char **argv)
@@ -432,6 +483,10 @@ static int cmd_sysvar(int argc, char **argv)
 static int cmd_edit(int argc, char **argv)
 {
 	const char *cmd = argv[0];
+	if (!lo_strcmp(cmd, "mkdir"))
+		cmd = "mkreg";     /* a directory is a registry */
+	else if (!lo_strcmp(cmd, "rm"))
+		cmd = "unbind";
 	int need = !lo_strcmp(cmd, "mkreg") || !lo_strcmp(cmd, "unbind") ? 2 : 3;
 	if (argc < need)
 		return fail("usage: mkreg|unbind <reg>:<path>, link|bind <reg>:<path> <target>",
@@ -644,6 +699,10 @@ static const struct command {
 	{ "bind", cmd_edit, "bind <reg>:<path> <name>  bind what <name> names" },
 	{ "link", cmd_edit, "link <reg>:<path> <target>  a link" },
 	{ "unbind", cmd_edit, "unbind <reg>:<path>     remove an entry" },
+	{ "mkdir", cmd_edit, "mkdir <reg>:<path>      a new directory (mkreg)" },
+	{ "rm", cmd_edit, "rm <reg>:<path>         remove a file or empty directory (unbind)" },
+	{ "cp", cmd_copy, "cp <reg>:<path> <reg>:<path>  copy a file" },
+	{ "mv", cmd_copy, "mv <reg>:<path> <reg>:<path>  move a file (copy, then remove)" },
 	{ "audit", cmd_audit, "audit [denials]         live handles against the policy; the denial log" },
 	{ "echo", cmd_echo, "echo <text>             print the text" },
 };
