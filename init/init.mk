@@ -27,8 +27,9 @@ $(foreach s,$(PROGRAM_SRCS),$(eval $(call program-rule,$(s))))
 
 -include $(PROGRAM_SRCS:%.c=$(UBUILD)/%.d)
 
-# Programs of several files: init/programs/<name>/*.c become bin/<name>.
-PROGRAM_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard init/programs/*/*.c))))
+# Programs with a folder of their own: init/programs/<name>/*.c become
+# bin/<name>.
+PROGRAM_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard init/programs/*/*.c))))
 
 define program-dir-rule
 $(UBUILD)/bin/$(notdir $(1)).elf: $(patsubst %.c,$(UBUILD)/%.o,$(wildcard $(1)/*.c)) $(LIBOS) libos/user.ld
@@ -37,3 +38,4 @@ IMAGE_FILES += bin/$(notdir $(1))=$(UBUILD)/bin/$(notdir $(1)).elf
 -include $(patsubst %.c,$(UBUILD)/%.d,$(wildcard $(1)/*.c))
 endef
 $(foreach d,$(PROGRAM_DIRS),$(eval $(call program-dir-rule,$(d))))
+PROGRAMS += $(foreach d,$(PROGRAM_DIRS),$(UBUILD)/bin/$(notdir $(d)).elf)

@@ -38,7 +38,7 @@ static void start_fatfs(struct namespace *ns, lo_vmo_t image, lo_channel_t disk)
 {
 	lo_channel_t server_end;
 	lo_process_t fatfs;
-	if (lo_channel_create(&server_end, &mounted) != LO_OK)
+	if (lo_channel_create(lo_job_self(), &server_end, &mounted) != LO_OK)
 		return;
 	struct lo_give give[3] = {
 		{ LO_STARTUP_USER + 0, dup(lo_channel_handle(disk), CHANNEL_RIGHTS) },
@@ -61,10 +61,10 @@ void storage_start(struct namespace *ns, lo_resource_t root, lo_vmo_t image)
 	lo_resource_t ports, mmio, irqs;
 	lo_channel_t mine, theirs;
 	lo_process_t pci;
-	if (lo_resource_carve(root, 1, 0xCF8, 8, &ports) != LO_OK ||
-	    lo_resource_carve(root, 3, PCI_MMIO_BASE, PCI_MMIO_END - PCI_MMIO_BASE, &mmio) != LO_OK ||
-	    lo_resource_carve(root, 2, PCI_IRQ_FIRST, PCI_IRQ_COUNT, &irqs) != LO_OK ||
-	    lo_channel_create(&mine, &theirs) != LO_OK) {
+	if (lo_resource_carve(root, LO_RESOURCE_IOPORT, 0xCF8, 8, &ports) != LO_OK ||
+	    lo_resource_carve(root, LO_RESOURCE_MMIO, PCI_MMIO_BASE, PCI_MMIO_END - PCI_MMIO_BASE, &mmio) != LO_OK ||
+	    lo_resource_carve(root, LO_RESOURCE_IRQ, PCI_IRQ_FIRST, PCI_IRQ_COUNT, &irqs) != LO_OK ||
+	    lo_channel_create(lo_job_self(), &mine, &theirs) != LO_OK) {
 		lo_printf("init: no PCI: cannot carve its resources\n");
 		return;
 	}

@@ -1,4 +1,5 @@
 /* The registry server: entries, walks, and the protocol handlers. */
+#include "lightos/startup.h"
 #include "lightos/registry_server.h"
 #include "lightos/runtime.h"
 
@@ -187,7 +188,7 @@ static status_t connect_for(struct lo_registry_host *host, struct lo_registry *r
 	if (slot == limit)
 		return LO_ERR_NO_RESOURCES;
 	lo_channel_t mine;
-	status_t st = lo_channel_create(&mine, client_end);
+	status_t st = lo_channel_create(lo_job_self(), &mine, client_end);
 	if (st != LO_OK)
 		return st;
 	host->conns[slot].channel = mine;
@@ -232,7 +233,7 @@ void lo_registry_host_shutdown(struct lo_registry_host *host)
 status_t lo_registry_host_init(struct lo_registry_host *host)
 {
 	lo_memset(host, 0, sizeof(*host));
-	return lo_port_create(&host->port);
+	return lo_port_create(lo_job_self(), &host->port);
 }
 
 /* --- names and walks --- */
@@ -447,10 +448,9 @@ static status_t resolve_target(struct call *c, const char *bytes, uint32_t len, 
 }
 
 static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
-			const lo_handle_t *handles, struct lo_registry_open_response *resp,
+			struct lo_registry_open_response *resp,
 			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
 {
-	(void)handles;
 	struct call *c = ctx;
 	char path[LO_REGISTRY_PATH_MAX + 1];
 	int ok;
@@ -523,12 +523,8 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 }
 
 static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
-			const lo_handle_t *handles, struct lo_registry_list_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+			struct lo_registry_list_response *resp)
 {
-	(void)handles;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	char path[LO_REGISTRY_PATH_MAX + 1];
 	int ok;
@@ -563,12 +559,8 @@ static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
 }
 
 static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
-			const lo_handle_t *handles, struct lo_registry_bind_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+			const lo_handle_t *handles)
 {
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	struct target t;
 	struct entry *e = NULL;
@@ -584,28 +576,16 @@ static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
 	return LO_OK;
 }
 
-static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *req,
-			  const lo_handle_t *handles, struct lo_registry_unbind_response *resp,
-			  lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *req)
 {
-	(void)handles;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	struct target t;
 	status_t st = resolve_target(c, req->path, req->path_len, &t);
 	return st == LO_OK ? remove_entry(c->host, t.parent, t.name, t.len) : st;
 }
 
-static status_t on_link(void *ctx, const struct lo_registry_link_request *req,
-			const lo_handle_t *handles, struct lo_registry_link_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_link(void *ctx, const struct lo_registry_link_request *req)
 {
-	(void)handles;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	char target[LO_REGISTRY_PATH_MAX + 1];
 	int ok;
@@ -615,15 +595,8 @@ static status_t on_link(void *ctx, const struct lo_registry_link_request *req,
 	return st == LO_OK ? add_link(t.parent, t.name, target, client_of(c)) : st;
 }
 
-static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req,
-				 const lo_handle_t *handles,
-				 struct lo_registry_make_registry_response *resp,
-				 lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req)
 {
-	(void)handles;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	struct target t;
 	status_t st = resolve_target(c, req->path, req->path_len, &t);
@@ -637,14 +610,8 @@ static status_t on_make_registry(void *ctx, const struct lo_registry_make_regist
 	return st;
 }
 
-static status_t on_watch(void *ctx, const struct lo_registry_watch_request *req,
-			 const lo_handle_t *handles, struct lo_registry_watch_response *resp,
-			 lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_watch(void *ctx, const lo_handle_t *handles)
 {
-	(void)req;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	watches_sweep(c->reg, DEAD_WATCHES);   /* the dead ones go first */
 	uint32_t mine = 0;

@@ -23,7 +23,7 @@ static void out(const char *s, uint32_t n)
 	while (n) {
 		int32_t status;
 		uint32_t written = 0;
-		uint32_t chunk = n > 4096 ? 4096 : n;
+		uint32_t chunk = n > LO_FILE_DATA_MAX ? LO_FILE_DATA_MAX : n;
 		if (lo_file_write(console, s, chunk, &status, &written) != LO_OK || status != LO_OK)
 			return;
 		s += chunk;
@@ -113,29 +113,20 @@ static int read_line(char *line)
 
 /* --- helpers --- */
 
-static const char *type_name(uint32_t type)
+/* Rights by name (generated from the IDL): generic and the type's own. */
+static void rights_text(uint32_t type, uint32_t r, char *buf, size_t size)
 {
-	static const char *const names[] = {
-		"?", "process", "thread", "vmo", "channel", "event", "port", "timer",
-		"sysvar", "resource", "interrupt", "log",
-	};
-	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
-}
-
-static void rights_text(uint32_t r, char *buf, size_t size)
-{
-	static const char *const names[] = {
-		"dup", "xfer", "read", "write", "exec", "map", "signal", "wait",
-		"inspect", "manage", "destroy",
-	};
 	size_t n = 0;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (r & (1u << i))
-			n += (size_t)lo_snprintf(buf + n, size > n ? size - n : 0, "%s%s", n ? "," : "", names[i]);
+	for (unsigned i = 0; i < 32; i++) {
+		if (!(r & (1u << i)))
+			continue;
+		const char *name = lo_right_name(type, 1u << i);
+		if (name)
+			n += (size_t)lo_snprintf(buf + n, size > n ? size - n : 0, "%s%s", n ? "," : "", name);
+		else
+			n += (size_t)lo_snprintf(buf + n, size > n ? size - n : 0, "%sbit%u", n ? "," : "", i);
 	}
-	if (r & LO_RIGHTS_TYPE_MASK)
-		lo_snprintf(buf + n, size > n ? size - n : 0, "%s+0x%x", n ? "," : "", r >> 16);
 }
 
 static int fail(const char *what, status_t st)
@@ -150,22 +141,22 @@ static status_t open_parent(const char *name, lo_channel_t *reg, const char **pa
 	char r[LO_REGISTRY_NAME_MAX + 1];
 	status_t st = lo_name_split(name, r, sizeof(r), path);
 	if (st == LO_OK)
-		st = lo_open_registry(r, reg);
+		st = lo_connect_registry(r, reg);
 	return st;
 }
 
-/* The registry `path` names in reg, reached with lo_open, which follows
+/* The registry `path` names in reg, reached with lo_resolve_path, which follows
  * links and crosses into registries other servers serve (files:/disk is a
  * link to the file-system server's disk:). */
 static status_t open_dir(lo_channel_t reg, const char *path, lo_channel_t *out)
 {
 	lo_handle_t h;
 	struct lo_object_info info;
-	status_t st = lo_open(reg, path, LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	status_t st = lo_resolve_path(reg, path, LO_DEFAULT_RIGHTS_CHANNEL, &h);
 	if (st != LO_OK)
 		return st;
 	if (lo_handle_info(h, &info) != LO_OK || info.type != LO_TYPE_CHANNEL) {
-		lo_close(h);
+		lo_handle_close(h);
 		return LO_ERR_NOT_A_REGISTRY;
 	}
 	*out = lo_channel_from(h);
@@ -190,7 +181,7 @@ static status_t cross_to_parent(lo_channel_t *reg, const char **path)
 	status_t st = open_dir(*reg, dir, &sub);
 	if (st != LO_OK)
 		return st;
-	lo_close(lo_channel_handle(*reg));
+	lo_handle_close(lo_channel_handle(*reg));
 	*reg = sub;
 	*path = slash + 1;
 	return LO_OK;
@@ -198,14 +189,15 @@ static status_t cross_to_parent(lo_channel_t *reg, const char **path)
 
 /* Entry `index` of the registry at `path` in reg: its NUL-terminated name,
  * kind and rights. LO_ERR_NOT_FOUND past the last. */
-static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index, char name[64],
+static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index,
+			 char name[LO_REGISTRY_NAME_MAX + 1],
 			 uint32_t *kind, uint32_t *rights)
 {
 	int32_t status;
 	uint32_t len = 0;
 	status_t st = lo_registry_list(reg, path, (uint32_t)lo_strlen(path), index, &status, kind, rights,
-				       name, 63, &len);
-	name[len < 64 ? len : 63] = '\0';
+				       name, LO_REGISTRY_NAME_MAX, &len);
+	name[len < LO_REGISTRY_NAME_MAX ? len : LO_REGISTRY_NAME_MAX] = '\0';
 	return st == LO_OK ? status : st;
 }
 
@@ -219,7 +211,7 @@ static int cmd_ls(int argc, char **argv)
 	if (argc < 2) {
 		/* The registries this shell can name at all. */
 		uint32_t kind, rights;
-		char name[64];
+		char name[LO_REGISTRY_NAME_MAX + 1];
 		for (uint32_t i = 0; entry_at(lo_root_registry(), "", i, name, &kind, &rights) == LO_OK; i++)
 			print("%s:\n", name);
 		return 0;
@@ -235,14 +227,14 @@ static int cmd_ls(int argc, char **argv)
 		lo_channel_t sub;
 		if (entry_at(reg, path, 0, name, &kind, &rights) == LO_ERR_NOT_A_REGISTRY &&
 		    open_dir(reg, path, &sub) == LO_OK) {
-			lo_close(lo_channel_handle(reg));
+			lo_handle_close(lo_channel_handle(reg));
 			reg = sub;
 			path = "";
 		}
 	}
 	for (uint32_t i = 0;; i++) {
 		uint32_t kind, rights;
-		char name[64];
+		char name[LO_REGISTRY_NAME_MAX + 1];
 		st = entry_at(reg, path, i, name, &kind, &rights);
 		if (st != LO_OK) {
 			if (st != LO_ERR_NOT_FOUND)
@@ -250,11 +242,11 @@ static int cmd_ls(int argc, char **argv)
 			break;
 		}
 		char r[128];
-		rights_text(rights, r, sizeof(r));
+		rights_text(0, rights, r, sizeof(r));
 		print("  %-20s %s%s\n", name,
 		      kind == LO_ENTRY_REGISTRY ? "registry/" : kind == LO_ENTRY_LINK ? "link" : "", r);
 	}
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	return 0;
 }
 
@@ -263,7 +255,7 @@ static int cmd_cat(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: cat <registry>:<path>", LO_ERR_INVALID_ARGS);
 	lo_handle_t h;
-	status_t st = lo_open_name(argv[1], LO_RIGHT_READ, &h);
+	status_t st = lo_resolve_name(argv[1], LO_RIGHT_READ, &h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	lo_vmo_t v = lo_vmo_from(h);
@@ -277,7 +269,7 @@ static int cmd_cat(int argc, char **argv)
 			out(buf, n);
 		off += n;
 	}
-	lo_close(h);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
@@ -289,7 +281,7 @@ static status_t bind_vmo(const char *name, lo_vmo_t v)
 	const char *path;
 	status_t st = open_parent(name, &reg, &path);
 	if (st != LO_OK) {
-		lo_close(lo_vmo_handle(v));
+		lo_handle_close(lo_vmo_handle(v));
 		return st;
 	}
 	int32_t status;
@@ -305,8 +297,8 @@ static status_t bind_vmo(const char *name, lo_vmo_t v)
 		keep.value = 0;
 	}
 	if (keep.value)
-		lo_close(keep);
-	lo_close(lo_channel_handle(reg));
+		lo_handle_close(keep);
+	lo_handle_close(lo_channel_handle(reg));
 	return st == LO_OK ? status : st;
 }
 
@@ -321,13 +313,13 @@ static int cmd_write(int argc, char **argv)
 	if (n < sizeof(text) - 1)
 		text[n++] = '\n';
 	lo_vmo_t v;
-	status_t st = lo_vmo_create(n, &v);
+	status_t st = lo_vmo_create(lo_job_self(), n, &v);
 	if (st == LO_OK) {
 		st = lo_vmo_write(v, text, 0, (uint32_t)n);
 		if (st == LO_OK)
 			st = bind_vmo(argv[1], v);
 		else
-			lo_close(lo_vmo_handle(v));
+			lo_handle_close(lo_vmo_handle(v));
 	}
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
@@ -341,14 +333,14 @@ static int cmd_copy(int argc, char **argv)
 		return fail(move ? "usage: mv <reg>:<path> <reg>:<path>" : "usage: cp <reg>:<path> <reg>:<path>",
 			    LO_ERR_INVALID_ARGS);
 	lo_handle_t h;
-	status_t st = lo_open_name(argv[1], LO_RIGHT_READ, &h);
+	status_t st = lo_resolve_name(argv[1], LO_RIGHT_READ, &h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	uint64_t size = 0;
 	lo_vmo_t src = lo_vmo_from(h), dst = { 0 };
 	st = lo_vmo_get_size(src, &size);
 	if (st == LO_OK)
-		st = lo_vmo_create(size, &dst);
+		st = lo_vmo_create(lo_job_self(), size, &dst);
 	char buf[1024];
 	for (uint64_t off = 0; st == LO_OK && off < size; off += sizeof(buf)) {
 		uint32_t n = size - off > sizeof(buf) ? sizeof(buf) : (uint32_t)(size - off);
@@ -356,10 +348,10 @@ static int cmd_copy(int argc, char **argv)
 		if (st == LO_OK)
 			st = lo_vmo_write(dst, buf, off, n);
 	}
-	lo_close(h);
+	lo_handle_close(h);
 	if (st != LO_OK) {
 		if (dst.value)
-			lo_close(lo_vmo_handle(dst));
+			lo_handle_close(lo_vmo_handle(dst));
 		return fail(argv[1], st);
 	}
 	if ((st = bind_vmo(argv[2], dst)) != LO_OK)
@@ -376,23 +368,23 @@ static int cmd_ps(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	lo_channel_t proc;
-	status_t st = lo_open_registry("proc", &proc);
+	status_t st = lo_connect_registry("proc", &proc);
 	if (st != LO_OK)
 		return fail("proc", st);
 	print("  %-6s %-12s %-8s %s\n", "pid", "name", "state", "threads");
 	uint32_t kind, rights;
-	char name[64];
+	char name[LO_REGISTRY_NAME_MAX + 1];
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
-		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
+		if (lo_resolve_path(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
 		if (lo_process_info(lo_process_from(h), &info) == LO_OK)
 			print("  %-6s %-12.32s %-8s %u\n", name, info.name,
-			      info.state ? "ended" : "running", info.thread_count);
-		lo_close(h);
+			      info.state == LO_PROCESS_ENDED ? "ended" : "running", info.thread_count);
+		lo_handle_close(h);
 	}
-	lo_close(lo_channel_handle(proc));
+	lo_handle_close(lo_channel_handle(proc));
 	return 0;
 }
 
@@ -403,7 +395,7 @@ static int cmd_handles(int argc, char **argv)
 	if (argc > 1) {
 		char name[80];
 		lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
-		status_t st = lo_open_name(name, LO_RIGHT_INSPECT, &opened);
+		status_t st = lo_resolve_name(name, LO_RIGHT_INSPECT, &opened);
 		if (st != LO_OK)
 			return fail(name, st);
 		p = lo_process_from(opened);
@@ -416,14 +408,14 @@ static int cmd_handles(int argc, char **argv)
 			break;
 		for (uint32_t i = 0; i < actual; i++) {
 			char r[128];
-			rights_text(e[i].rights, r, sizeof(r));
-			print("  %08x   %-9s %-8lu %-5u %s\n", e[i].handle, type_name(e[i].type),
+			rights_text(e[i].type, e[i].rights, r, sizeof(r));
+			print("  %08x   %-9s %-8lu %-5u %s\n", e[i].handle, lo_type_name(e[i].type),
 			      e[i].object_id, e[i].refcount, r);
 		}
 		start = next;
 	} while (next);
 	if (opened.value)
-		lo_close(opened);
+		lo_handle_close(opened);
 	return 0;
 }
 
@@ -432,16 +424,16 @@ static int cmd_info(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: info <registry>:<path>", LO_ERR_INVALID_ARGS);
 	lo_handle_t h;
-	status_t st = lo_open_name(argv[1], LO_RIGHT_INSPECT, &h);
+	status_t st = lo_resolve_name(argv[1], LO_RIGHT_INSPECT, &h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	struct lo_object_info info;
 	st = lo_handle_info(h, &info);
-	lo_close(h);
+	lo_handle_close(h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	print("  type %s, object %lu, handles %u, references %u, signals 0x%x\n",
-	      type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
+	      lo_type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
 	return 0;
 }
 
@@ -454,11 +446,11 @@ static int cmd_sysvar(int argc, char **argv)
 	lo_snprintf(name, sizeof(name), "sysvar:%s", argv[2]);
 	int set = !lo_strcmp(argv[1], "set");
 	lo_handle_t h;
-	status_t st = lo_open_name(name, set ? LO_RIGHT_WRITE : LO_RIGHT_READ, &h);
+	status_t st = lo_resolve_name(name, set ? LO_RIGHT_WRITE : LO_RIGHT_READ, &h);
 	if (st != LO_OK)
 		return fail(name, st);
 	lo_sysvar_t v = lo_sysvar_from(h);
-	char buf[257];   /* a string sysvar holds at most 256 bytes */
+	char buf[LO_SYSVAR_STRING_MAX + 1];
 	uint32_t len = 0;
 	uint64_t num = 0;
 	if (set) {
@@ -475,7 +467,7 @@ static int cmd_sysvar(int argc, char **argv)
 		else if (st == LO_ERR_WRONG_TYPE && (st = lo_sysvar_get_u64(v, &num)) == LO_OK)
 			print("%lu\n", num);
 	}
-	lo_close(h);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(name, st);
 }
 
@@ -502,7 +494,7 @@ static int cmd_edit(int argc, char **argv)
 		st = !lo_strcmp(cmd, "mkreg") ? lo_registry_make_registry(reg, path, (uint32_t)lo_strlen(path), &status)
 					      : lo_registry_unbind(reg, path, (uint32_t)lo_strlen(path), &status);
 		if (st != LO_OK || status != LO_ERR_NOT_A_REGISTRY || cross_to_parent(&reg, &path) != LO_OK) {
-			lo_close(lo_channel_handle(reg));
+			lo_handle_close(lo_channel_handle(reg));
 			if (st == LO_OK)
 				st = status;
 			return st == LO_OK ? 0 : fail(argv[1], st);
@@ -518,11 +510,11 @@ static int cmd_edit(int argc, char **argv)
 	} else {
 		/* bind: the object another name resolves to, under a new name. */
 		lo_handle_t h;
-		st = lo_open_name(argv[2], LO_RIGHTS_ALL, &h);
+		st = lo_resolve_name(argv[2], LO_RIGHTS_ALL, &h);
 		if (st == LO_OK)
 			st = lo_registry_bind(reg, path, plen, LO_RIGHTS_ALL, h, &status);
 	}
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	if (st == LO_OK)
 		st = status;
 	return st == LO_OK ? 0 : fail(argv[1], st);
@@ -532,20 +524,31 @@ static int cmd_spawn(int argc, char **argv)
 {
 	if (argc < 2)
 		return fail("usage: spawn <program> [args]", LO_ERR_INVALID_ARGS);
-	char path[80], args[LO_STARTUP_ARGS];
+	char path[80], args[LO_STARTUP_MAX_ARGS];
 	lo_snprintf(path, sizeof(path), "bin/%s", argv[1]);
 	size_t n = 0;
 	args[0] = '\0';
 	for (int i = 2; i < argc; i++)
 		n += (size_t)lo_snprintf(args + n, sizeof(args) - n, "%s%s", i > 2 ? " " : "", argv[i]);
 	lo_vmo_t image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
-	struct lo_give give[1];
+	struct lo_give give[2];
 	uint32_t ngive = 0, log = 0;
 	if (lo_handle_duplicate(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG, &log) == LO_OK) {
 		give[0].kind = LO_STARTUP_LOG;
 		give[0].handle.value = log;
 		ngive = 1;
 	}
+	/* Every command runs in a job of its own below ours, with half of what
+	 * we have left: it dies with its processes. */
+	lo_job_t job;
+	status_t jst = lo_job_create_share(lo_job_self(), 50, &job);
+	if (jst != LO_OK) {
+		if (log)
+			lo_handle_close((lo_handle_t){ log });
+		return fail("spawn: cannot make a job", jst);
+	}
+	give[ngive].kind = LO_STARTUP_JOB;
+	give[ngive++].handle = lo_job_handle(job);
 	lo_process_t p;
 	const char *why = NULL;
 	status_t st = lo_spawn_from_image(image, path, args, give, ngive, &p, &why);
@@ -561,11 +564,11 @@ static int cmd_spawn(int argc, char **argv)
 	lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000),
 			   &observed);
 	struct lo_process_info pinfo;
-	if (lo_process_info(p, &pinfo) == LO_OK && pinfo.state)
+	if (lo_process_info(p, &pinfo) == LO_OK && pinfo.state == LO_PROCESS_ENDED)
 		print("process %lu ended: %s, code %ld\n", info.id,
-		      pinfo.exit_reason == 1 ? "exit" : pinfo.exit_reason == 3 ? "fault" : "killed",
+		      pinfo.exit_reason == LO_EXIT_NORMAL ? "exit" : pinfo.exit_reason == LO_EXIT_FAULT ? "fault" : "killed",
 		      pinfo.exit_code);
-	lo_close(lo_process_handle(p));
+	lo_handle_close(lo_process_handle(p));
 	return 0;
 }
 
@@ -576,10 +579,10 @@ static int cmd_kill(int argc, char **argv)
 	char name[80];
 	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
 	lo_handle_t h;
-	status_t st = lo_open_name(name, LO_RIGHT_DESTROY, &h);
+	status_t st = lo_resolve_name(name, LO_RIGHT_DESTROY, &h);
 	if (st == LO_OK) {
 		st = lo_process_kill(lo_process_from(h));
-		lo_close(h);
+		lo_handle_close(h);
 	}
 	return st == LO_OK ? 0 : fail(name, st);
 }
@@ -633,18 +636,18 @@ static int cmd_audit(int argc, char **argv)
 	if (argc > 1 && !lo_strcmp(argv[1], "denials"))
 		return audit_denials();
 	lo_channel_t proc;
-	status_t st = lo_open_registry("proc", &proc);
+	status_t st = lo_connect_registry("proc", &proc);
 	if (st != LO_OK)
 		return fail("proc", st);
 	int flagged = 0, checked = 0;
 	uint32_t kind, rights;
-	char name[64];
+	char name[LO_REGISTRY_NAME_MAX + 1];
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
-		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
+		if (lo_resolve_path(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
-		if (lo_process_info(lo_process_from(h), &info) == LO_OK && !info.state) {
+		if (lo_process_info(lo_process_from(h), &info) == LO_OK && info.state == LO_PROCESS_RUNNING) {
 			const struct lo_policy_program *pol = lo_policy_for(info.name);
 			uint32_t start = 0, actual, next;
 			struct lo_handle_entry e[16];
@@ -654,20 +657,20 @@ static int cmd_audit(int argc, char **argv)
 				for (uint32_t k = 0; k < actual; k++) {
 					const char *verdict = audit_handle(pol, e[k].type, e[k].rights);
 					char r[128];
-					rights_text(e[k].rights, r, sizeof(r));
+					rights_text(e[k].type, e[k].rights, r, sizeof(r));
 					checked++;
 					if (lo_strcmp(verdict, "ok")) {
 						flagged++;
 						print("  %-5s %-8.32s %-9s %-40s %s\n", name, info.name,
-						      type_name(e[k].type), r, verdict);
+						      lo_type_name(e[k].type), r, verdict);
 					}
 				}
 				start = next;
 			} while (next);
 		}
-		lo_close(h);
+		lo_handle_close(h);
 	}
-	lo_close(lo_channel_handle(proc));
+	lo_handle_close(lo_channel_handle(proc));
 	print("  %d handles checked, %d outside the policy\n", checked, flagged);
 	return 0;
 }
@@ -744,7 +747,7 @@ int main(void)
 {
 	lo_handle_t h;
 	/* The file protocol waits on the channel: WAIT as well. */
-	status_t st = lo_open_name("dev:/console", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &h);
+	status_t st = lo_resolve_name("dev:/console", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &h);
 	if (st != LO_OK) {
 		lo_printf("sh: no console: %s\n", lo_status_str(st));
 		return 1;

@@ -5,6 +5,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/qemu.h"
 #include "arch/x86_64/multiboot.h"
+#include "obj/log.h"
 
 static int panicking;
 
@@ -19,6 +20,9 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 		serial_write(buf, (unsigned long)n);
 		qemu_exit(QEMU_EXIT_FAILURE);
 	}
+	/* What the logger had not shown yet comes first: a failing test's
+	 * last words are never lost. Later kprintf goes to the UART too. */
+	log_emergency();
 	n = snprintf(buf, sizeof(buf), "\nPANIC at %s:%d: ", file, line);
 	serial_write(buf, (unsigned long)n);
 	va_list ap;

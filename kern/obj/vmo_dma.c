@@ -8,7 +8,7 @@
 #include "mm/pmm.h"
 #include "mm/layout.h"
 
-status_t vmo_create_contiguous(uint64_t size, struct vmo **out)
+status_t vmo_alloc_contiguous(uint64_t size, struct vmo **out)
 {
 	if (size == 0)
 		return LO_ERR_INVALID_ARGS;
@@ -19,7 +19,7 @@ status_t vmo_create_contiguous(uint64_t size, struct vmo **out)
 	if (pa == PMM_NONE)
 		return LO_ERR_NO_MEMORY;
 	/* Ordinary cached RAM: the devices we drive are cache coherent. */
-	status_t st = vmo_create_physical(pa, size, false, out);
+	status_t st = vmo_wrap_physical(pa, size, false, out);
 	if (st != LO_OK) {
 		pmm_free_pages(pa, pages);
 		return st;

@@ -27,7 +27,7 @@ void sched_init(void)
 	percpu_init();
 	struct cpu *cpu = this_cpu();
 	/* The boot flow becomes the idle thread; it runs on the boot stack. */
-	idle_thread.state = THREAD_RUNNING;
+	idle_thread.state = LO_THREAD_RUNNING;
 	idle_thread.on_cpu = true;
 	list_init(&idle_thread.run_node);
 	list_init(&idle_thread.process_node);
@@ -42,7 +42,7 @@ void sched_init(void)
 void sched_make_runnable(struct thread *t)
 {
 	spin_lock(&sched_lock);
-	t->state = THREAD_RUNNABLE;
+	t->state = LO_THREAD_RUNNABLE;
 	t->slice = THREAD_TIME_SLICE;
 	list_push_back(&run_queue, &t->run_node);
 	this_cpu()->need_resched |= this_cpu()->current == this_cpu()->idle;
@@ -52,21 +52,21 @@ void sched_make_runnable(struct thread *t)
 void sched_mark_blocked(struct thread *t)
 {
 	spin_lock(&sched_lock);
-	assert(t->state == THREAD_RUNNING);
-	t->state = THREAD_BLOCKED;
+	assert(t->state == LO_THREAD_RUNNING);
+	t->state = LO_THREAD_BLOCKED;
 	spin_unlock(&sched_lock);
 }
 
 void sched_wake(struct thread *t, status_t result)
 {
 	spin_lock(&sched_lock);
-	if (t->state == THREAD_BLOCKED) {
+	if (t->state == LO_THREAD_BLOCKED) {
 		t->wait_result = result;
 		if (t->on_cpu) {
 			/* Still on its way into schedule(): it will just continue. */
-			t->state = THREAD_RUNNING;
+			t->state = LO_THREAD_RUNNING;
 		} else {
-			t->state = THREAD_RUNNABLE;
+			t->state = LO_THREAD_RUNNABLE;
 			t->slice = THREAD_TIME_SLICE;
 			list_push_back(&run_queue, &t->run_node);
 			this_cpu()->need_resched |= this_cpu()->current == this_cpu()->idle;
@@ -81,7 +81,7 @@ void sched_finish_switch(void)
 	struct thread *prev = switched_from;
 	switched_from = NULL;
 	prev->on_cpu = false;
-	bool dead = prev->state == THREAD_DEAD;
+	bool dead = prev->state == LO_THREAD_DEAD;
 	spin_unlock(&sched_lock);
 	if (dead)
 		cap_unref(&prev->obj.cap);   /* the scheduler's reference */
@@ -97,20 +97,20 @@ void schedule(void)
 	spin_lock(&sched_lock);
 	cpu->need_resched = false;
 	struct thread *prev = cpu->current;
-	if (prev->state == THREAD_RUNNING && prev != cpu->idle) {
-		prev->state = THREAD_RUNNABLE;
+	if (prev->state == LO_THREAD_RUNNING && prev != cpu->idle) {
+		prev->state = LO_THREAD_RUNNABLE;
 		list_push_back(&run_queue, &prev->run_node);
 	}
 	struct list *n = list_pop_front(&run_queue);
 	struct thread *next = n ? container_of(n, struct thread, run_node) : cpu->idle;
 	if (next == prev) {
-		prev->state = THREAD_RUNNING;
+		prev->state = LO_THREAD_RUNNING;
 		prev->slice = THREAD_TIME_SLICE;
 		spin_unlock(&sched_lock);
 		irq_restore(were);
 		return;
 	}
-	next->state = THREAD_RUNNING;
+	next->state = LO_THREAD_RUNNING;
 	next->on_cpu = true;
 	next->slice = THREAD_TIME_SLICE;
 	cpu->current = next;
@@ -137,7 +137,7 @@ void sched_exit_current(void)
 	struct thread *t = thread_current();
 	irq_disable();
 	spin_lock(&sched_lock);
-	t->state = THREAD_DEAD;
+	t->state = LO_THREAD_DEAD;
 	spin_unlock(&sched_lock);
 	schedule();
 	panic("dead thread %s was scheduled", t->name);

@@ -69,7 +69,7 @@ static status_t disk_flush(void *ctx)
 {
 	(void)ctx;
 	int32_t status;
-	status_t st = lo_block_flush(disk, &status);
+	status_t st = lo_block_flush(disk, 0, &status);
 	return st == LO_OK ? status : st;
 }
 
@@ -96,7 +96,7 @@ static status_t add_conn(const char *base, lo_channel_t *client)
 	for (int i = 0; i < MAX_CONNS; i++) {
 		if (conns[i].channel.value)
 			continue;
-		status_t st = lo_channel_create(&conns[i].channel, client);
+		status_t st = lo_channel_create(lo_job_self(), &conns[i].channel, client);
 		if (st != LO_OK) {
 			conns[i].channel.value = 0;
 			return st;
@@ -115,7 +115,7 @@ static status_t snapshot(struct fat_node *n, uint64_t size, lo_vmo_t *out)
 {
 	if (size > MAX_SNAPSHOT)
 		return LO_ERR_NO_RESOURCES;
-	status_t st = lo_vmo_create(size, out);
+	status_t st = lo_vmo_create(lo_job_self(), size, out);
 	for (uint64_t off = 0; st == LO_OK && off < size;) {
 		int64_t got = fat_read(&fs, n, off, buf, sizeof(buf));
 		if (got <= 0) {
@@ -130,10 +130,9 @@ static status_t snapshot(struct fat_node *n, uint64_t size, lo_vmo_t *out)
 	return st;
 }
 
-static status_t on_open(void *ctx, const struct lo_registry_open_request *req, const lo_handle_t *h,
+static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			struct lo_registry_open_response *resp, lo_handle_t *rh, uint32_t *nrh)
 {
-	(void)h;
 	static char path[FAT_PATH_MAX + 1];
 	struct fat_node n;
 	struct fat_stat st;
@@ -164,10 +163,9 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req, c
 	return LO_OK;
 }
 
-static status_t on_list(void *ctx, const struct lo_registry_list_request *req, const lo_handle_t *h,
-			struct lo_registry_list_response *resp, lo_handle_t *rh, uint32_t *nrh)
+static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
+			struct lo_registry_list_response *resp)
 {
-	(void)h, (void)rh, (void)nrh;
 	static char path[FAT_PATH_MAX + 1];
 	static struct fat_dirent d;
 	struct fat_node dir;
@@ -211,10 +209,8 @@ static status_t store(const char *path, lo_vmo_t v)
 	return s != LO_OK ? s : synced;
 }
 
-static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req, const lo_handle_t *h,
-			struct lo_registry_bind_response *resp, lo_handle_t *rh, uint32_t *nrh)
+static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req, const lo_handle_t *h)
 {
-	(void)resp, (void)rh, (void)nrh;
 	static char path[FAT_PATH_MAX + 1];
 	status_t s = full_path(ctx, req->path, req->path_len, path);
 	if (s == LO_OK)
@@ -224,10 +220,8 @@ static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req, c
 	return s;
 }
 
-static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *req, const lo_handle_t *h,
-			  struct lo_registry_unbind_response *resp, lo_handle_t *rh, uint32_t *nrh)
+static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *req)
 {
-	(void)h, (void)resp, (void)rh, (void)nrh;
 	static char path[FAT_PATH_MAX + 1];
 	status_t s = full_path(ctx, req->path, req->path_len, path);
 	if (s == LO_OK) {
@@ -239,11 +233,8 @@ static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *re
 	return s != LO_OK ? s : synced;
 }
 
-static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req,
-				 const lo_handle_t *h, struct lo_registry_make_registry_response *resp,
-				 lo_handle_t *rh, uint32_t *nrh)
+static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req)
 {
-	(void)h, (void)resp, (void)rh, (void)nrh;
 	static char path[FAT_PATH_MAX + 1];
 	status_t s = full_path(ctx, req->path, req->path_len, path);
 	if (s == LO_OK)

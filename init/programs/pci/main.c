@@ -78,15 +78,15 @@ static void start_virtio_blk(const struct pci_device *d, int index)
 	lo_resource_t bar_res, irq_res;
 	lo_vmo_t bar_vmo;
 	lo_channel_t driver_end, client_end;
-	status_t st = lo_resource_carve(mmio, 3, bar->base, size, &bar_res);
+	status_t st = lo_resource_carve(mmio, LO_RESOURCE_MMIO, bar->base, size, &bar_res);
 	if (st == LO_OK)
 		st = lo_vmo_create_physical(bar_res, bar->base, size, &bar_vmo);
 	if (st == LO_OK)
 		lo_handle_close(lo_resource_handle(bar_res));
 	if (st == LO_OK)
-		st = lo_resource_carve(irqs, 2, d->irq_line, 1, &irq_res);
+		st = lo_resource_carve(irqs, LO_RESOURCE_IRQ, d->irq_line, 1, &irq_res);
 	if (st == LO_OK)
-		st = lo_channel_create(&driver_end, &client_end);
+		st = lo_channel_create(lo_job_self(), &driver_end, &client_end);
 	if (st != LO_OK) {
 		lo_printf("pci: cannot hand out %02x:%02x.%x: %s\n", d->bus, d->dev, d->fn, lo_status_str(st));
 		return;

@@ -37,10 +37,9 @@ static uint64_t arg(const char *args, const char *key, int decimal)
 	return 0;
 }
 
-static status_t on_info(void *ctx, const struct lo_block_info_request *req, const lo_handle_t *h,
-			struct lo_block_info_response *resp, lo_handle_t *rh, uint32_t *nrh)
+static status_t on_info(void *ctx, struct lo_block_info_response *resp)
 {
-	(void)ctx, (void)req, (void)h, (void)rh, (void)nrh;
+	(void)ctx;
 	resp->sectors = vb.capacity;
 	resp->sector_size = 512;
 	return LO_OK;
@@ -63,19 +62,18 @@ static status_t start(int type, uint64_t sector, uint32_t len, const struct lo_m
 	return st == LO_OK ? LO_DEFERRED : st;
 }
 
-static status_t on_read(void *ctx, const struct lo_block_read_request *req, const lo_handle_t *h,
-			struct lo_block_read_response *resp, lo_handle_t *rh, uint32_t *nrh)
+static status_t on_read(void *ctx, const struct lo_block_read_request *req,
+			struct lo_block_read_response *resp)
 {
-	(void)ctx, (void)h, (void)resp, (void)rh, (void)nrh;
+	(void)ctx, (void)resp;
 	if (!in_range(req->sector, (uint64_t)req->count * 512))
 		return LO_ERR_OUT_OF_RANGE;
 	return start(VIRTIO_BLK_T_IN, req->sector, req->count * 512, &req->hdr);
 }
 
-static status_t on_write(void *ctx, const struct lo_block_write_request *req, const lo_handle_t *h,
-			 struct lo_block_write_response *resp, lo_handle_t *rh, uint32_t *nrh)
+static status_t on_write(void *ctx, const struct lo_block_write_request *req)
 {
-	(void)ctx, (void)h, (void)resp, (void)rh, (void)nrh;
+	(void)ctx;
 	if (req->data_len > sizeof(req->data) || !in_range(req->sector, req->data_len))
 		return LO_ERR_OUT_OF_RANGE;
 	int s = virtio_blk_free_slot(&vb);
@@ -85,10 +83,9 @@ static status_t on_write(void *ctx, const struct lo_block_write_request *req, co
 	return start(VIRTIO_BLK_T_OUT, req->sector, req->data_len, &req->hdr);
 }
 
-static status_t on_flush(void *ctx, const struct lo_block_flush_request *req, const lo_handle_t *h,
-			 struct lo_block_flush_response *resp, lo_handle_t *rh, uint32_t *nrh)
+static status_t on_flush(void *ctx, const struct lo_block_flush_request *req)
 {
-	(void)ctx, (void)h, (void)resp, (void)rh, (void)nrh;
+	(void)ctx;
 	if (!vb.has_flush)
 		return LO_OK;   /* the device has no volatile cache to flush */
 	return start(VIRTIO_BLK_T_FLUSH, 0, 0, &req->hdr);
@@ -156,7 +153,7 @@ int main(void)
 	struct lo_map_request map_mem = { 0, 0, VIRTIO_BLK_DMA_BYTES, LO_MAP_WRITE, 0 };
 	status_t st = lo_process_map(lo_self, bar, &map_bar, &bar_addr);
 	if (st == LO_OK)
-		st = lo_vmo_create_contiguous(dma, VIRTIO_BLK_DMA_BYTES, &mem);
+		st = lo_vmo_create_contiguous(lo_job_self(), dma, VIRTIO_BLK_DMA_BYTES, &mem);
 	if (st == LO_OK)
 		st = lo_vmo_phys_addr(mem, &mem_pa);
 	if (st == LO_OK)

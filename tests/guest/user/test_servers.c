@@ -18,7 +18,7 @@ static void sleep_ms(uint64_t ms)
 {
 	lo_event_t e;
 	uint32_t observed;
-	if (lo_event_create(&e) != LO_OK)
+	if (lo_event_create(lo_job_self(), &e) != LO_OK)
 		return;
 	lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(ms),
 			   &observed);
@@ -89,7 +89,7 @@ static void drain(lo_channel_t ch)
 static lo_handle_t new_event(void)
 {
 	lo_event_t e;
-	if (lo_event_create(&e) != LO_OK)
+	if (lo_event_create(lo_job_self(), &e) != LO_OK)
 		return LO_HANDLE_INVALID;
 	return lo_event_handle(e);
 }
@@ -273,7 +273,7 @@ static void test_registry_malformed(void)
 	CHECK_ST(raw_call(f.conn, big, sizeof(big), NULL, 0, NULL), LO_ERR_BAD_FORMAT);
 	/* A watch with a channel where the event goes: the wrong type. */
 	lo_channel_t a, b;
-	CHECK_ST(lo_channel_create(&a, &b), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
 	struct lo_registry_watch_request w;
 	lo_memset(&w, 0, sizeof(w));
 	w.hdr.ordinal = LO_REGISTRY_WATCH;
@@ -441,7 +441,9 @@ static void test_registry_watches_freed(void)
 	finish(&f);
 }
 
-/* --- the console driver --- */
+/* --- the console driver ---
+ * A second instance on COM2 (IRQ 3; the test runner gives QEMU a second,
+ * null serial port): COM1 and IRQ 4 belong to the real console. */
 
 struct console {
 	lo_channel_t ch;
@@ -452,9 +454,9 @@ static int console_start(struct console *c)
 {
 	lo_channel_t theirs;
 	lo_resource_t ports, irq;
-	if (!CHECK_ST(lo_channel_create(&c->ch, &theirs), LO_OK) ||
-	    !CHECK_ST(lo_resource_carve(utest_root, 1, 0x3f8, 8, &ports), LO_OK) ||
-	    !CHECK_ST(lo_resource_carve(utest_root, 2, 4, 1, &irq), LO_OK))
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &c->ch, &theirs), LO_OK) ||
+	    !CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IOPORT, 0x2f8, 8, &ports), LO_OK) ||
+	    !CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IRQ, 3, 1, &irq), LO_OK))
 		return 0;
 	struct lo_give give[4] = {
 		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },

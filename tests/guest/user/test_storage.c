@@ -26,10 +26,10 @@ static int storage_start(struct storage *s)
 	lo_resource_t ports, mmio, irqs;
 	lo_channel_t theirs;
 	lo_memset(s, 0, sizeof(*s));
-	if (!CHECK_ST(lo_resource_carve(utest_root, 1, 0xCF8, 8, &ports), LO_OK) ||
-	    !CHECK_ST(lo_resource_carve(utest_root, 3, PCI_MMIO_BASE, PCI_MMIO_END - PCI_MMIO_BASE, &mmio), LO_OK) ||
-	    !CHECK_ST(lo_resource_carve(utest_root, 2, 9, 3, &irqs), LO_OK) ||
-	    !CHECK_ST(lo_channel_create(&s->to_pci, &theirs), LO_OK))
+	if (!CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IOPORT, 0xCF8, 8, &ports), LO_OK) ||
+	    !CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_MMIO, PCI_MMIO_BASE, PCI_MMIO_END - PCI_MMIO_BASE, &mmio), LO_OK) ||
+	    !CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IRQ, 9, 3, &irqs), LO_OK) ||
+	    !CHECK_ST(lo_channel_create(lo_job_self(), &s->to_pci, &theirs), LO_OK))
 		return 0;
 	struct lo_give give[7] = {
 		{ LO_STARTUP_IOPORTS, lo_resource_handle(ports) },
@@ -78,7 +78,7 @@ static void storage_stop(struct storage *s)
 		lo_handle_close(lo_channel_handle(s->disk));
 	if (s->driver.value) {
 		CHECK(utest_wait_process(s->driver, &info));
-		CHECK(info.exit_reason == 1 && info.exit_code == 0);
+		CHECK(info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0);
 		lo_handle_close(lo_process_handle(s->driver));
 	}
 	if (s->to_pci.value)
@@ -113,7 +113,7 @@ static void test_virtio_blk_roundtrip(void)
 		/* One sector in the middle of what was written. */
 		CHECK_ST(lo_block_read(s.disk, 103, 1, &status, (char *)in, sizeof(in), &len), LO_OK);
 		CHECK(status == LO_OK && len == 512 && lo_memcmp(in, out + 3 * 512, 512) == 0);
-		CHECK_ST(lo_block_flush(s.disk, &status), LO_OK);
+		CHECK_ST(lo_block_flush(s.disk, 0, &status), LO_OK);
 		CHECK_ST(status, LO_OK);
 		/* Past the end, partial sectors, too much at once: refused. */
 		CHECK_ST(lo_block_read(s.disk, GUEST_DISK_SECTORS - 1, 2, &status, (char *)in, sizeof(in), &len), LO_OK);

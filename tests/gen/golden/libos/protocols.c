@@ -134,8 +134,7 @@ status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server,
 			break;
 		}
 		if (server->turn)
-			result = server->turn(ctx, &req.turn, handles, &resp.turn,
-						 resp_handles, &resp_nhandles);
+			result = server->turn(ctx, &req.turn, handles, &resp.turn);
 		resp_size = sizeof(resp.turn);
 		break;
 	default:

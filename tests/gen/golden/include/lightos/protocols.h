@@ -39,11 +39,11 @@ struct lo_knob_turn_response {
 
 /* Turn the knob. */
 status_t lo_knob_turn(lo_channel_t ch, uint32_t by, const char *why, uint32_t why_len, lo_handle_t g, int32_t *status, uint32_t *now);
-/* A knob server fills this table; a NULL entry answers NOT_SUPPORTED. */
+/* A knob server fills this table; a NULL entry answers NOT_SUPPORTED.
+ * Each handler gets only what its method carries; the skeleton fills in
+ * the response's status. */
 struct lo_knob_server {
-	status_t (*turn)(void *ctx, const struct lo_knob_turn_request *req,
-			const lo_handle_t *handles, struct lo_knob_turn_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles);
+	status_t (*turn)(void *ctx, const struct lo_knob_turn_request *req, const lo_handle_t *handles, struct lo_knob_turn_response *resp);
 };
 
 /* Read one request from ch, call its handler, send the response. */
