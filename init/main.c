@@ -6,6 +6,7 @@
 #include "lightos/spawn.h"
 #include "lightos/tar.h"
 #include "namespace.h"
+#include "storage.h"
 
 static lo_resource_t root;
 static lo_vmo_t image;
@@ -153,6 +154,8 @@ static int run_system(void)
 			LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
 	lo_registry_add(&ns.host, ns.drivers, "serial", lo_process_handle(serial),
 			LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER);
+
+	storage_start(&ns, root, image);
 
 	/* The shell: the registries its policy names, the image (to start
 	 * programs), the log, and the root resource to inspect. The policy

@@ -1,4 +1,5 @@
 #include "namespace.h"
+#include "storage.h"
 #include "lightos/runtime.h"
 #include "lightos/tar.h"
 #include "lightos/startup.h"
@@ -134,8 +135,12 @@ status_t namespace_connect_for(struct namespace *ns, const char *program, lo_cha
 	lo_memset(sub, 0, sizeof(sub));
 	for (const struct lo_policy_grant *g = p ? p->grants : 0; g && g->kind; g++) {
 		struct lo_registry *reg;
-		if (g->kind != LO_POLICY_REGISTRY || !(reg = lo_registry_lookup(ns->root, g->name)))
+		if (g->kind != LO_POLICY_REGISTRY)
 			continue;
+		if (!(reg = lo_registry_lookup(ns->root, g->name))) {
+			storage_add_mount(ns, root, g->name);   /* served elsewhere: disk */
+			continue;
+		}
 		/* The grant's rights hold in that registry (or subtree) whatever
 		 * the root connection has: a subtree grant on the connection. */
 		if (!g->path || !g->path[0])
