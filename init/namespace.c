@@ -1,5 +1,4 @@
 #include "namespace.h"
-#include "storage.h"
 #include "lightos/runtime.h"
 #include "lightos/tar.h"
 #include "lightos/startup.h"
@@ -115,7 +114,7 @@ static struct lo_registry *subtree(struct lo_registry *reg, const char *path)
 			break;
 		lo_memcpy(name, start, n);
 		name[n] = '\0';
-		reg = lo_registry_lookup(reg, name);
+		reg = lo_registry_grant_point(reg, name);   /* files:/disk is a mount */
 	}
 	return reg;
 }
@@ -137,10 +136,8 @@ status_t namespace_connect_for(struct namespace *ns, const char *program, lo_cha
 		struct lo_registry *reg;
 		if (g->kind != LO_POLICY_REGISTRY)
 			continue;
-		if (!(reg = lo_registry_lookup(ns->root, g->name))) {
-			storage_add_mount(ns, root, g->name);   /* served elsewhere: disk */
+		if (!(reg = lo_registry_lookup(ns->root, g->name)))
 			continue;
-		}
 		/* The grant's rights hold in that registry (or subtree) whatever
 		 * the root connection has: a subtree grant on the connection. */
 		if (!g->path || !g->path[0])

@@ -13,8 +13,6 @@
 			LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER)
 #define PROCESS_RIGHTS (LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER)
 
-static lo_channel_t mounted;   /* a connection to bin/fatfs, 0 if none */
-
 static lo_handle_t dup(lo_handle_t h, uint32_t rights)
 {
 	uint32_t v = 0;
@@ -34,9 +32,35 @@ static status_t spawn(struct namespace *ns, lo_vmo_t image, const char *path, co
 	return st;
 }
 
+/* fatfs answers once its volume is mounted: ask it for its first entry
+ * and wait for the answer (at most 10 s), so that programs started after
+ * this find files:/disk there. */
+static void wait_ready(lo_channel_t fs)
+{
+	struct lo_registry_list_request rq;
+	struct lo_registry_list_response rs;
+	struct lo_channel_read_result got;
+	lo_handle_t h[LO_REGISTRY_MAX_HANDLES];
+	uint32_t observed = 0;
+	lo_memset(&rq, 0, sizeof(rq));
+	rq.hdr.txid = 1;
+	rq.hdr.ordinal = LO_REGISTRY_LIST;
+	if (lo_channel_write(fs, &rq, sizeof(rq), (lo_handle_t *)0, 0) != LO_OK ||
+	    lo_handle_wait_one(lo_channel_handle(fs), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+			       lo_deadline_after_ms(10000), &observed) != LO_OK ||
+	    !(observed & LO_SIG_CHANNEL_READABLE)) {
+		lo_printf("init: fatfs did not answer\n");
+		return;
+	}
+	if (lo_channel_read(fs, &rs, sizeof(rs), h, LO_REGISTRY_MAX_HANDLES, &got) == LO_OK) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(h[i]);
+	}
+}
+
 static void start_fatfs(struct namespace *ns, lo_vmo_t image, lo_channel_t disk)
 {
-	lo_channel_t server_end;
+	lo_channel_t server_end, mounted;   /* mounted: init's connection to fatfs */
 	lo_process_t fatfs;
 	if (lo_channel_create(lo_job_self(), &server_end, &mounted) != LO_OK)
 		return;
@@ -47,13 +71,14 @@ static void start_fatfs(struct namespace *ns, lo_vmo_t image, lo_channel_t disk)
 	};
 	if (spawn(ns, image, "bin/fatfs", "", give, 3, &fatfs) != LO_OK) {
 		lo_handle_close(lo_channel_handle(mounted));
-		mounted.value = 0;
 		return;
 	}
 	lo_registry_add(&ns->host, ns->drivers, "fatfs", lo_process_handle(fatfs), PROCESS_RIGHTS);
-	/* files:/disk leads to the server's registry, named disk: in the
-	 * namespaces of the programs the policy grants it to. */
-	lo_registry_add_link(&ns->host, ns->files, "disk", "disk:");
+	wait_ready(mounted);
+	/* files:/disk is a mount of the server's registry: an open through it
+	 * asks fatfs for a connection with the opener's rights in files:/disk
+	 * (the policy grants the subtree to the programs that may write it). */
+	lo_registry_add_mount(&ns->host, ns->files, "disk", mounted);   /* the entry holds it */
 }
 
 void storage_start(struct namespace *ns, lo_resource_t root, lo_vmo_t image)
@@ -110,11 +135,4 @@ void storage_start(struct namespace *ns, lo_resource_t root, lo_vmo_t image)
 		start_fatfs(ns, image, disk0);
 		lo_handle_close(lo_channel_handle(disk0));
 	}
-}
-
-void storage_add_mount(struct namespace *ns, struct lo_registry *root, const char *name)
-{
-	if (mounted.value && !lo_strcmp(name, "disk"))
-		lo_registry_add(&ns->host, root, name, dup(lo_channel_handle(mounted), CHANNEL_RIGHTS),
-				CHANNEL_RIGHTS);
 }

@@ -10,8 +10,5 @@
  * serve the first disk with bin/fatfs at files:/disk. A machine without a
  * disk just has none. */
 void storage_start(struct namespace *ns, lo_resource_t root, lo_vmo_t image);
-/* For namespace_connect_for: bind the mounted file system `name` ("disk")
- * into a program's root namespace if there is one. */
-void storage_add_mount(struct namespace *ns, struct lo_registry *root, const char *name);
 
 #endif

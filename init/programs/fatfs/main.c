@@ -150,7 +150,7 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 	resp->consumed = req->path_len;
 	if (st.is_dir) {
 		lo_channel_t client;
-		if ((s = add_conn(path, ((const struct conn *)ctx)->rights, &client)) != LO_OK)
+		if ((s = add_conn(path, ((const struct conn *)ctx)->rights & req->conn_rights, &client)) != LO_OK)
 			return s;
 		resp->kind = LO_ENTRY_REGISTRY;
 		rh[0] = lo_channel_handle(client);
