@@ -32,10 +32,13 @@ TEST_SUITES :=
 include gen/gen.mk
 include libos/libos.mk
 include init/init.mk
+include init/disk.mk
 include kern/kern.mk
 include cap/cap.mk
 include tests/host/host.mk
 include tests/fuzz/fuzz.mk
+include tests/fat/fat.mk
+include tests/storage/storage.mk
 include tests/guest/guest.mk
 include tests/bench/bench.mk
 
@@ -75,6 +78,8 @@ help:
 	@echo "  make run              boot the ISO in QEMU on this terminal"
 	@echo "  make debug            boot paused, waiting for gdb"
 	@echo "  make clean            remove $(BUILD)/"
+	@echo "  make disk             build/disk.img, the FAT32 disk make run attaches"
+	@echo "  make disk-clean       remove build/disk.img (make run makes a fresh one)"
 	@echo "  make help             this list"
 	@echo "Generated code (gen/):"
 	@echo "  make gen              compile idl/*.idl into $(GEN_DIR)"

@@ -7,6 +7,7 @@
 #include "lightos/tar.h"
 #include "lightos/policy.h"
 #include "namespace.h"
+#include "storage.h"
 
 static lo_resource_t root;
 static lo_vmo_t image;
@@ -200,6 +201,8 @@ static int run_system(void)
 			LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
 	lo_registry_add(&ns.host, ns.drivers, "serial", lo_process_handle(serial),
 			LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER);
+
+	storage_start(&ns, root, image);
 
 	/* The shell: what its policy grants (the registries it names, the
 	 * image to start programs, the log, the root resource to inspect). */

@@ -114,7 +114,7 @@ static struct lo_registry *subtree(struct lo_registry *reg, const char *path)
 			break;
 		lo_memcpy(name, start, n);
 		name[n] = '\0';
-		reg = lo_registry_lookup(reg, name);
+		reg = lo_registry_grant_point(reg, name);   /* files:/disk is a mount */
 	}
 	return reg;
 }
@@ -134,7 +134,9 @@ status_t namespace_connect_for(struct namespace *ns, const char *program, lo_cha
 	lo_memset(sub, 0, sizeof(sub));
 	for (const struct lo_policy_grant *g = p ? p->grants : 0; g && g->kind; g++) {
 		struct lo_registry *reg;
-		if (g->kind != LO_POLICY_REGISTRY || !(reg = lo_registry_lookup(ns->root, g->name)))
+		if (g->kind != LO_POLICY_REGISTRY)
+			continue;
+		if (!(reg = lo_registry_lookup(ns->root, g->name)))
 			continue;
 		/* The grant's rights hold in that registry (or subtree) whatever
 		 * the root connection has: a subtree grant on the connection. */

@@ -140,9 +140,9 @@ endif
 QEMU_COMMON := $(QEMU_ACCEL) -m 512M -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-run: deps $(ISO)
+run: deps $(ISO) $(DISK_IMG)
 	@echo "LightOS: serial console on this terminal. Quit with Ctrl-A X."
-	$(Q)$(QEMU) $(QEMU_COMMON) -nographic -serial mon:stdio -cdrom $(ISO) || true
+	$(Q)$(QEMU) $(QEMU_COMMON) -nographic -serial mon:stdio -cdrom $(ISO) $(DISK_QEMU) || true
 
 debug: deps $(ISO)
 	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"

@@ -16,7 +16,9 @@ USER_LDFLAGS := -static -nostdlib -z max-page-size=0x1000 -z noexecstack \
 # The kernel's printf and string functions and the ELF parser are shared
 # with user space: one copy of each in the tree.
 SHARED_C_SRCS  := kern/lib/printf.c kern/lib/string.c elf/elf.c
-LIBOS_C_SRCS   := $(shell find libos -name '*.c' -not -path 'libos/drivers/*' | sort) $(SHARED_C_SRCS)
+# libos/drivers/<name>.c are programs (init/init.mk); the folders under
+# libos/drivers/ hold driver library code.
+LIBOS_C_SRCS   := $(shell find libos -name '*.c' -not -regex 'libos/drivers/[^/]*\.c' | sort) $(SHARED_C_SRCS)
 LIBOS_ASM_SRCS := $(shell find libos -name '*.asm' | sort)
 LIBOS_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(LIBOS_C_SRCS)) \
               $(patsubst %.asm,$(UBUILD)/%.asm.o,$(LIBOS_ASM_SRCS)) \

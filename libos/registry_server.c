@@ -13,6 +13,7 @@ struct entry {
 	lo_handle_t handle;            /* objects */
 	struct lo_registry *child;     /* registries of this host */
 	lo_channel_t mount;            /* registries of another server (child NULL) */
+	struct lo_registry *anchor;    /* a host's mount: what subtree grants name */
 	char link[LO_REGISTRY_PATH_MAX + 1];
 };
 
@@ -113,8 +114,11 @@ static void entry_free(struct lo_registry_host *host, struct entry *e)
 	uncharge(host, e->client);
 	if (e->kind == LO_ENTRY_OBJECT)
 		lo_handle_close(e->handle);
-	else if (e->kind == LO_ENTRY_REGISTRY && !e->child)
+	else if (e->kind == LO_ENTRY_REGISTRY && !e->child) {
 		lo_handle_close(lo_channel_handle(e->mount));   /* the mounted server sees it */
+		if (e->anchor)
+			registry_unref(host, e->anchor);
+	}
 	else if (e->kind == LO_ENTRY_REGISTRY)
 		registry_unref(host, e->child);
 	lo_free(e);
@@ -407,6 +411,33 @@ struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name
 	return e && e->kind == LO_ENTRY_REGISTRY ? e->child : NULL;   /* NULL for a mount too */
 }
 
+status_t lo_registry_add_mount(struct lo_registry_host *host, struct lo_registry *reg,
+			       const char *name, lo_channel_t mount)
+{
+	struct lo_registry *anchor = lo_registry_create(host, name);
+	struct entry *e;
+	status_t st = anchor ? add_entry(reg, name, lo_strlen(name), 0, &e) : LO_ERR_NO_MEMORY;
+	if (st != LO_OK) {
+		if (anchor)
+			lo_registry_release(host, anchor);
+		lo_handle_close(lo_channel_handle(mount));
+		return st;
+	}
+	e->kind = LO_ENTRY_REGISTRY;
+	e->mount = mount;
+	e->anchor = anchor;   /* the host's reference moves to the entry */
+	e->rights = LO_REGISTRY_RIGHTS_ALL;
+	return LO_OK;
+}
+
+struct lo_registry *lo_registry_grant_point(struct lo_registry *reg, const char *name)
+{
+	struct entry *e = find(reg, name, lo_strlen(name));
+	if (!e || e->kind != LO_ENTRY_REGISTRY)
+		return NULL;
+	return e->child ? e->child : e->anchor;
+}
+
 static status_t add_link(struct lo_registry *reg, const char *name, const char *target,
 			 uint32_t client)
 {
@@ -639,9 +670,12 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 		}
 		if (e->kind == LO_ENTRY_REGISTRY && !e->child) {
 			/* A mount: refer the client to the other server, with the
-			 * path up to here used up. */
-			status_t st = open_mount(e->mount, rights & e->rights & req->conn_rights,
-						 &resp_handles[0]);
+			 * path up to here used up. A subtree grant may name a
+			 * host's mount by its anchor. */
+			uint32_t there = rights & e->rights;
+			if (e->anchor)
+				there = rights_in(conn_of(c), e->anchor, there);
+			status_t st = open_mount(e->mount, there & req->conn_rights, &resp_handles[0]);
 			if (st != LO_OK)
 				return st;
 			resp->kind = LO_ENTRY_REGISTRY;

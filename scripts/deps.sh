@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   "$@"
   make gcc clang lld nasm binutils
-  grub-pc-bin grub-common xorriso mtools
+  grub-pc-bin grub-common xorriso mtools dosfstools
   qemu-system-x86
   bear gdb
   python3 python3-jinja2 python3-pytest

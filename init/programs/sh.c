@@ -143,6 +143,48 @@ static status_t open_parent(const char *name, lo_channel_t *reg, const char **pa
 	return lo_resolve_parent(name, reg, path);
 }
 
+/* The registry `path` names in reg, reached with lo_resolve_path, which follows
+ * links and crosses into registries other servers serve (files:/disk is a
+ * link to the file-system server's disk:). */
+static status_t open_dir(lo_channel_t reg, const char *path, lo_channel_t *out)
+{
+	lo_handle_t h;
+	struct lo_object_info info;
+	status_t st = lo_resolve_path(reg, path, LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	if (st != LO_OK)
+		return st;
+	if (lo_handle_info(h, &info) != LO_OK || info.type != LO_TYPE_CHANNEL) {
+		lo_handle_close(h);
+		return LO_ERR_NOT_A_REGISTRY;
+	}
+	*out = lo_channel_from(h);
+	return LO_OK;
+}
+
+/* When reg's server says NOT_A_REGISTRY for `path`, its directory may lie
+ * behind a link to another server: continue in the registry that holds the
+ * last name. Replaces *reg and *path on success. */
+static status_t cross_to_parent(lo_channel_t *reg, const char **path)
+{
+	const char *slash = NULL;
+	for (const char *p = *path; *p; p++)
+		if (*p == '/')
+			slash = p;
+	if (!slash || slash == *path || (size_t)(slash - *path) > LO_REGISTRY_PATH_MAX)
+		return LO_ERR_NOT_A_REGISTRY;
+	char dir[LO_REGISTRY_PATH_MAX + 1];
+	lo_memcpy(dir, *path, (size_t)(slash - *path));
+	dir[slash - *path] = '\0';
+	lo_channel_t sub;
+	status_t st = open_dir(*reg, dir, &sub);
+	if (st != LO_OK)
+		return st;
+	lo_handle_close(lo_channel_handle(*reg));
+	*reg = sub;
+	*path = slash + 1;
+	return LO_OK;
+}
+
 /* Entry `index` of the registry at `path` in reg: its NUL-terminated name,
  * kind and rights. LO_ERR_NOT_FOUND past the last. */
 static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index,
@@ -160,6 +202,7 @@ static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index,
 /* --- commands --- */
 
 static int cmd_help(int argc, char **argv);
+static int cmd_edit(int argc, char **argv);
 
 static int cmd_ls(int argc, char **argv)
 {
@@ -176,6 +219,17 @@ static int cmd_ls(int argc, char **argv)
 	status_t st = open_parent(argv[1], &reg, &path);
 	if (st != LO_OK)
 		return fail(argv[1], st);
+	{
+		uint32_t kind, rights;
+		char name[64];
+		lo_channel_t sub;
+		if (entry_at(reg, path, 0, name, &kind, &rights) == LO_ERR_NOT_A_REGISTRY &&
+		    open_dir(reg, path, &sub) == LO_OK) {
+			lo_handle_close(lo_channel_handle(reg));
+			reg = sub;
+			path = "";
+		}
+	}
 	for (uint32_t i = 0;; i++) {
 		uint32_t kind, rights;
 		char name[LO_REGISTRY_NAME_MAX + 1];
@@ -219,6 +273,35 @@ static int cmd_cat(int argc, char **argv)
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
+/* Bind VMO v at name (a file), crossing into a mounted registry such as
+ * files:/disk when the name lies behind it. v goes with the call. */
+static status_t bind_vmo(const char *name, lo_vmo_t v)
+{
+	lo_channel_t reg;
+	const char *path;
+	status_t st = open_parent(name, &reg, &path);
+	if (st != LO_OK) {
+		lo_handle_close(lo_vmo_handle(v));
+		return st;
+	}
+	int32_t status;
+	const uint32_t rights = LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
+				LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER;
+	lo_handle_t keep;   /* a bind that fails takes the VMO with it: retry with a copy */
+	if (lo_handle_duplicate(lo_vmo_handle(v), LO_DEFAULT_RIGHTS_VMO, &keep.value) != LO_OK)
+		keep.value = 0;
+	st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, lo_vmo_handle(v), &status);
+	if (st == LO_OK && status == LO_ERR_NOT_A_REGISTRY && keep.value &&
+	    cross_to_parent(&reg, &path) == LO_OK) {
+		st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, keep, &status);
+		keep.value = 0;
+	}
+	if (keep.value)
+		lo_handle_close(keep);
+	lo_handle_close(lo_channel_handle(reg));
+	return st == LO_OK ? status : st;
+}
+
 static int cmd_write(int argc, char **argv)
 {
 	if (argc < 3)
@@ -231,22 +314,53 @@ static int cmd_write(int argc, char **argv)
 		text[n++] = '\n';
 	lo_vmo_t v;
 	status_t st = lo_vmo_create(lo_job_self(), n, &v);
-	if (st == LO_OK)
+	if (st == LO_OK) {
 		st = lo_vmo_write(v, text, 0, (uint32_t)n);
-	lo_channel_t reg;
-	const char *path;
-	if (st == LO_OK)
-		st = open_parent(argv[1], &reg, &path);
+		if (st == LO_OK)
+			st = bind_vmo(argv[1], v);
+		else
+			lo_handle_close(lo_vmo_handle(v));
+	}
+	return st == LO_OK ? 0 : fail(argv[1], st);
+}
+
+/* cp and mv: a fresh copy of the source's bytes bound at the destination;
+ * mv then removes the source (not atomic: a copy, then an unbind). */
+static int cmd_copy(int argc, char **argv)
+{
+	int move = !lo_strcmp(argv[0], "mv");
+	if (argc < 3)
+		return fail(move ? "usage: mv <reg>:<path> <reg>:<path>" : "usage: cp <reg>:<path> <reg>:<path>",
+			    LO_ERR_INVALID_ARGS);
+	lo_handle_t h;
+	status_t st = lo_resolve_name(argv[1], LO_RIGHT_READ, &h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
-	int32_t status;
-	st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path),
-			      LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
-			      LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER, lo_vmo_handle(v), &status);
-	lo_handle_close(lo_channel_handle(reg));
+	uint64_t size = 0;
+	lo_vmo_t src = lo_vmo_from(h), dst = { 0 };
+	st = lo_vmo_get_size(src, &size);
 	if (st == LO_OK)
-		st = status;
-	return st == LO_OK ? 0 : fail(argv[1], st);
+		st = lo_vmo_create(lo_job_self(), size, &dst);
+	char buf[1024];
+	for (uint64_t off = 0; st == LO_OK && off < size; off += sizeof(buf)) {
+		uint32_t n = size - off > sizeof(buf) ? sizeof(buf) : (uint32_t)(size - off);
+		st = lo_vmo_read(src, buf, off, n);
+		if (st == LO_OK)
+			st = lo_vmo_write(dst, buf, off, n);
+	}
+	lo_handle_close(h);
+	if (st != LO_OK) {
+		if (dst.value)
+			lo_handle_close(lo_vmo_handle(dst));
+		return fail(argv[1], st);
+	}
+	if ((st = bind_vmo(argv[2], dst)) != LO_OK)
+		return fail(argv[2], st);
+	if (move) {
+		char *unbind[2] = { "unbind", argv[1] };
+		return cmd_edit(2, unbind);
+	}
+	return 0;
 }
 
 static int cmd_ps(int argc, char **argv)
@@ -361,6 +475,10 @@ static int cmd_sysvar(int argc, char **argv)
 static int cmd_edit(int argc, char **argv)
 {
 	const char *cmd = argv[0];
+	if (!lo_strcmp(cmd, "mkdir"))
+		cmd = "mkreg";     /* a directory is a registry */
+	else if (!lo_strcmp(cmd, "rm"))
+		cmd = "unbind";
 	int need = !lo_strcmp(cmd, "mkreg") || !lo_strcmp(cmd, "unbind") ? 2 : 3;
 	if (argc < need)
 		return fail("usage: mkreg|unbind <reg>:<path>, link|bind <reg>:<path> <target>",
@@ -370,8 +488,19 @@ static int cmd_edit(int argc, char **argv)
 	status_t st = open_parent(argv[1], &reg, &path);
 	if (st != LO_OK)
 		return fail(argv[1], st);
-	uint32_t plen = (uint32_t)lo_strlen(path);
 	int32_t status = LO_OK;
+	/* Where the name's directory is another server's registry, work there. */
+	if (!lo_strcmp(cmd, "mkreg") || !lo_strcmp(cmd, "unbind")) {
+		st = !lo_strcmp(cmd, "mkreg") ? lo_registry_make_registry(reg, path, (uint32_t)lo_strlen(path), &status)
+					      : lo_registry_unbind(reg, path, (uint32_t)lo_strlen(path), &status);
+		if (st != LO_OK || status != LO_ERR_NOT_A_REGISTRY || cross_to_parent(&reg, &path) != LO_OK) {
+			lo_handle_close(lo_channel_handle(reg));
+			if (st == LO_OK)
+				st = status;
+			return st == LO_OK ? 0 : fail(argv[1], st);
+		}
+	}
+	uint32_t plen = (uint32_t)lo_strlen(path);
 	if (!lo_strcmp(cmd, "mkreg")) {
 		st = lo_registry_make_registry(reg, path, plen, &status);
 	} else if (!lo_strcmp(cmd, "unbind")) {
@@ -473,7 +602,7 @@ static const char *audit_handle(const struct lo_policy_program *pol, uint32_t ty
 	for (const struct lo_policy_grant *g = pol ? pol->grants : 0; g && g->kind; g++) {
 		int kind_ok = want ? g->kind == want
 				   : (g->kind == LO_POLICY_ROOT_RESOURCE || g->kind == LO_POLICY_IOPORTS ||
-				      g->kind == LO_POLICY_IRQ);
+				      g->kind == LO_POLICY_IRQ || g->kind == LO_POLICY_USER);   /* pci's window */
 		if (kind_ok && !(rights & ~g->rights))
 			return "ok";
 	}
@@ -597,6 +726,10 @@ static const struct command {
 	{ "bind", cmd_edit, "bind <reg>:<path> <name>  bind what <name> names" },
 	{ "link", cmd_edit, "link <reg>:<path> <target>  a link" },
 	{ "unbind", cmd_edit, "unbind <reg>:<path>     remove an entry" },
+	{ "mkdir", cmd_edit, "mkdir <reg>:<path>      a new directory (mkreg)" },
+	{ "rm", cmd_edit, "rm <reg>:<path>         remove a file or empty directory (unbind)" },
+	{ "cp", cmd_copy, "cp <reg>:<path> <reg>:<path>  copy a file" },
+	{ "mv", cmd_copy, "mv <reg>:<path> <reg>:<path>  move a file (copy, then remove)" },
 	{ "audit", cmd_audit, "audit [denials]         live handles against the policy; the denial log" },
 	{ "echo", cmd_echo, "echo <text>             print the text" },
 };

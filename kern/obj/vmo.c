@@ -16,6 +16,10 @@ static void vmo_destroy(struct cap_object *obj)
 {
 	struct vmo *v = (struct vmo *)obj;
 	assert(v->map_count == 0);   /* every mapping holds a reference */
+	if (v->owns_pages) {
+		pmm_free_pages(v->phys_base, vmo_mappable_size(v) / PAGE_SIZE);
+		job_uncharge_memory(v->obj.job, vmo_mappable_size(v));
+	}
 	if (!v->physical) {
 		for (uint64_t i = 0; i < v->page_slots; i++) {
 			if (v->pages[i])
@@ -257,4 +261,39 @@ status_t vmo_create_physical(struct resource *resource, uint64_t paddr, uint64_t
 	    !resource_covers(resource, LO_RESOURCE_MMIO, paddr, PAGE_ROUND_UP(size)))
 		return LO_ERR_ACCESS_DENIED;
 	return vmo_wrap_physical(paddr, size, true, vmo);
+}
+
+/* DMA memory (kern/obj/vmo_dma.c): a resource's DMA right allocates it,
+ * the VMO's DMA right reveals where it is. Charged to job: one object and
+ * all its pages at once (they are pinned from the start). */
+status_t vmo_create_contiguous(struct job *job, struct resource *resource, uint64_t size,
+			       struct vmo **vmo)
+{
+	(void)resource;   /* the DMA right on it is the authority */
+	if (size == 0 || size > VMO_CONTIGUOUS_MAX)
+		return size ? LO_ERR_OUT_OF_RANGE : LO_ERR_INVALID_ARGS;
+	uint64_t bytes = PAGE_ROUND_UP(size);
+	status_t st = job_charge_objects(job, 1);
+	if (st != LO_OK)
+		return st;
+	if ((st = job_charge_memory(job, bytes)) != LO_OK) {
+		job_uncharge_objects(job, 1);
+		return st;
+	}
+	st = vmo_alloc_contiguous(size, vmo);
+	if (st != LO_OK) {
+		job_uncharge_memory(job, bytes);
+		job_uncharge_objects(job, 1);
+		return st;
+	}
+	kobject_charged(&(*vmo)->obj, job);
+	return LO_OK;
+}
+
+status_t vmo_phys_addr(struct vmo *vmo, uint64_t *paddr)
+{
+	if (!vmo->owns_pages)
+		return LO_ERR_NOT_SUPPORTED;   /* MMIO VMOs: the holder chose the address */
+	*paddr = vmo->phys_base;
+	return LO_OK;
 }

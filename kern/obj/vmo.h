@@ -23,6 +23,7 @@ struct vmo {
 	uint32_t map_count;          /* live mappings: size may not shrink under them */
 	bool physical;
 	bool uncached;
+	bool owns_pages;             /* a contiguous DMA VMO: phys_base.. is ours to free */
 	uint64_t phys_base;
 };
 
@@ -30,6 +31,10 @@ struct vmo {
  * in k_objects.h */
 status_t vmo_alloc(uint64_t size, struct vmo **vmo);
 status_t vmo_wrap_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out);
+/* Pinned, contiguous, zeroed RAM, charged to no job (kern/obj/vmo_dma.c);
+ * the call vmo_create_contiguous() charges it to a job. */
+#define VMO_CONTIGUOUS_MAX (4ul << 20)
+status_t vmo_alloc_contiguous(uint64_t size, struct vmo **out);
 
 /* Physical page behind `offset` (page-aligned), allocating it if needed. */
 status_t vmo_get_page(struct vmo *v, uint64_t offset, uint64_t *pa);

@@ -1,8 +1,9 @@
 # Fuzzing the parsers of untrusted input (host, libFuzzer). `make test`
 # runs each target's fixed driver; `make fuzz FUZZ_TIME=600` runs libFuzzer.
-FUZZ_PARSERS := elf tar path
+FUZZ_PARSERS := elf tar path fat
 FUZZ_BUILD   := $(BUILD)/fuzz
-FUZZ_SRCS    := tests/fuzz/fuzz_parsers.c elf/elf.c libos/tar.c libos/registry_path.c
+FUZZ_SRCS    := tests/fuzz/fuzz_parsers.c elf/elf.c libos/tar.c libos/registry_path.c \
+                $(sort $(wildcard libos/fs/fat/*.c))
 FUZZ_INC     := -Ielf -Ilibos/include -Icap -I$(GEN_INCLUDE)
 
 TEST_SUITES += parsers-fuzz

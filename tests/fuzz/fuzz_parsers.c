@@ -1,6 +1,7 @@
 /* libFuzzer targets for the parsers that read untrusted input in user
- * space: the ELF loader's checker, the boot-image tar reader and the
- * registry name/path parser. FUZZ_TARGET selects one (elf, tar, path).
+ * space: the ELF loader's checker, the boot-image tar reader, the
+ * registry name/path parser and the FAT32 file system (the input is a disk
+ * image). FUZZ_TARGET selects one (elf, tar, path, fat).
  * Built with FUZZ_DRIVER, main() runs a fixed number of inputs from a
  * fixed seed, plus every file of the seed corpus, for `make test`. */
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include "elf.h"
 #include "lightos/tar.h"
 #include "lightos/registry.h"
+#include "lightos/fat.h"
 
 #if FUZZ_TARGET_ELF
 static int fuzz_elf(const uint8_t *data, size_t size)
@@ -51,6 +53,84 @@ static int fuzz_tar(const uint8_t *data, size_t size)
 	return 0;
 }
 
+#elif FUZZ_TARGET_FAT
+/* The input is a disk image; writes go to a private copy of it. */
+static uint8_t *disk;
+static size_t disk_size;
+
+static status_t disk_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
+{
+	(void)ctx;
+	memset(buf, 0, (size_t)count * 512);
+	if (sector * 512 < disk_size) {
+		size_t n = disk_size - sector * 512;
+		memcpy(buf, disk + sector * 512, n < (size_t)count * 512 ? n : (size_t)count * 512);
+	}
+	return LO_OK;
+}
+
+static status_t disk_write(void *ctx, uint64_t sector, uint32_t count, const void *buf)
+{
+	(void)ctx;
+	if (sector * 512 < disk_size) {
+		size_t n = disk_size - sector * 512;
+		memcpy(disk + sector * 512, buf, n < (size_t)count * 512 ? n : (size_t)count * 512);
+	}
+	return LO_OK;
+}
+
+static struct fat_fs fs;
+
+static void walk_dir(const char *path, int depth)
+{
+	struct fat_node dir, n;
+	struct fat_dirent d;
+	struct fat_stat st;
+	static uint8_t buf[65536];
+	uint32_t cursor = 0;
+	if (fat_open(&fs, path, &dir) != LO_OK)
+		return;
+	for (int i = 0; i < 64 && fat_readdir(&fs, &dir, &cursor, &d) == LO_OK; i++) {
+		char child[FAT_PATH_MAX + 1];
+		if (strlen(d.name) == 0 || strlen(d.name) > FAT_NAME_MAX)
+			abort();
+		snprintf(child, sizeof(child), "%s/%s", path, d.name);
+		if (fat_open(&fs, child, &n) != LO_OK || fat_stat(&fs, &n, &st) != LO_OK)
+			continue;
+		if (st.is_dir && depth < 3) {
+			walk_dir(child, depth + 1);
+		} else if (!st.is_dir) {
+			int64_t r = fat_read(&fs, &n, 0, buf, sizeof(buf));
+			if (r > (int64_t)sizeof(buf) || (r >= 0 && (uint64_t)r > st.size))
+				abort();
+		}
+	}
+}
+
+static int fuzz_fat(const uint8_t *data, size_t size)
+{
+	disk = malloc(size ? size : 1);
+	memcpy(disk, data, size);
+	disk_size = size;
+	struct fat_blockdev dev = {NULL, disk_read, disk_write, NULL, (size + 511) / 512};
+	if (fat_mount(&fs, &dev) == LO_OK) {
+		walk_dir("", 0);
+		struct fat_node n;
+		static uint8_t text[3000];
+		if (fat_create(&fs, "A new long file name.txt", 0, &n) == LO_OK) {
+			fat_write(&fs, &n, 100, text, sizeof(text));
+			fat_truncate(&fs, &n, 10);
+		}
+		fat_create(&fs, "dir", 1, NULL);
+		fat_rename(&fs, "A new long file name.txt", "dir/b");
+		fat_unlink(&fs, "dir/b");
+		fat_rmdir(&fs, "dir");
+		fat_sync(&fs);
+	}
+	free(disk);
+	return 0;
+}
+
 #else
 static int fuzz_path(const uint8_t *data, size_t size)
 {
@@ -81,6 +161,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return fuzz_elf(data, size);
 #elif FUZZ_TARGET_TAR
 	return fuzz_tar(data, size);
+#elif FUZZ_TARGET_FAT
+	return fuzz_fat(data, size);
 #else
 	return fuzz_path(data, size);
 #endif

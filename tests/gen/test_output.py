@@ -58,7 +58,7 @@ def test_rights_json(tmp_path):
         for p in c["params"]:
             if p["kind"] in ("handle", "handles", "moved_handles"):
                 assert "requires" in p or "grants" in p
-    assert data["types"]["vmo"]["rights"] == {"RESIZE": 1 << 16}
+    assert data["types"]["vmo"]["rights"] == {"RESIZE": 1 << 16, "DMA": 1 << 17}
 
 
 def compile_c(source, flags, includes, extra=("-c",)):

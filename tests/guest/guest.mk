@@ -6,6 +6,10 @@ include tests/guest/user/user.mk
 TEST_TIMEOUT ?= 30
 TEST_SUITES += ktest guest
 
+# The guest suite's scratch disk (tests/guest/user/test_storage.c), fresh each run.
+GUEST_DISK      := $(BUILD)/test/guest-disk.img
+GUEST_DISK_QEMU := -boot order=d -drive file=$(GUEST_DISK),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0
+
 .PHONY: test-ktest
 test-ktest: $(ISO_KTEST)
 	@mkdir -p $(BUILD)/test
@@ -16,9 +20,10 @@ test-ktest: $(ISO_KTEST)
 .PHONY: test-guest
 test-guest: $(ISO_TEST)
 	@mkdir -p $(BUILD)/test
+	$(Q)rm -f $(GUEST_DISK) && truncate -s 8M $(GUEST_DISK)
 	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_TEST) \
 		--log $(BUILD)/test/guest.log --tap $(BUILD)/test/guest.tap \
-		--timeout 120 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON)
+		--timeout 120 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) $(GUEST_DISK_QEMU)
 
 # A kernel fault nobody recovers from must be reported (vector, error code,
 # registers, CR2, backtrace) and end the run as a failure.

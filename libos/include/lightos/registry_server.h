@@ -29,7 +29,7 @@
 /* Requests served from one connection before the others get a turn. */
 #define LO_REGISTRY_TURN 16
 /* Subtree grants one connection carries (lo_registry_connect_as). */
-#define LO_REGISTRY_SUBGRANTS 8
+#define LO_REGISTRY_SUBGRANTS 12
 /* Refused requests the host remembers (the `denial` method reads them). */
 #define LO_REGISTRY_DENIALS 16
 /* How long an open through a mount waits for the mounted server (ns). */
@@ -89,6 +89,14 @@ status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry 
 			      const char *name, const char *target);
 /* The registry an entry names, or NULL (not there, or not a registry). */
 struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name);
+/* A registry another server serves, mounted by the host itself: `mount` is
+ * a connection to it (moves in). Opens through it get the connection's
+ * rights there; a subtree grant can name it (lo_registry_grant_point). */
+status_t lo_registry_add_mount(struct lo_registry_host *host, struct lo_registry *reg,
+			       const char *name, lo_channel_t mount);
+/* What a subtree grant names for entry `name`: its registry, or a host's
+ * mount's anchor. NULL otherwise. */
+struct lo_registry *lo_registry_grant_point(struct lo_registry *reg, const char *name);
 /* Close every connection and the port (the registries the connections
  * kept go with them; the host's own references stay). */
 void lo_registry_host_shutdown(struct lo_registry_host *host);
