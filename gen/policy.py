@@ -1,7 +1,7 @@
 """The rights policy: parsing init/system.policy and writing the table that
 init and liblightos read (build/gen/libos/policy_table.c).
 
-  program NAME { grant KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ; }
+  program NAME { grant KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ; protected ; }
 
 Errors are `file:line:col: error: message` with the line and a caret, like
 the IDL compiler's; nothing is written on error.
@@ -47,6 +47,7 @@ class Program:
         self.name, self.loc = name, loc
         self.grants = []
         self.max = {}      # type -> (rights list, loc)
+        self.protected = False   # nothing it does not start itself may be given DESTROY on it
 
 
 def tokenize(path, text):
@@ -108,8 +109,10 @@ def parse(path, text, rights_by_name, types):
         prog = programs[name] = Program(name, loc)
         take(value="{")
         while peek()[1] != "}":
-            word, wloc = take("name", what="'grant', 'max' or '}'")
-            if word == "grant":
+            word, wloc = take("name", what="'grant', 'max', 'protected' or '}'")
+            if word == "protected":
+                prog.protected = True
+            elif word == "grant":
                 kind, kloc = take("name", what="a grant kind")
                 if kind not in KINDS:
                     raise IdlError(kloc, f"unknown grant kind {kind!r} (one of {', '.join(KINDS)})")
@@ -125,7 +128,7 @@ def parse(path, text, rights_by_name, types):
                 take(value=":")
                 prog.max[tname] = (rights(), tloc)
             else:
-                raise IdlError(wloc, f"expected 'grant', 'max' or '}}', found {word!r}")
+                raise IdlError(wloc, f"expected 'grant', 'max', 'protected' or '}}', found {word!r}")
             take(value=";")
         take(value="}")
     return programs
@@ -174,8 +177,9 @@ def render_table(programs, rights_by_name, data):
         out.append("")
     out.append("const struct lo_policy_program lo_policy[] = {")
     for p in programs.values():
-        out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name} }},')
-    out.append("\t{ 0, 0, 0 },")
+        prot = "true" if p.protected else "false"
+        out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name}, {prot} }},')
+    out.append("\t{ 0, 0, 0, false },")
     out.append("};")
     return "\n".join(out) + "\n"
 

@@ -31,7 +31,9 @@
  *            (its handler skips the ud2 and sets rax)
  *   exc-fault   after a message, write to address 0
  *   exc-read-exit  read one message from the startup channel (an exception
- *            channel), keep its handles, exit 0 without answering */
+ *            channel), keep its handles, exit 0 without answering
+ *   kill-given  read one message with a process handle, try process_kill on
+ *            it, send the status (status_t) back, exit 0 */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "fpu_state.h"
@@ -346,6 +348,19 @@ int main(void)
 		    lo_channel_read(ch, buf, sizeof(buf), handles, 4, &got) != LO_OK)
 			return 63;
 		return 0;   /* the handles close with us, unanswered */
+	}
+	if (lo_strcmp(args, "kill-given") == 0) {
+		char buf[8];
+		lo_handle_t h[1];
+		uint32_t observed;
+		struct lo_channel_read_result got;
+		if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX,
+				       &observed) != LO_OK ||
+		    lo_channel_read(ch, buf, sizeof(buf), h, 1, &got) != LO_OK || got.handles != 1)
+			return 64;
+		status_t st = lo_process_kill(lo_process_from(h[0]));
+		lo_channel_write(ch, &st, sizeof(st), NULL, 0);
+		return 0;
 	}
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;
