@@ -209,7 +209,7 @@ static enum exception_state offer(const struct exception_binding *b, struct trap
 	take_new(&h[2], &p->obj.cap, b->rights & LO_DEFAULT_RIGHTS_PROCESS);
 	/* A failed write (handler's end gone, queue full) closes the handles:
 	 * the exception is then unanswered at once. */
-	channel_write(b->kernel_end, &report, sizeof(report), h, 3);
+	channel_send(b->kernel_end, &report, sizeof(report), h, 3, NULL);   /* the kernel's: uncharged */
 
 	struct wait_item item = { &e->obj, EXCEPTION_DONE, 0, NULL, 0 };
 	wait_signals(&item, 1, DEADLINE_INFINITE);

@@ -4,7 +4,7 @@
  * Every process belongs to one job, and every object a process creates
  * through a system call is charged to the job named in that call: one
  * object and JOB_OBJECT_BYTES of memory, plus the memory it grows into
- * later (VMO pages, queued channel messages). The charged job is recorded
+ * later (VMO pages, page tables, queued channel messages). The charged job is recorded
  * in the object (kobject.job, a counted reference) so the charge goes back
  * to the same job when the object dies.
  *
