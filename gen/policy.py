@@ -1,7 +1,7 @@
 """The rights policy: parsing init/system.policy and writing the table that
 init and liblightos read (build/gen/libos/policy_table.c).
 
-  program NAME { grant KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ; }
+  program NAME { grant KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ; protected ; }
 
 A registry grant names connection rights of the registry protocol (ENUMERATE,
 OPEN, MODIFY, WATCH, WRITABLE: idl/registry.idl), not handle rights, and may
@@ -50,6 +50,7 @@ class Program:
         self.name, self.loc = name, loc
         self.grants = []
         self.max = {}      # type -> (rights list, loc)
+        self.protected = False   # nothing it does not start itself may be given DESTROY on it
 
 
 def tokenize(path, text):
@@ -97,8 +98,10 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
         prog = programs[name] = Program(name, loc)
         take(value="{")
         while peek()[1] != "}":
-            word, wloc = take("name", what="'grant', 'max' or '}'")
-            if word == "grant":
+            word, wloc = take("name", what="'grant', 'max', 'protected' or '}'")
+            if word == "protected":
+                prog.protected = True
+            elif word == "grant":
                 kind, kloc = take("name", what="a grant kind")
                 if kind not in KINDS:
                     raise IdlError(kloc, f"unknown grant kind {kind!r} (one of {', '.join(KINDS)})")
@@ -120,7 +123,7 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
                 take(value=":")
                 prog.max[tname] = (rights(), tloc)
             else:
-                raise IdlError(wloc, f"expected 'grant', 'max' or '}}', found {word!r}")
+                raise IdlError(wloc, f"expected 'grant', 'max', 'protected' or '}}', found {word!r}")
             take(value=";")
         take(value="}")
     return programs
@@ -173,8 +176,9 @@ def render_table(programs, rights_by_name, data):
         out.append("")
     out.append("const struct lo_policy_program lo_policy[] = {")
     for p in programs.values():
-        out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name} }},')
-    out.append("\t{ 0, 0, 0 },")
+        prot = "true" if p.protected else "false"
+        out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name}, {prot} }},')
+    out.append("\t{ 0, 0, 0, false },")
     out.append("};")
     return "\n".join(out) + "\n"
 

@@ -187,7 +187,7 @@ static int run_system(void)
 		return 1;
 	}
 	namespace_add_process(&ns, lo_self);
-	namespace_add_thread(&ns, lo_thread_from(lo_startup_handle(LO_STARTUP_THREAD_SELF)));
+	namespace_add_thread(&ns, lo_thread_from(lo_startup_handle(LO_STARTUP_THREAD_SELF)), lo_self);
 
 	lo_channel_t client_end;
 	lo_process_t serial, logger, shell;

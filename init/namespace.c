@@ -152,26 +152,41 @@ status_t namespace_connect_for(struct namespace *ns, const char *program, lo_cha
 	return st;
 }
 
-/* Bind a copy of h (inspect, wait, destroy) under its object id. */
-static void add_by_id(struct namespace *ns, struct lo_registry *reg, lo_handle_t h)
+/* Bind a copy of h (inspect, wait, and DESTROY if `destroy`) under its
+ * object id. */
+static void add_by_id(struct namespace *ns, struct lo_registry *reg, lo_handle_t h, bool destroy)
 {
 	struct lo_object_info info;
 	uint32_t dup = 0;
-	if (lo_handle_info(h, &info) != LO_OK ||
-	    lo_handle_duplicate(h, LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DESTROY |
-				LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER, &dup) != LO_OK)
+	uint32_t rights = LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER;
+	if (destroy)
+		rights |= LO_RIGHT_DESTROY;
+	if (lo_handle_info(h, &info) != LO_OK || lo_handle_duplicate(h, rights, &dup) != LO_OK)
 		return;
 	char name[24];
 	lo_snprintf(name, sizeof(name), "%lu", info.id);
 	lo_registry_add(&ns->host, reg, name, (lo_handle_t){ dup }, LO_RIGHTS_ALL);
 }
 
-void namespace_add_process(struct namespace *ns, lo_process_t p)
+/* A process whose program the policy marks `protected` (init, the console
+ * driver, the logger) is handed out without DESTROY, nor its threads: no
+ * one who looks it up can end the system. The name is the one init gave
+ * it when it started it. */
+static bool killable(lo_process_t p)
 {
-	add_by_id(ns, ns->proc, lo_process_handle(p));
+	struct lo_process_info info;
+	if (lo_process_info(p, &info) != LO_OK)
+		return false;
+	const struct lo_policy_program *prog = lo_policy_for(info.name);
+	return !(prog && prog->protected);
 }
 
-void namespace_add_thread(struct namespace *ns, lo_thread_t t)
+void namespace_add_process(struct namespace *ns, lo_process_t p)
 {
-	add_by_id(ns, ns->thread, lo_thread_handle(t));
+	add_by_id(ns, ns->proc, lo_process_handle(p), killable(p));
+}
+
+void namespace_add_thread(struct namespace *ns, lo_thread_t t, lo_process_t owner)
+{
+	add_by_id(ns, ns->thread, lo_thread_handle(t), killable(owner));
 }

@@ -19,6 +19,6 @@ status_t namespace_connect_for(struct namespace *ns, const char *program, lo_cha
 /* Name a process in proc: under its id. */
 void namespace_add_process(struct namespace *ns, lo_process_t p);
 /* Name a thread in thread: under its id. */
-void namespace_add_thread(struct namespace *ns, lo_thread_t t);
+void namespace_add_thread(struct namespace *ns, lo_thread_t t, lo_process_t owner);
 
 #endif

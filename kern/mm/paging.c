@@ -1,4 +1,5 @@
 #include "mm/paging.h"
+#include "obj/job.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
 #include "arch/x86_64/cpu.h"
@@ -68,10 +69,10 @@ static unsigned pte_to_flags(uint64_t pte)
 	return flags;
 }
 
-/* The level-1 entry for `va`, creating tables on the way when `create`.
- * NULL when a table is missing (or cannot be allocated) or a large page
- * covers `va`. */
-static uint64_t *walk(uint64_t pml4_pa, uint64_t va, bool create)
+/* The level-1 entry for `va`, creating tables on the way when `create`,
+ * each charged a page to `charge` (NULL: no one). NULL when a table is
+ * missing (or cannot be allocated or charged) or a large page covers `va`. */
+static uint64_t *walk(uint64_t pml4_pa, uint64_t va, bool create, struct job *charge)
 {
 	uint64_t *table = table_at(pml4_pa);
 	for (int level = 4; level > 1; level--) {
@@ -81,9 +82,13 @@ static uint64_t *walk(uint64_t pml4_pa, uint64_t va, bool create)
 				return NULL;
 			/* The kernel half is shared: it must never grow here. */
 			assert(level != 4 || va < USER_TOP || pml4_pa == kernel_as.pml4_pa);
-			uint64_t pa = pmm_alloc_page();
-			if (pa == PMM_NONE)
+			if (job_charge_memory(charge, PAGE_SIZE) != LO_OK)
 				return NULL;
+			uint64_t pa = pmm_alloc_page();
+			if (pa == PMM_NONE) {
+				job_uncharge_memory(charge, PAGE_SIZE);
+				return NULL;
+			}
 			__atomic_fetch_add(&table_pages, 1, __ATOMIC_RELAXED);
 			*e = pa | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
 		}
@@ -115,7 +120,7 @@ status_t vm_map(struct addrspace *as, uint64_t va, uint64_t pa, unsigned flags)
 	if (st != LO_OK || (pa & (PAGE_SIZE - 1)))
 		return LO_ERR_INVALID_ARGS;
 	spin_lock(&as->lock);
-	uint64_t *pte = as->pml4_pa ? walk(as->pml4_pa, va, true) : NULL;
+	uint64_t *pte = as->pml4_pa ? walk(as->pml4_pa, va, true, va < USER_TOP ? as->job : NULL) : NULL;
 	if (!as->pml4_pa) {
 		st = LO_ERR_BAD_STATE;
 	} else if (!pte) {
@@ -135,7 +140,7 @@ status_t vm_unmap(struct addrspace *as, uint64_t va, uint64_t *old_pa)
 		return LO_ERR_INVALID_ARGS;
 	status_t st = LO_OK;
 	spin_lock(&as->lock);
-	uint64_t *pte = as->pml4_pa ? walk(as->pml4_pa, va, false) : NULL;
+	uint64_t *pte = as->pml4_pa ? walk(as->pml4_pa, va, false, NULL) : NULL;
 	if (!as->pml4_pa) {
 		st = LO_ERR_BAD_STATE;
 	} else if (!pte || !(*pte & PTE_P)) {
@@ -156,7 +161,7 @@ status_t vm_protect(struct addrspace *as, uint64_t va, unsigned flags)
 	if (st != LO_OK)
 		return st;
 	spin_lock(&as->lock);
-	uint64_t *pte = as->pml4_pa ? walk(as->pml4_pa, va, false) : NULL;
+	uint64_t *pte = as->pml4_pa ? walk(as->pml4_pa, va, false, NULL) : NULL;
 	if (!as->pml4_pa) {
 		st = LO_ERR_BAD_STATE;
 	} else if (!pte || !(*pte & PTE_P)) {
@@ -335,11 +340,15 @@ void paging_init(void)
 	write_cr3(kernel_as.pml4_pa);
 }
 
-status_t addrspace_create(struct addrspace *as)
+status_t addrspace_create(struct addrspace *as, struct job *job)
 {
-	uint64_t pa = pmm_alloc_page();
-	if (pa == PMM_NONE)
+	if (job_charge_memory(job, PAGE_SIZE) != LO_OK)
 		return LO_ERR_NO_MEMORY;
+	uint64_t pa = pmm_alloc_page();
+	if (pa == PMM_NONE) {
+		job_uncharge_memory(job, PAGE_SIZE);
+		return LO_ERR_NO_MEMORY;
+	}
 	__atomic_fetch_add(&table_pages, 1, __ATOMIC_RELAXED);
 	uint64_t *pml4 = table_at(pa);
 	uint64_t *kernel_pml4 = table_at(kernel_as.pml4_pa);
@@ -347,20 +356,24 @@ status_t addrspace_create(struct addrspace *as)
 		pml4[i] = kernel_pml4[i];
 	spin_init(&as->lock, "addrspace");
 	as->pml4_pa = pa;
+	as->job = job;
 	return LO_OK;
 }
 
-static void free_table(uint64_t pa, int level)
+/* Free a table and those below it; returns how many pages that was. */
+static uint64_t free_table(uint64_t pa, int level)
 {
 	uint64_t *t = table_at(pa);
+	uint64_t n = 1;
 	if (level > 1) {
 		for (int i = 0; i < 512; i++) {
 			if ((t[i] & PTE_P) && !(t[i] & PTE_PS))
-				free_table(t[i] & PTE_ADDR, level - 1);
+				n += free_table(t[i] & PTE_ADDR, level - 1);
 		}
 	}
 	pmm_free_page(pa & PTE_ADDR);
 	__atomic_fetch_sub(&table_pages, 1, __ATOMIC_RELAXED);
+	return n;
 }
 
 void addrspace_destroy(struct addrspace *as)
@@ -373,14 +386,16 @@ void addrspace_destroy(struct addrspace *as)
 	if (read_cr3() == as->pml4_pa)
 		write_cr3(kernel_as.pml4_pa);
 	uint64_t *pml4 = table_at(as->pml4_pa);
+	uint64_t pages = 1;
 	for (int i = 0; i < 256; i++) {
 		if (pml4[i] & PTE_P)
-			free_table(pml4[i] & PTE_ADDR, 3);
+			pages += free_table(pml4[i] & PTE_ADDR, 3);
 	}
 	pmm_free_page(as->pml4_pa);
 	__atomic_fetch_sub(&table_pages, 1, __ATOMIC_RELAXED);
 	as->pml4_pa = 0;
 	spin_unlock(&as->lock);
+	job_uncharge_memory(as->job, pages * PAGE_SIZE);   /* every table it was charged */
 }
 
 void addrspace_activate(struct addrspace *as)

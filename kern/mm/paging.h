@@ -17,9 +17,15 @@
 #define VM_USER     (1u << 2)
 #define VM_NOCACHE  (1u << 3)
 
+struct job;
+
 struct addrspace {
 	uint64_t pml4_pa;          /* 0 once destroyed (under lock) */
 	struct spinlock lock;
+	/* Charged a page for each of its page tables (the PML4 and every
+	 * user-half table) while it exists; NULL: uncharged. The process that
+	 * owns the space holds a reference to it until after the space dies. */
+	struct job *job;
 };
 
 extern struct addrspace kernel_as;
@@ -27,8 +33,9 @@ extern struct addrspace kernel_as;
 /* Build the final kernel page tables (W^X sections, NX direct map) and switch. */
 void paging_init(void);
 
-/* A new address space sharing the kernel half; NULL-free: LO_ERR_NO_MEMORY. */
-status_t addrspace_create(struct addrspace *as);
+/* A new address space sharing the kernel half, its page tables charged to
+ * job (NULL: none). LO_ERR_NO_MEMORY without memory or quota. */
+status_t addrspace_create(struct addrspace *as, struct job *job);
 /* Free every user-half page table (not the mapped pages: their owners do).
  * Takes the space's lock, so it waits for a walk in progress; afterwards the
  * space is dead: map/unmap/protect give LO_ERR_BAD_STATE, query false. */
@@ -36,7 +43,7 @@ void addrspace_destroy(struct addrspace *as);
 void addrspace_activate(struct addrspace *as);
 
 /* Map one page. LO_ERR_ALREADY_EXISTS if `va` is mapped, LO_ERR_NO_MEMORY
- * when a page table cannot be allocated, LO_ERR_INVALID_ARGS for unaligned
+ * when a page table cannot be allocated (or charged to as->job), LO_ERR_INVALID_ARGS for unaligned
  * or non-canonical addresses or a user mapping in the kernel half. */
 status_t vm_map(struct addrspace *as, uint64_t va, uint64_t pa, unsigned flags);
 /* Unmap one page; the old physical address goes to *old_pa if not NULL.

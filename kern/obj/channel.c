@@ -29,22 +29,50 @@ struct message {
 	uint32_t nends;              /* how many of the handles are channel ends */
 	struct cap_taken *handles;   /* points into data[] */
 	uint8_t *bytes;              /* points into data[] */
+	/* The sender's job, charged `size` bytes while the message exists (a
+	 * counted reference: the charge goes back to it exactly once, in
+	 * message_release, even if the job was killed meanwhile). NULL for
+	 * the kernel's own messages. */
+	struct job *job;
+	uint64_t size;
 	uint64_t data[];
 };
+
+/* Free the message itself (its handles are gone or the reader's) and give
+ * back its charge. */
+static void message_release(struct message *m)
+{
+	struct job *job = m->job;
+	if (job) {
+		job_uncharge_memory(job, m->size);
+		cap_unref(&job->obj.cap);
+	}
+	kfree(m);
+}
 
 static void message_free(struct message *m)
 {
 	for (uint32_t i = 0; i < m->nhandles; i++)
 		cap_drop_taken(&m->handles[i]);
-	kfree(m);
+	message_release(m);
 }
 
-static struct message *message_alloc(uint32_t nbytes, uint32_t nhandles)
+/* NULL when the heap or the job's memory quota has no room. */
+static struct message *message_alloc(uint32_t nbytes, uint32_t nhandles, struct job *job)
 {
 	size_t handle_bytes = nhandles * sizeof(struct cap_taken);
-	struct message *m = kmalloc(sizeof(struct message) + handle_bytes + nbytes);
-	if (!m)
+	uint64_t size = sizeof(struct message) + handle_bytes + nbytes;
+	if (job_charge_memory(job, size) != LO_OK)
 		return NULL;
+	struct message *m = kmalloc(size);
+	if (!m) {
+		job_uncharge_memory(job, size);
+		return NULL;
+	}
+	if (job)
+		cap_ref(&job->obj.cap);
+	m->job = job;
+	m->size = size;
 	m->nbytes = nbytes;
 	m->nhandles = nhandles;
 	m->nends = 0;
@@ -154,7 +182,7 @@ static bool ends_movable(struct cap_taken *handles, uint32_t nhandles)
 }
 
 status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
-		      struct cap_taken *handles, uint32_t nhandles)
+		      struct cap_taken *handles, uint32_t nhandles, struct job *charge)
 {
 	struct message *m = NULL;
 	status_t st = LO_OK;
@@ -174,7 +202,7 @@ status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
 			goto fail;
 		}
 	}
-	m = message_alloc(nbytes, nhandles);
+	m = message_alloc(nbytes, nhandles, charge);
 	if (!m) {
 		st = LO_ERR_NO_MEMORY;
 		goto fail;
@@ -189,7 +217,7 @@ status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
 		if (!ends_movable(handles, nhandles)) {
 			spin_unlock(&transit_lock);
 			m->nhandles = 0;   /* still the caller's: nothing moved */
-			kfree(m);
+			message_release(m);
 			return LO_ERR_BAD_STATE;
 		}
 	}
@@ -270,7 +298,7 @@ status_t channel_take_message(struct channel *ch, void *bytes, uint32_t max_byte
 	for (uint32_t i = 0; i < m->nhandles; i++)
 		handles[i] = m->handles[i];
 	m->nhandles = 0;   /* they belong to the caller now */
-	kfree(m);
+	message_release(m);
 	return LO_OK;
 }
 
@@ -295,7 +323,9 @@ status_t channel_create(struct job *job, struct channel **end0, struct channel *
 status_t channel_write(struct channel *channel, const void *bytes, uint32_t nbytes,
 		       struct cap_taken *handles, uint32_t nhandles)
 {
-	status_t st = channel_send(channel, bytes, nbytes, handles, nhandles);
+	/* Charged to the sender's job while it waits in the queue. */
+	struct process *p = process_current();
+	status_t st = channel_send(channel, bytes, nbytes, handles, nhandles, p ? p->obj.job : NULL);
 	if (st != LO_ERR_BAD_STATE)
 		return st;
 	/* Refused before anything moved: the handles go back under their own

@@ -18,6 +18,7 @@
 #define CHANNEL_MAX_QUEUED  256
 
 struct channel_pair;
+struct job;
 
 struct channel {
 	struct kobject obj;
@@ -41,9 +42,11 @@ status_t channel_alloc(struct channel **end0, struct channel **end1);
  * keep each other alive); then nothing moved and the handles are still the
  * caller's (see docs/capabilities.md, "Handles in transit and cycles").
  * The system call channel_write() (prototype in the generated k_objects.h)
- * gives them back to the caller's table then. */
+ * gives them back to the caller's table then. The message's bytes are
+ * charged to `charge` (the sender's job; NULL: the kernel's message) until
+ * it is read or destroyed. */
 status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
-		      struct cap_taken *handles, uint32_t nhandles);
+		      struct cap_taken *handles, uint32_t nhandles, struct job *charge);
 
 /* The size of the next message, without taking it. LO_ERR_SHOULD_WAIT if
  * none (LO_ERR_PEER_CLOSED if none will come). */

@@ -3,6 +3,7 @@
 #include "obj/exception.h"
 #include "obj/channel.h"
 #include "obj/process.h"
+#include "obj/job.h"
 #include "sched/thread.h"
 #include "sched/wait.h"
 #include "arch/x86_64/trap.h"
@@ -94,16 +95,23 @@ static void binding_get(struct exception_binding *b, struct spinlock *lock,
 /* --- The chain --- */
 
 /* The handler at `level` of p's chain: 0 is the process's own binding;
- * 1, 2, ... are to be its job's and each parent job's, nearest first.
- * When the job object lands, level n >= 1 walks n - 1 parents up from
- * p's job and snapshots that job's binding under the job's lock; the
- * loop in exception_raise needs no other change. False past the end of
- * the chain; out->kernel_end NULL when nothing is bound at this level. */
+ * 1, 2, ... are its job's and each parent job's, nearest first (level n
+ * walks n - 1 parents up from p's job). False past the root job;
+ * out->kernel_end NULL when nothing is bound at this level. A job's parent
+ * link is fixed for its life, and p holds a reference to its job, which
+ * holds one to its parent: the walk needs no lock. */
 static bool chain_handler(struct process *p, unsigned level, struct exception_binding *out)
 {
-	if (level > 0)
-		return false;   /* jobs: not yet */
-	binding_get(&p->exceptions, &p->obj.lock, out);
+	if (level == 0) {
+		binding_get(&p->exceptions, &p->obj.lock, out);
+		return true;
+	}
+	struct job *j = p->obj.job;
+	for (unsigned up = 1; j && up < level; up++)
+		j = j->obj.job;
+	if (!j)
+		return false;
+	binding_get(&j->exceptions, &j->obj.lock, out);
 	return true;
 }
 
@@ -201,7 +209,7 @@ static enum exception_state offer(const struct exception_binding *b, struct trap
 	take_new(&h[2], &p->obj.cap, b->rights & LO_DEFAULT_RIGHTS_PROCESS);
 	/* A failed write (handler's end gone, queue full) closes the handles:
 	 * the exception is then unanswered at once. */
-	channel_write(b->kernel_end, &report, sizeof(report), h, 3);
+	channel_send(b->kernel_end, &report, sizeof(report), h, 3, NULL);   /* the kernel's: uncharged */
 
 	struct wait_item item = { &e->obj, EXCEPTION_DONE, 0, NULL, 0 };
 	wait_signals(&item, 1, DEADLINE_INFINITE);

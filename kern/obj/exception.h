@@ -1,7 +1,7 @@
 /* User-level exception handling (docs/exceptions.md), after Zircon's
  * exception channels.
  *
- * A process (and, once jobs exist, a job) may have one exception channel:
+ * A process or a job may have one exception channel:
  * the kernel keeps one end, the handler reads the other. A fault in user
  * mode that the kernel does not resolve itself (a VMO page not yet in) is
  * offered to each handler of the chain in turn: process, its job, the
@@ -25,7 +25,7 @@ struct process;
 struct trap_frame;
 
 /* One place in the chain where a handler can bind: embedded in its owner
- * (process; job to come) and guarded by the owner's lock. */
+ * (process or job) and guarded by the owner's lock. */
 struct exception_binding {
 	struct channel *kernel_end;   /* counted reference, or NULL */
 	rights_t rights;              /* of the handle that bound it */

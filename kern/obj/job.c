@@ -76,6 +76,7 @@ static void job_destroy(struct cap_object *obj)
 	assert(list_empty(&j->children) && list_empty(&j->processes));
 	assert(j->memory_bytes == 0 && j->objects_used == 0 && j->handles_used == 0 &&
 	       j->processes_used == 0);
+	exception_unbind(&j->exceptions, &j->obj.lock);
 	struct job *parent = j->obj.job;
 	if (parent) {
 		spin_lock(&job_lock);
@@ -293,6 +294,8 @@ static void job_terminate(struct job *top)
 	for (struct job *j = top; j; j = next_in_subtree(top, j))
 		kobject_signal(&j->obj, 0, LO_SIG_JOB_KILLED);
 	spin_unlock(&job_lock);
+	/* No process is left to fault: the handlers see PEER_CLOSED. */
+	exception_unbind(&top->exceptions, &top->obj.lock);
 }
 
 /* --- System calls (idl/job.idl) --- */
@@ -338,6 +341,16 @@ status_t job_kill(struct job *job)
 {
 	job_terminate(job);
 	return LO_OK;
+}
+
+/* The handles in the job handler's messages carry the generic part of the
+ * process's and thread's default rights: EXCEPTIONS on a job is authority
+ * over every process in it (it can kill them all anyway), but no
+ * type-specific right, so the handler cannot bind a process's own channel. */
+status_t job_exception_channel(struct job *job, struct channel **channel)
+{
+	return exception_bind(&job->exceptions, &job->obj.lock, &job->killed,
+			      LO_RIGHTS_GENERIC_MASK, channel);
 }
 
 status_t job_info(struct job *job, struct lo_job_info *info)

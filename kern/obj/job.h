@@ -4,7 +4,7 @@
  * Every process belongs to one job, and every object a process creates
  * through a system call is charged to the job named in that call: one
  * object and JOB_OBJECT_BYTES of memory, plus the memory it grows into
- * later (VMO pages, queued channel messages). The charged job is recorded
+ * later (VMO pages, page tables, queued channel messages). The charged job is recorded
  * in the object (kobject.job, a counted reference) so the charge goes back
  * to the same job when the object dies.
  *
@@ -19,6 +19,7 @@
 #include "status.h"
 #include "obj/kobject.h"
 #include "obj/kernel_types.h"
+#include "obj/exception.h"
 #include "lib/list.h"
 
 /* What one kernel object costs its job's memory quota, whatever its type:
@@ -33,6 +34,8 @@ struct job {
 	uint64_t memory_bytes;       /* used, with the whole quota of each child */
 	uint64_t processes_used, objects_used, handles_used;
 	bool killed;                 /* set once, under job_lock */
+	/* Its exception handler (obj/exception.h), guarded by obj.lock. */
+	struct exception_binding exceptions;
 	/* Guarded by job_lock (job.c): */
 	struct list child_node;      /* in the parent's children */
 	struct list children;

@@ -70,7 +70,7 @@ status_t process_create_named(struct job *job, const char *name, struct process 
 	list_init(&p->job_node);
 	st = job_add_process(job, p);
 	if (st == LO_OK)
-		st = addrspace_create(&p->as);
+		st = addrspace_create(&p->as, job);
 	if (st != LO_OK) {
 		job_uncharge_objects(job, 1);
 		p->obj.job = job;

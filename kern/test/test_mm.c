@@ -138,7 +138,7 @@ static void test_addrspace(struct ktest_ctx *ctx)
 {
 	uint64_t tables_before = paging_table_pages();
 	struct addrspace as;
-	if (!CHECK(ctx, addrspace_create(&as) == LO_OK))
+	if (!CHECK(ctx, addrspace_create(&as, NULL) == LO_OK))
 		return;
 	uint64_t pa = pmm_alloc_page();
 	CHECK(ctx, vm_map(&as, 0x400000, pa, VM_USER | VM_WRITE) == LO_OK);

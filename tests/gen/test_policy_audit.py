@@ -91,7 +91,7 @@ ERRORS = [
     ("program p { max widget : READ; }", "unknown object type 'widget'"),
     ("program p { grant log READ; }", "expected ':'"),
     ("program p { } program p { }", "program 'p' is declared twice"),
-    ("program p { take log : READ; }", "expected 'grant', 'max' or '}'"),
+    ("program p { take log : READ; }", "expected 'grant', 'max', 'protected' or '}'"),
     ("program p { grant log : READ;", "end of file"),
     ("program p { grant log : READ; } $", "unexpected character '$'"),
     # a registry grant names connection rights, not handle rights
@@ -119,7 +119,8 @@ def test_table_is_generated(tmp_path, rights_json):
                       "--cap", CAP, "--out", str(out))
     assert rc == 0, err
     text = out.read_text()
-    assert '{ "serial", grants_serial, max_serial }' in text
+    assert '{ "serial", grants_serial, max_serial, true }' in text   # protected
+    assert '{ "sh", grants_sh, max_sh, false }' in text
     assert '{ 4, 1016u, 8u, "", 0x0000010cu, "" }' in text   # ioports 0x3f8 8 : READ | WRITE | INSPECT
     # registry grants carry the registry protocol's connection rights, and a subtree
     assert '{ 7, 0u, 0u, "files", 0x0000000bu, "" }' in text    # ENUMERATE | OPEN | WATCH

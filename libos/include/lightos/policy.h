@@ -7,6 +7,7 @@
 #define LIGHTOS_POLICY_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include "lightos/syscalls.h"
 #include "lightos/spawn.h"
 
@@ -39,6 +40,9 @@ struct lo_policy_program {
 	const char *name;      /* NULL ends the table */
 	const struct lo_policy_grant *grants;
 	const struct lo_policy_max *max;
+	/* A system process: the handles init hands out to it (the proc:
+	 * registry) carry no DESTROY (docs/rights-policy.md). */
+	bool protected;
 };
 
 extern const struct lo_policy_program lo_policy[];

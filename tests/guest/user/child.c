@@ -31,7 +31,15 @@
  *            (its handler skips the ud2 and sets rax)
  *   exc-fault   after a message, write to address 0
  *   exc-read-exit  read one message from the startup channel (an exception
- *            channel), keep its handles, exit 0 without answering */
+ *            channel), keep its handles, exit 0 without answering
+ *   kill-given  read one message with a process handle, try process_kill on
+ *            it, send the status (status_t) back, exit 0
+ *   pt-spread   map one page at PT_SPREAD_BASE + i GiB and write it, for i up
+ *            to 256: every touch needs new page tables, charged to its job;
+ *            dies on the fault once they are over quota (exit 0 if never)
+ *   msg-fill    write 16 KiB messages on the startup channel (the parent
+ *            reads none) until a write fails: exit 0 if NO_MEMORY, 70 if
+ *            the queue filled first (SHOULD_WAIT), 71 otherwise */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "fpu_state.h"
@@ -39,6 +47,8 @@
 
 /* exc-touch: an address nothing maps (tests/guest/user/test_exception.c). */
 #define EXC_TOUCH_ADDR 0x0000500000000000ull
+/* pt-spread: far from anything else the child maps. */
+#define PT_SPREAD_BASE 0x0000100000000000ull
 
 static int parse_int(const char *s)
 {
@@ -381,6 +391,40 @@ int main(void)
 	}
 	if (lo_strcmp(args, "regserve") == 0 || lo_strcmp(args, "regdie") == 0)
 		return registry_server(ch, args[3] == 'd');
+	if (lo_strcmp(args, "pt-spread") == 0) {
+		lo_vmo_t v;
+		if (lo_vmo_create(lo_job_self(), 4096, &v) != LO_OK)
+			return 65;
+		for (uint64_t i = 0; i < 256; i++) {
+			struct lo_map_request req = { PT_SPREAD_BASE + (i << 30), 0, 4096, LO_MAP_WRITE, 0 };
+			uint64_t addr = 0;
+			if (lo_process_map(lo_self, v, &req, &addr) != LO_OK)
+				return 66;
+			*(volatile uint64_t *)(uintptr_t)addr = i;
+		}
+		return 0;
+	}
+	if (lo_strcmp(args, "msg-fill") == 0) {
+		static char big[16384];
+		status_t st;
+		do
+			st = lo_channel_write(ch, big, sizeof(big), NULL, 0);
+		while (st == LO_OK);
+		return st == LO_ERR_NO_MEMORY ? 0 : st == LO_ERR_SHOULD_WAIT ? 70 : 71;
+	}
+	if (lo_strcmp(args, "kill-given") == 0) {
+		char buf[8];
+		lo_handle_t h[1];
+		uint32_t observed;
+		struct lo_channel_read_result got;
+		if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX,
+				       &observed) != LO_OK ||
+		    lo_channel_read(ch, buf, sizeof(buf), h, 1, &got) != LO_OK || got.handles != 1)
+			return 64;
+		status_t st = lo_process_kill(lo_process_from(h[0]));
+		lo_channel_write(ch, &st, sizeof(st), NULL, 0);
+		return 0;
+	}
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;
 }
