@@ -116,14 +116,18 @@ endif
 QEMU_COMMON := $(QEMU_ACCEL) -m 512M -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
+# Virtual CPUs for make run / debug (SMP=n). The test suites choose their
+# own: one CPU, and the -smp4 suites four.
+SMP ?= 4
+
 run: deps $(ISO)
 	@echo "LightOS: serial console on this terminal. Quit with Ctrl-A X."
-	$(Q)$(QEMU) $(QEMU_COMMON) -nographic -serial mon:stdio -cdrom $(ISO) || true
+	$(Q)$(QEMU) $(QEMU_COMMON) -smp $(SMP) -nographic -serial mon:stdio -cdrom $(ISO) || true
 
 debug: deps $(ISO)
 	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"
 	@echo "  gdb $(KERNEL) -ex 'target remote localhost:1234'"
 	@echo "Quit QEMU with Ctrl-A X."
-	$(Q)$(QEMU) $(QEMU_COMMON) -nographic -serial mon:stdio -cdrom $(ISO) -s -S || true
+	$(Q)$(QEMU) $(QEMU_COMMON) -smp $(SMP) -nographic -serial mon:stdio -cdrom $(ISO) -s -S || true
 
 -include $(KERN_OBJS:.o=.d)

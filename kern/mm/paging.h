@@ -20,12 +20,15 @@
 struct addrspace {
 	uint64_t pml4_pa;          /* 0 once destroyed (under lock) */
 	struct spinlock lock;
+	uint64_t cpus;             /* CPUs that may have it loaded (atomic; tlb.h) */
 };
 
 extern struct addrspace kernel_as;
 
 /* Build the final kernel page tables (W^X sections, NX direct map) and switch. */
 void paging_init(void);
+/* An application processor: the same paging features (global pages). */
+void paging_init_cpu(void);
 
 /* A new address space sharing the kernel half; NULL-free: LO_ERR_NO_MEMORY. */
 status_t addrspace_create(struct addrspace *as);
@@ -33,6 +36,7 @@ status_t addrspace_create(struct addrspace *as);
  * Takes the space's lock, so it waits for a walk in progress; afterwards the
  * space is dead: map/unmap/protect give LO_ERR_BAD_STATE, query false. */
 void addrspace_destroy(struct addrspace *as);
+/* Load `as` on this CPU (the kernel's tables if it is dead). */
 void addrspace_activate(struct addrspace *as);
 
 /* Map one page. LO_ERR_ALREADY_EXISTS if `va` is mapped, LO_ERR_NO_MEMORY

@@ -1,9 +1,12 @@
-/* The scheduler: one run queue, round robin, preemption on the tick.
+/* The scheduler: one run queue that every CPU takes from, round robin,
+ * preemption on each CPU's tick.
  *
- * sched_lock protects the run queue and every thread's state. It is held
- * across context_switch: the thread that switches in releases it (in
- * schedule() after its own switch returned, or in sched_finish_switch()
- * for a thread's very first run). */
+ * sched_lock protects the run queue, every thread's state and every CPU's
+ * `current`. It is held across context_switch: the thread that switches in
+ * releases it (in schedule() after its own switch returned, or in
+ * sched_finish_switch() for a thread's very first run). So a thread put
+ * back on the queue cannot be taken by another CPU before its registers
+ * are saved. */
 #include "sched/thread.h"
 #include "sched/sched_internal.h"
 #include "sched/clock.h"
@@ -11,6 +14,7 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/apic.h"
 #include "mm/paging.h"
 #include "lib/assert.h"
 
@@ -18,25 +22,51 @@ extern void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
 static struct list run_queue = { &run_queue, &run_queue };
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
-static struct thread idle_thread;
-/* The thread that switched out, for the one that switched in to finish. */
-static struct thread *switched_from;
+static struct thread idle_threads[MAX_CPUS];
 
 void sched_init(void)
 {
-	percpu_init();
 	struct cpu *cpu = this_cpu();
-	/* The boot flow becomes the idle thread; it runs on the boot stack. */
-	idle_thread.state = THREAD_RUNNING;
-	idle_thread.on_cpu = true;
-	list_init(&idle_thread.run_node);
-	list_init(&idle_thread.process_node);
-	idle_thread.name[0] = 'i';
-	idle_thread.name[1] = 'd';
-	idle_thread.name[2] = 'l';
-	idle_thread.name[3] = 'e';
-	cpu->idle = &idle_thread;
-	cpu->current = &idle_thread;
+	/* The flow that calls this becomes the CPU's idle thread, on the stack
+	 * it runs on (the boot stack, or an application processor's). */
+	struct thread *idle = &idle_threads[cpu->id];
+	idle->state = THREAD_RUNNING;
+	idle->on_cpu = true;
+	idle->cpu = cpu->id;
+	list_init(&idle->run_node);
+	list_init(&idle->process_node);
+	idle->name[0] = 'i';
+	idle->name[1] = 'd';
+	idle->name[2] = 'l';
+	idle->name[3] = 'e';
+	cpu->idle = idle;
+	cpu->current = idle;
+}
+
+static void resched_cpu(struct cpu *c)
+{
+	__atomic_store_n(&c->need_resched, true, __ATOMIC_RELEASE);
+	if (c != this_cpu())
+		lapic_send_ipi(c->apic_id, VEC_IPI_RESCHED);
+}
+
+/* A thread was queued (sched_lock held): an idle CPU, this one first,
+ * should come and take it. */
+static void kick_idle_cpu(void)
+{
+	struct cpu *self = this_cpu();
+	if (self->current == self->idle) {
+		resched_cpu(self);
+		return;
+	}
+	for (int i = 0; i < cpu_count; i++) {
+		struct cpu *c = &cpus[i];
+		if (c != self && c->online && c->current == c->idle &&
+		    !__atomic_load_n(&c->need_resched, __ATOMIC_ACQUIRE)) {
+			resched_cpu(c);
+			return;
+		}
+	}
 }
 
 void sched_make_runnable(struct thread *t)
@@ -45,7 +75,15 @@ void sched_make_runnable(struct thread *t)
 	t->state = THREAD_RUNNABLE;
 	t->slice = THREAD_TIME_SLICE;
 	list_push_back(&run_queue, &t->run_node);
-	this_cpu()->need_resched |= this_cpu()->current == this_cpu()->idle;
+	kick_idle_cpu();
+	spin_unlock(&sched_lock);
+}
+
+void sched_kick(struct thread *t)
+{
+	spin_lock(&sched_lock);
+	if (t->on_cpu && t->cpu != this_cpu_id() && t->state == THREAD_RUNNING)
+		resched_cpu(&cpus[t->cpu]);
 	spin_unlock(&sched_lock);
 }
 
@@ -69,7 +107,7 @@ void sched_wake(struct thread *t, status_t result)
 			t->state = THREAD_RUNNABLE;
 			t->slice = THREAD_TIME_SLICE;
 			list_push_back(&run_queue, &t->run_node);
-			this_cpu()->need_resched |= this_cpu()->current == this_cpu()->idle;
+			kick_idle_cpu();
 		}
 	}
 	spin_unlock(&sched_lock);
@@ -78,8 +116,9 @@ void sched_wake(struct thread *t, status_t result)
 /* Called by the thread that just switched in, with sched_lock held. */
 void sched_finish_switch(void)
 {
-	struct thread *prev = switched_from;
-	switched_from = NULL;
+	struct cpu *cpu = this_cpu();
+	struct thread *prev = cpu->switched_from;
+	cpu->switched_from = NULL;
 	prev->on_cpu = false;
 	bool dead = prev->state == THREAD_DEAD;
 	spin_unlock(&sched_lock);
@@ -95,7 +134,7 @@ void schedule(void)
 	int were = irq_save();
 	struct cpu *cpu = this_cpu();
 	spin_lock(&sched_lock);
-	cpu->need_resched = false;
+	__atomic_store_n(&cpu->need_resched, false, __ATOMIC_RELAXED);
 	struct thread *prev = cpu->current;
 	if (prev->state == THREAD_RUNNING && prev != cpu->idle) {
 		prev->state = THREAD_RUNNABLE;
@@ -112,6 +151,7 @@ void schedule(void)
 	}
 	next->state = THREAD_RUNNING;
 	next->on_cpu = true;
+	next->cpu = cpu->id;
 	next->slice = THREAD_TIME_SLICE;
 	cpu->current = next;
 	if (next != cpu->idle) {
@@ -119,7 +159,7 @@ void schedule(void)
 		tss_set_kernel_stack(next->kstack_top);
 	}
 	addrspace_activate(next->process ? &next->process->as : &kernel_as);
-	switched_from = prev;
+	cpu->switched_from = prev;
 	/* Eagerly: the kernel never touches these registers, so they hold
 	 * prev's user state until here. Kernel threads have no area. */
 	if (prev->fpu.area)
@@ -154,24 +194,30 @@ void sched_tick(void)
 	struct cpu *cpu = this_cpu();
 	struct thread *t = cpu->current;
 	if (t == cpu->idle) {
-		if (!list_empty(&run_queue))
-			cpu->need_resched = true;
+		/* A racy peek is enough: a queued thread also kicks an idle CPU. */
+		if (__atomic_load_n(&run_queue.next, __ATOMIC_RELAXED) != &run_queue)
+			__atomic_store_n(&cpu->need_resched, true, __ATOMIC_RELAXED);
 	} else if (--t->slice <= 0) {
-		cpu->need_resched = true;
+		__atomic_store_n(&cpu->need_resched, true, __ATOMIC_RELAXED);
 	}
 }
 
 void sched_preempt_if_needed(void)
 {
-	if (this_cpu()->need_resched)
+	if (__atomic_load_n(&this_cpu()->need_resched, __ATOMIC_ACQUIRE))
 		schedule();
 }
 
 void sched_idle_loop(void)
 {
 	for (;;) {
-		irq_enable();
-		halt();
-		sched_preempt_if_needed();
+		irq_disable();
+		if (__atomic_load_n(&this_cpu()->need_resched, __ATOMIC_ACQUIRE)) {
+			schedule();
+			continue;
+		}
+		/* sti takes effect after hlt starts: a wake-up IPI between the
+		 * check and the halt still ends the halt. */
+		__asm__ volatile("sti; hlt" : : : "memory");
 	}
 }

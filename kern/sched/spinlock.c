@@ -1,13 +1,8 @@
 #include "sched/spinlock.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "mm/tlb.h"
 #include "lib/assert.h"
-
-/* One CPU runs today; the lock is still a real test-and-set lock so the
- * code is right when more CPUs come. */
-static int this_cpu_id(void)
-{
-	return 0;
-}
 
 void spin_init(struct spinlock *l, const char *name)
 {
@@ -22,8 +17,14 @@ void spin_lock(struct spinlock *l)
 	int were = irq_save();
 	if (l->holder == this_cpu_id() + 1 && __atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 		panic("spinlock %s taken twice on one CPU", l->name);
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		/* Interrupts are off: answer a TLB shootdown here, or the CPU
+		 * that holds this lock may wait for us while we wait for it. */
+		do {
+			tlb_poll();
+			cpu_relax();
+		} while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED));
+	}
 	l->holder = this_cpu_id() + 1;
 	l->irq_were_enabled = were;
 }

@@ -211,6 +211,9 @@ void thread_kill(struct thread *t)
 		return;
 	}
 	thread_wake(t, LO_ERR_CANCELED);
+	/* Running user code elsewhere: interrupt it, so it dies now and not
+	 * at its next tick or system call. */
+	sched_kick(t);
 }
 
 void thread_prepare_block(uint64_t deadline)

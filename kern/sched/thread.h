@@ -39,6 +39,7 @@ struct thread {
 	uint64_t saved_rsp;          /* while switched out */
 	enum thread_state state;
 	bool on_cpu;                 /* between being switched in and switched out */
+	int cpu;                     /* the CPU it runs on, or last ran on */
 	bool killed;                 /* dies at its next return to user mode */
 	bool started;
 	struct list run_node;        /* run queue */
@@ -63,6 +64,7 @@ struct thread {
 	unsigned present_faults;
 };
 
+/* Make the running flow this CPU's idle thread (each CPU, once). */
 void sched_init(void);
 
 /* A thread that runs fn(arg) in the kernel, then exits. Not started. */
@@ -99,7 +101,7 @@ void sched_yield(void);
 void sched_tick(void);
 /* From an interrupt's end: switch if a reschedule was asked for. */
 void sched_preempt_if_needed(void);
-/* Run threads forever on the boot CPU (the caller becomes the idle thread). */
+/* Run threads forever on this CPU (the caller is its idle thread). */
 __attribute__((noreturn)) void sched_idle_loop(void);
 
 /* Threads alive (not yet destroyed), for leak checks. */

@@ -20,6 +20,24 @@ test-guest: $(ISO_TEST)
 		--log $(BUILD)/test/guest.log --tap $(BUILD)/test/guest.tap \
 		--timeout 120 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON)
 
+# The same suites on four virtual CPUs (MTTCG: they really run in parallel,
+# as far as the host's cores allow).
+TEST_SUITES += ktest-smp4 guest-smp4
+
+.PHONY: test-ktest-smp4
+test-ktest-smp4: $(ISO_KTEST)
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_KTEST) \
+		--log $(BUILD)/test/ktest-smp4.log --tap $(BUILD)/test/ktest-smp4.tap \
+		--timeout 180 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) -smp 4
+
+.PHONY: test-guest-smp4
+test-guest-smp4: $(ISO_TEST)
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_TEST) \
+		--log $(BUILD)/test/guest-smp4.log --tap $(BUILD)/test/guest-smp4.tap \
+		--timeout 180 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) -smp 4
+
 # A kernel fault nobody recovers from must be reported (vector, error code,
 # registers, CR2, backtrace) and end the run as a failure.
 TEST_SUITES += guest-exception
