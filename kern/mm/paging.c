@@ -152,6 +152,18 @@ status_t vm_unmap(struct addrspace *as, uint64_t va, uint64_t *old_pa)
 	return st;
 }
 
+void vm_unmap_kernel_pages(uint64_t va, unsigned pages)
+{
+	spin_lock(&kernel_as.lock);
+	for (unsigned i = 0; i < pages; i++) {
+		uint64_t *pte = walk(kernel_as.pml4_pa, va + i * PAGE_SIZE, false);
+		if (pte)
+			*pte = 0;
+	}
+	tlb_shootdown(&kernel_as, va, pages);   /* one round for all of them */
+	spin_unlock(&kernel_as.lock);
+}
+
 status_t vm_protect(struct addrspace *as, uint64_t va, unsigned flags)
 {
 	status_t st = check_args(va, flags);

@@ -46,6 +46,8 @@ status_t vm_map(struct addrspace *as, uint64_t va, uint64_t pa, unsigned flags);
 /* Unmap one page; the old physical address goes to *old_pa if not NULL.
  * LO_ERR_NOT_FOUND if nothing was mapped. */
 status_t vm_unmap(struct addrspace *as, uint64_t va, uint64_t *old_pa);
+/* Unmap `pages` kernel pages from `va` on, with one TLB shootdown. */
+void vm_unmap_kernel_pages(uint64_t va, unsigned pages);
 /* Change the flags of a mapped page. */
 status_t vm_protect(struct addrspace *as, uint64_t va, unsigned flags);
 /* Unmap / reprotect every mapped page of a page-aligned user range; pages

@@ -1,0 +1,255 @@
+/* Races that only several CPUs run for real (the suite runs on 1 and on 4
+ * virtual CPUs; on one they still pass, as plain stress tests). */
+#include "utest.h"
+#include "lightos/thread.h"
+
+#define EXIT_FAULT 3
+
+/* A thread of a child reads a page on its CPU while the child unmaps it on
+ * another: after the unmap returns the reader must fault (its CPU's TLB
+ * was shot down), not read on through a stale entry. */
+static void test_unmap_shoots_down_other_cpus(void)
+{
+	lo_channel_t mine, theirs;
+	CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK);
+	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+	lo_process_t child;
+	if (!CHECK_ST(utest_spawn_child("tlb-reader", &give, 1, &child), LO_OK)) {
+		lo_handle_close(lo_channel_handle(mine));
+		return;
+	}
+	uint32_t observed;
+	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+				    lo_deadline_after_ms(10000), &observed), LO_OK);
+	uint64_t addr = 0;
+	struct lo_channel_read_result got;
+	CHECK_ST(lo_channel_read(mine, &addr, sizeof(addr), NULL, 0, &got), LO_OK);
+	struct lo_process_info info;
+	CHECK(utest_wait_process(child, &info));
+	/* Exit code 1: the reader read on after the unmap. */
+	CHECK(info.exit_reason == EXIT_FAULT);
+	CHECK(info.fault_address == addr);
+	if (info.exit_reason != EXIT_FAULT)
+		lo_printf("  child exit reason %u code %ld\n", info.exit_reason, info.exit_code);
+	lo_handle_close(lo_process_handle(child));
+	lo_handle_close(lo_channel_handle(mine));
+}
+
+/* Killing a process whose threads all spin in user space, on every CPU. */
+static void test_kill_spinning_threads(void)
+{
+	for (int round = 0; round < 5; round++) {
+		lo_channel_t mine, theirs;
+		CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK);
+		struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+		lo_process_t child;
+		if (!CHECK_ST(utest_spawn_child("spin 6", &give, 1, &child), LO_OK)) {
+			lo_handle_close(lo_channel_handle(mine));
+			return;
+		}
+		uint32_t observed;
+		CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+					    lo_deadline_after_ms(10000), &observed), LO_OK);
+		CHECK_ST(lo_process_kill(child), LO_OK);
+		struct lo_process_info info;
+		CHECK(utest_wait_process(child, &info));
+		CHECK(info.exit_reason == 2 && info.thread_count == 0);
+		lo_handle_close(lo_process_handle(child));
+		lo_handle_close(lo_channel_handle(mine));
+	}
+}
+
+/* Many writers on one channel end, one reader on the other: nothing lost,
+ * nothing duplicated, each writer's messages in its order. */
+#define WRITERS 4
+#define MESSAGES 400
+
+struct writer {
+	lo_channel_t ch;
+	uint32_t id;
+	int failures;
+};
+
+static void write_many(void *arg)
+{
+	struct writer *w = arg;
+	for (uint32_t seq = 0; seq < MESSAGES; seq++) {
+		uint32_t msg = w->id << 16 | seq;
+		status_t st;
+		while ((st = lo_channel_write(w->ch, &msg, sizeof(msg), NULL, 0)) == LO_ERR_SHOULD_WAIT) {
+			uint32_t observed;
+			lo_handle_wait_one(lo_channel_handle(w->ch), LO_SIG_CHANNEL_WRITABLE,
+					   lo_deadline_after_ms(1000), &observed);
+		}
+		w->failures += st != LO_OK;
+	}
+}
+
+static void test_channel_many_writers(void)
+{
+	lo_channel_t a, b;
+	CHECK_ST(lo_channel_create(&a, &b), LO_OK);
+	struct writer w[WRITERS];
+	lo_thread_t threads[WRITERS];
+	int started = 0;
+	for (int i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){ a, (uint32_t)i, 0 };
+		if (CHECK_ST(lo_thread_run(write_many, &w[i], "writer", &threads[i]), LO_OK))
+			started++;
+	}
+	uint32_t next[WRITERS] = { 0 };
+	int bad = 0;
+	for (int n = 0; n < started * MESSAGES; n++) {
+		uint32_t msg;
+		struct lo_channel_read_result got;
+		status_t st;
+		while ((st = lo_channel_read(b, &msg, sizeof(msg), NULL, 0, &got)) == LO_ERR_SHOULD_WAIT) {
+			uint32_t observed;
+			if (lo_handle_wait_one(lo_channel_handle(b), LO_SIG_CHANNEL_READABLE,
+					       lo_deadline_after_ms(5000), &observed) != LO_OK)
+				break;
+		}
+		if (st != LO_OK)
+			break;
+		uint32_t id = msg >> 16, seq = msg & 0xffff;
+		if (id >= WRITERS || seq != next[id])
+			bad++;
+		else
+			next[id]++;
+	}
+	CHECK(bad == 0);
+	for (int i = 0; i < started; i++) {
+		CHECK_ST(lo_thread_join(threads[i], lo_deadline_after_ms(5000)), LO_OK);
+		CHECK(w[i].failures == 0);
+		CHECK(next[i] == MESSAGES);
+	}
+	lo_handle_close(lo_channel_handle(a));
+	lo_handle_close(lo_channel_handle(b));
+}
+
+/* One thread closes and re-creates a handle while another looks it up:
+ * each lookup finds the object or no handle, never anything else. */
+#define CLOSE_ROUNDS 3000
+
+static volatile uint32_t racing_handle;
+static volatile int racing_done;
+
+static void close_and_reopen(void *arg)
+{
+	lo_event_t e = *(lo_event_t *)arg;
+	for (int i = 0; i < CLOSE_ROUNDS; i++) {
+		uint32_t h;
+		if (lo_handle_duplicate(lo_event_handle(e), LO_RIGHT_INSPECT | LO_RIGHT_SIGNAL, &h) != LO_OK)
+			break;
+		racing_handle = h;
+		lo_handle_close((lo_handle_t){ h });
+	}
+	racing_done = 1;
+}
+
+static void test_close_vs_lookup(void)
+{
+	lo_event_t e;
+	CHECK_ST(lo_event_create(&e), LO_OK);
+	uint64_t id = utest_object_id(lo_event_handle(e));
+	racing_done = 0;
+	racing_handle = 0;
+	lo_thread_t t;
+	if (!CHECK_ST(lo_thread_run(close_and_reopen, &e, "closer", &t), LO_OK)) {
+		lo_handle_close(lo_event_handle(e));
+		return;
+	}
+	int found = 0, gone = 0, wrong = 0;
+	while (!racing_done) {
+		lo_handle_t h = { racing_handle };
+		struct lo_object_info info;
+		status_t st = lo_handle_info(h, &info);
+		if (st == LO_OK && info.id == id)
+			found++;
+		else if (st == LO_ERR_BAD_HANDLE)
+			gone++;
+		else
+			wrong++;
+		st = lo_handle_signal(h, 0, LO_SIG_EVENT_SIGNALED);
+		if (st != LO_OK && st != LO_ERR_BAD_HANDLE)
+			wrong++;
+	}
+	CHECK(wrong == 0);
+	CHECK(found + gone > 0);
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
+	struct lo_object_info info;
+	CHECK_ST(lo_handle_info(lo_event_handle(e), &info), LO_OK);
+	CHECK(info.handle_count == 1);
+	lo_handle_close(lo_event_handle(e));
+}
+
+/* Handles in flight while the receiving end closes on another CPU: every
+ * handle ends up either received or destroyed with the queue (the runner
+ * checks no object is left over). */
+struct sender {
+	lo_channel_t ch;
+	lo_event_t e;
+	int sent;
+};
+
+static void send_handles(void *arg)
+{
+	struct sender *s = arg;
+	for (int i = 0; i < 200; i++) {
+		uint32_t h;
+		if (lo_handle_duplicate(lo_event_handle(s->e), LO_RIGHT_TRANSFER | LO_RIGHT_WAIT, &h) != LO_OK)
+			break;
+		lo_handle_t hh = { h };
+		status_t st = lo_channel_write(s->ch, "h", 1, &hh, 1);
+		if (st != LO_OK) {
+			lo_handle_close(hh);   /* not sent: still ours */
+			if (st == LO_ERR_PEER_CLOSED)
+				break;
+			continue;
+		}
+		s->sent++;
+	}
+}
+
+static void test_transfer_vs_close(void)
+{
+	lo_event_t e;
+	CHECK_ST(lo_event_create(&e), LO_OK);
+	for (int round = 0; round < 10; round++) {
+		lo_channel_t a, b;
+		if (!CHECK_ST(lo_channel_create(&a, &b), LO_OK))
+			break;
+		struct sender s = { a, e, 0 };
+		lo_thread_t t;
+		if (!CHECK_ST(lo_thread_run(send_handles, &s, "sender", &t), LO_OK)) {
+			lo_handle_close(lo_channel_handle(a));
+			lo_handle_close(lo_channel_handle(b));
+			break;
+		}
+		/* Take a few, then close with the rest still queued or in flight. */
+		for (int i = 0; i < round * 3; i++) {
+			char c;
+			lo_handle_t got_h[1];
+			struct lo_channel_read_result got;
+			if (lo_channel_read(b, &c, 1, got_h, 1, &got) == LO_OK && got.handles == 1)
+				lo_handle_close(got_h[0]);
+		}
+		lo_handle_close(lo_channel_handle(b));
+		CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
+		lo_handle_close(lo_channel_handle(a));
+	}
+	struct lo_object_info info;
+	CHECK_ST(lo_handle_info(lo_event_handle(e), &info), LO_OK);
+	CHECK(info.handle_count == 1);
+	lo_handle_close(lo_event_handle(e));
+}
+
+static const struct utest smp_tests[] = {
+	{ "smp.unmap_shoots_down_other_cpus", test_unmap_shoots_down_other_cpus },
+	{ "smp.kill_spinning_threads", test_kill_spinning_threads },
+	{ "smp.channel_many_writers", test_channel_many_writers },
+	{ "smp.close_vs_lookup", test_close_vs_lookup },
+	{ "smp.transfer_vs_close", test_transfer_vs_close },
+	{ 0, 0 },
+};
+UTEST_SUITE(smp_tests);
