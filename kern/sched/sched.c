@@ -1,5 +1,6 @@
 /* The scheduler: one run queue that every CPU takes from, round robin,
- * preemption on each CPU's tick.
+ * preemption on each CPU's tick, and a woken thread runs next
+ * (wake_queued).
  *
  * sched_lock protects the run queue, every thread's state and every CPU's
  * `current`. It is held across context_switch: the thread that switches in
@@ -51,22 +52,23 @@ static void resched_cpu(struct cpu *c)
 }
 
 /* A thread was queued (sched_lock held): an idle CPU, this one first,
- * should come and take it. */
-static void kick_idle_cpu(void)
+ * should come and take it. False when every CPU is busy. */
+static bool kick_idle_cpu(void)
 {
 	struct cpu *self = this_cpu();
 	if (self->current == self->idle) {
 		resched_cpu(self);
-		return;
+		return true;
 	}
 	for (int i = 0; i < cpu_count; i++) {
 		struct cpu *c = &cpus[i];
 		if (c != self && c->online && c->current == c->idle &&
 		    !__atomic_load_n(&c->need_resched, __ATOMIC_ACQUIRE)) {
 			resched_cpu(c);
-			return;
+			return true;
 		}
 	}
+	return false;
 }
 
 void sched_make_runnable(struct thread *t)
@@ -95,6 +97,29 @@ void sched_mark_blocked(struct thread *t)
 	spin_unlock(&sched_lock);
 }
 
+/* A woken thread with time left in its slice runs next: at the front of
+ * the queue, and if no CPU is idle, this CPU's thread makes way for it at
+ * once (it keeps its place, at the front too, with the rest of its
+ * slice). A woken thread's slice is not renewed, so two threads waking
+ * each other in turn still leave the queue behind them its turn once
+ * their slices run out. */
+static void wake_queued(struct thread *t)
+{
+	t->state = THREAD_RUNNABLE;
+	if (t->slice <= 0) {
+		t->slice = THREAD_TIME_SLICE;
+		list_push_back(&run_queue, &t->run_node);
+		kick_idle_cpu();
+		return;
+	}
+	list_insert_after(&run_queue, &t->run_node);
+	if (!kick_idle_cpu()) {
+		struct cpu *self = this_cpu();
+		self->wake_preempt = true;
+		resched_cpu(self);
+	}
+}
+
 void sched_wake(struct thread *t, status_t result)
 {
 	spin_lock(&sched_lock);
@@ -104,10 +129,7 @@ void sched_wake(struct thread *t, status_t result)
 			/* Still on its way into schedule(): it will just continue. */
 			t->state = THREAD_RUNNING;
 		} else {
-			t->state = THREAD_RUNNABLE;
-			t->slice = THREAD_TIME_SLICE;
-			list_push_back(&run_queue, &t->run_node);
-			kick_idle_cpu();
+			wake_queued(t);
 		}
 	}
 	spin_unlock(&sched_lock);
@@ -136,12 +158,14 @@ void schedule(void)
 	spin_lock(&sched_lock);
 	__atomic_store_n(&cpu->need_resched, false, __ATOMIC_RELAXED);
 	struct thread *prev = cpu->current;
-	if (prev->state == THREAD_RUNNING && prev != cpu->idle) {
-		prev->state = THREAD_RUNNABLE;
-		list_push_back(&run_queue, &prev->run_node);
-	}
+	bool requeue = prev->state == THREAD_RUNNING && prev != cpu->idle;
+	/* Made way for a woken thread: keep the place and the rest of the
+	 * slice. Otherwise (slice over, or a yield) go to the back. */
+	bool keep_place = cpu->wake_preempt && prev->slice > 0;
+	cpu->wake_preempt = false;
 	struct list *n = list_pop_front(&run_queue);
-	struct thread *next = n ? container_of(n, struct thread, run_node) : cpu->idle;
+	struct thread *next = n ? container_of(n, struct thread, run_node)
+				: requeue ? prev : cpu->idle;
 	if (next == prev) {
 		prev->state = THREAD_RUNNING;
 		prev->slice = THREAD_TIME_SLICE;
@@ -149,10 +173,19 @@ void schedule(void)
 		irq_restore(were);
 		return;
 	}
+	if (requeue) {
+		prev->state = THREAD_RUNNABLE;
+		if (keep_place) {
+			list_insert_after(&run_queue, &prev->run_node);
+		} else {
+			prev->slice = THREAD_TIME_SLICE;
+			list_push_back(&run_queue, &prev->run_node);
+		}
+	}
+	/* next->slice: what it had left (a queued thread always has some). */
 	next->state = THREAD_RUNNING;
 	next->on_cpu = true;
 	next->cpu = cpu->id;
-	next->slice = THREAD_TIME_SLICE;
 	cpu->current = next;
 	if (next != cpu->idle) {
 		cpu->kernel_rsp = next->kstack_top;
@@ -190,7 +223,9 @@ void sched_yield(void)
 
 void sched_tick(void)
 {
-	ktimer_run_expired(clock_ns());
+	/* Deadlines on the CPU that keeps the clock. */
+	if (this_cpu_id() == 0)
+		ktimer_run_expired(clock_ns());
 	struct cpu *cpu = this_cpu();
 	struct thread *t = cpu->current;
 	if (t == cpu->idle) {
@@ -204,7 +239,13 @@ void sched_tick(void)
 
 void sched_preempt_if_needed(void)
 {
-	if (__atomic_load_n(&this_cpu()->need_resched, __ATOMIC_ACQUIRE))
+	/* Never preempt a thread between thread_prepare_block and
+	 * thread_block: switched out blocked before it has published itself,
+	 * nothing would ever wake it. It is about to switch anyway (in
+	 * thread_block, which honours need_resched), or was just woken. */
+	struct cpu *cpu = this_cpu();
+	if (__atomic_load_n(&cpu->need_resched, __ATOMIC_ACQUIRE) &&
+	    __atomic_load_n(&cpu->current->state, __ATOMIC_ACQUIRE) != THREAD_BLOCKED)
 		schedule();
 }
 

@@ -23,6 +23,7 @@ struct cpu {
 	struct thread *switched_from;   /* for the thread that switched in to finish */
 	bool need_resched;         /* written by other CPUs too: atomics */
 	bool online;
+	bool wake_preempt;         /* need_resched is for a woken thread (sched.c) */
 	bool tlb_pending;          /* a TLB shootdown waits for this CPU (tlb.c) */
 	uint64_t ticks;            /* timer interrupts taken here */
 	struct addrspace *as;      /* loaded here (in its cpus mask) */
