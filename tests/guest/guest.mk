@@ -82,10 +82,12 @@ test-shell: $(ISO)
 		-- $(QEMU) $(QEMU_COMMON)
 
 # A long system-call fuzz run (not in make test): FUZZ_SEED, FUZZ_CALLS
-# calls per thread (2 processes x 2 threads), then the usual checks.
+# calls per thread (2 processes x 2 threads), then the usual checks, on
+# FUZZ_SMP virtual CPUs.
+FUZZ_SMP ?= 4
 .PHONY: fuzz-guest
 fuzz-guest: $(ISO_FUZZ)
 	@mkdir -p $(BUILD)/test
 	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_FUZZ) \
 		--log $(BUILD)/test/fuzz-guest.log --tap $(BUILD)/test/fuzz-guest.tap \
-		--timeout 7200 --test-timeout 0 -- $(QEMU) $(QEMU_COMMON)
+		--timeout 7200 --test-timeout 0 -- $(QEMU) $(QEMU_COMMON) -smp $(FUZZ_SMP)

@@ -34,6 +34,7 @@
 #define ICR_LEVEL_ASSERT  (1u << 14)
 #define ICR_INIT          (5u << 8)
 #define ICR_STARTUP       (6u << 8)
+#define ICR_ALL_BUT_SELF  (3u << 18)
 
 #define IOAPIC_REGSEL 0x00
 #define IOAPIC_WIN    0x10
@@ -118,6 +119,11 @@ static void send_icr(uint32_t apic_id, uint32_t low)
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 {
 	send_icr(apic_id, vector);
+}
+
+void lapic_send_ipi_others(uint8_t vector)
+{
+	send_icr(0, ICR_ALL_BUT_SELF | vector);
 }
 
 void lapic_send_init(uint32_t apic_id)

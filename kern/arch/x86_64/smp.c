@@ -130,3 +130,9 @@ void smp_print_cpus(void)
 	for (int i = 0; i < cpu_count; i++)
 		kprintf("  cpu %d: APIC id %u%s\n", i, cpus[i].apic_id, i == 0 ? " (boot)" : "");
 }
+
+void smp_stop_others(void)
+{
+	if (lapic_present() && cpu_count > 1)
+		lapic_send_ipi_others(VEC_IPI_STOP);
+}
