@@ -37,7 +37,12 @@ status_t k_thread_kill(struct thread *thread)
 status_t k_thread_info(struct thread *thread, struct lo_thread_info *info)
 {
 	info->state = thread->state;
-	info->reserved = 0;
+	info->cpu = (uint32_t)thread->cpu;
 	info->exit_code = thread->exit_code;
 	return LO_OK;
+}
+
+status_t k_thread_set_affinity(struct thread *thread, uint32_t cpu_mask)
+{
+	return thread_set_affinity(thread, cpu_mask);
 }

@@ -34,6 +34,7 @@ void sched_init(void)
 	idle->state = THREAD_RUNNING;
 	idle->on_cpu = true;
 	idle->cpu = cpu->id;
+	idle->affinity = 1u << cpu->id;
 	list_init(&idle->run_node);
 	list_init(&idle->process_node);
 	idle->name[0] = 'i';
@@ -51,18 +52,23 @@ static void resched_cpu(struct cpu *c)
 		lapic_send_ipi(c->apic_id, VEC_IPI_RESCHED);
 }
 
-/* A thread was queued (sched_lock held): an idle CPU, this one first,
- * should come and take it. False when every CPU is busy. */
-static bool kick_idle_cpu(void)
+static bool allowed(const struct thread *t, int cpu)
+{
+	return t->affinity & (1u << cpu);
+}
+
+/* `t` was queued (sched_lock held): an idle CPU it may run on, this one
+ * first, should come and take it. False when all those CPUs are busy. */
+static bool kick_idle_cpu(struct thread *t)
 {
 	struct cpu *self = this_cpu();
-	if (self->current == self->idle) {
+	if (self->current == self->idle && allowed(t, self->id)) {
 		resched_cpu(self);
 		return true;
 	}
 	for (int i = 0; i < cpu_count; i++) {
 		struct cpu *c = &cpus[i];
-		if (c != self && c->online && c->current == c->idle &&
+		if (c != self && c->online && c->current == c->idle && allowed(t, i) &&
 		    !__atomic_load_n(&c->need_resched, __ATOMIC_ACQUIRE)) {
 			resched_cpu(c);
 			return true;
@@ -71,14 +77,45 @@ static bool kick_idle_cpu(void)
 	return false;
 }
 
+/* The first queued thread that may run on `cpu`, taken off the queue. */
+static struct thread *take_runnable(int cpu)
+{
+	for (struct list *n = run_queue.next; n != &run_queue; n = n->next) {
+		struct thread *t = container_of(n, struct thread, run_node);
+		if (allowed(t, cpu)) {
+			list_remove(n);
+			return t;
+		}
+	}
+	return NULL;
+}
+
 void sched_make_runnable(struct thread *t)
 {
 	spin_lock(&sched_lock);
 	t->state = THREAD_RUNNABLE;
 	t->slice = THREAD_TIME_SLICE;
 	list_push_back(&run_queue, &t->run_node);
-	kick_idle_cpu();
+	kick_idle_cpu(t);
 	spin_unlock(&sched_lock);
+}
+
+status_t sched_set_affinity(struct thread *t, uint32_t mask)
+{
+	uint32_t online = 0;
+	for (int i = 0; i < cpu_count; i++) {
+		if (__atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE))
+			online |= 1u << i;
+	}
+	if (!(mask & online))
+		return LO_ERR_INVALID_ARGS;
+	spin_lock(&sched_lock);
+	t->affinity = mask;
+	/* Running where it may no longer run: move it now. */
+	if (t->on_cpu && t->state == THREAD_RUNNING && !allowed(t, t->cpu))
+		resched_cpu(&cpus[t->cpu]);
+	spin_unlock(&sched_lock);
+	return LO_OK;
 }
 
 void sched_kick(struct thread *t)
@@ -109,14 +146,19 @@ static void wake_queued(struct thread *t)
 	if (t->slice <= 0) {
 		t->slice = THREAD_TIME_SLICE;
 		list_push_back(&run_queue, &t->run_node);
-		kick_idle_cpu();
+		kick_idle_cpu(t);
 		return;
 	}
 	list_insert_after(&run_queue, &t->run_node);
-	if (!kick_idle_cpu()) {
-		struct cpu *self = this_cpu();
-		self->wake_preempt = true;
-		resched_cpu(self);
+	if (kick_idle_cpu(t))
+		return;
+	/* Every CPU it may use is busy: this one, or the first it may use. */
+	struct cpu *c = this_cpu();
+	for (int i = 0; !allowed(t, c->id) && i < cpu_count; i++)
+		c = &cpus[i];
+	if (allowed(t, c->id) && c->online) {
+		c->wake_preempt = true;
+		resched_cpu(c);
 	}
 }
 
@@ -163,9 +205,10 @@ void schedule(void)
 	 * slice. Otherwise (slice over, or a yield) go to the back. */
 	bool keep_place = cpu->wake_preempt && prev->slice > 0;
 	cpu->wake_preempt = false;
-	struct list *n = list_pop_front(&run_queue);
-	struct thread *next = n ? container_of(n, struct thread, run_node)
-				: requeue ? prev : cpu->idle;
+	bool stay = requeue && allowed(prev, cpu->id);
+	struct thread *next = take_runnable(cpu->id);
+	if (!next)
+		next = stay ? prev : cpu->idle;
 	if (next == prev) {
 		prev->state = THREAD_RUNNING;
 		prev->slice = THREAD_TIME_SLICE;
@@ -181,6 +224,8 @@ void schedule(void)
 			prev->slice = THREAD_TIME_SLICE;
 			list_push_back(&run_queue, &prev->run_node);
 		}
+		if (!stay)
+			kick_idle_cpu(prev);   /* its affinity moved it off this CPU */
 	}
 	/* next->slice: what it had left (a queued thread always has some). */
 	next->state = THREAD_RUNNING;

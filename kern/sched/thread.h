@@ -40,6 +40,7 @@ struct thread {
 	enum thread_state state;
 	bool on_cpu;                 /* between being switched in and switched out */
 	int cpu;                     /* the CPU it runs on, or last ran on */
+	uint32_t affinity;           /* CPUs it may run on (bit n: CPU n) */
 	bool killed;                 /* dies at its next return to user mode */
 	bool started;
 	struct list run_node;        /* run queue */
@@ -95,6 +96,9 @@ void thread_wake(struct thread *t, status_t result);
 /* On every way back to user mode (interrupts off): die if killed, switch
  * if a reschedule is due. */
 void thread_return_to_user(struct trap_frame *f);
+
+/* Let t run only on the CPUs in `mask`; INVALID_ARGS if none is online. */
+status_t thread_set_affinity(struct thread *t, uint32_t mask);
 
 void sched_yield(void);
 /* The timer tick: slices, deadlines, preemption requests. */

@@ -89,6 +89,8 @@ static int tlb_reader(lo_channel_t ch)
 	lo_thread_t t;
 	if (lo_thread_run(page_reader, NULL, "reader", &t) != LO_OK)
 		return 22;
+	/* With several CPUs, the reader keeps to CPU 1 (one CPU: refused). */
+	lo_thread_set_affinity(t, 1u << 1);
 	while (reader_reads < 100000)
 		;
 	lo_channel_write(ch, &addr, sizeof(addr), NULL, 0);

@@ -59,8 +59,20 @@ static void test_kill_spinning_threads(void)
 	}
 }
 
-/* Many writers on one channel end, one reader on the other: nothing lost,
- * nothing duplicated, each writer's messages in its order. */
+/* The CPUs that run: set_affinity refuses a mask with no online CPU, and
+ * CPUs are numbered from 0 without gaps. */
+static int count_cpus(lo_thread_t t)
+{
+	int n = 0;
+	while (n < 32 && lo_thread_set_affinity(t, 1u << n) == LO_OK)
+		n++;
+	lo_thread_set_affinity(t, ~0u);
+	return n;
+}
+
+/* Many writers on one channel end (each pinned to a CPU of its own), one
+ * reader on the other: nothing lost, nothing duplicated, each writer's
+ * messages in its order. */
 #define WRITERS 4
 #define MESSAGES 400
 
@@ -97,6 +109,10 @@ static void test_channel_many_writers(void)
 		if (CHECK_ST(lo_thread_run(write_many, &w[i], "writer", &threads[i]), LO_OK))
 			started++;
 	}
+	/* One writer per CPU, as far as there are CPUs. */
+	int cpus = started ? count_cpus(threads[0]) : 0;
+	for (int i = 0; i < started && cpus > 1; i++)
+		CHECK_ST(lo_thread_set_affinity(threads[i], 1u << (i % cpus)), LO_OK);
 	uint32_t next[WRITERS] = { 0 };
 	int bad = 0;
 	for (int n = 0; n < started * MESSAGES; n++) {
@@ -244,7 +260,54 @@ static void test_transfer_vs_close(void)
 	lo_handle_close(lo_event_handle(e));
 }
 
+static volatile int spin_stop;
+
+static void spin_until_stopped(void *arg)
+{
+	(void)arg;
+	while (!spin_stop)
+		__asm__ volatile("pause");
+}
+
+/* A thread pinned to CPU k gets there and stays there, for every k. */
+static void test_affinity_pins_thread(void)
+{
+	spin_stop = 0;
+	lo_thread_t t;
+	if (!CHECK_ST(lo_thread_run(spin_until_stopped, NULL, "pinned", &t), LO_OK))
+		return;
+	int n = count_cpus(t);
+	CHECK(n >= 1 && n <= 16);
+	CHECK_ST(lo_thread_set_affinity(t, 0), LO_ERR_INVALID_ARGS);
+	lo_handle_t weak = utest_dup(lo_thread_handle(t), LO_RIGHT_INSPECT);
+	CHECK_ST(lo_thread_set_affinity(lo_thread_from(weak), 1), LO_ERR_ACCESS_DENIED);
+	lo_handle_close(weak);
+	for (int k = 0; k < n; k++) {
+		CHECK_ST(lo_thread_set_affinity(t, 1u << k), LO_OK);
+		struct lo_thread_info info;
+		int there = 0;
+		uint64_t until = lo_now() + 2000 * 1000000ull;
+		while (!there && lo_now() < until) {
+			if (lo_thread_info(t, &info) == LO_OK && info.state == 2 && info.cpu == (uint32_t)k)
+				there = 1;
+		}
+		if (n == 1)
+			there = lo_thread_info(t, &info) == LO_OK && info.cpu == 0;
+		CHECK(there);
+		int away = 0;
+		for (int i = 0; i < 200; i++) {
+			if (lo_thread_info(t, &info) == LO_OK && info.cpu != (uint32_t)k)
+				away++;
+		}
+		CHECK(away == 0);
+	}
+	lo_printf("  %d CPUs\n", n);
+	spin_stop = 1;
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
+}
+
 static const struct utest smp_tests[] = {
+	{ "smp.affinity_pins_thread", test_affinity_pins_thread },
 	{ "smp.unmap_shoots_down_other_cpus", test_unmap_shoots_down_other_cpus },
 	{ "smp.kill_spinning_threads", test_kill_spinning_threads },
 	{ "smp.channel_many_writers", test_channel_many_writers },
