@@ -81,6 +81,17 @@ test-shell: $(ISO)
 		--tap $(BUILD)/test/shell.tap --log $(BUILD)/test/shell.log \
 		-- $(QEMU) $(QEMU_COMMON)
 
+# The shell on four CPUs (the console driver's interrupt goes through the
+# I/O APIC to CPU 0 while the shell runs anywhere).
+TEST_SUITES += shell-smp4
+
+.PHONY: test-shell-smp4
+test-shell-smp4: $(ISO)
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/shell_test.py --iso $(ISO) --script tests/guest/shell.script \
+		--tap $(BUILD)/test/shell-smp4.tap --log $(BUILD)/test/shell-smp4.log \
+		-- $(QEMU) $(QEMU_COMMON) -smp 4
+
 # A long system-call fuzz run (not in make test): FUZZ_SEED, FUZZ_CALLS
 # calls per thread (2 processes x 2 threads), then the usual checks, on
 # FUZZ_SMP virtual CPUs.
