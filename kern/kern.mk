@@ -11,6 +11,11 @@ KERN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables \
 	-Ikern -Icap -I$(BUILD)/gen/include -I$(BUILD)/gen/kern
+# LOCKCHECK=1: the lock-order checker (kern/sched/lockcheck.h). Use its own
+# build directory: make BUILD=build-lockcheck LOCKCHECK=1 test-guest-smp4
+ifeq ($(LOCKCHECK),1)
+KERN_CFLAGS += -DLOCKCHECK
+endif
 KERN_LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack \
 	-T kern/arch/x86_64/linker.ld
 

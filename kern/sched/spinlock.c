@@ -2,6 +2,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "mm/tlb.h"
+#include "sched/lockcheck.h"
 #include "lib/assert.h"
 
 void spin_init(struct spinlock *l, const char *name)
@@ -10,6 +11,7 @@ void spin_init(struct spinlock *l, const char *name)
 	l->irq_were_enabled = 0;
 	l->holder = 0;
 	l->name = name;
+	l->lock_class = 0;
 }
 
 void spin_lock(struct spinlock *l)
@@ -27,11 +29,13 @@ void spin_lock(struct spinlock *l)
 	}
 	l->holder = this_cpu_id() + 1;
 	l->irq_were_enabled = were;
+	lockcheck_acquired(l);
 }
 
 void spin_unlock(struct spinlock *l)
 {
 	assert(l->holder == this_cpu_id() + 1);
+	lockcheck_released(l);
 	int were = l->irq_were_enabled;
 	l->holder = 0;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
