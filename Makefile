@@ -4,6 +4,7 @@
 #   make debug    boot paused, waiting for gdb
 #   make help     all targets
 # Options: V=1 shows commands, KVM=1 uses KVM when /dev/kvm works,
+#          SMP=n virtual CPUs for make run (default 4),
 #          CROSS=x86_64-elf- uses a cross toolchain for the kernel.
 
 .DEFAULT_GOAL := all
