@@ -306,7 +306,85 @@ static void test_affinity_pins_thread(void)
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
 }
 
+/* Ping-pong between two threads pinned to CPUs a and b: every reply
+ * matches its request. Prints the mean round trip (not checked: under
+ * MTTCG on a busy 2-core host it says little; docs/kernel.md). */
+#define ROUND_TRIPS 2000
+
+struct pingpong {
+	lo_channel_t ch;
+	int ping;          /* 1: sends first and checks the replies */
+	int bad;
+	uint64_t ns;
+};
+
+static int wait_readable(lo_channel_t ch)
+{
+	uint32_t observed;
+	return lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE,
+				  lo_deadline_after_ms(5000), &observed) == LO_OK;
+}
+
+static void pingpong_side(void *arg)
+{
+	struct pingpong *p = arg;
+	uint64_t start = lo_now();
+	for (uint32_t i = 0; i < ROUND_TRIPS; i++) {
+		uint32_t msg = i, got_msg = ~0u;
+		struct lo_channel_read_result got;
+		if (p->ping && lo_channel_write(p->ch, &msg, sizeof(msg), NULL, 0) != LO_OK)
+			p->bad++;
+		if (!wait_readable(p->ch) ||
+		    lo_channel_read(p->ch, &got_msg, sizeof(got_msg), NULL, 0, &got) != LO_OK ||
+		    got_msg != i) {
+			p->bad++;
+			return;
+		}
+		if (!p->ping && lo_channel_write(p->ch, &got_msg, sizeof(got_msg), NULL, 0) != LO_OK)
+			p->bad++;
+	}
+	p->ns = lo_now() - start;
+}
+
+static uint64_t round_trip_ns(int cpu_a, int cpu_b)
+{
+	lo_channel_t a, b;
+	if (!CHECK_ST(lo_channel_create(&a, &b), LO_OK))
+		return 0;
+	struct pingpong ping = { a, 1, 0, 0 }, pong = { b, 0, 0, 0 };
+	lo_thread_t tp, tq;
+	CHECK_ST(lo_thread_run(pingpong_side, &pong, "pong", &tq), LO_OK);
+	CHECK_ST(lo_thread_set_affinity(tq, 1u << cpu_b), LO_OK);
+	CHECK_ST(lo_thread_run(pingpong_side, &ping, "ping", &tp), LO_OK);
+	CHECK_ST(lo_thread_set_affinity(tp, 1u << cpu_a), LO_OK);
+	CHECK_ST(lo_thread_join(tp, lo_deadline_after_ms(60000)), LO_OK);
+	CHECK_ST(lo_thread_join(tq, lo_deadline_after_ms(60000)), LO_OK);
+	CHECK(ping.bad == 0 && pong.bad == 0);
+	lo_handle_close(lo_channel_handle(a));
+	lo_handle_close(lo_channel_handle(b));
+	return ping.ns / ROUND_TRIPS;
+}
+
+static void test_pinned_ping_pong(void)
+{
+	spin_stop = 1;
+	lo_thread_t probe;
+	if (!CHECK_ST(lo_thread_run(spin_until_stopped, NULL, "probe", &probe), LO_OK))
+		return;
+	int n = count_cpus(probe);
+	CHECK_ST(lo_thread_join(probe, lo_deadline_after_ms(5000)), LO_OK);
+	uint64_t same = round_trip_ns(0, 0);
+	if (n > 1) {
+		uint64_t across = round_trip_ns(0, 1);
+		lo_printf("  channel round trip: %lu us on one CPU, %lu us across two\n",
+			  same / 1000, across / 1000);
+	} else {
+		lo_printf("  channel round trip: %lu us on one CPU\n", same / 1000);
+	}
+}
+
 static const struct utest smp_tests[] = {
+	{ "smp.pinned_ping_pong", test_pinned_ping_pong },
 	{ "smp.affinity_pins_thread", test_affinity_pins_thread },
 	{ "smp.unmap_shoots_down_other_cpus", test_unmap_shoots_down_other_cpus },
 	{ "smp.kill_spinning_threads", test_kill_spinning_threads },
