@@ -5,7 +5,8 @@
 #   make help     all targets
 # Options: V=1 shows commands, KVM=1 uses KVM when /dev/kvm works,
 #          SMP=n virtual CPUs for make run (default 4),
-#          CROSS=x86_64-elf- uses a cross toolchain for the kernel.
+#          CROSS=x86_64-elf- uses a GNU cross toolchain for the kernel,
+#          KERNEL_CC=clang uses clang --target=x86_64-unknown-elf and ld.lld.
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -44,7 +45,7 @@ $(IMAGE): $(foreach f,$(IMAGE_FILES),$(word 2,$(subst =, ,$(f)))) scripts/mkimag
 	@$(if $(Q),echo "  IMAGE   $@")
 	$(Q)$(PYTHON) scripts/mkimage.py $@ $(IMAGE_FILES)
 
-.PHONY: all deps test run debug clean help
+.PHONY: all deps test run debug clean help compile_commands.json
 
 all: deps iso
 
@@ -57,8 +58,36 @@ test: deps
 clean:
 	rm -rf $(BUILD)
 
+# For editors and clang-tidy: every compiler command of the kernel (both
+# images), liblightos and the programs, recorded by bear while they are
+# rebuilt (-B: an up-to-date file would not be compiled, so not recorded).
+compile_commands.json: deps
+	$(Q)bear --output $@ -- $(MAKE) --no-print-directory -B $(ISO) $(KERNEL_KTEST)
+	@echo "  wrote $@ ($$(grep -c '"file"' $@) files)"
+
 help:
-	@sed -n 's/^#   /  /p' Makefile
-	@echo "  make iso        build $(ISO)"
-	@echo "  make kernel     build $(KERNEL)"
-	@echo "  make test-<s>   run one suite: $(TEST_SUITES)"
+	@echo "Build and run:"
+	@echo "  make / make all       check tools (deps), then build the boot ISO"
+	@echo "  make deps             check the host tools are installed"
+	@echo "  make kernel           build $(KERNEL) (self-tests: $(KERNEL_KTEST))"
+	@echo "  make kernel KERNEL_CC=clang  the kernel with clang --target=x86_64-unknown-elf"
+	@echo "  make compile_commands.json  compiler commands for editors, clang-tidy (bear)"
+	@echo "  make iso              build $(ISO); make iso-test: the test ISO"
+	@echo "  make run              boot the ISO in QEMU on this terminal"
+	@echo "  make debug            boot paused, waiting for gdb"
+	@echo "  make clean            remove $(BUILD)/"
+	@echo "  make help             this list"
+	@echo "Generated code (gen/):"
+	@echo "  make gen              compile idl/*.idl into $(GEN_DIR)"
+	@echo "  make docs             the generated reference, in $(GEN_DIR)/docs/"
+	@echo "  make abi-lock         rewrite idl/abi.lock (IDLC_FLAGS=--break-abi to accept a break)"
+	@echo "  make audit            audit init/system.policy against the IDL's rights"
+	@echo "Tests:"
+	@echo "  make test             every suite; ends with \"N passed, N failed\""
+	@echo "  make test-<suite>     one suite: $(TEST_SUITES)"
+	@echo "  make fuzz-guest       long in-guest syscall fuzz (FUZZ_SEED, FUZZ_CALLS)"
+	@echo "  make fuzz             every libFuzzer target for FUZZ_TIME s: $(FUZZ_TARGETS)"
+	@echo "  make fuzz-<target>    one of them"
+	@echo "  make test-parsers-fuzz  the parser fuzz drivers over their corpora"
+	@echo "Benchmarks:"
+	@echo "  make bench            in-guest benchmarks; bench-compare: against Linux; bench-cap: the capability core"

@@ -70,9 +70,16 @@ static status_t grow(struct cap_table *t)
 	uint32_t want = t->capacity ? t->capacity * 2 : MIN_CAPACITY;
 	if (want > t->quota + 1)
 		want = t->quota + 1;          /* slot 0 is never used */
+	/* The table's owner pays for the growth (the kernel: its job). */
+	int64_t more = (int64_t)(want - t->capacity) * (int64_t)sizeof(struct cap_slot);
+	status_t st = cap_table_charge(t, 0, more);
+	if (st != LO_OK)
+		return st;
 	struct cap_slot *slots = cap_mem_alloc(want * sizeof(*slots));
-	if (!slots)
+	if (!slots) {
+		cap_table_charge(t, 0, -more);
 		return LO_ERR_NO_MEMORY;
+	}
 	for (uint32_t i = 0; i < t->capacity; i++)
 		slots[i] = t->slots[i];
 	/* Chain the new slots onto the free list, lowest index first. */
@@ -99,6 +106,9 @@ static status_t place(struct cap_table *t, struct cap_object *obj, rights_t righ
 		if (st != LO_OK)
 			return st;
 	}
+	/* The owner's handle quota (the kernel: its job's). */
+	if (cap_table_charge(t, 1, 0) != LO_OK)
+		return LO_ERR_NO_RESOURCES;
 	uint32_t index = t->free_head;
 	struct cap_slot *s = &t->slots[index];
 	t->free_head = s->rights;
@@ -134,6 +144,7 @@ static void release_slot(struct cap_table *t, struct cap_slot *s, uint32_t index
 	s->rights = t->free_head;
 	t->free_head = index;
 	t->count--;
+	cap_table_charge(t, -1, 0);
 }
 
 status_t cap_install(struct cap_table *t, struct cap_object *obj,
@@ -299,7 +310,8 @@ status_t cap_untake(struct cap_table *t, struct cap_taken *taken)
 	/* Free, and freed exactly once since (by the take): nobody else has
 	 * had the slot. Unlink it from the free list and revive the value. */
 	if (taken->obj && index != 0 && index < t->capacity && t->count < t->quota &&
-	    !t->slots[index].obj && t->slots[index].generation == (uint16_t)(gen + 1)) {
+	    !t->slots[index].obj && t->slots[index].generation == (uint16_t)(gen + 1) &&
+	    cap_table_charge(t, 1, 0) == LO_OK) {
 		uint32_t *link = &t->free_head;
 		while (*link && *link != index)
 			link = &t->slots[*link].rights;
@@ -312,6 +324,8 @@ status_t cap_untake(struct cap_table *t, struct cap_taken *taken)
 			t->count++;
 			taken->obj = NULL;   /* the table owns the reference again */
 			st = LO_OK;
+		} else {
+			cap_table_charge(t, -1, 0);
 		}
 	}
 	cap_lock_release(&t->lock);
@@ -333,6 +347,7 @@ void cap_table_close_all(struct cap_table *t)
 	cap_lock_acquire(&t->lock);
 	struct cap_slot *slots = t->slots;
 	uint32_t capacity = t->capacity;
+	cap_table_charge(t, -(int32_t)t->count, -(int64_t)capacity * (int64_t)sizeof(*slots));
 	t->slots = NULL;
 	t->capacity = 0;
 	t->count = 0;

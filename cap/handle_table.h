@@ -29,6 +29,11 @@ typedef uint32_t cap_handle_t;
 
 struct cap_slot;   /* private to handle_table.c */
 
+/* The platform's accounting hook (cap_platform.h): every handle placed in
+ * or removed from table t (handles = +1/-1) and every byte its slot array
+ * grows or shrinks by. A refused charge refuses the handle (NO_RESOURCES)
+ * or the growth (its status). Called with the table lock held.
+ *   status_t cap_table_charge(struct cap_table *t, int32_t handles, int64_t bytes); */
 struct cap_table {
 	cap_lock_t lock;
 	struct cap_slot *slots;  /* grows on demand up to `quota` */

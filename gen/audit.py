@@ -82,6 +82,11 @@ def print_table(report):
         for g in grants:
             print(f"    {g['grant']:<24} {g['type']:<9} {' | '.join(g['rights'])}")
             print(f"    {'':<24} calls: {', '.join(g['calls']) or '(none)'}")
+    print("\nCreation authority: what each program may create (CREATE_* on its job)")
+    for name, grants in report["programs"].items():
+        made = sorted({r[len("CREATE_"):].lower() for g in grants if g["type"] == "job"
+                       for r in g["rights"] if r.startswith("CREATE_")})
+        print(f"  {name:<10} {', '.join(made) or '(nothing)'}")
     print("\nDelegation: who can pass authority on")
     for d in report["delegation"] or [{"program": "(nobody)", "grant": "", "rights": []}]:
         print(f"  {d['program']:<10} {d['grant']:<24} {' | '.join(d['rights'])}")

@@ -11,7 +11,7 @@ POLICY        := init/system.policy
 POLICY_TABLE  := $(GEN_DIR)/libos/policy_table.c
 IDLC_FLAGS  ?=
 
-# The kernel build also checks that every call has its k_<call>() in
+# The kernel build also checks that every call has its <call>() in
 # kern/obj/<owner>.c, naming any that is missing with its signature.
 $(GEN_STAMP): $(IDL_FILES) idl/abi.lock $(wildcard gen/*.py gen/idl/*.py gen/templates/*) \
 		cap/status.h cap/rights.h $(wildcard kern/obj/*.c)
@@ -32,19 +32,18 @@ $(POLICY_TABLE): $(POLICY) gen/policy.py $(GEN_STAMP)
 .PHONY: audit
 audit: $(GEN_STAMP)
 	$(Q)$(PYTHON) gen/audit.py $(POLICY) --cap cap --rights $(GEN_DIR)/rights.json \
-		--programs "init $(notdir $(basename $(PROGRAM_SRCS))) utest child fuzz bench"
+		--programs "init $(notdir $(basename $(PROGRAM_SRCS))) $(notdir $(PROGRAM_DIRS)) utest child fuzz bench"
 
 .PHONY: gen docs abi-lock
 gen: $(GEN_STAMP)
 
-# Copy the generated reference into docs/reference/ (committed).
+# The reference is generated into $(GEN_DIR)/docs/ only (never committed,
+# so it cannot go stale): one page per type or call group, and protocols.
 docs: $(GEN_STAMP)
-	@mkdir -p docs/reference
-	$(Q)rm -f docs/reference/*.md
-	$(Q)cp $(GEN_DIR)/docs/*.md docs/reference/
-	@echo "docs/reference/ updated from idl/*.idl"
+	@echo "reference: $(GEN_DIR)/docs/index.md"
 
-# Record new calls in idl/abi.lock (IDLC_FLAGS=--break-abi to accept a break).
+# Rewrite idl/abi.lock (every build already records new calls and types;
+# IDLC_FLAGS=--break-abi accepts a renumbered, retyped or removed one).
 abi-lock:
 	$(Q)$(IDLC) --idl idl --cap cap --out $(GEN_DIR) --lock idl/abi.lock --update-lock $(IDLC_FLAGS)
 

@@ -25,7 +25,7 @@ from idl.errors import IdlError  # noqa: E402
 
 
 def check_impl(model, obj_dir):
-    """Every k_<call> must be defined in kern/obj/<owner>.c."""
+    """Every <call>() must be defined in kern/obj/<owner>.c."""
     missing = []
     for c in model.syscalls:
         path = os.path.join(obj_dir, c.owner + ".c")
@@ -57,9 +57,10 @@ def main(argv=None):
     ap.add_argument("--cap", default="cap")
     ap.add_argument("--out", default="build/gen")
     ap.add_argument("--lock", help="the ABI lock file (idl/abi.lock)")
-    ap.add_argument("--update-lock", action="store_true", help="record new calls in the lock")
+    ap.add_argument("--update-lock", action="store_true",
+                    help="rewrite the lock (new calls and types are recorded anyway)")
     ap.add_argument("--break-abi", action="store_true", help="allow renumbering or retyping")
-    ap.add_argument("--check-impl", metavar="DIR", help="require every k_<call> in DIR/<owner>.c")
+    ap.add_argument("--check-impl", metavar="DIR", help="require every <call>() in DIR/<owner>.c, checked by a C compile")
     args = ap.parse_args(argv)
     try:
         model = load(args.idl, args.cap)
@@ -71,12 +72,12 @@ def main(argv=None):
                 print("idlc: the ABI would break; rerun with --break-abi (make abi-lock "
                       "IDLC_FLAGS=--break-abi) if that is intended", file=sys.stderr)
                 return 1
-            if args.update_lock or (problems and args.break_abi):
+            # Additions are recorded by every build; a break only when asked.
+            if args.update_lock or notes or (problems and args.break_abi):
                 with open(args.lock, "w") as f:
                     f.write(render_lock(model))
-            elif notes:
-                for n in notes:
-                    print(f"{args.lock}: note: {n} (run 'make abi-lock' to record it)", file=sys.stderr)
+            for n in notes:
+                print(f"{args.lock}: note: {n}: recorded", file=sys.stderr)
         if args.check_impl:
             missing = check_impl(model, args.check_impl)
             if missing:

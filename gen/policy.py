@@ -26,6 +26,8 @@ KINDS = {
     "channel": ("channel", 0, True),
     "registry": ("channel", 0, True),
     "user": ("any", 1, False),      # startup kind 16 + N: agreed by parent and child
+    "job": ("job", 0, False),       # the job it runs in: its CREATE_* rights are its creation authority
+    "clock": ("clock", 0, False),
 }
 
 TOKEN = re.compile(r"\s+|#[^\n]*|(?P<num>0[xX][0-9a-fA-F]+|\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<p>[{};:|])")
@@ -150,7 +152,7 @@ def mask(names, rights_by_name):
 
 
 KIND_IDS = {"log": 1, "image": 2, "root_resource": 3, "ioports": 4, "irq": 5, "channel": 6,
-            "registry": 7, "user": 8}
+            "registry": 7, "user": 8, "job": 9, "clock": 10}
 
 
 def render_table(programs, rights_by_name, data):

@@ -26,3 +26,16 @@ endef
 $(foreach s,$(PROGRAM_SRCS),$(eval $(call program-rule,$(s))))
 
 -include $(PROGRAM_SRCS:%.c=$(UBUILD)/%.d)
+
+# Programs with a folder of their own: init/programs/<name>/*.c become
+# bin/<name>.
+PROGRAM_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard init/programs/*/*.c))))
+
+define program-dir-rule
+$(UBUILD)/bin/$(notdir $(1)).elf: $(patsubst %.c,$(UBUILD)/%.o,$(wildcard $(1)/*.c)) $(LIBOS) libos/user.ld
+	$$(call link-program,$(patsubst %.c,$(UBUILD)/%.o,$(wildcard $(1)/*.c)))
+IMAGE_FILES += bin/$(notdir $(1))=$(UBUILD)/bin/$(notdir $(1)).elf
+-include $(patsubst %.c,$(UBUILD)/%.d,$(wildcard $(1)/*.c))
+endef
+$(foreach d,$(PROGRAM_DIRS),$(eval $(call program-dir-rule,$(d))))
+PROGRAMS += $(foreach d,$(PROGRAM_DIRS),$(UBUILD)/bin/$(notdir $(d)).elf)

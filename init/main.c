@@ -7,10 +7,6 @@
 #include "lightos/tar.h"
 #include "namespace.h"
 
-#define QEMU_EXIT_PORT    0xf4
-#define QEMU_EXIT_SUCCESS 0x10
-#define QEMU_EXIT_FAILURE 0x11
-
 static lo_resource_t root;
 static lo_vmo_t image;
 
@@ -36,14 +32,56 @@ static lo_handle_t dup_of(lo_handle_t h, uint32_t rights)
 	return (lo_handle_t){ out };
 }
 
-/* Leave QEMU through its debug-exit port: authority over the port comes
- * from a resource carved from the root, like any driver's. */
-static void qemu_exit(int success)
+static status_t spawn(const char *path, struct lo_give *give, uint32_t n, lo_process_t *p)
 {
-	lo_resource_t port;
-	if (lo_resource_carve(root, 1, QEMU_EXIT_PORT, 4, &port) == LO_OK)
-		lo_resource_port_out(port, QEMU_EXIT_PORT, 4,
-				     success ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
+	const char *why = NULL;
+	status_t st = lo_spawn_from_image(image, path, "", give, n, p, &why);
+	if (st != LO_OK)
+		lo_printf("init: cannot start %s: %s (%s)\n", path, lo_status_str(st), why ? why : "");
+	return st;
+}
+
+/* The console, in every boot mode: the serial driver (COM1's ports and IRQ
+ * line, nothing more) and the logger, which copies the kernel log ring to
+ * it over a channel of its own. Until the logger runs, whatever is written
+ * waits in the ring. *client_end is the console's client channel. */
+static status_t start_console(lo_channel_t *client_end, lo_process_t *serial, lo_process_t *logger)
+{
+	lo_channel_t driver_end, log_driver_end, log_client_end;
+	lo_resource_t ports, irq;
+	status_t st = lo_channel_create(lo_job_self(), &driver_end, client_end);
+	if (st == LO_OK)
+		st = lo_channel_create(lo_job_self(), &log_driver_end, &log_client_end);
+	if (st == LO_OK)
+		st = lo_resource_carve(root, LO_RESOURCE_IOPORT, 0x3f8, 8, &ports);
+	if (st == LO_OK)
+		st = lo_resource_carve(root, LO_RESOURCE_IRQ, 4, 1, &irq);
+	if (st != LO_OK)
+		return st;
+	struct lo_give give[5] = {
+		{ LO_STARTUP_CHANNEL, lo_channel_handle(driver_end) },
+		{ LO_STARTUP_IOPORTS, lo_resource_handle(ports) },
+		{ LO_STARTUP_IRQ, lo_resource_handle(irq) },
+		{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
+		{ LO_STARTUP_USER, lo_channel_handle(log_driver_end) },
+	};
+	st = spawn("bin/serial", give, 5, serial);
+	if (st != LO_OK)
+		return st;
+	struct lo_give lgive[2] = {
+		{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
+		{ LO_STARTUP_CHANNEL, lo_channel_handle(log_client_end) },
+	};
+	return spawn("bin/logger", lgive, 2, logger);
+}
+
+/* Before QEMU goes away, let the logger put everything on the serial line
+ * (bounded: a logger that died must not hang the run). */
+static void drain_log(void)
+{
+	uint32_t observed;
+	lo_handle_wait_one(lo_log_handle(lo_log), LO_SIG_LOG_DRAINED, lo_deadline_after_ms(5000),
+			   &observed);
 }
 
 static int run_tests(void)
@@ -54,6 +92,11 @@ static int run_tests(void)
 		{ LO_STARTUP_IMAGE, dup_of(lo_vmo_handle(image), LO_RIGHT_READ | LO_RIGHT_MAP |
 					   LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_INSPECT) },
 	};
+	/* Test output reaches the serial line the one way all output does. */
+	lo_channel_t console_client;
+	lo_process_t serial, logger;
+	if (start_console(&console_client, &serial, &logger) != LO_OK)
+		return 0;
 	lo_process_t suite;
 	const char *why = NULL;
 	status_t st = lo_spawn_from_image(image, "bin/utest", lo_startup_args(), give, 3, &suite, &why);
@@ -65,7 +108,7 @@ static int run_tests(void)
 	lo_handle_wait_one(lo_process_handle(suite), LO_SIG_PROCESS_TERMINATED, UINT64_MAX, &observed);
 	struct lo_process_info info;
 	lo_process_info(suite, &info);
-	if (info.exit_reason != 1) {
+	if (info.exit_reason != LO_EXIT_NORMAL) {
 		lo_printf("TEST FAIL init.suite_ended_abnormally: reason %u vector %lu at 0x%lx\n",
 			  info.exit_reason, info.fault_vector, info.fault_rip);
 		return 0;
@@ -77,16 +120,13 @@ static struct namespace ns;
 
 static status_t start_program(const char *path, struct lo_give *give, uint32_t n, lo_process_t *p)
 {
-	const char *why = NULL;
-	status_t st = lo_spawn_from_image(image, path, "", give, n, p, &why);
-	if (st != LO_OK)
-		lo_printf("init: cannot start %s: %s (%s)\n", path, lo_status_str(st), why ? why : "");
-	else
+	status_t st = spawn(path, give, n, p);
+	if (st == LO_OK)
 		namespace_add_process(&ns, *p);
 	return st;
 }
 
-/* The system: the registries, the serial driver, the shell. */
+/* The system: the registries, the console (serial driver and logger), the shell. */
 static int run_system(void)
 {
 	const uint8_t *tar;
@@ -101,26 +141,13 @@ static int run_system(void)
 	namespace_add_process(&ns, lo_self);
 	namespace_add_thread(&ns, lo_thread_from(lo_startup_handle(LO_STARTUP_THREAD_SELF)));
 
-	/* The console driver gets COM1's ports and IRQ line, nothing more. */
-	lo_channel_t driver_end, client_end;
-	lo_resource_t ports, irq;
-	st = lo_channel_create(&driver_end, &client_end);
-	if (st == LO_OK)
-		st = lo_resource_carve(root, 1, 0x3f8, 8, &ports);
-	if (st == LO_OK)
-		st = lo_resource_carve(root, 2, 4, 1, &irq);
-	lo_process_t serial, shell;
-	if (st == LO_OK) {
-		struct lo_give give[4] = {
-			{ LO_STARTUP_CHANNEL, lo_channel_handle(driver_end) },
-			{ LO_STARTUP_IOPORTS, lo_resource_handle(ports) },
-			{ LO_STARTUP_IRQ, lo_resource_handle(irq) },
-			{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
-		};
-		st = start_program("bin/serial", give, 4, &serial);
-	}
+	lo_channel_t client_end;
+	lo_process_t serial, logger, shell;
+	st = start_console(&client_end, &serial, &logger);
 	if (st != LO_OK)
 		return 1;
+	namespace_add_process(&ns, serial);
+	namespace_add_process(&ns, logger);
 	lo_registry_add(&ns.host, ns.dev, "console", lo_channel_handle(client_end),
 			LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_TRANSFER | LO_RIGHT_DUPLICATE |
 			LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
@@ -133,14 +160,22 @@ static int run_system(void)
 	lo_channel_t shell_root;
 	st = namespace_connect_for(&ns, "sh", &shell_root);
 	if (st == LO_OK) {
-		struct lo_give give[4] = {
+		/* The shell runs in a job of its own below ours, with half of
+		 * what we have: what it starts cannot exhaust init, the driver or
+		 * the registries, and killing its job leaves them running. */
+		lo_job_t shell_job = { 0 };
+		st = lo_job_create_share(lo_job_self(), 50, &shell_job);
+		if (st != LO_OK)
+			lo_printf("init: cannot make the shell's job: %s\n", lo_status_str(st));
+		struct lo_give give[5] = {
 			{ LO_STARTUP_ROOT_REGISTRY, lo_channel_handle(shell_root) },
 			{ LO_STARTUP_IMAGE, dup_of(lo_vmo_handle(image), LO_RIGHT_READ | LO_RIGHT_MAP |
 						   LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER) },
 			{ LO_STARTUP_LOG, dup_of(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG) },
 			{ LO_STARTUP_ROOT_RESOURCE, dup_of(lo_resource_handle(root), LO_DEFAULT_RIGHTS_RESOURCE) },
+			{ LO_STARTUP_JOB, lo_job_handle(shell_job) },
 		};
-		st = start_program("bin/sh", give, 4, &shell);
+		st = start_program("bin/sh", give, st == LO_OK ? 5 : 4, &shell);
 	}
 	if (st != LO_OK)
 		return 1;
@@ -158,7 +193,10 @@ static int run_bench(void)
 	status_t st = lo_map_readonly(image, &tar, &size);
 	if (st == LO_OK)
 		st = namespace_build(&ns, tar, size);
-	lo_channel_t bench_root;
+	lo_channel_t console_client, bench_root;
+	lo_process_t serial, logger;
+	if (st == LO_OK)
+		st = start_console(&console_client, &serial, &logger);
 	if (st == LO_OK)
 		st = namespace_connect_for(&ns, "bench", &bench_root);
 	lo_process_t bench;
@@ -174,8 +212,14 @@ static int run_bench(void)
 	}
 	if (st != LO_OK)
 		return 1;
-	for (;;)
-		lo_registry_host_serve(&ns.host, UINT64_MAX);
+	/* Serve bench's registry until it ends; init's end then ends the run
+	 * (the kernel leaves QEMU: the debug-exit port is not carvable). */
+	struct lo_process_info info;
+	do {
+		lo_registry_host_serve(&ns.host, lo_now() + 20 * 1000000ull);
+		st = lo_process_info(bench, &info);
+	} while (st == LO_OK && info.state == LO_PROCESS_RUNNING);
+	return st == LO_OK && info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0 ? 0 : 1;
 }
 
 int main(void)
@@ -184,7 +228,9 @@ int main(void)
 	image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
 	if (has_word(lo_startup_args(), "test")) {
 		int ok = run_tests();
-		qemu_exit(ok);
+		/* Init's end ends a test run: the kernel leaves QEMU with this
+		 * exit code as the verdict, once the logger has shown everything. */
+		drain_log();
 		return ok ? 0 : 1;
 	}
 	if (has_word(lo_startup_args(), "bench"))

@@ -52,13 +52,9 @@ static void add_files(struct namespace *ns, const uint8_t *image, size_t size)
 		struct lo_registry *dir = directory(ns, e.name, (size_t)(base - e.name) ?
 						    (size_t)(base - e.name) - 1 : 0);
 		lo_vmo_t v;
-		if (!dir || lo_vmo_create(e.size, &v) != LO_OK)
+		if (!dir || lo_vmo_create(lo_job_self(), e.size, &v) != LO_OK)
 			continue;
-		for (uint64_t off = 0; off < e.size;) {
-			uint32_t n = e.size - off > 65536 ? 65536 : (uint32_t)(e.size - off);
-			lo_vmo_write(v, image + e.offset + off, off, n);
-			off += n;
-		}
+		lo_vmo_write_all(v, image + e.offset, 0, e.size);
 		lo_registry_add(&ns->host, dir, base, lo_vmo_handle(v), FILE_RIGHTS);
 	}
 }
@@ -67,7 +63,7 @@ static void add_sysvar(struct namespace *ns, struct lo_registry *reg, const char
 		       const char *text, uint32_t rights)
 {
 	lo_sysvar_t v;
-	if (lo_sysvar_create(2, &v) != LO_OK)
+	if (lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v) != LO_OK)
 		return;
 	lo_sysvar_set_string(v, text, (uint32_t)lo_strlen(text));
 	lo_registry_add(&ns->host, reg, name, lo_sysvar_handle(v), rights);

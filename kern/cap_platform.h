@@ -42,4 +42,10 @@ struct cap_table;
 struct cap_object;
 void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj);
 
+/* Handles placed or removed and slot-array bytes: charged to the job of the
+ * process that owns the table (obj/job.c). */
+#include <stdint.h>
+#include "status.h"
+status_t cap_table_charge(struct cap_table *t, int32_t handles, int64_t bytes);
+
 #endif

@@ -1,7 +1,16 @@
 # kern/: the kernel image, the boot ISO, and running it in QEMU.
 
+# The kernel's compiler: gcc (CROSS=x86_64-elf- for a GNU cross toolchain),
+# or KERNEL_CC=clang for clang's bare-metal target x86_64-unknown-elf with
+# ld.lld, a real cross compiler from Debian (make test-cross builds with it).
+KERNEL_CC ?= gcc
+ifeq ($(KERNEL_CC),clang)
+KCC     := clang --target=x86_64-unknown-elf
+KLD     := ld.lld
+else
 KCC     := $(CROSS)gcc
 KLD     := $(CROSS)ld
+endif
 NASM    := nasm
 KBUILD  := $(BUILD)/kern
 
@@ -10,7 +19,7 @@ KERN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables \
-	-Ikern -Icap -I$(BUILD)/gen/include -I$(BUILD)/gen/kern
+	-Ikern -Icap -Ielf -I$(BUILD)/gen/include -I$(BUILD)/gen/kern
 # LOCKCHECK=1: the lock-order checker (kern/sched/lockcheck.h). Use its own
 # build directory: make BUILD=build-lockcheck LOCKCHECK=1 test-guest-smp4
 ifeq ($(LOCKCHECK),1)
@@ -19,15 +28,19 @@ endif
 KERN_LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack \
 	-T kern/arch/x86_64/linker.ld
 
-# Every .c and .asm under kern/ plus the capability core.
-KERN_C_SRCS   := $(shell find kern -name '*.c' | sort) \
-                 $(filter-out %_test.c,$(wildcard cap/*.c))
+# Every .c and .asm under kern/ plus the capability core and the ELF parser.
+# The self-tests (kern/test/) go only into a second image, for the ktest ISO.
+KERN_C_SRCS   := $(shell find kern -name '*.c' -not -path 'kern/test/*' | sort) \
+                 $(filter-out %_test.c,$(wildcard cap/*.c)) elf/elf.c
+KTEST_C_SRCS  := $(shell find kern/test -name '*.c' | sort)
 KERN_ASM_SRCS := $(shell find kern -name '*.asm' | sort)
 KERN_OBJS := $(patsubst %.c,$(KBUILD)/%.o,$(KERN_C_SRCS)) \
              $(patsubst %.asm,$(KBUILD)/%.asm.o,$(KERN_ASM_SRCS)) \
              $(KBUILD)/gen/dispatch.o
+KTEST_OBJS := $(patsubst %.c,$(KBUILD)/%.o,$(KTEST_C_SRCS))
 
-KERNEL := $(BUILD)/kernel.elf
+KERNEL       := $(BUILD)/kernel.elf
+KERNEL_KTEST := $(BUILD)/kernel-ktest.elf
 
 # Every kernel file may include generated headers: generate first.
 $(KBUILD)/gen/dispatch.o: $(GEN_KERN_SRCS) $(GEN_STAMP)
@@ -48,6 +61,10 @@ $(KBUILD)/%.asm.o: %.asm
 $(KERNEL): $(KERN_OBJS) kern/arch/x86_64/linker.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(KLD) $(KERN_LDFLAGS) -o $@ $(KERN_OBJS)
+
+$(KERNEL_KTEST): $(KERN_OBJS) $(KTEST_OBJS) kern/arch/x86_64/linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(KLD) $(KERN_LDFLAGS) -o $@ $(KERN_OBJS) $(KTEST_OBJS)
 
 # ISOs from one grub.cfg template, differing only in the default entry:
 #   lightos.iso           the system (the shell)
@@ -81,6 +98,11 @@ $(BUILD)/fuzz-settings: FORCE
 FORCE:
 
 $(BUILD)/iso-%/boot/kernel.elf: $(KERNEL)
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+# Only the self-test ISO boots the kernel with kern/test/ linked in.
+$(BUILD)/iso-ktest/boot/kernel.elf: $(KERNEL_KTEST)
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
 
@@ -135,4 +157,36 @@ debug: deps $(ISO)
 	@echo "Quit QEMU with Ctrl-A X."
 	$(Q)$(QEMU) $(QEMU_COMMON) -smp $(SMP) -nographic -serial mon:stdio -cdrom $(ISO) -s -S || true
 
--include $(KERN_OBJS:.o=.d)
+-include $(KERN_OBJS:.o=.d) $(KTEST_OBJS:.o=.d)
+
+# The kernel built by a real cross compiler (clang's x86_64-unknown-elf
+# target, ld.lld) in a build directory of its own, so it cannot rot: it
+# must link, be a multiboot2 image and pass the self-tests (booted with the
+# ktest ISO's init and image). And the shipped image carries no self-tests.
+TEST_SUITES += cross
+CROSS_BUILD := $(BUILD)/cross
+
+.PHONY: test-cross
+test-cross: $(KERNEL) $(ISO_KTEST)
+	@mkdir -p $(BUILD)/test
+	$(Q)tap=$(BUILD)/test/cross.tap; : > $$tap; \
+	if $(MAKE) --no-print-directory BUILD=$(CROSS_BUILD) KERNEL_CC=clang \
+		$(CROSS_BUILD)/kernel.elf $(CROSS_BUILD)/kernel-ktest.elf > $(BUILD)/test/cross.log 2>&1; \
+	then echo "ok 1 - the kernel builds and links with clang --target=x86_64-unknown-elf and ld.lld" >> $$tap; \
+	else echo "not ok 1 - the kernel does not build with clang --target=x86_64-unknown-elf" >> $$tap; \
+		tail -30 $(BUILD)/test/cross.log; fi; \
+	if grub-file --is-x86-multiboot2 $(CROSS_BUILD)/kernel.elf; \
+	then echo "ok 2 - the clang kernel is a multiboot2 image" >> $$tap; \
+	else echo "not ok 2 - the clang kernel is not a multiboot2 image" >> $$tap; fi; \
+	rm -rf $(CROSS_BUILD)/iso-ktest; cp -r $(BUILD)/iso-ktest $(CROSS_BUILD)/iso-ktest; \
+	cp $(CROSS_BUILD)/kernel-ktest.elf $(CROSS_BUILD)/iso-ktest/boot/kernel.elf; \
+	if grub-mkrescue -o $(CROSS_BUILD)/lightos-ktest.iso $(CROSS_BUILD)/iso-ktest > $(BUILD)/test/cross-iso.log 2>&1 && \
+		$(PYTHON) scripts/qemu_test.py --iso $(CROSS_BUILD)/lightos-ktest.iso --kernel $(CROSS_BUILD)/kernel-ktest.elf \
+		--log $(BUILD)/test/cross-ktest.log --tap $(BUILD)/test/cross-ktest.tap \
+		--timeout 120 -- $(QEMU) $(QEMU_COMMON); \
+	then echo "ok 3 - the clang kernel passes the kernel self-tests" >> $$tap; \
+	else echo "not ok 3 - the clang kernel fails the kernel self-tests ($(BUILD)/test/cross-ktest.log)" >> $$tap; fi; \
+	if nm $(KERNEL) | grep -q -w -e selftest_run_all -e ktest_check; \
+	then echo "not ok 4 - $(KERNEL) contains the kernel self-tests" >> $$tap; \
+	else echo "ok 4 - $(KERNEL) carries no self-tests (they are in $(KERNEL_KTEST))" >> $$tap; fi; \
+	sed 's/^/  /' $$tap; ! grep -q '^not ok' $$tap

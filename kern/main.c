@@ -20,8 +20,12 @@
 #include "sched/thread.h"
 #include "arch/x86_64/syscall.h"
 #include "lib/printf.h"
-#include "test/selftest.h"
+#include "lib/assert.h"
 #include "start_init.h"
+
+/* The self-tests' entry (kern/test/): linked into kernel-ktest.elf only,
+ * so the shipped kernel carries no test code. */
+__attribute__((weak)) void selftest_start(void);
 
 static const char *mem_type_name(uint32_t type)
 {
@@ -114,9 +118,12 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	if (cmdline_has("test-exception"))
 		fault_on_purpose();
 	if (cmdline_has("test-overflow"))
-		thread_start(thread_create_kernel(overflow_on_purpose, NULL, "overflow"));
-	if (cmdline_has("ktest"))
+		thread_make_ready(thread_create_kernel(overflow_on_purpose, NULL, "overflow"));
+	if (cmdline_has("ktest")) {
+		if (!selftest_start)   /* weak: linked only into kernel-ktest.elf */
+			panic("ktest: this kernel has no self-tests (boot build/kernel-ktest.elf)");
 		selftest_start();
+	}
 	else if (!cmdline_has("test-overflow"))
 		start_init();
 	sched_idle_loop();

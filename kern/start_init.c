@@ -6,10 +6,12 @@
  * docs/bootstrap.md) at the top of its stack, listing its handles, and
  * rsi = 0. */
 #include "start_init.h"
-#include "elf.h"
+#include "obj/log.h"
+#include "elf.h"          /* the ELF parser liblightos uses too */
 #include "obj/process.h"
 #include "obj/vmo.h"
 #include "obj/bootstrap.h"
+#include "obj/job.h"
 #include "sched/thread.h"
 #include "mm/uvm.h"
 #include "mm/paging.h"
@@ -31,52 +33,41 @@ static const struct boot_module *find_module(const char *name)
 	return NULL;
 }
 
-/* Map one PT_LOAD segment: a fresh VMO holding the file bytes. */
-static void load_segment(struct process *p, const uint8_t *image, uint64_t image_size,
-			 const struct elf64_phdr *ph)
+_Static_assert(ELF_USER_TOP == USER_TOP, "the ELF parser's user half is the kernel's");
+
+/* Map one checked segment: a fresh VMO holding the file bytes. */
+static void load_segment(struct process *p, const uint8_t *image, const struct elf_segment *s)
 {
-	if (ph->offset > image_size || ph->filesz > image_size - ph->offset ||
-	    ph->filesz > ph->memsz || ph->vaddr >= USER_TOP ||
-	    ph->memsz > USER_TOP - ph->vaddr)
-		panic("init: malformed ELF segment at 0x%lx", ph->vaddr);
-	uint64_t start = PAGE_ROUND_DOWN(ph->vaddr);
-	uint64_t end = PAGE_ROUND_UP(ph->vaddr + ph->memsz);
 	struct vmo *v;
-	if (vmo_create(end - start, &v) != LO_OK)
+	if (vmo_alloc(s->mem_size, &v) != LO_OK)
 		panic("init: no memory for a segment");
-	if (vmo_write_kernel(v, ph->vaddr - start, image + ph->offset, ph->filesz) != LO_OK)
+	if (vmo_write_kernel(v, s->copy_to, image + s->file_offset, s->file_size) != LO_OK)
 		panic("init: cannot fill a segment");
-	unsigned flags = (ph->flags & PF_W ? VM_WRITE : 0) | (ph->flags & PF_X ? VM_EXEC : 0);
-	if ((flags & VM_WRITE) && (flags & VM_EXEC))
-		panic("init: segment at 0x%lx is writable and executable", ph->vaddr);
-	uint64_t va = start;
-	status_t st = uvm_map(p, v, 0, end - start, flags, flags, &va);
+	unsigned flags = (s->writable ? VM_WRITE : 0) | (s->executable ? VM_EXEC : 0);
+	uint64_t va = s->vaddr;
+	status_t st = uvm_map(p, v, 0, s->mem_size, flags, flags, &va);
 	if (st != LO_OK)
-		panic("init: cannot map segment at 0x%lx (%d)", start, st);
+		panic("init: cannot map segment at 0x%lx (%d)", s->vaddr, st);
 	cap_unref(&v->obj.cap);   /* the mapping holds it now */
 }
 
+/* Init is checked exactly as liblightos checks every other program. */
 static uint64_t load_elf(struct process *p, const uint8_t *image, uint64_t size)
 {
-	const struct elf64_ehdr *eh = (const void *)image;
-	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->class != ELFCLASS64 ||
-	    eh->data != ELFDATA2LSB || eh->type != ET_EXEC || eh->machine != EM_X86_64 ||
-	    eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > size ||
-	    (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
-		panic("init: the init module is not an x86_64 ELF executable");
-	const struct elf64_phdr *ph = (const void *)(image + eh->phoff);
-	for (uint16_t i = 0; i < eh->phnum; i++) {
-		if (ph[i].type == PT_LOAD && ph[i].memsz)
-			load_segment(p, image, size, &ph[i]);
-	}
-	return eh->entry;
+	static struct elf_image elf;   /* boot is single-threaded; keep it off the stack */
+	const char *why = "?";
+	if (elf_parse(image, size, &elf, &why) != LO_OK)
+		panic("init: the init module is not a loadable x86_64 executable: %s", why);
+	for (uint32_t i = 0; i < elf.segment_count; i++)
+		load_segment(p, image, &elf.segments[i]);
+	return elf.entry;
 }
 
 /* The stack, with the bootstrap block written at its top. */
 static uint64_t build_stack(struct process *p, const struct lo_startup *boot)
 {
 	struct vmo *stack;
-	if (vmo_create(INIT_STACK_SIZE, &stack) != LO_OK)
+	if (vmo_alloc(INIT_STACK_SIZE, &stack) != LO_OK)
 		panic("init: no memory for the stack");
 	uint64_t block_offset = INIT_STACK_SIZE - PAGE_ROUND_UP(sizeof(*boot));
 	vmo_write_kernel(stack, block_offset, boot, sizeof(*boot));
@@ -93,8 +84,9 @@ void start_init(void)
 	if (!m)
 		panic("no GRUB module named 'init': nothing to run");
 	struct process *p;
-	if (process_create("init", &p) != LO_OK)
+	if (process_create_named(job_root(), "init", &p) != LO_OK)
 		panic("init: cannot create the process");
+	process_set_init(p);
 	uint64_t entry = load_elf(p, phys_to_virt(m->start), m->end - m->start);
 
 	struct thread *t;
@@ -106,6 +98,9 @@ void start_init(void)
 	/* The stack pointer sits below the block, 16-byte aligned as the ABI
 	 * expects at a call boundary minus the return address slot. */
 	uint64_t sp = (block & ~15ul) - 8;
+	/* From here on the UART belongs to the console driver: kernel
+	 * messages go to the log ring, which the logger program shows. */
+	log_handover();
 	if (thread_start_user(t, entry, sp, block, 0) != LO_OK)
 		panic("init: cannot start its thread");
 	kprintf("init: started (process %lu)\n", p->obj.cap.id);

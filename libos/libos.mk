@@ -9,13 +9,13 @@ USER_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
 	-ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
 	-fno-pic -fno-pie -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-mgeneral-regs-only \
-	-Ilibos/include -Icap -I$(BUILD)/gen/include
+	-Ilibos/include -Icap -Ielf -I$(BUILD)/gen/include
 USER_LDFLAGS := -static -nostdlib -z max-page-size=0x1000 -z noexecstack \
 	-T libos/user.ld
 
-# The kernel's printf and string functions and the status names are shared
-# with user space: one copy of each in the tree.
-SHARED_C_SRCS  := kern/lib/printf.c kern/lib/string.c cap/status.c
+# The kernel's printf and string functions, the status names and the ELF
+# parser are shared with user space: one copy of each in the tree.
+SHARED_C_SRCS  := kern/lib/printf.c kern/lib/string.c cap/status.c elf/elf.c
 LIBOS_C_SRCS   := $(shell find libos -name '*.c' -not -path 'libos/drivers/*' | sort) $(SHARED_C_SRCS)
 LIBOS_ASM_SRCS := $(shell find libos -name '*.asm' | sort)
 LIBOS_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(LIBOS_C_SRCS)) \

@@ -22,7 +22,9 @@ uint32_t lo_policy_kind_of_startup(uint32_t startup_kind)
 	case LO_STARTUP_IOPORTS: return LO_POLICY_IOPORTS;
 	case LO_STARTUP_IRQ: return LO_POLICY_IRQ;
 	case LO_STARTUP_CHANNEL: return LO_POLICY_CHANNEL;
-	case 7: return LO_POLICY_REGISTRY;   /* LO_STARTUP_ROOT_REGISTRY */
+	case LO_STARTUP_ROOT_REGISTRY: return LO_POLICY_REGISTRY;
+	case LO_STARTUP_JOB: return LO_POLICY_JOB;
+	case LO_STARTUP_CLOCK: return LO_POLICY_CLOCK;
 	default: return startup_kind >= LO_STARTUP_USER ? LO_POLICY_USER : 0;
 	}
 }
@@ -34,10 +36,10 @@ static int resource_matches(lo_handle_t h, const struct lo_policy_grant *g)
 	if (lo_resource_info(lo_resource_from(h), &info) != LO_OK)
 		return 0;
 	if (g->kind == LO_POLICY_IOPORTS)
-		return info.kind == 1 && info.base == g->arg0 && info.size == g->arg1;
+		return info.kind == LO_RESOURCE_IOPORT && info.base == g->arg0 && info.size == g->arg1;
 	if (g->kind == LO_POLICY_IRQ)
-		return info.kind == 2 && info.base == g->arg0 && info.size == 1;
-	return info.kind == 0;   /* the root */
+		return info.kind == LO_RESOURCE_IRQ && info.base == g->arg0 && info.size == 1;
+	return info.kind == LO_RESOURCE_ROOT;
 }
 
 static const struct lo_policy_grant *find_grant(const struct lo_policy_program *p, uint32_t kind,

@@ -8,11 +8,6 @@ lo_channel_t lo_root_registry(void)
 	return lo_channel_from(lo_startup_handle(LO_STARTUP_ROOT_REGISTRY));
 }
 
-status_t lo_close(lo_handle_t h)
-{
-	return lo_handle_close(h);
-}
-
 static status_t copy_path(char *dst, const char *src)
 {
 	size_t n = lo_strlen(src);
@@ -50,7 +45,7 @@ static int has_registry_prefix(const char *path)
 	return 0;
 }
 
-status_t lo_open(lo_channel_t registry, const char *path, uint32_t rights, lo_handle_t *out)
+status_t lo_resolve_path(lo_channel_t registry, const char *path, uint32_t rights, lo_handle_t *out)
 {
 	char current[LO_REGISTRY_PATH_MAX + 1];
 	status_t st = copy_path(current, path);
@@ -123,7 +118,7 @@ status_t lo_open(lo_channel_t registry, const char *path, uint32_t rights, lo_ha
 			st = lo_name_split(next, reg, sizeof(reg), &p);
 			lo_channel_t fresh;
 			if (st == LO_OK)
-				st = lo_open_registry(reg, &fresh);
+				st = lo_connect_registry(reg, &fresh);
 			if (st != LO_OK)
 				break;
 			if (own)
@@ -143,19 +138,19 @@ status_t lo_open(lo_channel_t registry, const char *path, uint32_t rights, lo_ha
 	return st;
 }
 
-status_t lo_open_registry(const char *name, lo_channel_t *out)
+status_t lo_connect_registry(const char *name, lo_channel_t *out)
 {
 	lo_channel_t root = lo_root_registry();
 	if (!root.value)
 		return LO_ERR_NOT_FOUND;
 	lo_handle_t h;
-	status_t st = lo_open(root, name, LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	status_t st = lo_resolve_path(root, name, LO_DEFAULT_RIGHTS_CHANNEL, &h);
 	if (st == LO_OK)
 		*out = lo_channel_from(h);
 	return st;
 }
 
-status_t lo_open_name(const char *name, uint32_t rights, lo_handle_t *out)
+status_t lo_resolve_name(const char *name, uint32_t rights, lo_handle_t *out)
 {
 	char reg[LO_REGISTRY_NAME_MAX + 1];
 	const char *path;
@@ -163,10 +158,10 @@ status_t lo_open_name(const char *name, uint32_t rights, lo_handle_t *out)
 	if (st != LO_OK)
 		return st;
 	lo_channel_t r;
-	st = lo_open_registry(reg, &r);
+	st = lo_connect_registry(reg, &r);
 	if (st != LO_OK)
 		return st;
-	st = lo_open(r, path, rights, out);
+	st = lo_resolve_path(r, path, rights, out);
 	lo_handle_close(lo_channel_handle(r));
 	return st;
 }

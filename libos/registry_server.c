@@ -1,9 +1,11 @@
 /* The registry server: entries, walks, and the protocol handlers. */
+#include "lightos/startup.h"
 #include "lightos/registry_server.h"
 #include "lightos/runtime.h"
 
 struct entry {
 	struct entry *next;
+	uint32_t client;               /* who is charged for it (0: the host) */
 	char name[LO_REGISTRY_NAME_MAX + 1];
 	uint32_t kind;                 /* LO_ENTRY_* */
 	uint32_t rights;               /* what Open may grant (objects) */
@@ -12,19 +14,101 @@ struct entry {
 	char link[LO_REGISTRY_PATH_MAX + 1];
 };
 
+/* An event to signal when a registry changes, for one connection. */
+struct watch {
+	struct watch *next;
+	lo_handle_t event;             /* SIGNAL | INSPECT */
+	uint32_t conn;                 /* the connection's slot */
+};
+
 struct lo_registry {
 	char name[32];
 	struct entry *entries;
 	uint32_t refs;                 /* connections + entries + the host's own */
-	lo_handle_t watchers[LO_REGISTRY_WATCHERS];
+	struct lo_registry_host *host;
+	struct watch *watches;
 };
 
 /* --- lifetime --- */
 
 static void registry_unref(struct lo_registry_host *host, struct lo_registry *reg);
 
+#define ALL_WATCHES ((uint32_t)-1)
+#define DEAD_WATCHES ((uint32_t)-2)   /* no connection has this slot */
+
+static void watch_free(struct lo_registry *reg, struct watch **link)
+{
+	struct watch *w = *link;
+	*link = w->next;
+	lo_handle_close(w->event);
+	reg->host->live_watches--;
+	lo_free(w);
+}
+
+/* Drop the watches of connection `conn` (or ALL_WATCHES), and those nobody
+ * else can see any more: the server holds the event's only handle. */
+static void watches_sweep(struct lo_registry *reg, uint32_t conn)
+{
+	struct watch **link = &reg->watches;
+	while (*link) {
+		struct lo_object_info info;
+		struct watch *w = *link;
+		if (conn == ALL_WATCHES || w->conn == conn ||
+		    lo_handle_info(w->event, &info) != LO_OK || info.handle_count <= 1)
+			watch_free(reg, link);
+		else
+			link = &w->next;
+	}
+}
+
+/* --- what each client is charged for (entries it made) --- */
+
+struct lo_registry_client_use {
+	struct lo_registry_client_use *next;
+	uint32_t client;
+	uint32_t entries;
+};
+
+static struct lo_registry_client_use **use_of(struct lo_registry_host *host, uint32_t client)
+{
+	struct lo_registry_client_use **link = &host->uses;
+	while (*link && (*link)->client != client)
+		link = &(*link)->next;
+	return link;
+}
+
+static status_t charge(struct lo_registry_host *host, uint32_t client)
+{
+	if (client == 0)
+		return LO_OK;
+	struct lo_registry_client_use **link = use_of(host, client);
+	if (!*link) {
+		*link = lo_calloc(1, sizeof(**link));
+		if (!*link)
+			return LO_ERR_NO_MEMORY;
+		(*link)->client = client;
+	}
+	if ((*link)->entries >= LO_REGISTRY_CLIENT_ENTRIES)
+		return LO_ERR_NO_RESOURCES;
+	(*link)->entries++;
+	return LO_OK;
+}
+
+static void uncharge(struct lo_registry_host *host, uint32_t client)
+{
+	struct lo_registry_client_use **link = use_of(host, client);
+	if (client == 0 || !*link)
+		return;
+	if (--(*link)->entries == 0) {
+		struct lo_registry_client_use *u = *link;
+		*link = u->next;
+		lo_free(u);
+	}
+}
+
 static void entry_free(struct lo_registry_host *host, struct entry *e)
 {
+	uncharge(host, e->client);
 	if (e->kind == LO_ENTRY_OBJECT)
 		lo_handle_close(e->handle);
 	else if (e->kind == LO_ENTRY_REGISTRY)
@@ -41,20 +125,16 @@ static void registry_unref(struct lo_registry_host *host, struct lo_registry *re
 		reg->entries = e->next;
 		entry_free(host, e);
 	}
-	for (int i = 0; i < LO_REGISTRY_WATCHERS; i++) {
-		if (reg->watchers[i].value)
-			lo_handle_close(reg->watchers[i]);
-	}
+	watches_sweep(reg, ALL_WATCHES);
 	host->live_registries--;
 	lo_free(reg);
 }
 
 static void changed(struct lo_registry *reg)
 {
-	for (int i = 0; i < LO_REGISTRY_WATCHERS; i++) {
-		if (reg->watchers[i].value)
-			lo_handle_signal(reg->watchers[i], 0, LO_SIG_EVENT_SIGNALED);
-	}
+	watches_sweep(reg, DEAD_WATCHES);
+	for (struct watch *w = reg->watches; w; w = w->next)
+		lo_handle_signal(w->event, 0, LO_SIG_EVENT_SIGNALED);
 }
 
 struct lo_registry *lo_registry_create(struct lo_registry_host *host, const char *name)
@@ -65,6 +145,7 @@ struct lo_registry *lo_registry_create(struct lo_registry_host *host, const char
 	size_t n = lo_strlen(name);
 	lo_memcpy(reg->name, name, n < sizeof(reg->name) - 1 ? n : sizeof(reg->name) - 1);
 	reg->refs = 1;
+	reg->host = host;
 	host->live_registries++;
 	return reg;
 }
@@ -82,43 +163,77 @@ static status_t watch_connection(struct lo_registry_host *host, uint32_t slot)
 			    LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, slot);
 }
 
-status_t lo_registry_connect(struct lo_registry_host *host, struct lo_registry *reg,
-			     lo_channel_t *client)
+static uint32_t client_connections(struct lo_registry_host *host, uint32_t client)
 {
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < LO_REGISTRY_HOST_CONNECTIONS; i++)
+		n += host->conns[i].registry && host->conns[i].client == client;
+	return n;
+}
+
+/* A new connection to reg charged to `client`. A client's own opens stay
+ * within its share and out of the slots kept for the host. */
+static status_t connect_for(struct lo_registry_host *host, struct lo_registry *reg,
+			    uint32_t client, int by_client, lo_channel_t *client_end)
+{
+	uint32_t limit = LO_REGISTRY_HOST_CONNECTIONS;
+	if (by_client) {
+		limit -= LO_REGISTRY_HOST_RESERVED;
+		if (client_connections(host, client) >= LO_REGISTRY_CLIENT_CONNECTIONS)
+			return LO_ERR_NO_RESOURCES;
+	}
 	uint32_t slot = 0;
-	while (slot < LO_REGISTRY_HOST_CONNECTIONS && host->conns[slot].registry)
+	while (slot < limit && host->conns[slot].registry)
 		slot++;
-	if (slot == LO_REGISTRY_HOST_CONNECTIONS)
+	if (slot == limit)
 		return LO_ERR_NO_RESOURCES;
 	lo_channel_t mine;
-	status_t st = lo_channel_create(&mine, client);
+	status_t st = lo_channel_create(lo_job_self(), &mine, client_end);
 	if (st != LO_OK)
 		return st;
 	host->conns[slot].channel = mine;
 	host->conns[slot].registry = reg;
+	host->conns[slot].client = client;
 	st = watch_connection(host, slot);
 	if (st != LO_OK) {
 		host->conns[slot].registry = NULL;
 		lo_handle_close(lo_channel_handle(mine));
-		lo_handle_close(lo_channel_handle(*client));
+		lo_handle_close(lo_channel_handle(*client_end));
 		return st;
 	}
 	reg->refs++;
 	return LO_OK;
 }
 
+/* From the host itself: a new client. */
+status_t lo_registry_connect(struct lo_registry_host *host, struct lo_registry *reg,
+			     lo_channel_t *client)
+{
+	return connect_for(host, reg, ++host->next_client, 0, client);
+}
+
 static void drop_connection(struct lo_registry_host *host, uint32_t slot)
 {
 	struct lo_registry *reg = host->conns[slot].registry;
+	watches_sweep(reg, slot);
 	lo_handle_close(lo_channel_handle(host->conns[slot].channel));
 	host->conns[slot].registry = NULL;
 	registry_unref(host, reg);
 }
 
+void lo_registry_host_shutdown(struct lo_registry_host *host)
+{
+	for (uint32_t slot = 0; slot < LO_REGISTRY_HOST_CONNECTIONS; slot++) {
+		if (host->conns[slot].registry)
+			drop_connection(host, slot);
+	}
+	lo_handle_close(lo_port_handle(host->port));
+}
+
 status_t lo_registry_host_init(struct lo_registry_host *host)
 {
 	lo_memset(host, 0, sizeof(*host));
-	return lo_port_create(&host->port);
+	return lo_port_create(lo_job_self(), &host->port);
 }
 
 /* --- names and walks --- */
@@ -159,7 +274,9 @@ static status_t walk_parent(struct lo_registry *reg, const char *path, struct lo
 	return LO_OK;
 }
 
-static status_t add_entry(struct lo_registry *reg, const char *name, size_t n, struct entry **out)
+/* A new entry named name[0..n) in reg, charged to `client`. */
+static status_t add_entry(struct lo_registry *reg, const char *name, size_t n, uint32_t client,
+			  struct entry **out)
 {
 	if (n == 0)
 		return LO_ERR_INVALID_ARGS;
@@ -167,9 +284,15 @@ static status_t add_entry(struct lo_registry *reg, const char *name, size_t n, s
 		return LO_ERR_NAME_TOO_LONG;
 	if (find(reg, name, n))
 		return LO_ERR_ALREADY_EXISTS;
+	status_t st = charge(reg->host, client);
+	if (st != LO_OK)
+		return st;
 	struct entry *e = lo_calloc(1, sizeof(*e));
-	if (!e)
+	if (!e) {
+		uncharge(reg->host, client);
 		return LO_ERR_NO_MEMORY;
+	}
+	e->client = client;
 	lo_memcpy(e->name, name, n);
 	/* Appended, so listing shows entries in the order they were bound. */
 	struct entry **tail = &reg->entries;
@@ -193,7 +316,7 @@ status_t lo_registry_add(struct lo_registry_host *host, struct lo_registry *reg,
 {
 	(void)host;
 	struct entry *e;
-	status_t st = add_entry(reg, name, lo_strlen(name), &e);
+	status_t st = add_entry(reg, name, lo_strlen(name), 0, &e);
 	if (st != LO_OK) {
 		lo_handle_close(object);
 		return st;
@@ -204,12 +327,11 @@ status_t lo_registry_add(struct lo_registry_host *host, struct lo_registry *reg,
 	return LO_OK;
 }
 
-status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_registry *reg,
-				  const char *name, struct lo_registry *child)
+static status_t add_child(struct lo_registry *reg, const char *name, struct lo_registry *child,
+			  uint32_t client)
 {
-	(void)host;
 	struct entry *e;
-	status_t st = add_entry(reg, name, lo_strlen(name), &e);
+	status_t st = add_entry(reg, name, lo_strlen(name), client, &e);
 	if (st != LO_OK)
 		return st;
 	e->kind = LO_ENTRY_REGISTRY;
@@ -218,28 +340,41 @@ status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_regis
 	return LO_OK;
 }
 
+status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_registry *reg,
+				  const char *name, struct lo_registry *child)
+{
+	(void)host;
+	return add_child(reg, name, child, 0);
+}
+
 struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name)
 {
 	struct entry *e = find(reg, name, lo_strlen(name));
 	return e && e->kind == LO_ENTRY_REGISTRY ? e->child : NULL;
 }
 
-status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry *reg,
-			      const char *name, const char *target)
+static status_t add_link(struct lo_registry *reg, const char *name, const char *target,
+			 uint32_t client)
 {
-	(void)host;
 	size_t tlen = lo_strlen(target);
 	if (tlen == 0)
 		return LO_ERR_INVALID_ARGS;
 	if (tlen > LO_REGISTRY_PATH_MAX)
 		return LO_ERR_NAME_TOO_LONG;
 	struct entry *e;
-	status_t st = add_entry(reg, name, lo_strlen(name), &e);
+	status_t st = add_entry(reg, name, lo_strlen(name), client, &e);
 	if (st != LO_OK)
 		return st;
 	e->kind = LO_ENTRY_LINK;
 	lo_memcpy(e->link, target, tlen);
 	return LO_OK;
+}
+
+status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry *reg,
+			      const char *name, const char *target)
+{
+	(void)host;
+	return add_link(reg, name, target, 0);
 }
 
 static status_t remove_entry(struct lo_registry_host *host, struct lo_registry *reg,
@@ -268,7 +403,13 @@ status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *r
 struct call {
 	struct lo_registry_host *host;
 	struct lo_registry *reg;
+	uint32_t slot;                 /* the connection the request came on */
 };
+
+static uint32_t client_of(struct call *c)
+{
+	return c->host->conns[c->slot].client;
+}
 
 /* A request's string as a C string; *len_ok false if its length is bad. */
 static const char *request_path(const char *bytes, uint32_t len, char *buf, int *ok)
@@ -307,10 +448,9 @@ static status_t resolve_target(struct call *c, const char *bytes, uint32_t len, 
 }
 
 static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
-			const lo_handle_t *handles, struct lo_registry_open_response *resp,
+			struct lo_registry_open_response *resp,
 			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
 {
-	(void)handles;
 	struct call *c = ctx;
 	char path[LO_REGISTRY_PATH_MAX + 1];
 	int ok;
@@ -323,7 +463,7 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 	if (n == 0) {
 		/* The registry itself: a new connection to it. */
 		lo_channel_t client;
-		status_t st = lo_registry_connect(c->host, reg, &client);
+		status_t st = connect_for(c->host, reg, client_of(c), 1, &client);
 		if (st != LO_OK)
 			return st;
 		resp->kind = LO_ENTRY_REGISTRY;
@@ -352,7 +492,7 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 				continue;
 			}
 			lo_channel_t client;
-			status_t st = lo_registry_connect(c->host, e->child, &client);
+			status_t st = connect_for(c->host, e->child, client_of(c), 1, &client);
 			if (st != LO_OK)
 				return st;
 			resp->kind = LO_ENTRY_REGISTRY;
@@ -383,12 +523,8 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 }
 
 static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
-			const lo_handle_t *handles, struct lo_registry_list_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+			struct lo_registry_list_response *resp)
 {
-	(void)handles;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	char path[LO_REGISTRY_PATH_MAX + 1];
 	int ok;
@@ -423,17 +559,14 @@ static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
 }
 
 static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
-			const lo_handle_t *handles, struct lo_registry_bind_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+			const lo_handle_t *handles)
 {
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
+	struct call *c = ctx;
 	struct target t;
 	struct entry *e = NULL;
-	status_t st = resolve_target(ctx, req->path, req->path_len, &t);
+	status_t st = resolve_target(c, req->path, req->path_len, &t);
 	if (st == LO_OK)
-		st = add_entry(t.parent, t.name, t.len, &e);
+		st = add_entry(t.parent, t.name, t.len, client_of(c), &e);
 	if (st != LO_OK)
 		return st;   /* the serve loop closes the request's handle */
 	/* On success the request's handle is ours to keep. */
@@ -443,46 +576,27 @@ static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
 	return LO_OK;
 }
 
-static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *req,
-			  const lo_handle_t *handles, struct lo_registry_unbind_response *resp,
-			  lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *req)
 {
-	(void)handles;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	struct target t;
 	status_t st = resolve_target(c, req->path, req->path_len, &t);
 	return st == LO_OK ? remove_entry(c->host, t.parent, t.name, t.len) : st;
 }
 
-static status_t on_link(void *ctx, const struct lo_registry_link_request *req,
-			const lo_handle_t *handles, struct lo_registry_link_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_link(void *ctx, const struct lo_registry_link_request *req)
 {
-	(void)handles;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	char target[LO_REGISTRY_PATH_MAX + 1];
 	int ok;
 	request_path(req->target, req->target_len, target, &ok);
 	struct target t;
 	status_t st = ok ? resolve_target(c, req->path, req->path_len, &t) : LO_ERR_NAME_TOO_LONG;
-	return st == LO_OK ? lo_registry_add_link(c->host, t.parent, t.name, target) : st;
+	return st == LO_OK ? add_link(t.parent, t.name, target, client_of(c)) : st;
 }
 
-static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req,
-				 const lo_handle_t *handles,
-				 struct lo_registry_make_registry_response *resp,
-				 lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_make_registry(void *ctx, const struct lo_registry_make_registry_request *req)
 {
-	(void)handles;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
 	struct target t;
 	status_t st = resolve_target(c, req->path, req->path_len, &t);
@@ -491,32 +605,36 @@ static status_t on_make_registry(void *ctx, const struct lo_registry_make_regist
 	struct lo_registry *child = lo_registry_create(c->host, t.name);
 	if (!child)
 		return LO_ERR_NO_MEMORY;
-	st = lo_registry_add_registry(c->host, t.parent, t.name, child);
+	st = add_child(t.parent, t.name, child, client_of(c));
 	lo_registry_release(c->host, child);   /* the entry holds it now (or nothing does) */
 	return st;
 }
 
-static status_t on_watch(void *ctx, const struct lo_registry_watch_request *req,
-			 const lo_handle_t *handles, struct lo_registry_watch_response *resp,
-			 lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+static status_t on_watch(void *ctx, const lo_handle_t *handles)
 {
-	(void)req;
-	(void)resp;
-	(void)resp_handles;
-	(void)resp_nhandles;
 	struct call *c = ctx;
-	for (int i = 0; i < LO_REGISTRY_WATCHERS; i++) {
-		if (!c->reg->watchers[i].value) {
-			/* Keep the request's handle, with only the right we use. */
-			uint32_t keep = 0;
-			status_t st = lo_handle_replace(handles[0], LO_RIGHT_SIGNAL, &keep);
-			if (st != LO_OK)
-				return st;
-			c->reg->watchers[i].value = keep;
-			return LO_OK;
-		}
+	watches_sweep(c->reg, DEAD_WATCHES);   /* the dead ones go first */
+	uint32_t mine = 0;
+	for (struct watch *w = c->reg->watches; w; w = w->next)
+		mine += w->conn == c->slot;
+	if (mine >= LO_REGISTRY_CONN_WATCHES)
+		return LO_ERR_NO_RESOURCES;
+	struct watch *w = lo_calloc(1, sizeof(*w));
+	if (!w)
+		return LO_ERR_NO_MEMORY;
+	/* Keep the request's handle, with only the rights we use. */
+	uint32_t keep = 0;
+	status_t st = lo_handle_replace(handles[0], LO_RIGHT_SIGNAL | LO_RIGHT_INSPECT, &keep);
+	if (st != LO_OK) {
+		lo_free(w);
+		return st;
 	}
-	return LO_ERR_NO_RESOURCES;
+	w->event.value = keep;
+	w->conn = c->slot;
+	w->next = c->reg->watches;
+	c->reg->watches = w;
+	c->host->live_watches++;
+	return LO_OK;
 }
 
 static const struct lo_registry_server handlers = {
@@ -539,14 +657,17 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		uint32_t slot = (uint32_t)pkt.key;
 		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
 			continue;
-		struct call c = { host, host->conns[slot].registry };
+		struct call c = { host, host->conns[slot].registry, slot };
 		lo_channel_t ch = host->conns[slot].channel;
-		/* Serve everything queued, then listen again. */
+		/* Serve a turn's worth of what is queued, then listen again (the
+		 * port reports a connection with more at once). SHOULD_WAIT: the
+		 * queue is empty, or the client's is full and its answer is lost;
+		 * the server never waits for a client. */
+		uint32_t served = 0;
 		do {
 			st = lo_registry_serve_one(ch, &handlers, &c);
-		} while (st == LO_OK);
-		if (st == LO_ERR_PEER_CLOSED || (st != LO_ERR_SHOULD_WAIT) ||
-		    watch_connection(host, slot) != LO_OK)
+		} while (st == LO_OK && ++served < LO_REGISTRY_TURN);
+		if ((st != LO_OK && st != LO_ERR_SHOULD_WAIT) || watch_connection(host, slot) != LO_OK)
 			drop_connection(host, slot);
 	}
 }

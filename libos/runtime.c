@@ -38,28 +38,23 @@ int lo_printf(const char *fmt, ...)
 	return n;
 }
 
-void lo_puts(const char *s)
-{
-	lo_printf("%s\n", s);
-}
-
 const char *lo_status_str(status_t st)
 {
-	return status_str(st);
+	return lo_status_name(st);   /* generated from cap/status.h via the IDL */
 }
 
 void lo_exit(int code)
 {
-	lo_process_exit(code);
+	lo_process_exit(lo_self, code);
 	/* process_exit does not return; if the call itself failed, stop here. */
 	for (;;)
-		lo_thread_exit();
+		lo_thread_exit(lo_main_thread);
 }
 
 void *lo_heap_grow_vmo(size_t size)
 {
 	lo_vmo_t vmo;
-	if (lo_vmo_create(size, &vmo) != LO_OK)
+	if (lo_vmo_create(lo_job_self(), size, &vmo) != LO_OK)
 		return NULL;
 	struct lo_map_request req = { 0, 0, size, LO_MAP_WRITE, 0 };
 	uint64_t addr = 0;
@@ -68,10 +63,23 @@ void *lo_heap_grow_vmo(size_t size)
 	return st == LO_OK ? (void *)addr : NULL;
 }
 
+status_t lo_vmo_write_all(lo_vmo_t vmo, const void *src, uint64_t offset, uint64_t len)
+{
+	const uint8_t *p = src;
+	for (uint64_t done = 0; done < len;) {
+		uint32_t n = len - done > LO_VMO_MAX_IO ? LO_VMO_MAX_IO : (uint32_t)(len - done);
+		status_t st = lo_vmo_write(vmo, p + done, offset + done, n);
+		if (st != LO_OK)
+			return st;
+		done += n;
+	}
+	return LO_OK;
+}
+
 uint64_t lo_now(void)
 {
 	uint64_t now = 0;
-	lo_system_clock_get(&now);
+	lo_clock_get(lo_clock, &now);
 	return now;
 }
 

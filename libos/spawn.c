@@ -1,11 +1,9 @@
 #include "lightos/spawn.h"
-#include "lightos/elf.h"
+#include "elf.h"
 #include "lightos/tar.h"
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/policy.h"
-
-#define COPY_CHUNK 65536
 
 static void close_given(const struct lo_give *give, uint32_t n)
 {
@@ -14,22 +12,17 @@ static void close_given(const struct lo_give *give, uint32_t n)
 }
 
 /* One segment: a fresh VMO with the file bytes, mapped into the child. */
-static status_t load_segment(lo_process_t child, const uint8_t *elf,
-			     const struct lo_elf_segment *seg)
+static status_t load_segment(lo_job_t job, lo_process_t child, const uint8_t *elf,
+			     const struct elf_segment *seg)
 {
 	lo_vmo_t vmo;
-	status_t st = lo_vmo_create(seg->mem_size, &vmo);
+	status_t st = lo_vmo_create(job, seg->mem_size, &vmo);
 	if (st != LO_OK)
 		return st;
-	for (uint64_t done = 0; done < seg->file_size && st == LO_OK;) {
-		uint64_t n = seg->file_size - done;
-		if (n > COPY_CHUNK)
-			n = COPY_CHUNK;
-		st = lo_vmo_write(vmo, elf + seg->file_offset + done, seg->copy_to + done, (uint32_t)n);
-		done += n;
-	}
+	st = lo_vmo_write_all(vmo, elf + seg->file_offset, seg->copy_to, seg->file_size);
 	if (st == LO_OK) {
-		struct lo_map_request req = { seg->vaddr, 0, seg->mem_size, seg->flags, 0 };
+		uint32_t flags = (seg->writable ? LO_MAP_WRITE : 0) | (seg->executable ? LO_MAP_EXEC : 0);
+		struct lo_map_request req = { seg->vaddr, 0, seg->mem_size, flags, 0 };
 		uint64_t addr;
 		st = lo_process_map(child, vmo, &req, &addr);
 	}
@@ -37,10 +30,10 @@ static status_t load_segment(lo_process_t child, const uint8_t *elf,
 	return st;
 }
 
-static status_t map_stack(lo_process_t child, uint64_t *top)
+static status_t map_stack(lo_job_t job, lo_process_t child, uint64_t *top)
 {
 	lo_vmo_t vmo;
-	status_t st = lo_vmo_create(LO_SPAWN_STACK, &vmo);
+	status_t st = lo_vmo_create(job, LO_SPAWN_STACK, &vmo);
 	if (st != LO_OK)
 		return st;
 	struct lo_map_request req = { 0, 0, LO_SPAWN_STACK, LO_MAP_WRITE, 0 };
@@ -56,7 +49,7 @@ static status_t send_startup(lo_process_t child, lo_thread_t thread, const char 
 			     const struct lo_give *give, uint32_t ngive, lo_channel_t *child_end)
 {
 	struct lo_startup msg;
-	lo_handle_t handles[2 + LO_SPAWN_MAX_GIVE];
+	lo_handle_t handles[2 + LO_SPAWN_MAX_GIVE + 2];
 	lo_memset(&msg, 0, sizeof(msg));
 	msg.magic = LO_STARTUP_MAGIC;
 	uint32_t self_rights = LO_DEFAULT_RIGHTS_PROCESS & ~LO_RIGHT_DESTROY;
@@ -86,7 +79,7 @@ static status_t send_startup(lo_process_t child, lo_thread_t thread, const char 
 		len++;
 	}
 	lo_channel_t mine;
-	st = lo_channel_create(&mine, child_end);
+	st = lo_channel_create(lo_job_self(), &mine, child_end);
 	if (st != LO_OK) {
 		for (uint32_t i = 0; i < msg.count; i++)
 			lo_handle_close(handles[i]);
@@ -106,42 +99,75 @@ static status_t send_startup(lo_process_t child, lo_thread_t thread, const char 
 	return st;
 }
 
+/* A second handle with the same rights. */
+static status_t dup_same(lo_handle_t h, uint32_t *out)
+{
+	struct lo_object_info info;
+	status_t st = lo_handle_info(h, &info);
+	return st == LO_OK ? lo_handle_duplicate(h, info.rights, out) : st;
+}
+
 status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char *args,
 		  const struct lo_give *give, uint32_t ngive, lo_process_t *process,
 		  const char **why)
 {
-	struct lo_elf_image image;
+	struct elf_image image;
 	if (ngive > LO_SPAWN_MAX_GIVE) {
 		close_given(give, ngive);
 		return LO_ERR_OUT_OF_RANGE;
 	}
-	status_t st = lo_elf_parse(elf, size, &image, why);
+	status_t st = elf_parse(elf, size, &image, why);
 	if (st != LO_OK) {
 		close_given(give, ngive);
 		return st;
 	}
-	/* The rights policy decides what may go in, with which rights. */
-	struct lo_give allowed[LO_SPAWN_MAX_GIVE];
-	for (uint32_t i = 0; i < ngive; i++)
+	/* The child runs in the job the caller gives it (kind LO_STARTUP_JOB),
+	 * else in ours; its process and memory are made there, through the
+	 * caller's handle, before the policy trims what the child receives. */
+	struct lo_give allowed[LO_SPAWN_MAX_GIVE + 2];
+	lo_job_t job = lo_job_self();
+	int job_given = 0;
+	for (uint32_t i = 0; i < ngive; i++) {
 		allowed[i] = give[i];
-	st = lo_policy_apply(name, allowed, ngive, why);
-	if (st != LO_OK)
-		return st;
-	give = allowed;
+		if (give[i].kind == LO_STARTUP_JOB) {
+			job = lo_job_from(give[i].handle);
+			job_given = 1;
+		}
+	}
 	lo_process_t child;
-	st = lo_process_create(name, (uint32_t)lo_strlen(name), &child);
+	st = lo_process_create(job, name, (uint32_t)lo_strlen(name), &child);
 	if (st != LO_OK) {
 		close_given(give, ngive);
 		return st;
 	}
 	for (uint32_t i = 0; i < image.segment_count && st == LO_OK; i++)
-		st = load_segment(child, elf, &image.segments[i]);
+		st = load_segment(job, child, elf, &image.segments[i]);
 	uint64_t stack_top = 0;
 	if (st == LO_OK)
-		st = map_stack(child, &stack_top);
-	lo_thread_t thread = { 0 };
+		st = map_stack(job, child, &stack_top);
+	/* By default the child gets our job and the clock, as far as the
+	 * policy grants them to it (a program granted nothing gets neither). */
+	uint32_t n = ngive, dup = 0;
+	lo_handle_t own_job = lo_job_handle(lo_job_self()), clock = lo_clock_handle(lo_clock);
+	if (!job_given && lo_policy_rights(name, LO_STARTUP_JOB, own_job) &&
+	    dup_same(own_job, &dup) == LO_OK)
+		allowed[n++] = (struct lo_give){ LO_STARTUP_JOB, { dup } };
+	if (lo_policy_rights(name, LO_STARTUP_CLOCK, clock) &&
+	    dup_same(clock, &dup) == LO_OK)
+		allowed[n++] = (struct lo_give){ LO_STARTUP_CLOCK, { dup } };
+	/* The rights policy decides what may go in, with which rights. */
 	if (st == LO_OK)
-		st = lo_thread_create(child, name, (uint32_t)lo_strlen(name), &thread);
+		st = lo_policy_apply(name, allowed, n, why);
+	else
+		close_given(allowed, n);
+	if (st != LO_OK) {
+		lo_handle_close(lo_process_handle(child));   /* never started: it goes */
+		return st;
+	}
+	give = allowed;
+	ngive = n;
+	lo_thread_t thread = { 0 };
+	st = lo_thread_create(child, name, (uint32_t)lo_strlen(name), &thread);
 	if (st != LO_OK) {
 		close_given(give, ngive);
 	} else {
@@ -205,4 +231,20 @@ status_t lo_spawn_from_image(lo_vmo_t image, const char *path, const char *args,
 			name = p + 1;
 	}
 	return lo_spawn(tar + entry.offset, entry.size, name, args, give, ngive, process, why);
+}
+
+status_t lo_job_create_share(lo_job_t parent, uint32_t percent, lo_job_t *job)
+{
+	struct lo_job_info info;
+	status_t st = lo_job_info(parent, &info);
+	if (st != LO_OK)
+		return st;
+	struct lo_job_quota q = {
+		(info.memory_pages_limit - info.memory_pages_used) * percent / 100,
+		(uint32_t)((uint64_t)(info.processes_limit - info.processes_used) * percent / 100),
+		(uint32_t)((uint64_t)(info.objects_limit - info.objects_used) * percent / 100),
+		(uint32_t)((uint64_t)(info.handles_limit - info.handles_used) * percent / 100),
+		0,
+	};
+	return lo_job_create(parent, &q, job);
 }

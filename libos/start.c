@@ -10,10 +10,18 @@ int main(void);
 static struct lo_startup startup;
 lo_process_t lo_self;
 lo_log_t lo_log;
+lo_job_t lo_job;
+lo_clock_t lo_clock;
+lo_thread_t lo_main_thread;
+
+lo_job_t lo_job_self(void)
+{
+	return lo_job;
+}
 
 lo_handle_t lo_startup_handle(uint32_t kind)
 {
-	for (uint32_t i = 0; i < startup.count && i < LO_STARTUP_MAX; i++) {
+	for (uint32_t i = 0; i < startup.count && i < LO_STARTUP_MAX_ENTRIES; i++) {
 		if (startup.entries[i].kind == kind) {
 			lo_handle_t h = { startup.entries[i].handle };
 			return h;
@@ -30,9 +38,9 @@ const char *lo_startup_args(void)
 /* From the parent: one message on the startup channel. */
 static status_t read_startup_channel(lo_channel_t ch)
 {
-	lo_handle_t handles[LO_STARTUP_MAX];
+	lo_handle_t handles[LO_STARTUP_MAX_ENTRIES];
 	struct lo_channel_read_result got;
-	status_t st = lo_channel_read(ch, &startup, sizeof(startup), handles, LO_STARTUP_MAX, &got);
+	status_t st = lo_channel_read(ch, &startup, sizeof(startup), handles, LO_STARTUP_MAX_ENTRIES, &got);
 	if (st != LO_OK)
 		return st;
 	if (got.bytes != sizeof(startup) || startup.magic != LO_STARTUP_MAGIC ||
@@ -53,7 +61,7 @@ static status_t read_startup_channel(lo_channel_t ch)
 			lo_policy_settle(name, startup.entries[i].kind, &handles[i]);
 		startup.entries[i].handle = handles[i].value;
 	}
-	startup.args[LO_STARTUP_ARGS - 1] = '\0';
+	startup.args[LO_STARTUP_MAX_ARGS - 1] = '\0';
 	return LO_OK;
 }
 
@@ -73,6 +81,9 @@ void lo_start(uint64_t arg0, uint64_t from_parent)
 	}
 	lo_self = lo_process_from(lo_startup_handle(LO_STARTUP_PROCESS_SELF));
 	lo_log = lo_log_from(lo_startup_handle(LO_STARTUP_LOG));
+	lo_job = lo_job_from(lo_startup_handle(LO_STARTUP_JOB));
+	lo_clock = lo_clock_from(lo_startup_handle(LO_STARTUP_CLOCK));
+	lo_main_thread = lo_thread_from(lo_startup_handle(LO_STARTUP_THREAD_SELF));
 	lo_heap_init(lo_heap_grow_vmo);
 	if (st != LO_OK) {
 		lo_printf("startup: cannot read the startup message: %s\n", lo_status_str(st));

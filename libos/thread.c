@@ -5,6 +5,7 @@
 struct start {
 	void (*fn)(void *);
 	void *arg;
+	lo_thread_t self;    /* the thread's own handle, no rights: thread_exit names it */
 };
 
 /* Stacks of threads not yet joined, by thread handle. */
@@ -20,7 +21,7 @@ __attribute__((noreturn)) static void thread_entry(uint64_t start_ptr, uint64_t 
 	lo_free((void *)(uintptr_t)start_ptr);
 	s.fn(s.arg);
 	for (;;)
-		lo_thread_exit();
+		lo_thread_exit(s.self);
 }
 
 status_t lo_thread_run(void (*fn)(void *), void *arg, const char *name, lo_thread_t *out)
@@ -31,7 +32,7 @@ status_t lo_thread_run(void (*fn)(void *), void *arg, const char *name, lo_threa
 	s->fn = fn;
 	s->arg = arg;
 	lo_vmo_t stack;
-	status_t st = lo_vmo_create(LO_THREAD_STACK, &stack);
+	status_t st = lo_vmo_create(lo_job_self(), LO_THREAD_STACK, &stack);
 	uint64_t addr = 0;
 	if (st == LO_OK) {
 		struct lo_map_request req = { 0, 0, LO_THREAD_STACK, LO_MAP_WRITE, 0 };
@@ -46,10 +47,16 @@ status_t lo_thread_run(void (*fn)(void *), void *arg, const char *name, lo_threa
 	lo_thread_t t = { 0 };
 	if (st == LO_OK)
 		st = lo_thread_create(lo_self, name, (uint32_t)lo_strlen(name), &t);
+	uint32_t self = 0;
+	if (st == LO_OK)
+		st = lo_handle_duplicate(lo_thread_handle(t), 0, &self);
+	s->self = (lo_thread_t){ self };
 	if (st == LO_OK)
 		st = lo_thread_start(t, (uint64_t)(uintptr_t)thread_entry, addr + LO_THREAD_STACK,
 				     (uint64_t)(uintptr_t)s, 0);
 	if (st != LO_OK) {
+		if (self)
+			lo_handle_close((lo_handle_t){ self });
 		if (t.value)
 			lo_handle_close(lo_thread_handle(t));
 		if (addr)

@@ -7,9 +7,10 @@ set -euo pipefail
 # (make bench-compare asks for linux-image-amd64).
 packages=(
   "$@"
-  make gcc clang nasm binutils
+  make gcc clang lld nasm binutils
   grub-pc-bin grub-common xorriso mtools
   qemu-system-x86
+  bear gdb
   python3 python3-jinja2 python3-pytest
   libcmocka-dev libclang-rt-14-dev
 )

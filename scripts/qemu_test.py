@@ -133,7 +133,7 @@ def main():
     args = ap.parse_args()
     qemu = [a for a in args.qemu if a != "--"]
     cmd = qemu + ["-display", "none", "-monitor", "none",
-                  "-serial", "file:" + args.log, "-cdrom", args.iso]
+                  "-serial", "file:" + args.log, "-serial", "null", "-cdrom", args.iso]
 
     os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
     os.makedirs(os.path.dirname(os.path.abspath(args.tap)), exist_ok=True)

@@ -1,7 +1,7 @@
 """The ABI lock (idl/abi.lock): the committed record of every type id and
 system call number with its signature. A change that renumbers, retypes or
 removes a recorded call or type breaks the ABI and is refused unless asked
-for; new calls are fine and get recorded by `make abi-lock`.
+for (--break-abi); new calls and types are fine and every build records them.
 
 Format, one entry per line:
   type <name> <id>
@@ -10,7 +10,7 @@ Format, one entry per line:
 
 
 def render_lock(model):
-    lines = ["# LightOS ABI lock: written by 'make abi-lock', checked by every build.",
+    lines = ["# LightOS ABI lock: checked by every build, which also records new entries.",
              "# Changing or removing an entry breaks user programs built before."]
     for t in model.types:
         lines.append(f"type {t.name} {t.id}")
@@ -57,7 +57,7 @@ def check_lock(model, path):
         if current[name][1] != sig:
             problems.append(f"syscall {name!r} changed signature {sig} -> {current[name][1]}")
     for name in sorted(set(current) - set(calls)):
-        notes.append(f"new syscall {name!r} (number {current[name][0]}) is not in the lock yet")
+        notes.append(f"new syscall {name!r} (number {current[name][0]})")
     for name in sorted(set(current_types) - set(types)):
-        notes.append(f"new type {name!r} is not in the lock yet")
+        notes.append(f"new type {name!r}")
     return problems, notes

@@ -7,7 +7,7 @@ import os
 import re
 
 from .errors import IdlError
-from .model import (SCALARS, Model, ObjectType, Param, Protocol, ProtocolField,
+from .model import (SCALARS, Fixture, Model, ObjectType, Param, Protocol, ProtocolField,
                     ProtocolMethod, Right, Signal, Struct, StructField, Syscall)
 from .parser import parse
 
@@ -55,12 +55,22 @@ class Checker:
         self.syscall_numbers = {}
         self.names = {}          # types, structs, protocols, call groups -> loc
         self.call_names = {}     # full syscall names -> loc
+        self.raw_fixtures = {}   # type name -> raw test_fixture declaration
+        self.const_values = {}   # constant name -> value, for sizes that name one
 
     def declare(self, tok, what):
         if tok.text in self.names:
             prev = self.names[tok.text]
             raise IdlError(tok.loc, f"{what} {tok.text!r} is already declared at {prev}")
         self.names[tok.text] = tok.loc
+
+    def bound(self, tok):
+        """The value of a size written as a number or as a constant's name."""
+        if tok.kind == "number":
+            return tok.value
+        if tok.text not in self.const_values:
+            raise IdlError(tok.loc, f"unknown constant {tok.text!r}")
+        return self.const_values[tok.text]
 
     # --- rights ---
     def resolve_rights(self, names, own_type):
@@ -116,6 +126,7 @@ class Checker:
         if raw.default_rights is None:
             raise IdlError(raw.name.loc, f"type {t.name!r} has no 'default_rights'")
         t.default_rights = self.resolve_rights(raw.default_rights[1], t)
+        self.raw_fixtures[t.name] = raw.fixture
         self.model.types.append(t)
         return t
 
@@ -126,7 +137,7 @@ class Checker:
             if fname.text in seen:
                 raise IdlError(fname.loc, f"field {fname.text!r} is declared twice")
             seen.add(fname.text)
-            n = count.value if count is not None else 0
+            n = self.bound(count) if count is not None else 0
             if count is not None and not 1 <= n <= 4096:
                 raise IdlError(count.loc, f"array length {n} is out of range (1..4096)")
             if ftype.text in SCALARS:
@@ -146,6 +157,15 @@ class Checker:
         if not t:
             raise IdlError(tok.loc, f"unknown object type {tok.text!r}")
         return t, t.name
+
+    def check_within(self, rp, raw_params):
+        """'within NAME': an out handle bounded by an in handle of the call."""
+        if rp.kind != "handle" or rp.direction != "out":
+            raise IdlError(rp.within.loc, "'within' applies to out handles only")
+        for q in raw_params:
+            if q.name.text == rp.within.text and q.kind == "handle" and q.direction == "in":
+                return
+        raise IdlError(rp.within.loc, f"'within {rp.within.text}' names no in handle of this call")
 
     def check_syscall(self, raw, owner, owner_type):
         full = f"{owner}_{raw.name.text}"
@@ -194,6 +214,9 @@ class Checker:
                 if rp.pass_handle and (rp.direction == "out" or rp.kind == "moved_handles"):
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' is for in handles")
                 p.pass_handle = bool(rp.pass_handle)
+                if rp.within:
+                    self.check_within(rp, raw.params)
+                    p.within = rp.within.text
             else:
                 for opt, what in ((rp.requires, "'requires'"), (rp.grants, "'rights'")):
                     if opt:
@@ -201,6 +224,8 @@ class Checker:
                                                    f"{rp.name.text!r} is not a handle")
                 if rp.pass_handle:
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' applies to handles only")
+                if rp.within:
+                    raise IdlError(rp.within.loc, "'within' applies to out handles only")
             if rp.probe and (rp.kind != "scalar" or rp.direction != "out"):
                 raise IdlError(rp.probe.loc, "'probe' applies to out scalars only")
             p.probe = bool(rp.probe)
@@ -217,7 +242,7 @@ class Checker:
                     raise IdlError(rp.type_tok.loc, f"unknown element type {rp.type_tok.text!r}")
             if rp.size is not None:
                 p.size_param = rp.size.text
-                p.max = rp.max.value
+                p.max = self.bound(rp.max)
                 if p.max <= 0:
                     raise IdlError(rp.max.loc, "the maximum must be positive")
             if rp.actual is not None:
@@ -262,8 +287,112 @@ class Checker:
         doc = raw.doc.value if raw.doc else ""
         if not doc:
             raise IdlError(raw.name.loc, f"call {full!r} has no 'doc'")
-        self.model.syscalls.append(Syscall(full, raw.name.text, owner, number, doc,
-                                           params, errors, raw.name.loc))
+        # Every call operates on a handle: a call without one must say why.
+        takes_handle = any(p.kind in ("handle", "handles", "moved_handles") and p.direction == "in"
+                           for p in params)
+        no_handle = raw.no_handle.value if raw.no_handle else ""
+        if raw.no_handle and not no_handle:
+            raise IdlError(raw.no_handle.loc, f"'no_handle' on {full!r} needs a reason")
+        if takes_handle and no_handle:
+            raise IdlError(raw.no_handle.loc, f"call {full!r} takes a handle: drop 'no_handle'")
+        call = Syscall(full, raw.name.text, owner, number, doc, params, errors, raw.name.loc,
+                       blocking=raw.blocking is not None, no_handle=no_handle)
+        if raw.blocking and raw.nonblocking:
+            raise IdlError(raw.nonblocking.loc, f"call {full!r} is declared both 'blocking' "
+                                                "and 'nonblocking'")
+        if call.deadline_index >= 0 and not call.blocking and not raw.nonblocking:
+            raise IdlError(params[call.deadline_index].loc,
+                           f"call {full!r} takes a deadline, so it may block: declare "
+                           "'blocking;' in it (the fuzzer bounds such calls), or "
+                           "'nonblocking;' if the deadline is only data")
+        self.model.syscalls.append(call)
+
+    def check_every_call_has_a_handle(self):
+        """Last, so a call's other errors are reported first."""
+        for c in self.model.syscalls:
+            takes_handle = any(p.kind in ("handle", "handles", "moved_handles") and p.direction == "in"
+                               for p in c.params)
+            if not takes_handle and not c.no_handle:
+                raise IdlError(c.loc, f"call {c.name!r} takes no handle: every call operates on an "
+                                      "object; mark a justified exception with 'no_handle \"reason\";'")
+
+    # --- test fixtures ---
+    def resolve_fixture(self, t):
+        """t.fixture from its test_fixture declaration or its create call;
+        returns why none could be made, or None."""
+        raw = self.raw_fixtures.get(t.name)
+        if raw is not None and raw.call.text == "external":
+            t.fixture = Fixture()
+            return None
+        name = raw.call.text if raw is not None else "create"
+        call = next((c for c in self.model.syscalls if c.name == f"{t.name}_{name}"), None)
+        if call is None:
+            if raw is not None:
+                raise IdlError(raw.call.loc, f"type {t.name!r} has no call '{t.name}_{name}'")
+            return f"it has no '{t.name}_create' call"
+        if not any(p.direction == "out" and p.kind == "handle" and p.type_name == t.name
+                   for p in call.params):
+            why = f"'{call.name}' returns no handle<{t.name}>"
+            if raw is not None:
+                raise IdlError(raw.call.loc, why)
+            return why
+        sizes = {p.size_param for p in call.params if p.kind == "buffer"}
+        free = [p for p in call.params if p.direction == "in" and p.kind == "scalar"
+                and p.name not in sizes]
+        odd = [p for p in call.params if p.direction == "in" and
+               (p.kind not in ("scalar", "buffer", "handle") or p.type_name == "any")]
+        if odd:
+            why = f"'{call.name}' takes {odd[0].kind} {odd[0].name!r}, which a test cannot make"
+            if raw is not None:
+                raise IdlError(raw.call.loc, why)
+            return why
+        values = [v.value for v in raw.values] if raw is not None else []
+        if len(values) != len(free):
+            names = ", ".join(p.name for p in free)
+            if raw is not None:
+                raise IdlError(raw.call.loc, f"'{call.name}' needs {len(free)} value(s) "
+                                             f"({names}), not {len(values)}")
+            return f"'{call.name}' needs values for {names}"
+        t.fixture = Fixture(call, {p.name: v for p, v in zip(free, values)})
+        return None
+
+    def check_fixtures(self):
+        """Every type a negative-rights test needs must be buildable."""
+        why = {t.name: self.resolve_fixture(t) for t in self.model.types}
+        needed = {}
+        for c in self.model.syscalls:
+            for p in c.params:
+                if p.direction == "in" and p.kind in ("handle", "moved_handles") \
+                        and p.type_name != "any":
+                    needed.setdefault(p.type_name, p.loc)
+        for t in self.model.types:
+            if t.fixture and not t.fixture.external:
+                for p in t.fixture.call.params:
+                    if p.direction == "in" and p.kind == "handle":
+                        needed.setdefault(p.type_name, t.loc)
+        for t in self.model.types:
+            if t.name in needed and why[t.name]:
+                raise IdlError(t.loc, f"the generated tests cannot make a {t.name!r} ({why[t.name]}): "
+                                      f"declare 'test_fixture create(VALUES);' naming the call and "
+                                      f"its scalar values, or 'test_fixture external;' in type "
+                                      f"{t.name!r}")
+        self.check_fixture_cycles()
+
+    def check_fixture_cycles(self):
+        for t in self.model.types:
+            seen, todo = set(), [t]
+            while todo:
+                u = todo.pop()
+                if not u.fixture or u.fixture.external:
+                    continue
+                for p in u.fixture.call.params:
+                    if p.direction == "in" and p.kind == "handle":
+                        if p.type_name == t.name:
+                            raise IdlError(t.loc, f"making a {t.name!r} for a test needs a "
+                                                  f"{t.name!r} first: declare 'test_fixture external;'")
+                        if p.type_name not in seen:
+                            seen.add(p.type_name)
+                            todo.append(self.model.type_by_name(p.type_name))
 
     def check_protocol(self, raw):
         self.declare(raw.name, "protocol")
@@ -288,7 +417,7 @@ class Checker:
         if f.kind == "scalar":
             pf.scalar = f.scalar
         elif f.kind == "string":
-            pf.max = f.max.value
+            pf.max = self.bound(f.max)
         else:
             ht, pf.type_name = self.handle_type(f.type_tok)
             if f.requires:
@@ -307,10 +436,16 @@ def load(idl_dir, cap_dir):
         with open(path) as f:
             header, decls = parse(path, f.read())
         parsed.append((path, header, decls))
-    # Types first (any file may name any type), then structs, then the rest.
+    # Types and constants first (any file may name any of them), then
+    # structs, then the rest.
     for path, header, decls in parsed:
         if header is not None and header.decl == "type":
             checker.check_type(header)
+        for d in decls:
+            if d.decl == "const":
+                checker.declare(d.name, "constant")
+                checker.const_values[d.name.text] = d.value.value
+                checker.model.constants.append(("LO_" + d.name.text.upper(), d.value.value))
     for path, header, decls in parsed:
         if header is not None and header.decl == "calls":
             checker.declare(header.name, "call group")
@@ -318,9 +453,6 @@ def load(idl_dir, cap_dir):
         for d in decls:
             if d.decl == "struct":
                 checker.check_struct(d)
-            elif d.decl == "const":
-                checker.declare(d.name, "constant")
-                checker.model.constants.append(("LO_" + d.name.text.upper(), d.value.value))
     for path, header, decls in parsed:
         owner = header.name.text if header is not None else None
         owner_type = checker.model.type_by_name(owner) if owner else None
@@ -335,4 +467,6 @@ def load(idl_dir, cap_dir):
                 checker.check_protocol(d)
     checker.model.syscalls.sort(key=lambda c: c.number)
     checker.model.types.sort(key=lambda t: t.id)
+    checker.check_fixtures()
+    checker.check_every_call_has_a_handle()
     return checker.model

@@ -33,6 +33,7 @@ class ObjectType:
     signals: list       # Signal
     default_rights: list  # Right
     loc: object = None
+    fixture: object = None   # Fixture: how a test makes one, or None if it cannot
 
     @property
     def macro(self):
@@ -44,6 +45,19 @@ class ObjectType:
         for r in self.default_rights:
             m |= r.value
         return m
+
+
+@dataclass
+class Fixture:
+    """How the generated tests make an object of a type: a create call with
+    values for its free scalar parameters, or `external` (the test program
+    provides negtest_external_fixture())."""
+    call: object = None      # Syscall, or None when external
+    values: dict = field(default_factory=dict)   # scalar parameter name -> value
+
+    @property
+    def external(self):
+        return self.call is None
 
 
 @dataclass
@@ -79,6 +93,7 @@ class Param:
     actual: str = ""     # out moved_handles: the out u32 that receives the count
     pass_handle: bool = False   # in handle(s): the impl also gets the handle value(s)
     probe: bool = False  # out scalar: its pointer is written (0) before the call runs
+    within: str = ""     # out handle: rights also bounded by this in handle's
     loc: object = None
 
     @property
@@ -99,14 +114,25 @@ class Syscall:
     params: list
     errors: list
     loc: object = None
+    no_handle: str = ""   # why a call takes no handle (the only allowed exceptions)
+    blocking: bool = False   # may wait (IDL `blocking`); the fuzzer bounds it
 
     @property
     def macro(self):
         return "LO_SYS_" + self.name.upper()
 
     @property
+    def deadline_index(self):
+        """The register of the call's `in u64 deadline`, or -1."""
+        for i, p in enumerate(self.params):
+            if p.name == "deadline" and p.direction == "in" and p.kind == "scalar":
+                return i
+        return -1
+
+    @property
     def impl(self):
-        return "k_" + self.name
+        """The kernel function: the call's own name, one name per operation."""
+        return self.name
 
     def signature(self):
         """A stable text of the call's shape, recorded in the ABI lock."""

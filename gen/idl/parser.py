@@ -6,28 +6,31 @@ Grammar (docs/idl.md has it with examples):
   header    := 'type' NAME '=' NUMBER '{' type_item* '}' | 'calls' NAME ';'
   type_item := 'doc' STRING ';' | 'right' NAME '=' NUMBER ';'
              | 'signal' NAME '=' NUMBER ';' | 'default_rights' rights ';'
+             | 'test_fixture' (NAME '(' [NUMBER (',' NUMBER)*] ')' | 'external') ';'
   decl      := struct | syscall | protocol | const
   const     := 'const' NAME '=' NUMBER ';'
   struct    := 'struct' NAME '{' ['doc' STRING ';']
-               ((SCALAR | STRUCT) NAME ['[' NUMBER ']'] ';')* '}'
+               ((SCALAR | STRUCT) NAME ['[' BOUND ']'] ';')* '}'
   syscall   := 'syscall' NAME '=' NUMBER '{' sys_item* '}'
-  sys_item  := 'doc' STRING ';' | 'errors' NAME (',' NAME)* ';'
+  sys_item  := 'doc' STRING ';' | 'errors' NAME (',' NAME)* ';' | 'blocking' ';'
+             | 'nonblocking' ';' | 'no_handle' STRING ';'
              | ('in' | 'out') param ';'
   param     := SCALAR NAME
              | 'handle' '<' NAME '>' NAME opts
-             | 'buffer' NAME 'size' NAME 'max' NUMBER
-             | 'array' '<' NAME '>' NAME 'count' NAME 'max' NUMBER
+             | 'buffer' NAME 'size' NAME 'max' BOUND
+             | 'array' '<' NAME '>' NAME 'count' NAME 'max' BOUND
              | 'struct' NAME NAME
              | ('handles' | 'moved_handles') '<' NAME '>' NAME 'count' NAME
-               'max' NUMBER opts
+               'max' BOUND opts
   opts      := ('requires' rights | 'rights' rights | 'pass_handle'
-               | 'actual' NAME ['.' NAME])*
+               | 'within' NAME | 'actual' NAME ['.' NAME])*
   rights    := NAME ('|' NAME)*
   protocol  := 'protocol' NAME '{' ['doc' STRING ';'] method* '}'
   method    := 'method' NAME '=' NUMBER '{' ['doc' STRING ';']
                ['request' '{' pfield* '}'] ['response' '{' pfield* '}'] '}'
-  pfield    := SCALAR NAME ';' | 'string' NAME 'max' NUMBER ';'
+  pfield    := SCALAR NAME ';' | 'string' NAME 'max' BOUND ';'
              | 'handle' '<' NAME '>' NAME ['requires' rights] ';'
+  BOUND     := NUMBER | NAME      (a NAME is a 'const', resolved by the checker)
 """
 
 from .errors import IdlError
@@ -88,6 +91,14 @@ class Parser:
             self.error(tok, f"expected {what}, found {found}")
         return tok
 
+    def bound(self, what):
+        """A size: a number, or the name of a constant (the checker resolves it)."""
+        tok = self.next()
+        if tok.kind not in ("number", "name"):
+            found = "end of file" if tok.kind == "eof" else repr(tok.text)
+            self.error(tok, f"expected {what} (a number or a constant), found {found}")
+        return tok
+
     def string(self):
         tok = self.next()
         if tok.kind != "string":
@@ -143,7 +154,7 @@ class Parser:
         type_id = self.number("a type id")
         self.expect("{")
         t = Raw("type", start.loc, name=name, id=type_id, doc=None,
-                rights=[], signals=[], default_rights=None)
+                rights=[], signals=[], default_rights=None, fixture=None)
         while not self.accept("}"):
             tok = self.next()
             if tok.text == "doc":
@@ -158,11 +169,26 @@ class Parser:
                 t.signals.append((sname, self.number("a bit number")))
             elif tok.text == "default_rights":
                 t.default_rights = (tok, self.parse_rights())
+            elif tok.text == "test_fixture":
+                t.fixture = self.parse_fixture(tok)
             else:
-                self.error(tok, "expected 'doc', 'right', 'signal', "
-                                f"'default_rights' or '}}', found {self.found(tok)}")
+                self.error(tok, "expected 'doc', 'right', 'signal', 'default_rights', "
+                                f"'test_fixture' or '}}', found {self.found(tok)}")
             self.expect(";")
         return t
+
+    def parse_fixture(self, start):
+        """`test_fixture external` or `test_fixture CALL(values...)`."""
+        call = self.name("a create call of this type, or 'external'")
+        values = []
+        if call.text != "external":
+            self.expect("(")
+            if not self.accept(")"):
+                values.append(self.number("a value"))
+                while self.accept(","):
+                    values.append(self.number("a value"))
+                self.expect(")")
+        return Raw("fixture", start.loc, call=call, values=values)
 
     def parse_struct(self):
         start = self.next()
@@ -177,7 +203,7 @@ class Parser:
                 fname = self.name("a field name")
                 count = None
                 if self.accept("["):
-                    count = self.number("an array length")
+                    count = self.bound("an array length")
                     self.expect("]")
                 s.fields.append((ftype, fname, count))
             self.expect(";")
@@ -190,19 +216,26 @@ class Parser:
         number = self.number("a syscall number")
         self.expect("{")
         c = Raw("syscall", start.loc, name=name, number=number, doc=None,
-                params=[], errors=[])
+                params=[], errors=[], no_handle=None, blocking=None, nonblocking=None)
         while not self.accept("}"):
             tok = self.next()
             if tok.text == "doc":
                 c.doc = self.string()
+            elif tok.text == "no_handle":
+                c.no_handle = self.string()
             elif tok.text == "errors":
                 c.errors.append(self.name("a status name"))
                 while self.accept(","):
                     c.errors.append(self.name("a status name"))
+            elif tok.text == "blocking":
+                c.blocking = tok
+            elif tok.text == "nonblocking":
+                c.nonblocking = tok
             elif tok.text in ("in", "out"):
                 c.params.append(self.parse_param(tok))
             else:
-                self.error(tok, f"expected 'doc', 'errors', 'in', 'out' or '}}', found {self.found(tok)}")
+                self.error(tok, "expected 'doc', 'errors', 'no_handle', 'blocking', 'nonblocking', "
+                                f"'in', 'out' or '}}', found {self.found(tok)}")
             self.expect(";")
         return c
 
@@ -212,7 +245,7 @@ class Parser:
         p = Raw("param", kind_tok.loc, direction=direction.text, kind=kind,
                 kind_tok=kind_tok, type_tok=None, name=None, size=None, max=None,
                 requires=None, grants=None, pass_handle=None, probe=None, actual=None,
-                actual_field=None)
+                actual_field=None, within=None)
         if kind in SCALARS:
             p.kind = "scalar"
             p.scalar = kind
@@ -226,19 +259,19 @@ class Parser:
                 self.expect("count")
                 p.size = self.name("the count parameter")
                 self.expect("max")
-                p.max = self.number("a maximum count")
+                p.max = self.bound("a maximum count")
         elif kind == "buffer":
             p.name = self.name("a parameter name")
             self.expect("size")
             p.size = self.name("the size parameter")
             self.expect("max")
-            p.max = self.number("a maximum size")
+            p.max = self.bound("a maximum size")
         elif kind == "struct":
             p.type_tok = self.name("a struct name")
             p.name = self.name("a parameter name")
         else:
             self.error(kind_tok, f"unknown parameter type {kind!r}")
-        while self.peek().text in ("requires", "rights", "pass_handle", "probe", "actual"):
+        while self.peek().text in ("requires", "rights", "pass_handle", "probe", "within", "actual"):
             opt = self.next()
             if opt.text == "requires":
                 p.requires = (opt, self.parse_rights())
@@ -248,6 +281,8 @@ class Parser:
                 p.pass_handle = opt
             elif opt.text == "probe":
                 p.probe = opt
+            elif opt.text == "within":
+                p.within = self.name("the in handle that bounds the rights")
             else:
                 p.actual = self.name("the parameter that receives the count")
                 if self.accept("."):
@@ -298,7 +333,7 @@ class Parser:
         elif tok.text == "string":
             f.name = self.name("a field name")
             self.expect("max")
-            f.max = self.number("a maximum length")
+            f.max = self.bound("a maximum length")
         elif tok.text == "handle":
             self.expect("<")
             f.type_tok = self.name("a type")

@@ -1,5 +1,7 @@
 """User-level protocols (registry, file, ...): message structs, client stubs
-and a server dispatch skeleton, all over channels.
+and a server dispatch skeleton, all over channels. The C comes from
+templates/protocols.{h,c}.j2; what each field kind contributes is in
+FIELD_KINDS below.
 
 Wire format: every message starts with struct lo_msg_header {txid,
 ordinal}; fields follow in declaration order (a string is a u32 length and
@@ -7,18 +9,55 @@ a fixed-size byte array); handles travel in the channel message's handle
 list, in the order the handle fields are declared. One call at a time per
 channel: the client writes a request and waits for the matching response.
 """
+from dataclasses import dataclass
+from typing import Callable
 
 from .model import SCALARS
 
 
-def field_decls(fields):
+def none(f):
+    return []
+
+
+@dataclass
+class FieldKind:
+    decl: Callable            # the message struct's members
+    client_in: Callable       # client stub parameters for a request field
+    client_out: Callable      # client stub parameters for a response field
+    fill: Callable = none     # request: client copies the argument in
+    copy: Callable = none     # response: client copies the field out
+
+
+FIELD_KINDS = {
+    "scalar": FieldKind(
+        decl=lambda f: [f"\t{SCALARS[f.scalar]} {f.name};"],
+        client_in=lambda f: [f"{SCALARS[f.scalar]} {f.name}"],
+        client_out=lambda f: [f"{SCALARS[f.scalar]} *{f.name}"],
+        fill=lambda f: [f"\treq.{f.name} = {f.name};"],
+        copy=lambda f: [f"\t*{f.name} = resp.{f.name};"]),
+    "string": FieldKind(
+        decl=lambda f: [f"\tuint32_t {f.name}_len;", f"\tchar {f.name}[{f.max}];"],
+        client_in=lambda f: [f"const char *{f.name}", f"uint32_t {f.name}_len"],
+        client_out=lambda f: [f"char *{f.name}", f"uint32_t {f.name}_max", f"uint32_t *{f.name}_len"],
+        fill=lambda f: [f"\tif ({f.name}_len > sizeof(req.{f.name}))",
+                        "\t\treturn LO_ERR_NAME_TOO_LONG;",
+                        f"\treq.{f.name}_len = {f.name}_len;",
+                        f"\tcopy_bytes(req.{f.name}, {f.name}, {f.name}_len);"],
+        copy=lambda f: [f"\t*{f.name}_len = resp.{f.name}_len;",
+                        f"\tif (resp.{f.name}_len > {f.name}_max || resp.{f.name}_len > sizeof(resp.{f.name}))",
+                        "\t\treturn LO_ERR_BUFFER_TOO_SMALL;",
+                        f"\tcopy_bytes({f.name}, resp.{f.name}, resp.{f.name}_len);"]),
+    "handle": FieldKind(        # travels in the message's handle list
+        decl=none,
+        client_in=lambda f: [f"lo_handle_t {f.name}"],
+        client_out=lambda f: [f"lo_handle_t *{f.name}"]),
+}
+
+
+def each(fields, what):
     out = []
     for f in fields:
-        if f.kind == "scalar":
-            out.append(f"\t{SCALARS[f.scalar]} {f.name};")
-        elif f.kind == "string":
-            out.append(f"\tuint32_t {f.name}_len;")
-            out.append(f"\tchar {f.name}[{f.max}];")
+        out += getattr(FIELD_KINDS[f.kind], what)(f)
     return out
 
 
@@ -26,225 +65,50 @@ def handle_fields(fields):
     return [f for f in fields if f.kind == "handle"]
 
 
+def handle_check(f):
+    """What the server checks of a request handle: (type, rights) as C, or
+    None when any handle will do."""
+    htype = "0" if f.type_name in ("", "any") else f"LO_TYPE_{f.type_name.upper()}"
+    if not f.rights and htype == "0":
+        return None
+    return htype, " | ".join(r.macro for r in f.rights) or "0"
+
+
 def struct_name(pr, m, part):
     return f"struct lo_{pr.name}_{m.name}_{part}"
 
 
-def client_params(fields_in, fields_out):
-    params = []
-    for f in fields_in:
-        if f.kind == "scalar":
-            params.append(f"{SCALARS[f.scalar]} {f.name}")
-        elif f.kind == "string":
-            params += [f"const char *{f.name}", f"uint32_t {f.name}_len"]
-        else:
-            params.append(f"lo_handle_t {f.name}")
-    for f in fields_out:
-        if f.kind == "scalar":
-            params.append(f"{SCALARS[f.scalar]} *{f.name}")
-        elif f.kind == "string":
-            params += [f"char *{f.name}", f"uint32_t {f.name}_max", f"uint32_t *{f.name}_len"]
-        else:
-            params.append(f"lo_handle_t *{f.name}")
-    return params
+def client_proto(pr, m):
+    params = ["lo_channel_t ch"] + each(m.request, "client_in") + each(m.response, "client_out")
+    return f"status_t lo_{pr.name}_{m.name}({', '.join(params)})"
+
+
+def handler_params(pr, m):
+    """A server handler's parameters and the skeleton's arguments: only what
+    the method uses (a request with fields, request handles, a response with
+    more than its status, response handles)."""
+    params, args = ["void *ctx"], ["ctx"]
+    if any(f.kind != "handle" for f in m.request):
+        params.append(f"const {struct_name(pr, m, 'request')} *req")
+        args.append(f"&req.{m.name}")
+    if handle_fields(m.request):
+        params.append("const lo_handle_t *handles")
+        args.append("handles")
+    if any(f.name != "status" for f in m.response):
+        params.append(f"{struct_name(pr, m, 'response')} *resp")
+        args.append(f"&resp.{m.name}")
+    if handle_fields(m.response):
+        params += ["lo_handle_t *resp_handles", "uint32_t *resp_nhandles"]
+        args += ["resp_handles", "&resp_nhandles"]
+    return params, args
 
 
 def render_protocols(model, env):
-    h = ["/* Generated by gen/idlc.py from the idl/ files: do not edit.",
-         " * Protocols served over channels: messages, client stubs, server skeletons.",
-         " * See gen/idl/protocols.py for the wire format. */",
-         "#ifndef LIGHTOS_PROTOCOLS_H", "#define LIGHTOS_PROTOCOLS_H", "",
-         '#include "lightos/syscalls.h"', "",
-         "struct lo_msg_header {", "\tuint32_t txid;", "\tuint32_t ordinal;", "};", ""]
-    c = ["/* Generated by gen/idlc.py from the idl/ files: do not edit. */",
-         '#include "lightos/protocols.h"', "",
-         "static uint32_t next_txid = 1;", "",
-         "static void copy_bytes(void *dst, const void *src, uint32_t n)", "{",
-         "\tfor (uint32_t i = 0; i < n; i++)",
-         "\t\t((char *)dst)[i] = ((const char *)src)[i];", "}", "",
-         "static void zero_bytes(void *dst, uint32_t n)", "{",
-         "\tfor (uint32_t i = 0; i < n; i++)", "\t\t((char *)dst)[i] = 0;", "}", "",
-         "/* A handle in a request must carry the rights the protocol declares. */",
-         "static int has_rights(lo_handle_t h, uint32_t rights)",
-         "{",
-         "\tstruct lo_object_info info;",
-         "\treturn lo_handle_info(h, &info) == LO_OK && (info.rights & rights) == rights;",
-         "}", "",
-         "/* Send a request and wait for the response with the same txid. */",
-         "static status_t round_trip(lo_channel_t ch, void *req, uint32_t req_size,",
-         "\t\t\t   lo_handle_t *req_handles, uint32_t req_nhandles,",
-         "\t\t\t   void *resp, uint32_t resp_size,",
-         "\t\t\t   lo_handle_t *resp_handles, uint32_t resp_max_handles,",
-         "\t\t\t   uint32_t *resp_nhandles)",
-         "{",
-         "\tstruct lo_msg_header *rq = req, *rs = resp;",
-         "\tstatus_t st = lo_channel_write(ch, req, req_size, req_handles, req_nhandles);",
-         "\tif (st == LO_ERR_BAD_STATE) {",
-         "\t\t/* Refused before anything moved: a request consumes its handles anyway. */",
-         "\t\tfor (uint32_t i = 0; i < req_nhandles; i++)",
-         "\t\t\tlo_handle_close(req_handles[i]);",
-         "\t}",
-         "\tif (st != LO_OK)", "\t\treturn st;",
-         "\tfor (;;) {",
-         "\t\tuint32_t observed = 0;",
-         "\t\tst = lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,",
-         "\t\t\t\t       UINT64_MAX, &observed);",
-         "\t\tif (st != LO_OK)", "\t\t\treturn st;",
-         "\t\tstruct lo_channel_read_result got;",
-         "\t\tzero_bytes(resp, resp_size);",
-         "\t\tst = lo_channel_read(ch, resp, resp_size, resp_handles, resp_max_handles, &got);",
-         "\t\tif (st == LO_ERR_SHOULD_WAIT)", "\t\t\tcontinue;",
-         "\t\tif (st != LO_OK)", "\t\t\treturn st;",
-         "\t\tif (got.bytes < sizeof(struct lo_msg_header) || rs->txid != rq->txid ||",
-         "\t\t    rs->ordinal != rq->ordinal) {",
-         "\t\t\tfor (uint32_t i = 0; i < got.handles; i++)",
-         "\t\t\t\tlo_handle_close(resp_handles[i]);",
-         "\t\t\treturn LO_ERR_BAD_FORMAT;", "\t\t}",
-         "\t\t*resp_nhandles = got.handles;",
-         "\t\treturn LO_OK;", "\t}", "}", ""]
-    for pr in model.protocols:
-        h.append(f"/* Protocol {pr.name}: {pr.doc} */")
-        for m in pr.methods:
-            h.append(f"#define LO_{pr.name.upper()}_{m.name.upper()} {m.ordinal}")
-        h.append(f"#define LO_{pr.name.upper()}_MAX_HANDLES 4")
-        h.append("")
-        for m in pr.methods:
-            for part, fields in (("request", m.request), ("response", m.response)):
-                h.append(f"{struct_name(pr, m, part)} {{")
-                h.append("\tstruct lo_msg_header hdr;")
-                h += field_decls(fields)
-                h.append("};")
-                h.append("")
-        # client stubs
-        for m in pr.methods:
-            params = ["lo_channel_t ch"] + client_params(m.request, m.response)
-            proto = f"status_t lo_{pr.name}_{m.name}({', '.join(params)})"
-            h.append(f"/* {m.doc} */")
-            h.append(proto + ";")
-            req_h, resp_h = handle_fields(m.request), handle_fields(m.response)
-            c.append(proto)
-            c.append("{")
-            c.append(f"\t{struct_name(pr, m, 'request')} req;")
-            c.append(f"\t{struct_name(pr, m, 'response')} resp;")
-            c.append(f"\tlo_handle_t out_handles[{max(1, len(req_h))}];")
-            c.append(f"\tlo_handle_t in_handles[LO_{pr.name.upper()}_MAX_HANDLES];")
-            c.append("\tzero_bytes(&req, sizeof(req));")
-            c.append("\treq.hdr.txid = next_txid++;")
-            c.append(f"\treq.hdr.ordinal = LO_{pr.name.upper()}_{m.name.upper()};")
-            for f in m.request:
-                if f.kind == "scalar":
-                    c.append(f"\treq.{f.name} = {f.name};")
-                elif f.kind == "string":
-                    c.append(f"\tif ({f.name}_len > sizeof(req.{f.name}))")
-                    c.append("\t\treturn LO_ERR_NAME_TOO_LONG;")
-                    c.append(f"\treq.{f.name}_len = {f.name}_len;")
-                    c.append(f"\tcopy_bytes(req.{f.name}, {f.name}, {f.name}_len);")
-            for k, f in enumerate(req_h):
-                c.append(f"\tout_handles[{k}] = {f.name};")
-            c.append("\tuint32_t nin = 0;")
-            c.append(f"\tstatus_t st = round_trip(ch, &req, sizeof(req), out_handles, {len(req_h)},")
-            c.append(f"\t\t\t\t &resp, sizeof(resp), in_handles, LO_{pr.name.upper()}_MAX_HANDLES, &nin);")
-            c.append("\tif (st != LO_OK)")
-            c.append("\t\treturn st;")
-            for k, f in enumerate(resp_h):
-                c.append(f"\t*{f.name} = nin > {k} ? in_handles[{k}] : LO_HANDLE_INVALID;")
-            if not resp_h:
-                c.append("\tfor (uint32_t i = 0; i < nin; i++)   /* none expected */")
-                c.append("\t\tlo_handle_close(in_handles[i]);")
-            for f in m.response:
-                if f.kind == "scalar":
-                    c.append(f"\t*{f.name} = resp.{f.name};")
-                elif f.kind == "string":
-                    c.append(f"\t*{f.name}_len = resp.{f.name}_len;")
-                    c.append(f"\tif (resp.{f.name}_len > {f.name}_max || resp.{f.name}_len > sizeof(resp.{f.name}))")
-                    c.append("\t\treturn LO_ERR_BUFFER_TOO_SMALL;")
-                    c.append(f"\tcopy_bytes({f.name}, resp.{f.name}, resp.{f.name}_len);")
-            c.append("\treturn LO_OK;")
-            c.append("}")
-            c.append("")
-        # server skeleton
-        h.append(f"/* A {pr.name} server fills this table; a NULL entry answers NOT_SUPPORTED. */")
-        h.append(f"struct lo_{pr.name}_server {{")
-        for m in pr.methods:
-            h.append(f"\tstatus_t (*{m.name})(void *ctx, const {struct_name(pr, m, 'request')} *req,")
-            h.append(f"\t\t\tconst lo_handle_t *handles, {struct_name(pr, m, 'response')} *resp,")
-            h.append("\t\t\tlo_handle_t *resp_handles, uint32_t *resp_nhandles);")
-        h.append("};")
-        h.append("")
-        h.append(f"/* Read one request from ch, call its handler, send the response. */")
-        h.append(f"status_t lo_{pr.name}_serve_one(lo_channel_t ch, const struct lo_{pr.name}_server *server, void *ctx);")
-        h.append("")
-        c.append(f"status_t lo_{pr.name}_serve_one(lo_channel_t ch, const struct lo_{pr.name}_server *server, void *ctx)")
-        c.append("{")
-        c.append("\tunion {")
-        c.append("\t\tstruct lo_msg_header hdr;")
-        for m in pr.methods:
-            c.append(f"\t\t{struct_name(pr, m, 'request')} {m.name};")
-        c.append("\t} req;")
-        c.append("\tunion {")
-        c.append("\t\tstruct lo_msg_header hdr;")
-        c.append("\t\tstruct { struct lo_msg_header hdr; int32_t status; } error;")
-        for m in pr.methods:
-            c.append(f"\t\t{struct_name(pr, m, 'response')} {m.name};")
-        c.append("\t} resp;")
-        c.append(f"\tlo_handle_t handles[LO_{pr.name.upper()}_MAX_HANDLES];")
-        c.append(f"\tlo_handle_t resp_handles[LO_{pr.name.upper()}_MAX_HANDLES];")
-        c.append("\tuint32_t resp_nhandles = 0;")
-        c.append("\tstruct lo_channel_read_result got;")
-        c.append("\tzero_bytes(&req, sizeof(req));")
-        c.append(f"\tstatus_t st = lo_channel_read(ch, &req, sizeof(req), handles, LO_{pr.name.upper()}_MAX_HANDLES, &got);")
-        c.append("\tif (st != LO_OK)")
-        c.append("\t\treturn st;")
-        c.append("\tzero_bytes(&resp, sizeof(resp));")
-        c.append("\tresp.hdr = req.hdr;")
-        c.append("\tuint32_t resp_size = sizeof(resp.error);")
-        c.append("\tstatus_t result = LO_ERR_NOT_SUPPORTED;")
-        c.append("\tswitch (req.hdr.ordinal) {")
-        for m in pr.methods:
-            nreq = len(handle_fields(m.request))
-            c.append(f"\tcase LO_{pr.name.upper()}_{m.name.upper()}:")
-            c.append(f"\t\tif (got.bytes != sizeof(req.{m.name}) || got.handles != {nreq}) {{")
-            c.append("\t\t\tresult = LO_ERR_BAD_FORMAT;")
-            c.append("\t\t\tbreak;")
-            c.append("\t\t}")
-            for k, f in enumerate(handle_fields(m.request)):
-                if f.rights:
-                    mask = " | ".join(r.macro for r in f.rights)
-                    c.append(f"\t\tif (!has_rights(handles[{k}], {mask})) {{")
-                    c.append("\t\t\tresult = LO_ERR_ACCESS_DENIED;")
-                    c.append("\t\t\tbreak;")
-                    c.append("\t\t}")
-            c.append(f"\t\tif (server->{m.name})")
-            c.append(f"\t\t\tresult = server->{m.name}(ctx, &req.{m.name}, handles, &resp.{m.name},")
-            c.append("\t\t\t\t\t\t resp_handles, &resp_nhandles);")
-            c.append(f"\t\tresp_size = sizeof(resp.{m.name});")
-            c.append("\t\tbreak;")
-        c.append("\tdefault:")
-        c.append("\t\tresult = LO_ERR_NOT_SUPPORTED;")
-        c.append("\t}")
-        c.append("\tif (result != LO_OK) {")
-        c.append("\t\t/* The handles of a request that failed are closed here. */")
-        c.append("\t\tfor (uint32_t i = 0; i < got.handles; i++)")
-        c.append("\t\t\tlo_handle_close(handles[i]);")
-        c.append("\t\tfor (uint32_t i = 0; i < resp_nhandles; i++)")
-        c.append("\t\t\tlo_handle_close(resp_handles[i]);")
-        c.append("\t\tresp_nhandles = 0;")
-        c.append("\t}")
-        c.append("\tresp.error.status = result;")
-        c.append("\tst = lo_channel_write(ch, &resp, resp_size, resp_handles, resp_nhandles);")
-        c.append("\tif (st == LO_ERR_BAD_STATE) {")
-        c.append("\t\t/* Refused before anything moved: the handles are still ours. */")
-        c.append("\t\tfor (uint32_t i = 0; i < resp_nhandles; i++)")
-        c.append("\t\t\tlo_handle_close(resp_handles[i]);")
-        c.append("\t}")
-        c.append("\tif (st != LO_OK && st != LO_ERR_PEER_CLOSED && resp_nhandles) {")
-        c.append("\t\t/* The handles could not travel (they are closed): say so. */")
-        c.append("\t\tresp.error.status = st;")
-        c.append("\t\tst = lo_channel_write(ch, &resp, sizeof(resp.error), (lo_handle_t *)0, 0);")
-        c.append("\t}")
-        c.append("\treturn st;")
-        c.append("}")
-        c.append("")
-    h.append("#endif")
-    return {"include/lightos/protocols.h": "\n".join(h) + "\n",
-            "libos/protocols.c": "\n".join(c) + "\n"}
+    helpers = dict(model=model, struct_name=struct_name, client_proto=client_proto,
+                   handler_params=handler_params, handle_fields=handle_fields,
+                   handle_check=handle_check,
+                   field_decls=lambda fields: each(fields, "decl"),
+                   request_fill=lambda fields: each(fields, "fill"),
+                   response_copy=lambda fields: each(fields, "copy"))
+    return {"include/lightos/protocols.h": env.get_template("protocols.h.j2").render(**helpers),
+            "libos/protocols.c": env.get_template("protocols.c.j2").render(**helpers)}

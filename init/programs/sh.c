@@ -23,7 +23,7 @@ static void out(const char *s, uint32_t n)
 	while (n) {
 		int32_t status;
 		uint32_t written = 0;
-		uint32_t chunk = n > 4096 ? 4096 : n;
+		uint32_t chunk = n > LO_FILE_DATA_MAX ? LO_FILE_DATA_MAX : n;
 		if (lo_file_write(console, s, chunk, &status, &written) != LO_OK || status != LO_OK)
 			return;
 		s += chunk;
@@ -113,29 +113,20 @@ static int read_line(char *line)
 
 /* --- helpers --- */
 
-static const char *type_name(uint32_t type)
+/* Rights by name (generated from the IDL): generic and the type's own. */
+static void rights_text(uint32_t type, uint32_t r, char *buf, size_t size)
 {
-	static const char *const names[] = {
-		"?", "process", "thread", "vmo", "channel", "event", "port", "timer",
-		"sysvar", "resource", "interrupt", "log",
-	};
-	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
-}
-
-static void rights_text(uint32_t r, char *buf, size_t size)
-{
-	static const char *const names[] = {
-		"dup", "xfer", "read", "write", "exec", "map", "signal", "wait",
-		"inspect", "manage", "destroy",
-	};
 	size_t n = 0;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (r & (1u << i))
-			n += (size_t)lo_snprintf(buf + n, size > n ? size - n : 0, "%s%s", n ? "," : "", names[i]);
+	for (unsigned i = 0; i < 32; i++) {
+		if (!(r & (1u << i)))
+			continue;
+		const char *name = lo_right_name(type, 1u << i);
+		if (name)
+			n += (size_t)lo_snprintf(buf + n, size > n ? size - n : 0, "%s%s", n ? "," : "", name);
+		else
+			n += (size_t)lo_snprintf(buf + n, size > n ? size - n : 0, "%sbit%u", n ? "," : "", i);
 	}
-	if (r & LO_RIGHTS_TYPE_MASK)
-		lo_snprintf(buf + n, size > n ? size - n : 0, "%s+0x%x", n ? "," : "", r >> 16);
 }
 
 static int fail(const char *what, status_t st)
@@ -150,20 +141,21 @@ static status_t open_parent(const char *name, lo_channel_t *reg, const char **pa
 	char r[LO_REGISTRY_NAME_MAX + 1];
 	status_t st = lo_name_split(name, r, sizeof(r), path);
 	if (st == LO_OK)
-		st = lo_open_registry(r, reg);
+		st = lo_connect_registry(r, reg);
 	return st;
 }
 
 /* Entry `index` of the registry at `path` in reg: its NUL-terminated name,
  * kind and rights. LO_ERR_NOT_FOUND past the last. */
-static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index, char name[64],
+static status_t entry_at(lo_channel_t reg, const char *path, uint32_t index,
+			 char name[LO_REGISTRY_NAME_MAX + 1],
 			 uint32_t *kind, uint32_t *rights)
 {
 	int32_t status;
 	uint32_t len = 0;
 	status_t st = lo_registry_list(reg, path, (uint32_t)lo_strlen(path), index, &status, kind, rights,
-				       name, 63, &len);
-	name[len < 64 ? len : 63] = '\0';
+				       name, LO_REGISTRY_NAME_MAX, &len);
+	name[len < LO_REGISTRY_NAME_MAX ? len : LO_REGISTRY_NAME_MAX] = '\0';
 	return st == LO_OK ? status : st;
 }
 
@@ -176,7 +168,7 @@ static int cmd_ls(int argc, char **argv)
 	if (argc < 2) {
 		/* The registries this shell can name at all. */
 		uint32_t kind, rights;
-		char name[64];
+		char name[LO_REGISTRY_NAME_MAX + 1];
 		for (uint32_t i = 0; entry_at(lo_root_registry(), "", i, name, &kind, &rights) == LO_OK; i++)
 			print("%s:\n", name);
 		return 0;
@@ -188,7 +180,7 @@ static int cmd_ls(int argc, char **argv)
 		return fail(argv[1], st);
 	for (uint32_t i = 0;; i++) {
 		uint32_t kind, rights;
-		char name[64];
+		char name[LO_REGISTRY_NAME_MAX + 1];
 		st = entry_at(reg, path, i, name, &kind, &rights);
 		if (st != LO_OK) {
 			if (st != LO_ERR_NOT_FOUND)
@@ -196,11 +188,11 @@ static int cmd_ls(int argc, char **argv)
 			break;
 		}
 		char r[128];
-		rights_text(rights, r, sizeof(r));
+		rights_text(0, rights, r, sizeof(r));
 		print("  %-20s %s%s\n", name,
 		      kind == LO_ENTRY_REGISTRY ? "registry/" : kind == LO_ENTRY_LINK ? "link" : "", r);
 	}
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	return 0;
 }
 
@@ -209,7 +201,7 @@ static int cmd_cat(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: cat <registry>:<path>", LO_ERR_INVALID_ARGS);
 	lo_handle_t h;
-	status_t st = lo_open_name(argv[1], LO_RIGHT_READ, &h);
+	status_t st = lo_resolve_name(argv[1], LO_RIGHT_READ, &h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	lo_vmo_t v = lo_vmo_from(h);
@@ -223,7 +215,7 @@ static int cmd_cat(int argc, char **argv)
 			out(buf, n);
 		off += n;
 	}
-	lo_close(h);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
@@ -238,7 +230,7 @@ static int cmd_write(int argc, char **argv)
 	if (n < sizeof(text) - 1)
 		text[n++] = '\n';
 	lo_vmo_t v;
-	status_t st = lo_vmo_create(n, &v);
+	status_t st = lo_vmo_create(lo_job_self(), n, &v);
 	if (st == LO_OK)
 		st = lo_vmo_write(v, text, 0, (uint32_t)n);
 	lo_channel_t reg;
@@ -251,7 +243,7 @@ static int cmd_write(int argc, char **argv)
 	st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path),
 			      LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
 			      LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER, lo_vmo_handle(v), &status);
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	if (st == LO_OK)
 		st = status;
 	return st == LO_OK ? 0 : fail(argv[1], st);
@@ -262,23 +254,23 @@ static int cmd_ps(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	lo_channel_t proc;
-	status_t st = lo_open_registry("proc", &proc);
+	status_t st = lo_connect_registry("proc", &proc);
 	if (st != LO_OK)
 		return fail("proc", st);
 	print("  %-6s %-12s %-8s %s\n", "pid", "name", "state", "threads");
 	uint32_t kind, rights;
-	char name[64];
+	char name[LO_REGISTRY_NAME_MAX + 1];
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
-		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
+		if (lo_resolve_path(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
 		if (lo_process_info(lo_process_from(h), &info) == LO_OK)
 			print("  %-6s %-12.32s %-8s %u\n", name, info.name,
-			      info.state ? "ended" : "running", info.thread_count);
-		lo_close(h);
+			      info.state == LO_PROCESS_ENDED ? "ended" : "running", info.thread_count);
+		lo_handle_close(h);
 	}
-	lo_close(lo_channel_handle(proc));
+	lo_handle_close(lo_channel_handle(proc));
 	return 0;
 }
 
@@ -289,7 +281,7 @@ static int cmd_handles(int argc, char **argv)
 	if (argc > 1) {
 		char name[80];
 		lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
-		status_t st = lo_open_name(name, LO_RIGHT_INSPECT, &opened);
+		status_t st = lo_resolve_name(name, LO_RIGHT_INSPECT, &opened);
 		if (st != LO_OK)
 			return fail(name, st);
 		p = lo_process_from(opened);
@@ -302,14 +294,14 @@ static int cmd_handles(int argc, char **argv)
 			break;
 		for (uint32_t i = 0; i < actual; i++) {
 			char r[128];
-			rights_text(e[i].rights, r, sizeof(r));
-			print("  %08x   %-9s %-8lu %-5u %s\n", e[i].handle, type_name(e[i].type),
+			rights_text(e[i].type, e[i].rights, r, sizeof(r));
+			print("  %08x   %-9s %-8lu %-5u %s\n", e[i].handle, lo_type_name(e[i].type),
 			      e[i].object_id, e[i].refcount, r);
 		}
 		start = next;
 	} while (next);
 	if (opened.value)
-		lo_close(opened);
+		lo_handle_close(opened);
 	return 0;
 }
 
@@ -318,16 +310,16 @@ static int cmd_info(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: info <registry>:<path>", LO_ERR_INVALID_ARGS);
 	lo_handle_t h;
-	status_t st = lo_open_name(argv[1], LO_RIGHT_INSPECT, &h);
+	status_t st = lo_resolve_name(argv[1], LO_RIGHT_INSPECT, &h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	struct lo_object_info info;
 	st = lo_handle_info(h, &info);
-	lo_close(h);
+	lo_handle_close(h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	print("  type %s, object %lu, handles %u, references %u, signals 0x%x\n",
-	      type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
+	      lo_type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
 	return 0;
 }
 
@@ -340,11 +332,11 @@ static int cmd_sysvar(int argc, char **argv)
 	lo_snprintf(name, sizeof(name), "sysvar:%s", argv[2]);
 	int set = !lo_strcmp(argv[1], "set");
 	lo_handle_t h;
-	status_t st = lo_open_name(name, set ? LO_RIGHT_WRITE : LO_RIGHT_READ, &h);
+	status_t st = lo_resolve_name(name, set ? LO_RIGHT_WRITE : LO_RIGHT_READ, &h);
 	if (st != LO_OK)
 		return fail(name, st);
 	lo_sysvar_t v = lo_sysvar_from(h);
-	char buf[257];   /* a string sysvar holds at most 256 bytes */
+	char buf[LO_SYSVAR_STRING_MAX + 1];
 	uint32_t len = 0;
 	uint64_t num = 0;
 	if (set) {
@@ -361,7 +353,7 @@ static int cmd_sysvar(int argc, char **argv)
 		else if (st == LO_ERR_WRONG_TYPE && (st = lo_sysvar_get_u64(v, &num)) == LO_OK)
 			print("%lu\n", num);
 	}
-	lo_close(h);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(name, st);
 }
 
@@ -389,11 +381,11 @@ static int cmd_edit(int argc, char **argv)
 	} else {
 		/* bind: the object another name resolves to, under a new name. */
 		lo_handle_t h;
-		st = lo_open_name(argv[2], LO_RIGHTS_ALL, &h);
+		st = lo_resolve_name(argv[2], LO_RIGHTS_ALL, &h);
 		if (st == LO_OK)
 			st = lo_registry_bind(reg, path, plen, LO_RIGHTS_ALL, h, &status);
 	}
-	lo_close(lo_channel_handle(reg));
+	lo_handle_close(lo_channel_handle(reg));
 	if (st == LO_OK)
 		st = status;
 	return st == LO_OK ? 0 : fail(argv[1], st);
@@ -403,20 +395,31 @@ static int cmd_spawn(int argc, char **argv)
 {
 	if (argc < 2)
 		return fail("usage: spawn <program> [args]", LO_ERR_INVALID_ARGS);
-	char path[80], args[LO_STARTUP_ARGS];
+	char path[80], args[LO_STARTUP_MAX_ARGS];
 	lo_snprintf(path, sizeof(path), "bin/%s", argv[1]);
 	size_t n = 0;
 	args[0] = '\0';
 	for (int i = 2; i < argc; i++)
 		n += (size_t)lo_snprintf(args + n, sizeof(args) - n, "%s%s", i > 2 ? " " : "", argv[i]);
 	lo_vmo_t image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
-	struct lo_give give[1];
+	struct lo_give give[2];
 	uint32_t ngive = 0, log = 0;
 	if (lo_handle_duplicate(lo_log_handle(lo_log), LO_DEFAULT_RIGHTS_LOG, &log) == LO_OK) {
 		give[0].kind = LO_STARTUP_LOG;
 		give[0].handle.value = log;
 		ngive = 1;
 	}
+	/* Every command runs in a job of its own below ours, with half of what
+	 * we have left: it dies with its processes. */
+	lo_job_t job;
+	status_t jst = lo_job_create_share(lo_job_self(), 50, &job);
+	if (jst != LO_OK) {
+		if (log)
+			lo_handle_close((lo_handle_t){ log });
+		return fail("spawn: cannot make a job", jst);
+	}
+	give[ngive].kind = LO_STARTUP_JOB;
+	give[ngive++].handle = lo_job_handle(job);
 	lo_process_t p;
 	const char *why = NULL;
 	status_t st = lo_spawn_from_image(image, path, args, give, ngive, &p, &why);
@@ -432,11 +435,11 @@ static int cmd_spawn(int argc, char **argv)
 	lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000),
 			   &observed);
 	struct lo_process_info pinfo;
-	if (lo_process_info(p, &pinfo) == LO_OK && pinfo.state)
+	if (lo_process_info(p, &pinfo) == LO_OK && pinfo.state == LO_PROCESS_ENDED)
 		print("process %lu ended: %s, code %ld\n", info.id,
-		      pinfo.exit_reason == 1 ? "exit" : pinfo.exit_reason == 3 ? "fault" : "killed",
+		      pinfo.exit_reason == LO_EXIT_NORMAL ? "exit" : pinfo.exit_reason == LO_EXIT_FAULT ? "fault" : "killed",
 		      pinfo.exit_code);
-	lo_close(lo_process_handle(p));
+	lo_handle_close(lo_process_handle(p));
 	return 0;
 }
 
@@ -447,10 +450,10 @@ static int cmd_kill(int argc, char **argv)
 	char name[80];
 	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
 	lo_handle_t h;
-	status_t st = lo_open_name(name, LO_RIGHT_DESTROY, &h);
+	status_t st = lo_resolve_name(name, LO_RIGHT_DESTROY, &h);
 	if (st == LO_OK) {
 		st = lo_process_kill(lo_process_from(h));
-		lo_close(h);
+		lo_handle_close(h);
 	}
 	return st == LO_OK ? 0 : fail(name, st);
 }
@@ -504,18 +507,18 @@ static int cmd_audit(int argc, char **argv)
 	if (argc > 1 && !lo_strcmp(argv[1], "denials"))
 		return audit_denials();
 	lo_channel_t proc;
-	status_t st = lo_open_registry("proc", &proc);
+	status_t st = lo_connect_registry("proc", &proc);
 	if (st != LO_OK)
 		return fail("proc", st);
 	int flagged = 0, checked = 0;
 	uint32_t kind, rights;
-	char name[64];
+	char name[LO_REGISTRY_NAME_MAX + 1];
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
-		if (lo_open(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
+		if (lo_resolve_path(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
-		if (lo_process_info(lo_process_from(h), &info) == LO_OK && !info.state) {
+		if (lo_process_info(lo_process_from(h), &info) == LO_OK && info.state == LO_PROCESS_RUNNING) {
 			const struct lo_policy_program *pol = lo_policy_for(info.name);
 			uint32_t start = 0, actual, next;
 			struct lo_handle_entry e[16];
@@ -525,20 +528,20 @@ static int cmd_audit(int argc, char **argv)
 				for (uint32_t k = 0; k < actual; k++) {
 					const char *verdict = audit_handle(pol, e[k].type, e[k].rights);
 					char r[128];
-					rights_text(e[k].rights, r, sizeof(r));
+					rights_text(e[k].type, e[k].rights, r, sizeof(r));
 					checked++;
 					if (lo_strcmp(verdict, "ok")) {
 						flagged++;
 						print("  %-5s %-8.32s %-9s %-40s %s\n", name, info.name,
-						      type_name(e[k].type), r, verdict);
+						      lo_type_name(e[k].type), r, verdict);
 					}
 				}
 				start = next;
 			} while (next);
 		}
-		lo_close(h);
+		lo_handle_close(h);
 	}
-	lo_close(lo_channel_handle(proc));
+	lo_handle_close(lo_channel_handle(proc));
 	print("  %d handles checked, %d outside the policy\n", checked, flagged);
 	return 0;
 }
@@ -611,7 +614,7 @@ int main(void)
 {
 	lo_handle_t h;
 	/* The file protocol waits on the channel: WAIT as well. */
-	status_t st = lo_open_name("dev:/console", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &h);
+	status_t st = lo_resolve_name("dev:/console", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &h);
 	if (st != LO_OK) {
 		lo_printf("sh: no console: %s\n", lo_status_str(st));
 		return 1;

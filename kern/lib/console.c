@@ -1,19 +1,16 @@
-/* kprintf: format into a stack buffer, write to the serial console.
- * A spinlock keeps lines from different CPUs or interrupts whole. */
+/* kprintf: format into a stack buffer and hand it to the kernel log
+ * (kern/obj/log.c), which decides where it goes: the UART while the kernel
+ * owns it (boot, panic), otherwise only the ring the logger program reads.
+ * The log's lock keeps lines from different CPUs or interrupts whole. */
 #include "lib/printf.h"
-#include "arch/x86_64/serial.h"
-#include "sched/spinlock.h"
-
-static struct spinlock console_lock = SPINLOCK_INIT("console");
+#include "obj/log.h"
 
 int vkprintf(const char *fmt, va_list ap)
 {
 	char buf[512];
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	size_t len = n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-	spin_lock(&console_lock);
-	serial_write(buf, len);
-	spin_unlock(&console_lock);
+	log_kernel_write(buf, (uint32_t)len);
 	return n;
 }
 

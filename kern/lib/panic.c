@@ -7,6 +7,7 @@
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
+#include "obj/log.h"
 
 static int panicking;
 static int panic_cpu = -1;
@@ -28,6 +29,9 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	}
 	__atomic_store_n(&panic_cpu, this_cpu_id(), __ATOMIC_RELEASE);
 	smp_stop_others();
+	/* What the logger had not shown yet comes first: a failing test's
+	 * last words are never lost. Later kprintf goes to the UART too. */
+	log_emergency();
 	n = snprintf(buf, sizeof(buf), "\nPANIC at %s:%d: ", file, line);
 	serial_write(buf, (unsigned long)n);
 	va_list ap;

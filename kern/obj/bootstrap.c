@@ -6,6 +6,8 @@
 #include "obj/resource.h"
 #include "obj/log.h"
 #include "obj/vmo.h"
+#include "obj/job.h"
+#include "obj/clock.h"
 #include "mm/layout.h"
 #include "arch/x86_64/multiboot.h"
 #include "lib/string.h"
@@ -45,6 +47,10 @@ void bootstrap_fill(struct lo_startup *boot, struct process *init, struct thread
 	add(boot, init, LO_STARTUP_LOG, &log->obj.cap, LO_DEFAULT_RIGHTS_LOG);
 	cap_unref(&log->obj.cap);
 
+	/* The root job (init's own) and the clock. */
+	add(boot, init, LO_STARTUP_JOB, &job_root()->obj.cap, LO_DEFAULT_RIGHTS_JOB);
+	add(boot, init, LO_STARTUP_CLOCK, (struct cap_object *)clock_object(), LO_DEFAULT_RIGHTS_CLOCK);
+
 	const struct boot_module *image = NULL;
 	for (size_t i = 0; i < boot_info.module_count; i++) {
 		if (strcmp(boot_info.modules[i].name, "image") == 0)
@@ -54,7 +60,7 @@ void bootstrap_fill(struct lo_startup *boot, struct process *init, struct thread
 		/* The module's pages stay reserved for good: the VMO names them. */
 		struct vmo *v;
 		uint64_t start = PAGE_ROUND_DOWN(image->start);
-		if (vmo_create_physical(start, image->end - start, false, &v) != LO_OK)
+		if (vmo_wrap_physical(start, image->end - start, false, &v) != LO_OK)
 			panic("bootstrap: cannot wrap the boot image");
 		add(boot, init, LO_STARTUP_IMAGE, &v->obj.cap, LO_RIGHT_READ | LO_RIGHT_MAP |
 		    LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_INSPECT);

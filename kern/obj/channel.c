@@ -4,6 +4,7 @@
 #include "mm/heap.h"
 #include "lib/string.h"
 #include "lib/assert.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "obj/process.h"
 
@@ -93,6 +94,7 @@ static void channel_destroy(struct cap_object *obj)
 	if (last)
 		kfree(pair);
 	kobject_count_destroyed(LO_TYPE_CHANNEL);
+	kobject_uncharge(kobject_of(obj));
 	kfree(ch);
 }
 
@@ -101,7 +103,7 @@ static const struct cap_object_ops channel_ops = {
 	.on_zero_handles = channel_on_zero_handles,
 };
 
-status_t channel_create(struct channel **end0, struct channel **end1)
+status_t channel_alloc(struct channel **end0, struct channel **end1)
 {
 	struct channel_pair *pair = kmalloc(sizeof(*pair));
 	struct channel *a = kmalloc(sizeof(*a));
@@ -151,13 +153,13 @@ static bool ends_movable(struct cap_taken *handles, uint32_t nhandles)
 	return true;
 }
 
-status_t channel_write(struct channel *ch, const void *bytes, uint32_t nbytes,
-		       struct cap_taken *handles, uint32_t nhandles)
+status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
+		      struct cap_taken *handles, uint32_t nhandles)
 {
 	struct message *m = NULL;
 	status_t st = LO_OK;
 	uint32_t nends = 0;
-	if (nbytes > CHANNEL_MAX_BYTES || nhandles > CHANNEL_MAX_HANDLES) {
+	if (nbytes > LO_CHANNEL_MAX_BYTES || nhandles > LO_CHANNEL_MAX_HANDLES) {
 		st = LO_ERR_OUT_OF_RANGE;
 		goto fail;
 	}
@@ -240,7 +242,7 @@ status_t channel_peek(struct channel *ch, uint32_t *nbytes, uint32_t *nhandles)
 	return st;
 }
 
-status_t channel_read(struct channel *ch, void *bytes, uint32_t max_bytes,
+status_t channel_take_message(struct channel *ch, void *bytes, uint32_t max_bytes,
 		      uint32_t *nbytes, struct cap_taken *handles,
 		      uint32_t max_handles, uint32_t *nhandles)
 {
@@ -274,15 +276,26 @@ status_t channel_read(struct channel *ch, void *bytes, uint32_t max_bytes,
 
 /* --- System calls (idl/channel.idl) --- */
 
-status_t k_channel_create(struct channel **end0, struct channel **end1)
+/* Charged to job: two objects now; queued messages as they are written. */
+status_t channel_create(struct job *job, struct channel **end0, struct channel **end1)
 {
-	return channel_create(end0, end1);
+	status_t st = job_charge_objects(job, 2);
+	if (st != LO_OK)
+		return st;
+	st = channel_alloc(end0, end1);
+	if (st != LO_OK) {
+		job_uncharge_objects(job, 2);
+		return st;
+	}
+	kobject_charged(&(*end0)->obj, job);
+	kobject_charged(&(*end1)->obj, job);
+	return LO_OK;
 }
 
-status_t k_channel_write(struct channel *channel, const void *bytes, uint32_t nbytes,
-			 struct cap_taken *handles, uint32_t nhandles)
+status_t channel_write(struct channel *channel, const void *bytes, uint32_t nbytes,
+		       struct cap_taken *handles, uint32_t nhandles)
 {
-	status_t st = channel_write(channel, bytes, nbytes, handles, nhandles);
+	status_t st = channel_send(channel, bytes, nbytes, handles, nhandles);
 	if (st != LO_ERR_BAD_STATE)
 		return st;
 	/* Refused before anything moved: the handles go back under their own
@@ -297,10 +310,10 @@ status_t k_channel_write(struct channel *channel, const void *bytes, uint32_t nb
 	return st;
 }
 
-status_t k_channel_read(struct channel *channel, void *bytes, uint32_t max_bytes,
+status_t channel_read(struct channel *channel, void *bytes, uint32_t max_bytes,
 			struct cap_taken *handles, uint32_t max_handles,
 			struct lo_channel_read_result *result)
 {
-	return channel_read(channel, bytes, max_bytes, &result->bytes, handles, max_handles,
+	return channel_take_message(channel, bytes, max_bytes, &result->bytes, handles, max_handles,
 			    &result->handles);
 }

@@ -3,18 +3,18 @@
  * left its sender's table and belongs to the message until it is read (or
  * the message is destroyed with the channel, which closes it).
  *
- * Limits: CHANNEL_MAX_BYTES per message, CHANNEL_MAX_HANDLES per message,
+ * Limits: LO_CHANNEL_MAX_BYTES per message, LO_CHANNEL_MAX_HANDLES per message,
  * CHANNEL_MAX_QUEUED messages waiting at one end (then LO_ERR_SHOULD_WAIT). */
 #ifndef KERN_OBJ_CHANNEL_H
 #define KERN_OBJ_CHANNEL_H
 
 #include <stdint.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "handle_table.h"
 #include "obj/kobject.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
-#define CHANNEL_MAX_BYTES   65536
-#define CHANNEL_MAX_HANDLES 64
 #define CHANNEL_MAX_QUEUED  256
 
 struct channel_pair;
@@ -30,16 +30,20 @@ struct channel {
 	uint32_t queued_ends;
 };
 
-status_t channel_create(struct channel **end0, struct channel **end1);
+/* A new channel pair, charged to no job (the kernel's own ends);
+ * channel_create() (the call) in k_objects.h */
+status_t channel_alloc(struct channel **end0, struct channel **end1);
 
 /* Queue a message for the peer. The taken handles move into the message
  * on success AND on failure (then they are closed): a write consumes them.
  * One exception, LO_ERR_BAD_STATE: a channel end among them has channel
  * ends waiting in its own queue (moving it could close a cycle of ends that
  * keep each other alive); then nothing moved and the handles are still the
- * caller's (see docs/capabilities.md, "Handles in transit and cycles"). */
-status_t channel_write(struct channel *ch, const void *bytes, uint32_t nbytes,
-		       struct cap_taken *handles, uint32_t nhandles);
+ * caller's (see docs/capabilities.md, "Handles in transit and cycles").
+ * The system call channel_write() (prototype in the generated k_objects.h)
+ * gives them back to the caller's table then. */
+status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
+		      struct cap_taken *handles, uint32_t nhandles);
 
 /* The size of the next message, without taking it. LO_ERR_SHOULD_WAIT if
  * none (LO_ERR_PEER_CLOSED if none will come). */
@@ -48,7 +52,7 @@ status_t channel_peek(struct channel *ch, uint32_t *nbytes, uint32_t *nhandles);
 /* Take the next message if it fits (else LO_ERR_BUFFER_TOO_SMALL and the
  * sizes, message kept). The handles are returned taken: the caller
  * installs or drops each. */
-status_t channel_read(struct channel *ch, void *bytes, uint32_t max_bytes,
+status_t channel_take_message(struct channel *ch, void *bytes, uint32_t max_bytes,
 		      uint32_t *nbytes, struct cap_taken *handles,
 		      uint32_t max_handles, uint32_t *nhandles);
 

@@ -5,11 +5,13 @@
 
 #include "status.h"
 #include "obj/kobject.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 struct event {
 	struct kobject obj;
 };
 
-status_t event_create(struct event **out);
+/* A new event, charged to no job (the kernel's own); event_create() in k_objects.h */
+status_t event_alloc(struct event **event);
 
 #endif

@@ -5,14 +5,14 @@
 #include "sched/wait.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
-status_t k_handle_close(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights)
+status_t handle_close(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights)
 {
 	(void)h;
 	(void)h_rights;
 	return cap_close(current_handle_table(), h_handle);
 }
 
-status_t k_handle_duplicate(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights,
+status_t handle_duplicate(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights,
 			    uint32_t rights, uint32_t *dup)
 {
 	(void)h;
@@ -20,7 +20,7 @@ status_t k_handle_duplicate(struct cap_object *h, cap_handle_t h_handle, rights_
 	return cap_duplicate(current_handle_table(), h_handle, rights, dup);
 }
 
-status_t k_handle_replace(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights,
+status_t handle_replace(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights,
 			  uint32_t rights, uint32_t *replaced)
 {
 	(void)h;
@@ -28,7 +28,7 @@ status_t k_handle_replace(struct cap_object *h, cap_handle_t h_handle, rights_t 
 	return cap_replace(current_handle_table(), h_handle, rights, replaced);
 }
 
-status_t k_handle_info(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights,
+status_t handle_info(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights,
 		       struct lo_object_info *info)
 {
 	(void)h_handle;
@@ -43,7 +43,7 @@ status_t k_handle_info(struct cap_object *h, cap_handle_t h_handle, rights_t h_r
 	return LO_OK;
 }
 
-status_t k_handle_signal(struct cap_object *h, uint32_t clear, uint32_t set)
+status_t handle_signal(struct cap_object *h, uint32_t clear, uint32_t set)
 {
 	/* Only user signals: the others report the object's own state. */
 	if ((clear | set) & ~LO_SIG_USER_MASK)
@@ -52,8 +52,8 @@ status_t k_handle_signal(struct cap_object *h, uint32_t clear, uint32_t set)
 	return LO_OK;
 }
 
-status_t k_handle_wait_one(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights,
-			   uint32_t signals, uint64_t deadline, uint32_t *observed)
+status_t handle_wait_one(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights,
+			 uint32_t signals, uint64_t deadline, uint32_t *observed)
 {
 	(void)h_rights;
 	if (signals == 0)
@@ -64,12 +64,12 @@ status_t k_handle_wait_one(struct cap_object *h, cap_handle_t h_handle, rights_t
 	return st;
 }
 
-status_t k_handle_wait_many(struct cap_object **objects, const uint32_t *objects_handles,
-			    const uint32_t *masks, uint32_t *observed, uint32_t count,
-			    uint64_t deadline)
+status_t handle_wait_many(struct cap_object **objects, const uint32_t *objects_handles,
+			  const uint32_t *masks, uint32_t *observed, uint32_t count,
+			  uint64_t deadline)
 {
-	struct wait_item items[WAIT_MANY_MAX];
-	if (count == 0 || count > WAIT_MANY_MAX)
+	struct wait_item items[LO_WAIT_MANY_MAX];
+	if (count == 0 || count > LO_WAIT_MANY_MAX)
 		return LO_ERR_INVALID_ARGS;
 	for (uint32_t i = 0; i < count; i++) {
 		items[i].obj = kobject_of(objects[i]);

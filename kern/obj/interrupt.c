@@ -56,11 +56,11 @@ static const struct cap_object_ops interrupt_ops = {
 	.on_zero_handles = interrupt_on_zero_handles,
 };
 
-status_t interrupt_create(struct resource *irq_resource, uint32_t line, struct interrupt **out)
+status_t interrupt_create(struct resource *resource, uint32_t line, struct interrupt **interrupt)
 {
 	if (line >= IRQ_LINES)
 		return LO_ERR_OUT_OF_RANGE;
-	if (irq_resource->kind == RESOURCE_ROOT || !resource_covers(irq_resource, RESOURCE_IRQ, line, 1))
+	if (resource->kind == LO_RESOURCE_ROOT || !resource_covers(resource, LO_RESOURCE_IRQ, line, 1))
 		return LO_ERR_ACCESS_DENIED;
 	struct interrupt *i = kmalloc(sizeof(*i));
 	if (!i)
@@ -78,17 +78,17 @@ status_t interrupt_create(struct resource *irq_resource, uint32_t line, struct i
 		return st;
 	}
 	irq_register(line, irq_fired);   /* unmasks the line */
-	*out = i;
+	*interrupt = i;
 	return LO_OK;
 }
 
-status_t interrupt_ack(struct interrupt *i)
+status_t interrupt_ack(struct interrupt *interrupt)
 {
 	spin_lock(&bound_lock);
-	status_t st = bound[i->line] == i ? LO_OK : LO_ERR_BAD_STATE;
+	status_t st = bound[interrupt->line] == interrupt ? LO_OK : LO_ERR_BAD_STATE;
 	if (st == LO_OK) {
-		kobject_signal(&i->obj, LO_SIG_INTERRUPT_SIGNALED, 0);
-		irq_unmask(i->line);
+		kobject_signal(&interrupt->obj, LO_SIG_INTERRUPT_SIGNALED, 0);
+		irq_unmask(interrupt->line);
 	}
 	spin_unlock(&bound_lock);
 	return st;
@@ -96,18 +96,8 @@ status_t interrupt_ack(struct interrupt *i)
 
 /* --- System calls (idl/interrupt.idl) --- */
 
-status_t k_interrupt_create(struct resource *resource, uint32_t line, struct interrupt **interrupt)
-{
-	return interrupt_create(resource, line, interrupt);
-}
-
-status_t k_interrupt_ack(struct interrupt *interrupt)
-{
-	return interrupt_ack(interrupt);
-}
-
-status_t k_interrupt_wait(struct interrupt *interrupt, cap_handle_t interrupt_handle,
-			  rights_t interrupt_rights, uint64_t deadline)
+status_t interrupt_wait(struct interrupt *interrupt, cap_handle_t interrupt_handle,
+			rights_t interrupt_rights, uint64_t deadline)
 {
 	(void)interrupt_rights;
 	struct wait_item item = { &interrupt->obj, LO_SIG_INTERRUPT_SIGNALED, 0,

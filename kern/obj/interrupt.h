@@ -9,6 +9,7 @@
 #include "status.h"
 #include "obj/kobject.h"
 #include "obj/resource.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 struct interrupt {
 	struct kobject obj;
@@ -17,7 +18,7 @@ struct interrupt {
 };
 
 /* Bind `line`, which `irq_resource` must cover. LO_ERR_ALREADY_EXISTS if bound. */
-status_t interrupt_create(struct resource *irq_resource, uint32_t line, struct interrupt **out);
-status_t interrupt_ack(struct interrupt *i);
+/* interrupt_create(): prototype in the generated k_objects.h */
+/* interrupt_ack(): prototype in the generated k_objects.h */
 
 #endif

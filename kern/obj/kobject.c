@@ -1,27 +1,28 @@
 #include "obj/kobject.h"
 #include "lib/assert.h"
 
-static uint64_t live_per_type[KOBJECT_MAX_TYPES];
+static uint64_t live_per_type[LO_OBJECT_TYPES_MAX];
 
 void kobject_init(struct kobject *o, uint32_t type, const struct cap_object_ops *ops)
 {
-	assert(type < KOBJECT_MAX_TYPES);
+	assert(type < LO_OBJECT_TYPES_MAX);
 	cap_object_init(&o->cap, type, ops);
 	spin_init(&o->lock, "kobject");
 	list_init(&o->observers);
+	o->job = NULL;
 	__atomic_fetch_add(&live_per_type[type], 1, __ATOMIC_RELAXED);
 }
 
 /* Every destroy function calls this once, so leak checks can count. */
 void kobject_count_destroyed(uint32_t type)
 {
-	assert(type < KOBJECT_MAX_TYPES);
+	assert(type < LO_OBJECT_TYPES_MAX);
 	__atomic_fetch_sub(&live_per_type[type], 1, __ATOMIC_RELAXED);
 }
 
 uint64_t kobject_live_count(uint32_t type)
 {
-	if (type >= KOBJECT_MAX_TYPES)
+	if (type >= LO_OBJECT_TYPES_MAX)
 		return 0;
 	return __atomic_load_n(&live_per_type[type], __ATOMIC_RELAXED);
 }

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include "object.h"
+#include "lightos/abi.h"
 #include "sched/spinlock.h"
 #include "lib/list.h"
 
@@ -45,6 +46,7 @@ struct kobject {
 	struct cap_object cap;
 	struct spinlock lock;      /* the object's state, signals and observers */
 	struct list observers;
+	struct job *job;           /* charged for this object (obj/job.h); NULL: the kernel's */
 };
 
 void kobject_init(struct kobject *o, uint32_t type, const struct cap_object_ops *ops);
@@ -64,8 +66,7 @@ uint32_t kobject_signals(struct kobject *o);
 uint32_t kobject_observe(struct kobject *o, struct observer *obs);
 void kobject_unobserve(struct kobject *o, struct observer *obs);
 
-/* Live objects per type, for leak checks (index: type id, 0..KOBJECT_MAX_TYPES-1). */
-#define KOBJECT_MAX_TYPES 32
+/* Live objects per type, for leak checks (index: type id, 0..LO_OBJECT_TYPES_MAX-1). */
 uint64_t kobject_live_count(uint32_t type);
 void kobject_count_destroyed(uint32_t type);
 

@@ -3,6 +3,7 @@
 #include "obj/syscall_support.h"
 #include "sched/wait.h"
 #include "mm/heap.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "lib/assert.h"
 
@@ -80,6 +81,7 @@ static void port_destroy(struct cap_object *obj)
 	while ((n = list_pop_front(&p->packets)))
 		kfree(container_of(n, struct queued_packet, node));
 	kobject_count_destroyed(LO_TYPE_PORT);
+	kobject_uncharge(kobject_of(obj));
 	kfree(p);
 }
 
@@ -110,7 +112,7 @@ static const struct cap_object_ops port_ops = {
 	.on_zero_handles = port_on_zero_handles,
 };
 
-status_t port_create(struct port **out)
+status_t port_alloc(struct port **port)
 {
 	struct port *p = kmalloc(sizeof(*p));
 	if (!p)
@@ -119,7 +121,7 @@ status_t port_create(struct port **out)
 	list_init(&p->packets);
 	list_init(&p->bindings);
 	list_init(&p->fired);
-	*out = p;
+	*port = p;
 	return LO_OK;
 }
 
@@ -130,7 +132,7 @@ status_t port_create(struct port **out)
  * between, and the target then kept a freed observer. The target lock is
  * held until the binding may have fired: a close that takes the binding
  * unobserves under that lock, so it waits for us. */
-status_t port_bind(struct port *p, struct kobject *target, uint32_t signals, uint64_t key)
+status_t port_bind_object(struct port *p, struct kobject *target, uint32_t signals, uint64_t key)
 {
 	if (signals == 0)
 		return LO_ERR_INVALID_ARGS;
@@ -213,8 +215,8 @@ status_t port_take(struct port *p, struct port_packet *out)
 	return LO_OK;
 }
 
-status_t port_wait(struct port *p, struct cap_table *table, cap_handle_t handle,
-		   uint64_t deadline, struct port_packet *out)
+status_t port_wait_packet(struct port *p, struct cap_table *table, cap_handle_t handle,
+			  uint64_t deadline, struct port_packet *out)
 {
 	for (;;) {
 		status_t st = port_take(p, out);
@@ -229,27 +231,32 @@ status_t port_wait(struct port *p, struct cap_table *table, cap_handle_t handle,
 
 /* --- System calls (idl/port.idl) --- */
 
-status_t k_port_create(struct port **port)
+/* Charged to job: one object now; its memory as it grows. */
+status_t port_create(struct job *job, struct port **port)
 {
-	return port_create(port);
+	status_t st = job_charge_objects(job, 1);
+	if (st != LO_OK)
+		return st;
+	st = port_alloc(port);
+	if (st != LO_OK) {
+		job_uncharge_objects(job, 1);
+		return st;
+	}
+	kobject_charged(&(*port)->obj, job);
+	return LO_OK;
 }
 
-status_t k_port_bind(struct port *port, struct cap_object *target, uint32_t signals, uint64_t key)
+status_t port_bind(struct port *port, struct cap_object *target, uint32_t signals, uint64_t key)
 {
-	return port_bind(port, kobject_of(target), signals, key);
+	return port_bind_object(port, kobject_of(target), signals, key);
 }
 
-status_t k_port_queue(struct port *port, uint64_t key, uint32_t signals)
-{
-	return port_queue(port, key, signals);
-}
-
-status_t k_port_wait(struct port *port, cap_handle_t port_handle, rights_t port_rights,
-		     uint64_t deadline, struct lo_port_packet *packet)
+status_t port_wait(struct port *port, cap_handle_t port_handle, rights_t port_rights,
+		   uint64_t deadline, struct lo_port_packet *packet)
 {
 	(void)port_rights;
 	struct port_packet p;
-	status_t st = port_wait(port, current_handle_table(), port_handle, deadline, &p);
+	status_t st = port_wait_packet(port, current_handle_table(), port_handle, deadline, &p);
 	if (st == LO_OK) {
 		packet->key = p.key;
 		packet->signals = p.signals;

@@ -12,6 +12,7 @@
 #include "status.h"
 #include "obj/kobject.h"
 #include "handle_table.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 #define PORT_MAX_PACKETS  1024
 #define PORT_MAX_BINDINGS 1024
@@ -32,15 +33,16 @@ struct port {
 	bool closed;                 /* last handle gone: no new bindings */
 };
 
-status_t port_create(struct port **out);
-status_t port_bind(struct port *p, struct kobject *target, uint32_t signals, uint64_t key);
+/* A new port, charged to no job; port_create() (the call) in k_objects.h */
+status_t port_alloc(struct port **port);
+status_t port_bind_object(struct port *p, struct kobject *target, uint32_t signals, uint64_t key);
 /* Queue a packet directly (user packets). */
-status_t port_queue(struct port *p, uint64_t key, uint32_t signals);
+/* port_queue(): prototype in the generated k_objects.h */
 /* Take the next packet; LO_ERR_SHOULD_WAIT when none. */
 status_t port_take(struct port *p, struct port_packet *out);
 /* Take the next packet, waiting until `deadline` for one. The wait ends
  * with LO_ERR_CANCELED if `handle` of `table` dies (table NULL: no handle). */
-status_t port_wait(struct port *p, struct cap_table *table, cap_handle_t handle,
-		   uint64_t deadline, struct port_packet *out);
+status_t port_wait_packet(struct port *p, struct cap_table *table, cap_handle_t handle,
+			  uint64_t deadline, struct port_packet *out);
 
 #endif

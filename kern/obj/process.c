@@ -7,17 +7,20 @@
 #include "mm/pmm.h"
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/qemu.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/assert.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
-static uint64_t processes_alive;
 static uint32_t secret_state = 0x9e3779b9u;
 
 /* Handles, memory, address space: everything the process holds. Runs once,
  * when no thread of the process can run any more. */
 static void release_resources(struct process *p)
 {
+	exception_unbind(&p->exceptions, &p->obj.lock);
 	cap_table_close_all(&p->handles);
 	uvm_unmap_all(p);
 	addrspace_destroy(&p->as);
@@ -30,8 +33,9 @@ static void process_destroy(struct cap_object *obj)
 	assert(p->thread_count == 0);
 	if (!p->ended)
 		release_resources(p);   /* never started */
+	job_remove_process(p);
 	kobject_count_destroyed(LO_TYPE_PROCESS);
-	__atomic_fetch_sub(&processes_alive, 1, __ATOMIC_RELAXED);
+	kobject_uncharge(&p->obj);
 	kfree(p);
 }
 
@@ -39,11 +43,6 @@ static const struct cap_object_ops process_ops = {
 	.destroy = process_destroy,
 	.on_zero_handles = NULL,
 };
-
-uint64_t process_live_count(void)
-{
-	return __atomic_load_n(&processes_alive, __ATOMIC_RELAXED);
-}
 
 /* Handle values should not be guessable across processes: mix the TSC into
  * a per-boot sequence (xorshift) for each table's secret. */
@@ -57,24 +56,38 @@ static uint32_t next_secret(void)
 	return x | 1;
 }
 
-status_t process_create(const char *name, struct process **out)
+status_t process_create_named(struct job *job, const char *name, struct process **out)
 {
+	status_t st = job_charge_objects(job, 1);
+	if (st != LO_OK)
+		return st;
 	struct process *p = kmalloc(sizeof(*p));
-	if (!p)
+	if (!p) {
+		job_uncharge_objects(job, 1);
 		return LO_ERR_NO_MEMORY;
-	status_t st = addrspace_create(&p->as);
+	}
+	list_init(&p->job_node);
+	st = job_add_process(job, p);
+	if (st == LO_OK)
+		st = addrspace_create(&p->as);
 	if (st != LO_OK) {
+		job_uncharge_objects(job, 1);
+		p->obj.job = job;
+		job_remove_process(p);
 		kfree(p);
 		return st;
 	}
 	st = cap_table_init(&p->handles, CAP_TABLE_DEFAULT_QUOTA, next_secret());
 	if (st != LO_OK) {
 		addrspace_destroy(&p->as);
+		job_uncharge_objects(job, 1);
+		p->obj.job = job;
+		job_remove_process(p);
 		kfree(p);
 		return st;
 	}
 	kobject_init(&p->obj, LO_TYPE_PROCESS, &process_ops);
-	__atomic_fetch_add(&processes_alive, 1, __ATOMIC_RELAXED);
+	kobject_charged(&p->obj, job);
 	list_init(&p->threads);
 	list_init(&p->mappings);
 	strlcpy(p->name, name, sizeof(p->name));
@@ -101,10 +114,30 @@ status_t process_add_thread(struct process *p, struct thread *t)
 	return st;
 }
 
+static uint64_t init_process_id;
+
+void process_set_init(struct process *p)
+{
+	init_process_id = p->obj.cap.id;
+}
+
+/* On a test or benchmark run the end of init is the end of the run: the
+ * kernel leaves QEMU with init's verdict. The debug-exit port is the
+ * kernel's alone (no resource can be carved over it). */
+static void check_init_ended(struct process *p)
+{
+	if (p->obj.cap.id != init_process_id || !(cmdline_is_test_run() || cmdline_has("bench")))
+		return;
+	bool ok = p->exit_reason == LO_EXIT_NORMAL && p->exit_code == 0;
+	kprintf("init: ended (%s, code %ld): leaving QEMU\n", ok ? "ok" : "failure", p->exit_code);
+	qemu_exit(ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
+}
+
 static void process_release(struct process *p)
 {
 	cap_ref(&p->obj.cap);   /* closing handles may drop the last outside reference */
 	release_resources(p);
+	job_remove_process(p);   /* an ended process no longer counts */
 	/* Debug option (kernel command line "selfcheck"): check the page
 	 * allocator and the heap every time a process has let everything go. */
 	if (cmdline_has("selfcheck")) {
@@ -112,6 +145,7 @@ static void process_release(struct process *p)
 		heap_check();
 	}
 	kobject_signal(&p->obj, 0, LO_SIG_PROCESS_TERMINATED);
+	check_init_ended(p);
 	cap_unref(&p->obj.cap);
 }
 
@@ -122,7 +156,7 @@ void process_thread_exited(struct process *p, struct thread *t)
 	bool last = --p->thread_count == 0;
 	if (last && !p->ended) {
 		p->ended = true;
-		p->exit_reason = EXIT_NORMAL;
+		p->exit_reason = LO_EXIT_NORMAL;
 		p->exit_code = t->exit_code;
 	}
 	spin_unlock(&p->obj.lock);
@@ -130,7 +164,7 @@ void process_thread_exited(struct process *p, struct thread *t)
 		process_release(p);
 }
 
-void process_kill(struct process *p, enum exit_reason reason, int64_t code)
+void process_terminate(struct process *p, uint32_t reason, int64_t code)
 {
 	spin_lock(&p->obj.lock);
 	if (p->ended) {
@@ -144,7 +178,7 @@ void process_kill(struct process *p, enum exit_reason reason, int64_t code)
 	for (struct list *n = p->threads.next; n != &p->threads; n = n->next) {
 		struct thread *t = container_of(n, struct thread, process_node);
 		if (t != thread_current())
-			thread_kill(t);
+			thread_request_kill(t);
 	}
 	spin_unlock(&p->obj.lock);
 	/* With threads, the last one to exit releases everything. */
@@ -156,13 +190,14 @@ void process_kill(struct process *p, enum exit_reason reason, int64_t code)
 
 /* --- System calls (idl/process.idl) --- */
 
-status_t k_process_create(const void *name, uint32_t name_len, struct process **process)
+status_t process_create(struct job *job, const void *name, uint32_t name_len,
+			struct process **process)
 {
-	char buf[PROCESS_NAME_MAX];
-	uint32_t n = name_len < PROCESS_NAME_MAX - 1 ? name_len : PROCESS_NAME_MAX - 1;
+	char buf[LO_PROCESS_NAME_MAX];
+	uint32_t n = name_len < LO_PROCESS_NAME_MAX - 1 ? name_len : LO_PROCESS_NAME_MAX - 1;
 	memcpy(buf, name, n);
 	buf[n] = '\0';
-	return process_create(buf, process);
+	return process_create_named(job, buf, process);
 }
 
 static unsigned map_flags(uint32_t flags)
@@ -177,7 +212,7 @@ static unsigned max_map_flags(rights_t vmo_rights)
 	       (vmo_rights & LO_RIGHT_EXECUTE ? VM_EXEC : 0);
 }
 
-status_t k_process_map(struct process *process, struct vmo *vmo, cap_handle_t vmo_handle,
+status_t process_map(struct process *process, struct vmo *vmo, cap_handle_t vmo_handle,
 		       rights_t vmo_rights, const struct lo_map_request *request, uint64_t *addr)
 {
 	(void)vmo_handle;
@@ -196,12 +231,12 @@ status_t k_process_map(struct process *process, struct vmo *vmo, cap_handle_t vm
 	return st;
 }
 
-status_t k_process_unmap(struct process *process, uint64_t addr, uint64_t len)
+status_t process_unmap(struct process *process, uint64_t addr, uint64_t len)
 {
 	return uvm_unmap(process, addr, len);
 }
 
-status_t k_process_protect(struct process *process, uint64_t addr, uint64_t len, uint32_t flags)
+status_t process_protect(struct process *process, uint64_t addr, uint64_t len, uint32_t flags)
 {
 	if (flags & ~(LO_MAP_WRITE | LO_MAP_EXEC))
 		return LO_ERR_INVALID_ARGS;
@@ -210,7 +245,7 @@ status_t k_process_protect(struct process *process, uint64_t addr, uint64_t len,
 	return uvm_protect(process, addr, len, map_flags(flags));
 }
 
-status_t k_process_start(struct process *process, struct thread *thread, uint64_t entry,
+status_t process_start(struct process *process, struct thread *thread, uint64_t entry,
 			 uint64_t stack, struct cap_taken *arg, uint32_t nargs)
 {
 	status_t st = LO_OK;
@@ -237,16 +272,16 @@ status_t k_process_start(struct process *process, struct thread *thread, uint64_
 	return st;
 }
 
-status_t k_process_kill(struct process *process)
+status_t process_kill(struct process *process)
 {
-	process_kill(process, EXIT_KILLED, -1);
+	process_terminate(process, LO_EXIT_KILLED, -1);
 	return LO_OK;
 }
 
-status_t k_process_info(struct process *process, struct lo_process_info *info)
+status_t process_info(struct process *process, struct lo_process_info *info)
 {
 	spin_lock(&process->obj.lock);
-	info->state = process->ended ? 1 : 0;
+	info->state = process->ended ? LO_PROCESS_ENDED : LO_PROCESS_RUNNING;
 	info->exit_reason = process->exit_reason;
 	info->exit_code = process->exit_code;
 	info->fault_vector = process->fault_vector;
@@ -259,7 +294,7 @@ status_t k_process_info(struct process *process, struct lo_process_info *info)
 	return LO_OK;
 }
 
-status_t k_process_list_handles(struct process *process, struct lo_handle_entry *entries,
+status_t process_list_handles(struct process *process, struct lo_handle_entry *entries,
 				uint32_t max, uint32_t start, uint32_t *actual, uint32_t *next)
 {
 	uint32_t cursor = start, n = 0;
@@ -281,9 +316,22 @@ status_t k_process_list_handles(struct process *process, struct lo_handle_entry 
 	return LO_OK;
 }
 
-status_t k_process_exit(int64_t code)
+status_t process_exception_channel(struct process *process, cap_handle_t process_handle,
+				    rights_t process_rights, struct channel **channel)
+{
+	(void)process_handle;
+	return exception_bind(&process->exceptions, &process->obj.lock, &process->ended,
+			      process_rights, channel);
+}
+
+status_t process_exit(struct process *process, int64_t code)
 {
 	struct process *p = process_current();
-	process_kill(p, EXIT_NORMAL, code);
-	thread_exit(code);
+	if (process != p)
+		return LO_ERR_INVALID_ARGS;   /* only a process's own handle ends it this way */
+	/* This call does not return to the dispatch: drop its reference here
+	 * (the running thread keeps the process alive). */
+	cap_unref(&process->obj.cap);
+	process_terminate(p, LO_EXIT_NORMAL, code);
+	thread_exit_current(code);
 }

@@ -9,29 +9,23 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "obj/kobject.h"
-
-enum resource_kind {
-	RESOURCE_ROOT   = 0,
-	RESOURCE_IOPORT = 1,   /* base = first port, size = number of ports (max 65536) */
-	RESOURCE_IRQ    = 2,   /* base = first line, size = number of lines (ISA 0..15) */
-	RESOURCE_MMIO   = 3,   /* base = physical address, size = bytes (page-aligned) */
-};
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 struct resource {
 	struct kobject obj;
-	uint32_t kind;
+	uint32_t kind;                 /* LO_RESOURCE_* (idl/resource.idl) */
 	uint64_t base, size;
 };
 
 status_t resource_create_root(struct resource **out);
-status_t resource_carve(struct resource *parent, uint32_t kind, uint64_t base,
-			uint64_t size, struct resource **out);
+/* resource_carve(): prototype in the generated k_objects.h */
 /* True when [base, base+size) of `kind` lies inside r. */
 bool resource_covers(const struct resource *r, uint32_t kind, uint64_t base, uint64_t size);
 
 /* Port I/O on behalf of a driver: width 1, 2 or 4 bytes. */
-status_t resource_port_in(struct resource *r, uint16_t port, uint32_t width, uint32_t *value);
-status_t resource_port_out(struct resource *r, uint16_t port, uint32_t width, uint32_t value);
+status_t resource_io_in(struct resource *r, uint16_t port, uint32_t width, uint32_t *value);
+status_t resource_io_out(struct resource *r, uint16_t port, uint32_t width, uint32_t value);
 
 #endif

@@ -5,25 +5,24 @@
 
 #include <stdint.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "obj/kobject.h"
-
-#define SYSVAR_MAX_STRING 256
-
-enum sysvar_kind { SYSVAR_U64 = 1, SYSVAR_STRING = 2 };
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
 struct sysvar {
 	struct kobject obj;          /* obj.lock guards the value */
-	uint32_t kind;
+	uint32_t kind;               /* LO_SYSVAR_U64 or LO_SYSVAR_STRING (idl/sysvar.idl) */
 	uint32_t length;             /* string bytes */
 	uint64_t number;
-	char string[SYSVAR_MAX_STRING];
+	char string[LO_SYSVAR_STRING_MAX];
 };
 
-status_t sysvar_create(uint32_t kind, struct sysvar **out);
-status_t sysvar_set_u64(struct sysvar *v, uint64_t value);
-status_t sysvar_get_u64(struct sysvar *v, uint64_t *value);
-status_t sysvar_set_string(struct sysvar *v, const char *s, uint32_t len);
+/* A new sysvar, charged to no job; sysvar_create() (the call) in k_objects.h */
+status_t sysvar_alloc(uint32_t kind, struct sysvar **sysvar);
+/* sysvar_set_u64(): prototype in the generated k_objects.h */
+/* sysvar_get_u64(): prototype in the generated k_objects.h */
+/* sysvar_set_string(): prototype in the generated k_objects.h */
 /* Copies up to max bytes; *len gets the full length (BUFFER_TOO_SMALL if more). */
-status_t sysvar_get_string(struct sysvar *v, char *out, uint32_t max, uint32_t *len);
+/* sysvar_get_string(): prototype in the generated k_objects.h */
 
 #endif

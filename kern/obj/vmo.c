@@ -1,5 +1,5 @@
 /* VMO core: lazily backed pages and copies. The system calls on VMOs
- * (k_vmo_*) build on these. */
+ * (vmo_read, vmo_write, ...) build on these. */
 #include "obj/vmo.h"
 #include "obj/kernel_types.h"
 #include "obj/syscall_support.h"
@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "lib/assert.h"
 #include "obj/resource.h"
+#include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
 static uint64_t committed_total;
@@ -23,9 +24,11 @@ static void vmo_destroy(struct cap_object *obj)
 				pmm_free_page(v->pages[i]);
 		}
 		__atomic_fetch_sub(&committed_total, v->committed, __ATOMIC_RELAXED);
+		job_uncharge_memory(v->obj.job, v->committed * PAGE_SIZE);
 	}
 	kfree(v->pages);
 	kobject_count_destroyed(LO_TYPE_VMO);
+	kobject_uncharge(kobject_of(obj));
 	kfree(v);
 }
 
@@ -44,9 +47,9 @@ uint64_t vmo_committed_pages(void)
 	return __atomic_load_n(&committed_total, __ATOMIC_RELAXED);
 }
 
-status_t vmo_create(uint64_t size, struct vmo **out)
+status_t vmo_alloc(uint64_t size, struct vmo **vmo)
 {
-	if (size > VMO_MAX_SIZE)
+	if (size > LO_VMO_MAX_SIZE)
 		return LO_ERR_OUT_OF_RANGE;
 	struct vmo *v = kmalloc(sizeof(*v));
 	if (!v)
@@ -61,13 +64,13 @@ status_t vmo_create(uint64_t size, struct vmo **out)
 	}
 	kobject_init(&v->obj, LO_TYPE_VMO, &vmo_ops);
 	v->size = size;
-	*out = v;
+	*vmo = v;
 	return LO_OK;
 }
 
-status_t vmo_create_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out)
+status_t vmo_wrap_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out)
 {
-	if ((pa & (PAGE_SIZE - 1)) || size == 0 || size > VMO_MAX_SIZE || pa + size < pa)
+	if ((pa & (PAGE_SIZE - 1)) || size == 0 || size > LO_VMO_MAX_SIZE || pa + size < pa)
 		return LO_ERR_INVALID_ARGS;
 	struct vmo *v = kmalloc(sizeof(*v));
 	if (!v)
@@ -96,9 +99,14 @@ static status_t page_locked(struct vmo *v, uint64_t offset, bool commit, uint64_
 			*pa = 0;
 			return LO_OK;
 		}
-		uint64_t page = pmm_alloc_page();
-		if (page == PMM_NONE)
+		/* The page counts against the job that made the VMO. */
+		if (job_charge_memory(v->obj.job, PAGE_SIZE) != LO_OK)
 			return LO_ERR_NO_MEMORY;
+		uint64_t page = pmm_alloc_page();
+		if (page == PMM_NONE) {
+			job_uncharge_memory(v->obj.job, PAGE_SIZE);
+			return LO_ERR_NO_MEMORY;
+		}
 		v->pages[i] = page;
 		v->committed++;
 		__atomic_fetch_add(&committed_total, 1, __ATOMIC_RELAXED);
@@ -178,118 +186,88 @@ status_t vmo_write_kernel(struct vmo *v, uint64_t offset, const void *src, uint6
 	return LO_OK;
 }
 
-#define BOUNCE 512
-
-status_t vmo_read_user(struct vmo *v, uint64_t offset, uint64_t user_dst, uint64_t len)
+status_t vmo_set_size(struct vmo *vmo, uint64_t size)
 {
-	if (!range_ok(v, offset, len))
-		return LO_ERR_OUT_OF_RANGE;
-	char bounce[BOUNCE];
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = chunk_len(offset + done, len - done, BOUNCE);
-		status_t st = copy_chunk(v, offset + done, bounce, n, false);
-		if (st == LO_OK)
-			st = copy_to_user(user_dst + done, bounce, n);
-		if (st != LO_OK)
-			return st;
-		done += n;
-	}
-	return LO_OK;
-}
-
-status_t vmo_write_user(struct vmo *v, uint64_t offset, uint64_t user_src, uint64_t len)
-{
-	if (!range_ok(v, offset, len))
-		return LO_ERR_OUT_OF_RANGE;
-	char bounce[BOUNCE];
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = chunk_len(offset + done, len - done, BOUNCE);
-		status_t st = copy_from_user(bounce, user_src + done, n);
-		if (st == LO_OK)
-			st = copy_chunk(v, offset + done, bounce, n, true);
-		if (st != LO_OK)
-			return st;
-		done += n;
-	}
-	return LO_OK;
-}
-
-status_t vmo_set_size(struct vmo *v, uint64_t size)
-{
-	if (size > VMO_MAX_SIZE)
+	if (size > LO_VMO_MAX_SIZE)
 		return LO_ERR_OUT_OF_RANGE;
 	uint64_t slots = PAGE_ROUND_UP(size) / PAGE_SIZE;
 	uint64_t *pages = NULL;
-	if (!v->physical && slots) {
+	if (!vmo->physical && slots) {
 		pages = kmalloc(slots * sizeof(uint64_t));
 		if (!pages)
 			return LO_ERR_NO_MEMORY;
 	}
-	spin_lock(&v->obj.lock);
-	if (v->physical || (v->map_count && PAGE_ROUND_UP(size) < vmo_mappable_size(v))) {
-		spin_unlock(&v->obj.lock);
+	spin_lock(&vmo->obj.lock);
+	if (vmo->physical || (vmo->map_count && PAGE_ROUND_UP(size) < vmo_mappable_size(vmo))) {
+		spin_unlock(&vmo->obj.lock);
 		kfree(pages);
-		return v->physical ? LO_ERR_NOT_SUPPORTED : LO_ERR_BAD_STATE;
+		return vmo->physical ? LO_ERR_NOT_SUPPORTED : LO_ERR_BAD_STATE;
 	}
 	uint64_t freed = 0;
-	for (uint64_t i = 0; i < v->page_slots; i++) {
+	for (uint64_t i = 0; i < vmo->page_slots; i++) {
 		if (i < slots)
-			pages[i] = v->pages[i];
-		else if (v->pages[i]) {
-			pmm_free_page(v->pages[i]);
+			pages[i] = vmo->pages[i];
+		else if (vmo->pages[i]) {
+			pmm_free_page(vmo->pages[i]);
 			freed++;
 		}
 	}
 	/* Bytes past the new end in its last page read as zero if it grows again. */
 	uint64_t tail = size & (PAGE_SIZE - 1);
-	if (tail && size < v->size && pages[slots - 1])
+	if (tail && size < vmo->size && pages[slots - 1])
 		memset((char *)phys_to_virt(pages[slots - 1]) + tail, 0, PAGE_SIZE - tail);
-	uint64_t *old = v->pages;
-	v->pages = pages;
-	v->page_slots = slots;
-	v->size = size;
-	v->committed -= freed;
-	spin_unlock(&v->obj.lock);
+	uint64_t *old = vmo->pages;
+	vmo->pages = pages;
+	vmo->page_slots = slots;
+	vmo->size = size;
+	vmo->committed -= freed;
+	spin_unlock(&vmo->obj.lock);
 	__atomic_fetch_sub(&committed_total, freed, __ATOMIC_RELAXED);
+	job_uncharge_memory(vmo->obj.job, freed * PAGE_SIZE);
 	kfree(old);
 	return LO_OK;
 }
 
 /* --- System calls (idl/vmo.idl) --- */
 
-status_t k_vmo_create(uint64_t size, struct vmo **vmo)
+/* Charged to job: one object now; its memory as it grows. */
+status_t vmo_create(struct job *job, uint64_t size, struct vmo **vmo)
 {
-	return vmo_create(size, vmo);
+	status_t st = job_charge_objects(job, 1);
+	if (st != LO_OK)
+		return st;
+	st = vmo_alloc(size, vmo);
+	if (st != LO_OK) {
+		job_uncharge_objects(job, 1);
+		return st;
+	}
+	kobject_charged(&(*vmo)->obj, job);
+	return LO_OK;
 }
 
-status_t k_vmo_read(struct vmo *vmo, void *data, uint64_t offset, uint32_t len)
+status_t vmo_read(struct vmo *vmo, void *data, uint64_t offset, uint32_t len)
 {
 	return vmo_read_kernel(vmo, offset, data, len);
 }
 
-status_t k_vmo_write(struct vmo *vmo, const void *data, uint64_t offset, uint32_t len)
+status_t vmo_write(struct vmo *vmo, const void *data, uint64_t offset, uint32_t len)
 {
 	return vmo_write_kernel(vmo, offset, data, len);
 }
 
-status_t k_vmo_get_size(struct vmo *vmo, uint64_t *size)
+status_t vmo_get_size(struct vmo *vmo, uint64_t *size)
 {
 	*size = vmo->size;
 	return LO_OK;
 }
 
-status_t k_vmo_set_size(struct vmo *vmo, uint64_t size)
-{
-	return vmo_set_size(vmo, size);
-}
-
-status_t k_vmo_create_physical(struct resource *resource, uint64_t paddr, uint64_t size,
+status_t vmo_create_physical(struct resource *resource, uint64_t paddr, uint64_t size,
 			       struct vmo **vmo)
 {
 	/* Only from an MMIO resource that covers the range: carve one from the
 	 * root first (the root's carve refuses RAM). */
-	if (resource->kind != RESOURCE_MMIO ||
-	    !resource_covers(resource, RESOURCE_MMIO, paddr, PAGE_ROUND_UP(size)))
+	if (resource->kind != LO_RESOURCE_MMIO ||
+	    !resource_covers(resource, LO_RESOURCE_MMIO, paddr, PAGE_ROUND_UP(size)))
 		return LO_ERR_ACCESS_DENIED;
-	return vmo_create_physical(paddr, size, true, vmo);
+	return vmo_wrap_physical(paddr, size, true, vmo);
 }

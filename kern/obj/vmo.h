@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include "status.h"
 #include "obj/kobject.h"
+#include "k_objects.h"   /* generated: the system calls this object implements */
 
-#define VMO_MAX_SIZE (1ul << 30)     /* 1 GiB per VMO */
 
 struct vmo {
 	struct kobject obj;          /* obj.lock guards the fields below */
@@ -26,8 +26,10 @@ struct vmo {
 	uint64_t phys_base;
 };
 
-status_t vmo_create(uint64_t size, struct vmo **out);
-status_t vmo_create_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out);
+/* A new VMO, charged to no job (the kernel's own); vmo_create() (the call)
+ * in k_objects.h */
+status_t vmo_alloc(uint64_t size, struct vmo **vmo);
+status_t vmo_wrap_physical(uint64_t pa, uint64_t size, bool uncached, struct vmo **out);
 
 /* Physical page behind `offset` (page-aligned), allocating it if needed. */
 status_t vmo_get_page(struct vmo *v, uint64_t offset, uint64_t *pa);
@@ -36,10 +38,8 @@ status_t vmo_get_page(struct vmo *v, uint64_t offset, uint64_t *pa);
 status_t vmo_read_kernel(struct vmo *v, uint64_t offset, void *dst, uint64_t len);
 status_t vmo_write_kernel(struct vmo *v, uint64_t offset, const void *src, uint64_t len);
 /* Copy between the VMO and the current process's user memory. */
-status_t vmo_read_user(struct vmo *v, uint64_t offset, uint64_t user_dst, uint64_t len);
-status_t vmo_write_user(struct vmo *v, uint64_t offset, uint64_t user_src, uint64_t len);
 
-status_t vmo_set_size(struct vmo *v, uint64_t size);
+/* vmo_set_size(): prototype in the generated k_objects.h */
 
 /* The size rounded up to whole pages: what a mapping may cover. */
 uint64_t vmo_mappable_size(const struct vmo *v);

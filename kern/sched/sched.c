@@ -31,7 +31,7 @@ void sched_init(void)
 	/* The flow that calls this becomes the CPU's idle thread, on the stack
 	 * it runs on (the boot stack, or an application processor's). */
 	struct thread *idle = &idle_threads[cpu->id];
-	idle->state = THREAD_RUNNING;
+	idle->state = LO_THREAD_RUNNING;
 	idle->on_cpu = true;
 	idle->cpu = cpu->id;
 	idle->affinity = 1u << cpu->id;
@@ -93,7 +93,7 @@ static struct thread *take_runnable(int cpu)
 void sched_make_runnable(struct thread *t)
 {
 	spin_lock(&sched_lock);
-	t->state = THREAD_RUNNABLE;
+	t->state = LO_THREAD_RUNNABLE;
 	t->slice = THREAD_TIME_SLICE;
 	list_push_back(&run_queue, &t->run_node);
 	kick_idle_cpu(t);
@@ -112,7 +112,7 @@ status_t sched_set_affinity(struct thread *t, uint32_t mask)
 	spin_lock(&sched_lock);
 	t->affinity = mask;
 	/* Running where it may no longer run: move it now. */
-	if (t->on_cpu && t->state == THREAD_RUNNING && !allowed(t, t->cpu))
+	if (t->on_cpu && t->state == LO_THREAD_RUNNING && !allowed(t, t->cpu))
 		resched_cpu(&cpus[t->cpu]);
 	spin_unlock(&sched_lock);
 	return LO_OK;
@@ -121,7 +121,7 @@ status_t sched_set_affinity(struct thread *t, uint32_t mask)
 void sched_kick(struct thread *t)
 {
 	spin_lock(&sched_lock);
-	if (t->on_cpu && t->cpu != this_cpu_id() && t->state == THREAD_RUNNING)
+	if (t->on_cpu && t->cpu != this_cpu_id() && t->state == LO_THREAD_RUNNING)
 		resched_cpu(&cpus[t->cpu]);
 	spin_unlock(&sched_lock);
 }
@@ -129,8 +129,8 @@ void sched_kick(struct thread *t)
 void sched_mark_blocked(struct thread *t)
 {
 	spin_lock(&sched_lock);
-	assert(t->state == THREAD_RUNNING);
-	t->state = THREAD_BLOCKED;
+	assert(t->state == LO_THREAD_RUNNING);
+	t->state = LO_THREAD_BLOCKED;
 	spin_unlock(&sched_lock);
 }
 
@@ -142,7 +142,7 @@ void sched_mark_blocked(struct thread *t)
  * their slices run out. */
 static void wake_queued(struct thread *t)
 {
-	t->state = THREAD_RUNNABLE;
+	t->state = LO_THREAD_RUNNABLE;
 	if (t->slice <= 0) {
 		t->slice = THREAD_TIME_SLICE;
 		list_push_back(&run_queue, &t->run_node);
@@ -165,11 +165,11 @@ static void wake_queued(struct thread *t)
 void sched_wake(struct thread *t, status_t result)
 {
 	spin_lock(&sched_lock);
-	if (t->state == THREAD_BLOCKED) {
+	if (t->state == LO_THREAD_BLOCKED) {
 		t->wait_result = result;
 		if (t->on_cpu) {
 			/* Still on its way into schedule(): it will just continue. */
-			t->state = THREAD_RUNNING;
+			t->state = LO_THREAD_RUNNING;
 		} else {
 			wake_queued(t);
 		}
@@ -184,7 +184,7 @@ void sched_finish_switch(void)
 	struct thread *prev = cpu->switched_from;
 	cpu->switched_from = NULL;
 	prev->on_cpu = false;
-	bool dead = prev->state == THREAD_DEAD;
+	bool dead = prev->state == LO_THREAD_DEAD;
 	spin_unlock(&sched_lock);
 	if (dead)
 		cap_unref(&prev->obj.cap);   /* the scheduler's reference */
@@ -200,7 +200,7 @@ void schedule(void)
 	spin_lock(&sched_lock);
 	__atomic_store_n(&cpu->need_resched, false, __ATOMIC_RELAXED);
 	struct thread *prev = cpu->current;
-	bool requeue = prev->state == THREAD_RUNNING && prev != cpu->idle;
+	bool requeue = prev->state == LO_THREAD_RUNNING && prev != cpu->idle;
 	/* Made way for a woken thread: keep the place and the rest of the
 	 * slice. Otherwise (slice over, or a yield) go to the back. */
 	bool keep_place = cpu->wake_preempt && prev->slice > 0;
@@ -210,14 +210,14 @@ void schedule(void)
 	if (!next)
 		next = stay ? prev : cpu->idle;
 	if (next == prev) {
-		prev->state = THREAD_RUNNING;
+		prev->state = LO_THREAD_RUNNING;
 		prev->slice = THREAD_TIME_SLICE;
 		spin_unlock(&sched_lock);
 		irq_restore(were);
 		return;
 	}
 	if (requeue) {
-		prev->state = THREAD_RUNNABLE;
+		prev->state = LO_THREAD_RUNNABLE;
 		if (keep_place) {
 			list_insert_after(&run_queue, &prev->run_node);
 		} else {
@@ -228,7 +228,7 @@ void schedule(void)
 			kick_idle_cpu(prev);   /* its affinity moved it off this CPU */
 	}
 	/* next->slice: what it had left (a queued thread always has some). */
-	next->state = THREAD_RUNNING;
+	next->state = LO_THREAD_RUNNING;
 	next->on_cpu = true;
 	next->cpu = cpu->id;
 	cpu->current = next;
@@ -255,7 +255,7 @@ void sched_exit_current(void)
 	struct thread *t = thread_current();
 	irq_disable();
 	spin_lock(&sched_lock);
-	t->state = THREAD_DEAD;
+	t->state = LO_THREAD_DEAD;
 	spin_unlock(&sched_lock);
 	schedule();
 	panic("dead thread %s was scheduled", t->name);
@@ -290,7 +290,7 @@ void sched_preempt_if_needed(void)
 	 * thread_block, which honours need_resched), or was just woken. */
 	struct cpu *cpu = this_cpu();
 	if (__atomic_load_n(&cpu->need_resched, __ATOMIC_ACQUIRE) &&
-	    __atomic_load_n(&cpu->current->state, __ATOMIC_ACQUIRE) != THREAD_BLOCKED)
+	    __atomic_load_n(&cpu->current->state, __ATOMIC_ACQUIRE) != LO_THREAD_BLOCKED)
 		schedule();
 }
 

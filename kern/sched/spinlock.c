@@ -41,9 +41,3 @@ void spin_unlock(struct spinlock *l)
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	irq_restore(were);
 }
-
-bool spin_held(const struct spinlock *l)
-{
-	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) &&
-	       l->holder == this_cpu_id() + 1;
-}

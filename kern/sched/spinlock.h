@@ -20,6 +20,5 @@ struct spinlock {
 void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
-bool spin_held(const struct spinlock *l);
 
 #endif

@@ -2,6 +2,7 @@
 #include "sched/thread.h"
 #include "sched/sched_internal.h"
 #include "obj/process.h"
+#include "obj/job.h"
 #include "obj/kernel_types.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
@@ -22,7 +23,7 @@ static uint64_t threads_alive;
 static void thread_destroy(struct cap_object *obj)
 {
 	struct thread *t = (struct thread *)obj;
-	assert(t->state == THREAD_NEW || t->state == THREAD_DEAD);
+	assert(t->state == LO_THREAD_NEW || t->state == LO_THREAD_DEAD);
 	assert(!t->on_cpu);
 	if (t->process)
 		cap_unref(&t->process->obj.cap);
@@ -30,6 +31,9 @@ static void thread_destroy(struct cap_object *obj)
 	if (t->fpu.raw)
 		fpu_state_free(&t->fpu);
 	kobject_count_destroyed(LO_TYPE_THREAD);
+	if (t->obj.job)   /* made by thread_create: its job paid for the stack */
+		job_uncharge_memory(t->obj.job, (uint64_t)KSTACK_PAGES * PAGE_SIZE);
+	kobject_uncharge(&t->obj);
 	__atomic_fetch_sub(&threads_alive, 1, __ATOMIC_RELAXED);
 	kfree(t);
 }
@@ -62,7 +66,7 @@ static struct thread *thread_alloc(const char *name)
 	kobject_init(&t->obj, LO_TYPE_THREAD, &thread_ops);
 	__atomic_fetch_add(&threads_alive, 1, __ATOMIC_RELAXED);
 	t->kstack_top = t->kstack.top;
-	t->state = THREAD_NEW;
+	t->state = LO_THREAD_NEW;
 	t->affinity = ~0u;
 	list_init(&t->run_node);
 	list_init(&t->process_node);
@@ -113,14 +117,14 @@ __attribute__((noreturn)) void thread_first_run(void (*fn)(void *), void *arg)
 	sched_finish_switch();
 	irq_enable();
 	fn(arg);
-	thread_exit(0);
+	thread_exit_current(0);
 }
 
 static void enter_user(void *arg)
 {
 	struct thread *t = arg;
 	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
-		thread_exit(0);
+		thread_exit_current(0);
 	/* Fill the interrupt frame reserved at the top of the kernel stack
 	 * and leave through the common interrupt return path. */
 	struct trap_frame *f = first_user_frame(t);
@@ -175,13 +179,13 @@ status_t thread_start_user(struct thread *t, uint64_t entry, uint64_t stack,
 	t->user_arg0 = arg0;
 	t->user_arg1 = arg1;
 	prepare_first_switch(t, enter_user, t, sizeof(struct trap_frame));
-	thread_start(t);
+	thread_make_ready(t);
 	return LO_OK;
 }
 
-void thread_start(struct thread *t)
+void thread_make_ready(struct thread *t)
 {
-	assert(t->state == THREAD_NEW);
+	assert(t->state == LO_THREAD_NEW);
 	cap_ref(&t->obj.cap);    /* the scheduler's reference, dropped after death */
 	sched_make_runnable(t);
 }
@@ -193,7 +197,7 @@ struct thread *thread_current(void)
 	return this_cpu()->current;
 }
 
-void thread_exit(int64_t code)
+void thread_exit_current(int64_t code)
 {
 	struct thread *t = thread_current();
 	t->exit_code = code;
@@ -204,10 +208,10 @@ void thread_exit(int64_t code)
 	sched_exit_current();
 }
 
-void thread_kill(struct thread *t)
+void thread_request_kill(struct thread *t)
 {
 	__atomic_store_n(&t->killed, true, __ATOMIC_RELEASE);
-	if (t->state == THREAD_NEW) {
+	if (t->state == LO_THREAD_NEW) {
 		/* Never ran: nothing to unwind. */
 		return;
 	}
@@ -217,7 +221,7 @@ void thread_kill(struct thread *t)
 	sched_kick(t);
 }
 
-status_t thread_set_affinity(struct thread *t, uint32_t mask)
+status_t thread_set_cpu_mask(struct thread *t, uint32_t mask)
 {
 	return sched_set_affinity(t, mask);
 }
@@ -238,7 +242,7 @@ status_t thread_block(void)
 {
 	struct thread *t = thread_current();
 	/* Already woken (a signal raced the block): no need to switch. */
-	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == THREAD_BLOCKED)
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == LO_THREAD_BLOCKED)
 		schedule();
 	ktimer_cancel(&t->wait_timer);
 	return t->wait_result;
@@ -256,7 +260,7 @@ void thread_return_to_user(struct trap_frame *f)
 	for (;;) {
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE)) {
 			irq_enable();
-			thread_exit(0);
+			thread_exit_current(0);
 		}
 		if (!this_cpu()->need_resched)
 			return;

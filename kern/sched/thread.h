@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "obj/kobject.h"
 #include "sched/ktimer.h"
 #include "mm/kstack.h"
@@ -19,17 +20,8 @@
 struct process;
 struct trap_frame;
 
-enum thread_state {
-	THREAD_NEW,        /* created, not started */
-	THREAD_RUNNABLE,   /* on the run queue */
-	THREAD_RUNNING,    /* on a CPU */
-	THREAD_BLOCKED,    /* waiting for a wake-up */
-	THREAD_DEAD,       /* finished; waiting for its last reference */
-};
-
 #define THREAD_STACK_PAGES KSTACK_PAGES
 #define THREAD_TIME_SLICE  10      /* ticks */
-#define THREAD_NAME_MAX    32
 
 struct thread {
 	struct kobject obj;
@@ -37,7 +29,7 @@ struct thread {
 	struct kstack kstack;        /* with a guard page below it */
 	uint64_t kstack_top;         /* kstack.top, where the syscall entry finds it */
 	uint64_t saved_rsp;          /* while switched out */
-	enum thread_state state;
+	uint32_t state;              /* LO_THREAD_NEW .. LO_THREAD_DEAD (idl/thread.idl) */
 	bool on_cpu;                 /* between being switched in and switched out */
 	int cpu;                     /* the CPU it runs on, or last ran on */
 	uint32_t affinity;           /* CPUs it may run on (bit n: CPU n) */
@@ -57,7 +49,7 @@ struct thread {
 	uint64_t user_entry, user_stack, user_arg0, user_arg1;
 
 	int64_t exit_code;
-	char name[THREAD_NAME_MAX];
+	char name[LO_THREAD_NAME_MAX];
 
 	/* Page faults on a page already present (trap.c): a repeat at the same
 	 * address is no stale TLB entry, and must not loop for ever. */
@@ -76,13 +68,13 @@ status_t thread_create_user(struct process *process, const char *name, struct th
 status_t thread_start_user(struct thread *t, uint64_t entry, uint64_t stack,
 			   uint64_t arg0, uint64_t arg1);
 /* Start a kernel thread. */
-void thread_start(struct thread *t);
+void thread_make_ready(struct thread *t);
 
 struct thread *thread_current(void);
-__attribute__((noreturn)) void thread_exit(int64_t code);
+__attribute__((noreturn)) void thread_exit_current(int64_t code);
 /* Ask a thread to die: it stops at its next return to user mode, and a
  * blocked wait ends with LO_ERR_CANCELED. */
-void thread_kill(struct thread *t);
+void thread_request_kill(struct thread *t);
 
 /* Blocking. Prepare, publish yourself somewhere a waker will find you,
  * then call thread_block(), which returns the wake status (at once if a
@@ -98,7 +90,7 @@ void thread_wake(struct thread *t, status_t result);
 void thread_return_to_user(struct trap_frame *f);
 
 /* Let t run only on the CPUs in `mask`; INVALID_ARGS if none is online. */
-status_t thread_set_affinity(struct thread *t, uint32_t mask);
+status_t thread_set_cpu_mask(struct thread *t, uint32_t mask);
 
 void sched_yield(void);
 /* The timer tick: slices, deadlines, preemption requests. */

@@ -36,9 +36,9 @@ static bool handles_still_live(struct wait_item *items, size_t count)
 
 status_t wait_signals(struct wait_item *items, size_t count, uint64_t deadline)
 {
-	if (count == 0 || count > WAIT_MANY_MAX)
+	if (count == 0 || count > LO_WAIT_MANY_MAX)
 		return LO_ERR_INVALID_ARGS;
-	struct thread_observer observers[WAIT_MANY_MAX];
+	struct thread_observer observers[LO_WAIT_MANY_MAX];
 	struct thread *self = thread_current();
 
 	/* Blocked first, then observers: a signal that arrives in between

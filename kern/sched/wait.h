@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "status.h"
+#include "lightos/abi.h"
 #include "obj/kobject.h"
 #include "handle_table.h"
 
-#define WAIT_MANY_MAX 16   /* objects in one wait */
 
 struct wait_item {
 	struct kobject *obj;   /* the caller holds a reference */

@@ -32,7 +32,7 @@ void selftest_start(void)
 	struct thread *t = thread_create_kernel(selftest_thread, NULL, "selftest");
 	if (!t)
 		panic("selftest: cannot create the test thread");
-	thread_start(t);
+	thread_make_ready(t);
 }
 
 void selftest_run_all(void)

@@ -52,8 +52,8 @@ static void test_preemption(struct ktest_ctx *ctx)
 	struct thread *b = thread_create_kernel(spinner, (void *)1, "spin-b");
 	if (!CHECK(ctx, a && b))
 		return;
-	thread_start(a);
-	thread_start(b);
+	thread_make_ready(a);
+	thread_make_ready(b);
 	uint64_t until = clock_ns() + 100 * 1000000ull;
 	while (clock_ns() < until)
 		sched_yield();
@@ -109,7 +109,7 @@ static void test_wake_from_other_thread(struct ktest_ctx *ctx)
 		return;
 	wake_target = objs[1];
 	struct thread *t = thread_create_kernel(signaller, NULL, "signaller");
-	thread_start(t);
+	thread_make_ready(t);
 	struct wait_item items[3] = {
 		{ objs[0], 4, 0, NULL, 0 }, { objs[1], 4, 0, NULL, 0 }, { objs[2], 4, 0, NULL, 0 },
 	};
@@ -123,7 +123,7 @@ static void test_wake_from_other_thread(struct ktest_ctx *ctx)
 		cap_unref(&objs[i]->cap);
 	}
 	CHECK(ctx, wait_signals(items, 0, 0) == LO_ERR_INVALID_ARGS);
-	CHECK(ctx, wait_signals(items, WAIT_MANY_MAX + 1, 0) == LO_ERR_INVALID_ARGS);
+	CHECK(ctx, wait_signals(items, LO_WAIT_MANY_MAX + 1, 0) == LO_ERR_INVALID_ARGS);
 }
 
 static void blocked_forever(void *arg)
@@ -131,19 +131,19 @@ static void blocked_forever(void *arg)
 	struct kobject *o = arg;
 	struct wait_item item = { o, 1, 0, NULL, 0 };
 	status_t st = wait_signals(&item, 1, DEADLINE_INFINITE);
-	thread_exit(st);
+	thread_exit_current(st);
 }
 
 static void test_kill_blocked(struct ktest_ctx *ctx)
 {
 	struct kobject *o = test_object();
 	struct thread *t = thread_create_kernel(blocked_forever, o, "blocked");
-	thread_start(t);
+	thread_make_ready(t);
 	uint64_t until = clock_ns() + 10 * 1000000ull;
 	while (clock_ns() < until)
 		sched_yield();
-	CHECK(ctx, t->state == THREAD_BLOCKED);
-	thread_kill(t);
+	CHECK(ctx, t->state == LO_THREAD_BLOCKED);
+	thread_request_kill(t);
 	CHECK(ctx, join(t, 1000));
 	CHECK(ctx, t->exit_code == LO_ERR_CANCELED);
 	cap_unref(&t->obj.cap);

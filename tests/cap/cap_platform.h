@@ -18,6 +18,15 @@ void cap_mem_free(void *ptr, size_t size);
 struct cap_table;
 struct cap_object;
 void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj);
+/* Accounting hook: the host tests charge nothing. */
+#include "status.h"
+static inline status_t cap_table_charge(struct cap_table *t, int32_t handles, int64_t bytes)
+{
+	(void)t;
+	(void)handles;
+	(void)bytes;
+	return LO_OK;
+}
 
 /* Tests: handle values retired so far (cap_handle_retired calls). */
 unsigned long cap_test_handles_retired(void);

@@ -2,8 +2,8 @@
 # runs each target's fixed driver; `make fuzz FUZZ_TIME=600` runs libFuzzer.
 FUZZ_PARSERS := elf tar path
 FUZZ_BUILD   := $(BUILD)/fuzz
-FUZZ_SRCS    := tests/fuzz/fuzz_parsers.c libos/elf.c libos/tar.c libos/registry_path.c
-FUZZ_INC     := -Ilibos/include -Icap -I$(GEN_INCLUDE)
+FUZZ_SRCS    := tests/fuzz/fuzz_parsers.c elf/elf.c libos/tar.c libos/registry_path.c
+FUZZ_INC     := -Ielf -Ilibos/include -Icap -I$(GEN_INCLUDE)
 
 TEST_SUITES += parsers-fuzz
 

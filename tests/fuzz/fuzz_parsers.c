@@ -8,23 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include "lightos/elf.h"
+#include "elf.h"
 #include "lightos/tar.h"
 #include "lightos/registry.h"
 
 #if FUZZ_TARGET_ELF
 static int fuzz_elf(const uint8_t *data, size_t size)
 {
-	struct lo_elf_image img;
+	struct elf_image img;
 	const char *why = NULL;
-	if (lo_elf_parse(data, size, &img, &why) == LO_OK) {
+	if (elf_parse(data, size, &img, &why) == LO_OK) {
 		/* Whatever it accepts must be sane. */
-		if (img.segment_count == 0 || img.segment_count > LO_ELF_MAX_SEGMENTS)
+		if (img.segment_count == 0 || img.segment_count > ELF_MAX_SEGMENTS)
 			abort();
 		for (uint32_t i = 0; i < img.segment_count; i++) {
-			const struct lo_elf_segment *s = &img.segments[i];
+			const struct elf_segment *s = &img.segments[i];
 			if (s->file_offset + s->file_size > size || s->copy_to + s->file_size > s->mem_size ||
-			    (s->vaddr & 4095) || s->vaddr + s->mem_size > LO_ELF_USER_TOP || s->flags == 3)
+			    (s->vaddr & 4095) || s->vaddr + s->mem_size > ELF_USER_TOP || (s->writable && s->executable))
 				abort();
 		}
 	} else if (!why) {

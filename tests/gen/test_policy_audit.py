@@ -3,6 +3,7 @@ and the audit of fixture policies against golden output (UPDATE_GOLDEN=1
 rewrites them)."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -12,12 +13,20 @@ from conftest import CAP, ROOT, run_idlc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 POLICIES = os.path.join(HERE, "policies")
+AUDIT_IDL = ("handle.idl", "log.idl", "process.idl", "thread.idl", "vmo.idl", "event.idl",
+             "channel.idl", "port.idl", "timer.idl", "sysvar.idl", "resource.idl", "interrupt.idl",
+             "system.idl", "startup.idl", "registry.idl", "file.idl", "job.idl", "clock.idl")
 
 
 @pytest.fixture(scope="module")
 def rights_json(tmp_path_factory):
+    # Only the IDL files the fixture policies use: a type added to idl/
+    # later (with calls on handles of any type) must not change the goldens.
     out = tmp_path_factory.mktemp("gen")
-    rc, _, err = run_idlc("--idl", os.path.join(ROOT, "idl"), "--cap", CAP, "--out", str(out))
+    idl = tmp_path_factory.mktemp("idl")
+    for name in AUDIT_IDL:
+        shutil.copy(os.path.join(ROOT, "idl", name), idl / name)
+    rc, _, err = run_idlc("--idl", str(idl), "--cap", CAP, "--out", str(out))
     assert rc == 0, err
     return str(out / "rights.json")
 

@@ -30,6 +30,9 @@ CASES = [
     ("duplicate number", TYPE + 'syscall a = 1 { doc "d"; }\nsyscall b = 1 { doc "d"; }', "syscall number 1 is already used"),
     ("duplicate call", TYPE + 'syscall a = 1 { doc "d"; }\nsyscall a = 2 { doc "d"; }', "call 'thing_a' is already declared"),
     ("duplicate param", TYPE + 'syscall a = 1 { doc "d"; in u32 x; in u32 x; }', "parameter 'x' is declared twice"),
+    ("call without a handle", TYPE + 'syscall a = 1 { doc "d"; out u64 x; }', "call 'thing_a' takes no handle"),
+    ("no_handle without a reason", TYPE + 'syscall a = 1 { doc "d"; no_handle ""; }', "'no_handle' on 'thing_a' needs a reason"),
+    ("no_handle on a call with one", TYPE + 'syscall a = 1 { doc "d"; no_handle "r"; in handle<thing> h; }', "takes a handle: drop 'no_handle'"),
     ("right bit range", 'type t = 1 { right X = 3; default_rights READ; }', "type-specific rights use bits 16..31"),
     ("generic redeclared", 'type t = 1 { right READ = 16; default_rights READ; }', "is a generic right"),
     ("duplicate right", 'type t = 1 { right X = 16; right X = 17; default_rights READ; }', "right 'X' is declared twice"),
@@ -40,6 +43,9 @@ CASES = [
     ("type id range", 'type t = 40 { default_rights READ; }', "type id 40 is out of range"),
     ("requires on non-handle", TYPE + 'syscall a = 1 { doc "d"; in u32 x requires READ; }', "'requires' applies to handles"),
     ("requires on out handle", TYPE + 'syscall a = 1 { doc "d"; out handle<thing> h requires READ; }', "'requires' is for handles the caller passes in"),
+    ("within on in handle", TYPE + 'syscall a = 1 { doc "d"; in handle<thing> h within h; }', "'within' applies to out handles only"),
+    ("within on non-handle", TYPE + 'syscall a = 1 { doc "d"; in handle<thing> h; in u32 x within h; }', "'within' applies to out handles only"),
+    ("within names no in handle", TYPE + 'syscall a = 1 { doc "d"; in u32 x; out handle<thing> h within x; }', "'within x' names no in handle"),
     ("rights on in handle", TYPE + 'syscall a = 1 { doc "d"; in handle<thing> h rights READ; }', "an in handle uses 'requires'"),
     ("out any without rights", TYPE + 'syscall a = 1 { doc "d"; out handle<any> h; }', "an out handle of any type needs 'rights'"),
     ("moved without actual", TYPE + 'syscall a = 1 { doc "d"; out moved_handles<any> h count n max 2; in u32 n; }', "needs 'actual NAME'"),
@@ -77,7 +83,41 @@ def test_error_shows_line_and_caret(scratch):
 
 
 def test_valid_file_compiles(scratch):
-    write_idl(scratch, "a.idl", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE; }')
+    write_idl(scratch, "a.idl", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE; }\n'
+              'syscall create = 2 { doc "d"; no_handle "made from nothing"; out handle<thing> t; }')
     rc, _, err = compile_scratch(scratch)
     assert rc == 0, err
     assert (scratch / "out" / "include" / "lightos" / "abi.h").exists()
+
+
+def test_deadline_needs_blocking(scratch):
+    check_error(scratch, TYPE + 'syscall wait = 1 { doc "d"; in handle<thing> h requires READ; in u64 deadline; }',
+                "call 'thing_wait' takes a deadline, so it may block: declare 'blocking;'")
+
+
+def test_blocking_and_nonblocking(scratch):
+    check_error(scratch, TYPE + 'syscall wait = 1 { doc "d"; blocking; nonblocking; in u64 deadline; }',
+                "declared both 'blocking' and 'nonblocking'")
+
+
+def test_type_tests_cannot_make_is_an_error(scratch):
+    check_error(scratch, TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE; }',
+                "the generated tests cannot make a 'thing' (it has no 'thing_create' call): "
+                "declare 'test_fixture create(VALUES);'")
+
+
+def test_create_with_scalars_needs_values(scratch):
+    check_error(scratch, TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE; }\n'
+                'syscall create = 2 { doc "d"; in u32 level; out handle<thing> t; }',
+                "'thing_create' needs values for level")
+
+
+def test_fixture_value_count(scratch):
+    text = TYPE.replace("default_rights", "test_fixture create(1, 2);\n    default_rights")
+    check_error(scratch, text + 'syscall create = 2 { doc "d"; in u32 level; out handle<thing> t; }',
+                "'thing_create' needs 1 value(s) (level), not 2")
+
+
+def test_fixture_names_a_call(scratch):
+    text = TYPE.replace("default_rights", "test_fixture make();\n    default_rights")
+    check_error(scratch, text, "type 'thing' has no call 'thing_make'")

@@ -9,7 +9,7 @@ TEST_SUITES += ktest guest
 .PHONY: test-ktest
 test-ktest: $(ISO_KTEST)
 	@mkdir -p $(BUILD)/test
-	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_KTEST) \
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_KTEST) --kernel $(KERNEL_KTEST) \
 		--log $(BUILD)/test/ktest.log --tap $(BUILD)/test/ktest.tap \
 		--timeout 120 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON)
 
@@ -27,7 +27,7 @@ TEST_SUITES += ktest-smp4 guest-smp4
 .PHONY: test-ktest-smp4
 test-ktest-smp4: $(ISO_KTEST)
 	@mkdir -p $(BUILD)/test
-	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_KTEST) \
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_KTEST) --kernel $(KERNEL_KTEST) \
 		--log $(BUILD)/test/ktest-smp4.log --tap $(BUILD)/test/ktest-smp4.tap \
 		--timeout 180 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) -smp 4
 

@@ -109,16 +109,11 @@ long_mode_entry:
 	jmp rax
 
 section .text
-extern kmain
+extern kernel_entry
 higher_half_entry:
 	mov rsp, boot_stack_top
-	xor rbp, rbp                ; ends the frame-pointer chain for backtraces
 	; edi/esi still hold the multiboot2 magic and info address.
-	call kmain
-.hang:
-	cli
-	hlt
-	jmp .hang
+	jmp kernel_entry            ; the outermost frame (entry.c): calls kmain
 
 section .rodata
 no_lm_msg: db "LightOS: this CPU has no 64-bit long mode; stopping.", 13, 10, 0

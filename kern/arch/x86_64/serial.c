@@ -7,7 +7,6 @@ enum {
 	UART_DATA = 0, UART_IER = 1, UART_FCR = 2, UART_LCR = 3,
 	UART_MCR = 4, UART_LSR = 5,
 };
-#define LSR_DATA_READY  0x01
 #define LSR_THR_EMPTY   0x20
 
 void serial_init(void)
@@ -21,8 +20,16 @@ void serial_init(void)
 	outb(COM1 + UART_MCR, 0x0b);      /* DTR, RTS, OUT2 */
 }
 
+static unsigned long bytes_written;
+
+unsigned long serial_bytes_written(void)
+{
+	return __atomic_load_n(&bytes_written, __ATOMIC_RELAXED);
+}
+
 void serial_putc(char c)
 {
+	__atomic_fetch_add(&bytes_written, 1, __ATOMIC_RELAXED);
 	while (!(inb(COM1 + UART_LSR) & LSR_THR_EMPTY))
 		cpu_relax();
 	outb(COM1 + UART_DATA, (uint8_t)c);
@@ -35,11 +42,4 @@ void serial_write(const char *s, unsigned long len)
 			serial_putc('\r');
 		serial_putc(s[i]);
 	}
-}
-
-int serial_getc(void)
-{
-	if (!(inb(COM1 + UART_LSR) & LSR_DATA_READY))
-		return -1;
-	return inb(COM1 + UART_DATA);
 }

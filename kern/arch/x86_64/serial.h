@@ -7,7 +7,8 @@
 void serial_init(void);
 void serial_putc(char c);
 void serial_write(const char *s, unsigned long len);
-/* Non-blocking read: returns -1 when no byte is waiting. */
-int serial_getc(void);
+/* Bytes the kernel has put on the UART since boot (for the log's check
+ * that it stays quiet once init runs). */
+unsigned long serial_bytes_written(void);
 
 #endif

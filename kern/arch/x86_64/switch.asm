@@ -22,12 +22,4 @@ context_switch:
 	pop rbp
 	ret
 
-; A new thread's first "return" lands here with r12 = function, r13 = argument.
-global thread_trampoline
-extern thread_first_run
-thread_trampoline:
-	mov rdi, r12
-	mov rsi, r13
-	xor rbp, rbp
-	call thread_first_run          ; never returns
-	ud2
+; A new thread's first "return" lands in thread_trampoline (entry.c).

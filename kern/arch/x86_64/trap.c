@@ -8,8 +8,10 @@
 #include "mm/tlb.h"
 #include "sched/thread.h"
 #include "obj/process.h"
+#include "obj/exception.h"
 #include "mm/uvm.h"
 #include "lib/printf.h"
+#include "obj/log.h"
 #include "lib/assert.h"
 
 struct idt_entry {
@@ -201,19 +203,29 @@ void trap_user_fault(struct trap_frame *f, uint64_t vector, uint64_t addr)
 		p->fault_rip = f->rip;
 	}
 	spin_unlock(&p->obj.lock);
-	process_kill(p, EXIT_FAULT, -1);
+	process_terminate(p, LO_EXIT_FAULT, -1);
 	irq_enable();
-	thread_exit(-1);
+	thread_exit_current(-1);
 }
 
 static void handle_exception(struct trap_frame *f)
 {
 	if (resolve_user_page_fault(f))
 		return;
-	if ((f->cs & 3) == 3)
-		trap_user_fault(f, f->vector, f->vector == VEC_PAGE_FAULT ? read_cr2() : 0);
+	if ((f->cs & 3) == 3) {
+		uint64_t addr = f->vector == VEC_PAGE_FAULT ? read_cr2() : 0;
+		/* User-level handlers first (docs/exceptions.md), then the default. */
+		if (exception_raise(f, f->vector, addr)) {
+			thread_return_to_user(f);
+			return;
+		}
+		trap_user_fault(f, f->vector, addr);
+	}
 	if (recover_from_extable(f))
 		return;
+	/* Fatal from here: the kernel takes the UART back (the log's unshown
+	 * tail first), since the console driver may never run again. */
+	log_emergency();
 	kprintf("\nKERNEL EXCEPTION %lu (%s) error=0x%lx\n", f->vector,
 		exception_names[f->vector], f->error & ~TRAP_ERROR_USER_GS);
 	if (f->error & TRAP_ERROR_USER_GS)

@@ -2,8 +2,8 @@
  *
  * A name is "<registry>:<path>" (files:/etc/motd, proc:12). A process starts
  * with a connection to its root namespace (startup kind LO_STARTUP_ROOT_
- * REGISTRY); lo_open_registry("files") asks the root for the registry named
- * "files"; lo_open(reg, "/etc/motd", rights) resolves a path in it. An
+ * REGISTRY); lo_connect_registry("files") asks the root for the registry named
+ * "files"; lo_resolve_path(reg, "/etc/motd", rights) resolves a path in it. An
  * entry holds a handle (an object, or another registry) or a link (a path,
  * resolved on lookup). Rights attenuate: Open returns at most what the
  * entry grants and the caller asks for.
@@ -17,29 +17,29 @@
 #include <stddef.h>
 #include "lightos/protocols.h"
 
-#define LO_REGISTRY_PATH_MAX  255
-#define LO_REGISTRY_NAME_MAX  63
-#define LO_REGISTRY_MAX_HOPS  16
-
-#define LO_STARTUP_ROOT_REGISTRY 7   /* startup kind: the root namespace */
-
-/* Entry kinds (open's and list's `kind`). */
-#define LO_ENTRY_OBJECT   1
-#define LO_ENTRY_REGISTRY 2
-#define LO_ENTRY_LINK     3
+/* LO_REGISTRY_PATH_MAX, LO_REGISTRY_NAME_MAX, the entry kinds LO_ENTRY_*
+ * and LO_STARTUP_ROOT_REGISTRY come from idl/registry.idl and startup.idl. */
+#define LO_REGISTRY_MAX_HOPS  16   /* links and registries followed in one open */
 
 /* The process's root namespace (from its startup message). */
 lo_channel_t lo_root_registry(void);
 
-/* OpenRegistry: a new connection to the root's registry `name`. */
-status_t lo_open_registry(const char *name, lo_channel_t *out);
-/* Open: resolve `path` in `registry`; *out gets a handle with at most
- * `rights`. A registry comes back as a new connection (a channel). */
-status_t lo_open(lo_channel_t registry, const char *path, uint32_t rights, lo_handle_t *out);
-/* "<registry>:<path>" in one step. */
-status_t lo_open_name(const char *name, uint32_t rights, lo_handle_t *out);
-/* Close any handle. */
-status_t lo_close(lo_handle_t h);
+/* The lookup family, from one protocol step to a whole name:
+ *   lo_registry_open     (generated) one open request to one registry: one
+ *                        hop, which may answer "a registry" or "a link";
+ *   lo_resolve_path      a path in a registry, to the end: follows nested
+ *                        registries and links (at most LO_REGISTRY_MAX_HOPS);
+ *   lo_connect_registry  a new connection to the root's registry `name`;
+ *   lo_resolve_name      "<registry>:<path>": connect, then resolve the path.
+ * Close what they return with lo_handle_close. */
+
+/* A new connection to the root namespace's registry `name` ("files"). */
+status_t lo_connect_registry(const char *name, lo_channel_t *out);
+/* Resolve `path` in `registry`; *out gets a handle with at most `rights`.
+ * A registry comes back as a new connection (a channel). */
+status_t lo_resolve_path(lo_channel_t registry, const char *path, uint32_t rights, lo_handle_t *out);
+/* Resolve "<registry>:<path>" in one step. */
+status_t lo_resolve_name(const char *name, uint32_t rights, lo_handle_t *out);
 
 /* Split "<registry>:<path>" into its parts (pure; host-tested).
  * LO_ERR_INVALID_ARGS without ':' or with an empty registry name,

@@ -4,14 +4,30 @@
  * A registry lives while something refers to it: a connection (a client's
  * channel), an entry of another registry, or the host's own reference
  * (from lo_registry_create until lo_registry_release). When the last goes,
- * the host frees it and closes every handle its entries held. */
+ * the host frees it and closes every handle its entries held.
+ *
+ * Limits, so that one client cannot starve the others (docs/registries.md):
+ * a client is a connection the host made with lo_registry_connect together
+ * with every connection opened through it (transitively). A client may
+ * hold at most LO_REGISTRY_CLIENT_CONNECTIONS connections, and connections
+ * opened by clients never take the last LO_REGISTRY_HOST_RESERVED slots,
+ * which stay for the host's own lo_registry_connect. The entries a client
+ * made (bind, link, make_registry) and that still exist are at most
+ * LO_REGISTRY_CLIENT_ENTRIES; the host's own are not counted. A connection
+ * may hold at most LO_REGISTRY_CONN_WATCHES watches; a watch goes when its
+ * connection closes or when the server holds the event's only handle. */
 #ifndef LIGHTOS_REGISTRY_SERVER_H
 #define LIGHTOS_REGISTRY_SERVER_H
 
 #include "lightos/registry.h"
 
 #define LO_REGISTRY_HOST_CONNECTIONS 128
-#define LO_REGISTRY_WATCHERS 4
+#define LO_REGISTRY_HOST_RESERVED 8
+#define LO_REGISTRY_CLIENT_CONNECTIONS 32
+#define LO_REGISTRY_CLIENT_ENTRIES 256
+#define LO_REGISTRY_CONN_WATCHES 4
+/* Requests served from one connection before the others get a turn. */
+#define LO_REGISTRY_TURN 16
 
 struct lo_registry;
 
@@ -20,8 +36,12 @@ struct lo_registry_host {
 	struct lo_registry_conn {
 		lo_channel_t channel;
 		struct lo_registry *registry;   /* NULL: slot free */
+		uint32_t client;                /* who is charged for it */
 	} conns[LO_REGISTRY_HOST_CONNECTIONS];
+	uint32_t next_client;
+	struct lo_registry_client_use *uses;   /* entries charged to each client */
 	uint32_t live_registries;           /* for tests: registries not yet freed */
+	uint32_t live_watches;              /* for tests: watches not yet freed */
 };
 
 status_t lo_registry_host_init(struct lo_registry_host *host);
@@ -42,6 +62,9 @@ status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry 
 struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name);
 status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
 			    const char *name);
+/* Close every connection and the port (the registries the connections
+ * kept go with them; the host's own references stay). */
+void lo_registry_host_shutdown(struct lo_registry_host *host);
 /* Serve until `deadline` (ns since boot); returns LO_ERR_TIMED_OUT then. */
 status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline);
 

@@ -13,7 +13,6 @@ int lo_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int lo_vprintf(const char *fmt, va_list ap);
 int lo_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int lo_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-void lo_puts(const char *s);
 
 /* "BAD_HANDLE" and so on. */
 const char *lo_status_str(status_t st);
@@ -23,6 +22,10 @@ __attribute__((noreturn)) void lo_exit(int code);
 
 /* Heap chunks come from VMOs mapped into this process. */
 void *lo_heap_grow_vmo(size_t size);
+
+/* Write `len` bytes at `offset` of a VMO, in pieces of at most
+ * LO_VMO_MAX_IO (the most one vmo_write takes). Stops at the first error. */
+status_t lo_vmo_write_all(lo_vmo_t vmo, const void *src, uint64_t offset, uint64_t len);
 
 /* Nanoseconds since boot, and a deadline `ms` milliseconds from now. */
 uint64_t lo_now(void);

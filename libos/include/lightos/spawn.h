@@ -19,7 +19,10 @@ struct lo_give {
 
 /* Load the ELF executable in `elf` (size bytes) as a new process named
  * `name`, give it `args` and the handles in `give`, and start it. The new
- * program also gets handles to its own process and thread. On success
+ * program also gets handles to its own process and thread, and, as far as
+ * the policy grants them, to the clock and to the job it runs in: the one
+ * given with kind LO_STARTUP_JOB (which needs CREATE_PROCESS and
+ * CREATE_VMO), else the caller's own. On success
  * *process is a handle to it (wait on LO_SIG_PROCESS_TERMINATED). On
  * failure the given handles are closed and *why may name the problem. */
 status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char *args,
@@ -30,6 +33,11 @@ status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char 
 status_t lo_spawn_from_image(lo_vmo_t image, const char *path, const char *args,
 			     const struct lo_give *give, uint32_t ngive,
 			     lo_process_t *process, const char **why);
+
+/* A child job of `parent` with `percent` of each quota the parent has
+ * left (reserved from it while the child lives). Needs INSPECT and
+ * CREATE_JOB on parent. */
+status_t lo_job_create_share(lo_job_t parent, uint32_t percent, lo_job_t *job);
 
 /* Map a whole VMO read-only into this process: for reading the image. */
 status_t lo_map_readonly(lo_vmo_t vmo, const uint8_t **data, size_t *size);

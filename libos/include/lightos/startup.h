@@ -7,8 +7,7 @@
 #include <stdint.h>
 #include "lightos/syscalls.h"
 
-#define LO_STARTUP_MAX  16     /* entries (see struct lo_startup) */
-#define LO_STARTUP_ARGS 256    /* argument bytes */
+/* Sizes: LO_STARTUP_MAX_ENTRIES entries, LO_STARTUP_MAX_ARGS argument bytes. */
 
 /* The first handle of `kind` this program started with, or LO_HANDLE_INVALID. */
 lo_handle_t lo_startup_handle(uint32_t kind);
@@ -18,5 +17,11 @@ const char *lo_startup_args(void);
 /* Handles every program gets if its parent gave them (invalid otherwise). */
 extern lo_process_t lo_self;
 extern lo_log_t lo_log;
+extern lo_clock_t lo_clock;
+extern lo_thread_t lo_main_thread;
+/* The job this program creates its objects in (LO_STARTUP_JOB, with the
+ * rights the parent and the policy gave): every creation call names it. */
+extern lo_job_t lo_job;
+lo_job_t lo_job_self(void);
 
 #endif

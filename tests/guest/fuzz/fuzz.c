@@ -8,7 +8,7 @@
  * arguments drawn from: handles it holds, stale and guessed values, small
  * and huge integers, and pointers (valid scratch memory, NULL, low
  * unmapped, kernel, non-canonical, straddling the end of a mapping,
- * misaligned). Calls that would block get short deadlines; the two calls
+ * misaligned). Calls the IDL marks `blocking` get short deadlines; the two calls
  * that end the caller are never made. */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
@@ -82,12 +82,11 @@ static void fuzz_call(struct fuzzer *f)
 		a[i] = argument(f);
 	/* Blocking calls wait at most a few milliseconds. */
 	uint64_t soon = lo_now() + (next(f) % 3) * 1000000ull;
-	if (nr == LO_SYS_HANDLE_WAIT_ONE)
-		a[2] = soon;
-	else if (nr == LO_SYS_HANDLE_WAIT_MANY)
-		a[4] = soon;
-	else if (nr == LO_SYS_PORT_WAIT || nr == LO_SYS_INTERRUPT_WAIT)
-		a[1] = soon;
+	int deadline = lo_syscall_deadline_arg(nr);   /* from `blocking` in the IDL */
+	if (deadline >= 0)
+		a[deadline] = soon;
+	else if (lo_syscall_blocking(nr))
+		return;   /* blocks with no deadline to bound it */
 	lo_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	f->calls++;
 	harvest(f);
@@ -103,19 +102,19 @@ static void seed_pool(struct fuzzer *f)
 	lo_port_t p;
 	lo_timer_t t;
 	lo_process_t proc;
-	if (lo_event_create(&e) == LO_OK)
+	if (lo_event_create(lo_job_self(), &e) == LO_OK)
 		f->pool[n++] = e.value;
-	if (lo_channel_create(&a, &b) == LO_OK) {
+	if (lo_channel_create(lo_job_self(), &a, &b) == LO_OK) {
 		f->pool[n++] = a.value;
 		f->pool[n++] = b.value;
 	}
-	if (lo_vmo_create(8192, &v) == LO_OK)
+	if (lo_vmo_create(lo_job_self(), 8192, &v) == LO_OK)
 		f->pool[n++] = v.value;
-	if (lo_port_create(&p) == LO_OK)
+	if (lo_port_create(lo_job_self(), &p) == LO_OK)
 		f->pool[n++] = p.value;
-	if (lo_timer_create(&t) == LO_OK)
+	if (lo_timer_create(lo_job_self(), &t) == LO_OK)
 		f->pool[n++] = t.value;
-	if (lo_process_create("victim", 6, &proc) == LO_OK)
+	if (lo_process_create(lo_job_self(), "victim", 6, &proc) == LO_OK)
 		f->pool[n++] = proc.value;
 	while (n < POOL)
 		f->pool[n++] = (uint32_t)next(f);
@@ -159,7 +158,7 @@ int main(void)
 	lo_vmo_t v;
 	uint64_t addr = 0;
 	struct lo_map_request req = { 0, 0, 2 * SCRATCH, LO_MAP_WRITE, 0 };
-	if (lo_vmo_create(2 * SCRATCH, &v) != LO_OK || lo_process_map(lo_self, v, &req, &addr) != LO_OK)
+	if (lo_vmo_create(lo_job_self(), 2 * SCRATCH, &v) != LO_OK || lo_process_map(lo_self, v, &req, &addr) != LO_OK)
 		return 2;
 	lo_handle_close(lo_vmo_handle(v));
 	for (int i = 0; i < 2; i++) {
@@ -167,12 +166,16 @@ int main(void)
 		fuzzers[i].scratch = (uint8_t *)(uintptr_t)(addr + (uint64_t)i * SCRATCH);
 	}
 	lo_thread_t second;
-	if (lo_event_create(&second_done) != LO_OK ||
+	if (lo_event_create(lo_job_self(), &second_done) != LO_OK ||
 	    lo_thread_run(second_thread, &fuzzers[1], "fuzz2", &second) != LO_OK)
 		return 3;
-	/* Now give up every handle to ourselves. */
-	lo_handle_close(lo_process_handle(lo_self));
-	lo_handle_close(lo_startup_handle(LO_STARTUP_THREAD_SELF));
+	/* Now give up every right on ourselves: what is left of our own
+	 * handles only names us to process_exit and thread_exit. */
+	uint32_t bare = 0;
+	if (lo_handle_replace(lo_process_handle(lo_self), 0, &bare) == LO_OK)
+		lo_self = lo_process_from((lo_handle_t){ bare });
+	if (lo_handle_replace(lo_thread_handle(lo_main_thread), 0, &bare) == LO_OK)
+		lo_main_thread = lo_thread_from((lo_handle_t){ bare });
 	lo_handle_close(lo_thread_handle(second));
 	fuzz_thread(&fuzzers[0]);
 	/* The event is outside the pool: no fuzzed call can close it. */

@@ -25,11 +25,26 @@
  *            reads after 300 ms (a stale TLB entry on its CPU); else the
  *            reader's fault ends the process
  *   spin N   N threads (the main one too) spin in user space; "ready" once
- *            all run; the parent kills the process */
+ *            all run; the parent kills the process
+ *   job-fill KIND  use up one quota of its job (memory: VMO pages, procs:
+ *            processes, objects: events, handles: duplicates), send back
+ *            struct job_fill_result, then wait until the parent goes
+ *   create-all  try every creation call on its job (LO_STARTUP_JOB), send
+ *            back the eight statuses, exit 0
+ *   exc-touch   after a message on the startup channel, write and read back
+ *            EXC_TOUCH_ADDR (unmapped: its handler maps it); exit 0 if intact
+ *   exc-ud2     after a message, run ud2 with eax 0; exit with eax after it
+ *            (its handler skips the ud2 and sets rax)
+ *   exc-fault   after a message, write to address 0
+ *   exc-read-exit  read one message from the startup channel (an exception
+ *            channel), keep its handles, exit 0 without answering */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/thread.h"
 #include "fpu_state.h"
+
+/* exc-touch: an address nothing maps (tests/guest/user/test_exception.c). */
+#define EXC_TOUCH_ADDR 0x0000500000000000ull
 
 static int parse_int(const char *s)
 {
@@ -78,7 +93,7 @@ static void page_reader(void *arg)
 static int tlb_reader(lo_channel_t ch)
 {
 	lo_vmo_t v;
-	if (lo_vmo_create(4096, &v) != LO_OK)
+	if (lo_vmo_create(lo_job_self(), 4096, &v) != LO_OK)
 		return 20;
 	struct lo_map_request req = { 0, 0, 4096, LO_MAP_WRITE, 0 };
 	uint64_t addr = 0;
@@ -131,7 +146,7 @@ static int block_forever(void)
 {
 	lo_event_t never;
 	uint32_t observed;
-	lo_event_create(&never);
+	lo_event_create(lo_job_self(), &never);
 	lo_handle_wait_one(lo_event_handle(never), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
 	return 4;
 }
@@ -183,7 +198,7 @@ static int run_at_top(const uint8_t *code, uint32_t len, uint64_t rax)
 	const uint64_t page = 0x00007ffffffff000ull;
 	lo_vmo_t vmo;
 	uint64_t at = 0;
-	if (lo_vmo_create(4096, &vmo) != LO_OK ||
+	if (lo_vmo_create(lo_job_self(), 4096, &vmo) != LO_OK ||
 	    lo_vmo_write(vmo, code, 4096 - len, len) != LO_OK)
 		return 50;
 	struct lo_map_request req = { page, 0, 4096, LO_MAP_EXEC, 0 };
@@ -192,6 +207,77 @@ static int run_at_top(const uint8_t *code, uint32_t len, uint64_t rax)
 	uint64_t entry = page + 4096 - len;
 	__asm__ volatile("jmp *%0" : : "r"(entry), "a"(rax) : "memory");
 	return 52;
+}
+
+/* Use up one quota of our job; report how far we got and why we stopped;
+ * keep it all until the parent is gone (or kills our job). */
+static int job_fill(lo_channel_t ch, const char *kind)
+{
+	struct { status_t st; uint32_t count; } r = { LO_OK, 0 };
+	lo_job_t job = lo_job_self();
+	while (r.st == LO_OK && r.count < 100000) {
+		if (!lo_strcmp(kind, "memory")) {
+			lo_vmo_t v;
+			r.st = lo_vmo_create(job, 1ull << 30, &v);
+			for (uint64_t off = 0; r.st == LO_OK && off < (1ull << 30); off += 4096) {
+				r.st = lo_vmo_write(v, "x", off, 1);
+				r.count += r.st == LO_OK;
+			}
+			continue;
+		} else if (!lo_strcmp(kind, "procs")) {
+			lo_process_t p;
+			r.st = lo_process_create(job, "filler", 6, &p);
+		} else if (!lo_strcmp(kind, "objects")) {
+			lo_event_t e;
+			r.st = lo_event_create(job, &e);
+		} else if (!lo_strcmp(kind, "handles")) {
+			uint32_t dup;
+			r.st = lo_handle_duplicate(lo_channel_handle(ch), LO_RIGHT_INSPECT, &dup);
+		} else {
+			return 98;
+		}
+		r.count += r.st == LO_OK;
+	}
+	lo_channel_write(ch, &r, sizeof(r), NULL, 0);
+	uint32_t observed;
+	lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_PEER_CLOSED, UINT64_MAX, &observed);
+	return 0;
+}
+
+/* Every creation call on `job`, in the order of idl/job.idl's rights. */
+static void try_create_all(lo_job_t job, status_t *st)
+{
+	lo_process_t p;
+	lo_vmo_t v;
+	lo_channel_t a, b;
+	lo_event_t e;
+	lo_port_t port;
+	lo_timer_t t;
+	lo_sysvar_t var;
+	struct lo_job_quota q = { 1, 0, 1, 0, 0 };
+	lo_job_t j;
+	st[0] = lo_process_create(job, "x", 1, &p);
+	st[1] = lo_vmo_create(job, 4096, &v);
+	st[2] = lo_channel_create(job, &a, &b);
+	st[3] = lo_event_create(job, &e);
+	st[4] = lo_port_create(job, &port);
+	st[5] = lo_timer_create(job, &t);
+	st[6] = lo_sysvar_create(job, 1, &var);
+	st[7] = lo_job_create(job, &q, &j);
+}
+
+/* With our job handle stripped of every CREATE_* right, then with no job
+ * handle at all: nothing can be created. */
+static int create_all(lo_channel_t ch)
+{
+	status_t st[16];
+	uint32_t weak = 0;
+	lo_handle_replace(lo_job_handle(lo_job_self()), LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE, &weak);
+	try_create_all((lo_job_t){ weak }, st);
+	lo_handle_close((lo_handle_t){ weak });
+	try_create_all((lo_job_t){ weak }, st + 8);
+	lo_channel_write(ch, st, sizeof(st), NULL, 0);
+	return 0;
 }
 
 int main(void)
@@ -216,7 +302,7 @@ int main(void)
 		lo_event_t never;
 		uint32_t observed;
 		lo_channel_write(ch, "ready", 5, NULL, 0);
-		lo_event_create(&never);
+		lo_event_create(lo_job_self(), &never);
 		lo_handle_wait_one(lo_event_handle(never), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
 		return 4;
 	}
@@ -232,7 +318,7 @@ int main(void)
 		/* 1 GiB VMOs, one byte per page, until memory runs out. */
 		for (int i = 0; i < 64; i++) {
 			lo_vmo_t v;
-			if (lo_vmo_create(1ull << 30, &v) != LO_OK)
+			if (lo_vmo_create(lo_job_self(), 1ull << 30, &v) != LO_OK)
 				return 5;
 			for (uint64_t off = 0; off < (1ull << 30); off += 4096) {
 				status_t st = lo_vmo_write(v, "x", off, 1);
@@ -279,7 +365,7 @@ int main(void)
 	}
 	if (lo_strcmp(args, "unmap_loop") == 0) {
 		lo_vmo_t v;
-		if (lo_vmo_create(1ull << 30, &v) != LO_OK)
+		if (lo_vmo_create(lo_job_self(), 1ull << 30, &v) != LO_OK)
 			return 10;
 		for (int round = 0;; round++) {
 			struct lo_map_request req = { 0, 0, 1ull << 30, LO_MAP_WRITE, 0 };
@@ -297,6 +383,45 @@ int main(void)
 		return tlb_reader(ch);
 	if (lo_strncmp(args, "spin ", 5) == 0)
 		return spin_threads(ch, parse_int(args + 5));
+	if (lo_strncmp(args, "job-fill ", 9) == 0)
+		return job_fill(ch, args + 9);
+	if (lo_strcmp(args, "create-all") == 0)
+		return create_all(ch);
+	if (lo_strcmp(args, "exc-touch") == 0 || lo_strcmp(args, "exc-ud2") == 0 ||
+	    lo_strcmp(args, "exc-fault") == 0) {
+		char go[8];
+		uint32_t observed;
+		struct lo_channel_read_result got;
+		if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX,
+				       &observed) != LO_OK ||
+		    lo_channel_read(ch, go, sizeof(go), NULL, 0, &got) != LO_OK)
+			return 60;
+		if (args[4] == 't') {
+			volatile uint64_t *p = (volatile uint64_t *)EXC_TOUCH_ADDR;
+			*p = 0x1234567887654321ull;
+			return *p == 0x1234567887654321ull ? 0 : 61;
+		}
+		if (args[4] == 'u') {
+			uint32_t eax;
+			__asm__ volatile("xor %%eax, %%eax\n"
+					 "ud2\n"
+					 : "=a"(eax) : : "memory");
+			return (int)eax;
+		}
+		*(volatile int *)0 = 1;
+		return 62;
+	}
+	if (lo_strcmp(args, "exc-read-exit") == 0) {
+		char buf[512];
+		lo_handle_t handles[4];
+		uint32_t observed;
+		struct lo_channel_read_result got;
+		if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX,
+				       &observed) != LO_OK ||
+		    lo_channel_read(ch, buf, sizeof(buf), handles, 4, &got) != LO_OK)
+			return 63;
+		return 0;   /* the handles close with us, unanswered */
+	}
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;
 }

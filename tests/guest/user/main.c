@@ -1,5 +1,6 @@
 /* utest: the user-space test suite, started by init on the test command
  * line with the root resource, the log and the boot image. */
+#include "lightos/startup.h"
 #include "utest.h"
 
 lo_resource_t utest_root;
@@ -54,7 +55,7 @@ status_t utest_spawn_child(const char *args, const struct lo_give *give, uint32_
 int utest_spawn_holding(lo_channel_t *mine, lo_process_t *child)
 {
 	lo_channel_t theirs;
-	if (!CHECK_ST(lo_channel_create(mine, &theirs), LO_OK))
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), mine, &theirs), LO_OK))
 		return 0;
 	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
 	if (!CHECK_ST(utest_spawn_child("hold", &give, 1, child), LO_OK))
@@ -127,7 +128,7 @@ int main(void)
 	utest_root = lo_resource_from(lo_startup_handle(LO_STARTUP_ROOT_RESOURCE));
 	utest_image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
 	/* "fuzz <seed> <calls>" on the command line: only the long fuzz run. */
-	have_settle_tick = lo_event_create(&settle_tick) == LO_OK;
+	have_settle_tick = lo_event_create(lo_job_self(), &settle_tick) == LO_OK;
 	const char *fuzz = lo_startup_args();
 	while (*fuzz && lo_strncmp(fuzz, "fuzz ", 5) != 0)
 		fuzz++;
@@ -167,8 +168,8 @@ int main(void)
 			settled_counts(before, after);
 			for (uint32_t type = 1; type < LO_TYPE_COUNT; type++) {
 				if (after[type] != before[type] && failed_checks++ == 0)
-					lo_printf("  leak: %lu objects of type %u before, %lu after\n",
-						  before[type], type, after[type]);
+					lo_printf("  leak: %lu %s objects before, %lu after\n",
+						  before[type], lo_type_name(type), after[type]);
 			}
 			utest_report(t->name, failed_checks == 0);
 		}

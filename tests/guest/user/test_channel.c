@@ -1,10 +1,11 @@
 /* Channels: messages of bytes and handles, in one process and between two. */
+#include "lightos/startup.h"
 #include "utest.h"
 
 static void test_channel_basic(void)
 {
 	lo_channel_t a, b;
-	CHECK_ST(lo_channel_create(&a, &b), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
 	char buf[32];
 	struct lo_channel_read_result got;
 	CHECK_ST(lo_channel_read(b, buf, sizeof(buf), NULL, 0, &got), LO_ERR_SHOULD_WAIT);
@@ -29,9 +30,9 @@ static void test_channel_basic(void)
 static void test_channel_handle_transfer(void)
 {
 	lo_channel_t a, b;
-	CHECK_ST(lo_channel_create(&a, &b), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	uint64_t id = utest_object_id(lo_event_handle(e));
 	lo_handle_t h = lo_event_handle(e);
 	CHECK_ST(lo_channel_write(a, "e", 1, &h, 1), LO_OK);
@@ -68,7 +69,7 @@ static void test_channel_handle_transfer(void)
 static void test_channel_queue_full(void)
 {
 	lo_channel_t a, b;
-	CHECK_ST(lo_channel_create(&a, &b), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
 	int sent = 0;
 	status_t st;
 	while ((st = lo_channel_write(a, "x", 1, NULL, 0)) == LO_OK)
@@ -86,13 +87,13 @@ static void test_transfer_between_processes(void)
 {
 	/* The child echoes every message back, handles included. */
 	lo_channel_t mine, theirs;
-	CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
 	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
 	lo_process_t child;
 	if (!CHECK_ST(utest_spawn_child("echo", &give, 1, &child), LO_OK))
 		return;
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	uint64_t id = utest_object_id(lo_event_handle(e));
 	lo_handle_t h = utest_dup(lo_event_handle(e), LO_RIGHT_TRANSFER | LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
 	CHECK_ST(lo_channel_write(mine, "round trip", 10, &h, 1), LO_OK);
@@ -115,7 +116,7 @@ static void test_transfer_between_processes(void)
 	lo_handle_close(lo_channel_handle(mine));
 	struct lo_process_info pinfo;
 	CHECK(utest_wait_process(child, &pinfo));
-	CHECK(pinfo.exit_reason == 1 && pinfo.exit_code == 0);
+	CHECK(pinfo.exit_reason == LO_EXIT_NORMAL && pinfo.exit_code == 0);
 	lo_handle_close(lo_process_handle(child));
 	lo_handle_close(lo_event_handle(e));
 }
@@ -128,7 +129,7 @@ static void test_killed_with_handles_in_transit(void)
 	if (!utest_spawn_holding(&mine, &child))
 		return;
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t h = utest_dup(lo_event_handle(e), LO_DEFAULT_RIGHTS_EVENT);
 	CHECK_ST(lo_channel_write(mine, "take", 4, &h, 1), LO_OK);
 	struct lo_object_info info;

@@ -12,7 +12,7 @@ static void check_gp_kill(const char *mode, uint64_t rip)
 		return;
 	struct lo_process_info info = { 0 };
 	CHECK(utest_wait_process(child, &info));
-	if (!CHECK(info.exit_reason == 3 && info.fault_vector == 13))
+	if (!CHECK(info.exit_reason == LO_EXIT_FAULT && info.fault_vector == 13))
 		lo_printf("  %s: reason %u code %ld vector %lu rip %lx\n", mode, info.exit_reason,
 			  (long)info.exit_code, info.fault_vector, info.fault_rip);
 	if (rip)
@@ -50,7 +50,7 @@ static void test_thread_start_non_canonical(void)
 	}
 	struct lo_thread_info ti;
 	CHECK_ST(lo_thread_info(t, &ti), LO_OK);
-	CHECK(ti.state == 0);   /* still not started */
+	CHECK(ti.state == LO_THREAD_NEW);   /* still not started */
 	lo_handle_close(lo_thread_handle(t));
 }
 
@@ -76,9 +76,9 @@ static void test_user_ac_flag(void)
 	status_t bad_kernel, bad_null, good;
 	uint64_t now = 0, ac_after;
 	set_ac(1);
-	bad_kernel = lo_system_clock_get((uint64_t *)0xffffffff80100000ull);
-	bad_null = lo_system_clock_get((uint64_t *)8);
-	good = lo_system_clock_get(&now);
+	bad_kernel = lo_clock_get(lo_clock, (uint64_t *)0xffffffff80100000ull);
+	bad_null = lo_clock_get(lo_clock, (uint64_t *)8);
+	good = lo_clock_get(lo_clock, &now);
 	ac_after = ac_now();
 	set_ac(0);
 	CHECK_ST(bad_kernel, LO_ERR_FAULT);

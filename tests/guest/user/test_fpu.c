@@ -1,6 +1,7 @@
 /* The x87/SSE/AVX registers belong to one thread: saved and restored on
  * every context switch, and clean (fninit, MXCSR 0x1f80, XMM 0) in every
  * new thread. */
+#include "lightos/startup.h"
 #include "utest.h"
 #include "lightos/thread.h"
 #include "fpu_state.h"
@@ -9,7 +10,7 @@ static void check_exit_zero(lo_process_t p, const char *what)
 {
 	struct lo_process_info info = { 0 };
 	CHECK(utest_wait_process(p, &info));
-	if (!CHECK(info.exit_reason == 1 && info.exit_code == 0))
+	if (!CHECK(info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0))
 		lo_printf("  %s: reason %u code %ld vector %lu\n", what, info.exit_reason,
 			  (long)info.exit_code, info.fault_vector);
 	lo_handle_close(lo_process_handle(p));
@@ -24,7 +25,7 @@ static void test_two_processes_keep_state(void)
 	struct fx_image before, after;
 	fx_save(&before);
 	lo_channel_t a, b;
-	if (!CHECK_ST(lo_channel_create(&a, &b), LO_OK))
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK))
 		return;
 	struct lo_give give_a = { LO_STARTUP_CHANNEL, lo_channel_handle(a) };
 	struct lo_give give_b = { LO_STARTUP_CHANNEL, lo_channel_handle(b) };
@@ -50,7 +51,7 @@ static void test_two_processes_keep_state(void)
 static void test_new_process_starts_clean(void)
 {
 	lo_channel_t mine, theirs;
-	if (!CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK))
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
 		return;
 	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
 	lo_process_t holder, fresh;
@@ -66,7 +67,7 @@ static void test_new_process_starts_clean(void)
 	CHECK_ST(lo_process_kill(holder), LO_OK);
 	struct lo_process_info info;
 	CHECK(utest_wait_process(holder, &info));
-	CHECK(info.exit_reason == 2);   /* killed: it had started clean */
+	CHECK(info.exit_reason == LO_EXIT_KILLED);   /* killed: it had started clean */
 	lo_handle_close(lo_process_handle(holder));
 	lo_handle_close(lo_channel_handle(mine));
 	CHECK(fx_check_clean() == 0);

@@ -1,6 +1,7 @@
 /* Lifetimes across threads: a port bound while another thread closes it,
  * waits on handles that another thread closes, duplicate and replace whose
  * result cannot be written back. */
+#include "lightos/startup.h"
 #include "utest.h"
 #include "lightos/thread.h"
 
@@ -37,8 +38,8 @@ static void binder(void *arg)
 static void test_port_bind_close_race(void)
 {
 	lo_event_t e, idle;
-	CHECK_ST(lo_event_create(&e), LO_OK);
-	CHECK_ST(lo_event_create(&idle), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &idle), LO_OK);
 	CHECK_ST(lo_handle_signal(lo_event_handle(e), 0, LO_SIG_EVENT_SIGNALED), LO_OK);
 	struct bind_race r = { 0, lo_event_handle(e).value, 0, 0 };
 	uint64_t start = lo_now();
@@ -47,7 +48,7 @@ static void test_port_bind_close_race(void)
 		return;
 	for (int i = 0; i < RACE_ROUNDS; i++) {
 		lo_port_t p;
-		if (!CHECK_ST(lo_port_create(&p), LO_OK))
+		if (!CHECK_ST(lo_port_create(lo_job_self(), &p), LO_OK))
 			break;
 		__atomic_store_n(&r.port, p.value, __ATOMIC_RELEASE);
 		/* Let the binder run, and be preempted wherever it happens to be. */
@@ -76,8 +77,8 @@ static void test_port_bind_close_race(void)
 static void test_port_bind_port_refused(void)
 {
 	lo_port_t a, b;
-	CHECK_ST(lo_port_create(&a), LO_OK);
-	CHECK_ST(lo_port_create(&b), LO_OK);
+	CHECK_ST(lo_port_create(lo_job_self(), &a), LO_OK);
+	CHECK_ST(lo_port_create(lo_job_self(), &b), LO_OK);
 	CHECK_ST(lo_port_bind(a, lo_port_handle(b), LO_SIG_PORT_READABLE, 1), LO_ERR_NOT_SUPPORTED);
 	lo_handle_close(lo_port_handle(a));
 	lo_handle_close(lo_port_handle(b));
@@ -128,7 +129,7 @@ static void sleep_ms(uint64_t ms)
 {
 	lo_event_t e;
 	uint32_t observed;
-	if (lo_event_create(&e) != LO_OK)
+	if (lo_event_create(lo_job_self(), &e) != LO_OK)
 		return;
 	lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(ms),
 			   &observed);
@@ -159,7 +160,7 @@ static void finish_waiter(struct waiter *w, lo_thread_t t, status_t want)
 static void test_close_cancels_wait_one(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t watch = utest_dup(lo_event_handle(e), LO_RIGHT_INSPECT | LO_RIGHT_SIGNAL);
 	struct waiter w = { WAIT_ONE, { lo_event_handle(e).value, 0 }, LO_SIG_EVENT_SIGNALED, 0 };
 	lo_thread_t t;
@@ -174,7 +175,7 @@ static void test_close_cancels_wait_one(void)
 static void test_close_other_handle_keeps_wait(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t other = utest_dup(lo_event_handle(e), LO_RIGHT_INSPECT | LO_RIGHT_SIGNAL);
 	lo_handle_t watch = utest_dup(lo_event_handle(e), LO_RIGHT_INSPECT | LO_RIGHT_SIGNAL);
 	struct waiter w = { WAIT_ONE, { lo_event_handle(e).value, 0 }, LO_SIG_EVENT_SIGNALED, 0 };
@@ -192,7 +193,7 @@ static void test_close_other_handle_keeps_wait(void)
 static void test_replace_cancels_wait(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t watch = utest_dup(lo_event_handle(e), LO_RIGHT_INSPECT | LO_RIGHT_SIGNAL);
 	struct waiter w = { WAIT_ONE, { lo_event_handle(e).value, 0 }, LO_SIG_EVENT_SIGNALED, 0 };
 	lo_thread_t t;
@@ -211,8 +212,8 @@ static void test_transfer_cancels_wait(void)
 {
 	lo_event_t e;
 	lo_channel_t a, b;
-	CHECK_ST(lo_event_create(&e), LO_OK);
-	CHECK_ST(lo_channel_create(&a, &b), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
 	lo_handle_t watch = utest_dup(lo_event_handle(e), LO_RIGHT_INSPECT);
 	struct waiter w = { WAIT_ONE, { lo_event_handle(e).value, 0 }, LO_SIG_EVENT_SIGNALED, 0 };
 	lo_thread_t t;
@@ -230,8 +231,8 @@ static void test_transfer_cancels_wait(void)
 static void test_close_cancels_wait_many(void)
 {
 	lo_event_t a, b;
-	CHECK_ST(lo_event_create(&a), LO_OK);
-	CHECK_ST(lo_event_create(&b), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &a), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &b), LO_OK);
 	lo_handle_t watch = utest_dup(lo_event_handle(b), LO_RIGHT_INSPECT);
 	struct waiter w = { WAIT_MANY, { lo_event_handle(a).value, lo_event_handle(b).value },
 			    LO_SIG_EVENT_SIGNALED, 0 };
@@ -248,7 +249,7 @@ static void test_close_cancels_wait_many(void)
 static void test_close_cancels_port_wait(void)
 {
 	lo_port_t p;
-	CHECK_ST(lo_port_create(&p), LO_OK);
+	CHECK_ST(lo_port_create(lo_job_self(), &p), LO_OK);
 	lo_handle_t watch = utest_dup(lo_port_handle(p), LO_RIGHT_INSPECT);
 	struct waiter w = { WAIT_PORT, { lo_port_handle(p).value, 0 }, 0, 0 };
 	lo_thread_t t;
@@ -283,7 +284,7 @@ static uint32_t *const bad_out[] = {
 static void test_duplicate_bad_out_leaves_table(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	uint32_t before = handles_in_table();
 	for (unsigned i = 0; i < sizeof(bad_out) / sizeof(bad_out[0]); i++) {
 		CHECK_ST(lo_handle_duplicate(lo_event_handle(e), LO_RIGHT_WAIT, bad_out[i]), LO_ERR_FAULT);
@@ -298,7 +299,7 @@ static void test_duplicate_bad_out_leaves_table(void)
 static void test_replace_bad_out_keeps_handle(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	uint32_t before = handles_in_table();
 	for (unsigned i = 0; i < sizeof(bad_out) / sizeof(bad_out[0]); i++) {
 		CHECK_ST(lo_handle_replace(lo_event_handle(e), LO_RIGHT_WAIT | LO_RIGHT_INSPECT,

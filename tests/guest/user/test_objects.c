@@ -1,10 +1,11 @@
 /* Success paths and documented errors of the object calls. */
+#include "lightos/startup.h"
 #include "utest.h"
 
 static void test_handle_duplicate_replace_close(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t h = lo_event_handle(e);
 	struct lo_object_info info;
 	CHECK_ST(lo_handle_info(h, &info), LO_OK);
@@ -36,7 +37,7 @@ static void test_handle_duplicate_replace_close(void)
 static void test_signal_user_bits_only(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t h = lo_event_handle(e);
 	CHECK_ST(lo_handle_signal(h, 0, LO_SIG_EVENT_SIGNALED), LO_OK);
 	struct lo_object_info info;
@@ -52,7 +53,7 @@ static void test_signal_user_bits_only(void)
 static void test_vmo(void)
 {
 	lo_vmo_t v;
-	CHECK_ST(lo_vmo_create(10000, &v), LO_OK);
+	CHECK_ST(lo_vmo_create(lo_job_self(), 10000, &v), LO_OK);
 	uint64_t size = 0;
 	CHECK_ST(lo_vmo_get_size(v, &size), LO_OK);
 	CHECK(size == 10000);   /* exact; mappings cover whole pages */
@@ -70,14 +71,14 @@ static void test_vmo(void)
 	CHECK_ST(lo_vmo_write(v, (void *)0x10, 0, 8), LO_ERR_FAULT);
 	CHECK_ST(lo_vmo_set_size(v, 4096), LO_OK);
 	CHECK_ST(lo_vmo_read(v, buf, 4090, 10), LO_ERR_OUT_OF_RANGE);
-	CHECK_ST(lo_vmo_create((1ull << 30) + 1, &v), LO_ERR_OUT_OF_RANGE);
+	CHECK_ST(lo_vmo_create(lo_job_self(), (1ull << 30) + 1, &v), LO_ERR_OUT_OF_RANGE);
 	lo_handle_close(lo_vmo_handle(v));
 }
 
 static void test_vmo_map(void)
 {
 	lo_vmo_t v;
-	CHECK_ST(lo_vmo_create(8192, &v), LO_OK);
+	CHECK_ST(lo_vmo_create(lo_job_self(), 8192, &v), LO_OK);
 	struct lo_map_request req = { 0, 0, 8192, LO_MAP_WRITE, 0 };
 	uint64_t addr = 0;
 	CHECK_ST(lo_process_map(lo_self, v, &req, &addr), LO_OK);
@@ -112,9 +113,9 @@ static void test_vmo_map(void)
 static void test_sysvar(void)
 {
 	lo_sysvar_t n, s;
-	CHECK_ST(lo_sysvar_create(1, &n), LO_OK);
-	CHECK_ST(lo_sysvar_create(2, &s), LO_OK);
-	CHECK_ST(lo_sysvar_create(7, &s), LO_ERR_INVALID_ARGS);
+	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_U64, &n), LO_OK);
+	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &s), LO_OK);
+	CHECK_ST(lo_sysvar_create(lo_job_self(), 7, &s), LO_ERR_INVALID_ARGS);
 	uint64_t v = 9;
 	CHECK_ST(lo_sysvar_set_u64(n, 1234), LO_OK);
 	CHECK_ST(lo_sysvar_get_u64(n, &v), LO_OK);
@@ -140,17 +141,17 @@ static void test_resource(void)
 {
 	struct lo_resource_info info;
 	CHECK_ST(lo_resource_info(utest_root, &info), LO_OK);
-	CHECK(info.kind == 0);
+	CHECK(info.kind == LO_RESOURCE_ROOT);
 	lo_resource_t ports;
-	CHECK_ST(lo_resource_carve(utest_root, 1, 0x3f8, 8, &ports), LO_OK);
+	CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IOPORT, 0x3f8, 8, &ports), LO_OK);
 	CHECK_ST(lo_resource_info(ports, &info), LO_OK);
-	CHECK(info.kind == 1 && info.base == 0x3f8 && info.size == 8);
+	CHECK(info.kind == LO_RESOURCE_IOPORT && info.base == 0x3f8 && info.size == 8);
 	uint32_t lsr = 0;
 	CHECK_ST(lo_resource_port_in(ports, 0x3fd, 1, &lsr), LO_OK);
 	CHECK(lsr & 0x20);
 	CHECK_ST(lo_resource_port_in(ports, 0x60, 1, &lsr), LO_ERR_ACCESS_DENIED);
 	lo_resource_t wider;
-	CHECK_ST(lo_resource_carve(ports, 1, 0x3f0, 0x20, &wider), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(lo_resource_carve(ports, LO_RESOURCE_IOPORT, 0x3f0, 0x20, &wider), LO_ERR_ACCESS_DENIED);
 	uint64_t counts[LO_TYPE_COUNT];
 	CHECK_ST(lo_resource_object_counts(ports, counts, LO_TYPE_COUNT), LO_ERR_ACCESS_DENIED);
 	CHECK_ST(lo_resource_object_counts(utest_root, counts, LO_TYPE_COUNT), LO_OK);

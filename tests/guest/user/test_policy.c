@@ -1,5 +1,6 @@
 /* The rights policy at work: spawn refuses what a program is not granted
  * and trims what it is; the kernel logs every denial. */
+#include "lightos/startup.h"
 #include "utest.h"
 
 static void test_spawn_refuses_ungranted(void)
@@ -21,9 +22,9 @@ static void test_child_holds_exactly_its_grants(void)
 {
 	/* The child reports each handle it holds: type and rights. */
 	lo_channel_t mine, theirs;
-	CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	struct lo_give give[2] = {
 		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
 		{ LO_STARTUP_USER, utest_dup(lo_event_handle(e), LO_DEFAULT_RIGHTS_EVENT) },
@@ -46,17 +47,26 @@ static void test_child_holds_exactly_its_grants(void)
 				      LO_RIGHT_TRANSFER | LO_RIGHT_DUPLICATE | LO_RIGHT_SIGNAL;
 	const uint32_t want_event = LO_RIGHT_SIGNAL | LO_RIGHT_WAIT | LO_RIGHT_INSPECT |
 				    LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER;
-	int logs = 0, channels = 0, events = 0, selves = 0;
+	const uint32_t want_job = LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_INSPECT |
+				  LO_RIGHT_JOB_CREATE_PROCESS | LO_RIGHT_JOB_CREATE_VMO |
+				  LO_RIGHT_JOB_CREATE_CHANNEL | LO_RIGHT_JOB_CREATE_EVENT |
+				  LO_RIGHT_JOB_CREATE_PORT | LO_RIGHT_JOB_CREATE_TIMER |
+				  LO_RIGHT_JOB_CREATE_SYSVAR | LO_RIGHT_JOB_CREATE_JOB;
+	const uint32_t want_clock = LO_RIGHT_READ | LO_RIGHT_INSPECT;
+	int logs = 0, channels = 0, events = 0, selves = 0, jobs = 0, clocks = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		switch (entries[i].type) {
 		case LO_TYPE_LOG: logs++; CHECK(entries[i].rights == want_log); break;
 		case LO_TYPE_CHANNEL: channels++; CHECK(entries[i].rights == want_channel); break;
 		case LO_TYPE_EVENT: events++; CHECK(entries[i].rights == want_event); break;
+		case LO_TYPE_JOB: jobs++; CHECK(entries[i].rights == want_job); break;
+		case LO_TYPE_CLOCK: clocks++; CHECK(entries[i].rights == want_clock); break;
 		case LO_TYPE_PROCESS: case LO_TYPE_THREAD: selves++; break;
 		default: CHECK(!"a handle the policy does not grant");
 		}
 	}
-	CHECK(logs == 1 && channels == 1 && events == 1 && selves == 2 && n == 5);
+	CHECK(logs == 1 && channels == 1 && events == 1 && selves == 2 && jobs == 1 && clocks == 1 &&
+	      n == 7);
 	struct lo_process_info info;
 	CHECK(utest_wait_process(child, &info));
 	lo_handle_close(lo_process_handle(child));
@@ -67,7 +77,7 @@ static void test_child_holds_exactly_its_grants(void)
 static void test_denial_log(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t weak = utest_dup(lo_event_handle(e), LO_RIGHT_WAIT);
 	CHECK_ST(lo_handle_signal(weak, 0, LO_SIG_EVENT_SIGNALED), LO_ERR_ACCESS_DENIED);
 	uint64_t me = utest_object_id(lo_process_handle(lo_self));
@@ -87,7 +97,7 @@ static void test_denial_log(void)
 	CHECK(found);
 	/* Only through the root resource, and only with INSPECT. */
 	lo_resource_t ports;
-	CHECK_ST(lo_resource_carve(utest_root, 1, 0x3f8, 8, &ports), LO_OK);
+	CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IOPORT, 0x3f8, 8, &ports), LO_OK);
 	CHECK_ST(lo_resource_denials(ports, d, 32, 0, &actual, &next), LO_ERR_ACCESS_DENIED);
 	lo_handle_close(lo_resource_handle(ports));
 	lo_handle_close(weak);

@@ -1,5 +1,6 @@
 /* Processes: spawning (user-space loader), exit status, faults that kill
  * only their process, kill, and the release of everything on exit. */
+#include "lightos/startup.h"
 #include "utest.h"
 
 static void test_child_exit_code(void)
@@ -9,7 +10,7 @@ static void test_child_exit_code(void)
 		return;
 	struct lo_process_info info;
 	CHECK(utest_wait_process(child, &info));
-	CHECK(info.state == 1 && info.exit_reason == 1 && info.exit_code == 42);
+	CHECK(info.state == LO_PROCESS_ENDED && info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 42);
 	CHECK(info.thread_count == 0 && info.handle_count == 0);
 	lo_handle_close(lo_process_handle(child));
 }
@@ -21,7 +22,7 @@ static void check_fault(const char *mode, uint64_t vector)
 		return;
 	struct lo_process_info info;
 	CHECK(utest_wait_process(child, &info));
-	CHECK(info.exit_reason == 3);   /* fault */
+	CHECK(info.exit_reason == LO_EXIT_FAULT);   /* fault */
 	CHECK(info.fault_vector == vector);
 	lo_handle_close(lo_process_handle(child));
 }
@@ -60,7 +61,7 @@ static void test_kill_blocked_child(void)
 	CHECK_ST(lo_process_kill(child), LO_OK);
 	struct lo_process_info info;
 	CHECK(utest_wait_process(child, &info));
-	CHECK(info.exit_reason == 2);
+	CHECK(info.exit_reason == LO_EXIT_KILLED);
 	/* Its end of the channel closed with it. */
 	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_PEER_CLOSED,
 				    lo_deadline_after_ms(1000), &observed), LO_OK);
@@ -73,7 +74,7 @@ static void test_exit_releases_handles(void)
 {
 	/* The child holds an event we gave it; when it exits, the handle goes. */
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t copy = utest_dup(lo_event_handle(e), LO_DEFAULT_RIGHTS_EVENT);
 	struct lo_give give = { LO_STARTUP_USER, copy };
 	struct lo_object_info info;
@@ -101,7 +102,7 @@ static void test_malformed_elf(void)
 static void test_process_create_start_errors(void)
 {
 	lo_process_t p;
-	CHECK_ST(lo_process_create("empty", 5, &p), LO_OK);
+	CHECK_ST(lo_process_create(lo_job_self(), "empty", 5, &p), LO_OK);
 	lo_thread_t t;
 	CHECK_ST(lo_thread_create(p, "t", 1, &t), LO_OK);
 	/* A stack in the kernel half, an entry in the kernel half: refused. */
@@ -110,15 +111,15 @@ static void test_process_create_start_errors(void)
 	/* Someone else's thread cannot start this process. */
 	lo_process_t q;
 	lo_thread_t u;
-	CHECK_ST(lo_process_create("other", 5, &q), LO_OK);
+	CHECK_ST(lo_process_create(lo_job_self(), "other", 5, &q), LO_OK);
 	CHECK_ST(lo_thread_create(q, "u", 1, &u), LO_OK);
 	CHECK_ST(lo_process_start(p, u, 0x400000, 0x100000, NULL, 0), LO_ERR_INVALID_ARGS);
 	struct lo_thread_info ti;
 	CHECK_ST(lo_thread_info(t, &ti), LO_OK);
-	CHECK(ti.state == 0);
+	CHECK(ti.state == LO_THREAD_NEW);
 	char name[40];
 	lo_memset(name, 'n', sizeof(name));
-	CHECK_ST(lo_process_create(name, sizeof(name), &q), LO_ERR_OUT_OF_RANGE);
+	CHECK_ST(lo_process_create(lo_job_self(), name, sizeof(name), &q), LO_ERR_OUT_OF_RANGE);
 	lo_handle_close(lo_thread_handle(u));
 	lo_handle_close(lo_process_handle(q));
 	lo_handle_close(lo_thread_handle(t));
@@ -128,7 +129,7 @@ static void test_process_create_start_errors(void)
 static void test_list_handles(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	struct lo_handle_entry entries[8];
 	uint32_t start = 0, actual = 0, next = 0;
 	int found = 0, total = 0;

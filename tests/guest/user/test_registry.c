@@ -1,6 +1,7 @@
 /* Registries: resolution through nested registries and links, loops,
  * rights attenuation, lifetime of a registry another one refers to. The
  * server runs in a second thread of this process. */
+#include "lightos/startup.h"
 #include "utest.h"
 #include "lightos/registry_server.h"
 #include "lightos/thread.h"
@@ -73,7 +74,7 @@ static int32_t link(lo_channel_t reg, const char *path, const char *target)
 static lo_handle_t new_event(void)
 {
 	lo_event_t e;
-	lo_event_create(&e);
+	lo_event_create(lo_job_self(), &e);
 	return lo_event_handle(e);
 }
 
@@ -88,33 +89,33 @@ static void test_resolve_nested_and_links(void)
 	CHECK_ST(mkreg(f.conn, "a/b"), LO_OK);
 	CHECK_ST(bind(f.conn, "a/b/thing", e, LO_DEFAULT_RIGHTS_EVENT), LO_OK);
 	lo_handle_t got;
-	CHECK_ST(lo_open(f.conn, "/a/b/thing", LO_RIGHT_WAIT | LO_RIGHT_INSPECT, &got), LO_OK);
+	CHECK_ST(lo_resolve_path(f.conn, "/a/b/thing", LO_RIGHT_WAIT | LO_RIGHT_INSPECT, &got), LO_OK);
 	CHECK(utest_object_id(got) == id);
 	lo_handle_close(got);
 	/* A nested registry comes back as a connection of its own. */
 	lo_handle_t b;
-	CHECK_ST(lo_open(f.conn, "a/b", LO_DEFAULT_RIGHTS_CHANNEL, &b), LO_OK);
-	CHECK_ST(lo_open(lo_channel_from(b), "thing", LO_RIGHT_INSPECT, &got), LO_OK);
+	CHECK_ST(lo_resolve_path(f.conn, "a/b", LO_DEFAULT_RIGHTS_CHANNEL, &b), LO_OK);
+	CHECK_ST(lo_resolve_path(lo_channel_from(b), "thing", LO_RIGHT_INSPECT, &got), LO_OK);
 	CHECK(utest_object_id(got) == id);
 	lo_handle_close(got);
 	lo_handle_close(b);
 	/* Links, relative to the registry that holds them. */
 	CHECK_ST(link(f.conn, "short", "a/b"), LO_OK);
-	CHECK_ST(lo_open(f.conn, "short/thing", LO_RIGHT_INSPECT, &got), LO_OK);
+	CHECK_ST(lo_resolve_path(f.conn, "short/thing", LO_RIGHT_INSPECT, &got), LO_OK);
 	CHECK(utest_object_id(got) == id);
 	lo_handle_close(got);
 	/* Errors, precisely. */
-	CHECK_ST(lo_open(f.conn, "a/missing", LO_RIGHT_INSPECT, &got), LO_ERR_NOT_FOUND);
-	CHECK_ST(lo_open(f.conn, "a/b/thing/deeper", LO_RIGHT_INSPECT, &got), LO_ERR_NOT_A_REGISTRY);
+	CHECK_ST(lo_resolve_path(f.conn, "a/missing", LO_RIGHT_INSPECT, &got), LO_ERR_NOT_FOUND);
+	CHECK_ST(lo_resolve_path(f.conn, "a/b/thing/deeper", LO_RIGHT_INSPECT, &got), LO_ERR_NOT_A_REGISTRY);
 	CHECK_ST(bind(f.conn, "a/b/thing", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_ERR_ALREADY_EXISTS);
 	char longname[80];
 	lo_memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	CHECK_ST(lo_open(f.conn, longname, LO_RIGHT_INSPECT, &got), LO_ERR_NAME_TOO_LONG);
+	CHECK_ST(lo_resolve_path(f.conn, longname, LO_RIGHT_INSPECT, &got), LO_ERR_NAME_TOO_LONG);
 	char longpath[300];
 	lo_memset(longpath, 'y', sizeof(longpath) - 1);
 	longpath[sizeof(longpath) - 1] = '\0';
-	CHECK_ST(lo_open(f.conn, longpath, LO_RIGHT_INSPECT, &got), LO_ERR_NAME_TOO_LONG);
+	CHECK_ST(lo_resolve_path(f.conn, longpath, LO_RIGHT_INSPECT, &got), LO_ERR_NAME_TOO_LONG);
 	finish(&f);
 }
 
@@ -126,10 +127,10 @@ static void test_link_loop(void)
 	CHECK_ST(link(f.conn, "ping", "pong"), LO_OK);
 	CHECK_ST(link(f.conn, "pong", "ping"), LO_OK);
 	lo_handle_t got;
-	CHECK_ST(lo_open(f.conn, "ping", LO_RIGHT_INSPECT, &got), LO_ERR_LINK_LOOP);
+	CHECK_ST(lo_resolve_path(f.conn, "ping", LO_RIGHT_INSPECT, &got), LO_ERR_LINK_LOOP);
 	CHECK_ST(link(f.conn, "self", "self/x"), LO_OK);
 	/* A link that grows the path each time: stopped by the hop limit. */
-	CHECK_ST(lo_open(f.conn, "self", LO_RIGHT_INSPECT, &got), LO_ERR_LINK_LOOP);
+	CHECK_ST(lo_resolve_path(f.conn, "self", LO_RIGHT_INSPECT, &got), LO_ERR_LINK_LOOP);
 	finish(&f);
 }
 
@@ -142,20 +143,20 @@ static void test_rights_attenuate(void)
 	const uint32_t grant = LO_RIGHT_WAIT | LO_RIGHT_INSPECT | LO_RIGHT_TRANSFER;
 	CHECK_ST(bind(f.conn, "ev", new_event(), grant), LO_OK);
 	lo_handle_t got;
-	CHECK_ST(lo_open(f.conn, "ev", LO_RIGHTS_ALL, &got), LO_OK);
+	CHECK_ST(lo_resolve_path(f.conn, "ev", LO_RIGHTS_ALL, &got), LO_OK);
 	struct lo_object_info info;
 	CHECK_ST(lo_handle_info(got, &info), LO_OK);
 	CHECK(info.rights == grant);
 	CHECK_ST(lo_handle_signal(got, 0, LO_SIG_EVENT_SIGNALED), LO_ERR_ACCESS_DENIED);
 	lo_handle_close(got);
 	/* Asking for less gives less. */
-	CHECK_ST(lo_open(f.conn, "ev", LO_RIGHT_INSPECT, &got), LO_OK);
+	CHECK_ST(lo_resolve_path(f.conn, "ev", LO_RIGHT_INSPECT, &got), LO_OK);
 	CHECK_ST(lo_handle_info(got, &info), LO_OK);
 	CHECK(info.rights == LO_RIGHT_INSPECT);
 	lo_handle_close(got);
 	/* An entry that may not travel cannot be opened at all. */
 	CHECK_ST(bind(f.conn, "stay", new_event(), LO_RIGHT_WAIT | LO_RIGHT_INSPECT), LO_OK);
-	CHECK_ST(lo_open(f.conn, "stay", LO_RIGHTS_ALL, &got), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(lo_resolve_path(f.conn, "stay", LO_RIGHTS_ALL, &got), LO_ERR_ACCESS_DENIED);
 	/* A handle without INSPECT cannot be bound: the server could not see
 	 * its rights. */
 	lo_handle_t original = new_event();
@@ -174,7 +175,7 @@ static void test_nested_lifetime(void)
 	CHECK_ST(mkreg(f.conn, "inner"), LO_OK);
 	CHECK(host.live_registries == before + 1);
 	lo_handle_t inner;
-	CHECK_ST(lo_open(f.conn, "inner", LO_DEFAULT_RIGHTS_CHANNEL, &inner), LO_OK);
+	CHECK_ST(lo_resolve_path(f.conn, "inner", LO_DEFAULT_RIGHTS_CHANNEL, &inner), LO_OK);
 	/* Unbound from its parent, it lives on through our connection. */
 	int32_t status = LO_ERR_INTERNAL;
 	CHECK_ST(lo_registry_unbind(f.conn, "inner", 5, &status), LO_OK);
@@ -201,7 +202,7 @@ static void test_watch(void)
 	if (!start(&f))
 		return;
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t watcher = utest_dup(lo_event_handle(e), LO_RIGHT_SIGNAL | LO_RIGHT_TRANSFER |
 					LO_RIGHT_INSPECT);
 	int32_t status = LO_ERR_INTERNAL;

@@ -11,7 +11,7 @@
 static void test_unmap_shoots_down_other_cpus(void)
 {
 	lo_channel_t mine, theirs;
-	CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
 	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
 	lo_process_t child;
 	if (!CHECK_ST(utest_spawn_child("tlb-reader", &give, 1, &child), LO_OK)) {
@@ -40,7 +40,7 @@ static void test_kill_spinning_threads(void)
 {
 	for (int round = 0; round < 5; round++) {
 		lo_channel_t mine, theirs;
-		CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK);
+		CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
 		struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
 		lo_process_t child;
 		if (!CHECK_ST(utest_spawn_child("spin 6", &give, 1, &child), LO_OK)) {
@@ -100,7 +100,7 @@ static void write_many(void *arg)
 static void test_channel_many_writers(void)
 {
 	lo_channel_t a, b;
-	CHECK_ST(lo_channel_create(&a, &b), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
 	struct writer w[WRITERS];
 	lo_thread_t threads[WRITERS];
 	int started = 0;
@@ -166,7 +166,7 @@ static void close_and_reopen(void *arg)
 static void test_close_vs_lookup(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	uint64_t id = utest_object_id(lo_event_handle(e));
 	racing_done = 0;
 	racing_handle = 0;
@@ -230,10 +230,10 @@ static void send_handles(void *arg)
 static void test_transfer_vs_close(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	for (int round = 0; round < 10; round++) {
 		lo_channel_t a, b;
-		if (!CHECK_ST(lo_channel_create(&a, &b), LO_OK))
+		if (!CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK))
 			break;
 		struct sender s = { a, e, 0 };
 		lo_thread_t t;
@@ -288,7 +288,7 @@ static void test_affinity_pins_thread(void)
 		int there = 0;
 		uint64_t until = lo_now() + 2000 * 1000000ull;
 		while (!there && lo_now() < until) {
-			if (lo_thread_info(t, &info) == LO_OK && info.state == 2 && info.cpu == (uint32_t)k)
+			if (lo_thread_info(t, &info) == LO_OK && info.state == LO_THREAD_RUNNING && info.cpu == (uint32_t)k)
 				there = 1;
 		}
 		if (n == 1)
@@ -349,7 +349,7 @@ static void pingpong_side(void *arg)
 static uint64_t round_trip_ns(int cpu_a, int cpu_b)
 {
 	lo_channel_t a, b;
-	if (!CHECK_ST(lo_channel_create(&a, &b), LO_OK))
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK))
 		return 0;
 	struct pingpong ping = { a, 1, 0, 0 }, pong = { b, 0, 0, 0 };
 	lo_thread_t tp, tq;
@@ -383,7 +383,40 @@ static void test_pinned_ping_pong(void)
 	}
 }
 
+/* The interrupt controllers the kernel drives (QEMU's pc machine puts them
+ * here; the kernel takes the addresses from ACPI's MADT) are not carvable
+ * as MMIO, not even from the root: a driver mapping the local APIC could
+ * stop every CPU's timer, one mapping the I/O APIC could reroute or mask
+ * any device line. */
+#define LAPIC_PA  0xfee00000ull
+#define IOAPIC_PA 0xfec00000ull
+
+static void mmio_refused(uint64_t base, uint64_t size)
+{
+	lo_resource_t child = { 0 };
+	status_t st = lo_resource_carve(utest_root, LO_RESOURCE_MMIO, base, size, &child);
+	if (!CHECK_ST(st, LO_ERR_ACCESS_DENIED))
+		lo_printf("  carve MMIO base 0x%lx size 0x%lx\n", base, size);
+	if (st == LO_OK)
+		lo_handle_close(lo_resource_handle(child));
+}
+
+static void test_apic_mmio_not_carvable(void)
+{
+	mmio_refused(LAPIC_PA, 0x1000);
+	mmio_refused(IOAPIC_PA, 0x1000);
+	mmio_refused(LAPIC_PA - 0x1000, 0x2000);    /* ends on it */
+	mmio_refused(IOAPIC_PA - 0x1000, 0x2000);
+	mmio_refused(0xfe000000ull, 0x1000000);     /* spans both */
+	/* Page-precise: the page after the I/O APIC's is nobody's. */
+	lo_resource_t child;
+	if (CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_MMIO, IOAPIC_PA + 0x1000, 0x1000,
+				       &child), LO_OK))
+		lo_handle_close(lo_resource_handle(child));
+}
+
 static const struct utest smp_tests[] = {
+	{ "smp.apic_mmio_not_carvable", test_apic_mmio_not_carvable },
 	{ "smp.pinned_ping_pong", test_pinned_ping_pong },
 	{ "smp.affinity_pins_thread", test_affinity_pins_thread },
 	{ "smp.unmap_shoots_down_other_cpus", test_unmap_shoots_down_other_cpus },

@@ -1,6 +1,7 @@
 /* Channel ends in transit: no sequence of writes may build a cycle of ends
  * that keep each other alive after every handle is closed
  * (docs/capabilities.md, "Handles in transit and cycles"). */
+#include "lightos/startup.h"
 #include "utest.h"
 #include "lightos/thread.h"
 
@@ -28,8 +29,8 @@ static void test_two_pair_cycle(void)
 	uint64_t before = live_channels();
 	for (int round = 0; round < 4; round++) {
 		lo_channel_t a0, a1, b0, b1;
-		CHECK_ST(lo_channel_create(&a0, &a1), LO_OK);
-		CHECK_ST(lo_channel_create(&b0, &b1), LO_OK);
+		CHECK_ST(lo_channel_create(lo_job_self(), &a0, &a1), LO_OK);
+		CHECK_ST(lo_channel_create(lo_job_self(), &b0, &b1), LO_OK);
 		lo_handle_t h = H(a0);
 		CHECK_ST(lo_channel_write(b0, "a", 1, &h, 1), LO_OK);
 		h = H(b1);
@@ -53,7 +54,7 @@ static void test_long_cycle(void)
 	uint64_t before = live_channels();
 	lo_channel_t x[N], y[N];
 	for (int i = 0; i < N; i++)
-		CHECK_ST(lo_channel_create(&x[i], &y[i]), LO_OK);
+		CHECK_ST(lo_channel_create(lo_job_self(), &x[i], &y[i]), LO_OK);
 	for (int i = N - 2; i >= 0; i--) {
 		lo_handle_t h = H(x[i]);
 		CHECK_ST(lo_channel_write(y[i + 1], "x", 1, &h, 1), LO_OK);
@@ -76,13 +77,13 @@ static void test_refused_keeps_handles(void)
 {
 	uint64_t before = live_channels();
 	lo_channel_t a, b, c, d, e, f;
-	CHECK_ST(lo_channel_create(&a, &b), LO_OK);
-	CHECK_ST(lo_channel_create(&c, &d), LO_OK);
-	CHECK_ST(lo_channel_create(&e, &f), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &c, &d), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &e, &f), LO_OK);
 	lo_handle_t eh = H(e);
 	CHECK_ST(lo_channel_write(c, "e", 1, &eh, 1), LO_OK);   /* e waits at d */
 	lo_event_t ev;
-	CHECK_ST(lo_event_create(&ev), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &ev), LO_OK);
 	lo_handle_t send[2] = { lo_event_handle(ev), H(d) };
 	uint64_t ev_id = utest_object_id(send[0]), d_id = utest_object_id(send[1]);
 	CHECK_ST(lo_channel_write(a, "m", 1, send, 2), LO_ERR_BAD_STATE);
@@ -154,15 +155,15 @@ static void test_cycle_race(void)
 	lo_thread_t t[2];
 	for (int i = 0; i < 2; i++) {
 		lo_memset(&r[i], 0, sizeof(r[i]));
-		CHECK_ST(lo_event_create(&r[i].go), LO_OK);
-		CHECK_ST(lo_event_create(&r[i].done), LO_OK);
+		CHECK_ST(lo_event_create(lo_job_self(), &r[i].go), LO_OK);
+		CHECK_ST(lo_event_create(lo_job_self(), &r[i].done), LO_OK);
 		CHECK_ST(lo_thread_run(racer_main, &r[i], "racer", &t[i]), LO_OK);
 	}
 	int wins = 0;
 	for (int round = 0; round < ROUNDS; round++) {
 		lo_channel_t a0, a1, b0, b1;
-		if (!CHECK_ST(lo_channel_create(&a0, &a1), LO_OK) ||
-		    !CHECK_ST(lo_channel_create(&b0, &b1), LO_OK))
+		if (!CHECK_ST(lo_channel_create(lo_job_self(), &a0, &a1), LO_OK) ||
+		    !CHECK_ST(lo_channel_create(lo_job_self(), &b0, &b1), LO_OK))
 			break;
 		r[0].via = b0;        /* a0 into b1's queue */
 		r[0].move = H(a0);
@@ -200,10 +201,10 @@ static void test_chain_released(void)
 {
 	uint64_t before = live_channels();
 	lo_channel_t head, writer;
-	CHECK_ST(lo_channel_create(&head, &writer), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &head, &writer), LO_OK);
 	for (int i = 0; i < 10; i++) {
 		lo_channel_t x, y;
-		CHECK_ST(lo_channel_create(&x, &y), LO_OK);
+		CHECK_ST(lo_channel_create(lo_job_self(), &x, &y), LO_OK);
 		lo_handle_t h = H(x);
 		CHECK_ST(lo_channel_write(writer, "c", 1, &h, 1), LO_OK);
 		lo_handle_close(H(writer));
@@ -222,8 +223,8 @@ static void test_spawn_refused_end(void)
 {
 	uint64_t before = live_channels();
 	lo_channel_t x, theirs, e, f;
-	CHECK_ST(lo_channel_create(&x, &theirs), LO_OK);
-	CHECK_ST(lo_channel_create(&e, &f), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &x, &theirs), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &e, &f), LO_OK);
 	lo_handle_t eh = H(e);
 	CHECK_ST(lo_channel_write(x, "e", 1, &eh, 1), LO_OK);   /* e waits at theirs */
 	struct lo_give give = { LO_STARTUP_CHANNEL, H(theirs) };

@@ -1,6 +1,7 @@
 /* User memory against process teardown, and the bounds of user ranges:
  * unmap/protect racing a kill, fixed mappings at the top of the user half,
  * user copies whose range wraps, and the pages a VMO gives back. */
+#include "lightos/startup.h"
 #include "utest.h"
 #include "lightos/thread.h"
 
@@ -44,7 +45,7 @@ static void churn_loop(void *arg)
 static void churn_against_kill(int started, int protect)
 {
 	lo_vmo_t vmo;
-	if (!CHECK_ST(lo_vmo_create(RACE_LEN, &vmo), LO_OK))
+	if (!CHECK_ST(lo_vmo_create(lo_job_self(), RACE_LEN, &vmo), LO_OK))
 		return;
 	for (int round = 0; round < RACE_ROUNDS; round++) {
 		lo_channel_t mine = { 0 };
@@ -52,7 +53,7 @@ static void churn_against_kill(int started, int protect)
 		if (started) {
 			if (!utest_spawn_holding(&mine, &c.victim))
 				break;
-		} else if (!CHECK_ST(lo_process_create("victim", 6, &c.victim), LO_OK)) {
+		} else if (!CHECK_ST(lo_process_create(lo_job_self(), "victim", 6, &c.victim), LO_OK)) {
 			break;
 		}
 		lo_thread_t t;
@@ -69,7 +70,7 @@ static void churn_against_kill(int started, int protect)
 		CHECK_ST(c.last, LO_ERR_BAD_STATE);
 		struct lo_process_info info;
 		CHECK(utest_wait_process(c.victim, &info));
-		CHECK(info.exit_reason == 2);
+		CHECK(info.exit_reason == LO_EXIT_KILLED);
 		lo_handle_close(lo_process_handle(c.victim));
 		if (mine.value)
 			lo_handle_close(lo_channel_handle(mine));
@@ -98,7 +99,7 @@ static void test_self_unmap_vs_kill(void)
 {
 	for (int round = 0; round < 4; round++) {
 		lo_channel_t mine, theirs;
-		if (!CHECK_ST(lo_channel_create(&mine, &theirs), LO_OK))
+		if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
 			return;
 		struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
 		lo_process_t child;
@@ -112,7 +113,7 @@ static void test_self_unmap_vs_kill(void)
 		CHECK_ST(lo_process_kill(child), LO_OK);
 		struct lo_process_info info;
 		CHECK(utest_wait_process(child, &info));
-		CHECK(info.exit_reason == 2);
+		CHECK(info.exit_reason == LO_EXIT_KILLED);
 		lo_handle_close(lo_process_handle(child));
 		lo_handle_close(lo_channel_handle(mine));
 	}
@@ -136,9 +137,9 @@ static void test_map_fixed_user_top(void)
 {
 	lo_process_t p;
 	lo_vmo_t v;
-	if (!CHECK_ST(lo_process_create("bounds", 6, &p), LO_OK))
+	if (!CHECK_ST(lo_process_create(lo_job_self(), "bounds", 6, &p), LO_OK))
 		return;
-	CHECK_ST(lo_vmo_create(3 * 4096, &v), LO_OK);
+	CHECK_ST(lo_vmo_create(lo_job_self(), 3 * 4096, &v), LO_OK);
 	/* The last page, and the one below it: fine. */
 	CHECK_ST(map_at(p, v, USER_TOP - 4096, 4096), LO_OK);
 	CHECK_ST(lo_process_unmap(p, USER_TOP - 4096, 4096), LO_OK);
@@ -167,8 +168,8 @@ static void test_map_fixed_user_top(void)
 static void test_copy_range_edges(void)
 {
 	lo_vmo_t v, page;
-	CHECK_ST(lo_vmo_create(65536, &v), LO_OK);
-	CHECK_ST(lo_vmo_create(4096, &page), LO_OK);
+	CHECK_ST(lo_vmo_create(lo_job_self(), 65536, &v), LO_OK);
+	CHECK_ST(lo_vmo_create(lo_job_self(), 4096, &page), LO_OK);
 	/* Our own last user page, mapped writable. */
 	struct lo_map_request req = { USER_TOP - 4096, 0, 4096, LO_MAP_WRITE, 0 };
 	uint64_t addr = 0;
@@ -216,7 +217,7 @@ static uint64_t free_pages(void)
 static void vmo_cycle(uint64_t *while_alive)
 {
 	lo_vmo_t v;
-	if (!CHECK_ST(lo_vmo_create(1 << 20, &v), LO_OK))
+	if (!CHECK_ST(lo_vmo_create(lo_job_self(), 1 << 20, &v), LO_OK))
 		return;
 	for (uint64_t off = 0; off < (1 << 20); off += 4096)
 		CHECK_ST(lo_vmo_write(v, "x", off, 1), LO_OK);
@@ -227,11 +228,19 @@ static void vmo_cycle(uint64_t *while_alive)
 /* Destroying a VMO gives every page it committed back. */
 static void test_vmo_destroy_frees_pages(void)
 {
-	uint64_t alive;
+	uint64_t alive, before = 0, after = 0;
 	vmo_cycle(&alive);   /* warm up: heap pages for the VMO's own structures */
-	uint64_t before = free_pages();
-	vmo_cycle(&alive);
-	uint64_t after = free_pages();
+	/* The free count is the whole machine's: the logger, the console
+	 * driver and a thread of an earlier test ending on another CPU may
+	 * take or give back a page meanwhile. A leak shows every time; one
+	 * clean cycle out of three is the answer. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		before = free_pages();
+		vmo_cycle(&alive);
+		after = free_pages();
+		if (alive + 256 <= before && after == before)
+			break;
+	}
 	CHECK(alive + 256 <= before);
 	CHECK(after == before);
 	if (after != before)

@@ -1,10 +1,11 @@
 /* Waiting: deadlines, many objects, ports, timers, threads. */
+#include "lightos/startup.h"
 #include "utest.h"
 
 static void test_wait_one_timeout(void)
 {
 	lo_event_t e;
-	CHECK_ST(lo_event_create(&e), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	uint32_t observed = 7;
 	uint64_t start = lo_now();
 	CHECK_ST(lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED,
@@ -30,7 +31,7 @@ static void test_wait_many(void)
 	lo_handle_t h[3];
 	uint32_t masks[3], observed[3];
 	for (int i = 0; i < 3; i++) {
-		CHECK_ST(lo_event_create(&e[i]), LO_OK);
+		CHECK_ST(lo_event_create(lo_job_self(), &e[i]), LO_OK);
 		h[i] = lo_event_handle(e[i]);
 		masks[i] = LO_SIG_EVENT_SIGNALED;
 	}
@@ -50,7 +51,7 @@ static void test_wait_many(void)
 static void test_timer(void)
 {
 	lo_timer_t t;
-	CHECK_ST(lo_timer_create(&t), LO_OK);
+	CHECK_ST(lo_timer_create(lo_job_self(), &t), LO_OK);
 	uint64_t start = lo_now();
 	CHECK_ST(lo_timer_set(t, start + 15 * 1000000ull), LO_OK);
 	uint32_t observed;
@@ -69,9 +70,9 @@ static void test_port(void)
 	lo_port_t p;
 	lo_event_t e;
 	lo_timer_t t;
-	CHECK_ST(lo_port_create(&p), LO_OK);
-	CHECK_ST(lo_event_create(&e), LO_OK);
-	CHECK_ST(lo_timer_create(&t), LO_OK);
+	CHECK_ST(lo_port_create(lo_job_self(), &p), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	CHECK_ST(lo_timer_create(lo_job_self(), &t), LO_OK);
 	CHECK_ST(lo_port_bind(p, lo_event_handle(e), LO_SIG_EVENT_SIGNALED, 1), LO_OK);
 	CHECK_ST(lo_port_bind(p, lo_timer_handle(t), LO_SIG_TIMER_SIGNALED, 2), LO_OK);
 	CHECK_ST(lo_port_bind(p, lo_port_handle(p), 1, 3), LO_ERR_NOT_SUPPORTED);
@@ -95,13 +96,13 @@ static void test_port(void)
 }
 
 /* Entry of the second thread: signal the event whose handle is in rdi,
- * then end. It starts on a bare stack, so it only makes system calls. */
-__attribute__((noreturn)) static void worker_entry(uint64_t event, uint64_t unused)
+ * then end (rsi: its own handle). It starts on a bare stack, so it only
+ * makes system calls. */
+__attribute__((noreturn)) static void worker_entry(uint64_t event, uint64_t self)
 {
-	(void)unused;
 	lo_handle_signal((lo_handle_t){ (uint32_t)event }, 0, LO_SIG_EVENT_SIGNALED);
 	for (;;)
-		lo_thread_exit();
+		lo_thread_exit((lo_thread_t){ (uint32_t)self });
 }
 
 static void test_thread_in_same_process(void)
@@ -110,14 +111,16 @@ static void test_thread_in_same_process(void)
 	lo_thread_t t;
 	CHECK_ST(lo_thread_create(lo_self, "worker", 6, &t), LO_OK);
 	lo_vmo_t stack;
-	CHECK_ST(lo_vmo_create(16384, &stack), LO_OK);
+	CHECK_ST(lo_vmo_create(lo_job_self(), 16384, &stack), LO_OK);
 	struct lo_map_request req = { 0, 0, 16384, LO_MAP_WRITE, 0 };
 	uint64_t addr = 0;
 	CHECK_ST(lo_process_map(lo_self, stack, &req, &addr), LO_OK);
 	lo_event_t done;
-	CHECK_ST(lo_event_create(&done), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &done), LO_OK);
+	uint32_t self = 0;
+	CHECK_ST(lo_handle_duplicate(lo_thread_handle(t), LO_RIGHT_INSPECT, &self), LO_OK);
 	CHECK_ST(lo_thread_start(t, (uint64_t)(uintptr_t)worker_entry, addr + 16384,
-				 done.value, 0), LO_OK);
+				 done.value, self), LO_OK);
 	CHECK_ST(lo_thread_start(t, (uint64_t)(uintptr_t)worker_entry, addr + 16384, 0, 0),
 		 LO_ERR_BAD_STATE);
 	uint32_t observed;

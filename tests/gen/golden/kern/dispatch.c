@@ -93,7 +93,7 @@ static int64_t sys_gadget_create(uint64_t a0, uint64_t a1, uint64_t a2,
 		st = LO_ERR_INVALID_ARGS;
 		goto out;
 	}
-	st = k_gadget_create((uint32_t)a0, &new_gadget);
+	st = gadget_create((uint32_t)a0, &new_gadget);
 	if (st != LO_OK)
 		goto out;
 	st = cap_install(table, (struct cap_object *)new_gadget,
@@ -131,7 +131,7 @@ static int64_t sys_gadget_tune(uint64_t a0, uint64_t a1, uint64_t a2,
 		st = LO_ERR_INVALID_ARGS;
 		goto out;
 	}
-	st = k_gadget_tune((struct gadget *)obj_gadget, (uint32_t)a1);
+	st = gadget_tune((struct gadget *)obj_gadget, (uint32_t)a1);
 out:
 	if (obj_gadget)
 		cap_unref(obj_gadget);
@@ -193,7 +193,7 @@ static int64_t sys_gadget_swap(uint64_t a0, uint64_t a1, uint64_t a2,
 			       LO_RIGHT_TRANSFER, taken_give);
 	if (st != LO_OK)
 		goto out;
-	st = k_gadget_swap((struct gadget *)obj_gadget, buf_data, (uint32_t)a2, taken_give, (uint32_t)a4, (struct lo_gadget_info *)buf_info);
+	st = gadget_swap((struct gadget *)obj_gadget, buf_data, (uint32_t)a2, taken_give, (uint32_t)a4, (struct lo_gadget_info *)buf_info);
 	if (st != LO_OK)
 		goto out;
 	st = copy_to_user(a5, buf_info, len_info);
@@ -211,12 +211,93 @@ out:
 	return st;
 }
 
+/* gadget_watch: Wait on several gadgets. */
+static int64_t sys_gadget_watch(uint64_t a0, uint64_t a1, uint64_t a2,
+                               uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct cap_table *table = current_handle_table();
+	status_t st = LO_OK;
+	struct cap_object *obj_gadget = NULL;
+	rights_t rights_gadget = 0;
+	uint64_t stack_note[32];
+	void *buf_note = NULL;
+	uint64_t len_note = 0;
+	uint32_t values_others[2];
+	struct cap_object *objs_others[2] = { 0 };
+	struct gadget *new_copy = NULL;
+	cap_handle_t value_copy = 0;
+
+	st = dispatch_lookup(table, LO_SYS_GADGET_WATCH, a0, LO_TYPE_GADGET,
+			     LO_RIGHT_INSPECT, &obj_gadget, &rights_gadget);
+	if (st != LO_OK)
+		goto out;
+	if (a3 >> 32) {
+		st = LO_ERR_INVALID_ARGS;
+		goto out;
+	}
+	if (a4 >> 32) {
+		st = LO_ERR_INVALID_ARGS;
+		goto out;
+	}
+	if (a4 > 8) {
+		st = LO_ERR_OUT_OF_RANGE;
+		goto out;
+	}
+	if (a3 > 2) {
+		st = LO_ERR_OUT_OF_RANGE;
+		goto out;
+	}
+	len_note = a4 * 1;
+	st = dispatch_buffer(&buf_note, stack_note, sizeof(stack_note), len_note);
+	if (st != LO_OK)
+		goto out;
+	st = copy_from_user(buf_note, a1, len_note);
+	if (st != LO_OK)
+		goto out;
+	st = copy_from_user(values_others, a2, a3 * sizeof(uint32_t));
+	if (st != LO_OK)
+		goto out;
+	for (uint64_t i = 0; i < a3; i++) {
+		st = dispatch_lookup(table, LO_SYS_GADGET_WATCH, values_others[i], LO_TYPE_GADGET,
+				     LO_RIGHT_WAIT | LO_RIGHT_READ, &objs_others[i], NULL);
+		if (st != LO_OK)
+			goto out;
+	}
+	st = gadget_watch((struct gadget *)obj_gadget, buf_note, objs_others, (uint32_t)a3, (uint32_t)a4, &new_copy);
+	if (st != LO_OK)
+		goto out;
+	st = cap_install(table, (struct cap_object *)new_copy,
+			 (LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT | LO_RIGHT_INSPECT | LO_RIGHT_GADGET_TUNE) & rights_gadget, &value_copy);
+	if (st != LO_OK)
+		goto undo;
+	st = copy_to_user(a5, &value_copy, sizeof(uint32_t));
+	if (st != LO_OK)
+		goto undo;
+	goto out;
+undo:   /* st holds the failure; take back what was installed */
+	if (value_copy)
+		cap_close(table, value_copy);
+out:
+	if (obj_gadget)
+		cap_unref(obj_gadget);
+	if (buf_note != (void *)stack_note)
+		kfree(buf_note);
+	for (uint32_t i = 0; i < 2; i++) {
+		if (objs_others[i])
+			cap_unref(objs_others[i]);
+	}
+	if (new_copy)
+		cap_unref((struct cap_object *)new_copy);
+	return st;
+}
+
 typedef int64_t (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
 static const syscall_fn syscall_table[LO_SYS_COUNT] = {
 	[LO_SYS_GADGET_CREATE] = sys_gadget_create,
 	[LO_SYS_GADGET_TUNE] = sys_gadget_tune,
 	[LO_SYS_GADGET_SWAP] = sys_gadget_swap,
+	[LO_SYS_GADGET_WATCH] = sys_gadget_watch,
 };
 
 int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,

@@ -13,10 +13,12 @@
 struct gadget;
 
 /* gadget_create: A new gadget. */
-status_t k_gadget_create(uint32_t level, struct gadget **gadget);
+status_t gadget_create(uint32_t level, struct gadget **gadget);
 /* gadget_tune: Set the level. */
-status_t k_gadget_tune(struct gadget *gadget, uint32_t level);
+status_t gadget_tune(struct gadget *gadget, uint32_t level);
 /* gadget_swap: Send bytes and handles, receive some back. */
-status_t k_gadget_swap(struct gadget *gadget, const void *data, uint32_t len, struct cap_taken *give, uint32_t ngive, struct lo_gadget_info *info);
+status_t gadget_swap(struct gadget *gadget, const void *data, uint32_t len, struct cap_taken *give, uint32_t ngive, struct lo_gadget_info *info);
+/* gadget_watch: Wait on several gadgets. */
+status_t gadget_watch(struct gadget *gadget, const void *note, struct cap_object **others, uint32_t n, uint32_t len, struct gadget **copy);
 
 #endif

@@ -15,11 +15,13 @@ static void zero_bytes(void *dst, uint32_t n)
 		((char *)dst)[i] = 0;
 }
 
-/* A handle in a request must carry the rights the protocol declares. */
-static int has_rights(lo_handle_t h, uint32_t rights)
+/* A handle in a request must be of the declared type (0: any) and carry
+ * the rights the protocol declares. */
+static int has_rights(lo_handle_t h, uint32_t type, uint32_t rights)
 {
 	struct lo_object_info info;
-	return lo_handle_info(h, &info) == LO_OK && (info.rights & rights) == rights;
+	return lo_handle_info(h, &info) == LO_OK && (info.rights & rights) == rights &&
+	       (type == 0 || info.type == type);
 }
 
 /* Send a request and wait for the response with the same txid. */
@@ -106,30 +108,40 @@ status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server,
 	struct lo_channel_read_result got;
 	zero_bytes(&req, sizeof(req));
 	status_t st = lo_channel_read(ch, &req, sizeof(req), handles, LO_KNOB_MAX_HANDLES, &got);
+	int oversized = st == LO_ERR_BUFFER_TOO_SMALL;
+	if (oversized) {
+		/* No request is this big: take it off the queue (its handles
+		 * close) so the next one can be served, and answer BAD_FORMAT. */
+		st = lo_channel_drop(ch, &req.hdr, sizeof(req.hdr));
+		got.handles = 0;
+	}
 	if (st != LO_OK)
 		return st;
 	zero_bytes(&resp, sizeof(resp));
 	resp.hdr = req.hdr;
 	uint32_t resp_size = sizeof(resp.error);
 	status_t result = LO_ERR_NOT_SUPPORTED;
-	switch (req.hdr.ordinal) {
+	if (oversized)
+		result = LO_ERR_BAD_FORMAT;
+	else switch (req.hdr.ordinal) {
 	case LO_KNOB_TURN:
 		if (got.bytes != sizeof(req.turn) || got.handles != 1) {
 			result = LO_ERR_BAD_FORMAT;
 			break;
 		}
-		if (!has_rights(handles[0], LO_RIGHT_GADGET_TUNE)) {
+		if (!has_rights(handles[0], LO_TYPE_GADGET, LO_RIGHT_GADGET_TUNE)) {
 			result = LO_ERR_ACCESS_DENIED;
 			break;
 		}
 		if (server->turn)
-			result = server->turn(ctx, &req.turn, handles, &resp.turn,
-						 resp_handles, &resp_nhandles);
+			result = server->turn(ctx, &req.turn, handles, &resp.turn);
 		resp_size = sizeof(resp.turn);
 		break;
 	default:
 		result = LO_ERR_NOT_SUPPORTED;
 	}
+	if (result == LO_DEFERRED)
+		return LO_OK;   /* the handler answers later, itself */
 	if (result != LO_OK) {
 		/* The handles of a request that failed are closed here. */
 		for (uint32_t i = 0; i < got.handles; i++)

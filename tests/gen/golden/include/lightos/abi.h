@@ -38,7 +38,76 @@ struct lo_gadget_info {
 #define LO_SYS_GADGET_CREATE                 30
 #define LO_SYS_GADGET_TUNE                   31
 #define LO_SYS_GADGET_SWAP                   32
-#define LO_SYS_COUNT 33
+#define LO_SYS_GADGET_WATCH                  33
+#define LO_SYS_COUNT 34
+
+/* Names, for printing: a new type, right or status is never a number. */
+static inline const char *lo_type_name(uint32_t type)
+{
+	switch (type) {
+	case LO_TYPE_GADGET: return "gadget";
+	default: return "unknown";
+	}
+}
+
+/* The name of one right (a single bit) on an object of `type`, in lower
+ * case: a generic right or one of the type's own; NULL if it has none. */
+static inline const char *lo_right_name(uint32_t type, uint32_t right)
+{
+	switch (right) {
+	case LO_RIGHT_DUPLICATE: return "duplicate";
+	case LO_RIGHT_TRANSFER: return "transfer";
+	case LO_RIGHT_READ: return "read";
+	case LO_RIGHT_WRITE: return "write";
+	case LO_RIGHT_EXECUTE: return "execute";
+	case LO_RIGHT_MAP: return "map";
+	case LO_RIGHT_SIGNAL: return "signal";
+	case LO_RIGHT_WAIT: return "wait";
+	case LO_RIGHT_INSPECT: return "inspect";
+	case LO_RIGHT_MANAGE: return "manage";
+	case LO_RIGHT_DESTROY: return "destroy";
+	}
+	switch (type) {
+	case LO_TYPE_GADGET:
+		if (right == LO_RIGHT_GADGET_TUNE)
+			return "tune";
+		break;
+	}
+	return (const char *)0;
+}
+
+/* The name of a status code (cap/status.h), e.g. "BAD_HANDLE". */
+static inline const char *lo_status_name(int32_t status)
+{
+	switch (status) {
+	case LO_OK: return "OK";
+	case LO_ERR_INTERNAL: return "INTERNAL";
+	case LO_ERR_NOT_SUPPORTED: return "NOT_SUPPORTED";
+	case LO_ERR_NO_RESOURCES: return "NO_RESOURCES";
+	case LO_ERR_NO_MEMORY: return "NO_MEMORY";
+	case LO_ERR_BAD_SYSCALL: return "BAD_SYSCALL";
+	case LO_ERR_INVALID_ARGS: return "INVALID_ARGS";
+	case LO_ERR_BAD_HANDLE: return "BAD_HANDLE";
+	case LO_ERR_WRONG_TYPE: return "WRONG_TYPE";
+	case LO_ERR_ACCESS_DENIED: return "ACCESS_DENIED";
+	case LO_ERR_FAULT: return "FAULT";
+	case LO_ERR_OUT_OF_RANGE: return "OUT_OF_RANGE";
+	case LO_ERR_BUFFER_TOO_SMALL: return "BUFFER_TOO_SMALL";
+	case LO_ERR_BAD_STATE: return "BAD_STATE";
+	case LO_ERR_SHOULD_WAIT: return "SHOULD_WAIT";
+	case LO_ERR_TIMED_OUT: return "TIMED_OUT";
+	case LO_ERR_CANCELED: return "CANCELED";
+	case LO_ERR_PEER_CLOSED: return "PEER_CLOSED";
+	case LO_ERR_NOT_FOUND: return "NOT_FOUND";
+	case LO_ERR_ALREADY_EXISTS: return "ALREADY_EXISTS";
+	case LO_ERR_NOT_A_REGISTRY: return "NOT_A_REGISTRY";
+	case LO_ERR_LINK_LOOP: return "LINK_LOOP";
+	case LO_ERR_NAME_TOO_LONG: return "NAME_TOO_LONG";
+	case LO_ERR_BAD_FORMAT: return "BAD_FORMAT";
+	case LO_ERR_IO: return "IO";
+	default: return "unknown status";
+	}
+}
 
 /* Flags for process_map / process_protect. */
 #define LO_MAP_WRITE (1u << 0)

@@ -11,6 +11,15 @@ struct lo_msg_header {
 	uint32_t ordinal;
 };
 
+/* A handler that returns LO_DEFERRED keeps the request (and its handles)
+ * and sends the response itself later: serve_one sends nothing. */
+#define LO_DEFERRED LO_ERR_SHOULD_WAIT
+
+/* Take the next message off ch whatever its size (libos/channel_drop.c):
+ * its first `size` bytes go to `prefix` (zeros past its end), its
+ * handles are closed. What a server does with a message too big for it. */
+status_t lo_channel_drop(lo_channel_t ch, void *prefix, uint32_t size);
+
 /* Protocol knob: A tiny protocol. */
 #define LO_KNOB_TURN 1
 #define LO_KNOB_MAX_HANDLES 4
@@ -30,11 +39,11 @@ struct lo_knob_turn_response {
 
 /* Turn the knob. */
 status_t lo_knob_turn(lo_channel_t ch, uint32_t by, const char *why, uint32_t why_len, lo_handle_t g, int32_t *status, uint32_t *now);
-/* A knob server fills this table; a NULL entry answers NOT_SUPPORTED. */
+/* A knob server fills this table; a NULL entry answers NOT_SUPPORTED.
+ * Each handler gets only what its method carries; the skeleton fills in
+ * the response's status. */
 struct lo_knob_server {
-	status_t (*turn)(void *ctx, const struct lo_knob_turn_request *req,
-			const lo_handle_t *handles, struct lo_knob_turn_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles);
+	status_t (*turn)(void *ctx, const struct lo_knob_turn_request *req, const lo_handle_t *handles, struct lo_knob_turn_response *resp);
 };
 
 /* Read one request from ch, call its handler, send the response. */

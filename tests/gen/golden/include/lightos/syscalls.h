@@ -49,4 +49,32 @@ static inline status_t lo_gadget_swap(lo_gadget_t gadget, const void *data, uint
 	return (status_t)lo_syscall6(LO_SYS_GADGET_SWAP, (uint64_t)gadget.value, (uint64_t)(uintptr_t)data, (uint64_t)len, (uint64_t)(uintptr_t)give, (uint64_t)ngive, (uint64_t)(uintptr_t)info);
 }
 
+/* Wait on several gadgets.
+ * Needs: gadget INSPECT; others WAIT + READ.
+ */
+static inline status_t lo_gadget_watch(lo_gadget_t gadget, const void *note, const lo_gadget_t *others, uint32_t n, uint32_t len, lo_gadget_t *copy)
+{
+	return (status_t)lo_syscall6(LO_SYS_GADGET_WATCH, (uint64_t)gadget.value, (uint64_t)(uintptr_t)note, (uint64_t)(uintptr_t)others, (uint64_t)n, (uint64_t)len, (uint64_t)(uintptr_t)copy);
+}
+
+/* Calls that may block (`blocking` in the IDL): 1 for those, else 0. */
+static inline int lo_syscall_blocking(uint64_t nr)
+{
+	switch (nr) {
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The argument holding a blocking call's deadline, or -1 (none, or the
+ * call does not block). */
+static inline int lo_syscall_deadline_arg(uint64_t nr)
+{
+	switch (nr) {
+	default:
+		return -1;
+	}
+}
+
 #endif

@@ -1,4 +1,5 @@
-#include "lightos/elf.h"
+/* The ELF64 checks every loader shares (see elf.h). */
+#include "elf.h"
 
 #define PAGE 4096ull
 
@@ -45,8 +46,7 @@ static status_t bad(const char **why, const char *reason)
 	return LO_ERR_BAD_FORMAT;
 }
 
-status_t lo_elf_parse(const uint8_t *data, size_t size, struct lo_elf_image *out,
-		      const char **why)
+status_t elf_parse(const uint8_t *data, size_t size, struct elf_image *out, const char **why)
 {
 	if (size < sizeof(struct ehdr))
 		return bad(why, "shorter than an ELF header");
@@ -76,30 +76,31 @@ status_t lo_elf_parse(const uint8_t *data, size_t size, struct lo_elf_image *out
 		uint64_t filesz = read_u64(ph + 32), memsz = read_u64(ph + 40);
 		if (ptype != PT_LOAD || memsz == 0)
 			continue;
-		if (out->segment_count == LO_ELF_MAX_SEGMENTS)
+		if (out->segment_count == ELF_MAX_SEGMENTS)
 			return bad(why, "too many segments");
 		if (filesz > memsz)
 			return bad(why, "segment file size exceeds its memory size");
 		if (offset > size || filesz > size - offset)
 			return bad(why, "segment outside the file");
-		if (vaddr < PAGE || vaddr >= LO_ELF_USER_TOP || memsz > LO_ELF_USER_TOP - vaddr)
+		if (vaddr < PAGE || vaddr >= ELF_USER_TOP || memsz > ELF_USER_TOP - vaddr)
 			return bad(why, "segment outside user space");
 		if ((pflags & PF_W) && (pflags & PF_X))
 			return bad(why, "segment is writable and executable");
 		uint64_t start = vaddr & ~(PAGE - 1);
 		uint64_t end = (vaddr + memsz + PAGE - 1) & ~(PAGE - 1);
 		for (uint32_t j = 0; j < out->segment_count; j++) {
-			const struct lo_elf_segment *o = &out->segments[j];
+			const struct elf_segment *o = &out->segments[j];
 			if (start < o->vaddr + o->mem_size && o->vaddr < end)
 				return bad(why, "segments overlap");
 		}
-		struct lo_elf_segment *s = &out->segments[out->segment_count++];
+		struct elf_segment *s = &out->segments[out->segment_count++];
 		s->vaddr = start;
 		s->mem_size = end - start;
 		s->file_offset = offset;
 		s->file_size = filesz;
 		s->copy_to = vaddr - start;
-		s->flags = (pflags & PF_W ? 1u : 0) | (pflags & PF_X ? 2u : 0);
+		s->writable = (pflags & PF_W) != 0;
+		s->executable = (pflags & PF_X) != 0;
 		if ((pflags & PF_X) && entry >= vaddr && entry < vaddr + memsz)
 			entry_ok = 1;
 	}
