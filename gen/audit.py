@@ -40,10 +40,26 @@ def calls_for(data, type_name, granted):
     return sorted(usable), needed
 
 
+def methods_for(data, protocol, granted):
+    """Protocol methods a connection with `granted` rights can call, and
+    every right any of them needs (WRITABLE is used by open)."""
+    usable, needed = [], {"WRITABLE"}
+    for p in data.get("protocols", []):
+        if p["name"] != protocol:
+            continue
+        for m in p["methods"]:
+            needed.update(m["requires"])
+            if set(m["requires"]) <= set(granted):
+                usable.append(f"{protocol}.{m['name']}")
+    return sorted(usable), needed
+
+
 def grant_label(g):
     parts = [g.kind] + [hex(a) if g.kind == "ioports" and i == 0 else str(a) for i, a in enumerate(g.args)]
     if g.name:
         parts.append(g.name)
+    if getattr(g, "path", ""):
+        parts.append(g.path)
     return " ".join(parts)
 
 
@@ -52,7 +68,10 @@ def audit(programs, rights_by_name, data, known_programs):
     for prog in programs.values():
         entry = report["programs"][prog.name] = []
         for g in prog.grants:
-            usable, needed = calls_for(data, g.type, g.rights)
+            if g.kind == "registry":
+                usable, needed = methods_for(data, "registry", g.rights)
+            else:
+                usable, needed = calls_for(data, g.type, g.rights)
             entry.append({"grant": grant_label(g), "type": g.type, "rights": g.rights, "calls": usable})
             held = [r for r in DELEGATING if r in g.rights]
             if held:

@@ -3,6 +3,11 @@ init and liblightos read (build/gen/libos/policy_table.c).
 
   program NAME { grant KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ; }
 
+A registry grant names connection rights of the registry protocol (ENUMERATE,
+OPEN, MODIFY, WATCH, WRITABLE: idl/registry.idl), not handle rights, and may
+name a subtree: `grant registry files /tmp : OPEN | MODIFY;` gives those
+rights in files:/tmp (and below) whatever the program has in files:.
+
 Errors are `file:line:col: error: message` with the line and a caret, like
 the IDL compiler's; nothing is written on error.
 """
@@ -30,12 +35,14 @@ KINDS = {
     "clock": ("clock", 0, False),
 }
 
-TOKEN = re.compile(r"\s+|#[^\n]*|(?P<num>0[xX][0-9a-fA-F]+|\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<p>[{};:|])")
+TOKEN = re.compile(r"\s+|#[^\n]*|(?P<num>0[xX][0-9a-fA-F]+|\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+                   r"|(?P<path>/[A-Za-z0-9_./-]*)|(?P<p>[{};:|])")
 
 
 class Grant:
-    def __init__(self, kind, args, name, rights, loc):
+    def __init__(self, kind, args, name, rights, loc, path=""):
         self.kind, self.args, self.name, self.rights, self.loc = kind, args, name, rights, loc
+        self.path = path   # registry grants: a subtree, or "" for the whole registry
 
     @property
     def type(self):
@@ -72,8 +79,9 @@ def tokenize(path, text):
     return toks
 
 
-def parse(path, text, rights_by_name, types):
-    """Returns {program name: Program}."""
+def parse(path, text, rights_by_name, types, registry_rights=None):
+    """Returns {program name: Program}. registry_rights: the registry
+    protocol's connection rights (name -> bit), for registry grants."""
     toks = tokenize(path, text)
     pos = [0]
 
@@ -88,11 +96,12 @@ def parse(path, text, rights_by_name, types):
         pos[0] += 1
         return v, loc
 
-    def rights():
+    def rights(known=None):
+        known = rights_by_name if known is None else known
         names = []
         while True:
             v, loc = take("name", what="a right")
-            if v not in rights_by_name:
+            if v not in known:
                 raise IdlError(loc, f"unknown right {v!r}")
             names.append(v)
             if peek()[1] != "|":
@@ -116,8 +125,14 @@ def parse(path, text, rights_by_name, types):
                 _, nargs, named = KINDS[kind]
                 args = [int(take("num", what="a number")[0], 0) for _ in range(nargs)]
                 gname = take("name", what="a name")[0] if named else ""
+                sub = ""
+                if kind == "registry" and peek()[0] == "path":
+                    sub = take("path")[0]
                 take(value=":")
-                prog.grants.append(Grant(kind, args, gname, rights(), kloc))
+                if kind == "registry" and registry_rights is not None:
+                    prog.grants.append(Grant(kind, args, gname, rights(registry_rights), kloc, sub))
+                else:
+                    prog.grants.append(Grant(kind, args, gname, rights(), kloc, sub))
             elif word == "max":
                 tname, tloc = take("name", what="an object type")
                 if tname not in types:
@@ -139,8 +154,9 @@ def load(policy_path, cap_dir, rights_json):
     rights_by_name = {n: r.value for n, r in generic.items()}
     for t in data["types"].values():
         rights_by_name.update(t["rights"])
+    registry_rights = next((p["rights"] for p in data.get("protocols", []) if p["name"] == "registry"), None)
     with open(policy_path) as f:
-        programs = parse(policy_path, f.read(), rights_by_name, set(data["types"]))
+        programs = parse(policy_path, f.read(), rights_by_name, set(data["types"]), registry_rights)
     return programs, rights_by_name, data
 
 
@@ -162,9 +178,12 @@ def render_table(programs, rights_by_name, data):
         out.append(f"static const struct lo_policy_grant grants_{p.name}[] = {{")
         for g in p.grants:
             args = g.args + [0, 0]
+            known = rights_by_name
+            if g.kind == "registry":
+                known = next(p["rights"] for p in data["protocols"] if p["name"] == "registry")
             out.append(f'\t{{ {KIND_IDS[g.kind]}, {args[0]}u, {args[1]}u, "{g.name}", '
-                       f"0x{mask(g.rights, rights_by_name):08x}u }},")
-        out.append("\t{ 0, 0, 0, \"\", 0 },")
+                       f'0x{mask(g.rights, known):08x}u, "{g.path}" }},')
+        out.append("\t{ 0, 0, 0, \"\", 0, \"\" },")
         out.append("};")
         out.append(f"static const struct lo_policy_max max_{p.name}[] = {{")
         for t, (names, _) in sorted(p.max.items()):

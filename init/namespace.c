@@ -103,18 +103,49 @@ status_t namespace_build(struct namespace *ns, const uint8_t *image, size_t imag
 	return LO_OK;
 }
 
+/* The registry at `path` under reg (this host's own registries), or NULL. */
+static struct lo_registry *subtree(struct lo_registry *reg, const char *path)
+{
+	const char *start, *rest = path;
+	while (reg && *rest) {
+		char name[LO_REGISTRY_NAME_MAX + 1];
+		size_t n = lo_path_first(rest, &start, &rest);
+		if (n == 0 || n > LO_REGISTRY_NAME_MAX)
+			break;
+		lo_memcpy(name, start, n);
+		name[n] = '\0';
+		reg = lo_registry_lookup(reg, name);
+	}
+	return reg;
+}
+
+/* A program's root namespace: the registries its policy grants, each entry
+ * with the policy's connection rights, carried by the connection as
+ * subtree grants (so a registry's grant is not cut by the root's rights).
+ * The root itself may be listed, opened and watched, not edited. */
 status_t namespace_connect_for(struct namespace *ns, const char *program, lo_channel_t *client)
 {
 	const struct lo_policy_program *p = lo_policy_for(program);
 	struct lo_registry *root = lo_registry_create(&ns->host, program);
 	if (!root)
 		return LO_ERR_NO_MEMORY;
+	struct lo_registry_subgrant sub[LO_REGISTRY_SUBGRANTS + 1];
+	uint32_t nsub = 0;
+	lo_memset(sub, 0, sizeof(sub));
 	for (const struct lo_policy_grant *g = p ? p->grants : 0; g && g->kind; g++) {
 		struct lo_registry *reg;
-		if (g->kind == LO_POLICY_REGISTRY && (reg = lo_registry_lookup(ns->root, g->name)))
-			lo_registry_add_registry(&ns->host, root, g->name, reg);
+		if (g->kind != LO_POLICY_REGISTRY || !(reg = lo_registry_lookup(ns->root, g->name)))
+			continue;
+		/* The grant's rights hold in that registry (or subtree) whatever
+		 * the root connection has: a subtree grant on the connection. */
+		if (!g->path || !g->path[0])
+			lo_registry_add_registry_as(&ns->host, root, g->name, reg, g->rights);
+		struct lo_registry *at = g->path && g->path[0] ? subtree(reg, g->path) : reg;
+		if (at && nsub < LO_REGISTRY_SUBGRANTS)
+			sub[nsub++] = (struct lo_registry_subgrant){ at, g->rights };
 	}
-	status_t st = lo_registry_connect(&ns->host, root, client);
+	status_t st = lo_registry_connect_as(&ns->host, root, LO_REGISTRY_RIGHT_ENUMERATE |
+					     LO_REGISTRY_RIGHT_OPEN | LO_REGISTRY_RIGHT_WATCH, sub, client);
 	lo_registry_release(&ns->host, root);   /* the connection keeps it */
 	return st;
 }

@@ -83,17 +83,19 @@ ISO_ENTRY_fuzz      := 4
 ISO_ENTRY_bench     := 5
 ISO_ENTRY_overflow  := 6
 
-# The fuzz entry's seed and length come from make (FUZZ_SEED, FUZZ_CALLS).
-FUZZ_SEED  ?= 1
-FUZZ_CALLS ?= 200000
+# The fuzz entry's seed, length and operation classes come from make
+# (FUZZ_SEED, FUZZ_CALLS, FUZZ_CLASSES: all, or a list like race,cycle).
+FUZZ_SEED    ?= 1
+FUZZ_CALLS   ?= 200000
+FUZZ_CLASSES ?= all
 $(BUILD)/iso-%/boot/grub/grub.cfg: kern/arch/x86_64/grub.cfg.in $(BUILD)/fuzz-settings
 	@mkdir -p $(dir $@)
-	$(Q)sed 's/@DEFAULT@/$(ISO_ENTRY_$*)/; s/@FUZZ@/$(FUZZ_SEED) $(FUZZ_CALLS)/' $< > $@
+	$(Q)sed 's/@DEFAULT@/$(ISO_ENTRY_$*)/; s/@FUZZ@/$(FUZZ_SEED) $(FUZZ_CALLS) $(FUZZ_CLASSES)/' $< > $@
 
 # Rewritten only when the settings change, so ISOs rebuild only then.
 $(BUILD)/fuzz-settings: FORCE
 	@mkdir -p $(dir $@)
-	@echo "$(FUZZ_SEED) $(FUZZ_CALLS)" | cmp -s - $@ || echo "$(FUZZ_SEED) $(FUZZ_CALLS)" > $@
+	@echo "$(FUZZ_SEED) $(FUZZ_CALLS) $(FUZZ_CLASSES)" | cmp -s - $@ || echo "$(FUZZ_SEED) $(FUZZ_CALLS) $(FUZZ_CLASSES)" > $@
 .PHONY: FORCE
 FORCE:
 

@@ -58,15 +58,15 @@ static const struct lo_policy_grant *find_grant(const struct lo_policy_program *
 	return 0;
 }
 
-/* Registry grants all arrive on one root connection: it gets their union. */
+/* Registry grants all arrive on one root connection (a channel); what each
+ * allows in its registry is the server's to enforce (connection rights). */
 static uint32_t registry_rights(const struct lo_policy_program *p)
 {
-	uint32_t r = 0;
 	for (const struct lo_policy_grant *g = p ? p->grants : 0; g && g->kind; g++) {
 		if (g->kind == LO_POLICY_REGISTRY)
-			r |= g->rights;
+			return LO_POLICY_REGISTRY_CHANNEL_RIGHTS;
 	}
-	return r;
+	return 0;
 }
 
 uint32_t lo_policy_rights(const char *program, uint32_t startup_kind, lo_handle_t h)

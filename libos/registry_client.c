@@ -47,6 +47,12 @@ static int has_registry_prefix(const char *path)
 
 status_t lo_resolve_path(lo_channel_t registry, const char *path, uint32_t rights, lo_handle_t *out)
 {
+	return lo_resolve_path_as(registry, path, rights, LO_REGISTRY_RIGHTS_ALL, out);
+}
+
+status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t rights,
+			    uint32_t conn_rights, lo_handle_t *out)
+{
 	char current[LO_REGISTRY_PATH_MAX + 1];
 	status_t st = copy_path(current, path);
 	if (st != LO_OK)
@@ -60,7 +66,7 @@ status_t lo_resolve_path(lo_channel_t registry, const char *path, uint32_t right
 		uint32_t kind = 0, consumed = 0, granted = 0, link_len = 0;
 		char link[LO_REGISTRY_PATH_MAX + 1];
 		lo_handle_t obj = LO_HANDLE_INVALID;
-		st = lo_registry_open(at, current, (uint32_t)lo_strlen(current), rights, &status,
+		st = lo_registry_open(at, current, (uint32_t)lo_strlen(current), rights, conn_rights, &status,
 				      &kind, &consumed, &granted, link, sizeof(link) - 1, &link_len, &obj);
 		if (st == LO_OK)
 			st = status;
@@ -163,5 +169,40 @@ status_t lo_resolve_name(const char *name, uint32_t rights, lo_handle_t *out)
 		return st;
 	st = lo_resolve_path(r, path, rights, out);
 	lo_handle_close(lo_channel_handle(r));
+	return st;
+}
+
+status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **last)
+{
+	char reg[LO_REGISTRY_NAME_MAX + 1];
+	const char *path;
+	status_t st = lo_name_split(name, reg, sizeof(reg), &path);
+	if (st != LO_OK)
+		return st;
+	/* The directory part: everything before the last '/'. */
+	const char *slash = 0;
+	for (const char *p = path; *p; p++) {
+		if (*p == '/' && p[1])
+			slash = p;
+	}
+	char dir[LO_REGISTRY_PATH_MAX + 1];
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (n > LO_REGISTRY_PATH_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	lo_memcpy(dir, path, n);
+	dir[n] = '\0';
+	*last = slash ? slash + 1 : path;
+	lo_channel_t r;
+	st = lo_connect_registry(reg, &r);
+	if (st != LO_OK || n == 0) {
+		if (st == LO_OK)
+			*out = r;
+		return st;
+	}
+	lo_handle_t h;
+	st = lo_resolve_path(r, dir, LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	lo_handle_close(lo_channel_handle(r));
+	if (st == LO_OK)
+		*out = lo_channel_from(h);
 	return st;
 }

@@ -8,9 +8,11 @@ struct entry {
 	uint32_t client;               /* who is charged for it (0: the host) */
 	char name[LO_REGISTRY_NAME_MAX + 1];
 	uint32_t kind;                 /* LO_ENTRY_* */
-	uint32_t rights;               /* what Open may grant (objects) */
+	uint32_t rights;               /* what Open may grant (objects; connection
+					* rights through a registry) */
 	lo_handle_t handle;            /* objects */
-	struct lo_registry *child;     /* registries */
+	struct lo_registry *child;     /* registries of this host */
+	lo_channel_t mount;            /* registries of another server (child NULL) */
 	char link[LO_REGISTRY_PATH_MAX + 1];
 };
 
@@ -111,6 +113,8 @@ static void entry_free(struct lo_registry_host *host, struct entry *e)
 	uncharge(host, e->client);
 	if (e->kind == LO_ENTRY_OBJECT)
 		lo_handle_close(e->handle);
+	else if (e->kind == LO_ENTRY_REGISTRY && !e->child)
+		lo_handle_close(lo_channel_handle(e->mount));   /* the mounted server sees it */
 	else if (e->kind == LO_ENTRY_REGISTRY)
 		registry_unref(host, e->child);
 	lo_free(e);
@@ -174,7 +178,8 @@ static uint32_t client_connections(struct lo_registry_host *host, uint32_t clien
 /* A new connection to reg charged to `client`. A client's own opens stay
  * within its share and out of the slots kept for the host. */
 static status_t connect_for(struct lo_registry_host *host, struct lo_registry *reg,
-			    uint32_t client, int by_client, lo_channel_t *client_end)
+			    uint32_t client, int by_client, uint32_t rights,
+			    const struct lo_registry_subgrant *sub, lo_channel_t *client_end)
 {
 	uint32_t limit = LO_REGISTRY_HOST_CONNECTIONS;
 	if (by_client) {
@@ -194,6 +199,15 @@ static status_t connect_for(struct lo_registry_host *host, struct lo_registry *r
 	host->conns[slot].channel = mine;
 	host->conns[slot].registry = reg;
 	host->conns[slot].client = client;
+	host->conns[slot].rights = rights;
+	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS; i++) {
+		struct lo_registry_subgrant g = { 0, 0 };
+		if (sub && sub[i].registry)
+			g = sub[i];
+		else
+			sub = NULL;   /* the list ended */
+		host->conns[slot].sub[i] = g;
+	}
 	st = watch_connection(host, slot);
 	if (st != LO_OK) {
 		host->conns[slot].registry = NULL;
@@ -202,6 +216,10 @@ static status_t connect_for(struct lo_registry_host *host, struct lo_registry *r
 		return st;
 	}
 	reg->refs++;
+	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS; i++) {
+		if (host->conns[slot].sub[i].registry)
+			host->conns[slot].sub[i].registry->refs++;
+	}
 	return LO_OK;
 }
 
@@ -209,7 +227,22 @@ static status_t connect_for(struct lo_registry_host *host, struct lo_registry *r
 status_t lo_registry_connect(struct lo_registry_host *host, struct lo_registry *reg,
 			     lo_channel_t *client)
 {
-	return connect_for(host, reg, ++host->next_client, 0, client);
+	return connect_for(host, reg, ++host->next_client, 0, LO_REGISTRY_RIGHTS_ALL, NULL, client);
+}
+
+status_t lo_registry_connect_as(struct lo_registry_host *host, struct lo_registry *reg,
+				uint32_t rights, const struct lo_registry_subgrant *sub,
+				lo_channel_t *client)
+{
+	return connect_for(host, reg, ++host->next_client, 0, rights, sub, client);
+}
+
+uint32_t lo_registry_host_connections(struct lo_registry_host *host)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < LO_REGISTRY_HOST_CONNECTIONS; i++)
+		n += host->conns[i].registry != NULL;
+	return n;
 }
 
 static void drop_connection(struct lo_registry_host *host, uint32_t slot)
@@ -218,6 +251,11 @@ static void drop_connection(struct lo_registry_host *host, uint32_t slot)
 	watches_sweep(reg, slot);
 	lo_handle_close(lo_channel_handle(host->conns[slot].channel));
 	host->conns[slot].registry = NULL;
+	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS; i++) {
+		if (host->conns[slot].sub[i].registry)
+			registry_unref(host, host->conns[slot].sub[i].registry);
+		host->conns[slot].sub[i].registry = NULL;
+	}
 	registry_unref(host, reg);
 }
 
@@ -250,8 +288,12 @@ static struct entry *find(struct lo_registry *reg, const char *name, size_t n)
 /* Walk every component but the last through nested registries of this
  * host. *parent gets the registry that holds (or would hold) the last
  * component, *last and *last_len the component itself. */
-static status_t walk_parent(struct lo_registry *reg, const char *path, struct lo_registry **parent,
-			    const char **last, size_t *last_len)
+static uint32_t rights_in(const struct lo_registry_conn *conn, struct lo_registry *reg,
+			  uint32_t rights);
+
+static status_t walk_parent(const struct lo_registry_conn *conn, struct lo_registry *reg,
+			    const char *path, struct lo_registry **parent,
+			    const char **last, size_t *last_len, uint32_t *rights)
 {
 	const char *start, *rest;
 	size_t n = lo_path_first(path, &start, &rest);
@@ -261,9 +303,10 @@ static status_t walk_parent(struct lo_registry *reg, const char *path, struct lo
 		struct entry *e = find(reg, start, n);
 		if (!e)
 			return LO_ERR_NOT_FOUND;
-		if (e->kind != LO_ENTRY_REGISTRY)
-			return LO_ERR_NOT_A_REGISTRY;
+		if (e->kind != LO_ENTRY_REGISTRY || !e->child)
+			return LO_ERR_NOT_A_REGISTRY;   /* an object, or a mount: edit it there */
 		reg = e->child;
+		*rights = rights_in(conn, reg, *rights & e->rights);
 		n = lo_path_first(rest, &start, &rest);
 	}
 	if (n > LO_REGISTRY_NAME_MAX)
@@ -336,6 +379,7 @@ static status_t add_child(struct lo_registry *reg, const char *name, struct lo_r
 		return st;
 	e->kind = LO_ENTRY_REGISTRY;
 	e->child = child;
+	e->rights = LO_REGISTRY_RIGHTS_ALL;
 	child->refs++;
 	return LO_OK;
 }
@@ -347,10 +391,20 @@ status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_regis
 	return add_child(reg, name, child, 0);
 }
 
+status_t lo_registry_add_registry_as(struct lo_registry_host *host, struct lo_registry *reg,
+				     const char *name, struct lo_registry *child, uint32_t rights)
+{
+	(void)host;
+	status_t st = add_child(reg, name, child, 0);
+	if (st == LO_OK)
+		find(reg, name, lo_strlen(name))->rights = rights;
+	return st;
+}
+
 struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name)
 {
 	struct entry *e = find(reg, name, lo_strlen(name));
-	return e && e->kind == LO_ENTRY_REGISTRY ? e->child : NULL;
+	return e && e->kind == LO_ENTRY_REGISTRY ? e->child : NULL;   /* NULL for a mount too */
 }
 
 static status_t add_link(struct lo_registry *reg, const char *name, const char *target,
@@ -411,6 +465,40 @@ static uint32_t client_of(struct call *c)
 	return c->host->conns[c->slot].client;
 }
 
+static struct lo_registry_conn *conn_of(struct call *c)
+{
+	return &c->host->conns[c->slot];
+}
+
+/* The connection's rights once a walk enters reg: a subtree grant names
+ * the rights there outright; elsewhere they only shrink on the way. */
+static uint32_t rights_in(const struct lo_registry_conn *conn, struct lo_registry *reg,
+			  uint32_t rights)
+{
+	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS; i++) {
+		if (conn->sub[i].registry == reg)
+			return conn->sub[i].rights;
+	}
+	return rights;
+}
+
+/* Remember a refused request in the host's ring. */
+static void record_denial(struct lo_registry_host *host, uint32_t client, uint32_t ordinal,
+			  uint32_t missing)
+{
+	struct lo_registry_denial *d = &host->denials[host->denial_total % LO_REGISTRY_DENIALS];
+	d->ordinal = ordinal;
+	d->missing = missing;
+	d->client = client;
+	host->denial_total++;
+}
+
+static void on_denied(void *ctx, uint32_t ordinal, uint32_t missing)
+{
+	struct call *c = ctx;
+	record_denial(c->host, client_of(c), ordinal, missing);
+}
+
 /* A request's string as a C string; *len_ok false if its length is bad. */
 static const char *request_path(const char *bytes, uint32_t len, char *buf, int *ok)
 {
@@ -427,11 +515,13 @@ static const char *request_path(const char *bytes, uint32_t len, char *buf, int 
  * that holds the path's last component, and that component. */
 struct target {
 	struct lo_registry *parent;
+	uint32_t rights;               /* the connection's rights there */
 	char name[LO_REGISTRY_NAME_MAX + 1];
 	size_t len;
 };
 
-static status_t resolve_target(struct call *c, const char *bytes, uint32_t len, struct target *t)
+static status_t resolve_target(struct call *c, uint32_t ordinal, const char *bytes, uint32_t len,
+			      struct target *t)
 {
 	char path[LO_REGISTRY_PATH_MAX + 1];
 	int ok;
@@ -439,11 +529,78 @@ static status_t resolve_target(struct call *c, const char *bytes, uint32_t len, 
 	if (!ok)
 		return LO_ERR_NAME_TOO_LONG;
 	const char *last;
-	status_t st = walk_parent(c->reg, path, &t->parent, &last, &t->len);
+	t->rights = rights_in(conn_of(c), c->reg, conn_of(c)->rights);
+	status_t st = walk_parent(conn_of(c), c->reg, path, &t->parent, &last, &t->len, &t->rights);
 	if (st != LO_OK)
 		return st;
+	/* The connection may edit, but maybe not in the registry the path
+	 * reaches (an entry that grants less on the way). */
+	if (!(t->rights & LO_REGISTRY_RIGHT_MODIFY)) {
+		record_denial(c->host, client_of(c), ordinal, LO_REGISTRY_RIGHT_MODIFY);
+		return LO_ERR_ACCESS_DENIED;
+	}
 	lo_memcpy(t->name, last, t->len);
 	t->name[t->len] = '\0';
+	return LO_OK;
+}
+
+/* A new connection to the registry `reg` for the caller, with `rights`
+ * (already the caller's AND what it asked) and the caller's subtree grants
+ * cut to what it asked. */
+static status_t open_connection(struct call *c, struct lo_registry *reg, uint32_t rights,
+				uint32_t asked, lo_handle_t *out)
+{
+	struct lo_registry_subgrant sub[LO_REGISTRY_SUBGRANTS];
+	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS; i++) {
+		sub[i] = conn_of(c)->sub[i];
+		sub[i].rights &= asked;
+	}
+	lo_channel_t client;
+	status_t st = connect_for(c->host, reg, client_of(c), 1, rights & asked, sub, &client);
+	if (st == LO_OK)
+		*out = lo_channel_handle(client);
+	return st;
+}
+
+/* Through a mount: ask the mounted server for a new connection to its
+ * registry (an open of "" there) with at most `rights`, and pass it on.
+ * The wait is bounded: a mounted server that died answers PEER_CLOSED at
+ * once, one that hangs costs LO_REGISTRY_MOUNT_WAIT. */
+static status_t open_mount(lo_channel_t mount, uint32_t rights, lo_handle_t *out)
+{
+	struct lo_registry_open_request rq;
+	lo_memset(&rq, 0, sizeof(rq));
+	rq.hdr.txid = 1;
+	rq.hdr.ordinal = LO_REGISTRY_OPEN;
+	rq.rights = LO_DEFAULT_RIGHTS_CHANNEL;
+	rq.conn_rights = rights;
+	/* Whatever an earlier, abandoned referral left behind goes first. */
+	struct lo_registry_open_response rs;
+	lo_handle_t got_h[LO_REGISTRY_MAX_HANDLES];
+	struct lo_channel_read_result got;
+	while (lo_channel_read(mount, &rs, sizeof(rs), got_h, LO_REGISTRY_MAX_HANDLES, &got) == LO_OK) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(got_h[i]);
+	}
+	status_t st = lo_channel_write(mount, &rq, sizeof(rq), (lo_handle_t *)0, 0);
+	if (st != LO_OK)
+		return st;
+	uint32_t observed = 0;
+	st = lo_handle_wait_one(lo_channel_handle(mount), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+				lo_now() + LO_REGISTRY_MOUNT_WAIT, &observed);
+	if (st != LO_OK)
+		return st;
+	lo_memset(&rs, 0, sizeof(rs));
+	st = lo_channel_read(mount, &rs, sizeof(rs), got_h, LO_REGISTRY_MAX_HANDLES, &got);
+	if (st != LO_OK)
+		return st == LO_ERR_SHOULD_WAIT ? LO_ERR_PEER_CLOSED : st;
+	if (got.bytes != sizeof(rs) || rs.hdr.ordinal != LO_REGISTRY_OPEN || rs.status != LO_OK ||
+	    rs.kind != LO_ENTRY_REGISTRY || got.handles != 1) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(got_h[i]);
+		return rs.status != LO_OK ? rs.status : LO_ERR_BAD_FORMAT;
+	}
+	*out = got_h[0];
 	return LO_OK;
 }
 
@@ -458,17 +615,18 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 	if (!ok)
 		return LO_ERR_NAME_TOO_LONG;
 	struct lo_registry *reg = c->reg;
+	/* The connection's rights where the walk is: they shrink through
+	 * entries that grant less, and a subtree grant names them outright. */
+	uint32_t rights = rights_in(conn_of(c), reg, conn_of(c)->rights);
 	const char *start, *rest;
 	size_t n = lo_path_first(path, &start, &rest);
 	if (n == 0) {
 		/* The registry itself: a new connection to it. */
-		lo_channel_t client;
-		status_t st = connect_for(c->host, reg, client_of(c), 1, &client);
+		status_t st = open_connection(c, reg, rights, req->conn_rights, &resp_handles[0]);
 		if (st != LO_OK)
 			return st;
 		resp->kind = LO_ENTRY_REGISTRY;
 		resp->consumed = req->path_len;
-		resp_handles[0] = lo_channel_handle(client);
 		*resp_nhandles = 1;
 		return LO_OK;
 	}
@@ -485,19 +643,30 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			lo_memcpy(resp->link, e->link, resp->link_len);
 			return LO_OK;
 		}
+		if (e->kind == LO_ENTRY_REGISTRY && !e->child) {
+			/* A mount: refer the client to the other server, with the
+			 * path up to here used up. */
+			status_t st = open_mount(e->mount, rights & e->rights & req->conn_rights,
+						 &resp_handles[0]);
+			if (st != LO_OK)
+				return st;
+			resp->kind = LO_ENTRY_REGISTRY;
+			resp->consumed = (uint32_t)(rest - path);
+			*resp_nhandles = 1;
+			return LO_OK;
+		}
 		if (e->kind == LO_ENTRY_REGISTRY) {
+			rights = rights_in(conn_of(c), e->child, rights & e->rights);
 			if (*rest) {
 				reg = e->child;
 				n = lo_path_first(rest, &start, &rest);
 				continue;
 			}
-			lo_channel_t client;
-			status_t st = connect_for(c->host, e->child, client_of(c), 1, &client);
+			status_t st = open_connection(c, e->child, rights, req->conn_rights, &resp_handles[0]);
 			if (st != LO_OK)
 				return st;
 			resp->kind = LO_ENTRY_REGISTRY;
 			resp->consumed = req->path_len;
-			resp_handles[0] = lo_channel_handle(client);
 			*resp_nhandles = 1;
 			return LO_OK;
 		}
@@ -505,11 +674,14 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			return LO_ERR_NOT_A_REGISTRY;
 		/* Never more than the entry grants and the caller asked for. The
 		 * copy travels, so it needs TRANSFER on the way; the client drops
-		 * it again unless it was asked for (resp->granted says). */
+		 * it again unless it was asked for (resp->granted says). Without
+		 * WRITABLE, nothing opened here keeps WRITE. */
 		if (!(e->rights & LO_RIGHT_TRANSFER))
 			return LO_ERR_ACCESS_DENIED;
 		uint32_t dup = 0;
 		resp->granted = e->rights & req->rights;
+		if (!(rights & LO_REGISTRY_RIGHT_WRITABLE))
+			resp->granted &= ~LO_RIGHT_WRITE;   /* the kernel refuses the write later */
 		status_t st = lo_handle_duplicate(e->handle, resp->granted | LO_RIGHT_TRANSFER, &dup);
 		if (st != LO_OK)
 			return st;
@@ -542,8 +714,8 @@ static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
 		struct entry *e = find(reg, start, n);
 		if (!e)
 			return LO_ERR_NOT_FOUND;
-		if (e->kind != LO_ENTRY_REGISTRY)
-			return LO_ERR_NOT_A_REGISTRY;
+		if (e->kind != LO_ENTRY_REGISTRY || !e->child)
+			return LO_ERR_NOT_A_REGISTRY;   /* a mount: list it there */
 		reg = e->child;
 	}
 	struct entry *e = reg->entries;
@@ -564,7 +736,7 @@ static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
 	struct call *c = ctx;
 	struct target t;
 	struct entry *e = NULL;
-	status_t st = resolve_target(c, req->path, req->path_len, &t);
+	status_t st = resolve_target(c, LO_REGISTRY_BIND, req->path, req->path_len, &t);
 	if (st == LO_OK)
 		st = add_entry(t.parent, t.name, t.len, client_of(c), &e);
 	if (st != LO_OK)
@@ -580,7 +752,7 @@ static status_t on_unbind(void *ctx, const struct lo_registry_unbind_request *re
 {
 	struct call *c = ctx;
 	struct target t;
-	status_t st = resolve_target(c, req->path, req->path_len, &t);
+	status_t st = resolve_target(c, LO_REGISTRY_UNBIND, req->path, req->path_len, &t);
 	return st == LO_OK ? remove_entry(c->host, t.parent, t.name, t.len) : st;
 }
 
@@ -591,7 +763,7 @@ static status_t on_link(void *ctx, const struct lo_registry_link_request *req)
 	int ok;
 	request_path(req->target, req->target_len, target, &ok);
 	struct target t;
-	status_t st = ok ? resolve_target(c, req->path, req->path_len, &t) : LO_ERR_NAME_TOO_LONG;
+	status_t st = ok ? resolve_target(c, LO_REGISTRY_LINK, req->path, req->path_len, &t) : LO_ERR_NAME_TOO_LONG;
 	return st == LO_OK ? add_link(t.parent, t.name, target, client_of(c)) : st;
 }
 
@@ -599,7 +771,7 @@ static status_t on_make_registry(void *ctx, const struct lo_registry_make_regist
 {
 	struct call *c = ctx;
 	struct target t;
-	status_t st = resolve_target(c, req->path, req->path_len, &t);
+	status_t st = resolve_target(c, LO_REGISTRY_MAKE_REGISTRY, req->path, req->path_len, &t);
 	if (st != LO_OK)
 		return st;
 	struct lo_registry *child = lo_registry_create(c->host, t.name);
@@ -637,6 +809,41 @@ static status_t on_watch(void *ctx, const lo_handle_t *handles)
 	return LO_OK;
 }
 
+static status_t on_mount(void *ctx, const struct lo_registry_mount_request *req,
+			 const lo_handle_t *handles)
+{
+	struct call *c = ctx;
+	struct target t;
+	struct entry *e = NULL;
+	status_t st = resolve_target(c, LO_REGISTRY_MOUNT, req->path, req->path_len, &t);
+	if (st == LO_OK)
+		st = add_entry(t.parent, t.name, t.len, client_of(c), &e);
+	if (st != LO_OK)
+		return st;   /* the serve loop closes the request's handle */
+	/* Opens through it get at most what the mounting connection had. */
+	e->kind = LO_ENTRY_REGISTRY;
+	e->mount = lo_channel_from(handles[0]);
+	e->rights = t.rights;
+	return LO_OK;
+}
+
+static status_t on_denial(void *ctx, const struct lo_registry_denial_request *req,
+			  struct lo_registry_denial_response *resp)
+{
+	struct call *c = ctx;
+	uint32_t total = c->host->denial_total;
+	uint32_t kept = total < LO_REGISTRY_DENIALS ? total : LO_REGISTRY_DENIALS;
+	if (req->index >= kept)
+		return LO_ERR_NOT_FOUND;
+	const struct lo_registry_denial *d =
+		&c->host->denials[(total - kept + req->index) % LO_REGISTRY_DENIALS];
+	resp->ordinal = d->ordinal;
+	resp->missing = d->missing;
+	resp->client = d->client;
+	resp->total = total;
+	return LO_OK;
+}
+
 static const struct lo_registry_server handlers = {
 	.open = on_open,
 	.list = on_list,
@@ -645,6 +852,9 @@ static const struct lo_registry_server handlers = {
 	.link = on_link,
 	.make_registry = on_make_registry,
 	.watch = on_watch,
+	.mount = on_mount,
+	.denial = on_denial,
+	.denied = on_denied,
 };
 
 status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline)
@@ -665,7 +875,7 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		 * the server never waits for a client. */
 		uint32_t served = 0;
 		do {
-			st = lo_registry_serve_one(ch, &handlers, &c);
+			st = lo_registry_serve_one(ch, &handlers, &c, host->conns[slot].rights);
 		} while (st == LO_OK && ++served < LO_REGISTRY_TURN);
 		if ((st != LO_OK && st != LO_ERR_SHOULD_WAIT) || watch_connection(host, slot) != LO_OK)
 			drop_connection(host, slot);

@@ -396,6 +396,7 @@ class Checker:
 
     def check_protocol(self, raw):
         self.declare(raw.name, "protocol")
+        rights = self.protocol_rights(raw)
         methods, ordinals, names = [], {}, set()
         for m in raw.methods:
             if m.name.text in names:
@@ -407,10 +408,31 @@ class Checker:
             ordinals[m.ordinal.value] = m.name.text
             req = [self.protocol_field(f) for f in m.request]
             resp = [self.protocol_field(f) for f in m.response]
+            requires = []
+            for tok in (m.requires[1] if m.requires else []):
+                r = next((r for r in rights if r.name == tok.text), None)
+                if r is None:
+                    raise IdlError(tok.loc, f"unknown right {tok.text!r} (expected a right of "
+                                            f"protocol {raw.name.text!r})")
+                requires.append(r)
             methods.append(ProtocolMethod(m.name.text, m.ordinal.value,
-                                          m.doc.value if m.doc else "", req, resp))
+                                          m.doc.value if m.doc else "", req, resp, requires))
         self.model.protocols.append(Protocol(raw.name.text, raw.doc.value if raw.doc else "",
-                                             methods, raw.name.loc))
+                                             methods, raw.name.loc, rights))
+
+    def protocol_rights(self, raw):
+        """A protocol's connection rights: its own names, bits 0..31."""
+        rights = []
+        for rname, bit in raw.rights:
+            if any(r.name == rname.text for r in rights):
+                raise IdlError(rname.loc, f"right {rname.text!r} is declared twice")
+            if not 0 <= bit.value <= 31:
+                raise IdlError(bit.loc, f"protocol rights use bits 0..31, not {bit.value}")
+            if any(r.value == 1 << bit.value for r in rights):
+                raise IdlError(bit.loc, f"bit {bit.value} is already used by another right")
+            rights.append(Right(rname.text, f"LO_{raw.name.text.upper()}_RIGHT_{rname.text}",
+                                1 << bit.value, False))
+        return rights
 
     def protocol_field(self, f):
         pf = ProtocolField(f.kind, f.name.text)

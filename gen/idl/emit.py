@@ -62,8 +62,10 @@ def rights_data(model):
         for m in pr.methods:
             handles = [{"field": f.name, "type": f.type_name, "requires": rights_names(f.rights)}
                        for f in m.request if f.kind == "handle"]
-            methods.append({"name": m.name, "ordinal": m.ordinal, "request_handles": handles})
-        protocols.append({"name": pr.name, "methods": methods})
+            methods.append({"name": m.name, "ordinal": m.ordinal, "request_handles": handles,
+                            "requires": rights_names(m.requires)})
+        protocols.append({"name": pr.name, "methods": methods,
+                          "rights": {r.name: r.value for r in pr.rights}})
     return {
         "generic_rights": {name: r.value for name, r in model.generic_rights.items()},
         "types": types,

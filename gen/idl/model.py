@@ -164,6 +164,14 @@ class ProtocolMethod:
     doc: str
     request: list
     response: list
+    requires: list = field(default_factory=list)   # connection rights (protocol Right)
+
+    @property
+    def requires_mask(self):
+        m = 0
+        for r in self.requires:
+            m |= r.value
+        return m
 
 
 @dataclass
@@ -172,6 +180,14 @@ class Protocol:
     doc: str
     methods: list
     loc: object = None
+    rights: list = field(default_factory=list)   # connection rights (Right)
+
+    @property
+    def rights_mask(self):
+        m = 0
+        for r in self.rights:
+            m |= r.value
+        return m
 
 
 @dataclass

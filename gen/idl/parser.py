@@ -25,9 +25,12 @@ Grammar (docs/idl.md has it with examples):
   opts      := ('requires' rights | 'rights' rights | 'pass_handle'
                | 'within' NAME | 'actual' NAME ['.' NAME])*
   rights    := NAME ('|' NAME)*
-  protocol  := 'protocol' NAME '{' ['doc' STRING ';'] method* '}'
-  method    := 'method' NAME '=' NUMBER '{' ['doc' STRING ';']
+  protocol  := 'protocol' NAME '{' ['doc' STRING ';'] ('right' NAME '=' NUMBER ';')*
+               method* '}'
+  method    := 'method' NAME '=' NUMBER '{' ['doc' STRING ';'] ['requires' rights ';']
                ['request' '{' pfield* '}'] ['response' '{' pfield* '}'] '}'
+               (a protocol's rights are connection rights: the server checks a
+               method's `requires` against the rights of the connection)
   pfield    := SCALAR NAME ';' | 'string' NAME 'max' BOUND ';'
              | 'handle' '<' NAME '>' NAME ['requires' rights] ';'
   BOUND     := NUMBER | NAME      (a NAME is a 'const', resolved by the checker)
@@ -294,23 +297,32 @@ class Parser:
         start = self.next()
         name = self.name("a protocol name")
         self.expect("{")
-        pr = Raw("protocol", start.loc, name=name, doc=None, methods=[])
+        pr = Raw("protocol", start.loc, name=name, doc=None, methods=[], rights=[])
         while not self.accept("}"):
             if self.accept("doc"):
                 pr.doc = self.string()
                 self.expect(";")
                 continue
-            self.expect("method", "'method', 'doc' or '}'")
+            if self.accept("right"):
+                rname = self.name("a right name")
+                self.expect("=")
+                pr.rights.append((rname, self.number("a bit number")))
+                self.expect(";")
+                continue
+            self.expect("method", "'method', 'right', 'doc' or '}'")
             mname = self.name("a method name")
             self.expect("=")
             ordinal = self.number("an ordinal")
             self.expect("{")
             m = Raw("method", mname.loc, name=mname, ordinal=ordinal, doc=None,
-                    request=[], response=[])
+                    request=[], response=[], requires=None)
             while not self.accept("}"):
                 tok = self.next()
                 if tok.text == "doc":
                     m.doc = self.string()
+                    self.expect(";")
+                elif tok.text == "requires":
+                    m.requires = (tok, self.parse_rights())
                     self.expect(";")
                 elif tok.text in ("request", "response"):
                     self.expect("{")
@@ -318,7 +330,7 @@ class Parser:
                     while not self.accept("}"):
                         fields.append(self.parse_protocol_field())
                 else:
-                    self.error(tok, f"expected 'doc', 'request', 'response' or '}}', found {self.found(tok)}")
+                    self.error(tok, f"expected 'doc', 'requires', 'request', 'response' or '}}', found {self.found(tok)}")
             pr.methods.append(m)
         return pr
 

@@ -110,5 +110,8 @@ def render_protocols(model, env):
                    field_decls=lambda fields: each(fields, "decl"),
                    request_fill=lambda fields: each(fields, "fill"),
                    response_copy=lambda fields: each(fields, "copy"))
+    count = sum(1 + len(m.requires) for pr in model.protocols for m in pr.methods if m.requires)
     return {"include/lightos/protocols.h": env.get_template("protocols.h.j2").render(**helpers),
-            "libos/protocols.c": env.get_template("protocols.c.j2").render(**helpers)}
+            "libos/protocols.c": env.get_template("protocols.c.j2").render(**helpers),
+            "tests/negative_protocols.c": env.get_template("negative_protocols.c.j2").render(
+                count=count, **helpers)}

@@ -135,14 +135,12 @@ static int fail(const char *what, status_t st)
 	return 1;
 }
 
-/* Split "<registry>:<path>" and connect to the registry. */
+/* A connection to the registry that holds the last component of
+ * "<registry>:<path>" (*path: that component): edits go there, with the
+ * rights this shell has in that registry. */
 static status_t open_parent(const char *name, lo_channel_t *reg, const char **path)
 {
-	char r[LO_REGISTRY_NAME_MAX + 1];
-	status_t st = lo_name_split(name, r, sizeof(r), path);
-	if (st == LO_OK)
-		st = lo_connect_registry(r, reg);
-	return st;
+	return lo_resolve_parent(name, reg, path);
 }
 
 /* Entry `index` of the registry at `path` in reg: its NUL-terminated name,
@@ -188,7 +186,9 @@ static int cmd_ls(int argc, char **argv)
 			break;
 		}
 		char r[128];
-		rights_text(0, rights, r, sizeof(r));
+		r[0] = '\0';
+		if (kind == LO_ENTRY_OBJECT)   /* a registry's are connection rights */
+			rights_text(0, rights, r, sizeof(r));
 		print("  %-20s %s%s\n", name,
 		      kind == LO_ENTRY_REGISTRY ? "registry/" : kind == LO_ENTRY_LINK ? "link" : "", r);
 	}
@@ -480,6 +480,30 @@ static const char *audit_handle(const struct lo_policy_program *pol, uint32_t ty
 	return "NOT GRANTED";
 }
 
+/* The registry host's ring of refused requests (init's registries). */
+static int registry_denials(void)
+{
+	static const char *const names[] = { "", "open", "list", "bind", "unbind", "link",
+					     "watch", "make_registry", "mount", "denial" };
+	lo_channel_t reg;
+	status_t st = lo_connect_registry("files", &reg);
+	if (st != LO_OK)
+		return fail("registry denials", st);
+	uint32_t i = 0, total = 0;
+	for (;; i++) {
+		int32_t status;
+		uint32_t ordinal, missing, client;
+		st = lo_registry_denial(reg, i, &status, &ordinal, &missing, &client, &total);
+		if (st != LO_OK || status != LO_OK)
+			break;
+		print("  registry %-13s client %-4u lacked 0x%x\n",
+		      ordinal < sizeof(names) / sizeof(names[0]) ? names[ordinal] : "?", client, missing);
+	}
+	lo_handle_close(lo_channel_handle(reg));
+	print("  %u registry denials (%u kept)\n", total, i);
+	return 0;
+}
+
 static int audit_denials(void)
 {
 	lo_resource_t root = lo_resource_from(lo_startup_handle(LO_STARTUP_ROOT_RESOURCE));
@@ -498,7 +522,7 @@ static int audit_denials(void)
 		start = next;
 	} while (actual);
 	print("  %d denials\n", shown);
-	return 0;
+	return registry_denials();
 }
 
 /* The live audit: every process's handles against the policy. */

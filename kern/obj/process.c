@@ -9,6 +9,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/qemu.h"
 #include "lib/printf.h"
+#include "obj/log.h"
 #include "lib/string.h"
 #include "lib/assert.h"
 #include "obj/job.h"
@@ -129,6 +130,10 @@ static void check_init_ended(struct process *p)
 	if (p->obj.cap.id != init_process_id || !(cmdline_is_test_run() || cmdline_has("bench")))
 		return;
 	bool ok = p->exit_reason == LO_EXIT_NORMAL && p->exit_code == 0;
+	/* Init waited (a while) for the logger to show everything; what it
+	 * still has not shown (a logger or console driver that is stuck) goes
+	 * straight to the UART, so a run never ends silently. */
+	log_emergency();
 	kprintf("init: ended (%s, code %ld): leaving QEMU\n", ok ? "ok" : "failure", p->exit_code);
 	qemu_exit(ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
 }

@@ -128,7 +128,7 @@ static const struct lo_file_server server = {
 static int serve_queued(void)
 {
 	for (;;) {
-		status_t st = lo_file_serve_one(clients, &server, NULL);
+		status_t st = lo_file_serve_one(clients, &server, NULL, LO_FILE_RIGHTS_ALL);
 		if (st == LO_ERR_PEER_CLOSED)
 			return 1;
 		/* SHOULD_WAIT: nothing queued, or a lost answer (then the
@@ -141,7 +141,7 @@ static int serve_queued(void)
 /* The logger only writes: serve whatever it queued. */
 static void serve_logger(lo_channel_t logger)
 {
-	while (lo_file_serve_one(logger, &server, NULL) == LO_OK)
+	while (lo_file_serve_one(logger, &server, NULL, LO_FILE_RIGHTS_ALL) == LO_OK)
 		;
 }
 

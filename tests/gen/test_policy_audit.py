@@ -94,6 +94,9 @@ ERRORS = [
     ("program p { take log : READ; }", "expected 'grant', 'max' or '}'"),
     ("program p { grant log : READ;", "end of file"),
     ("program p { grant log : READ; } $", "unexpected character '$'"),
+    # a registry grant names connection rights, not handle rights
+    ("program p { grant registry files : READ; }", "unknown right 'READ'"),
+    ("program p { grant registry files /tmp : FLY; }", "unknown right 'FLY'"),
 ]
 
 
@@ -117,4 +120,7 @@ def test_table_is_generated(tmp_path, rights_json):
     assert rc == 0, err
     text = out.read_text()
     assert '{ "serial", grants_serial, max_serial }' in text
-    assert '{ 4, 1016u, 8u, "", 0x0000010cu }' in text   # ioports 0x3f8 8 : READ | WRITE | INSPECT
+    assert '{ 4, 1016u, 8u, "", 0x0000010cu, "" }' in text   # ioports 0x3f8 8 : READ | WRITE | INSPECT
+    # registry grants carry the registry protocol's connection rights, and a subtree
+    assert '{ 7, 0u, 0u, "files", 0x0000000bu, "" }' in text    # ENUMERATE | OPEN | WATCH
+    assert '{ 7, 0u, 0u, "files", 0x0000001fu, "/tmp" }' in text   # ... | MODIFY | WRITABLE

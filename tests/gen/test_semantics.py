@@ -57,6 +57,11 @@ CASES = [
     ("right outside defaults", TYPE + 'syscall a = 1 { doc "d"; in handle<thing> h requires MAP; }', "not among type 'thing'"),
     ("syscall without header", 'syscall a = 1 { doc "d"; }', "a syscall needs the file to start with"),
     ("duplicate ordinal", 'protocol p { method a = 1 { } method b = 1 { } }', "ordinal 1 is already used"),
+    ("unknown protocol right", 'protocol p { right GO = 0; method a = 1 { requires STOP; } }', "unknown right 'STOP' (expected a right of protocol 'p')"),
+    ("kernel right on a method", 'protocol p { right GO = 0; method a = 1 { requires READ; } }', "unknown right 'READ'"),
+    ("duplicate protocol right", 'protocol p { right GO = 0; right GO = 1; }', "right 'GO' is declared twice"),
+    ("protocol right bit range", 'protocol p { right GO = 32; }', "protocol rights use bits 0..31"),
+    ("duplicate protocol right bit", 'protocol p { right GO = 0; right STOP = 0; }', "bit 0 is already used"),
     ("struct unknown field type", 'struct s { widget w; }', "unknown field type 'widget'"),
 ]
 

@@ -21,8 +21,14 @@ struct lo_policy_grant {
 	uint32_t kind;         /* 0 ends the list */
 	uint32_t arg0, arg1;   /* ioports: base, count; irq: line; user: index */
 	const char *name;      /* channel and registry grants */
-	uint32_t rights;
+	uint32_t rights;       /* registry grants: LO_REGISTRY_RIGHT_* */
+	const char *path;      /* registry grants: a subtree ("" the whole) */
 };
+
+/* The handle rights of the root registry connection a program receives
+ * (what it may do with the channel; the registry rights are per grant). */
+#define LO_POLICY_REGISTRY_CHANNEL_RIGHTS (LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT | \
+					   LO_RIGHT_INSPECT | LO_RIGHT_TRANSFER)
 
 struct lo_policy_max {
 	uint32_t type;         /* 0 ends the list */

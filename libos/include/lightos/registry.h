@@ -38,6 +38,15 @@ status_t lo_connect_registry(const char *name, lo_channel_t *out);
 /* Resolve `path` in `registry`; *out gets a handle with at most `rights`.
  * A registry comes back as a new connection (a channel). */
 status_t lo_resolve_path(lo_channel_t registry, const char *path, uint32_t rights, lo_handle_t *out);
+/* The same, asking for at most `conn_rights` (LO_REGISTRY_RIGHT_*) on any
+ * registry connection made on the way (referrals) or returned; a connection
+ * never has more than the one it was opened through. */
+status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t rights,
+			    uint32_t conn_rights, lo_handle_t *out);
+/* For an edit: a connection to the registry that holds the last component
+ * of "<registry>:<path>" (*last points into name). Edits go there, so that
+ * they cross mounts and use the rights the connection has in that registry. */
+status_t lo_resolve_parent(const char *name, lo_channel_t *reg, const char **last);
 /* Resolve "<registry>:<path>" in one step. */
 status_t lo_resolve_name(const char *name, uint32_t rights, lo_handle_t *out);
 

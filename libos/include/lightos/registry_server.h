@@ -28,6 +28,12 @@
 #define LO_REGISTRY_CONN_WATCHES 4
 /* Requests served from one connection before the others get a turn. */
 #define LO_REGISTRY_TURN 16
+/* Subtree grants one connection carries (lo_registry_connect_as). */
+#define LO_REGISTRY_SUBGRANTS 8
+/* Refused requests the host remembers (the `denial` method reads them). */
+#define LO_REGISTRY_DENIALS 16
+/* How long an open through a mount waits for the mounted server (ns). */
+#define LO_REGISTRY_MOUNT_WAIT (1000ull * 1000 * 1000)
 
 struct lo_registry;
 
@@ -37,7 +43,19 @@ struct lo_registry_host {
 		lo_channel_t channel;
 		struct lo_registry *registry;   /* NULL: slot free */
 		uint32_t client;                /* who is charged for it */
+		uint32_t rights;                /* LO_REGISTRY_RIGHT_*: checked per request */
+		/* Subtree grants: in these registries the connection has these
+		 * rights instead (each holds a reference on its registry). */
+		struct lo_registry_subgrant {
+			struct lo_registry *registry;
+			uint32_t rights;
+		} sub[LO_REGISTRY_SUBGRANTS];
 	} conns[LO_REGISTRY_HOST_CONNECTIONS];
+	/* A ring of refused requests: denial_total counts them all. */
+	struct lo_registry_denial {
+		uint32_t ordinal, missing, client;
+	} denials[LO_REGISTRY_DENIALS];
+	uint32_t denial_total;
 	uint32_t next_client;
 	struct lo_registry_client_use *uses;   /* entries charged to each client */
 	uint32_t live_registries;           /* for tests: registries not yet freed */
@@ -48,9 +66,20 @@ status_t lo_registry_host_init(struct lo_registry_host *host);
 /* A new, empty registry, with the host's reference. */
 struct lo_registry *lo_registry_create(struct lo_registry_host *host, const char *name);
 void lo_registry_release(struct lo_registry_host *host, struct lo_registry *reg);
-/* A new client connection to reg. */
+/* A new client connection to reg, with every connection right. */
 status_t lo_registry_connect(struct lo_registry_host *host, struct lo_registry *reg,
 			     lo_channel_t *client);
+/* The same with connection rights `rights` (LO_REGISTRY_RIGHT_*) and up to
+ * LO_REGISTRY_SUBGRANTS subtree grants (registry, rights; NULL ends). */
+status_t lo_registry_connect_as(struct lo_registry_host *host, struct lo_registry *reg,
+				uint32_t rights, const struct lo_registry_subgrant *sub,
+				lo_channel_t *client);
+/* An entry that is a registry, granting at most `rights` to connections
+ * opened through it. */
+status_t lo_registry_add_registry_as(struct lo_registry_host *host, struct lo_registry *reg,
+				     const char *name, struct lo_registry *child, uint32_t rights);
+/* Live connections (a server may end when none is left). */
+uint32_t lo_registry_host_connections(struct lo_registry_host *host);
 /* Entries, added by the host itself. The handle moves in. */
 status_t lo_registry_add(struct lo_registry_host *host, struct lo_registry *reg,
 			 const char *name, lo_handle_t object, uint32_t rights);

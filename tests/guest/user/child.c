@@ -42,6 +42,7 @@
 #include "lightos/startup.h"
 #include "lightos/thread.h"
 #include "fpu_state.h"
+#include "lightos/registry_server.h"
 
 /* exc-touch: an address nothing maps (tests/guest/user/test_exception.c). */
 #define EXC_TOUCH_ADDR 0x0000500000000000ull
@@ -280,6 +281,37 @@ static int create_all(lo_channel_t ch)
 	return 0;
 }
 
+/* regserve: a registry server in its own process (test_regrights.c). Its
+ * root holds "thing" (an event); the first connection to it goes to the
+ * parent over the startup channel. It serves until no connection is left
+ * (every client and every mount of it gone), then exits 0.
+ * regdie: the same, but it exits, unanswering, at its first request. */
+static int registry_server(lo_channel_t ch, int die)
+{
+	static struct lo_registry_host host;
+	if (lo_registry_host_init(&host) != LO_OK)
+		return 70;
+	struct lo_registry *root = lo_registry_create(&host, "root");
+	lo_event_t e;
+	lo_channel_t conn;
+	if (!root || lo_event_create(lo_job_self(), &e) != LO_OK ||
+	    lo_registry_add(&host, root, "thing", lo_event_handle(e), LO_RIGHTS_ALL) != LO_OK ||
+	    lo_registry_connect(&host, root, &conn) != LO_OK)
+		return 71;
+	lo_handle_t h = lo_channel_handle(conn);
+	if (lo_channel_write(ch, "conn", 4, &h, 1) != LO_OK)
+		return 72;
+	if (die) {
+		/* Wait for any request on any connection, then go. */
+		struct lo_port_packet pkt;
+		lo_port_wait(host.port, UINT64_MAX, &pkt);
+		return 0;
+	}
+	while (lo_registry_host_connections(&host) > 0)
+		lo_registry_host_serve(&host, lo_deadline_after_ms(20));
+	return 0;
+}
+
 int main(void)
 {
 	const char *args = lo_startup_args();
@@ -422,6 +454,8 @@ int main(void)
 			return 63;
 		return 0;   /* the handles close with us, unanswered */
 	}
+	if (lo_strcmp(args, "regserve") == 0 || lo_strcmp(args, "regdie") == 0)
+		return registry_server(ch, args[3] == 'd');
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;
 }

@@ -170,7 +170,7 @@ static int32_t open_conn(lo_channel_t reg, const char *path, lo_channel_t *out)
 	uint32_t kind, consumed, granted, link_len;
 	char link[8];
 	lo_handle_t obj = LO_HANDLE_INVALID;
-	status_t st = lo_registry_open(reg, path, (uint32_t)lo_strlen(path), LO_RIGHTS_ALL, &status,
+	status_t st = lo_registry_open(reg, path, (uint32_t)lo_strlen(path), LO_RIGHTS_ALL, LO_REGISTRY_RIGHTS_ALL, &status,
 				       &kind, &consumed, &granted, link, sizeof(link), &link_len,
 				       &obj);
 	*out = lo_channel_from(obj);

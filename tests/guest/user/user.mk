@@ -1,6 +1,7 @@
 # The user-space test programs that go into the boot image.
 UTEST_SRCS := $(sort $(wildcard tests/guest/user/main.c tests/guest/user/test_*.c))
-UTEST_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(UTEST_SRCS)) $(UBUILD)/gen/negative_rights.o
+UTEST_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(UTEST_SRCS)) $(UBUILD)/gen/negative_rights.o \
+	      $(UBUILD)/gen/negative_protocols.o
 UTEST_ELF  := $(UBUILD)/utest.elf
 CHILD_OBJS := $(UBUILD)/tests/guest/user/child.o
 CHILD_ELF  := $(UBUILD)/child.elf
@@ -9,6 +10,11 @@ $(UBUILD)/gen/negative_rights.o: $(GEN_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  UCC     $(GEN_DIR)/tests/negative_rights.c")
 	$(Q)$(UCC) $(USER_CFLAGS) -c $(GEN_DIR)/tests/negative_rights.c -o $@
+
+$(UBUILD)/gen/negative_protocols.o: $(GEN_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  UCC     $(GEN_DIR)/tests/negative_protocols.c")
+	$(Q)$(UCC) $(USER_CFLAGS) -c $(GEN_DIR)/tests/negative_protocols.c -o $@
 
 $(UTEST_ELF): $(UTEST_OBJS) $(LIBOS) libos/user.ld
 	$(call link-program,$(UTEST_OBJS))

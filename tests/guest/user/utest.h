@@ -46,6 +46,8 @@ uint64_t utest_object_id(lo_handle_t h);
 	static const struct utest *const table##_entry \
 		__attribute__((used, section("utest_suites"))) = table
 
-void utest_long_fuzz(uint64_t seed, uint64_t iterations);
+/* The long fuzz run (tests/guest/user/test_fuzz.c); classes: "all" or a
+ * list such as "race,cycle". */
+void utest_long_fuzz(uint64_t seed, uint64_t iterations, const char *classes);
 
 #endif

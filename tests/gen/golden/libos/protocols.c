@@ -91,7 +91,8 @@ status_t lo_knob_turn(lo_channel_t ch, uint32_t by, const char *why, uint32_t wh
 	return LO_OK;
 }
 
-status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server, void *ctx)
+status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server, void *ctx,
+		uint32_t rights)
 {
 	union {
 		struct lo_msg_header hdr;
@@ -127,6 +128,12 @@ status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server,
 	case LO_KNOB_TURN:
 		if (got.bytes != sizeof(req.turn) || got.handles != 1) {
 			result = LO_ERR_BAD_FORMAT;
+			break;
+		}
+		if ((rights & LO_KNOB_NEEDS_TURN) != LO_KNOB_NEEDS_TURN) {
+			if (server->denied)
+				server->denied(ctx, req.hdr.ordinal, LO_KNOB_NEEDS_TURN & ~rights);
+			result = LO_ERR_ACCESS_DENIED;
 			break;
 		}
 		if (!has_rights(handles[0], LO_TYPE_GADGET, LO_RIGHT_GADGET_TUNE)) {

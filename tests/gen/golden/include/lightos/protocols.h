@@ -24,6 +24,13 @@ status_t lo_channel_drop(lo_channel_t ch, void *prefix, uint32_t size);
 #define LO_KNOB_TURN 1
 #define LO_KNOB_MAX_HANDLES 4
 
+/* Connection rights: what a connection may ask of the server. The generated
+ * server checks each method's LO_KNOB_NEEDS_<METHOD> against the rights
+ * its caller recorded for the connection, before the handler runs. */
+#define LO_KNOB_RIGHT_TWIST 0x1u
+#define LO_KNOB_RIGHTS_ALL 0x1u
+#define LO_KNOB_NEEDS_TURN 0x1u
+
 struct lo_knob_turn_request {
 	struct lo_msg_header hdr;
 	uint32_t by;
@@ -44,9 +51,15 @@ status_t lo_knob_turn(lo_channel_t ch, uint32_t by, const char *why, uint32_t wh
  * the response's status. */
 struct lo_knob_server {
 	status_t (*turn)(void *ctx, const struct lo_knob_turn_request *req, const lo_handle_t *handles, struct lo_knob_turn_response *resp);
+	/* Optional: told of each request refused for want of connection
+	 * rights (`missing`), before it is answered ACCESS_DENIED. */
+	void (*denied)(void *ctx, uint32_t ordinal, uint32_t missing);
 };
 
-/* Read one request from ch, call its handler, send the response. */
-status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server, void *ctx);
+/* Read one request from ch, call its handler, send the response. `rights`
+ * are the connection's rights (LO_KNOB_RIGHT_*): a method needing more is
+ * answered ACCESS_DENIED and its handler never runs. */
+status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server, void *ctx,
+		uint32_t rights);
 
 #endif
