@@ -20,6 +20,11 @@ KERN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables \
 	-Ikern -Icap -Ielf -I$(BUILD)/gen/include -I$(BUILD)/gen/kern
+# LOCKCHECK=1: the lock-order checker (kern/sched/lockcheck.h). Use its own
+# build directory: make BUILD=build-lockcheck LOCKCHECK=1 test-guest-smp4
+ifeq ($(LOCKCHECK),1)
+KERN_CFLAGS += -DLOCKCHECK
+endif
 KERN_LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack \
 	-T kern/arch/x86_64/linker.ld
 
@@ -140,15 +145,19 @@ endif
 QEMU_COMMON := $(QEMU_ACCEL) -m 512M -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
+# Virtual CPUs for make run / debug (SMP=n). One by default until the
+# four-CPU suites pass (make test-smp); the test suites choose their own.
+SMP ?= 1
+
 run: deps $(ISO) $(DISK_IMG)
 	@echo "LightOS: serial console on this terminal. Quit with Ctrl-A X."
-	$(Q)$(QEMU) $(QEMU_COMMON) -nographic -serial mon:stdio -cdrom $(ISO) $(DISK_QEMU) || true
+	$(Q)$(QEMU) $(QEMU_COMMON) -smp $(SMP) -nographic -serial mon:stdio -cdrom $(ISO) $(DISK_QEMU) || true
 
 debug: deps $(ISO)
 	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"
 	@echo "  gdb $(KERNEL) -ex 'target remote localhost:1234'"
 	@echo "Quit QEMU with Ctrl-A X."
-	$(Q)$(QEMU) $(QEMU_COMMON) -nographic -serial mon:stdio -cdrom $(ISO) -s -S || true
+	$(Q)$(QEMU) $(QEMU_COMMON) -smp $(SMP) -nographic -serial mon:stdio -cdrom $(ISO) -s -S || true
 
 -include $(KERN_OBJS:.o=.d) $(KTEST_OBJS:.o=.d)
 

@@ -9,6 +9,8 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/multiboot.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
@@ -92,9 +94,10 @@ static void overflow_on_purpose(void *arg)
 
 void kmain(uint32_t magic, uint32_t info_pa)
 {
+	percpu_init(0);   /* first: spinlocks (kprintf's too) read the CPU id */
 	serial_init();
 	kprintf("\nLightOS booting\n");
-	gdt_init();
+	gdt_init(0);
 	idt_init();
 	sched_init();
 	pic_init();
@@ -105,9 +108,12 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	paging_init();
 	kstack_init();
 	syscall_init();
+	smp_init_interrupts();
 	clock_init();
 	irq_enable();
+	smp_start_aps(0);
 	print_boot_summary();
+	smp_print_cpus();
 
 	if (cmdline_has("test-exception"))
 		fault_on_purpose();

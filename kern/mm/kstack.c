@@ -63,8 +63,9 @@ status_t kstack_alloc(struct kstack *out)
 void kstack_free(struct kstack *ks)
 {
 	uint64_t base = KSTACK_BASE + ks->slot * SLOT_SIZE + PAGE_SIZE;
-	for (unsigned i = 0; i < KSTACK_PAGES; i++)
-		vm_unmap(&kernel_as, base + i * PAGE_SIZE, NULL);
+	/* Every CPU forgets the old translations before the slot or the
+	 * pages can be used again. */
+	vm_unmap_kernel_pages(base, KSTACK_PAGES);
 	pmm_free_pages(ks->pa, KSTACK_PAGES);
 	spin_lock(&kstack_lock);
 	bitmap_clear_range(&slots, ks->slot, 1);

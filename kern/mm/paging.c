@@ -2,6 +2,8 @@
 #include "obj/job.h"
 #include "mm/layout.h"
 #include "mm/pmm.h"
+#include "mm/tlb.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/multiboot.h"
 #include "lib/string.h"
@@ -99,10 +101,10 @@ static uint64_t *walk(uint64_t pml4_pa, uint64_t va, bool create, struct job *ch
 	return &table[index_of(va, 1)];
 }
 
+/* One entry changed, under as->lock: every CPU that may cache it flushes. */
 static void flush(struct addrspace *as, uint64_t va)
 {
-	if (va >= USER_TOP || read_cr3() == as->pml4_pa)
-		invlpg(va);
+	tlb_shootdown(as, va, 1);
 }
 
 static status_t check_args(uint64_t va, unsigned flags)
@@ -153,6 +155,18 @@ status_t vm_unmap(struct addrspace *as, uint64_t va, uint64_t *old_pa)
 	}
 	spin_unlock(&as->lock);
 	return st;
+}
+
+void vm_unmap_kernel_pages(uint64_t va, unsigned pages)
+{
+	spin_lock(&kernel_as.lock);
+	for (unsigned i = 0; i < pages; i++) {
+		uint64_t *pte = walk(kernel_as.pml4_pa, va + i * PAGE_SIZE, false, NULL);
+		if (pte)
+			*pte = 0;
+	}
+	tlb_shootdown(&kernel_as, va, pages);   /* one round for all of them */
+	spin_unlock(&kernel_as.lock);
 }
 
 status_t vm_protect(struct addrspace *as, uint64_t va, unsigned flags)
@@ -235,13 +249,18 @@ static status_t change_range(struct addrspace *as, uint64_t va, uint64_t len,
 			return LO_ERR_BAD_STATE;
 		}
 		uint64_t *table = leaf_table(as, va);
+		uint64_t first = 0, last = 0;   /* changed pages: flushed once per span */
 		for (; table && va < span_end; va += PAGE_SIZE) {
 			uint64_t *pte = &table[index_of(va, 1)];
 			if (!(*pte & PTE_P))
 				continue;
 			*pte = unmap ? 0 : (*pte & PTE_ADDR) | flags_to_pte(va, flags);
-			flush(as, va);
+			if (!last)
+				first = va;
+			last = va + PAGE_SIZE;
 		}
+		if (last)
+			tlb_shootdown(as, first, (last - first) / PAGE_SIZE);
 		spin_unlock(&as->lock);
 		va = span_end;
 	}
@@ -294,7 +313,7 @@ static void map_image_section(char *start, char *end, unsigned flags)
 		map_kernel_page(va, va - KERNEL_VMA, flags);
 }
 
-void paging_init(void)
+void paging_init_cpu(void)
 {
 	uint32_t a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
@@ -302,6 +321,11 @@ void paging_init(void)
 		write_cr4(read_cr4() | CR4_PGE);
 		global_bit = PTE_G;
 	}
+}
+
+void paging_init(void)
+{
+	paging_init_cpu();
 
 	spin_init(&kernel_as.lock, "kernel_as");
 	kernel_as.pml4_pa = boot_alloc_table();
@@ -355,6 +379,7 @@ status_t addrspace_create(struct addrspace *as, struct job *job)
 	for (int i = 256; i < 512; i++)
 		pml4[i] = kernel_pml4[i];
 	spin_init(&as->lock, "addrspace");
+	as->cpus = 0;
 	as->pml4_pa = pa;
 	as->job = job;
 	return LO_OK;
@@ -382,31 +407,45 @@ void addrspace_destroy(struct addrspace *as)
 	/* Under the lock, so no walk is half way through these tables; then
 	 * pml4_pa == 0 marks the space dead for every later call. */
 	spin_lock(&as->lock);
-	assert(as->pml4_pa);
-	if (read_cr3() == as->pml4_pa)
-		write_cr3(kernel_as.pml4_pa);
-	uint64_t *pml4 = table_at(as->pml4_pa);
+	uint64_t pml4_pa = as->pml4_pa;
+	assert(pml4_pa);
+	/* Dead first, then no CPU may keep the tables loaded: one that loads
+	 * the space after this store finds it dead (addrspace_activate). */
+	__atomic_store_n(&as->pml4_pa, 0, __ATOMIC_SEQ_CST);
+	tlb_release(as, pml4_pa);
+	uint64_t *pml4 = table_at(pml4_pa);
 	uint64_t pages = 1;
 	for (int i = 0; i < 256; i++) {
 		if (pml4[i] & PTE_P)
 			pages += free_table(pml4[i] & PTE_ADDR, 3);
 	}
-	pmm_free_page(as->pml4_pa);
+	pmm_free_page(pml4_pa);
 	__atomic_fetch_sub(&table_pages, 1, __ATOMIC_RELAXED);
-	as->pml4_pa = 0;
 	spin_unlock(&as->lock);
 	job_uncharge_memory(as->job, pages * PAGE_SIZE);   /* every table it was charged */
 }
 
 void addrspace_activate(struct addrspace *as)
 {
+	struct cpu *c = this_cpu();
+	uint64_t bit = 1ul << c->id;
+	struct addrspace *old = c->as;
+	/* In the mask before reading pml4_pa: a shootdown or a teardown that
+	 * misses the bit wrote its change before we read (tlb.c). */
+	if (old != as)
+		__atomic_fetch_or(&as->cpus, bit, __ATOMIC_SEQ_CST);
 	/* The last thread of a process runs on after its space is gone (it
 	 * releases it): kernel tables then. */
-	uint64_t pa = __atomic_load_n(&as->pml4_pa, __ATOMIC_ACQUIRE);
+	uint64_t pa = __atomic_load_n(&as->pml4_pa, __ATOMIC_SEQ_CST);
 	if (!pa)
 		pa = kernel_as.pml4_pa;
 	if (read_cr3() != pa)
 		write_cr3(pa);
+	/* The old space lives on: it belongs to the thread that just ran
+	 * here, which holds its process until it is switched out. */
+	if (old && old != as)
+		__atomic_fetch_and(&old->cpus, ~bit, __ATOMIC_SEQ_CST);
+	c->as = as;
 }
 
 uint64_t paging_table_pages(void)

@@ -26,12 +26,15 @@ struct addrspace {
 	 * user-half table) while it exists; NULL: uncharged. The process that
 	 * owns the space holds a reference to it until after the space dies. */
 	struct job *job;
+	uint64_t cpus;             /* CPUs that may have it loaded (atomic; tlb.h) */
 };
 
 extern struct addrspace kernel_as;
 
 /* Build the final kernel page tables (W^X sections, NX direct map) and switch. */
 void paging_init(void);
+/* An application processor: the same paging features (global pages). */
+void paging_init_cpu(void);
 
 /* A new address space sharing the kernel half, its page tables charged to
  * job (NULL: none). LO_ERR_NO_MEMORY without memory or quota. */
@@ -40,6 +43,7 @@ status_t addrspace_create(struct addrspace *as, struct job *job);
  * Takes the space's lock, so it waits for a walk in progress; afterwards the
  * space is dead: map/unmap/protect give LO_ERR_BAD_STATE, query false. */
 void addrspace_destroy(struct addrspace *as);
+/* Load `as` on this CPU (the kernel's tables if it is dead). */
 void addrspace_activate(struct addrspace *as);
 
 /* Map one page. LO_ERR_ALREADY_EXISTS if `va` is mapped, LO_ERR_NO_MEMORY
@@ -49,6 +53,8 @@ status_t vm_map(struct addrspace *as, uint64_t va, uint64_t pa, unsigned flags);
 /* Unmap one page; the old physical address goes to *old_pa if not NULL.
  * LO_ERR_NOT_FOUND if nothing was mapped. */
 status_t vm_unmap(struct addrspace *as, uint64_t va, uint64_t *old_pa);
+/* Unmap `pages` kernel pages from `va` on, with one TLB shootdown. */
+void vm_unmap_kernel_pages(uint64_t va, unsigned pages);
 /* Change the flags of a mapped page. */
 status_t vm_protect(struct addrspace *as, uint64_t va, unsigned flags);
 /* Unmap / reprotect every mapped page of a page-aligned user range; pages

@@ -2,7 +2,6 @@
 #include "obj/kernel_types.h"
 #include "obj/syscall_support.h"
 #include "arch/x86_64/trap.h"
-#include "arch/x86_64/pic.h"
 #include "mm/heap.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "sched/spinlock.h"
@@ -20,7 +19,7 @@ static void irq_fired(struct trap_frame *f)
 	struct interrupt *i = bound[line];
 	/* Masked until the driver acks: a level-triggered device would
 	 * otherwise interrupt forever. */
-	pic_mask(line);
+	irq_mask(line);
 	if (i) {
 		i->count++;
 		kobject_signal(&i->obj, 0, LO_SIG_INTERRUPT_SIGNALED);
@@ -32,7 +31,7 @@ static void unbind(struct interrupt *i)
 {
 	spin_lock(&bound_lock);
 	if (bound[i->line] == i) {
-		pic_mask(i->line);
+		irq_mask(i->line);
 		bound[i->line] = NULL;
 	}
 	spin_unlock(&bound_lock);
@@ -89,7 +88,7 @@ status_t interrupt_ack(struct interrupt *interrupt)
 	status_t st = bound[interrupt->line] == interrupt ? LO_OK : LO_ERR_BAD_STATE;
 	if (st == LO_OK) {
 		kobject_signal(&interrupt->obj, LO_SIG_INTERRUPT_SIGNALED, 0);
-		pic_unmask(interrupt->line);
+		irq_unmask(interrupt->line);
 	}
 	spin_unlock(&bound_lock);
 	return st;

@@ -1,6 +1,7 @@
 #include "obj/resource.h"
 #include "obj/kernel_types.h"
 #include "arch/x86_64/multiboot.h"
+#include "arch/x86_64/acpi.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
@@ -102,6 +103,19 @@ static bool overlaps_kernel_memory(uint64_t base, uint64_t size)
 	return false;
 }
 
+/* The interrupt controllers, wherever ACPI put them: the local APICs'
+ * page (every CPU's timer, EOI and IPIs) and the I/O APIC's (every device
+ * line's routing and mask). A user mapping of either could stop the
+ * scheduler or take over interrupt delivery. */
+static bool overlaps_interrupt_controllers(uint64_t base, uint64_t size)
+{
+	if (acpi_info.lapic_pa &&
+	    overlaps(base, size, acpi_info.lapic_pa & ~(uint64_t)(PAGE_SIZE - 1), PAGE_SIZE))
+		return true;
+	return acpi_info.ioapic_pa &&
+	       overlaps(base, size, acpi_info.ioapic_pa & ~(uint64_t)(PAGE_SIZE - 1), PAGE_SIZE);
+}
+
 static bool overlaps_reserved(uint32_t kind, uint64_t base, uint64_t size)
 {
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
@@ -110,7 +124,8 @@ static bool overlaps_reserved(uint32_t kind, uint64_t base, uint64_t size)
 			return true;
 	}
 	if (kind == LO_RESOURCE_MMIO)
-		return overlaps_kernel_memory(base, size);
+		return overlaps_kernel_memory(base, size) ||
+		       overlaps_interrupt_controllers(base, size);
 	return false;
 }
 

@@ -69,7 +69,12 @@ status_t thread_kill(struct thread *thread)
 status_t thread_info(struct thread *thread, struct lo_thread_info *info)
 {
 	info->state = thread->state;
-	info->reserved = 0;
+	info->cpu = (uint32_t)thread->cpu;
 	info->exit_code = thread->exit_code;
 	return LO_OK;
+}
+
+status_t thread_set_affinity(struct thread *thread, uint32_t cpu_mask)
+{
+	return thread_set_cpu_mask(thread, cpu_mask);
 }

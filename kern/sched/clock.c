@@ -1,10 +1,13 @@
 #include "sched/clock.h"
 #include "arch/x86_64/pit.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/percpu.h"
 #include "sched/thread.h"
 
 static volatile uint64_t ticks;
 
-static void on_tick(void)
+/* The PIT's interrupt, when there is no local APIC (one CPU). */
+static void on_pit_tick(void)
 {
 	__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
 	sched_tick();
@@ -12,7 +15,27 @@ static void on_tick(void)
 
 void clock_init(void)
 {
-	pit_init(on_tick);
+	if (lapic_present()) {
+		lapic_timer_calibrate();
+		lapic_timer_start();
+	} else {
+		pit_init(on_pit_tick);
+	}
+}
+
+void clock_init_cpu(void)
+{
+	lapic_timer_start();
+}
+
+/* Every CPU's local timer: the boot CPU's keeps the time. */
+void clock_tick(void)
+{
+	struct cpu *c = this_cpu();
+	c->ticks++;
+	if (c->id == 0)
+		__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
+	sched_tick();
 }
 
 uint64_t clock_ticks(void)

@@ -4,7 +4,12 @@
 
 #include <stdint.h>
 
+/* The boot CPU's timer (the local APIC's, calibrated, or else the PIT). */
 void clock_init(void);
+/* An application processor's local timer, at the same rate. */
+void clock_init_cpu(void);
+/* A local timer interrupt on this CPU. */
+void clock_tick(void);
 /* Ticks since clock_init; one tick is 1/TICK_HZ seconds. */
 uint64_t clock_ticks(void);
 /* Nanoseconds since clock_init, at tick resolution. */

@@ -12,9 +12,10 @@ struct spinlock {
 	int irq_were_enabled;   /* valid while held */
 	int holder;             /* cpu id + 1 while held, 0 when free */
 	const char *name;
+	int lock_class;         /* lockcheck.c: class index + 1, 0 until first use */
 };
 
-#define SPINLOCK_INIT(n) { 0, 0, 0, (n) }
+#define SPINLOCK_INIT(n) { 0, 0, 0, (n), 0 }
 
 void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);

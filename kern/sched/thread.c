@@ -67,6 +67,7 @@ static struct thread *thread_alloc(const char *name)
 	__atomic_fetch_add(&threads_alive, 1, __ATOMIC_RELAXED);
 	t->kstack_top = t->kstack.top;
 	t->state = LO_THREAD_NEW;
+	t->affinity = ~0u;
 	list_init(&t->run_node);
 	list_init(&t->process_node);
 	ktimer_init(&t->wait_timer, wait_timeout);
@@ -215,6 +216,14 @@ void thread_request_kill(struct thread *t)
 		return;
 	}
 	thread_wake(t, LO_ERR_CANCELED);
+	/* Running user code elsewhere: interrupt it, so it dies now and not
+	 * at its next tick or system call. */
+	sched_kick(t);
+}
+
+status_t thread_set_cpu_mask(struct thread *t, uint32_t mask)
+{
+	return sched_set_affinity(t, mask);
 }
 
 void thread_prepare_block(uint64_t deadline)

@@ -31,6 +31,8 @@ struct thread {
 	uint64_t saved_rsp;          /* while switched out */
 	uint32_t state;              /* LO_THREAD_NEW .. LO_THREAD_DEAD (idl/thread.idl) */
 	bool on_cpu;                 /* between being switched in and switched out */
+	int cpu;                     /* the CPU it runs on, or last ran on */
+	uint32_t affinity;           /* CPUs it may run on (bit n: CPU n) */
 	bool killed;                 /* dies at its next return to user mode */
 	bool started;
 	struct list run_node;        /* run queue */
@@ -55,6 +57,7 @@ struct thread {
 	unsigned present_faults;
 };
 
+/* Make the running flow this CPU's idle thread (each CPU, once). */
 void sched_init(void);
 
 /* A thread that runs fn(arg) in the kernel, then exits. Not started. */
@@ -86,12 +89,15 @@ void thread_wake(struct thread *t, status_t result);
  * if a reschedule is due. */
 void thread_return_to_user(struct trap_frame *f);
 
+/* Let t run only on the CPUs in `mask`; INVALID_ARGS if none is online. */
+status_t thread_set_cpu_mask(struct thread *t, uint32_t mask);
+
 void sched_yield(void);
 /* The timer tick: slices, deadlines, preemption requests. */
 void sched_tick(void);
 /* From an interrupt's end: switch if a reschedule was asked for. */
 void sched_preempt_if_needed(void);
-/* Run threads forever on the boot CPU (the caller becomes the idle thread). */
+/* Run threads forever on this CPU (the caller is its idle thread). */
 __attribute__((noreturn)) void sched_idle_loop(void);
 
 /* Threads alive (not yet destroyed), for leak checks. */

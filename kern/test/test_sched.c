@@ -63,8 +63,12 @@ static void test_preemption(struct ktest_ctx *ctx)
 	CHECK(ctx, spin_counts[0] > 0 && spin_counts[1] > 0);
 	cap_unref(&a->obj.cap);
 	cap_unref(&b->obj.cap);
-	/* The dead threads' last references go once another thread has run. */
-	sched_yield();
+	/* The dead threads' last references go once another thread has run
+	 * on their CPUs (with several CPUs, maybe a moment after the join). */
+	uint64_t settle = clock_ns() + 200 * 1000000ull;
+	do
+		sched_yield();
+	while (thread_live_count() != threads_before && clock_ns() < settle);
 	CHECK(ctx, thread_live_count() == threads_before);
 }
 

@@ -13,7 +13,7 @@ GUEST_DISK_QEMU := -boot order=d -drive file=$(GUEST_DISK),if=none,id=d0,format=
 .PHONY: test-ktest
 test-ktest: $(ISO_KTEST)
 	@mkdir -p $(BUILD)/test
-	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_KTEST) \
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_KTEST) --kernel $(KERNEL_KTEST) \
 		--log $(BUILD)/test/ktest.log --tap $(BUILD)/test/ktest.tap \
 		--timeout 120 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON)
 
@@ -24,6 +24,26 @@ test-guest: $(ISO_TEST)
 	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_TEST) \
 		--log $(BUILD)/test/guest.log --tap $(BUILD)/test/guest.tap \
 		--timeout 120 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) $(GUEST_DISK_QEMU)
+
+# The same suites on four virtual CPUs (MTTCG: they really run in parallel,
+# as far as the host's cores allow). Not yet in make test: on four CPUs the
+# virtio-blk tests fail and a few tests see a channel of init's close under
+# them (docs/kernel.md, SMP). `make test-smp` runs them.
+SMP_TEST_SUITES := ktest-smp4 guest-smp4
+
+.PHONY: test-ktest-smp4
+test-ktest-smp4: $(ISO_KTEST)
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_KTEST) --kernel $(KERNEL_KTEST) \
+		--log $(BUILD)/test/ktest-smp4.log --tap $(BUILD)/test/ktest-smp4.tap \
+		--timeout 180 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) -smp 4
+
+.PHONY: test-guest-smp4
+test-guest-smp4: $(ISO_TEST)
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_TEST) \
+		--log $(BUILD)/test/guest-smp4.log --tap $(BUILD)/test/guest-smp4.tap \
+		--timeout 180 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) -smp 4
 
 # A kernel fault nobody recovers from must be reported (vector, error code,
 # registers, CR2, backtrace) and end the run as a failure.
@@ -68,11 +88,28 @@ test-shell: $(ISO)
 		--tap $(BUILD)/test/shell.tap --log $(BUILD)/test/shell.log \
 		-- $(QEMU) $(QEMU_COMMON)
 
+# The shell on four CPUs (the console driver's interrupt goes through the
+# I/O APIC to CPU 0 while the shell runs anywhere).
+SMP_TEST_SUITES += shell-smp4
+
+.PHONY: test-smp
+test-smp: deps
+	$(Q)$(PYTHON) scripts/run_tests.py $(SMP_TEST_SUITES)
+
+.PHONY: test-shell-smp4
+test-shell-smp4: $(ISO)
+	@mkdir -p $(BUILD)/test
+	$(Q)$(PYTHON) scripts/shell_test.py --iso $(ISO) --script tests/guest/shell.script \
+		--tap $(BUILD)/test/shell-smp4.tap --log $(BUILD)/test/shell-smp4.log \
+		-- $(QEMU) $(QEMU_COMMON) -smp 4
+
 # A long system-call fuzz run (not in make test): FUZZ_SEED, FUZZ_CALLS
-# calls per thread (2 processes x 2 threads), then the usual checks.
+# calls per thread (2 processes x 2 threads), then the usual checks, on
+# FUZZ_SMP virtual CPUs.
+FUZZ_SMP ?= 1
 .PHONY: fuzz-guest
 fuzz-guest: $(ISO_FUZZ)
 	@mkdir -p $(BUILD)/test
 	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_FUZZ) \
 		--log $(BUILD)/test/fuzz-guest.log --tap $(BUILD)/test/fuzz-guest.tap \
-		--timeout 7200 --test-timeout 0 -- $(QEMU) $(QEMU_COMMON)
+		--timeout 7200 --test-timeout 0 -- $(QEMU) $(QEMU_COMMON) -smp $(FUZZ_SMP)

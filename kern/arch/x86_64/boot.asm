@@ -131,6 +131,7 @@ boot_gdt_ptr:
 
 section .bss
 align 4096
+global boot_pml4
 boot_pml4:      resb 4096
 boot_pdpt_low:  resb 4096
 boot_pdpt_high: resb 4096

@@ -14,8 +14,9 @@
 #define IST_DOUBLE_FAULT 1
 #define IST_NMI          2
 
-void gdt_init(void);
-/* Stack the CPU switches to when an interrupt arrives in user mode. */
+/* Load CPU `cpu`'s own GDT and TSS (the boot CPU is 0). */
+void gdt_init(int cpu);
+/* Stack this CPU switches to when an interrupt arrives in user mode. */
 void tss_set_kernel_stack(uint64_t rsp0);
 
 #endif

@@ -5,7 +5,7 @@
 
 enum {
 	TAG_END = 0, TAG_CMDLINE = 1, TAG_MODULE = 3, TAG_MMAP = 6,
-	TAG_FRAMEBUFFER = 8,
+	TAG_FRAMEBUFFER = 8, TAG_ACPI_OLD = 14, TAG_ACPI_NEW = 15,
 };
 
 struct tag {
@@ -66,6 +66,12 @@ void multiboot_parse(uint32_t magic, uint64_t info_pa)
 			boot_info.fb.height = *(const uint32_t *)(p + 24);
 			boot_info.fb.bpp = p[28];
 			boot_info.fb.type = p[29];
+			break;
+		case TAG_ACPI_OLD:
+		case TAG_ACPI_NEW:
+			/* A copy of the RSDP; the newer one wins (it has the XSDT). */
+			if (!boot_info.acpi_rsdp_pa || t->type == TAG_ACPI_NEW)
+				boot_info.acpi_rsdp_pa = info_pa + off + 8;
 			break;
 		default:
 			break;

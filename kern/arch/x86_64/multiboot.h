@@ -39,6 +39,7 @@ struct boot_info {
 	size_t module_count;
 	struct framebuffer_info fb;
 	uint64_t info_start, info_end;   /* the multiboot2 info itself (physical) */
+	uint64_t acpi_rsdp_pa;           /* GRUB's copy of the RSDP, or 0 */
 };
 
 extern struct boot_info boot_info;

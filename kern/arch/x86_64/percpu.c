@@ -2,15 +2,18 @@
 #include "arch/x86_64/cpu.h"
 #include <stddef.h>
 
-static struct cpu boot_cpu;
+struct cpu cpus[MAX_CPUS];
+int cpu_count = 1;
 
 _Static_assert(offsetof(struct cpu, kernel_rsp) == PERCPU_KERNEL_RSP, "syscall.asm offset");
 _Static_assert(offsetof(struct cpu, user_rsp) == PERCPU_USER_RSP, "syscall.asm offset");
+_Static_assert(offsetof(struct cpu, id) == PERCPU_ID, "this_cpu_id offset");
 
-void percpu_init(void)
+void percpu_init(int id)
 {
-	boot_cpu.self = &boot_cpu;
-	boot_cpu.id = 0;
-	wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
+	struct cpu *c = &cpus[id];
+	c->self = c;
+	c->id = id;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);   /* user's GS base, swapped in on return to user */
 }

@@ -59,3 +59,9 @@ bool pic_is_spurious(unsigned irq)
 		outb(PIC1_CMD, PIC_EOI);   /* the master did see the cascade */
 	return true;
 }
+
+void pic_mask_all(void)
+{
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
+}

@@ -8,5 +8,7 @@
 
 /* Program channel 0 for TICK_HZ interrupts on IRQ 0 and call `on_tick` each. */
 void pit_init(void (*on_tick)(void));
+/* Wait `us` microseconds by polling channel 2 (interrupts not needed). */
+void pit_delay_us(uint32_t us);
 
 #endif

@@ -3,6 +3,9 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pic.h"
+#include "arch/x86_64/apic.h"
+#include "sched/clock.h"
+#include "mm/tlb.h"
 #include "sched/thread.h"
 #include "obj/process.h"
 #include "obj/exception.h"
@@ -65,6 +68,11 @@ void idt_init(void)
 		set_gate(v, isr_stub_table[v], 0, 0);
 	set_gate(VEC_DOUBLE_FAULT, isr_stub_table[VEC_DOUBLE_FAULT], IST_DOUBLE_FAULT, 0);
 	set_gate(VEC_NMI, isr_stub_table[VEC_NMI], IST_NMI, 0);
+	idt_load();
+}
+
+void idt_load(void)
+{
 	struct {
 		uint16_t limit;
 		uint64_t base;
@@ -76,7 +84,23 @@ void irq_register(unsigned irq, irq_handler_t handler)
 {
 	assert(irq < 16);
 	irq_handlers[irq] = handler;
-	pic_unmask(irq);
+	irq_unmask(irq);
+}
+
+void irq_mask(unsigned irq)
+{
+	if (ioapic_active)
+		ioapic_mask(irq);
+	else
+		pic_mask(irq);
+}
+
+void irq_unmask(unsigned irq)
+{
+	if (ioapic_active)
+		ioapic_unmask(irq);
+	else
+		pic_unmask(irq);
 }
 
 void print_backtrace(uint64_t rip, uint64_t rbp)
@@ -212,6 +236,36 @@ static void handle_exception(struct trap_frame *f)
 	      exception_names[f->vector], f->rip);
 }
 
+/* The end of an interrupt: a kill or a reschedule it asked for happens now. */
+static void interrupt_exit(struct trap_frame *f)
+{
+	if ((f->cs & 3) == 3)
+		thread_return_to_user(f);
+	else
+		sched_preempt_if_needed();
+}
+
+static void handle_irq(struct trap_frame *f)
+{
+	unsigned irq = f->vector - VEC_IRQ_BASE;
+	if (ioapic_active) {
+		/* Level-triggered: the handler masks the line before the EOI,
+		 * or the still-raised line would come straight back. */
+		if (irq_handlers[irq])
+			irq_handlers[irq](f);
+		else
+			ioapic_mask(irq);
+		lapic_eoi();
+	} else {
+		if (pic_is_spurious(irq))
+			return;
+		pic_eoi(irq);
+		if (irq_handlers[irq])
+			irq_handlers[irq](f);
+	}
+	interrupt_exit(f);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < 32) {
@@ -219,19 +273,32 @@ void trap_dispatch(struct trap_frame *f)
 		return;
 	}
 	if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_BASE + 16) {
-		unsigned irq = f->vector - VEC_IRQ_BASE;
-		if (pic_is_spurious(irq))
-			return;
-		pic_eoi(irq);
-		if (irq_handlers[irq])
-			irq_handlers[irq](f);
-		if ((f->cs & 3) == 3)
-			thread_return_to_user(f);
-		else
-			sched_preempt_if_needed();
+		handle_irq(f);
 		return;
 	}
-	if (f->vector == VEC_SPURIOUS)
+	switch (f->vector) {
+	case VEC_LAPIC_TIMER:
+		lapic_eoi();
+		clock_tick();
+		interrupt_exit(f);
 		return;
-	kprintf("unexpected interrupt vector %lu\n", f->vector);
+	case VEC_IPI_RESCHED:
+		/* The sender set need_resched (or killed a thread here). */
+		lapic_eoi();
+		interrupt_exit(f);
+		return;
+	case VEC_IPI_TLB:
+		tlb_poll();
+		lapic_eoi();
+		return;
+	case VEC_IPI_STOP:
+		for (;;) {
+			irq_disable();
+			halt();
+		}
+	case VEC_SPURIOUS:
+		return;
+	default:
+		kprintf("unexpected interrupt vector %lu\n", f->vector);
+	}
 }

@@ -31,8 +31,13 @@ struct trap_frame {
 typedef void (*irq_handler_t)(struct trap_frame *frame);
 
 void idt_init(void);
+/* Load the IDT on this CPU (idt_init does it on the boot CPU). */
+void idt_load(void);
 /* Route hardware interrupt line `irq` (0..15) to `handler` and unmask it. */
 void irq_register(unsigned irq, irq_handler_t handler);
+/* Mask / unmask an ISA line at whichever controller routes it. */
+void irq_mask(unsigned irq);
+void irq_unmask(unsigned irq);
 
 /* End the current user thread's process as if the user code had raised
  * exception `vector` at f->rip (addr: the faulting address, or 0). */

@@ -20,6 +20,12 @@
  *   sysret-rsp  a syscall with a non-canonical stack pointer
  *   unmap_loop  map a 1 GiB VMO, touch a page, unmap it, over and over; says
  *            "ready" after the first round (the parent kills it meanwhile)
+ *   tlb-reader  a thread reads a mapped page in a loop; once it has, send
+ *            the address, unmap the page, and exit 1 if the reader still
+ *            reads after 300 ms (a stale TLB entry on its CPU); else the
+ *            reader's fault ends the process
+ *   spin N   N threads (the main one too) spin in user space; "ready" once
+ *            all run; the parent kills the process
  *   job-fill KIND  use up one quota of its job (memory: VMO pages, procs:
  *            processes, objects: events, handles: duplicates), send back
  *            struct job_fill_result, then wait until the parent goes
@@ -42,6 +48,7 @@
  *            the queue filled first (SHOULD_WAIT), 71 otherwise */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
+#include "lightos/thread.h"
 #include "fpu_state.h"
 #include "lightos/registry_server.h"
 
@@ -80,6 +87,70 @@ static int echo(lo_channel_t ch)
 		if (lo_channel_write(ch, buf, got.bytes, handles, got.handles) != LO_OK)
 			return 3;
 	}
+}
+
+static volatile uint64_t reader_reads;
+static volatile uint64_t reader_addr;
+
+static void page_reader(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		(void)*(volatile char *)(uintptr_t)reader_addr;
+		reader_reads = reader_reads + 1;
+	}
+}
+
+static int tlb_reader(lo_channel_t ch)
+{
+	lo_vmo_t v;
+	if (lo_vmo_create(lo_job_self(), 4096, &v) != LO_OK)
+		return 20;
+	struct lo_map_request req = { 0, 0, 4096, LO_MAP_WRITE, 0 };
+	uint64_t addr = 0;
+	if (lo_process_map(lo_self, v, &req, &addr) != LO_OK)
+		return 21;
+	*(volatile char *)(uintptr_t)addr = 1;
+	reader_addr = addr;
+	lo_thread_t t;
+	if (lo_thread_run(page_reader, NULL, "reader", &t) != LO_OK)
+		return 22;
+	/* With several CPUs, the reader keeps to CPU 1 (one CPU: refused). */
+	lo_thread_set_affinity(t, 1u << 1);
+	while (reader_reads < 100000)
+		;
+	lo_channel_write(ch, &addr, sizeof(addr), NULL, 0);
+	if (lo_process_unmap(lo_self, addr, 4096) != LO_OK)
+		return 23;
+	/* From here every read of the reader must fault. */
+	uint64_t at = reader_reads, until = lo_now() + 300 * 1000000ull;
+	while (lo_now() < until)
+		;
+	return reader_reads > at + 2 ? 1 : 24;
+}
+
+static volatile uint64_t spinners_running;
+
+static void spinner(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&spinners_running, 1, __ATOMIC_RELAXED);
+	for (;;)
+		__asm__ volatile("pause");
+}
+
+static int spin_threads(lo_channel_t ch, int n)
+{
+	for (int i = 1; i < n; i++) {
+		lo_thread_t t;
+		if (lo_thread_run(spinner, NULL, "spinner", &t) != LO_OK)
+			return 30;
+	}
+	while (__atomic_load_n(&spinners_running, __ATOMIC_RELAXED) < (uint64_t)(n - 1))
+		;
+	lo_channel_write(ch, "ready", 5, NULL, 0);
+	spinner(NULL);
+	return 31;
 }
 
 static int block_forever(void)
@@ -350,6 +421,10 @@ int main(void)
 				lo_channel_write(ch, "ready", 5, NULL, 0);
 		}
 	}
+	if (lo_strcmp(args, "tlb-reader") == 0)
+		return tlb_reader(ch);
+	if (lo_strncmp(args, "spin ", 5) == 0)
+		return spin_threads(ch, parse_int(args + 5));
 	if (lo_strncmp(args, "job-fill ", 9) == 0)
 		return job_fill(ch, args + 9);
 	if (lo_strcmp(args, "create-all") == 0)

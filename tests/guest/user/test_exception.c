@@ -313,9 +313,22 @@ static void test_killed_while_stopped(void)
 	struct exc_msg m;
 	if (!start_faulting("exc-fault", &go, &child, &exc) || !read_exception(exc, &m))
 		return;
+	/* Blocked: stopped in the exception. The report is sent just before
+	 * the thread blocks, so on another CPU it may still be on its way
+	 * into the wait: give it up to a second. */
 	struct lo_thread_info ti;
-	CHECK_ST(lo_thread_info(m.thread, &ti), LO_OK);
-	CHECK(ti.state == 3);   /* blocked: stopped in the exception */
+	lo_event_t tick;
+	CHECK_ST(lo_event_create(lo_job_self(), &tick), LO_OK);
+	for (int i = 0; i < 1000; i++) {
+		CHECK_ST(lo_thread_info(m.thread, &ti), LO_OK);
+		if (ti.state == 3)
+			break;
+		uint32_t observed;
+		lo_handle_wait_one(lo_event_handle(tick), LO_SIG_EVENT_SIGNALED,
+				   lo_deadline_after_ms(1), &observed);
+	}
+	lo_handle_close(lo_event_handle(tick));
+	CHECK(ti.state == 3);
 	CHECK_ST(lo_process_kill(child), LO_OK);
 	check_end(child, EXIT_KILLED, -1);
 	CHECK_ST(lo_exception_resume(m.exception), LO_ERR_BAD_STATE);

@@ -17,6 +17,10 @@ static void test_spawn_exit_cycles(void)
 		if (utest_wait_process(child, &info) && info.exit_reason == LO_EXIT_NORMAL)
 			ok++;
 		lo_handle_close(lo_process_handle(child));
+		/* Progress, so the runner's per-test timeout catches a hang and
+		 * not a slow host (4 CPUs under TCG, other work on the machine). */
+		if ((i + 1) % 250 == 0)
+			lo_printf("  %d cycles in %lu ms\n", i + 1, (lo_now() - start) / 1000000);
 	}
 	CHECK(ok == SPAWN_CYCLES);
 	lo_printf("  %d spawn/exit/wait cycles in %lu ms\n", ok, (lo_now() - start) / 1000000);
