@@ -78,6 +78,17 @@ void cap_ref(struct cap_object *obj)
 	__atomic_fetch_add(&obj->refcount, 1, __ATOMIC_RELAXED);
 }
 
+bool cap_ref_unless_dying(struct cap_object *obj)
+{
+	uint32_t n = __atomic_load_n(&obj->refcount, __ATOMIC_RELAXED);
+	while (n != 0) {
+		if (__atomic_compare_exchange_n(&obj->refcount, &n, n + 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
 void cap_unref(struct cap_object *obj)
 {
 	/* Release: our writes to the object happen before its destruction;

@@ -53,6 +53,10 @@ void cap_object_init(struct cap_object *obj, uint32_t type,
 
 /* Take another reference. The caller must already hold one. */
 void cap_ref(struct cap_object *obj);
+/* A reference for code that found the object on a list it does not own a
+ * reference through: false (and no reference) if the object is already
+ * dying, its refcount at zero. Never resurrects an object. */
+bool cap_ref_unless_dying(struct cap_object *obj);
 
 /* Drop a reference; the last one runs ops->destroy. */
 void cap_unref(struct cap_object *obj);

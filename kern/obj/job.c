@@ -264,10 +264,11 @@ static struct process *find_live_process(struct job *top)
 			spin_lock(&p->obj.lock);
 			bool live = !p->ended;
 			spin_unlock(&p->obj.lock);
-			if (live) {
-				cap_ref(&p->obj.cap);
+			/* A process whose last reference is gone (a never-started
+			 * one being destroyed) is still listed until its destroy
+			 * takes job_lock: never take a reference to it. */
+			if (live && cap_ref_unless_dying(&p->obj.cap))
 				return p;
-			}
 		}
 	}
 	return NULL;

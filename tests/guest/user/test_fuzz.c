@@ -71,6 +71,7 @@ static void run_fuzzers(uint64_t seed, uint64_t iterations, const char *classes,
 	lo_event_t secret;
 	CHECK_ST(lo_event_create(lo_job_self(), &secret), LO_OK);
 	lo_process_t p[2];
+	lo_job_t jobs[2];
 	int started = 0;
 	for (int i = 0; i < 2; i++) {
 		char args[96];
@@ -79,10 +80,11 @@ static void run_fuzzers(uint64_t seed, uint64_t iterations, const char *classes,
 			  seed + (uint64_t)i, classes, iterations);
 		/* Each supervisor and its workers in a job of its own: whatever
 		 * they make, they cannot take more than this from the rest. */
-		struct lo_job_quota q = { FUZZ_JOB_PAGES, 64, 8192, 16384, 0 };
+		struct lo_job_quota q = { FUZZ_JOB_PAGES, 256, 16384, 32768, 0 };
 		lo_job_t job;
 		if (!CHECK_ST(lo_job_create(lo_job_self(), &q, &job), LO_OK))
 			break;
+		jobs[i] = lo_job_from(utest_dup(lo_job_handle(job), LO_DEFAULT_RIGHTS_JOB));
 		struct lo_give give[3] = {
 			{ LO_STARTUP_LOG, same_rights(lo_log_handle(lo_log)) },
 			{ LO_STARTUP_IMAGE, same_rights(lo_vmo_handle(utest_image)) },
@@ -90,8 +92,10 @@ static void run_fuzzers(uint64_t seed, uint64_t iterations, const char *classes,
 		};
 		const char *why = NULL;
 		if (!CHECK_ST(lo_spawn_from_image(utest_image, "bin/fuzz", args, give, 3, &p[i], &why),
-			      LO_OK))
+			      LO_OK)) {
+			lo_handle_close(lo_job_handle(jobs[i]));
 			break;
+		}
 		started++;
 	}
 	for (int i = 0; i < started; i++) {
@@ -111,6 +115,11 @@ static void run_fuzzers(uint64_t seed, uint64_t iterations, const char *classes,
 			lo_printf("  fuzz %d: reason %u code %ld vector %lu rip 0x%lx\n", i, info.exit_reason,
 				  info.exit_code, info.fault_vector, info.fault_rip);
 		lo_handle_close(lo_process_handle(p[i]));
+		/* A supervisor that failed may leave workers running: end its
+		 * job, so what they hold is not counted as a leak below (the
+		 * failure itself was checked above). */
+		lo_job_kill(jobs[i]);
+		lo_handle_close(lo_job_handle(jobs[i]));
 	}
 	struct lo_object_info info;
 	CHECK_ST(lo_handle_info(lo_event_handle(secret), &info), LO_OK);
