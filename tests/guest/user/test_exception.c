@@ -4,20 +4,10 @@
  * it faults only after a message on its startup channel, so the handler is
  * bound first. */
 #include "utest.h"
+#include "exception_msg.h"
 
-#define EXC_TOUCH_ADDR 0x0000500000000000ull   /* as in child.c */
 #define VEC_INVALID_OP 6
 #define VEC_PAGE_FAULT 14
-
-enum { EXIT_NORMAL = 1, EXIT_KILLED = 2, EXIT_FAULT = 3 };   /* process_info exit_reason */
-
-/* What a handler receives: the report and its three handles. */
-struct exc_msg {
-	struct lo_exception_report report;
-	lo_exception_t exception;
-	lo_thread_t thread;
-	lo_process_t process;
-};
 
 /* Start child `mode`, waiting for our go; *go is our end of its channel. */
 static int spawn_waiting(const char *mode, lo_channel_t *go, lo_process_t *child)
@@ -27,11 +17,6 @@ static int spawn_waiting(const char *mode, lo_channel_t *go, lo_process_t *child
 		return 0;
 	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
 	return CHECK_ST(utest_spawn_child(mode, &give, 1, child), LO_OK);
-}
-
-static int send_go(lo_channel_t go)
-{
-	return CHECK_ST(lo_channel_write(go, "go", 2, NULL, 0), LO_OK);
 }
 
 /* Start child `mode` with its exception channel bound to *exc, and let it run. */
@@ -45,34 +30,18 @@ static int start_faulting(const char *mode, lo_channel_t *go, lo_process_t *chil
 	return send_go(*go);
 }
 
-/* The next exception message (within 5 s). */
-static int read_exception(lo_channel_t exc, struct exc_msg *m)
+/* The next exception message (within 5 s), its handles checked against
+ * the report. */
+static int read_checked(lo_channel_t exc, struct exc_msg *m)
 {
-	uint32_t observed;
-	struct lo_channel_read_result got;
-	lo_handle_t h[3];
-	if (!CHECK_ST(lo_handle_wait_one(lo_channel_handle(exc), LO_SIG_CHANNEL_READABLE,
-					 lo_deadline_after_ms(5000), &observed), LO_OK))
+	if (!read_exception(exc, m))
 		return 0;
-	if (!CHECK_ST(lo_channel_read(exc, &m->report, sizeof(m->report), h, 3, &got), LO_OK))
-		return 0;
-	if (!CHECK(got.bytes == sizeof(m->report) && got.handles == 3))
-		return 0;
-	m->exception = lo_exception_from(h[0]);
-	m->thread = lo_thread_from(h[1]);
-	m->process = lo_process_from(h[2]);
 	struct lo_object_info info;
-	CHECK(lo_handle_info(h[0], &info) == LO_OK && info.type == LO_TYPE_EXCEPTION);
-	CHECK(utest_object_id(h[1]) == m->report.thread_id);
-	CHECK(utest_object_id(h[2]) == m->report.process_id);
+	CHECK(lo_handle_info(lo_exception_handle(m->exception), &info) == LO_OK &&
+	      info.type == LO_TYPE_EXCEPTION);
+	CHECK(utest_object_id(lo_thread_handle(m->thread)) == m->report.thread_id);
+	CHECK(utest_object_id(lo_process_handle(m->process)) == m->report.process_id);
 	return 1;
-}
-
-static void close_msg(struct exc_msg *m)
-{
-	lo_handle_close(lo_exception_handle(m->exception));
-	lo_handle_close(lo_thread_handle(m->thread));
-	lo_handle_close(lo_process_handle(m->process));
 }
 
 static void close_all(lo_channel_t go, lo_channel_t exc, lo_process_t child)
@@ -89,7 +58,7 @@ static void check_end(lo_process_t child, uint32_t reason, int64_t code)
 	if (!CHECK(utest_wait_process(child, &info)))
 		return;
 	CHECK(info.exit_reason == reason);
-	if (reason != EXIT_FAULT)
+	if (reason != LO_EXIT_FAULT)
 		CHECK(info.exit_code == code);
 }
 
@@ -98,7 +67,7 @@ static void check_fault_end(lo_process_t child, uint64_t vector, uint64_t addr)
 	struct lo_process_info info;
 	if (!CHECK(utest_wait_process(child, &info)))
 		return;
-	CHECK(info.exit_reason == EXIT_FAULT);
+	CHECK(info.exit_reason == LO_EXIT_FAULT);
 	CHECK(info.fault_vector == vector);
 	CHECK(info.fault_address == addr);
 }
@@ -109,7 +78,7 @@ static void test_map_and_resume(void)
 	lo_channel_t go, exc;
 	lo_process_t child;
 	struct exc_msg m;
-	if (!start_faulting("exc-touch", &go, &child, &exc) || !read_exception(exc, &m))
+	if (!start_faulting("exc-touch", &go, &child, &exc) || !read_checked(exc, &m))
 		return;
 	CHECK(m.report.vector == VEC_PAGE_FAULT);
 	CHECK(m.report.address == EXC_TOUCH_ADDR);
@@ -125,7 +94,7 @@ static void test_map_and_resume(void)
 	CHECK_ST(lo_exception_resume(m.exception), LO_OK);
 	CHECK_ST(lo_exception_resume(m.exception), LO_ERR_BAD_STATE);   /* one answer */
 	close_msg(&m);
-	check_end(child, EXIT_NORMAL, 0);
+	check_end(child, LO_EXIT_NORMAL, 0);
 	close_all(go, exc, child);
 }
 
@@ -135,7 +104,7 @@ static void test_set_regs_and_resume(void)
 	lo_channel_t go, exc;
 	lo_process_t child;
 	struct exc_msg m;
-	if (!start_faulting("exc-ud2", &go, &child, &exc) || !read_exception(exc, &m))
+	if (!start_faulting("exc-ud2", &go, &child, &exc) || !read_checked(exc, &m))
 		return;
 	CHECK(m.report.vector == VEC_INVALID_OP);
 	CHECK(m.report.address == 0);
@@ -147,7 +116,7 @@ static void test_set_regs_and_resume(void)
 	CHECK_ST(lo_exception_resume(m.exception), LO_OK);
 	CHECK_ST(lo_exception_set_regs(m.exception, &r), LO_ERR_BAD_STATE);
 	close_msg(&m);
-	check_end(child, EXIT_NORMAL, 42);
+	check_end(child, LO_EXIT_NORMAL, 42);
 	close_all(go, exc, child);
 }
 
@@ -158,7 +127,7 @@ static void test_noncanonical_refused(void)
 	lo_channel_t go, exc;
 	lo_process_t child;
 	struct exc_msg m;
-	if (!start_faulting("exc-ud2", &go, &child, &exc) || !read_exception(exc, &m))
+	if (!start_faulting("exc-ud2", &go, &child, &exc) || !read_checked(exc, &m))
 		return;
 	struct lo_exception_regs r = m.report.regs;
 	uint64_t rip = r.rip;
@@ -171,7 +140,7 @@ static void test_noncanonical_refused(void)
 	CHECK_ST(lo_exception_set_regs(m.exception, &r), LO_ERR_INVALID_ARGS);
 	CHECK_ST(lo_exception_resume(m.exception), LO_OK);
 	close_msg(&m);
-	if (!read_exception(exc, &m))
+	if (!read_checked(exc, &m))
 		return;
 	CHECK(m.report.vector == VEC_INVALID_OP);
 	CHECK(m.report.regs.rip == rip);
@@ -187,7 +156,7 @@ static void test_handler_kills(void)
 	lo_channel_t go, exc;
 	lo_process_t child;
 	struct exc_msg m;
-	if (!start_faulting("exc-fault", &go, &child, &exc) || !read_exception(exc, &m))
+	if (!start_faulting("exc-fault", &go, &child, &exc) || !read_checked(exc, &m))
 		return;
 	CHECK(m.report.vector == VEC_PAGE_FAULT && m.report.address == 0);
 	CHECK_ST(lo_exception_kill(m.exception), LO_OK);
@@ -211,7 +180,7 @@ static void test_handler_exits(void)
 	if (!CHECK_ST(utest_spawn_child("exc-read-exit", &give, 1, &handler), LO_OK))
 		return;
 	send_go(go);
-	check_end(handler, EXIT_NORMAL, 0);
+	check_end(handler, LO_EXIT_NORMAL, 0);
 	check_fault_end(child, VEC_PAGE_FAULT, 0);
 	lo_handle_close(lo_channel_handle(go));
 	lo_handle_close(lo_process_handle(child));
@@ -225,7 +194,7 @@ static void test_closed_unanswered(void)
 	lo_channel_t go, exc;
 	lo_process_t child;
 	struct exc_msg m;
-	if (!start_faulting("exc-fault", &go, &child, &exc) || !read_exception(exc, &m))
+	if (!start_faulting("exc-fault", &go, &child, &exc) || !read_checked(exc, &m))
 		return;
 	lo_handle_close(lo_exception_handle(m.exception));
 	check_fault_end(child, VEC_PAGE_FAULT, 0);
@@ -281,7 +250,7 @@ static void test_rights_bounded(void)
 	uint32_t binder = LO_RIGHT_PROCESS_EXCEPTIONS | LO_RIGHT_INSPECT | LO_RIGHT_WAIT;
 	lo_process_t weak = lo_process_from(utest_dup(lo_process_handle(child), binder));
 	if (!CHECK_ST(lo_process_exception_channel(weak, &exc), LO_OK) || !send_go(go) ||
-	    !read_exception(exc, &m))
+	    !read_checked(exc, &m))
 		return;
 	struct lo_object_info info;
 	CHECK_ST(lo_handle_info(lo_process_handle(m.process), &info), LO_OK);
@@ -311,7 +280,7 @@ static void test_killed_while_stopped(void)
 	lo_channel_t go, exc;
 	lo_process_t child;
 	struct exc_msg m;
-	if (!start_faulting("exc-fault", &go, &child, &exc) || !read_exception(exc, &m))
+	if (!start_faulting("exc-fault", &go, &child, &exc) || !read_checked(exc, &m))
 		return;
 	/* Blocked: stopped in the exception. The report is sent just before
 	 * the thread blocks, so on another CPU it may still be on its way
@@ -330,7 +299,7 @@ static void test_killed_while_stopped(void)
 	lo_handle_close(lo_event_handle(tick));
 	CHECK(ti.state == 3);
 	CHECK_ST(lo_process_kill(child), LO_OK);
-	check_end(child, EXIT_KILLED, -1);
+	check_end(child, LO_EXIT_KILLED, -1);
 	CHECK_ST(lo_exception_resume(m.exception), LO_ERR_BAD_STATE);
 	close_msg(&m);
 	close_all(go, exc, child);
@@ -342,7 +311,7 @@ int utest_exception_fixture(lo_exception_t *out, lo_process_t *child)
 {
 	lo_channel_t go, exc;
 	struct exc_msg m;
-	if (!start_faulting("exc-fault", &go, child, &exc) || !read_exception(exc, &m))
+	if (!start_faulting("exc-fault", &go, child, &exc) || !read_checked(exc, &m))
 		return 0;
 	*out = m.exception;
 	lo_handle_close(lo_thread_handle(m.thread));

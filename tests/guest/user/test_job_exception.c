@@ -5,18 +5,9 @@
  * job of the test's own; it faults after a message on its startup channel. */
 #include "lightos/startup.h"
 #include "utest.h"
+#include "exception_msg.h"
 
-#define EXC_TOUCH_ADDR 0x0000500000000000ull   /* as in child.c */
 #define VEC_PAGE_FAULT 14
-
-enum { EXIT_NORMAL = 1, EXIT_FAULT = 3 };   /* process_info exit_reason */
-
-struct exc_msg {
-	struct lo_exception_report report;
-	lo_exception_t exception;
-	lo_thread_t thread;
-	lo_process_t process;
-};
 
 /* A job with `pages` pages and room for a few processes (half as many
  * objects and handles as the one before it, so a child fits in a parent). */
@@ -46,37 +37,6 @@ static int spawn_in(lo_job_t job, const char *mode, lo_channel_t *go, lo_process
 	return 1;
 }
 
-static int send_go(lo_channel_t go)
-{
-	return CHECK_ST(lo_channel_write(go, "go", 2, NULL, 0), LO_OK);
-}
-
-/* The next exception message (within 5 s). */
-static int read_exception(lo_channel_t exc, struct exc_msg *m)
-{
-	uint32_t observed;
-	struct lo_channel_read_result got;
-	lo_handle_t h[3];
-	if (!CHECK_ST(lo_handle_wait_one(lo_channel_handle(exc), LO_SIG_CHANNEL_READABLE,
-					 lo_deadline_after_ms(5000), &observed), LO_OK))
-		return 0;
-	if (!CHECK_ST(lo_channel_read(exc, &m->report, sizeof(m->report), h, 3, &got), LO_OK))
-		return 0;
-	if (!CHECK(got.bytes == sizeof(m->report) && got.handles == 3))
-		return 0;
-	m->exception = lo_exception_from(h[0]);
-	m->thread = lo_thread_from(h[1]);
-	m->process = lo_process_from(h[2]);
-	return 1;
-}
-
-static void close_msg(struct exc_msg *m)
-{
-	lo_handle_close(lo_exception_handle(m->exception));
-	lo_handle_close(lo_thread_handle(m->thread));
-	lo_handle_close(lo_process_handle(m->process));
-}
-
 /* The child ended (within 5 s) as a fault at `addr`, or normally. */
 static void check_end(lo_process_t child, uint32_t reason, uint64_t addr)
 {
@@ -84,7 +44,7 @@ static void check_end(lo_process_t child, uint32_t reason, uint64_t addr)
 	if (!CHECK(utest_wait_process(child, &info)))
 		return;
 	CHECK(info.exit_reason == reason);
-	if (reason == EXIT_FAULT)
+	if (reason == LO_EXIT_FAULT)
 		CHECK(info.fault_vector == VEC_PAGE_FAULT && info.fault_address == addr);
 	else
 		CHECK(info.exit_code == 0);
@@ -124,7 +84,7 @@ static void test_job_map_and_resume(void)
 			map_and_resume(&m);
 			close_msg(&m);
 		}
-		check_end(child, EXIT_NORMAL, 0);
+		check_end(child, LO_EXIT_NORMAL, 0);
 		lo_handle_close(lo_channel_handle(go));
 		lo_handle_close(lo_process_handle(child));
 	}
@@ -169,7 +129,7 @@ static void test_process_unanswered_then_job(void)
 			}
 			lo_handle_close(lo_channel_handle(pexc));
 		}
-		check_end(child, EXIT_NORMAL, 0);
+		check_end(child, LO_EXIT_NORMAL, 0);
 		lo_handle_close(lo_channel_handle(go));
 		lo_handle_close(lo_process_handle(child));
 	}
@@ -197,13 +157,13 @@ static void test_job_handler_exits(void)
 			return;
 		if (spawn_in(inner, "exc-fault", &go, &child)) {
 			send_go(go);
-			check_end(handler, EXIT_NORMAL, 0);
+			check_end(handler, LO_EXIT_NORMAL, 0);
 			if (with_parent && read_exception(pexc, &m)) {
 				CHECK(m.report.vector == VEC_PAGE_FAULT && m.report.address == 0);
 				CHECK_ST(lo_exception_kill(m.exception), LO_OK);
 				close_msg(&m);
 			}
-			check_end(child, EXIT_FAULT, 0);
+			check_end(child, LO_EXIT_FAULT, 0);
 			lo_handle_close(lo_channel_handle(go));
 			lo_handle_close(lo_process_handle(child));
 		}
