@@ -726,11 +726,11 @@ static void watch(struct work *w, volatile uint64_t *counters, uint64_t limit_ms
 		struct lo_process_info info;
 		if (lo_process_info(w[i].process, &info) != LO_OK)
 			continue;
-		if (info.exit_reason == 3) {
+		if (info.exit_reason == LO_EXIT_FAULT) {
 			stats.failed++;
 			lo_printf("fuzz: worker faulted: vector %lu address 0x%lx rip 0x%lx\n",
 				  info.fault_vector, info.fault_address, info.fault_rip);
-		} else if (strict && (info.exit_reason != 1 || info.exit_code != 0)) {
+		} else if (strict && (info.exit_reason != LO_EXIT_NORMAL || info.exit_code != 0)) {
 			stats.failed++;
 			lo_printf("fuzz: worker ended with reason %u code %ld\n", info.exit_reason,
 				  info.exit_code);

@@ -290,14 +290,14 @@ static void test_killed_while_stopped(void)
 	CHECK_ST(lo_event_create(lo_job_self(), &tick), LO_OK);
 	for (int i = 0; i < 1000; i++) {
 		CHECK_ST(lo_thread_info(m.thread, &ti), LO_OK);
-		if (ti.state == 3)
+		if (ti.state == LO_THREAD_BLOCKED)
 			break;
 		uint32_t observed;
 		lo_handle_wait_one(lo_event_handle(tick), LO_SIG_EVENT_SIGNALED,
 				   lo_deadline_after_ms(1), &observed);
 	}
 	lo_handle_close(lo_event_handle(tick));
-	CHECK(ti.state == 3);
+	CHECK(ti.state == LO_THREAD_BLOCKED);
 	CHECK_ST(lo_process_kill(child), LO_OK);
 	check_end(child, LO_EXIT_KILLED, -1);
 	CHECK_ST(lo_exception_resume(m.exception), LO_ERR_BAD_STATE);

@@ -90,7 +90,7 @@ static void kill_and_close(lo_job_t job, lo_process_t child, lo_channel_t mine)
 	CHECK_ST(lo_job_kill(job), LO_OK);
 	struct lo_process_info info;
 	CHECK(utest_wait_process(child, &info));
-	CHECK(info.exit_reason == 2);   /* killed */
+	CHECK(info.exit_reason == LO_EXIT_KILLED);
 	CHECK(info.handle_count == 0);  /* its handles went with it */
 	lo_handle_close(lo_process_handle(child));
 	lo_handle_close(lo_channel_handle(mine));
@@ -251,8 +251,8 @@ static void test_kill_subtree(void)
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(20000)), LO_OK);
 	CHECK_ST(waiter_result, LO_OK);
 	struct lo_process_info info;
-	CHECK(utest_wait_process(a, &info) && info.exit_reason == 2);
-	CHECK(utest_wait_process(b, &info) && info.exit_reason == 2 && info.handle_count == 0);
+	CHECK(utest_wait_process(a, &info) && info.exit_reason == LO_EXIT_KILLED);
+	CHECK(utest_wait_process(b, &info) && info.exit_reason == LO_EXIT_KILLED && info.handle_count == 0);
 	struct lo_job_info bi = job_info_settled(below, 1, 0);
 	CHECK(bi.killed == 1 && bi.processes_used == 0);
 	/* Only the ended process object is left (our handle keeps it). */
@@ -289,7 +289,7 @@ static void test_denied_creation(void)
 				  lo_status_str(st[8 + i]));
 	}
 	struct lo_process_info info;
-	CHECK(utest_wait_process(child, &info) && info.exit_reason == 1 && info.exit_code == 0);
+	CHECK(utest_wait_process(child, &info) && info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0);
 	lo_handle_close(lo_process_handle(child));
 	lo_handle_close(lo_channel_handle(mine));
 	/* Our own handle without the right: refused before anything is made. */

@@ -4,8 +4,6 @@
  * kernel keeps"). */
 #include "utest.h"
 
-enum { KIND_IOPORT = 1, KIND_IRQ = 2, KIND_MMIO = 3 };
-
 /* Rights of a handle, or 0 if it cannot be inspected. */
 static uint32_t rights_of(lo_resource_t r)
 {
@@ -45,20 +43,20 @@ static void refuse_reserved(lo_resource_t from)
 	for (size_t i = 0; i < sizeof(reserved_ports) / sizeof(reserved_ports[0]); i++) {
 		uint64_t b = reserved_ports[i].base, n = reserved_ports[i].size;
 		for (uint64_t p = b; p < b + n; p++)
-			refused(from, KIND_IOPORT, p, 1, LO_ERR_ACCESS_DENIED);
-		refused(from, KIND_IOPORT, b, n, LO_ERR_ACCESS_DENIED);
-		refused(from, KIND_IOPORT, b - 1, 2, LO_ERR_ACCESS_DENIED);      /* ends on it */
-		refused(from, KIND_IOPORT, b + n - 1, 2, LO_ERR_ACCESS_DENIED);  /* starts on it */
+			refused(from, LO_RESOURCE_IOPORT, p, 1, LO_ERR_ACCESS_DENIED);
+		refused(from, LO_RESOURCE_IOPORT, b, n, LO_ERR_ACCESS_DENIED);
+		refused(from, LO_RESOURCE_IOPORT, b - 1, 2, LO_ERR_ACCESS_DENIED);      /* ends on it */
+		refused(from, LO_RESOURCE_IOPORT, b + n - 1, 2, LO_ERR_ACCESS_DENIED);  /* starts on it */
 	}
-	refused(from, KIND_IOPORT, 0, 0x10000, LO_ERR_ACCESS_DENIED);
-	refused(from, KIND_IRQ, 0, 1, LO_ERR_ACCESS_DENIED);
-	refused(from, KIND_IRQ, 2, 1, LO_ERR_ACCESS_DENIED);
-	refused(from, KIND_IRQ, 0, 16, LO_ERR_ACCESS_DENIED);
-	refused(from, KIND_IRQ, 1, 2, LO_ERR_ACCESS_DENIED);
+	refused(from, LO_RESOURCE_IOPORT, 0, 0x10000, LO_ERR_ACCESS_DENIED);
+	refused(from, LO_RESOURCE_IRQ, 0, 1, LO_ERR_ACCESS_DENIED);
+	refused(from, LO_RESOURCE_IRQ, 2, 1, LO_ERR_ACCESS_DENIED);
+	refused(from, LO_RESOURCE_IRQ, 0, 16, LO_ERR_ACCESS_DENIED);
+	refused(from, LO_RESOURCE_IRQ, 1, 2, LO_ERR_ACCESS_DENIED);
 	/* The kernel's memory: page 0, the image at 1 MiB, all of low RAM. */
-	refused(from, KIND_MMIO, 0, 0x1000, LO_ERR_ACCESS_DENIED);
-	refused(from, KIND_MMIO, 0x100000, 0x1000, LO_ERR_ACCESS_DENIED);
-	refused(from, KIND_MMIO, 0, 0x100000000ull, LO_ERR_ACCESS_DENIED);
+	refused(from, LO_RESOURCE_MMIO, 0, 0x1000, LO_ERR_ACCESS_DENIED);
+	refused(from, LO_RESOURCE_MMIO, 0x100000, 0x1000, LO_ERR_ACCESS_DENIED);
+	refused(from, LO_RESOURCE_MMIO, 0, 0x100000000ull, LO_ERR_ACCESS_DENIED);
 }
 
 static void test_reserved_refused(void)
@@ -71,12 +69,12 @@ static void test_reserved_refused(void)
 	refuse_reserved(all);
 	lo_handle_close(lo_resource_handle(all));
 	/* ...and next to them, what a driver may have. */
-	allowed(utest_root, KIND_IOPORT, 0x3f8, 8);    /* COM1: the console driver's */
-	allowed(utest_root, KIND_IOPORT, 0x60, 1);     /* 8042 data port */
-	allowed(utest_root, KIND_IOPORT, 0xcf8, 8);    /* PCI configuration */
-	allowed(utest_root, KIND_IOPORT, 0x22, 0x1e);  /* between the PIC and the PIT */
-	allowed(utest_root, KIND_IRQ, 1, 1);
-	allowed(utest_root, KIND_IRQ, 3, 13);
+	allowed(utest_root, LO_RESOURCE_IOPORT, 0x3f8, 8);    /* COM1: the console driver's */
+	allowed(utest_root, LO_RESOURCE_IOPORT, 0x60, 1);     /* 8042 data port */
+	allowed(utest_root, LO_RESOURCE_IOPORT, 0xcf8, 8);    /* PCI configuration */
+	allowed(utest_root, LO_RESOURCE_IOPORT, 0x22, 0x1e);  /* between the PIC and the PIT */
+	allowed(utest_root, LO_RESOURCE_IRQ, 1, 1);
+	allowed(utest_root, LO_RESOURCE_IRQ, 3, 13);
 }
 
 /* Each parent rights set (all with CARVE) against what the child gets. */
@@ -93,7 +91,7 @@ static void test_child_rights_bounded(void)
 		uint32_t held = sets[i];
 		lo_resource_t parent = lo_resource_from(utest_dup(lo_resource_handle(utest_root), held));
 		lo_resource_t child, grandchild;
-		if (!CHECK_ST(lo_resource_carve(parent, KIND_IOPORT, 0x2f8, 8, &child), LO_OK)) {
+		if (!CHECK_ST(lo_resource_carve(parent, LO_RESOURCE_IOPORT, 0x2f8, 8, &child), LO_OK)) {
 			lo_handle_close(lo_resource_handle(parent));
 			continue;
 		}
@@ -107,7 +105,7 @@ static void test_child_rights_bounded(void)
 		status_t want = held & LO_RIGHT_WRITE ? LO_OK : LO_ERR_ACCESS_DENIED;
 		CHECK_ST(lo_resource_port_out(child, 0x2f8 + 7, 1, 0), want);   /* scratch register */
 		/* A grandchild is bounded by the child in turn. */
-		if (CHECK_ST(lo_resource_carve(child, KIND_IOPORT, 0x2f8, 1, &grandchild), LO_OK)) {
+		if (CHECK_ST(lo_resource_carve(child, LO_RESOURCE_IOPORT, 0x2f8, 1, &grandchild), LO_OK)) {
 			uint32_t g = rights_of(grandchild);
 			CHECK((g & ~held) == 0);
 			lo_handle_close(lo_resource_handle(grandchild));
@@ -124,14 +122,14 @@ static void test_pic_mask_impossible(void)
 {
 	CHECK_ST(lo_resource_port_out(utest_root, 0x21, 1, 0xff), LO_ERR_ACCESS_DENIED);
 	CHECK_ST(lo_resource_port_out(utest_root, 0xa1, 1, 0xff), LO_ERR_ACCESS_DENIED);
-	refused(utest_root, KIND_IOPORT, 0x21, 1, LO_ERR_ACCESS_DENIED);
-	refused(utest_root, KIND_IOPORT, 0xa1, 1, LO_ERR_ACCESS_DENIED);
-	refused(utest_root, KIND_IOPORT, 0x00, 0x100, LO_ERR_ACCESS_DENIED);
+	refused(utest_root, LO_RESOURCE_IOPORT, 0x21, 1, LO_ERR_ACCESS_DENIED);
+	refused(utest_root, LO_RESOURCE_IOPORT, 0xa1, 1, LO_ERR_ACCESS_DENIED);
+	refused(utest_root, LO_RESOURCE_IOPORT, 0x00, 0x100, LO_ERR_ACCESS_DENIED);
 	lo_resource_t near;
-	if (CHECK_ST(lo_resource_carve(utest_root, KIND_IOPORT, 0x22, 0x1e, &near), LO_OK)) {
+	if (CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IOPORT, 0x22, 0x1e, &near), LO_OK)) {
 		CHECK_ST(lo_resource_port_out(near, 0x21, 1, 0xff), LO_ERR_ACCESS_DENIED);
 		CHECK_ST(lo_resource_port_out(near, 0x20, 2, 0xffff), LO_ERR_ACCESS_DENIED);
-		refused(near, KIND_IOPORT, 0x21, 2, LO_ERR_ACCESS_DENIED);
+		refused(near, LO_RESOURCE_IOPORT, 0x21, 2, LO_ERR_ACCESS_DENIED);
 		lo_handle_close(lo_resource_handle(near));
 	}
 }
@@ -163,18 +161,18 @@ static void edges(uint32_t kind, uint64_t base, uint64_t size, uint64_t u)
 
 static void test_carve_edges_ioport(void)
 {
-	edges(KIND_IOPORT, 0x300, 0x10, 1);
+	edges(LO_RESOURCE_IOPORT, 0x300, 0x10, 1);
 }
 
 static void test_carve_edges_irq(void)
 {
-	edges(KIND_IRQ, 9, 3, 1);
+	edges(LO_RESOURCE_IRQ, 9, 3, 1);
 }
 
 static void test_carve_edges_mmio(void)
 {
 	/* In the PCI hole, far above the guest's 512 MiB of RAM. */
-	edges(KIND_MMIO, 0xe0000000ull, 0x4000, 0x1000);
+	edges(LO_RESOURCE_MMIO, 0xe0000000ull, 0x4000, 0x1000);
 }
 
 static const struct utest resource_tests[] = {

@@ -53,7 +53,7 @@ static void test_kill_spinning_threads(void)
 		CHECK_ST(lo_process_kill(child), LO_OK);
 		struct lo_process_info info;
 		CHECK(utest_wait_process(child, &info));
-		CHECK(info.exit_reason == 2 && info.thread_count == 0);
+		CHECK(info.exit_reason == LO_EXIT_KILLED && info.thread_count == 0);
 		lo_handle_close(lo_process_handle(child));
 		lo_handle_close(lo_channel_handle(mine));
 	}
