@@ -131,6 +131,10 @@ def main():
                          "the log and the guest must exit with failure (35)")
     ap.add_argument("qemu", nargs=argparse.REMAINDER)
     args = ap.parse_args()
+    # A loaded development machine may stretch every limit at once.
+    scale = float(os.environ.get("LIGHTOS_TIMEOUT_SCALE", "1"))
+    args.timeout *= scale
+    args.test_timeout *= scale
     qemu = [a for a in args.qemu if a != "--"]
     cmd = qemu + ["-display", "none", "-monitor", "none",
                   "-serial", "file:" + args.log, "-serial", "null", "-cdrom", args.iso]
