@@ -313,7 +313,8 @@ status_t process_list_handles(struct process *process, struct lo_handle_entry *e
 		entries[n].rights = info.rights;
 		entries[n].refcount = info.refcount;
 		entries[n].handle_count = info.handle_count;
-		entries[n].reserved = 0;
+		entries[n].flags = (info.flags & CAP_INFO_REVOCABLE ? LO_HANDLE_REVOCABLE : 0) |
+				   (info.flags & CAP_INFO_REVOKED ? LO_HANDLE_REVOKED : 0);
 		n++;
 	}
 	*actual = n;

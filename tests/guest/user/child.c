@@ -43,6 +43,9 @@
  *   pt-spread   map one page at PT_SPREAD_BASE + i GiB and write it, for i up
  *            to 256: every touch needs new page tables, charged to its job;
  *            dies on the fault once they are over quota (exit 0 if never)
+ *   revoke-use  read one message with a handle, keep it and a duplicate of
+ *            it, say "ready"; then for each message, signal through both
+ *            and send the two statuses back; exit 0 when the parent goes
  *   msg-fill    write 16 KiB messages on the startup channel (the parent
  *            reads none) until a write fails: exit 0 if NO_MEMORY, 70 if
  *            the queue filled first (SHOULD_WAIT), 71 otherwise */
@@ -322,6 +325,32 @@ static int registry_server(lo_channel_t ch, int die)
 	return 0;
 }
 
+/* revoke-use (test_revoke.c): a holder in another process. */
+static int revoke_use(lo_channel_t ch)
+{
+	lo_handle_t got[1];
+	struct lo_channel_read_result r;
+	uint32_t observed, dup = 0;
+	char byte;
+	if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX,
+			       &observed) != LO_OK ||
+	    lo_channel_read(ch, &byte, 1, got, 1, &r) != LO_OK || r.handles != 1)
+		return 20;
+	if (lo_handle_duplicate(got[0], LO_RIGHT_SIGNAL | LO_RIGHT_DUPLICATE, &dup) != LO_OK)
+		return 21;
+	lo_channel_write(ch, "ready", 5, NULL, 0);
+	for (;;) {
+		lo_handle_wait_one(lo_channel_handle(ch),
+				   LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, UINT64_MAX,
+				   &observed);
+		if (lo_channel_read(ch, &byte, 1, NULL, 0, &r) != LO_OK)
+			return 0;
+		status_t st[2] = { lo_handle_signal(got[0], 0, 1u << 24),
+				   lo_handle_signal((lo_handle_t){ dup }, 0, 1u << 25) };
+		lo_channel_write(ch, st, sizeof(st), NULL, 0);
+	}
+}
+
 int main(void)
 {
 	const char *args = lo_startup_args();
@@ -340,6 +369,8 @@ int main(void)
 		__asm__ volatile("cli");
 	if (lo_strcmp(args, "echo") == 0)
 		return echo(ch);
+	if (lo_strcmp(args, "revoke-use") == 0)
+		return revoke_use(ch);
 	if (lo_strcmp(args, "hold") == 0) {
 		lo_event_t never;
 		uint32_t observed;
