@@ -1,7 +1,14 @@
 """The rights policy: parsing init/system.policy and writing the table that
 init and liblightos read (build/gen/libos/policy_table.c).
 
-  program NAME { grant KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ; protected ; }
+  program NAME { grant [revocable] KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ;
+                 protected ; untrusted ; digest "SHA-256 in hex" ; }
+
+The program is the binary actually loaded: bin/NAME in the boot image is
+program NAME (libos/spawn.c records its identity with the kernel). `digest`
+pins the binary's contents; `untrusted` marks a program no capability with
+TRANSFER may reach; a `revocable` grant is handed out through a revoker the
+spawner keeps (idl/revoker.idl).
 
 A registry grant names connection rights of the registry protocol (ENUMERATE,
 OPEN, MODIFY, WATCH, WRITABLE: idl/registry.idl), not handle rights, and may
@@ -36,9 +43,10 @@ KINDS = {
 }
 
 class Grant:
-    def __init__(self, kind, args, name, rights, loc, path=""):
+    def __init__(self, kind, args, name, rights, loc, path="", revocable=False):
         self.kind, self.args, self.name, self.rights, self.loc = kind, args, name, rights, loc
         self.path = path   # registry grants: a subtree, or "" for the whole registry
+        self.revocable = revocable
 
     @property
     def type(self):
@@ -51,6 +59,9 @@ class Program:
         self.grants = []
         self.max = {}      # type -> (rights list, loc)
         self.protected = False   # nothing it does not start itself may be given DESTROY on it
+        self.untrusted = False   # no capability with TRANSFER may reach it
+        self.digest = ""         # the SHA-256 its binary must have (hex), "" for any
+        self.digest_loc = None
 
 
 def tokenize(path, text):
@@ -98,10 +109,21 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
         prog = programs[name] = Program(name, loc)
         take(value="{")
         while peek()[1] != "}":
-            word, wloc = take("name", what="'grant', 'max', 'protected' or '}'")
+            word, wloc = take("name", what="'grant', 'max', 'protected', 'untrusted', 'digest' or '}'")
             if word == "protected":
                 prog.protected = True
+            elif word == "untrusted":
+                prog.untrusted = True
+            elif word == "digest":
+                text, dloc = take("string", what="a SHA-256 in quotes")
+                digest = text[1:-1].lower()
+                if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+                    raise IdlError(dloc, "a digest is 64 hex digits (SHA-256)")
+                prog.digest, prog.digest_loc = digest, dloc
             elif word == "grant":
+                revocable = peek()[1] == "revocable"
+                if revocable:
+                    take(value="revocable")
                 kind, kloc = take("name", what="a grant kind")
                 if kind not in KINDS:
                     raise IdlError(kloc, f"unknown grant kind {kind!r} (one of {', '.join(KINDS)})")
@@ -112,10 +134,8 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
                 if kind == "registry" and peek()[0] == "path":
                     sub = take("path")[0]
                 take(value=":")
-                if kind == "registry" and registry_rights is not None:
-                    prog.grants.append(Grant(kind, args, gname, rights(registry_rights), kloc, sub))
-                else:
-                    prog.grants.append(Grant(kind, args, gname, rights(), kloc, sub))
+                known = registry_rights if kind == "registry" and registry_rights is not None else None
+                prog.grants.append(Grant(kind, args, gname, rights(known), kloc, sub, revocable))
             elif word == "max":
                 tname, tloc = take("name", what="an object type")
                 if tname not in types:
@@ -123,7 +143,8 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
                 take(value=":")
                 prog.max[tname] = (rights(), tloc)
             else:
-                raise IdlError(wloc, f"expected 'grant', 'max', 'protected' or '}}', found {word!r}")
+                raise IdlError(wloc, f"expected 'grant', 'max', 'protected', 'untrusted', 'digest' "
+                                     f"or '}}', found {word!r}")
             take(value=";")
         take(value="}")
     return programs
@@ -164,9 +185,10 @@ def render_table(programs, rights_by_name, data):
             known = rights_by_name
             if g.kind == "registry":
                 known = next(p["rights"] for p in data["protocols"] if p["name"] == "registry")
+            rev = "true" if g.revocable else "false"
             out.append(f'\t{{ {KIND_IDS[g.kind]}, {args[0]}u, {args[1]}u, "{g.name}", '
-                       f'0x{mask(g.rights, known):08x}u, "{g.path}" }},')
-        out.append("\t{ 0, 0, 0, \"\", 0, \"\" },")
+                       f'0x{mask(g.rights, known):08x}u, "{g.path}", {rev} }},')
+        out.append("\t{ 0, 0, 0, \"\", 0, \"\", false },")
         out.append("};")
         out.append(f"static const struct lo_policy_max max_{p.name}[] = {{")
         for t, (names, _) in sorted(p.max.items()):
@@ -177,8 +199,10 @@ def render_table(programs, rights_by_name, data):
     out.append("const struct lo_policy_program lo_policy[] = {")
     for p in programs.values():
         prot = "true" if p.protected else "false"
-        out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name}, {prot} }},')
-    out.append("\t{ 0, 0, 0, false },")
+        untrusted = "true" if p.untrusted else "false"
+        out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name}, {prot}, {untrusted}, '
+                   f'"{p.digest}" }},')
+    out.append("\t{ 0, 0, 0, false, false, 0 },")
     out.append("};")
     return "\n".join(out) + "\n"
 

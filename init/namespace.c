@@ -170,14 +170,13 @@ static void add_by_id(struct namespace *ns, struct lo_registry *reg, lo_handle_t
 
 /* A process whose program the policy marks `protected` (init, the console
  * driver, the logger) is handed out without DESTROY, nor its threads: no
- * one who looks it up can end the system. The name is the one init gave
- * it when it started it. */
+ * one who looks it up can end the system. The program is the one its
+ * attested identity names, not its process name. */
 static bool killable(lo_process_t p)
 {
-	struct lo_process_info info;
-	if (lo_process_info(p, &info) != LO_OK)
-		return false;
-	const struct lo_policy_program *prog = lo_policy_for(info.name);
+	char program[LO_IDENTITY_PATH_MAX];
+	lo_program_of(p, program, sizeof(program));
+	const struct lo_policy_program *prog = lo_policy_for(program);
 	return !(prog && prog->protected);
 }
 

@@ -672,7 +672,9 @@ static int cmd_audit(int argc, char **argv)
 		if (lo_resolve_path(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
 		if (lo_process_info(lo_process_from(h), &info) == LO_OK && info.state == LO_PROCESS_RUNNING) {
-			const struct lo_policy_program *pol = lo_policy_for(info.name);
+			char program[LO_IDENTITY_PATH_MAX];
+			lo_program_of(lo_process_from(h), program, sizeof(program));
+			const struct lo_policy_program *pol = lo_policy_for(program);
 			uint32_t start = 0, actual, next;
 			struct lo_handle_entry e[16];
 			do {

@@ -120,6 +120,8 @@ static uint64_t init_process_id;
 void process_set_init(struct process *p)
 {
 	init_process_id = p->obj.cap.id;
+	p->identity.attested_by = LO_IDENTITY_KERNEL;
+	strlcpy(p->identity.path, "(boot module)", sizeof(p->identity.path));
 }
 
 /* On a test or benchmark run the end of init is the end of the run: the
@@ -340,4 +342,43 @@ status_t process_exit(struct process *process, int64_t code)
 	cap_unref(&process->obj.cap);
 	process_terminate(p, LO_EXIT_NORMAL, code);
 	thread_exit_current(code);
+}
+
+/* --- Identity (idl/process.idl): what a process runs, attested once --- */
+
+status_t process_set_identity(struct process *process, const struct lo_identity_claim *claim)
+{
+	if (strnlen(claim->path, sizeof(claim->path)) == sizeof(claim->path))
+		return LO_ERR_INVALID_ARGS;
+	/* The attester is whoever makes this call: the kernel says so, not
+	 * the caller. Its own path is copied now, as it stands. */
+	struct process *self = process_current();
+	struct lo_process_identity id;
+	memset(&id, 0, sizeof(id));
+	id.attested_by = LO_IDENTITY_PROCESS;
+	id.attester = self->obj.cap.id;
+	memcpy(id.sha256, claim->sha256, sizeof(id.sha256));
+	strlcpy(id.path, claim->path, sizeof(id.path));
+	spin_lock(&self->obj.lock);
+	strlcpy(id.attester_path, self->identity.path[0] ? self->identity.path : self->name,
+		sizeof(id.attester_path));
+	spin_unlock(&self->obj.lock);
+	status_t st = LO_OK;
+	spin_lock(&process->obj.lock);
+	/* Once, and before it runs: a running program's identity is fixed. */
+	if (process->identity.attested_by != LO_IDENTITY_NONE || process->ended ||
+	    process->thread_count != 0)
+		st = LO_ERR_BAD_STATE;
+	else
+		process->identity = id;
+	spin_unlock(&process->obj.lock);
+	return st;
+}
+
+status_t process_identity(struct process *process, struct lo_process_identity *identity)
+{
+	spin_lock(&process->obj.lock);
+	*identity = process->identity;
+	spin_unlock(&process->obj.lock);
+	return LO_OK;
 }

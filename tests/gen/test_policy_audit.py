@@ -91,7 +91,9 @@ ERRORS = [
     ("program p { max widget : READ; }", "unknown object type 'widget'"),
     ("program p { grant log READ; }", "expected ':'"),
     ("program p { } program p { }", "program 'p' is declared twice"),
-    ("program p { take log : READ; }", "expected 'grant', 'max', 'protected' or '}'"),
+    ("program p { take log : READ; }", "expected 'grant', 'max', 'protected', 'untrusted', 'digest' or '}'"),
+    ('program p { digest "abc"; }', "a digest is 64 hex digits (SHA-256)"),
+    ("program p { digest 12; }", "expected a SHA-256 in quotes"),
     ("program p { grant log : READ;", "end of file"),
     ("program p { grant log : READ; } $", "unexpected character '$'"),
     # a registry grant names connection rights, not handle rights
@@ -119,9 +121,11 @@ def test_table_is_generated(tmp_path, rights_json):
                       "--cap", CAP, "--out", str(out))
     assert rc == 0, err
     text = out.read_text()
-    assert '{ "serial", grants_serial, max_serial, true }' in text   # protected
-    assert '{ "sh", grants_sh, max_sh, false }' in text
-    assert '{ 4, 1016u, 8u, "", 0x0000010cu, "" }' in text   # ioports 0x3f8 8 : READ | WRITE | INSPECT
+    assert '{ "serial", grants_serial, max_serial, true, false, "" }' in text   # protected
+    assert '{ "sh", grants_sh, max_sh, false, false, "" }' in text
+    assert '{ "nothing", grants_nothing, max_nothing, false, true, "" }' in text   # untrusted
+    assert '{ "pinned", grants_pinned, max_pinned, false, false, "1eb51713' in text   # digest
+    assert '{ 4, 1016u, 8u, "", 0x0000010cu, "", false }' in text   # ioports 0x3f8 8 : READ | WRITE | INSPECT
     # registry grants carry the registry protocol's connection rights, and a subtree
-    assert '{ 7, 0u, 0u, "files", 0x0000000bu, "" }' in text    # ENUMERATE | OPEN | WATCH
-    assert '{ 7, 0u, 0u, "files", 0x0000001fu, "/tmp" }' in text   # ... | MODIFY | WRITABLE
+    assert '{ 7, 0u, 0u, "files", 0x0000000bu, "", false }' in text    # ENUMERATE | OPEN | WATCH
+    assert '{ 7, 0u, 0u, "files", 0x0000001fu, "/tmp", false }' in text   # ... | MODIFY | WRITABLE

@@ -46,6 +46,9 @@
  *   revoke-use  read one message with a handle, keep it and a duplicate of
  *            it, say "ready"; then for each message, signal through both
  *            and send the two statuses back; exit 0 when the parent goes
+ *   nothing  (run as bin/nothing, a program granted nothing) try to create,
+ *            name, open and log: exit 0 if every one failed, else 30 + the
+ *            first that worked
  *   msg-fill    write 16 KiB messages on the startup channel (the parent
  *            reads none) until a write fails: exit 0 if NO_MEMORY, 70 if
  *            the queue filled first (SHOULD_WAIT), 71 otherwise */
@@ -54,6 +57,7 @@
 #include "lightos/thread.h"
 #include "fpu_state.h"
 #include "lightos/registry_server.h"
+#include "lightos/registry.h"
 
 /* exc-touch: an address nothing maps (tests/guest/user/test_exception.c). */
 #define EXC_TOUCH_ADDR 0x0000500000000000ull
@@ -351,6 +355,29 @@ static int revoke_use(lo_channel_t ch)
 	}
 }
 
+/* nothing: whatever a program granted nothing tries, it cannot. */
+static int try_everything(void)
+{
+	lo_event_t e;
+	lo_channel_t a, b;
+	lo_vmo_t v;
+	lo_channel_t reg;
+	lo_handle_t motd;
+	if (lo_event_create(lo_job_self(), &e) == LO_OK)
+		return 30;
+	if (lo_channel_create(lo_job_self(), &a, &b) == LO_OK)
+		return 31;
+	if (lo_vmo_create(lo_job_self(), 4096, &v) == LO_OK)
+		return 32;
+	if (lo_connect_registry("files", &reg) == LO_OK)
+		return 33;
+	if (lo_resolve_name("files:/etc/motd", LO_RIGHT_READ, &motd) == LO_OK)
+		return 34;
+	if (lo_log_write(lo_log, "x", 1) == LO_OK)
+		return 35;
+	return 0;
+}
+
 int main(void)
 {
 	const char *args = lo_startup_args();
@@ -371,6 +398,8 @@ int main(void)
 		return echo(ch);
 	if (lo_strcmp(args, "revoke-use") == 0)
 		return revoke_use(ch);
+	if (lo_strcmp(args, "nothing") == 0)
+		return try_everything();
 	if (lo_strcmp(args, "hold") == 0) {
 		lo_event_t never;
 		uint32_t observed;
