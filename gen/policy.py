@@ -2,6 +2,7 @@
 init and liblightos read (build/gen/libos/policy_table.c).
 
   program NAME { grant [revocable] KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ;
+                 max registry NAME : CONNECTION RIGHTS ;
                  protected ; untrusted ; digest "SHA-256 in hex" ; }
 
 The program is the binary actually loaded: bin/NAME in the boot image is
@@ -58,6 +59,7 @@ class Program:
         self.name, self.loc = name, loc
         self.grants = []
         self.max = {}      # type -> (rights list, loc)
+        self.registry_max = {}   # registry name -> (connection rights list, loc)
         self.protected = False   # nothing it does not start itself may be given DESTROY on it
         self.untrusted = False   # no capability with TRANSFER may reach it
         self.digest = ""         # the SHA-256 its binary must have (hex), "" for any
@@ -138,6 +140,13 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
                 prog.grants.append(Grant(kind, args, gname, rights(known), kloc, sub, revocable))
             elif word == "max":
                 tname, tloc = take("name", what="an object type")
+                if tname == "registry":
+                    # max registry NAME : connection rights (what it may do there at most)
+                    rname = take("name", what="a registry name")[0]
+                    take(value=":")
+                    prog.registry_max[rname] = (rights(registry_rights), tloc)
+                    take(value=";")
+                    continue
                 if tname not in types:
                     raise IdlError(tloc, f"unknown object type {tname!r}")
                 take(value=":")
