@@ -5,6 +5,7 @@
 #include "lightos/startup.h"
 #include "lightos/policy.h"
 #include "lightos/sha256.h"
+#include "lightos/audit.h"
 
 static void close_given(const struct lo_give *give, uint32_t n)
 {
@@ -240,7 +241,7 @@ static struct {
 	uint32_t claimed, ready;
 } digests[DIGEST_CACHE];
 
-static void digest_of(const uint8_t *data, size_t size, uint8_t out[LO_SHA256_BYTES])
+void lo_image_digest(const uint8_t *data, size_t size, uint8_t out[LO_SHA256_BYTES])
 {
 	for (int i = 0; i < DIGEST_CACHE; i++) {
 		if (__atomic_load_n(&digests[i].ready, __ATOMIC_ACQUIRE) &&
@@ -321,7 +322,7 @@ status_t lo_spawn_from_image(lo_vmo_t image, const char *path, const char *args,
 		if (transient)
 			lo_sha256(tar + entry.offset, entry.size, digest);
 		else
-			digest_of(tar + entry.offset, entry.size, digest);
+			lo_image_digest(tar + entry.offset, entry.size, digest);
 		st = spawn(tar + entry.offset, entry.size, name, path, digest, args, give, ngive,
 			   process, why);
 	}

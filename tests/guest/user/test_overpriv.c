@@ -6,6 +6,7 @@
 #include "lightos/sha256.h"
 #include "lightos/tar.h"
 #include "lightos/policy.h"
+#include "lightos/audit.h"
 
 /* The bytes of `path` in the boot image. */
 static int image_file(const char *path, const uint8_t **data, size_t *size)
@@ -187,7 +188,128 @@ static void test_nothing_can_do_nothing(void)
 	lo_handle_close(lo_process_handle(p));
 }
 
+/* Creation authority it should not have: a job handle without
+ * CREATE_PROCESS cannot create one, and the kernel's denial log names the
+ * process, its program identity, the call and the missing right. */
+static void test_creation_denied_and_logged(void)
+{
+	lo_handle_t weak = utest_dup(lo_job_handle(lo_job_self()), LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE |
+				     LO_RIGHT_JOB_CREATE_EVENT);
+	lo_process_t p;
+	CHECK_ST(lo_process_create(lo_job_from(weak), "x", 1, &p), LO_ERR_ACCESS_DENIED);
+	uint64_t me = utest_object_id(lo_process_handle(lo_self));
+	struct lo_denial d[32];
+	uint32_t actual = 0;
+	uint64_t start = 0, next = 0;
+	int found = 0;
+	do {
+		CHECK_ST(lo_resource_denials(utest_root, d, 32, start, &actual, &next), LO_OK);
+		for (uint32_t i = 0; i < actual; i++) {
+			found |= d[i].process_id == me && d[i].syscall == LO_SYS_PROCESS_CREATE &&
+				 d[i].handle == weak.value &&
+				 d[i].missing == LO_RIGHT_JOB_CREATE_PROCESS &&
+				 !lo_strcmp(d[i].program, "bin/utest");
+		}
+		start = next;
+	} while (actual);
+	CHECK(found);
+	/* The live audit sees the same: a job handle is checked against the
+	 * job grant of the holder's program. */
+	const struct lo_policy_program *child = lo_policy_for("child");
+	CHECK(!lo_strcmp(lo_audit_handle(child, LO_TYPE_JOB, LO_RIGHT_INSPECT |
+					 LO_RIGHT_JOB_CREATE_VMO), "ok"));
+	CHECK(!lo_strcmp(lo_audit_handle(child, LO_TYPE_JOB, LO_RIGHT_INSPECT |
+					 LO_RIGHT_JOB_CREATE_REVOKER), "CREATE NOT GRANTED"));
+	const struct lo_policy_program *nothing = lo_policy_for("nothing");
+	CHECK(!lo_strcmp(lo_audit_handle(nothing, LO_TYPE_JOB, LO_RIGHT_JOB_CREATE_EVENT),
+			 "CREATE NOT GRANTED"));
+	CHECK(!lo_strcmp(lo_audit_handle(nothing, LO_TYPE_LOG, LO_RIGHT_WRITE), "NOT GRANTED"));
+	lo_handle_close(weak);
+}
+
+/* A live child's handles all within its policy, as the shell's audit
+ * checks them: the child sends back its handle list. */
+static void test_live_child_within_policy(void)
+{
+	lo_channel_t mine, theirs;
+	lo_process_t child;
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
+		return;
+	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+	if (!CHECK_ST(utest_spawn_child("handles", &give, 1, &child), LO_OK))
+		return;
+	uint32_t observed;
+	struct lo_handle_entry e[16];
+	struct lo_channel_read_result got;
+	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+				    lo_deadline_after_ms(5000), &observed), LO_OK);
+	CHECK_ST(lo_channel_read(mine, e, sizeof(e), NULL, 0, &got), LO_OK);
+	char program[32];
+	lo_program_of(child, program, sizeof(program));
+	CHECK(!lo_strcmp(program, "child"));
+	const struct lo_policy_program *pol = lo_policy_for(program);
+	uint32_t n = got.bytes / sizeof(e[0]), jobs = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		CHECK(!lo_strcmp(lo_audit_handle(pol, e[i].type, e[i].rights), "ok"));
+		jobs += e[i].type == LO_TYPE_JOB;
+	}
+	CHECK(n >= 4 && jobs == 1);
+	struct lo_process_info info;
+	CHECK(utest_wait_process(child, &info));
+	lo_handle_close(lo_process_handle(child));
+	lo_handle_close(lo_channel_handle(mine));
+}
+
+/* What the live audit says about identities: a spawned child is sound; a
+ * process whose recorded binary is not the image's, or not its policy's
+ * pin, or not in the image at all, or never attested, is reported. */
+static void test_live_identity_checks(void)
+{
+	const uint8_t *tar;
+	size_t tar_size;
+	if (!CHECK_ST(lo_map_readonly(utest_image, &tar, &tar_size), LO_OK))
+		return;
+	lo_channel_t mine;
+	lo_process_t child;
+	struct lo_process_identity id;
+	if (utest_spawn_holding(&mine, &child)) {
+		CHECK_ST(lo_process_identity(child, &id), LO_OK);
+		CHECK(!lo_strcmp(lo_audit_identity(&id, tar, tar_size), "ok"));
+		lo_process_kill(child);
+		lo_handle_close(lo_process_handle(child));
+		lo_handle_close(lo_channel_handle(mine));
+	}
+	static const struct { const char *path; const char *verdict; } cases[] = {
+		{ "bin/child", "DIFFERS FROM IMAGE" },
+		{ "bin/pinned", "DIGEST MISMATCH" },
+		{ "bin/ghost", "NOT IN IMAGE" },
+		{ NULL, "NOT ATTESTED" },
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lo_process_t p;
+		if (!CHECK_ST(lo_process_create(lo_job_self(), "x", 1, &p), LO_OK))
+			continue;
+		if (cases[i].path) {
+			struct lo_identity_claim claim;
+			lo_memset(&claim, 0, sizeof(claim));
+			lo_memcpy(claim.path, cases[i].path, lo_strlen(cases[i].path));
+			claim.sha256[0] = 0x5a;   /* no binary's digest */
+			CHECK_ST(lo_process_set_identity(p, &claim), LO_OK);
+		}
+		CHECK_ST(lo_process_identity(p, &id), LO_OK);
+		const char *v = lo_audit_identity(&id, tar, tar_size);
+		if (!CHECK(!lo_strcmp(v, cases[i].verdict)))
+			lo_printf("  %s: %s, expected %s\n", cases[i].path ? cases[i].path : "(none)",
+				  v, cases[i].verdict);
+		lo_handle_close(lo_process_handle(p));
+	}
+	lo_process_unmap(lo_self, (uint64_t)(uintptr_t)tar, (tar_size + 4095) & ~4095ull);
+}
+
 static const struct utest overpriv_tests[] = {
+	{ "overpriv.creation_denied_and_logged", test_creation_denied_and_logged },
+	{ "overpriv.live_child_within_policy", test_live_child_within_policy },
+	{ "overpriv.live_identity_checks", test_live_identity_checks },
 	{ "identity.spawned_child_is_attested", test_spawned_child_is_attested },
 	{ "identity.set_once_before_run", test_identity_set_once_before_run },
 	{ "identity.policy_follows_binary_not_name", test_policy_follows_binary_not_name },
