@@ -68,13 +68,9 @@ status_t process_create_named(struct job *job, const char *name, struct process 
 		return LO_ERR_NO_MEMORY;
 	}
 	list_init(&p->job_node);
-	st = job_add_process(job, p);
-	if (st == LO_OK)
-		st = addrspace_create(&p->as, job);
+	st = addrspace_create(&p->as, job);
 	if (st != LO_OK) {
 		job_uncharge_objects(job, 1);
-		p->obj.job = job;
-		job_remove_process(p);
 		kfree(p);
 		return st;
 	}
@@ -82,8 +78,6 @@ status_t process_create_named(struct job *job, const char *name, struct process 
 	if (st != LO_OK) {
 		addrspace_destroy(&p->as);
 		job_uncharge_objects(job, 1);
-		p->obj.job = job;
-		job_remove_process(p);
 		kfree(p);
 		return st;
 	}
@@ -92,6 +86,13 @@ status_t process_create_named(struct job *job, const char *name, struct process 
 	list_init(&p->threads);
 	list_init(&p->mappings);
 	strlcpy(p->name, name, sizeof(p->name));
+	/* Join the job last, once the process is whole: from here a job kill
+	 * on another CPU can find it, lock it and read its state. */
+	st = job_add_process(job, p);
+	if (st != LO_OK) {
+		cap_unref(&p->obj.cap);   /* destroy gives everything back */
+		return st;
+	}
 	*out = p;
 	return LO_OK;
 }
