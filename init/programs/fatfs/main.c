@@ -272,7 +272,8 @@ int main(void)
 	if (st == LO_OK)
 		st = fat_mount(&fs, &dev);
 	if (st != LO_OK) {
-		lo_printf("fatfs: cannot mount: %s\n", lo_status_str(st));
+		lo_printf("fatfs: cannot mount: %s%s%s\n", lo_status_str(st), fs.refused ? ": " : "",
+			  fs.refused ? fs.refused : "");
 		return 1;
 	}
 	lo_printf("fatfs: FAT32 volume, %u clusters of %u bytes, %u free\n", fs.clusters, fs.cluster_bytes,
