@@ -115,7 +115,9 @@ static void test_job_kill_during_creation(void)
 		lo_handle_close(lo_job_handle(c.job));
 	}
 	CHECK(survivors == 0);
-	CHECK(refusals > 0);
+	/* On several CPUs some kills land mid-creation (on one, the creator
+	 * may fill its list within its time slice). */
+	CHECK(refusals > 0 || cpus == 1);
 }
 
 /* --- A process killed while its threads are inside system calls on
