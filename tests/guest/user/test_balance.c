@@ -214,8 +214,9 @@ static void test_load_spreads(void)
 	CHECK(best == n);
 }
 
-/* --- A pinned thread never migrates, with the balancer busy around it:
- * each pinned thread asks, as it runs, where it runs. */
+/* --- A pinned thread never migrates: one thread pinned to each CPU and
+ * two more to CPU 0, whose queue the other CPUs then keep trying to steal
+ * from. Each pinned thread asks, as it runs, where it runs. */
 struct pinned {
 	lo_thread_t self;
 	uint32_t cpu;
@@ -242,16 +243,16 @@ static void run_pinned(void *arg)
 static void test_pinned_never_migrates(void)
 {
 	int cpus = cpu_count();
-	int n = start_spinners(2 * cpus, 0);
-	static struct pinned p[16];
-	lo_thread_t t[16];
-	int started = 0;
+	static struct pinned p[18];
+	lo_thread_t t[18];
+	int started = 0, n = cpus < 16 ? cpus + 2 : 18;
 	pinned_stop = 0;
-	for (int k = 0; k < cpus && k < 16; k++) {
-		p[k] = (struct pinned){ { 0 }, (uint32_t)k, 0, 0, 0 };
+	for (int k = 0; k < n; k++) {
+		uint32_t cpu = k < cpus ? (uint32_t)k : 0;
+		p[k] = (struct pinned){ { 0 }, cpu, 0, 0, 0 };
 		if (!CHECK_ST(lo_thread_run(run_pinned, &p[k], "pinned", &t[k]), LO_OK))
 			break;
-		CHECK_ST(lo_thread_set_affinity(t[k], 1u << k), LO_OK);
+		CHECK_ST(lo_thread_set_affinity(t[k], 1u << cpu), LO_OK);
 		p[k].self = t[k];
 		p[k].ready = 1;
 		started++;
@@ -265,7 +266,6 @@ static void test_pinned_never_migrates(void)
 		away += p[k].away;
 		CHECK(p[k].looks > 0);
 	}
-	stop_spinners(n);
 	lo_printf("  %d pinned threads looked %lu times, away from their CPU %lu times\n", started,
 		  looks, away);
 	CHECK(away == 0);
