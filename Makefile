@@ -4,7 +4,7 @@
 #   make debug    boot paused, waiting for gdb
 #   make help     all targets
 # Options: V=1 shows commands, KVM=1 uses KVM when /dev/kvm works,
-#          SMP=n virtual CPUs for make run (default 4),
+#          SMP=n virtual CPUs for make run (default 2),
 #          CROSS=x86_64-elf- uses a GNU cross toolchain for the kernel,
 #          KERNEL_CC=clang uses clang --target=x86_64-unknown-elf and ld.lld.
 

@@ -149,9 +149,9 @@ endif
 QEMU_COMMON := $(QEMU_ACCEL) -m 512M -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-# Virtual CPUs for make run / debug (SMP=n). One by default until the
-# four-CPU suites pass (make test-smp); the test suites choose their own.
-SMP ?= 1
+# Virtual CPUs for make run / debug (SMP=n); the test suites choose their
+# own (1 and 4). Two by default: this machine has two cores.
+SMP ?= 2
 
 run: deps $(ISO) $(DISK_IMG)
 	@echo "LightOS: serial console on this terminal. Quit with Ctrl-A X."
