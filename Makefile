@@ -90,7 +90,7 @@ help:
 	@echo "Tests:"
 	@echo "  make test             every suite; ends with \"N passed, N failed\""
 	@echo "  make test-<suite>     one suite: $(TEST_SUITES)"
-	@echo "  make test-smp         the four-CPU suites, not yet in make test: $(addprefix test-,$(SMP_TEST_SUITES))"
+	@echo "  make test-smp         just the four-CPU suites: $(addprefix test-,$(SMP_TEST_SUITES))"
 	@echo "  make fuzz-guest       long in-guest syscall fuzz (FUZZ_SEED, FUZZ_CALLS)"
 	@echo "  make fuzz             every libFuzzer target for FUZZ_TIME s: $(FUZZ_TARGETS)"
 	@echo "  make fuzz-<target>    one of them"
