@@ -97,3 +97,4 @@ help:
 	@echo "  make test-parsers-fuzz  the parser fuzz drivers over their corpora"
 	@echo "Benchmarks:"
 	@echo "  make bench            in-guest benchmarks; bench-compare: against Linux; bench-cap: the capability core"
+	@echo "  make bench-smp        the cases across CPUs alone (BENCH_SMP=2 virtual CPUs; part of make bench)"
