@@ -235,7 +235,8 @@ static int run_system(void)
 		lo_registry_host_serve(&ns.host, UINT64_MAX);
 }
 
-/* The benchmarks: the registries (for lookups) and bin/bench. */
+/* The benchmarks: the registries (for lookups) and bin/bench, or with
+ * "smp" on the command line bin/bench_smp (the cases across CPUs). */
 static int run_bench(void)
 {
 	const uint8_t *tar;
@@ -252,7 +253,8 @@ static int run_bench(void)
 	lo_process_t bench;
 	if (st == LO_OK) {
 		struct supply to_bench = { .registry = lo_channel_handle(bench_root) };
-		st = start_program("bench", &to_bench, &bench);
+		st = start_program(has_word(lo_startup_args(), "smp") ? "bench_smp" : "bench", &to_bench,
+				   &bench);
 	}
 	if (st != LO_OK)
 		return 1;

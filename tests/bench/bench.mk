@@ -6,6 +6,7 @@ $(BENCH_ELF): $(BENCH_OBJS) $(LIBOS) libos/user.ld
 	$(call link-program,$(BENCH_OBJS))
 IMAGE_FILES += bin/bench=$(BENCH_ELF)
 -include $(BENCH_OBJS:.o=.d)
+include tests/bench/bench_smp.mk
 
 ISO_BENCH := $(BUILD)/lightos-bench.iso
 .PHONY: bench

@@ -29,9 +29,8 @@ test-guest: $(ISO_TEST)
 		--timeout 120 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) $(GUEST_DISK_QEMU)
 
 # The same suites on four virtual CPUs (MTTCG: they really run in parallel,
-# as far as the host's cores allow). Not yet in make test: on four CPUs the
-# virtio-blk tests fail and a few tests see a channel of init's close under
-# them (docs/kernel.md, SMP). `make test-smp` runs them.
+# as far as the host's cores allow), in make test like the rest;
+# `make test-smp` runs just them.
 SMP_TEST_SUITES := ktest-smp4 guest-smp4
 
 .PHONY: test-ktest-smp4
@@ -96,6 +95,7 @@ test-shell: $(ISO)
 # The shell on four CPUs (the console driver's interrupt goes through the
 # I/O APIC to CPU 0 while the shell runs anywhere).
 SMP_TEST_SUITES += shell-smp4
+TEST_SUITES += $(SMP_TEST_SUITES)
 
 .PHONY: test-smp
 test-smp: deps
