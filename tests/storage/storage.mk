@@ -22,6 +22,10 @@ test-storage: $(ISO) | deps
 			-- $(QEMU) $(QEMU_COMMON) $(STORAGE_QEMU) || rc=1; \
 		grep -E '^(not )?ok' $(BUILD)/test/storage-boot$$boot.tap | sed "s/ - / - boot $$boot: /" >> $(BUILD)/test/storage.tap; \
 		if [ $$boot = 1 ]; then \
+			if grep -qE 'pci: .* 1af4:(1001|1042) class 01\.00 irq [0-9]+ driver virtio_blk' $(BUILD)/test/storage-boot1.log && \
+			   grep -qE 'pci: .* 8086:100e class 02\.00 irq [0-9]+ driver none' $(BUILD)/test/storage-boot1.log; then \
+				echo "ok - boot 1: pci starts the driver the policy names (virtio_blk), none for the network card" >> $(BUILD)/test/storage.tap; \
+			else echo "not ok - boot 1: pci's drivers are not the policy's" >> $(BUILD)/test/storage.tap; rc=1; fi; \
 			if $(FAT_TOOLS_PATH) fsck.fat -n $(STORAGE_IMG) > $(BUILD)/test/storage-fsck1.log 2>&1 && \
 			   ! grep -qiE '$(FSCK_FINDINGS)' $(BUILD)/test/storage-fsck1.log; then \
 				echo "ok - host: after fatfs was killed, fsck.fat -n finds the image clean" >> $(BUILD)/test/storage.tap; \
