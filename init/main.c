@@ -248,8 +248,10 @@ static int run_bench(void)
 	lo_process_t serial, logger;
 	if (st == LO_OK)
 		st = start_console(&console_client, &serial, &logger);
-	if (st == LO_OK)
+	if (st == LO_OK) {
+		storage_start(&ns, root, image);   /* files:/disk for the storage cases, if a disk is attached */
 		st = namespace_connect_for(&ns, "bench", &bench_root);
+	}
 	lo_process_t bench;
 	if (st == LO_OK) {
 		struct supply to_bench = { .registry = lo_channel_handle(bench_root) };

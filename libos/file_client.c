@@ -5,9 +5,11 @@
 #include "lightos/file.h"
 
 #define ENTRY_RIGHTS (LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT | \
-		      LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER)
+		      LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_VMO_RESIZE)
 
-static status_t answer(status_t st, int32_t status) { return st != LO_OK ? st : status; }
+/* A call's result: the transport's status, else the server's. The server's
+ * is read through a pointer, after the call has filled it in. */
+static status_t answer(status_t st, const int32_t *status) { return st != LO_OK ? st : *status; }
 
 /* An empty file at `name`: bind an empty VMO there. A file server makes a
  * file of its bytes; a plain registry keeps the VMO. */
@@ -27,14 +29,16 @@ static status_t create_empty(const char *name)
 	int32_t status = LO_OK;
 	st = lo_registry_bind(reg, last, (uint32_t)lo_strlen(last), ENTRY_RIGHTS, lo_vmo_handle(v), &status);
 	lo_handle_close(lo_channel_handle(reg));
-	return answer(st, status);   /* the VMO went with the request */
+	return answer(st, &status);   /* the VMO went with the request */
 }
 
 status_t lo_fopen(const char *name, uint32_t flags, struct lo_file *f)
 {
 	lo_memset(f, 0, sizeof(*f));
+	/* A VMO entry written in place needs READ (its size) and RESIZE too. */
+	int writing = (flags & (LO_FOPEN_WRITE | LO_FOPEN_TRUNCATE)) != 0;
 	uint32_t rights = LO_RIGHT_WAIT | LO_RIGHT_INSPECT | ((flags & LO_FOPEN_READ) ? LO_RIGHT_READ : 0) |
-			  ((flags & (LO_FOPEN_WRITE | LO_FOPEN_TRUNCATE)) ? LO_RIGHT_WRITE : 0);
+			  (writing ? LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_VMO_RESIZE : 0);
 	lo_handle_t h;
 	status_t st = lo_resolve_name(name, rights, &h);
 	if (st == LO_ERR_NOT_FOUND && (flags & LO_FOPEN_CREATE)) {
@@ -46,12 +50,13 @@ status_t lo_fopen(const char *name, uint32_t flags, struct lo_file *f)
 		return st;
 	struct lo_object_info info;
 	st = lo_handle_info(h, &info);
-	if (st == LO_OK && info.type == LO_TYPE_CHANNEL)
+	if (st == LO_OK && info.type == LO_TYPE_CHANNEL) {
 		f->session = lo_channel_from(h);
-	else if (st == LO_OK && info.type == LO_TYPE_VMO)
+	} else if (st == LO_OK && info.type == LO_TYPE_VMO) {
 		f->vmo = lo_vmo_from(h);
-	else
+	} else {
 		st = st != LO_OK ? st : LO_ERR_WRONG_TYPE;
+	}
 	if (st == LO_OK && (flags & LO_FOPEN_TRUNCATE))
 		st = lo_ftruncate(f, 0);
 	if (st != LO_OK) {
@@ -68,7 +73,7 @@ int64_t lo_fread(struct lo_file *f, void *buf, uint32_t len)
 		uint32_t got = 0;
 		if (len > LO_FILE_DATA_MAX)
 			len = LO_FILE_DATA_MAX;
-		status_t st = answer(lo_file_read(f->session, len, &status, buf, len, &got), status);
+		status_t st = answer(lo_file_read(f->session, len, &status, buf, len, &got), &status);
 		return st != LO_OK ? st : (int64_t)got;
 	}
 	uint64_t size;
@@ -92,7 +97,7 @@ int64_t lo_fwrite(struct lo_file *f, const void *buf, uint32_t len)
 		uint32_t put = 0;
 		if (len > LO_FILE_DATA_MAX)
 			len = LO_FILE_DATA_MAX;
-		status_t st = answer(lo_file_write(f->session, buf, len, &status, &put), status);
+		status_t st = answer(lo_file_write(f->session, buf, len, &status, &put), &status);
 		return st != LO_OK ? st : (int64_t)put;
 	}
 	uint64_t size;
@@ -113,7 +118,7 @@ status_t lo_fsize(struct lo_file *f, uint64_t *size)
 		return lo_vmo_get_size(f->vmo, size);
 	int32_t status = LO_OK;
 	uint32_t kind;
-	return answer(lo_file_stat(f->session, &status, size, &kind), status);
+	return answer(lo_file_stat(f->session, &status, size, &kind), &status);
 }
 
 status_t lo_ftruncate(struct lo_file *f, uint64_t size)
@@ -121,7 +126,7 @@ status_t lo_ftruncate(struct lo_file *f, uint64_t size)
 	int32_t status = LO_OK;
 	if (!f->session.value)
 		return lo_vmo_set_size(f->vmo, size);
-	return answer(lo_file_truncate(f->session, size, &status), status);
+	return answer(lo_file_truncate(f->session, size, &status), &status);
 }
 
 status_t lo_fsync(struct lo_file *f)
@@ -129,7 +134,7 @@ status_t lo_fsync(struct lo_file *f)
 	int32_t status = LO_OK;
 	if (!f->session.value)
 		return LO_OK;   /* memory: nothing below it */
-	return answer(lo_file_sync(f->session, &status), status);
+	return answer(lo_file_sync(f->session, &status), &status);
 }
 
 status_t lo_fclose(struct lo_file *f)
@@ -137,7 +142,7 @@ status_t lo_fclose(struct lo_file *f)
 	status_t st = LO_OK;
 	if (f->session.value) {
 		int32_t status = LO_OK;
-		st = answer(lo_file_close(f->session, &status), status);
+		st = answer(lo_file_close(f->session, &status), &status);
 		lo_handle_close(lo_channel_handle(f->session));
 	} else if (f->vmo.value) {
 		lo_handle_close(lo_vmo_handle(f->vmo));
@@ -190,7 +195,7 @@ status_t lo_rename(const char *from, const char *to)
 	}
 	int32_t status = LO_OK;
 	st = answer(lo_registry_rename(at, pf + n, (uint32_t)lo_strlen(pf + n), pt + n,
-				       (uint32_t)lo_strlen(pt + n), &status), status);
+				       (uint32_t)lo_strlen(pt + n), &status), &status);
 	lo_handle_close(lo_channel_handle(at));
 	return st;
 }

@@ -1,6 +1,6 @@
 # make bench: the in-guest benchmarks, in the two TCG modes (icount: exact
 # instructions; plain: emulation time, median of 3 boots).
-BENCH_OBJS := $(UBUILD)/tests/bench/bench.o
+BENCH_OBJS := $(UBUILD)/tests/bench/bench.o $(UBUILD)/tests/bench/bench_storage.o
 BENCH_ELF  := $(UBUILD)/bench.elf
 $(BENCH_ELF): $(BENCH_OBJS) $(LIBOS) libos/user.ld
 	$(call link-program,$(BENCH_OBJS))
@@ -9,10 +9,15 @@ IMAGE_FILES += bin/bench=$(BENCH_ELF)
 include tests/bench/bench_smp.mk
 
 ISO_BENCH := $(BUILD)/lightos-bench.iso
+# The storage cases (bench_storage.c) run on a fresh FAT32 disk like make run's;
+# each boot leaves it empty again.
+BENCH_DISK := $(BUILD)/bench/disk.img
 .PHONY: bench
 bench: deps $(ISO_BENCH)
+	@mkdir -p $(BUILD)/bench
+	$(Q)rm -f $(BENCH_DISK) && $(FAT_TOOLS_PATH) mkfs.fat -F 32 -C $(BENCH_DISK) $(DISK_SIZE_KIB) >/dev/null
 	$(Q)$(PYTHON) scripts/bench.py --iso $(ISO_BENCH) --boots 3 --out $(BUILD)/bench \
-		-- $(QEMU) $(QEMU_COMMON)
+		-- $(QEMU) $(QEMU_COMMON) -boot order=d -drive file=$(BENCH_DISK),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0
 
 # make bench-compare: the same cases on Debian's Linux kernel, side by side.
 LINUX_KERNEL ?= $(lastword $(sort $(wildcard /boot/vmlinuz-*)))
