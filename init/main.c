@@ -166,12 +166,47 @@ static int run_tests(void)
 
 static struct namespace ns;
 
-static status_t start_program(const char *program, const struct supply *s, lo_process_t *p)
+/* procd serves proc: and thread: from a census of the root job (its
+ * policy: INSPECT and CENSUS, and what serving needs). Its first message
+ * holds a connection to each; init mounts them in its root, so every
+ * program's proc: and thread: are procd's live views. */
+static status_t start_procd(void)
 {
-	status_t st = spawn(program, "", s, p);
+	lo_channel_t mine, theirs;
+	lo_process_t procd;
+	status_t st = lo_channel_create(lo_job_self(), &mine, &theirs);
+	if (st != LO_OK)
+		return st;
+	struct supply to_procd = {
+		.channel = lo_channel_handle(theirs),
+		.job = dup_same(lo_job_handle(lo_job_self())),
+	};
+	st = spawn("procd", "", &to_procd, &procd);
+	if (st != LO_OK) {
+		lo_handle_close(lo_channel_handle(mine));
+		return st;
+	}
+	lo_handle_close(lo_process_handle(procd));
+	char msg[8];
+	lo_handle_t h[2];
+	struct lo_channel_read_result got = { 0, 0 };
+	uint32_t observed;
+	st = lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+				lo_deadline_after_ms(10000), &observed);
 	if (st == LO_OK)
-		namespace_add_process(&ns, *p);
-	return st;
+		st = lo_channel_read(mine, msg, sizeof(msg), h, 2, &got);
+	lo_handle_close(lo_channel_handle(mine));
+	if (st == LO_OK && got.handles != 2)
+		st = LO_ERR_BAD_FORMAT;
+	if (st != LO_OK) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(h[i]);
+		lo_printf("init: procd did not answer: %s\n", lo_status_str(st));
+		return st;
+	}
+	lo_registry_add_mount(&ns.host, ns.root, "proc", lo_channel_from(h[0]));
+	lo_registry_add_mount(&ns.host, ns.root, "thread", lo_channel_from(h[1]));
+	return LO_OK;
 }
 
 /* The system: the registries, the console (serial driver and logger), the shell. */
@@ -186,16 +221,14 @@ static int run_system(void)
 		lo_printf("init: cannot build the registries: %s\n", lo_status_str(st));
 		return 1;
 	}
-	namespace_add_process(&ns, lo_self);
-	namespace_add_thread(&ns, lo_thread_from(lo_startup_handle(LO_STARTUP_THREAD_SELF)), lo_self);
+	if (start_procd() != LO_OK)
+		return 1;
 
 	lo_channel_t client_end;
 	lo_process_t serial, logger, shell;
 	st = start_console(&client_end, &serial, &logger);
 	if (st != LO_OK)
 		return 1;
-	namespace_add_process(&ns, serial);
-	namespace_add_process(&ns, logger);
 	lo_registry_add(&ns.host, ns.dev, "console", lo_channel_handle(client_end),
 			LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_TRANSFER | LO_RIGHT_DUPLICATE |
 			LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
@@ -220,7 +253,7 @@ static int run_system(void)
 			.registry = lo_channel_handle(shell_root),
 			.job = lo_job_handle(shell_job),
 		};
-		st = start_program("sh", &to_shell, &shell);
+		st = spawn("sh", "", &to_shell, &shell);
 	}
 	if (st != LO_OK)
 		return 1;
@@ -247,7 +280,7 @@ static int run_bench(void)
 	lo_process_t bench;
 	if (st == LO_OK) {
 		struct supply to_bench = { .registry = lo_channel_handle(bench_root) };
-		st = start_program("bench", &to_bench, &bench);
+		st = spawn("bench", "", &to_bench, &bench);
 	}
 	if (st != LO_OK)
 		return 1;

@@ -477,6 +477,38 @@ static status_t remove_entry(struct lo_registry_host *host, struct lo_registry *
 	return LO_ERR_NOT_FOUND;
 }
 
+status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
+			    const char *name)
+{
+	return remove_entry(host, reg, name, lo_strlen(name));
+}
+
+status_t lo_registry_add_alias(struct lo_registry_host *host, struct lo_registry *reg,
+			       const char *name, struct lo_registry *from, const char *from_name,
+			       uint32_t rights)
+{
+	struct entry *src = find(from, from_name, lo_strlen(from_name));
+	if (!src || src->kind != LO_ENTRY_REGISTRY)
+		return LO_ERR_NOT_FOUND;
+	if (src->child)
+		return lo_registry_add_registry_as(host, reg, name, src->child, rights);
+	uint32_t dup = 0;
+	status_t st = lo_handle_duplicate(lo_channel_handle(src->mount),
+					  held_rights(lo_channel_handle(src->mount)), &dup);
+	struct entry *e;
+	if (st == LO_OK && (st = add_entry(reg, name, lo_strlen(name), 0, &e)) != LO_OK)
+		lo_handle_close((lo_handle_t){ dup });
+	if (st != LO_OK)
+		return st;
+	e->kind = LO_ENTRY_REGISTRY;
+	e->mount = lo_channel_from((lo_handle_t){ dup });
+	e->anchor = src->anchor;   /* the same anchor: subtree grants name both */
+	if (e->anchor)
+		e->anchor->refs++;
+	e->rights = rights;
+	return LO_OK;
+}
+
 /* --- the protocol handlers (ctx: the connection's slot) --- */
 
 struct call {
@@ -892,6 +924,11 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		status_t st = lo_port_wait(host->port, deadline, &pkt);
 		if (st != LO_OK)
 			return st;
+		if (pkt.key == LO_REGISTRY_HOST_REFRESH_KEY) {
+			if (host->refresh)
+				host->refresh(host->refresh_arg);
+			continue;
+		}
 		uint32_t slot = (uint32_t)pkt.key;
 		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
 			continue;
@@ -903,6 +940,9 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		 * the server never waits for a client. */
 		uint32_t served = 0;
 		do {
+			/* A live view brings itself up to date before every answer. */
+			if (host->refresh)
+				host->refresh(host->refresh_arg);
 			st = lo_registry_serve_one(ch, &handlers, &c, host->conns[slot].rights);
 		} while (st == LO_OK && ++served < LO_REGISTRY_TURN);
 		if ((st != LO_OK && st != LO_ERR_SHOULD_WAIT) || watch_connection(host, slot) != LO_OK)

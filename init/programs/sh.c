@@ -13,6 +13,7 @@
 #define MAX_ARGS    8
 
 static lo_channel_t console;
+static uint64_t last_background;   /* $!: the last program started with & */
 static char history[HISTORY][LINE_MAX];
 static int history_count;
 
@@ -234,6 +235,16 @@ static int cmd_ls(int argc, char **argv)
 		uint32_t kind, rights;
 		char name[LO_REGISTRY_NAME_MAX + 1];
 		st = entry_at(reg, path, i, name, &kind, &rights);
+		if (st == LO_ERR_NOT_FOUND && i == 0 && *path) {
+			/* Empty, or not there at all: list says NOT_FOUND for both. */
+			lo_channel_t sub;
+			st = open_dir(reg, path, &sub);
+			if (st == LO_OK)
+				lo_handle_close(lo_channel_handle(sub));
+			else
+				fail(argv[1], st);
+			break;
+		}
 		if (st != LO_OK) {
 			if (st != LO_ERR_NOT_FOUND)
 				fail(argv[1], st);
@@ -522,8 +533,12 @@ static int cmd_edit(int argc, char **argv)
 
 static int cmd_spawn(int argc, char **argv)
 {
+	/* A last argument "&": start it in the background ($! is its pid). */
+	bool background = argc > 1 && !lo_strcmp(argv[argc - 1], "&");
+	if (background)
+		argc--;
 	if (argc < 2)
-		return fail("usage: spawn <program> [args]", LO_ERR_INVALID_ARGS);
+		return fail("usage: spawn <program> [args] [&]", LO_ERR_INVALID_ARGS);
 	char path[80], args[LO_STARTUP_MAX_ARGS];
 	lo_snprintf(path, sizeof(path), "bin/%s", argv[1]);
 	size_t n = 0;
@@ -559,6 +574,11 @@ static int cmd_spawn(int argc, char **argv)
 	struct lo_object_info info;
 	lo_handle_info(lo_process_handle(p), &info);
 	print("started %s as process %lu\n", argv[1], info.id);
+	if (background) {
+		last_background = info.id;
+		lo_handle_close(lo_process_handle(p));
+		return 0;
+	}
 	/* Wait for it, so its output comes before the next prompt. */
 	uint32_t observed;
 	lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000),
@@ -579,11 +599,15 @@ static int cmd_kill(int argc, char **argv)
 	char name[80];
 	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
 	lo_handle_t h;
-	status_t st = lo_resolve_name(name, LO_RIGHT_DESTROY, &h);
-	if (st == LO_OK) {
-		st = lo_process_kill(lo_process_from(h));
-		lo_handle_close(h);
-	}
+	status_t st = lo_resolve_name(name, LO_RIGHT_DESTROY | LO_RIGHT_WAIT, &h);
+	if (st != LO_OK)
+		return fail(name, st);
+	st = lo_process_kill(lo_process_from(h));
+	/* Until it has ended (at most 5 s): then proc: no longer names it. */
+	uint32_t observed;
+	if (st == LO_OK)
+		st = lo_handle_wait_one(h, LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000), &observed);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(name, st);
 }
 
@@ -717,7 +741,7 @@ static const struct command {
 	{ "cat", cmd_cat, "cat <registry>:<path>   print a file" },
 	{ "write", cmd_write, "write <reg>:<path> <text>  make a file holding the text" },
 	{ "ps", cmd_ps, "ps                      processes (proc:)" },
-	{ "spawn", cmd_spawn, "spawn <program> [args] start bin/<program> from the boot image" },
+	{ "spawn", cmd_spawn, "spawn <program> [args] [&]  start bin/<program>; & : in the background, $! its pid" },
 	{ "kill", cmd_kill, "kill <pid>              end a process" },
 	{ "handles", cmd_handles, "handles [pid]           a process's handles" },
 	{ "info", cmd_info, "info <registry>:<path>  an object's type, counts and signals" },
@@ -743,10 +767,38 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-static void run_line(char *line)
+/* `line` with every $! replaced by the last background pid; 0 if there
+ * is none to put there, or no room. */
+static int expand(const char *line, char *out, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = line; *p; p++) {
+		if (p[0] == '$' && p[1] == '!') {
+			if (!last_background) {
+				print("$!: no program started with &\n");
+				return 0;
+			}
+			n += (size_t)lo_snprintf(out + n, size - n, "%lu", last_background);
+			p++;
+		} else if (n + 1 < size) {
+			out[n++] = *p;
+		}
+		if (n + 1 >= size) {
+			print("line too long\n");
+			return 0;
+		}
+	}
+	out[n] = '\0';
+	return 1;
+}
+
+static void run_line(char *raw)
 {
 	char *argv[MAX_ARGS];
+	char line[LINE_MAX];
 	int argc = 0;
+	if (!expand(raw, line, sizeof(line)))
+		return;
 	for (char *p = line; *p && argc < MAX_ARGS;) {
 		while (*p == ' ')
 			*p++ = '\0';

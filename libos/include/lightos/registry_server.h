@@ -35,6 +35,9 @@
 /* How long an open through a mount waits for the mounted server (ns). */
 #define LO_REGISTRY_MOUNT_WAIT (1000ull * 1000 * 1000)
 
+/* The port key a server binds its own sources under to be refreshed. */
+#define LO_REGISTRY_HOST_REFRESH_KEY 0xffffffffull
+
 struct lo_registry;
 
 struct lo_registry_host {
@@ -58,6 +61,11 @@ struct lo_registry_host {
 	uint32_t denial_total;
 	uint32_t next_client;
 	struct lo_registry_client_use *uses;   /* entries charged to each client */
+	/* A live view's hook (NULL: none): called before every request is
+	 * served, and for a port packet with key LO_REGISTRY_HOST_REFRESH_KEY
+	 * (bound by the server itself, e.g. to a census). */
+	void (*refresh)(void *arg);
+	void *refresh_arg;
 	uint32_t live_registries;           /* for tests: registries not yet freed */
 	uint32_t live_watches;              /* for tests: watches not yet freed */
 };
@@ -87,6 +95,15 @@ status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_regis
 				  const char *name, struct lo_registry *child);
 status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry *reg,
 			      const char *name, const char *target);
+/* Remove the entry `name` from reg (its handle closes): NOT_FOUND if none. */
+status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
+			    const char *name);
+/* An entry `name` in reg naming what entry `from_name` of `from` names (a
+ * registry of this host, or a mount: the mount's channel is shared),
+ * granting at most `rights` through it. */
+status_t lo_registry_add_alias(struct lo_registry_host *host, struct lo_registry *reg,
+			       const char *name, struct lo_registry *from, const char *from_name,
+			       uint32_t rights);
 /* The registry an entry names, or NULL (not there, or not a registry). */
 struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name);
 /* A registry another server serves, mounted by the host itself: `mount` is

@@ -165,6 +165,16 @@ static void test_only_its_tree_and_started(void)
 	lo_process_t p;
 	CHECK_ST(lo_census_process(c, self, &p), LO_ERR_NOT_FOUND);
 	CHECK(listed(c, LO_CENSUS_PROCESSES, self, NULL) == 0);
+	/* A process outside the tree comes and goes unseen. */
+	lo_process_t outside;
+	if (CHECK_ST(utest_spawn_child("exit 0", NULL, 0, &outside), LO_OK)) {
+		struct lo_process_info info;
+		CHECK(utest_wait_process(outside, &info));
+		lo_handle_close(lo_process_handle(outside));
+		struct lo_census_event ev;
+		uint32_t got, d;
+		CHECK_ST(lo_census_read(c, &ev, 1, &got, &d), LO_ERR_SHOULD_WAIT);
+	}
 	lo_process_t unstarted;
 	if (CHECK_ST(lo_process_create(j, "idle", 4, &unstarted), LO_OK)) {
 		uint64_t pid = utest_object_id(lo_process_handle(unstarted));
