@@ -33,6 +33,7 @@ struct supply {
 	lo_handle_t channel;     /* for a "channel NAME" grant */
 	lo_handle_t registry;    /* for "registry NAME" grants: one root connection */
 	lo_handle_t user0;       /* for a "user 0" grant */
+	lo_handle_t user1;       /* for a "user 1" grant */
 	lo_handle_t job;         /* a job of its own (else spawn gives it ours) */
 	lo_handle_t ioports, irq;
 };
@@ -57,7 +58,7 @@ static lo_handle_t supply_for(const struct lo_policy_grant *g, const struct supp
 	case LO_POLICY_IRQ: return s->irq;
 	case LO_POLICY_CHANNEL: return s->channel;
 	case LO_POLICY_REGISTRY: return s->registry;
-	case LO_POLICY_USER: return g->arg0 == 0 ? s->user0 : (lo_handle_t){ 0 };
+	case LO_POLICY_USER: return g->arg0 == 0 ? s->user0 : g->arg0 == 1 ? s->user1 : (lo_handle_t){ 0 };
 	case LO_POLICY_JOB: return s->job;
 	default: return (lo_handle_t){ 0 };
 	}
@@ -103,7 +104,8 @@ static status_t spawn(const char *program, const char *args, const struct supply
 /* The console, in every boot mode: the serial driver (COM1's ports and IRQ
  * line, nothing more) and the logger, which copies the kernel log ring to
  * it over a channel of its own. Until the logger runs, whatever is written
- * waits in the ring. *client_end is the console's client channel. */
+ * waits in the ring. *client_end is the console's device channel: each
+ * open of dev:/console asks the driver for a session over it. */
 static status_t start_console(lo_channel_t *client_end, lo_process_t *serial, lo_process_t *logger)
 {
 	lo_channel_t driver_end, log_driver_end, log_client_end;
@@ -118,7 +120,7 @@ static status_t start_console(lo_channel_t *client_end, lo_process_t *serial, lo
 	if (st != LO_OK)
 		return st;
 	struct supply to_serial = {
-		.channel = lo_channel_handle(driver_end),
+		.user1 = lo_channel_handle(driver_end),
 		.user0 = lo_channel_handle(log_driver_end),
 		.ioports = lo_resource_handle(ports),
 		.irq = lo_resource_handle(irq),
@@ -229,9 +231,9 @@ static int run_system(void)
 	st = start_console(&client_end, &serial, &logger);
 	if (st != LO_OK)
 		return 1;
-	lo_registry_add(&ns.host, ns.dev, "console", lo_channel_handle(client_end),
-			LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_TRANSFER | LO_RIGHT_DUPLICATE |
-			LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
+	lo_registry_add_device(&ns.host, ns.dev, "console", client_end,
+			       LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_TRANSFER | LO_RIGHT_DUPLICATE |
+			       LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
 	lo_registry_add(&ns.host, ns.drivers, "serial", lo_process_handle(serial),
 			LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER);
 

@@ -7,6 +7,7 @@
 #include "lightos/registry.h"
 #include "lightos/spawn.h"
 #include "lightos/policy.h"
+#include "lightos/file.h"
 
 #define LINE_MAX    256
 #define HISTORY     16
@@ -265,22 +266,15 @@ static int cmd_cat(int argc, char **argv)
 {
 	if (argc < 2)
 		return fail("usage: cat <registry>:<path>", LO_ERR_INVALID_ARGS);
-	lo_handle_t h;
-	status_t st = lo_resolve_name(argv[1], LO_RIGHT_READ, &h);
+	struct lo_file f;
+	status_t st = lo_fopen(argv[1], LO_RIGHT_READ, &f);
 	if (st != LO_OK)
 		return fail(argv[1], st);
-	lo_vmo_t v = lo_vmo_from(h);
-	uint64_t size = 0;
-	st = lo_vmo_get_size(v, &size);
 	char buf[1024];
-	for (uint64_t off = 0; st == LO_OK && off < size;) {
-		uint32_t n = size - off > sizeof(buf) ? sizeof(buf) : (uint32_t)(size - off);
-		st = lo_vmo_read(v, buf, off, n);
-		if (st == LO_OK)
-			out(buf, n);
-		off += n;
-	}
-	lo_handle_close(h);
+	uint32_t got;
+	while ((st = lo_fread(&f, buf, sizeof(buf), &got)) == LO_OK && got)
+		out(buf, got);
+	lo_fclose(&f);
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
@@ -297,7 +291,7 @@ static status_t bind_vmo(const char *name, lo_vmo_t v)
 	}
 	int32_t status;
 	const uint32_t rights = LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
-				LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER;
+				LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_VMO_RESIZE;
 	lo_handle_t keep;   /* a bind that fails takes the VMO with it: retry with a copy */
 	if (lo_handle_duplicate(lo_vmo_handle(v), LO_DEFAULT_RIGHTS_VMO, &keep.value) != LO_OK)
 		keep.value = 0;
@@ -323,8 +317,28 @@ static int cmd_write(int argc, char **argv)
 		n += (size_t)lo_snprintf(text + n, sizeof(text) - n, "%s%s", i > 2 ? " " : "", argv[i]);
 	if (n < sizeof(text) - 1)
 		text[n++] = '\n';
+	/* A file or device that speaks the file protocol is written through
+	 * it (a file from its start, cut to the text); anything else gets a
+	 * new file bound there. */
+	struct lo_file f;
+	status_t st = lo_fopen(argv[1], LO_RIGHT_WRITE, &f);
+	if (st == LO_OK && f.session.value) {
+		uint64_t size;
+		uint32_t kind = 0;
+		st = lo_fstat(&f, &size, &kind);
+		if (st == LO_ERR_ACCESS_DENIED)
+			st = LO_OK;   /* stat needs READ: a write-only session */
+		if (st == LO_OK && kind == 1)
+			st = lo_ftruncate(&f, 0);
+		if (st == LO_OK)
+			st = lo_fwrite(&f, text, (uint32_t)n);
+		lo_fclose(&f);
+		return st == LO_OK ? 0 : fail(argv[1], st);
+	}
+	if (st == LO_OK)
+		lo_fclose(&f);
 	lo_vmo_t v;
-	status_t st = lo_vmo_create(lo_job_self(), n, &v);
+	st = lo_vmo_create(lo_job_self(), n, &v);
 	if (st == LO_OK) {
 		st = lo_vmo_write(v, text, 0, (uint32_t)n);
 		if (st == LO_OK)
@@ -445,6 +459,18 @@ static int cmd_info(int argc, char **argv)
 		return fail(argv[1], st);
 	print("  type %s, object %lu, handles %u, references %u, signals 0x%x\n",
 	      lo_type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
+	/* Files and devices: what the file protocol says of them. */
+	struct lo_file f;
+	uint64_t size;
+	uint32_t kind;
+	static const char *const kinds[] = { "?", "file", "directory", "device" };
+	if ((info.type == LO_TYPE_CHANNEL || info.type == LO_TYPE_VMO) &&
+	    lo_fopen(argv[1], LO_RIGHT_READ, &f) == LO_OK) {
+		if (lo_fstat(&f, &size, &kind) == LO_OK)
+			print("  %s, %lu bytes%s\n", kinds[kind < 4 ? kind : 0], size,
+			      f.session.value ? ", a session of its own" : "");
+		lo_fclose(&f);
+	}
 	return 0;
 }
 
@@ -738,8 +764,8 @@ static const struct command {
 } commands[] = {
 	{ "help", cmd_help, "this list" },
 	{ "ls", cmd_ls, "ls [<registry>:<path>]  list a registry (no argument: the registries)" },
-	{ "cat", cmd_cat, "cat <registry>:<path>   print a file" },
-	{ "write", cmd_write, "write <reg>:<path> <text>  make a file holding the text" },
+	{ "cat", cmd_cat, "cat <registry>:<path>   print a file or what a device gives" },
+	{ "write", cmd_write, "write <reg>:<path> <text>  write the text to a device, or make a file of it" },
 	{ "ps", cmd_ps, "ps                      processes (proc:)" },
 	{ "spawn", cmd_spawn, "spawn <program> [args] [&]  start bin/<program>; & : in the background, $! its pid" },
 	{ "kill", cmd_kill, "kill <pid>              end a process" },

@@ -35,6 +35,9 @@
 /* How long an open through a mount waits for the mounted server (ns). */
 #define LO_REGISTRY_MOUNT_WAIT (1000ull * 1000 * 1000)
 
+/* What a client holds of a file or device session: enough to talk on it. */
+#define LO_REGISTRY_SESSION_RIGHTS (LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT | \
+				    LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER)
 /* The port key a server binds its own sources under to be refreshed. */
 #define LO_REGISTRY_HOST_REFRESH_KEY 0xffffffffull
 
@@ -95,6 +98,14 @@ status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_regis
 				  const char *name, struct lo_registry *child);
 status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry *reg,
 			      const char *name, const char *target);
+/* A device: every open of `name` asks its driver (over `driver`, which
+ * moves in) for a session of its own, a channel speaking the file protocol
+ * with READ and WRITE as the open was granted them (at most `rights`, and
+ * WRITE only where the connection is WRITABLE). The client's channel has
+ * LO_REGISTRY_SESSION_RIGHTS. The driver answers a registry open of ""
+ * with kind entry_object and the session's client end. */
+status_t lo_registry_add_device(struct lo_registry_host *host, struct lo_registry *reg,
+				const char *name, lo_channel_t driver, uint32_t rights);
 /* Remove the entry `name` from reg (its handle closes): NOT_FOUND if none. */
 status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
 			    const char *name);

@@ -126,6 +126,44 @@ static void test_spawn_appears_exit_gone(void)
 	stop_procd(&d);
 }
 
+/* Threads have no census events: procd lists them before every answer,
+ * so a thread started just before a request is there. */
+static void test_new_thread_listed_at_once(void)
+{
+	struct procd d;
+	if (!CHECK_ST(start_procd(&d, LO_DEFAULT_RIGHTS_JOB), LO_OK)) {
+		stop_procd(&d);
+		return;
+	}
+	lo_channel_t theirs, mine;
+	lo_process_t child;
+	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
+	struct lo_give give[2] = {
+		{ LO_STARTUP_JOB, utest_dup(lo_job_handle(d.job), LO_DEFAULT_RIGHTS_JOB & ~LO_RIGHT_JOB_CENSUS) },
+		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
+	};
+	if (CHECK_ST(utest_spawn_child("thread-on-cue", give, 2, &child), LO_OK)) {
+		char pid[24], buf[8];
+		uint32_t observed;
+		struct lo_channel_read_result got;
+		id_text(utest_object_id(lo_process_handle(child)), pid);
+		CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+					    lo_deadline_after_ms(5000), &observed), LO_OK);
+		CHECK_ST(lo_channel_read(mine, buf, sizeof(buf), NULL, 0, &got), LO_OK);
+		CHECK(count_entries(d.thread, pid) == 1);
+		CHECK_ST(lo_channel_write(mine, "cue", 3, NULL, 0), LO_OK);
+		CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+					    lo_deadline_after_ms(5000), &observed), LO_OK);
+		CHECK(count_entries(d.thread, pid) == 2);
+		lo_process_kill(child);
+		struct lo_process_info info;
+		CHECK(utest_wait_process(child, &info));
+		lo_handle_close(lo_process_handle(child));
+	}
+	lo_handle_close(lo_channel_handle(mine));
+	stop_procd(&d);
+}
+
 /* A program that ends at once still comes and goes, and procd itself
  * (protected in the policy) is named without DESTROY, as are its threads. */
 static void test_protected_and_short_lived(void)
@@ -197,6 +235,7 @@ static void test_no_census_without_right(void)
 
 static const struct utest procd_tests[] = {
 	{ "user.procd.spawn_appears_exit_gone", test_spawn_appears_exit_gone },
+	{ "user.procd.new_thread_listed_at_once", test_new_thread_listed_at_once },
 	{ "user.procd.protected_and_short_lived", test_protected_and_short_lived },
 	{ "user.procd.views_read_only", test_views_read_only },
 	{ "user.procd.no_census_without_right", test_no_census_without_right },
