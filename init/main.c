@@ -148,6 +148,11 @@ static int run_tests(void)
 	lo_process_t serial, logger;
 	if (start_console(&console_client, &serial, &logger) != LO_OK)
 		return 0;
+	/* Start the suite only once the console programs have started and
+	 * shown this line: the tests' object-count baselines must not be
+	 * taken while those programs still make their channels. */
+	lo_printf("init: console up, starting the test suite\n");
+	drain_log();
 	lo_process_t suite;
 	struct supply nothing_more = { 0 };
 	if (spawn("utest", lo_startup_args(), &nothing_more, &suite) != LO_OK) {

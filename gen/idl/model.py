@@ -9,6 +9,14 @@ SCALARS = {
 }
 
 
+def rights_mask(rights):
+    """The bit mask of a list of rights."""
+    m = 0
+    for r in rights:
+        m |= r.value
+    return m
+
+
 @dataclass
 class Right:
     name: str          # e.g. "READ" or "MAP_PHYSICAL"
@@ -41,10 +49,7 @@ class ObjectType:
 
     @property
     def default_mask(self):
-        m = 0
-        for r in self.default_rights:
-            m |= r.value
-        return m
+        return rights_mask(self.default_rights)
 
 
 @dataclass
@@ -98,10 +103,7 @@ class Param:
 
     @property
     def rights_mask(self):
-        m = 0
-        for r in self.rights:
-            m |= r.value
-        return m
+        return rights_mask(self.rights)
 
 
 @dataclass
@@ -168,10 +170,7 @@ class ProtocolMethod:
 
     @property
     def requires_mask(self):
-        m = 0
-        for r in self.requires:
-            m |= r.value
-        return m
+        return rights_mask(self.requires)
 
 
 @dataclass
@@ -184,10 +183,7 @@ class Protocol:
 
     @property
     def rights_mask(self):
-        m = 0
-        for r in self.rights:
-            m |= r.value
-        return m
+        return rights_mask(self.rights)
 
 
 @dataclass

@@ -5,9 +5,9 @@
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/registry.h"
+#include "lightos/file.h"
 #include "lightos/spawn.h"
 #include "lightos/policy.h"
-#include "lightos/file.h"
 
 #define LINE_MAX    256
 #define HISTORY     16
@@ -267,44 +267,30 @@ static int cmd_cat(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: cat <registry>:<path>", LO_ERR_INVALID_ARGS);
 	struct lo_file f;
-	status_t st = lo_fopen(argv[1], LO_RIGHT_READ, &f);
+	status_t st = lo_fopen(argv[1], LO_FOPEN_READ, &f);
 	if (st != LO_OK)
 		return fail(argv[1], st);
-	char buf[1024];
-	uint32_t got;
-	while ((st = lo_fread(&f, buf, sizeof(buf), &got)) == LO_OK && got)
-		out(buf, got);
-	lo_fclose(&f);
+	static char buf[LO_FILE_DATA_MAX];
+	int64_t n;
+	while ((n = lo_fread(&f, buf, sizeof(buf))) > 0)
+		out(buf, (uint32_t)n);
+	st = lo_fclose(&f);
+	if (n < 0)
+		st = (status_t)n;
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
-/* Bind VMO v at name (a file), crossing into a mounted registry such as
- * files:/disk when the name lies behind it. v goes with the call. */
-static status_t bind_vmo(const char *name, lo_vmo_t v)
+/* Write all of buf to f. */
+static status_t write_all(struct lo_file *f, const char *buf, uint64_t n)
 {
-	lo_channel_t reg;
-	const char *path;
-	status_t st = open_parent(name, &reg, &path);
-	if (st != LO_OK) {
-		lo_handle_close(lo_vmo_handle(v));
-		return st;
+	while (n > 0) {
+		int64_t put = lo_fwrite(f, buf, n > LO_FILE_DATA_MAX ? LO_FILE_DATA_MAX : (uint32_t)n);
+		if (put <= 0)
+			return put < 0 ? (status_t)put : LO_ERR_IO;
+		buf += put;
+		n -= (uint64_t)put;
 	}
-	int32_t status;
-	const uint32_t rights = LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
-				LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_VMO_RESIZE;
-	lo_handle_t keep;   /* a bind that fails takes the VMO with it: retry with a copy */
-	if (lo_handle_duplicate(lo_vmo_handle(v), LO_DEFAULT_RIGHTS_VMO, &keep.value) != LO_OK)
-		keep.value = 0;
-	st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, lo_vmo_handle(v), &status);
-	if (st == LO_OK && status == LO_ERR_NOT_A_REGISTRY && keep.value &&
-	    cross_to_parent(&reg, &path) == LO_OK) {
-		st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, keep, &status);
-		keep.value = 0;
-	}
-	if (keep.value)
-		lo_handle_close(keep);
-	lo_handle_close(lo_channel_handle(reg));
-	return st == LO_OK ? status : st;
+	return LO_OK;
 }
 
 static int cmd_write(int argc, char **argv)
@@ -317,69 +303,50 @@ static int cmd_write(int argc, char **argv)
 		n += (size_t)lo_snprintf(text + n, sizeof(text) - n, "%s%s", i > 2 ? " " : "", argv[i]);
 	if (n < sizeof(text) - 1)
 		text[n++] = '\n';
-	/* A file or device that speaks the file protocol is written through
-	 * it (a file from its start, cut to the text); anything else gets a
-	 * new file bound there. */
 	struct lo_file f;
-	status_t st = lo_fopen(argv[1], LO_RIGHT_WRITE, &f);
-	if (st == LO_OK && f.session.value) {
-		uint64_t size;
-		uint32_t kind = 0;
-		st = lo_fstat(&f, &size, &kind);
-		if (st == LO_ERR_ACCESS_DENIED)
-			st = LO_OK;   /* stat needs READ: a write-only session */
-		if (st == LO_OK && kind == 1)
-			st = lo_ftruncate(&f, 0);
-		if (st == LO_OK)
-			st = lo_fwrite(&f, text, (uint32_t)n);
-		lo_fclose(&f);
-		return st == LO_OK ? 0 : fail(argv[1], st);
-	}
+	status_t st = lo_fopen(argv[1], LO_FOPEN_WRITE | LO_FOPEN_CREATE, &f);
+	if (st != LO_OK)
+		return fail(argv[1], st);
+	/* A file holds just the text; a device cannot be cut (NOT_SUPPORTED). */
+	st = lo_ftruncate(&f, 0);
+	if (st == LO_ERR_NOT_SUPPORTED)
+		st = LO_OK;
 	if (st == LO_OK)
-		lo_fclose(&f);
-	lo_vmo_t v;
-	st = lo_vmo_create(lo_job_self(), n, &v);
-	if (st == LO_OK) {
-		st = lo_vmo_write(v, text, 0, (uint32_t)n);
-		if (st == LO_OK)
-			st = bind_vmo(argv[1], v);
-		else
-			lo_handle_close(lo_vmo_handle(v));
-	}
+		st = write_all(&f, text, n);
+	status_t closed = lo_fclose(&f);   /* a disk file is synced here */
+	if (st == LO_OK)
+		st = closed;
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
-/* cp and mv: a fresh copy of the source's bytes bound at the destination;
- * mv then removes the source (not atomic: a copy, then an unbind). */
+/* cp: the source's bytes into the destination, made or emptied first.
+ * mv: an atomic rename when one server holds both names, else cp and then
+ * remove the source. */
 static int cmd_copy(int argc, char **argv)
 {
 	int move = !lo_strcmp(argv[0], "mv");
 	if (argc < 3)
 		return fail(move ? "usage: mv <reg>:<path> <reg>:<path>" : "usage: cp <reg>:<path> <reg>:<path>",
 			    LO_ERR_INVALID_ARGS);
-	lo_handle_t h;
-	status_t st = lo_resolve_name(argv[1], LO_RIGHT_READ, &h);
-	if (st != LO_OK)
+	status_t st;
+	if (move && (st = lo_rename(argv[1], argv[2])) != LO_ERR_NOT_SUPPORTED)
+		return st == LO_OK ? 0 : fail(argv[1], st);
+	struct lo_file from, to;
+	if ((st = lo_fopen(argv[1], LO_FOPEN_READ, &from)) != LO_OK)
 		return fail(argv[1], st);
-	uint64_t size = 0;
-	lo_vmo_t src = lo_vmo_from(h), dst = { 0 };
-	st = lo_vmo_get_size(src, &size);
+	if ((st = lo_fopen(argv[2], LO_FOPEN_WRITE | LO_FOPEN_CREATE | LO_FOPEN_TRUNCATE, &to)) != LO_OK) {
+		lo_fclose(&from);
+		return fail(argv[2], st);
+	}
+	static char buf[LO_FILE_DATA_MAX];
+	int64_t n;
+	while (st == LO_OK && (n = lo_fread(&from, buf, sizeof(buf))) != 0)
+		st = n < 0 ? (status_t)n : write_all(&to, buf, (uint64_t)n);
+	lo_fclose(&from);
+	status_t closed = lo_fclose(&to);
 	if (st == LO_OK)
-		st = lo_vmo_create(lo_job_self(), size, &dst);
-	char buf[1024];
-	for (uint64_t off = 0; st == LO_OK && off < size; off += sizeof(buf)) {
-		uint32_t n = size - off > sizeof(buf) ? sizeof(buf) : (uint32_t)(size - off);
-		st = lo_vmo_read(src, buf, off, n);
-		if (st == LO_OK)
-			st = lo_vmo_write(dst, buf, off, n);
-	}
-	lo_handle_close(h);
-	if (st != LO_OK) {
-		if (dst.value)
-			lo_handle_close(lo_vmo_handle(dst));
-		return fail(argv[1], st);
-	}
-	if ((st = bind_vmo(argv[2], dst)) != LO_OK)
+		st = closed;
+	if (st != LO_OK)
 		return fail(argv[2], st);
 	if (move) {
 		char *unbind[2] = { "unbind", argv[1] };
@@ -465,8 +432,11 @@ static int cmd_info(int argc, char **argv)
 	uint32_t kind;
 	static const char *const kinds[] = { "?", "file", "directory", "device" };
 	if ((info.type == LO_TYPE_CHANNEL || info.type == LO_TYPE_VMO) &&
-	    lo_fopen(argv[1], LO_RIGHT_READ, &f) == LO_OK) {
-		if (lo_fstat(&f, &size, &kind) == LO_OK)
+	    lo_fopen(argv[1], LO_FOPEN_READ, &f) == LO_OK) {
+		int32_t status = LO_OK;
+		kind = 1;   /* a VMO read in place is a file */
+		st = f.session.value ? lo_file_stat(f.session, &status, &size, &kind) : lo_fsize(&f, &size);
+		if (st == LO_OK && status == LO_OK)
 			print("  %s, %lu bytes%s\n", kinds[kind < 4 ? kind : 0], size,
 			      f.session.value ? ", a session of its own" : "");
 		lo_fclose(&f);
@@ -623,9 +593,24 @@ static int cmd_kill(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: kill <pid>", LO_ERR_INVALID_ARGS);
 	char name[80];
-	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
 	lo_handle_t h;
-	status_t st = lo_resolve_name(name, LO_RIGHT_DESTROY | LO_RIGHT_WAIT, &h);
+	status_t st = LO_OK;
+	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
+	if (argv[1][0] < '0' || argv[1][0] > '9') {
+		/* A process another registry names (drivers:/fatfs): its pid,
+		 * then proc: decides, as for a pid typed. */
+		struct lo_object_info info;
+		if ((st = lo_resolve_name(argv[1], LO_RIGHT_INSPECT, &h)) != LO_OK)
+			return fail(argv[1], st);
+		st = lo_handle_info(h, &info);
+		lo_handle_close(h);
+		if (st == LO_OK && info.type != LO_TYPE_PROCESS)
+			st = LO_ERR_WRONG_TYPE;
+		if (st != LO_OK)
+			return fail(argv[1], st);
+		lo_snprintf(name, sizeof(name), "proc:%lu", info.id);
+	}
+	st = lo_resolve_name(name, LO_RIGHT_DESTROY | LO_RIGHT_WAIT, &h);
 	if (st != LO_OK)
 		return fail(name, st);
 	st = lo_process_kill(lo_process_from(h));
@@ -768,7 +753,7 @@ static const struct command {
 	{ "write", cmd_write, "write <reg>:<path> <text>  write the text to a device, or make a file of it" },
 	{ "ps", cmd_ps, "ps                      processes (proc:)" },
 	{ "spawn", cmd_spawn, "spawn <program> [args] [&]  start bin/<program>; & : in the background, $! its pid" },
-	{ "kill", cmd_kill, "kill <pid>              end a process" },
+	{ "kill", cmd_kill, "kill <pid>|<reg>:<path> end a process (by pid, or a name holding it)" },
 	{ "handles", cmd_handles, "handles [pid]           a process's handles" },
 	{ "info", cmd_info, "info <registry>:<path>  an object's type, counts and signals" },
 	{ "sysvar", cmd_sysvar, "sysvar get|set <path> [value]" },
@@ -779,7 +764,7 @@ static const struct command {
 	{ "mkdir", cmd_edit, "mkdir <reg>:<path>      a new directory (mkreg)" },
 	{ "rm", cmd_edit, "rm <reg>:<path>         remove a file or empty directory (unbind)" },
 	{ "cp", cmd_copy, "cp <reg>:<path> <reg>:<path>  copy a file" },
-	{ "mv", cmd_copy, "mv <reg>:<path> <reg>:<path>  move a file (copy, then remove)" },
+	{ "mv", cmd_copy, "mv <reg>:<path> <reg>:<path>  move (rename; across servers: copy, then remove)" },
 	{ "audit", cmd_audit, "audit [denials]         live handles against the policy; the denial log" },
 	{ "echo", cmd_echo, "echo <text>             print the text" },
 };

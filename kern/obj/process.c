@@ -87,12 +87,11 @@ status_t process_create_named(struct job *job, const char *name, struct process 
 	list_init(&p->threads);
 	list_init(&p->mappings);
 	strlcpy(p->name, name, sizeof(p->name));
-	/* It joins its job last, once whole: a job kill or a census walking
-	 * the job's list never finds it half made. A refusal is an ordinary
-	 * unref (destroy gives everything back). */
+	/* Join the job last, once the process is whole: from here a job kill
+	 * on another CPU or a census can find it, lock it and read its state. */
 	st = job_add_process(job, p);
 	if (st != LO_OK) {
-		cap_unref(&p->obj.cap);
+		cap_unref(&p->obj.cap);   /* destroy gives everything back */
 		return st;
 	}
 	*out = p;

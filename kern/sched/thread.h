@@ -35,6 +35,7 @@ struct thread {
 	uint32_t affinity;           /* CPUs it may run on (bit n: CPU n) */
 	bool killed;                 /* dies at its next return to user mode */
 	bool started;
+	int cap_draining;            /* running object callbacks (cap/object.c) */
 	struct list run_node;        /* run queue */
 	struct list process_node;    /* process's thread list (process lock) */
 	int slice;

@@ -141,10 +141,18 @@ static status_t on_stat(void *ctx, struct lo_file_stat_response *resp)
 	return LO_OK;
 }
 
+/* Nothing to release: a session ends when its channel closes. */
+static status_t on_close(void *ctx)
+{
+	(void)ctx;
+	return LO_OK;
+}
+
 static const struct lo_file_server server = {
 	.read = on_read,
 	.write = on_write,
 	.stat = on_stat,
+	.close = on_close,
 };
 
 /* Serve every queued request of a session. lo_file_serve_one answers a

@@ -6,9 +6,12 @@ include tests/guest/user/user.mk
 TEST_TIMEOUT ?= 30
 TEST_SUITES += ktest guest
 
-# The guest suite's scratch disk (tests/guest/user/test_storage.c), fresh each run.
+# The guest suite's scratch disk (tests/guest/user/test_storage.c), fresh
+# each run; each suite has its own, so two can run at once.
 GUEST_DISK      := $(BUILD)/test/guest-disk.img
-GUEST_DISK_QEMU := -boot order=d -drive file=$(GUEST_DISK),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0
+guest_disk_qemu  = -boot order=d -drive file=$(1),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0
+GUEST_DISK_QEMU := $(call guest_disk_qemu,$(GUEST_DISK))
+GUEST_DISK_SMP4 := $(BUILD)/test/guest-smp4-disk.img
 
 .PHONY: test-ktest
 test-ktest: $(ISO_KTEST)
@@ -41,9 +44,11 @@ test-ktest-smp4: $(ISO_KTEST)
 .PHONY: test-guest-smp4
 test-guest-smp4: $(ISO_TEST)
 	@mkdir -p $(BUILD)/test
+	$(Q)rm -f $(GUEST_DISK_SMP4) && truncate -s 8M $(GUEST_DISK_SMP4)
 	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_TEST) \
 		--log $(BUILD)/test/guest-smp4.log --tap $(BUILD)/test/guest-smp4.tap \
-		--timeout 180 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) -smp 4
+		--timeout 180 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) -smp 4 \
+		$(call guest_disk_qemu,$(GUEST_DISK_SMP4))
 
 # A kernel fault nobody recovers from must be reported (vector, error code,
 # registers, CR2, backtrace) and end the run as a failure.

@@ -29,6 +29,7 @@ static struct pci_device devices[PCI_MAX_DEVICES];
 struct virtio_caps {
 	int bar;
 	uint32_t common, notify, isr, device, notify_mult;
+	uint64_t end;   /* past the last structure: how much of the BAR to map */
 	int found;   /* bit per cfg_type 1..4 */
 };
 
@@ -38,9 +39,11 @@ static int virtio_caps(const struct pci_device *d, struct virtio_caps *vc)
 	vc->found = 0;
 	for (uint32_t off = pci_find_cap(cfg, d, CAP_VENDOR, 0); off; off = pci_find_cap(cfg, d, CAP_VENDOR, off)) {
 		uint8_t type = pci_read8(cfg, d, off + 3), bar = pci_read8(cfg, d, off + 4);
-		uint32_t where = pci_read32(cfg, d, off + 8);
+		uint32_t where = pci_read32(cfg, d, off + 8), length = pci_read32(cfg, d, off + 12);
 		if (type < 1 || type > 4 || bar > 5)
 			continue;
+		if ((uint64_t)where + length > vc->end)
+			vc->end = (uint64_t)where + length;
 		if (vc->bar >= 0 && vc->bar != bar)
 			return -1;   /* we map one BAR */
 		vc->bar = bar;
@@ -70,11 +73,13 @@ static void start_virtio_blk(const struct pci_device *d, int index)
 {
 	struct virtio_caps vc = { 0 };
 	const struct pci_bar *bar;
-	if (virtio_caps(d, &vc) != 0 || (bar = &d->bar[vc.bar])->is_io || bar->size == 0) {
+	if (virtio_caps(d, &vc) != 0 || (bar = &d->bar[vc.bar])->is_io || bar->base == 0 || vc.end == 0) {
 		lo_printf("pci: %02x:%02x.%x: no usable virtio capabilities\n", d->bus, d->dev, d->fn);
 		return;
 	}
-	uint64_t size = (bar->size + 4095) & ~4095ull;
+	/* The BAR is never sized (libos/drivers/pci/pci.c): the capabilities
+	 * say how far its structures reach. */
+	uint64_t size = (vc.end + 4095) & ~4095ull;
 	lo_resource_t bar_res, irq_res;
 	lo_vmo_t bar_vmo;
 	lo_channel_t driver_end, client_end;

@@ -148,11 +148,16 @@ static void test_channel_many_writers(void)
 #define CLOSE_ROUNDS 3000
 
 static volatile uint32_t racing_handle;
-static volatile int racing_done;
+static volatile int racing_done, looker_started;
 
 static void close_and_reopen(void *arg)
 {
 	lo_event_t e = *(lo_event_t *)arg;
+	/* Start only once the looker runs: otherwise the rounds could all end
+	 * before it looked even once. */
+	uint64_t until = lo_now() + 5000 * 1000000ull;
+	while (!looker_started && lo_now() < until)
+		__asm__ volatile("pause");
 	for (int i = 0; i < CLOSE_ROUNDS; i++) {
 		uint32_t h;
 		if (lo_handle_duplicate(lo_event_handle(e), LO_RIGHT_INSPECT | LO_RIGHT_SIGNAL, &h) != LO_OK)
@@ -170,12 +175,14 @@ static void test_close_vs_lookup(void)
 	uint64_t id = utest_object_id(lo_event_handle(e));
 	racing_done = 0;
 	racing_handle = 0;
+	looker_started = 0;
 	lo_thread_t t;
 	if (!CHECK_ST(lo_thread_run(close_and_reopen, &e, "closer", &t), LO_OK)) {
 		lo_handle_close(lo_event_handle(e));
 		return;
 	}
 	int found = 0, gone = 0, wrong = 0;
+	looker_started = 1;
 	while (!racing_done) {
 		lo_handle_t h = { racing_handle };
 		struct lo_object_info info;
