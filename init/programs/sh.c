@@ -14,6 +14,7 @@
 #define MAX_ARGS    8
 
 static lo_channel_t console;
+static uint64_t last_background;   /* $!: the last program started with & */
 static char history[HISTORY][LINE_MAX];
 static int history_count;
 
@@ -235,6 +236,16 @@ static int cmd_ls(int argc, char **argv)
 		uint32_t kind, rights;
 		char name[LO_REGISTRY_NAME_MAX + 1];
 		st = entry_at(reg, path, i, name, &kind, &rights);
+		if (st == LO_ERR_NOT_FOUND && i == 0 && *path) {
+			/* Empty, or not there at all: list says NOT_FOUND for both. */
+			lo_channel_t sub;
+			st = open_dir(reg, path, &sub);
+			if (st == LO_OK)
+				lo_handle_close(lo_channel_handle(sub));
+			else
+				fail(argv[1], st);
+			break;
+		}
 		if (st != LO_OK) {
 			if (st != LO_ERR_NOT_FOUND)
 				fail(argv[1], st);
@@ -293,10 +304,15 @@ static int cmd_write(int argc, char **argv)
 	if (n < sizeof(text) - 1)
 		text[n++] = '\n';
 	struct lo_file f;
-	status_t st = lo_fopen(argv[1], LO_FOPEN_WRITE | LO_FOPEN_CREATE | LO_FOPEN_TRUNCATE, &f);
+	status_t st = lo_fopen(argv[1], LO_FOPEN_WRITE | LO_FOPEN_CREATE, &f);
 	if (st != LO_OK)
 		return fail(argv[1], st);
-	st = write_all(&f, text, n);
+	/* A file holds just the text; a device cannot be cut (NOT_SUPPORTED). */
+	st = lo_ftruncate(&f, 0);
+	if (st == LO_ERR_NOT_SUPPORTED)
+		st = LO_OK;
+	if (st == LO_OK)
+		st = write_all(&f, text, n);
 	status_t closed = lo_fclose(&f);   /* a disk file is synced here */
 	if (st == LO_OK)
 		st = closed;
@@ -432,6 +448,21 @@ static int cmd_info(int argc, char **argv)
 	      lo_type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
 	if (thread)
 		print("  thread state %u, cpu %u\n", ti.state, ti.cpu);
+	/* Files and devices: what the file protocol says of them. */
+	struct lo_file f;
+	uint64_t size;
+	uint32_t kind;
+	static const char *const kinds[] = { "?", "file", "directory", "device" };
+	if ((info.type == LO_TYPE_CHANNEL || info.type == LO_TYPE_VMO) &&
+	    lo_fopen(argv[1], LO_FOPEN_READ, &f) == LO_OK) {
+		int32_t status = LO_OK;
+		kind = 1;   /* a VMO read in place is a file */
+		st = f.session.value ? lo_file_stat(f.session, &status, &size, &kind) : lo_fsize(&f, &size);
+		if (st == LO_OK && status == LO_OK)
+			print("  %s, %lu bytes%s\n", kinds[kind < 4 ? kind : 0], size,
+			      f.session.value ? ", a session of its own" : "");
+		lo_fclose(&f);
+	}
 	return 0;
 }
 
@@ -520,8 +551,12 @@ static int cmd_edit(int argc, char **argv)
 
 static int cmd_spawn(int argc, char **argv)
 {
+	/* A last argument "&": start it in the background ($! is its pid). */
+	bool background = argc > 1 && !lo_strcmp(argv[argc - 1], "&");
+	if (background)
+		argc--;
 	if (argc < 2)
-		return fail("usage: spawn <program> [args]", LO_ERR_INVALID_ARGS);
+		return fail("usage: spawn <program> [args] [&]", LO_ERR_INVALID_ARGS);
 	char path[80], args[LO_STARTUP_MAX_ARGS];
 	lo_snprintf(path, sizeof(path), "bin/%s", argv[1]);
 	size_t n = 0;
@@ -557,6 +592,11 @@ static int cmd_spawn(int argc, char **argv)
 	struct lo_object_info info;
 	lo_handle_info(lo_process_handle(p), &info);
 	print("started %s as process %lu\n", argv[1], info.id);
+	if (background) {
+		last_background = info.id;
+		lo_handle_close(lo_process_handle(p));
+		return 0;
+	}
 	/* Wait for it, so its output comes before the next prompt. */
 	uint32_t observed;
 	lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000),
@@ -592,11 +632,15 @@ static int cmd_kill(int argc, char **argv)
 			return fail(argv[1], st);
 		lo_snprintf(name, sizeof(name), "proc:%lu", info.id);
 	}
-	st = lo_resolve_name(name, LO_RIGHT_DESTROY, &h);
-	if (st == LO_OK) {
-		st = lo_process_kill(lo_process_from(h));
-		lo_handle_close(h);
-	}
+	st = lo_resolve_name(name, LO_RIGHT_DESTROY | LO_RIGHT_WAIT, &h);
+	if (st != LO_OK)
+		return fail(name, st);
+	st = lo_process_kill(lo_process_from(h));
+	/* Until it has ended (at most 5 s): then proc: no longer names it. */
+	uint32_t observed;
+	if (st == LO_OK)
+		st = lo_handle_wait_one(h, LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000), &observed);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(name, st);
 }
 
@@ -727,10 +771,10 @@ static const struct command {
 } commands[] = {
 	{ "help", cmd_help, "this list" },
 	{ "ls", cmd_ls, "ls [<registry>:<path>]  list a registry (no argument: the registries)" },
-	{ "cat", cmd_cat, "cat <registry>:<path>   print a file" },
-	{ "write", cmd_write, "write <reg>:<path> <text>  make a file holding the text" },
+	{ "cat", cmd_cat, "cat <registry>:<path>   print a file or what a device gives" },
+	{ "write", cmd_write, "write <reg>:<path> <text>  write the text to a device, or make a file of it" },
 	{ "ps", cmd_ps, "ps                      processes (proc:)" },
-	{ "spawn", cmd_spawn, "spawn <program> [args] start bin/<program> from the boot image" },
+	{ "spawn", cmd_spawn, "spawn <program> [args] [&]  start bin/<program>; & : in the background, $! its pid" },
 	{ "kill", cmd_kill, "kill <pid>|<reg>:<path> end a process (by pid, or a name holding it)" },
 	{ "handles", cmd_handles, "handles [pid]           a process's handles" },
 	{ "info", cmd_info, "info <registry>:<path>  an object's type, counts and signals" },
@@ -756,10 +800,38 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-static void run_line(char *line)
+/* `line` with every $! replaced by the last background pid; 0 if there
+ * is none to put there, or no room. */
+static int expand(const char *line, char *out, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = line; *p; p++) {
+		if (p[0] == '$' && p[1] == '!') {
+			if (!last_background) {
+				print("$!: no program started with &\n");
+				return 0;
+			}
+			n += (size_t)lo_snprintf(out + n, size - n, "%lu", last_background);
+			p++;
+		} else if (n + 1 < size) {
+			out[n++] = *p;
+		}
+		if (n + 1 >= size) {
+			print("line too long\n");
+			return 0;
+		}
+	}
+	out[n] = '\0';
+	return 1;
+}
+
+static void run_line(char *raw)
 {
 	char *argv[MAX_ARGS];
+	char line[LINE_MAX];
 	int argc = 0;
+	if (!expand(raw, line, sizeof(line)))
+		return;
 	for (char *p = line; *p && argc < MAX_ARGS;) {
 		while (*p == ' ')
 			*p++ = '\0';
