@@ -8,13 +8,19 @@ IMAGE_FILES += bin/bench=$(BENCH_ELF)
 -include $(BENCH_OBJS:.o=.d)
 
 ISO_BENCH := $(BUILD)/lightos-bench.iso
+# BENCH_SMP=2 boots 2 CPUs: plain TCG only, since under -icount QEMU runs
+# the vCPUs one at a time and a spinning CPU burns the other's budget.
+BENCH_SMP ?= 1
 .PHONY: bench
-bench: deps $(ISO_BENCH)
-	$(Q)$(PYTHON) scripts/bench.py --iso $(ISO_BENCH) --boots 3 --out $(BUILD)/bench \
-		-- $(QEMU) $(QEMU_COMMON)
+bench: deps $(ISO_BENCH) $(ISO)
+	$(Q)$(PYTHON) scripts/bench.py --iso $(ISO_BENCH) --boots 3 --smp $(BENCH_SMP) \
+		--shell-iso $(ISO) --out $(BUILD)/bench -- $(QEMU) $(QEMU_COMMON)
 
 # make bench-compare: the same cases on Debian's Linux kernel, side by side.
-LINUX_KERNEL ?= $(lastword $(sort $(wildcard /boot/vmlinuz-*)))
+# The kernel is found when the recipe runs, after deps.sh installed it (a
+# path expanded by make would be taken before that, empty on a fresh
+# machine); LINUX_KERNEL=path overrides.
+LINUX_KERNEL ?=
 PEER := $(BUILD)/bench/peer
 $(PEER): tests/bench/linux/peer.c
 	@mkdir -p $(dir $@)
@@ -23,6 +29,6 @@ $(PEER): tests/bench/linux/peer.c
 .PHONY: bench-compare
 bench-compare: bench $(PEER)
 	$(Q)bash scripts/deps.sh linux-image-amd64
-	$(Q)$(PYTHON) scripts/bench_compare.py --kernel "$(or $(LINUX_KERNEL),$(lastword $(sort $(wildcard /boot/vmlinuz-*))))" \
+	$(Q)$(PYTHON) scripts/bench_compare.py --kernel "$(LINUX_KERNEL)" \
 		--peer $(PEER) --lightos $(BUILD)/bench/lightos.json --out $(BUILD)/bench \
 		-- $(QEMU) $(QEMU_ACCEL) -m 512M -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
