@@ -21,7 +21,7 @@ Order, the same for every call (tests and docs rely on it):
      and structs then (they report the sizes needed).
 """
 
-from .kinds import kind_of, reg
+from .kinds import kind_of, reg, rights_expr, type_macro
 
 STACK_BUFFER = 256   # buffers up to this size live on the kernel stack
 
@@ -56,6 +56,7 @@ def gen_call(call, model):
     params = list(enumerate(call.params))
     for i, p in params:                      # 1. handles, in order
         kind_of(p).lookup(b, i, p)
+    looked_up = len(b.steps)
     for i, p in params:                      # 2. scalar ranges ...
         kind_of(p).check(b, i, p)
     for p in call.params:                    # ... and size limits
@@ -65,6 +66,11 @@ def gen_call(call, model):
     for i, p in params:                      # 3. copies in, storage, arguments
         kind_of(p).copy(b, i, p)
     b.steps += b.probes                      # `probe` out scalars written
+    own = [(i, p) for i, p in params if p.self_lookup]
+    if own:
+        # A self_lookup handle is looked up by the call itself; when a check
+        # or probe fails before that, its own errors still come first.
+        b.steps[looked_up:] = [s.replace("goto out;", "goto recheck;") for s in b.steps[looked_up:]]
     b.steps += b.takes                       # moved handles: taken last
 
     # 4. the implementation
@@ -106,6 +112,12 @@ def gen_call(call, model):
     if b.steps[:-1] or results:
         body.append("out:")
     body += b.cleanup
+    if own and any("goto recheck;" in s for s in b.steps):
+        i, p = own[0]
+        body.insert(body.index("out:") if "out:" in body else len(body),
+                    "\tgoto out;\nrecheck:   /* before the call: the handle's own errors first */\n"
+                    f"\tst = dispatch_recheck({b.nr}, {reg(i)}, {type_macro(p.type_name)}, "
+                    f"{rights_expr(p.rights)}, st);")
     body.append("\treturn st;")
     if b.uses_table:
         body.insert(0, "\tstruct cap_table *table = current_handle_table();")

@@ -26,6 +26,21 @@ static status_t dispatch_lookup(struct cap_table *table, uint32_t nr, uint64_t v
 	return st;
 }
 
+/* A check before a self_lookup call failed with `st`: the handle's own
+ * error (BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED, recorded) comes first, as
+ * it would for a handle the dispatch looked up. Rare: out of line. */
+static __attribute__((noinline, cold)) status_t dispatch_recheck(uint32_t nr, uint64_t value,
+								 uint32_t type, rights_t required,
+								 status_t st)
+{
+	struct cap_object *obj = NULL;
+	status_t own = dispatch_lookup(current_handle_table(), nr, value, type, required, &obj, NULL);
+	if (own != LO_OK)
+		return own;
+	cap_unref(obj);
+	return st;
+}
+
 /* Kernel memory for a copy: the stack for small sizes, the heap above. */
 static status_t dispatch_buffer(void **buf, void *stack, uint64_t stack_size, uint64_t len)
 {
