@@ -173,7 +173,7 @@ status_t cap_lookup(struct cap_table *t, cap_handle_t h, uint32_t type,
 	struct cap_slot *s = resolve(t, h, NULL);
 	if (!s) {
 		st = LO_ERR_BAD_HANDLE;
-	} else if (s->node && (type | required) && cap_revoked(s->node)) {
+	} else if (s->node && cap_revoked(s->node)) {
 		st = LO_ERR_REVOKED;
 	} else if (type != CAP_TYPE_ANY && s->obj->type != type) {
 		st = LO_ERR_WRONG_TYPE;

@@ -82,9 +82,8 @@ status_t cap_install(struct cap_table *t, struct cap_object *obj,
  * *out_rights (if not NULL) the handle's rights. Checks in this order:
  * BAD_HANDLE, REVOKED, WRONG_TYPE (unless type == CAP_TYPE_ANY), ACCESS_DENIED. On
  * ACCESS_DENIED *out_rights (if not NULL) holds the rights the handle has,
- * for the denial log. A lookup that asks for nothing (CAP_TYPE_ANY, no
- * rights) also finds a revoked handle: only close and replace ask for
- * nothing, and each decides on a revoked handle itself. */
+ * for the denial log. (Close and replace do not look up first: they act
+ * on a revoked handle themselves, close always succeeding.) */
 status_t cap_lookup(struct cap_table *t, cap_handle_t h, uint32_t type,
 		    rights_t required, struct cap_object **out,
 		    rights_t *out_rights);

@@ -4,23 +4,28 @@
 /* Ids start at 1 and are never reused (64 bits do not wrap in practice). */
 static uint64_t next_object_id = 1;
 
-/* Callbacks waiting to run, and whether a caller is running them already. */
+/* Callbacks waiting to run. Any thread that queues one drains the queues
+ * (on every CPU at once, if need be), unless it is already draining them
+ * further up its own stack: a per-thread flag (cap_platform.h) keeps
+ * callbacks from nesting, and the outer loop picks up what they queue. One
+ * drainer for the whole machine would leave the other CPUs' dead objects
+ * waiting behind whatever that one thread is doing. */
 static cap_lock_t pending_lock = CAP_LOCK_INITIALIZER;
 static struct cap_object *zero_queue;
 static struct cap_object *dying_queue;
-static int running_callbacks;
 
 /* Run queued callbacks until none is left; on_zero_handles first. Called
  * with pending_lock held, returns with it released. */
-static void run_callbacks(void)
+static void run_callbacks(int *draining)
 {
-	running_callbacks = 1;
+	*draining = 1;
 	for (;;) {
 		struct cap_object *obj = zero_queue;
 		if (obj) {
 			zero_queue = obj->next_zero;
 			cap_lock_release(&pending_lock);
 			obj->ops->on_zero_handles(obj);
+			cap_unref(obj);   /* queue_zero's: destroy waits for the callback */
 			cap_lock_acquire(&pending_lock);
 			continue;
 		}
@@ -32,21 +37,31 @@ static void run_callbacks(void)
 		obj->ops->destroy(obj);
 		cap_lock_acquire(&pending_lock);
 	}
-	running_callbacks = 0;
+	*draining = 0;
 	cap_lock_release(&pending_lock);
 }
 
-/* Queue a callback; run the queue unless someone (maybe a caller further
- * up this very stack) already is. */
+/* With pending_lock held: drain the queues unless this thread is doing so
+ * already. Releases the lock. */
+static void drain_or_leave(void)
+{
+	int *draining = cap_thread_draining();
+	if (*draining)
+		cap_lock_release(&pending_lock);
+	else
+		run_callbacks(draining);
+}
+
+/* A reference for the callback: with several drainers, the object's
+ * destroy could otherwise run on one CPU while its on_zero_handles still
+ * runs on another. */
 static void queue_zero(struct cap_object *obj)
 {
+	cap_ref(obj);
 	cap_lock_acquire(&pending_lock);
 	obj->next_zero = zero_queue;
 	zero_queue = obj;
-	if (running_callbacks)
-		cap_lock_release(&pending_lock);
-	else
-		run_callbacks();
+	drain_or_leave();
 }
 
 static void queue_dying(struct cap_object *obj)
@@ -54,10 +69,7 @@ static void queue_dying(struct cap_object *obj)
 	cap_lock_acquire(&pending_lock);
 	obj->next_dying = dying_queue;
 	dying_queue = obj;
-	if (running_callbacks)
-		cap_lock_release(&pending_lock);
-	else
-		run_callbacks();
+	drain_or_leave();
 }
 
 void cap_object_init(struct cap_object *obj, uint32_t type,

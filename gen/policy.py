@@ -3,13 +3,17 @@ init and liblightos read (build/gen/libos/policy_table.c).
 
   program NAME { grant [revocable] KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ;
                  max registry NAME : CONNECTION RIGHTS ;
-                 protected ; untrusted ; digest "SHA-256 in hex" ; }
+                 protected ; untrusted ; digest "SHA-256 in hex" ;
+                 drives pci VENDOR DEVICE ; }
 
 The program is the binary actually loaded: bin/NAME in the boot image is
 program NAME (libos/spawn.c records its identity with the kernel). `digest`
 pins the binary's contents; `untrusted` marks a program no capability with
 TRANSFER may reach; a `revocable` grant is handed out through a revoker the
 spawner keeps (idl/revoker.idl).
+
+`drives pci 0x1af4 0x1001;` names the program the PCI bus driver starts for
+that device (the table lo_policy_drivers); a device may have one driver.
 
 A registry grant names connection rights of the registry protocol (ENUMERATE,
 OPEN, MODIFY, WATCH, WRITABLE: idl/registry.idl), not handle rights, and may
@@ -64,6 +68,7 @@ class Program:
         self.untrusted = False   # no capability with TRANSFER may reach it
         self.digest = ""         # the SHA-256 its binary must have (hex), "" for any
         self.digest_loc = None
+        self.drives = []   # (bus, vendor, device, loc): the devices it is the driver of
 
 
 def tokenize(path, text):
@@ -111,7 +116,8 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
         prog = programs[name] = Program(name, loc)
         take(value="{")
         while peek()[1] != "}":
-            word, wloc = take("name", what="'grant', 'max', 'protected', 'untrusted', 'digest' or '}'")
+            word, wloc = take("name", what="'grant', 'max', 'protected', 'untrusted', 'digest', "
+                                           "'drives' or '}'")
             if word == "protected":
                 prog.protected = True
             elif word == "untrusted":
@@ -138,6 +144,22 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
                 take(value=":")
                 known = registry_rights if kind == "registry" and registry_rights is not None else None
                 prog.grants.append(Grant(kind, args, gname, rights(known), kloc, sub, revocable))
+            elif word == "drives":
+                bus, bloc = take("name", what="a bus")
+                if bus != "pci":
+                    raise IdlError(bloc, f"unknown bus {bus!r} (pci)")
+                ids = []
+                for what in ("a vendor id", "a device id"):
+                    v, vloc = take("num", what=what)
+                    if int(v, 0) > 0xFFFF:
+                        raise IdlError(vloc, f"{what[2:]} {v} is more than 16 bits")
+                    ids.append(int(v, 0))
+                for other in programs.values():
+                    for d in other.drives:
+                        if (d[0], d[1], d[2]) == (bus, ids[0], ids[1]):
+                            raise IdlError(bloc, f"pci {ids[0]:04x}:{ids[1]:04x} already has a driver, "
+                                                 f"{other.name!r}")
+                prog.drives.append((bus, ids[0], ids[1], bloc))
             elif word == "max":
                 tname, tloc = take("name", what="an object type")
                 if tname == "registry":
@@ -152,8 +174,8 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
                 take(value=":")
                 prog.max[tname] = (rights(), tloc)
             else:
-                raise IdlError(wloc, f"expected 'grant', 'max', 'protected', 'untrusted', 'digest' "
-                                     f"or '}}', found {word!r}")
+                raise IdlError(wloc, f"expected 'grant', 'max', 'protected', 'untrusted', 'digest', "
+                                     f"'drives' or '}}', found {word!r}")
             take(value=";")
         take(value="}")
     return programs
@@ -212,6 +234,13 @@ def render_table(programs, rights_by_name, data):
         out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name}, {prot}, {untrusted}, '
                    f'"{p.digest}" }},')
     out.append("\t{ 0, 0, 0, false, false, 0 },")
+    out.append("};")
+    out.append("")
+    out.append("const struct lo_policy_driver lo_policy_drivers[] = {")
+    for p in programs.values():
+        for _, vendor, device, _ in p.drives:
+            out.append(f'\t{{ 0x{vendor:04x}, 0x{device:04x}, "{p.name}" }},')
+    out.append("\t{ 0, 0, 0 },")
     out.append("};")
     return "\n".join(out) + "\n"
 

@@ -36,6 +36,10 @@ static inline void cap_mem_free(void *ptr, size_t size)
 	kfree(ptr);
 }
 
+/* The running thread's "draining the object callbacks" flag (cap/object.c;
+ * sched/thread.c). */
+int *cap_thread_draining(void);
+
 /* A handle value died while its object lives on: waits made through it
  * end with LO_ERR_CANCELED (obj/kobject.c). */
 struct cap_table;

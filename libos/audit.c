@@ -17,17 +17,24 @@ static const char *granted_kind(const struct lo_policy_program *pol, uint32_t ty
 	return "NOT GRANTED";
 }
 
-/* Creation authority is what the job grant says, in any job it holds. */
-static const char *job_creation(const struct lo_policy_program *pol, uint32_t rights)
+/* A job's own authority (creation rights, the census) is what the job
+ * grant says, in any job it holds. EXCEPTIONS is left out: a program may
+ * handle the faults of a job it made itself. */
+static const char *job_authority(const struct lo_policy_program *pol, uint32_t rights)
 {
-	uint32_t create = rights & LO_RIGHTS_TYPE_MASK & ~LO_RIGHT_JOB_EXCEPTIONS;
-	if (!create)
-		return "ok";
-	for (const struct lo_policy_grant *g = pol ? pol->grants : 0; g && g->kind; g++) {
-		if (g->kind == LO_POLICY_JOB && !(create & ~g->rights))
-			return "ok";
+	uint32_t own = rights & LO_RIGHTS_TYPE_MASK & ~LO_RIGHT_JOB_EXCEPTIONS;
+	for (const struct lo_policy_grant *g = pol ? pol->grants : 0; own && g && g->kind; g++) {
+		if (g->kind == LO_POLICY_JOB)
+			own &= ~g->rights;
 	}
-	return "CREATE NOT GRANTED";
+	if (!own)
+		return "ok";
+	const uint32_t create = LO_RIGHT_JOB_CREATE_PROCESS | LO_RIGHT_JOB_CREATE_VMO |
+				LO_RIGHT_JOB_CREATE_CHANNEL | LO_RIGHT_JOB_CREATE_EVENT |
+				LO_RIGHT_JOB_CREATE_PORT | LO_RIGHT_JOB_CREATE_TIMER |
+				LO_RIGHT_JOB_CREATE_SYSVAR | LO_RIGHT_JOB_CREATE_JOB |
+				LO_RIGHT_JOB_CREATE_REVOKER;
+	return own & create ? "CREATE NOT GRANTED" : "NOT GRANTED";
 }
 
 const char *lo_audit_handle(const struct lo_policy_program *pol, uint32_t type, uint32_t rights)
@@ -39,7 +46,7 @@ const char *lo_audit_handle(const struct lo_policy_program *pol, uint32_t type, 
 	if (type == LO_TYPE_RESOURCE || type == LO_TYPE_LOG)
 		return granted_kind(pol, type, rights);
 	if (type == LO_TYPE_JOB)
-		return job_creation(pol, rights);
+		return job_authority(pol, rights);
 	return "ok";
 }
 

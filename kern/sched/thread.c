@@ -197,6 +197,14 @@ struct thread *thread_current(void)
 	return this_cpu()->current;
 }
 
+/* Before the boot CPU has a thread, the boot flow's own flag. */
+int *cap_thread_draining(void)
+{
+	static int boot_draining;
+	struct thread *t = this_cpu()->current;
+	return t ? &t->cap_draining : &boot_draining;
+}
+
 void thread_exit_current(int64_t code)
 {
 	struct thread *t = thread_current();

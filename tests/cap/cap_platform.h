@@ -15,6 +15,12 @@ void cap_lock_acquire(cap_lock_t *l);
 void cap_lock_release(cap_lock_t *l);
 void *cap_mem_alloc(size_t size);
 void cap_mem_free(void *ptr, size_t size);
+/* This thread's "draining the object callbacks" flag (cap/object.c). */
+static inline int *cap_thread_draining(void)
+{
+	static __thread int draining;
+	return &draining;
+}
 struct cap_table;
 struct cap_object;
 void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj);

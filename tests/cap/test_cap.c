@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 #include "handle_table.h"
 #include "test_objects.h"
 #include "lightos/status_names.h"   /* generated from cap/status.h */
@@ -405,6 +408,120 @@ static void test_destroy_exactly_once(void **state)
 	free(o);
 }
 
+/* Callbacks on two threads at once. A destroy that blocks (here: until
+ * another thread's object has been destroyed) must not hold up every other
+ * thread's callbacks: on a machine with one drainer, the second object
+ * would wait in the queue behind the first and this would time out. */
+static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cb_cond = PTHREAD_COND_INITIALIZER;
+static int cb_blocked, cb_other_destroyed, cb_timed_out;
+
+static void wait_for(int *flag)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_mutex_lock(&cb_lock);
+	while (!*flag && !cb_timed_out)
+		if (pthread_cond_timedwait(&cb_cond, &cb_lock, &until) != 0)
+			cb_timed_out = 1;
+	pthread_mutex_unlock(&cb_lock);
+}
+
+static void set_flag(int *flag)
+{
+	pthread_mutex_lock(&cb_lock);
+	*flag = 1;
+	pthread_cond_broadcast(&cb_cond);
+	pthread_mutex_unlock(&cb_lock);
+}
+
+static void blocking_destroy(struct cap_object *obj)
+{
+	set_flag(&cb_blocked);
+	wait_for(&cb_other_destroyed);
+	free(obj);
+}
+
+static void other_destroy(struct cap_object *obj)
+{
+	free(obj);
+	set_flag(&cb_other_destroyed);
+}
+
+static const struct cap_object_ops blocking_ops = { blocking_destroy, NULL };
+static const struct cap_object_ops other_ops = { other_destroy, NULL };
+
+static void *unref_thread(void *arg)
+{
+	cap_unref(arg);
+	return NULL;
+}
+
+static void test_callbacks_not_serialised(void **state)
+{
+	(void)state;
+	cb_blocked = cb_other_destroyed = cb_timed_out = 0;
+	struct cap_object *slow = calloc(1, sizeof(*slow));
+	struct cap_object *other = calloc(1, sizeof(*other));
+	cap_object_init(slow, TYPE_A, &blocking_ops);
+	cap_object_init(other, TYPE_B, &other_ops);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, unref_thread, slow), 0);
+	wait_for(&cb_blocked);
+	cap_unref(other);   /* runs its destroy here, not behind `slow` */
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_false(cb_timed_out);
+	assert_true(cb_other_destroyed);
+}
+
+/* An object's destroy never overlaps its on_zero_handles, even when its
+ * last reference goes while that callback runs on another thread. */
+static int zh_running, zh_overlap;
+
+static void zh_on_zero(struct cap_object *obj)
+{
+	(void)obj;
+	__atomic_store_n(&zh_running, 1, __ATOMIC_SEQ_CST);
+	set_flag(&cb_blocked);
+	usleep(50000);   /* the other thread drops the last reference now */
+	__atomic_store_n(&zh_running, 0, __ATOMIC_SEQ_CST);
+}
+
+static void zh_destroy(struct cap_object *obj)
+{
+	if (__atomic_load_n(&zh_running, __ATOMIC_SEQ_CST))
+		zh_overlap = 1;
+	free(obj);
+	set_flag(&cb_other_destroyed);
+}
+
+static const struct cap_object_ops zh_ops = { zh_destroy, zh_on_zero };
+
+static void *close_handle_thread(void *arg)
+{
+	cap_handle_opened(arg);
+	cap_handle_closed(arg);   /* runs on_zero_handles here */
+	return NULL;
+}
+
+static void test_destroy_waits_for_on_zero_handles(void **state)
+{
+	(void)state;
+	cb_blocked = cb_other_destroyed = cb_timed_out = 0;
+	zh_running = zh_overlap = 0;
+	struct cap_object *o = calloc(1, sizeof(*o));
+	cap_object_init(o, TYPE_A, &zh_ops);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, close_handle_thread, o), 0);
+	wait_for(&cb_blocked);
+	cap_unref(o);   /* the last reference, during the callback */
+	assert_int_equal(pthread_join(t, NULL), 0);
+	wait_for(&cb_other_destroyed);
+	assert_false(cb_timed_out);
+	assert_false(zh_overlap);
+}
+
 static void test_list(void **state)
 {
 	(void)state;
@@ -455,6 +572,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_install_taken_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_exactly_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test(test_callbacks_not_serialised),
+		cmocka_unit_test(test_destroy_waits_for_on_zero_handles),
 	};
 	return cmocka_run_group_tests_name("cap", tests, NULL, NULL);
 }

@@ -136,7 +136,7 @@ ERRORS = [
     ("program p { max widget : READ; }", "unknown object type 'widget'"),
     ("program p { grant log READ; }", "expected ':'"),
     ("program p { } program p { }", "program 'p' is declared twice"),
-    ("program p { take log : READ; }", "expected 'grant', 'max', 'protected', 'untrusted', 'digest' or '}'"),
+    ("program p { take log : READ; }", "expected 'grant', 'max', 'protected', 'untrusted', 'digest', 'drives' or '}'"),
     ('program p { digest "abc"; }', "a digest is 64 hex digits (SHA-256)"),
     ("program p { digest 12; }", "expected a SHA-256 in quotes"),
     ("program p { grant log : READ;", "end of file"),

@@ -30,44 +30,28 @@ uint8_t pci_read8(lo_resource_t cfg, const struct pci_device *d, uint32_t off)
 	return (uint8_t)(pci_read32(cfg, d, off) >> ((off & 3) * 8));
 }
 
-/* Size a BAR the usual way: write all ones, see which bits stick. Decoding
- * is off meanwhile so the device never answers at the probe address. */
-static int size_bars(lo_resource_t cfg, struct pci_device *d)
+/* Read where each BAR lies; never size it. Sizing (all ones written, then
+ * the old value back, decoding off meanwhile) remaps the device's memory
+ * while other CPUs may be using it; under QEMU's MTTCG a vCPU then reads
+ * through a region that has just gone, and QEMU itself crashes. A driver
+ * learns its lengths elsewhere (virtio: from its capabilities). */
+static void read_bars(lo_resource_t cfg, struct pci_device *d)
 {
-	uint32_t cmd = pci_read32(cfg, d, 0x04);
-	pci_write32(cfg, d, 0x04, cmd & ~3u);
 	for (int i = 0; i < 6; i++) {
-		uint32_t off = 0x10 + 4 * (uint32_t)i;
-		uint32_t lo = pci_read32(cfg, d, off);
-		pci_write32(cfg, d, off, 0xFFFFFFFFu);
-		uint32_t mask = pci_read32(cfg, d, off);
-		pci_write32(cfg, d, off, lo);
+		uint32_t lo = pci_read32(cfg, d, 0x10 + 4 * (uint32_t)i);
 		struct pci_bar *b = &d->bar[i];
+		b->size = 0;
 		if (lo & 1) {
 			b->is_io = 1;
 			b->base = lo & ~3u;
-			b->size = (~(mask & ~3u) + 1) & 0xFFFF;
 			continue;
 		}
-		uint64_t base = lo & ~15u, m = mask & ~15u;
-		int is64 = ((lo >> 1) & 3) == 2;
-		if (is64 && i < 5) {
-			uint32_t hi = pci_read32(cfg, d, off + 4);
-			pci_write32(cfg, d, off + 4, 0xFFFFFFFFu);
-			uint32_t mhi = pci_read32(cfg, d, off + 4);
-			pci_write32(cfg, d, off + 4, hi);
-			base |= (uint64_t)hi << 32;
-			m |= (uint64_t)mhi << 32;
-		} else {
-			m |= 0xFFFFFFFF00000000ull;
-		}
-		b->base = base;
-		b->size = m ? ~m + 1 : 0;
-		if (is64)
+		b->base = lo & ~15u;
+		if (((lo >> 1) & 3) == 2 && i < 5) {   /* 64-bit: the next BAR is the top half */
 			i++;
+			b->base |= (uint64_t)pci_read32(cfg, d, 0x10 + 4 * (uint32_t)i) << 32;
+		}
 	}
-	pci_write32(cfg, d, 0x04, cmd);
-	return 0;
 }
 
 static void fill(lo_resource_t cfg, struct pci_device *d)
@@ -83,7 +67,7 @@ static void fill(lo_resource_t cfg, struct pci_device *d)
 	d->irq_line = (uint8_t)irq;
 	d->irq_pin = (uint8_t)(irq >> 8);
 	if ((pci_read8(cfg, d, 0x0E) & 0x7F) == 0)
-		size_bars(cfg, d);
+		read_bars(cfg, d);
 }
 
 int pci_enumerate(lo_resource_t cfg, struct pci_device *out, int max)

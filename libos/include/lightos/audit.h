@@ -15,7 +15,8 @@
  *   NOT GRANTED         a resource or the log (no program can make one)
  *                       that no grant covers;
  *   CREATE NOT GRANTED  a job handle with creation rights (CREATE_*) its
- *                       job grant does not give. */
+ *                       job grant does not give (NOT GRANTED for the
+ *                       job's other rights, such as CENSUS). */
 const char *lo_audit_handle(const struct lo_policy_program *pol, uint32_t type, uint32_t rights);
 
 /* Is a process's identity sound? "ok", or:

@@ -11,7 +11,7 @@
 
 struct pci_bar {
 	uint64_t base;
-	uint64_t size;       /* 0: not implemented */
+	uint64_t size;       /* 0: not known (BARs are never sized, pci.c) */
 	int is_io;
 };
 
@@ -26,7 +26,7 @@ struct pci_device {
 uint32_t pci_read32(lo_resource_t cfg, const struct pci_device *d, uint32_t off);
 void pci_write32(lo_resource_t cfg, const struct pci_device *d, uint32_t off, uint32_t v);
 uint8_t pci_read8(lo_resource_t cfg, const struct pci_device *d, uint32_t off);
-/* Every function on every bus, with its BARs sized; returns how many. */
+/* Every function on every bus, with where its BARs lie; returns how many. */
 int pci_enumerate(lo_resource_t cfg, struct pci_device *out, int max);
 /* The config offset of the capability with id `id` after `after` (0: the
  * first); 0 if none. Bounded: a looping list ends. */

@@ -26,6 +26,9 @@
  *            reader's fault ends the process
  *   spin N   N threads (the main one too) spin in user space; "ready" once
  *            all run; the parent kills the process
+ *   calls N  the same, but each thread makes system calls without end
+ *            (events, a channel pair, duplicates, short waits): a kill
+ *            finds them inside the kernel on every CPU
  *   job-fill KIND  use up one quota of its job (memory: VMO pages, procs:
  *            processes, objects: events, handles: duplicates), send back
  *            struct job_fill_result, then wait until the parent goes
@@ -157,6 +160,49 @@ static int spin_threads(lo_channel_t ch, int n)
 		;
 	lo_channel_write(ch, "ready", 5, NULL, 0);
 	spinner(NULL);
+	return 31;
+}
+
+/* One thread's endless round of calls: objects made, used and closed,
+ * a message through its own pair, a wait that times out at once. */
+static void caller(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&spinners_running, 1, __ATOMIC_RELAXED);
+	for (;;) {
+		lo_event_t e;
+		lo_channel_t a, b;
+		uint32_t h = 0, observed;
+		if (lo_event_create(lo_job_self(), &e) == LO_OK) {
+			lo_handle_duplicate(lo_event_handle(e), LO_RIGHT_SIGNAL | LO_RIGHT_WAIT, &h);
+			lo_handle_signal((lo_handle_t){ h }, 0, LO_SIG_EVENT_SIGNALED);
+			lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(0),
+					   &observed);
+			lo_handle_close((lo_handle_t){ h });
+			lo_handle_close(lo_event_handle(e));
+		}
+		if (lo_channel_create(lo_job_self(), &a, &b) == LO_OK) {
+			char msg[32] = "x";
+			struct lo_channel_read_result got;
+			lo_channel_write(a, msg, sizeof(msg), NULL, 0);
+			lo_channel_read(b, msg, sizeof(msg), NULL, 0, &got);
+			lo_handle_close(lo_channel_handle(a));
+			lo_handle_close(lo_channel_handle(b));
+		}
+	}
+}
+
+static int call_threads(lo_channel_t ch, int n)
+{
+	for (int i = 1; i < n; i++) {
+		lo_thread_t t;
+		if (lo_thread_run(caller, NULL, "caller", &t) != LO_OK)
+			return 30;
+	}
+	while (__atomic_load_n(&spinners_running, __ATOMIC_RELAXED) < (uint64_t)(n - 1))
+		;
+	lo_channel_write(ch, "ready", 5, NULL, 0);
+	caller(NULL);
 	return 31;
 }
 
@@ -378,6 +424,34 @@ static int try_everything(void)
 	return 0;
 }
 
+/* A second thread that waits for ever (until the process is killed). */
+static void sleeper(void *arg)
+{
+	(void)arg;
+	lo_event_t never;
+	uint32_t observed;
+	if (lo_event_create(lo_job_self(), &never) == LO_OK)
+		lo_handle_wait_one(lo_event_handle(never), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
+}
+
+/* "ready"; on any message a second thread starts, then "go". Then it
+ * holds until killed. */
+static int thread_on_cue(lo_channel_t ch)
+{
+	char buf[8];
+	uint32_t observed;
+	struct lo_channel_read_result got;
+	lo_thread_t t;
+	lo_channel_write(ch, "ready", 5, NULL, 0);
+	if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX, &observed) != LO_OK ||
+	    lo_channel_read(ch, buf, sizeof(buf), NULL, 0, &got) != LO_OK ||
+	    lo_thread_run(sleeper, NULL, "sleeper", &t) != LO_OK)
+		return 2;
+	lo_channel_write(ch, "go", 2, NULL, 0);
+	sleeper(NULL);
+	return 0;
+}
+
 int main(void)
 {
 	const char *args = lo_startup_args();
@@ -400,6 +474,8 @@ int main(void)
 		return revoke_use(ch);
 	if (lo_strcmp(args, "nothing") == 0)
 		return try_everything();
+	if (lo_strcmp(args, "thread-on-cue") == 0)
+		return thread_on_cue(ch);
 	if (lo_strcmp(args, "hold") == 0) {
 		lo_event_t never;
 		uint32_t observed;
@@ -485,6 +561,8 @@ int main(void)
 		return tlb_reader(ch);
 	if (lo_strncmp(args, "spin ", 5) == 0)
 		return spin_threads(ch, parse_int(args + 5));
+	if (lo_strncmp(args, "calls ", 6) == 0)
+		return call_threads(ch, parse_int(args + 6));
 	if (lo_strncmp(args, "job-fill ", 9) == 0)
 		return job_fill(ch, args + 9);
 	if (lo_strcmp(args, "create-all") == 0)

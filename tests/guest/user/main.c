@@ -134,6 +134,45 @@ static void settled_counts(const uint64_t *before, uint64_t *after)
 extern const struct utest *const __start_utest_suites[];
 extern const struct utest *const __stop_utest_suites[];
 
+/* Where `key` starts in the command line, or NULL. */
+static const char *find_arg(const char *key)
+{
+	const char *a = lo_startup_args();
+	size_t n = lo_strlen(key);
+	for (; *a; a++) {
+		if (lo_strncmp(a, key, n) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+static uint64_t parse_number(const char *p)
+{
+	uint64_t v = 0;
+	while (*p == ' ')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	return v;
+}
+
+/* One test, then the leak check: every type's count back where it was. */
+static void run_one(const struct utest *t)
+{
+	uint64_t before[LO_TYPE_COUNT], after[LO_TYPE_COUNT];
+	object_counts(before);
+	failed_checks = 0;
+	lo_printf("RUN %s\n", t->name);   /* names a test that hangs */
+	t->run();
+	settled_counts(before, after);
+	for (uint32_t type = 1; type < LO_TYPE_COUNT; type++) {
+		if (after[type] != before[type] && failed_checks++ == 0)
+			lo_printf("  leak: %lu %s objects before, %lu after\n",
+				  before[type], lo_type_name(type), after[type]);
+	}
+	utest_report(t->name, failed_checks == 0);
+}
+
 int main(void)
 {
 	utest_root = lo_resource_from(lo_startup_handle(LO_STARTUP_ROOT_RESOURCE));
@@ -178,21 +217,32 @@ int main(void)
 	}
 	/* Grow the heap once now, so no test sees a heap VMO appear as a leak. */
 	lo_free(lo_malloc(1 << 20));
+	/* "only <prefix> <rounds>" (make ONLY=...): just the tests whose names
+	 * start with <prefix>, <rounds> times over. */
+	const char *only = find_arg("only ");
+	char prefix[64] = "";
+	uint64_t rounds = 1;
+	if (only) {
+		const char *p = only + 5;
+		size_t n = 0;
+		while (p[n] && p[n] != ' ' && n < sizeof(prefix) - 1) {
+			prefix[n] = p[n];
+			n++;
+		}
+		prefix[n] = '\0';
+		rounds = parse_number(p + n);
+		if (rounds == 0)
+			rounds = 1;
+	}
+	size_t prefix_len = lo_strlen(prefix);
 	lo_printf("TESTS BEGIN user\n");
-	for (const struct utest *const *s = __start_utest_suites; s < __stop_utest_suites; s++) {
-		for (const struct utest *t = *s; t->name; t++) {
-			uint64_t before[LO_TYPE_COUNT], after[LO_TYPE_COUNT];
-			object_counts(before);
-			failed_checks = 0;
-			lo_printf("RUN %s\n", t->name);   /* names a test that hangs */
-			t->run();
-			settled_counts(before, after);
-			for (uint32_t type = 1; type < LO_TYPE_COUNT; type++) {
-				if (after[type] != before[type] && failed_checks++ == 0)
-					lo_printf("  leak: %lu %s objects before, %lu after\n",
-						  before[type], lo_type_name(type), after[type]);
+	for (uint64_t round = 0; round < rounds; round++) {
+		for (const struct utest *const *s = __start_utest_suites; s < __stop_utest_suites; s++) {
+			for (const struct utest *t = *s; t->name; t++) {
+				if (prefix_len && lo_strncmp(t->name, prefix, prefix_len) != 0)
+					continue;
+				run_one(t);
 			}
-			utest_report(t->name, failed_checks == 0);
 		}
 	}
 	lo_printf("TESTS DONE passed=%d failed=%d\n", passed, failed);

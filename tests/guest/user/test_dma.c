@@ -4,12 +4,11 @@
 
 #define ALL_BUT_DMA_RES (LO_DEFAULT_RIGHTS_RESOURCE & ~LO_RIGHT_RESOURCE_DMA)
 
-static void test_contiguous_roundtrip(void)
+/* One VMO's life: contiguous, zeroed, mapped, pinned, closed. */
+static void contiguous_cycle(void)
 {
 	lo_vmo_t v;
 	uint64_t pa = 0, size = 0;
-	struct lo_memory_stats before, after;
-	CHECK_ST(lo_resource_memory_stats(utest_root, &before), LO_OK);
 	if (!CHECK_ST(lo_vmo_create_contiguous(lo_job_self(), utest_root, 3 * 4096 + 100, &v), LO_OK))
 		return;
 	CHECK_ST(lo_vmo_phys_addr(v, &pa), LO_OK);
@@ -34,9 +33,25 @@ static void test_contiguous_roundtrip(void)
 	/* Pinned: no RESIZE right, and the object refuses anyway. */
 	CHECK_ST(lo_vmo_set_size(v, 4096), LO_ERR_ACCESS_DENIED);
 	CHECK(lo_handle_close(lo_vmo_handle(v)) == LO_OK);
-	/* Its pages went back. */
-	CHECK_ST(lo_resource_memory_stats(utest_root, &after), LO_OK);
-	CHECK(after.free_pages == before.free_pages);
+}
+
+static void test_contiguous_roundtrip(void)
+{
+	/* Its pages went back. The free count is the whole machine's, which
+	 * other programs and threads ending on other CPUs change too: a leak
+	 * shows in every cycle, so one clean cycle out of ten is the answer. */
+	struct lo_memory_stats before = { 0, 0 }, after = { 0, 0 };
+	for (int attempt = 0; attempt < 10; attempt++) {
+		if (attempt)
+			utest_sleep_ms(5);
+		CHECK_ST(lo_resource_memory_stats(utest_root, &before), LO_OK);
+		contiguous_cycle();
+		CHECK_ST(lo_resource_memory_stats(utest_root, &after), LO_OK);
+		if (after.free_pages == before.free_pages)
+			break;
+	}
+	if (!CHECK(after.free_pages == before.free_pages))
+		lo_printf("  free pages: %lu before, %lu after\n", before.free_pages, after.free_pages);
 }
 
 static void test_dma_rights(void)

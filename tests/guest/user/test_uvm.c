@@ -233,8 +233,10 @@ static void test_vmo_destroy_frees_pages(void)
 	/* The free count is the whole machine's: the logger, the console
 	 * driver and a thread of an earlier test ending on another CPU may
 	 * take or give back a page meanwhile. A leak shows every time; one
-	 * clean cycle out of three is the answer. */
-	for (int attempt = 0; attempt < 3; attempt++) {
+	 * clean cycle out of ten, with a pause between, is the answer. */
+	for (int attempt = 0; attempt < 10; attempt++) {
+		if (attempt)
+			utest_sleep_ms(5);
 		before = free_pages();
 		vmo_cycle(&alive);
 		after = free_pages();
