@@ -373,7 +373,52 @@ static void test_revoke_registry_connection(void)
 	finish(&f);
 }
 
+/* A policy grant marked `revocable` (program leased: its parent channel):
+ * the spawner gets the revoker, and revoking it ends the child's blocked
+ * read at once; a spawner that cannot keep a revoker is refused. */
+static void test_policy_revocable_grant(void)
+{
+	lo_channel_t mine, theirs;
+	lo_process_t child;
+	const char *why = NULL;
+	lo_revoker_t revokers[LO_SPAWN_MAX_GIVE + 2];
+	uint32_t n = 0;
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
+		return;
+	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+	CHECK_ST(lo_spawn_from_image(utest_image, "bin/leased", "echo", &give, 1, &child, &why),
+		 LO_ERR_ACCESS_DENIED);
+	lo_handle_close(lo_channel_handle(mine));
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
+		return;
+	give.handle = lo_channel_handle(theirs);
+	if (!CHECK_ST(lo_spawn_from_image_revocable(utest_image, "bin/leased", "echo", &give, 1,
+						    &child, &why, revokers, &n), LO_OK))
+		return;
+	CHECK(n == 1);
+	/* It works: the child echoes. */
+	uint32_t observed;
+	char buf[8];
+	struct lo_channel_read_result got;
+	CHECK_ST(lo_channel_write(mine, "ping", 4, NULL, 0), LO_OK);
+	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+				    lo_deadline_after_ms(5000), &observed), LO_OK);
+	CHECK_ST(lo_channel_read(mine, buf, sizeof(buf), NULL, 0, &got), LO_OK);
+	CHECK(got.bytes == 4 && !lo_memcmp(buf, "ping", 4));
+	/* Revoked while the child waits on it: its wait ends, it exits 1. */
+	uint64_t t0 = lo_now();
+	CHECK_ST(lo_revoker_revoke(revokers[0]), LO_OK);
+	struct lo_process_info info;
+	CHECK(utest_wait_process(child, &info) && info.exit_code == 1);
+	CHECK(lo_now() - t0 < 2000000000ull);
+	for (uint32_t i = 0; i < n; i++)
+		lo_handle_close(lo_revoker_handle(revokers[i]));
+	lo_handle_close(lo_process_handle(child));
+	lo_handle_close(lo_channel_handle(mine));
+}
+
 static const struct utest revoke_tests[] = {
+	{ "user.revoke.policy_revocable_grant", test_policy_revocable_grant },
 	{ "user.revoke.grant_works_until_revoked", test_grant_works_until_revoked },
 	{ "user.revoke.ends_blocked_wait", test_revoke_ends_blocked_wait },
 	{ "user.revoke.copy_in_channel", test_revoke_reaches_copy_in_channel },
