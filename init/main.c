@@ -33,6 +33,7 @@ struct supply {
 	lo_handle_t channel;     /* for a "channel NAME" grant */
 	lo_handle_t registry;    /* for "registry NAME" grants: one root connection */
 	lo_handle_t user0;       /* for a "user 0" grant */
+	lo_handle_t user1;       /* for a "user 1" grant */
 	lo_handle_t job;         /* a job of its own (else spawn gives it ours) */
 	lo_handle_t ioports, irq;
 };
@@ -57,7 +58,7 @@ static lo_handle_t supply_for(const struct lo_policy_grant *g, const struct supp
 	case LO_POLICY_IRQ: return s->irq;
 	case LO_POLICY_CHANNEL: return s->channel;
 	case LO_POLICY_REGISTRY: return s->registry;
-	case LO_POLICY_USER: return g->arg0 == 0 ? s->user0 : (lo_handle_t){ 0 };
+	case LO_POLICY_USER: return g->arg0 == 0 ? s->user0 : g->arg0 == 1 ? s->user1 : (lo_handle_t){ 0 };
 	case LO_POLICY_JOB: return s->job;
 	default: return (lo_handle_t){ 0 };
 	}
@@ -103,7 +104,8 @@ static status_t spawn(const char *program, const char *args, const struct supply
 /* The console, in every boot mode: the serial driver (COM1's ports and IRQ
  * line, nothing more) and the logger, which copies the kernel log ring to
  * it over a channel of its own. Until the logger runs, whatever is written
- * waits in the ring. *client_end is the console's client channel. */
+ * waits in the ring. *client_end is the console's device channel: each
+ * open of dev:/console asks the driver for a session over it. */
 static status_t start_console(lo_channel_t *client_end, lo_process_t *serial, lo_process_t *logger)
 {
 	lo_channel_t driver_end, log_driver_end, log_client_end;
@@ -118,7 +120,7 @@ static status_t start_console(lo_channel_t *client_end, lo_process_t *serial, lo
 	if (st != LO_OK)
 		return st;
 	struct supply to_serial = {
-		.channel = lo_channel_handle(driver_end),
+		.user1 = lo_channel_handle(driver_end),
 		.user0 = lo_channel_handle(log_driver_end),
 		.ioports = lo_resource_handle(ports),
 		.irq = lo_resource_handle(irq),
@@ -171,12 +173,47 @@ static int run_tests(void)
 
 static struct namespace ns;
 
-static status_t start_program(const char *program, const struct supply *s, lo_process_t *p)
+/* procd serves proc: and thread: from a census of the root job (its
+ * policy: INSPECT and CENSUS, and what serving needs). Its first message
+ * holds a connection to each; init mounts them in its root, so every
+ * program's proc: and thread: are procd's live views. */
+static status_t start_procd(void)
 {
-	status_t st = spawn(program, "", s, p);
+	lo_channel_t mine, theirs;
+	lo_process_t procd;
+	status_t st = lo_channel_create(lo_job_self(), &mine, &theirs);
+	if (st != LO_OK)
+		return st;
+	struct supply to_procd = {
+		.channel = lo_channel_handle(theirs),
+		.job = dup_same(lo_job_handle(lo_job_self())),
+	};
+	st = spawn("procd", "", &to_procd, &procd);
+	if (st != LO_OK) {
+		lo_handle_close(lo_channel_handle(mine));
+		return st;
+	}
+	lo_handle_close(lo_process_handle(procd));
+	char msg[8];
+	lo_handle_t h[2];
+	struct lo_channel_read_result got = { 0, 0 };
+	uint32_t observed;
+	st = lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+				lo_deadline_after_ms(10000), &observed);
 	if (st == LO_OK)
-		namespace_add_process(&ns, *p);
-	return st;
+		st = lo_channel_read(mine, msg, sizeof(msg), h, 2, &got);
+	lo_handle_close(lo_channel_handle(mine));
+	if (st == LO_OK && got.handles != 2)
+		st = LO_ERR_BAD_FORMAT;
+	if (st != LO_OK) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(h[i]);
+		lo_printf("init: procd did not answer: %s\n", lo_status_str(st));
+		return st;
+	}
+	lo_registry_add_mount(&ns.host, ns.root, "proc", lo_channel_from(h[0]));
+	lo_registry_add_mount(&ns.host, ns.root, "thread", lo_channel_from(h[1]));
+	return LO_OK;
 }
 
 /* The system: the registries, the console (serial driver and logger), the shell. */
@@ -191,19 +228,17 @@ static int run_system(void)
 		lo_printf("init: cannot build the registries: %s\n", lo_status_str(st));
 		return 1;
 	}
-	namespace_add_process(&ns, lo_self);
-	namespace_add_thread(&ns, lo_thread_from(lo_startup_handle(LO_STARTUP_THREAD_SELF)), lo_self);
+	if (start_procd() != LO_OK)
+		return 1;
 
 	lo_channel_t client_end;
 	lo_process_t serial, logger, shell;
 	st = start_console(&client_end, &serial, &logger);
 	if (st != LO_OK)
 		return 1;
-	namespace_add_process(&ns, serial);
-	namespace_add_process(&ns, logger);
-	lo_registry_add(&ns.host, ns.dev, "console", lo_channel_handle(client_end),
-			LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_TRANSFER | LO_RIGHT_DUPLICATE |
-			LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
+	lo_registry_add_device(&ns.host, ns.dev, "console", client_end,
+			       LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_TRANSFER | LO_RIGHT_DUPLICATE |
+			       LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
 	lo_registry_add(&ns.host, ns.drivers, "serial", lo_process_handle(serial),
 			LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER);
 
@@ -225,7 +260,7 @@ static int run_system(void)
 			.registry = lo_channel_handle(shell_root),
 			.job = lo_job_handle(shell_job),
 		};
-		st = start_program("sh", &to_shell, &shell);
+		st = spawn("sh", "", &to_shell, &shell);
 	}
 	if (st != LO_OK)
 		return 1;
@@ -248,13 +283,15 @@ static int run_bench(void)
 	lo_process_t serial, logger;
 	if (st == LO_OK)
 		st = start_console(&console_client, &serial, &logger);
-	if (st == LO_OK)
+	if (st == LO_OK) {
+		storage_start(&ns, root, image);   /* files:/disk for the storage cases, if a disk is attached */
 		st = namespace_connect_for(&ns, "bench", &bench_root);
+	}
 	lo_process_t bench;
 	if (st == LO_OK) {
 		struct supply to_bench = { .registry = lo_channel_handle(bench_root) };
-		st = start_program(has_word(lo_startup_args(), "smp") ? "bench_smp" : "bench", &to_bench,
-				   &bench);
+		st = spawn(has_word(lo_startup_args(), "smp") ? "bench_smp" : "bench", "", &to_bench,
+			   &bench);
 	}
 	if (st != LO_OK)
 		return 1;

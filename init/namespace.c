@@ -78,8 +78,7 @@ status_t namespace_build(struct namespace *ns, const uint8_t *image, size_t imag
 		struct lo_registry **reg;
 		const char *name;
 	} roots[] = {
-		{ &ns->files, "files" }, { &ns->proc, "proc" }, { &ns->thread, "thread" },
-		{ &ns->sysvar, "sysvar" },
+		{ &ns->files, "files" }, { &ns->sysvar, "sysvar" },
 		{ &ns->dev, "dev" }, { &ns->drivers, "drivers" }, { &ns->event, "event" },
 	};
 	ns->root = lo_registry_create(&ns->host, "root");
@@ -136,12 +135,14 @@ status_t namespace_connect_for(struct namespace *ns, const char *program, lo_cha
 		struct lo_registry *reg;
 		if (g->kind != LO_POLICY_REGISTRY)
 			continue;
-		if (!(reg = lo_registry_lookup(ns->root, g->name)))
+		/* init's own registry, or the anchor of one another process
+		 * serves (proc: and thread: are procd's mounts). */
+		if (!(reg = lo_registry_grant_point(ns->root, g->name)))
 			continue;
 		/* The grant's rights hold in that registry (or subtree) whatever
 		 * the root connection has: a subtree grant on the connection. */
 		if (!g->path || !g->path[0])
-			lo_registry_add_registry_as(&ns->host, root, g->name, reg, g->rights);
+			lo_registry_add_alias(&ns->host, root, g->name, ns->root, g->name, g->rights);
 		struct lo_registry *at = g->path && g->path[0] ? subtree(reg, g->path) : reg;
 		if (at && nsub < LO_REGISTRY_SUBGRANTS)
 			sub[nsub++] = (struct lo_registry_subgrant){ at, g->rights };
@@ -150,43 +151,4 @@ status_t namespace_connect_for(struct namespace *ns, const char *program, lo_cha
 					     LO_REGISTRY_RIGHT_OPEN | LO_REGISTRY_RIGHT_WATCH, sub, client);
 	lo_registry_release(&ns->host, root);   /* the connection keeps it */
 	return st;
-}
-
-/* Bind a copy of h (inspect, wait, and DESTROY if `destroy`) under its
- * object id. */
-static void add_by_id(struct namespace *ns, struct lo_registry *reg, lo_handle_t h, bool destroy)
-{
-	struct lo_object_info info;
-	uint32_t dup = 0;
-	uint32_t rights = LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER;
-	if (destroy)
-		rights |= LO_RIGHT_DESTROY;
-	if (lo_handle_info(h, &info) != LO_OK || lo_handle_duplicate(h, rights, &dup) != LO_OK)
-		return;
-	char name[24];
-	lo_snprintf(name, sizeof(name), "%lu", info.id);
-	lo_registry_add(&ns->host, reg, name, (lo_handle_t){ dup }, LO_RIGHTS_ALL);
-}
-
-/* A process whose program the policy marks `protected` (init, the console
- * driver, the logger) is handed out without DESTROY, nor its threads: no
- * one who looks it up can end the system. The name is the one init gave
- * it when it started it. */
-static bool killable(lo_process_t p)
-{
-	struct lo_process_info info;
-	if (lo_process_info(p, &info) != LO_OK)
-		return false;
-	const struct lo_policy_program *prog = lo_policy_for(info.name);
-	return !(prog && prog->protected);
-}
-
-void namespace_add_process(struct namespace *ns, lo_process_t p)
-{
-	add_by_id(ns, ns->proc, lo_process_handle(p), killable(p));
-}
-
-void namespace_add_thread(struct namespace *ns, lo_thread_t t, lo_process_t owner)
-{
-	add_by_id(ns, ns->thread, lo_thread_handle(t), killable(owner));
 }

@@ -20,15 +20,13 @@ static lo_handle_t dup(lo_handle_t h, uint32_t rights)
 	return (lo_handle_t){ v };
 }
 
-static status_t spawn(struct namespace *ns, lo_vmo_t image, const char *path, const char *args,
+static status_t spawn(lo_vmo_t image, const char *path, const char *args,
 		      struct lo_give *give, uint32_t n, lo_process_t *p)
 {
 	const char *why = NULL;
 	status_t st = lo_spawn_from_image(image, path, args, give, n, p, &why);
 	if (st != LO_OK)
 		lo_printf("init: cannot start %s: %s (%s)\n", path, lo_status_str(st), why ? why : "");
-	else
-		namespace_add_process(ns, *p);
 	return st;
 }
 
@@ -69,7 +67,7 @@ static void start_fatfs(struct namespace *ns, lo_vmo_t image, lo_channel_t disk)
 		{ LO_STARTUP_CHANNEL, lo_channel_handle(server_end) },
 		{ LO_STARTUP_LOG, dup(lo_log_handle(lo_log), LO_RIGHT_WRITE | LO_RIGHT_INSPECT | LO_RIGHT_TRANSFER) },
 	};
-	if (spawn(ns, image, "bin/fatfs", "", give, 3, &fatfs) != LO_OK) {
+	if (spawn(image, "bin/fatfs", "", give, 3, &fatfs) != LO_OK) {
 		lo_handle_close(lo_channel_handle(mounted));
 		return;
 	}
@@ -105,7 +103,7 @@ void storage_start(struct namespace *ns, lo_resource_t root, lo_vmo_t image)
 		{ LO_STARTUP_LOG, dup(lo_log_handle(lo_log), LO_RIGHT_WRITE | LO_RIGHT_INSPECT |
 				      LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER) },
 	};
-	if (spawn(ns, image, "bin/pci", "", give, 7, &pci) != LO_OK)
+	if (spawn(image, "bin/pci", "", give, 7, &pci) != LO_OK)
 		return;
 	lo_registry_add(&ns->host, ns->drivers, "pci", lo_process_handle(pci), PROCESS_RIGHTS);
 	/* What it started, until its closing message (or 10 s). */

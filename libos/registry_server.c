@@ -10,7 +10,8 @@ struct entry {
 	uint32_t kind;                 /* LO_ENTRY_* */
 	uint32_t rights;               /* what Open may grant (objects; connection
 					* rights through a registry) */
-	lo_handle_t handle;            /* objects */
+	lo_handle_t handle;            /* objects; a device's driver channel */
+	bool device;                   /* each open asks the driver for a session */
 	struct lo_registry *child;     /* registries of this host */
 	lo_channel_t mount;            /* registries of another server (child NULL) */
 	struct lo_registry *anchor;    /* a host's mount: what subtree grants name */
@@ -477,6 +478,55 @@ static status_t remove_entry(struct lo_registry_host *host, struct lo_registry *
 	return LO_ERR_NOT_FOUND;
 }
 
+status_t lo_registry_add_device(struct lo_registry_host *host, struct lo_registry *reg,
+				const char *name, lo_channel_t driver, uint32_t rights)
+{
+	(void)host;
+	struct entry *e;
+	status_t st = add_entry(reg, name, lo_strlen(name), 0, &e);
+	if (st != LO_OK) {
+		lo_handle_close(lo_channel_handle(driver));
+		return st;
+	}
+	e->kind = LO_ENTRY_OBJECT;
+	e->handle = lo_channel_handle(driver);
+	e->device = true;
+	e->rights = rights;
+	return LO_OK;
+}
+
+status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
+			    const char *name)
+{
+	return remove_entry(host, reg, name, lo_strlen(name));
+}
+
+status_t lo_registry_add_alias(struct lo_registry_host *host, struct lo_registry *reg,
+			       const char *name, struct lo_registry *from, const char *from_name,
+			       uint32_t rights)
+{
+	struct entry *src = find(from, from_name, lo_strlen(from_name));
+	if (!src || src->kind != LO_ENTRY_REGISTRY)
+		return LO_ERR_NOT_FOUND;
+	if (src->child)
+		return lo_registry_add_registry_as(host, reg, name, src->child, rights);
+	uint32_t dup = 0;
+	status_t st = lo_handle_duplicate(lo_channel_handle(src->mount),
+					  held_rights(lo_channel_handle(src->mount)), &dup);
+	struct entry *e;
+	if (st == LO_OK && (st = add_entry(reg, name, lo_strlen(name), 0, &e)) != LO_OK)
+		lo_handle_close((lo_handle_t){ dup });
+	if (st != LO_OK)
+		return st;
+	e->kind = LO_ENTRY_REGISTRY;
+	e->mount = lo_channel_from((lo_handle_t){ dup });
+	e->anchor = src->anchor;   /* the same anchor: subtree grants name both */
+	if (e->anchor)
+		e->anchor->refs++;
+	e->rights = rights;
+	return LO_OK;
+}
+
 /* --- the protocol handlers (ctx: the connection's slot) --- */
 
 struct call {
@@ -587,18 +637,21 @@ static status_t open_connection(struct call *c, struct lo_registry *reg, uint32_
 	return st;
 }
 
-/* Through a mount: ask the mounted server for a new connection to its
- * registry (an open of "" there) with at most `rights`, and pass it on.
- * The wait is bounded: a mounted server that died answers PEER_CLOSED at
- * once, one that hangs costs LO_REGISTRY_MOUNT_WAIT. */
-static status_t open_mount(lo_channel_t mount, uint32_t rights, lo_handle_t *out)
+/* Ask another server for what an open of "" there gives: a mounted
+ * registry's new connection (kind entry_registry, with at most
+ * `conn_rights`), or a device's new session (kind entry_object, for
+ * `rights`: READ and WRITE become the session's file rights). The wait is
+ * bounded: a server that died answers PEER_CLOSED at once, one that hangs
+ * costs LO_REGISTRY_MOUNT_WAIT. */
+static status_t ask_server(lo_channel_t mount, uint32_t rights, uint32_t conn_rights, uint32_t kind,
+			   lo_handle_t *out)
 {
 	struct lo_registry_open_request rq;
 	lo_memset(&rq, 0, sizeof(rq));
 	rq.hdr.txid = 1;
 	rq.hdr.ordinal = LO_REGISTRY_OPEN;
-	rq.rights = LO_DEFAULT_RIGHTS_CHANNEL;
-	rq.conn_rights = rights;
+	rq.rights = rights;
+	rq.conn_rights = conn_rights;
 	/* Whatever an earlier, abandoned referral left behind goes first. */
 	struct lo_registry_open_response rs;
 	lo_handle_t got_h[LO_REGISTRY_MAX_HANDLES];
@@ -620,13 +673,18 @@ static status_t open_mount(lo_channel_t mount, uint32_t rights, lo_handle_t *out
 	if (st != LO_OK)
 		return st == LO_ERR_SHOULD_WAIT ? LO_ERR_PEER_CLOSED : st;
 	if (got.bytes != sizeof(rs) || rs.hdr.ordinal != LO_REGISTRY_OPEN || rs.status != LO_OK ||
-	    rs.kind != LO_ENTRY_REGISTRY || got.handles != 1) {
+	    rs.kind != kind || got.handles != 1) {
 		for (uint32_t i = 0; i < got.handles; i++)
 			lo_handle_close(got_h[i]);
 		return rs.status != LO_OK ? rs.status : LO_ERR_BAD_FORMAT;
 	}
 	*out = got_h[0];
 	return LO_OK;
+}
+
+static status_t open_mount(lo_channel_t mount, uint32_t rights, lo_handle_t *out)
+{
+	return ask_server(mount, LO_DEFAULT_RIGHTS_CHANNEL, rights, LO_ENTRY_REGISTRY, out);
 }
 
 static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
@@ -710,6 +768,19 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 		resp->granted = e->rights & req->rights;
 		if (!(rights & LO_REGISTRY_RIGHT_WRITABLE))
 			resp->granted &= ~LO_RIGHT_WRITE;   /* the kernel refuses the write later */
+		if (e->device) {
+			/* A session of its own: its file rights are what was granted;
+			 * the channel itself is the client's to talk on. */
+			status_t st = ask_server(lo_channel_from(e->handle), resp->granted, 0, LO_ENTRY_OBJECT,
+						 &resp_handles[0]);
+			if (st != LO_OK)
+				return st;
+			resp->granted = LO_REGISTRY_SESSION_RIGHTS;
+			resp->kind = LO_ENTRY_OBJECT;
+			resp->consumed = req->path_len;
+			*resp_nhandles = 1;
+			return LO_OK;
+		}
 		status_t st = lo_handle_duplicate(e->handle, resp->granted | LO_RIGHT_TRANSFER, &dup);
 		if (st != LO_OK)
 			return st;
@@ -892,6 +963,11 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		status_t st = lo_port_wait(host->port, deadline, &pkt);
 		if (st != LO_OK)
 			return st;
+		if (pkt.key == LO_REGISTRY_HOST_REFRESH_KEY) {
+			if (host->refresh)
+				host->refresh(host->refresh_arg);
+			continue;
+		}
 		uint32_t slot = (uint32_t)pkt.key;
 		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
 			continue;
@@ -903,6 +979,9 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		 * the server never waits for a client. */
 		uint32_t served = 0;
 		do {
+			/* A live view brings itself up to date before every answer. */
+			if (host->refresh)
+				host->refresh(host->refresh_arg);
 			st = lo_registry_serve_one(ch, &handlers, &c, host->conns[slot].rights);
 		} while (st == LO_OK && ++served < LO_REGISTRY_TURN);
 		if ((st != LO_OK && st != LO_ERR_SHOULD_WAIT) || watch_connection(host, slot) != LO_OK)

@@ -46,6 +46,8 @@ def parse_script(path):
                 steps.append((line[2:], []))
             elif line.startswith("< ") and steps:
                 steps[-1][1].append(line[2:])
+            elif line.startswith("<! ") and steps:
+                steps[-1][1].append("!" + line[3:])   # must not appear
     return steps
 
 
@@ -80,8 +82,10 @@ def main():
             if out is None:
                 results.append((False, f"shell: {command}", "no prompt after it"))
                 break
-            missing = [e for e in expects if not re.search(e, out, re.M)]
-            detail = "; ".join(f"missing /{m}/" for m in missing)
+            missing = [e for e in expects if not e.startswith("!") and not re.search(e, out, re.M)]
+            present = [e[1:] for e in expects if e.startswith("!") and re.search(e[1:], out, re.M)]
+            detail = "; ".join([f"missing /{m}/" for m in missing] + [f"unexpected /{p}/" for p in present])
+            missing += present
             if "PANIC" in out:
                 missing.append("PANIC")
                 detail = "kernel panic"

@@ -9,6 +9,14 @@ SCALARS = {
 }
 
 
+def rights_mask(rights):
+    """The bit mask of a list of rights."""
+    m = 0
+    for r in rights:
+        m |= r.value
+    return m
+
+
 @dataclass
 class Right:
     name: str          # e.g. "READ" or "MAP_PHYSICAL"
@@ -41,10 +49,7 @@ class ObjectType:
 
     @property
     def default_mask(self):
-        m = 0
-        for r in self.default_rights:
-            m |= r.value
-        return m
+        return rights_mask(self.default_rights)
 
 
 @dataclass
@@ -93,15 +98,16 @@ class Param:
     actual: str = ""     # out moved_handles: the out u32 that receives the count
     pass_handle: bool = False   # in handle(s): the impl also gets the handle value(s)
     probe: bool = False  # out scalar: its pointer is written (0) before the call runs
+    self_lookup: bool = False  # in handle: not looked up by the dispatch; the impl gets
+                               # the value and does its one table operation itself
+    installed: bool = False    # out u32: a handle the call installed in the caller's
+                               # table; closed again if it cannot be copied out
     within: str = ""     # out handle: rights also bounded by this in handle's
     loc: object = None
 
     @property
     def rights_mask(self):
-        m = 0
-        for r in self.rights:
-            m |= r.value
-        return m
+        return rights_mask(self.rights)
 
 
 @dataclass
@@ -168,10 +174,7 @@ class ProtocolMethod:
 
     @property
     def requires_mask(self):
-        m = 0
-        for r in self.requires:
-            m |= r.value
-        return m
+        return rights_mask(self.requires)
 
 
 @dataclass
@@ -184,10 +187,7 @@ class Protocol:
 
     @property
     def rights_mask(self):
-        m = 0
-        for r in self.rights:
-            m |= r.value
-        return m
+        return rights_mask(self.rights)
 
 
 @dataclass

@@ -5,6 +5,7 @@
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/registry.h"
+#include "lightos/file.h"
 #include "lightos/spawn.h"
 #include "lightos/policy.h"
 
@@ -13,6 +14,7 @@
 #define MAX_ARGS    8
 
 static lo_channel_t console;
+static uint64_t last_background;   /* $!: the last program started with & */
 static char history[HISTORY][LINE_MAX];
 static int history_count;
 
@@ -234,6 +236,16 @@ static int cmd_ls(int argc, char **argv)
 		uint32_t kind, rights;
 		char name[LO_REGISTRY_NAME_MAX + 1];
 		st = entry_at(reg, path, i, name, &kind, &rights);
+		if (st == LO_ERR_NOT_FOUND && i == 0 && *path) {
+			/* Empty, or not there at all: list says NOT_FOUND for both. */
+			lo_channel_t sub;
+			st = open_dir(reg, path, &sub);
+			if (st == LO_OK)
+				lo_handle_close(lo_channel_handle(sub));
+			else
+				fail(argv[1], st);
+			break;
+		}
 		if (st != LO_OK) {
 			if (st != LO_ERR_NOT_FOUND)
 				fail(argv[1], st);
@@ -254,52 +266,31 @@ static int cmd_cat(int argc, char **argv)
 {
 	if (argc < 2)
 		return fail("usage: cat <registry>:<path>", LO_ERR_INVALID_ARGS);
-	lo_handle_t h;
-	status_t st = lo_resolve_name(argv[1], LO_RIGHT_READ, &h);
+	struct lo_file f;
+	status_t st = lo_fopen(argv[1], LO_FOPEN_READ, &f);
 	if (st != LO_OK)
 		return fail(argv[1], st);
-	lo_vmo_t v = lo_vmo_from(h);
-	uint64_t size = 0;
-	st = lo_vmo_get_size(v, &size);
-	char buf[1024];
-	for (uint64_t off = 0; st == LO_OK && off < size;) {
-		uint32_t n = size - off > sizeof(buf) ? sizeof(buf) : (uint32_t)(size - off);
-		st = lo_vmo_read(v, buf, off, n);
-		if (st == LO_OK)
-			out(buf, n);
-		off += n;
-	}
-	lo_handle_close(h);
+	static char buf[LO_FILE_DATA_MAX];
+	int64_t n;
+	while ((n = lo_fread(&f, buf, sizeof(buf))) > 0)
+		out(buf, (uint32_t)n);
+	st = lo_fclose(&f);
+	if (n < 0)
+		st = (status_t)n;
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
-/* Bind VMO v at name (a file), crossing into a mounted registry such as
- * files:/disk when the name lies behind it. v goes with the call. */
-static status_t bind_vmo(const char *name, lo_vmo_t v)
+/* Write all of buf to f. */
+static status_t write_all(struct lo_file *f, const char *buf, uint64_t n)
 {
-	lo_channel_t reg;
-	const char *path;
-	status_t st = open_parent(name, &reg, &path);
-	if (st != LO_OK) {
-		lo_handle_close(lo_vmo_handle(v));
-		return st;
+	while (n > 0) {
+		int64_t put = lo_fwrite(f, buf, n > LO_FILE_DATA_MAX ? LO_FILE_DATA_MAX : (uint32_t)n);
+		if (put <= 0)
+			return put < 0 ? (status_t)put : LO_ERR_IO;
+		buf += put;
+		n -= (uint64_t)put;
 	}
-	int32_t status;
-	const uint32_t rights = LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT |
-				LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER;
-	lo_handle_t keep;   /* a bind that fails takes the VMO with it: retry with a copy */
-	if (lo_handle_duplicate(lo_vmo_handle(v), LO_DEFAULT_RIGHTS_VMO, &keep.value) != LO_OK)
-		keep.value = 0;
-	st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, lo_vmo_handle(v), &status);
-	if (st == LO_OK && status == LO_ERR_NOT_A_REGISTRY && keep.value &&
-	    cross_to_parent(&reg, &path) == LO_OK) {
-		st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, keep, &status);
-		keep.value = 0;
-	}
-	if (keep.value)
-		lo_handle_close(keep);
-	lo_handle_close(lo_channel_handle(reg));
-	return st == LO_OK ? status : st;
+	return LO_OK;
 }
 
 static int cmd_write(int argc, char **argv)
@@ -312,49 +303,50 @@ static int cmd_write(int argc, char **argv)
 		n += (size_t)lo_snprintf(text + n, sizeof(text) - n, "%s%s", i > 2 ? " " : "", argv[i]);
 	if (n < sizeof(text) - 1)
 		text[n++] = '\n';
-	lo_vmo_t v;
-	status_t st = lo_vmo_create(lo_job_self(), n, &v);
-	if (st == LO_OK) {
-		st = lo_vmo_write(v, text, 0, (uint32_t)n);
-		if (st == LO_OK)
-			st = bind_vmo(argv[1], v);
-		else
-			lo_handle_close(lo_vmo_handle(v));
-	}
+	struct lo_file f;
+	status_t st = lo_fopen(argv[1], LO_FOPEN_WRITE | LO_FOPEN_CREATE, &f);
+	if (st != LO_OK)
+		return fail(argv[1], st);
+	/* A file holds just the text; a device cannot be cut (NOT_SUPPORTED). */
+	st = lo_ftruncate(&f, 0);
+	if (st == LO_ERR_NOT_SUPPORTED)
+		st = LO_OK;
+	if (st == LO_OK)
+		st = write_all(&f, text, n);
+	status_t closed = lo_fclose(&f);   /* a disk file is synced here */
+	if (st == LO_OK)
+		st = closed;
 	return st == LO_OK ? 0 : fail(argv[1], st);
 }
 
-/* cp and mv: a fresh copy of the source's bytes bound at the destination;
- * mv then removes the source (not atomic: a copy, then an unbind). */
+/* cp: the source's bytes into the destination, made or emptied first.
+ * mv: an atomic rename when one server holds both names, else cp and then
+ * remove the source. */
 static int cmd_copy(int argc, char **argv)
 {
 	int move = !lo_strcmp(argv[0], "mv");
 	if (argc < 3)
 		return fail(move ? "usage: mv <reg>:<path> <reg>:<path>" : "usage: cp <reg>:<path> <reg>:<path>",
 			    LO_ERR_INVALID_ARGS);
-	lo_handle_t h;
-	status_t st = lo_resolve_name(argv[1], LO_RIGHT_READ, &h);
-	if (st != LO_OK)
+	status_t st;
+	if (move && (st = lo_rename(argv[1], argv[2])) != LO_ERR_NOT_SUPPORTED)
+		return st == LO_OK ? 0 : fail(argv[1], st);
+	struct lo_file from, to;
+	if ((st = lo_fopen(argv[1], LO_FOPEN_READ, &from)) != LO_OK)
 		return fail(argv[1], st);
-	uint64_t size = 0;
-	lo_vmo_t src = lo_vmo_from(h), dst = { 0 };
-	st = lo_vmo_get_size(src, &size);
+	if ((st = lo_fopen(argv[2], LO_FOPEN_WRITE | LO_FOPEN_CREATE | LO_FOPEN_TRUNCATE, &to)) != LO_OK) {
+		lo_fclose(&from);
+		return fail(argv[2], st);
+	}
+	static char buf[LO_FILE_DATA_MAX];
+	int64_t n;
+	while (st == LO_OK && (n = lo_fread(&from, buf, sizeof(buf))) != 0)
+		st = n < 0 ? (status_t)n : write_all(&to, buf, (uint64_t)n);
+	lo_fclose(&from);
+	status_t closed = lo_fclose(&to);
 	if (st == LO_OK)
-		st = lo_vmo_create(lo_job_self(), size, &dst);
-	char buf[1024];
-	for (uint64_t off = 0; st == LO_OK && off < size; off += sizeof(buf)) {
-		uint32_t n = size - off > sizeof(buf) ? sizeof(buf) : (uint32_t)(size - off);
-		st = lo_vmo_read(src, buf, off, n);
-		if (st == LO_OK)
-			st = lo_vmo_write(dst, buf, off, n);
-	}
-	lo_handle_close(h);
-	if (st != LO_OK) {
-		if (dst.value)
-			lo_handle_close(lo_vmo_handle(dst));
-		return fail(argv[1], st);
-	}
-	if ((st = bind_vmo(argv[2], dst)) != LO_OK)
+		st = closed;
+	if (st != LO_OK)
 		return fail(argv[2], st);
 	if (move) {
 		char *unbind[2] = { "unbind", argv[1] };
@@ -456,6 +448,21 @@ static int cmd_info(int argc, char **argv)
 	      lo_type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
 	if (thread)
 		print("  thread state %u, cpu %u\n", ti.state, ti.cpu);
+	/* Files and devices: what the file protocol says of them. */
+	struct lo_file f;
+	uint64_t size;
+	uint32_t kind;
+	static const char *const kinds[] = { "?", "file", "directory", "device" };
+	if ((info.type == LO_TYPE_CHANNEL || info.type == LO_TYPE_VMO) &&
+	    lo_fopen(argv[1], LO_FOPEN_READ, &f) == LO_OK) {
+		int32_t status = LO_OK;
+		kind = 1;   /* a VMO read in place is a file */
+		st = f.session.value ? lo_file_stat(f.session, &status, &size, &kind) : lo_fsize(&f, &size);
+		if (st == LO_OK && status == LO_OK)
+			print("  %s, %lu bytes%s\n", kinds[kind < 4 ? kind : 0], size,
+			      f.session.value ? ", a session of its own" : "");
+		lo_fclose(&f);
+	}
 	return 0;
 }
 
@@ -544,8 +551,12 @@ static int cmd_edit(int argc, char **argv)
 
 static int cmd_spawn(int argc, char **argv)
 {
+	/* A last argument "&": start it in the background ($! is its pid). */
+	bool background = argc > 1 && !lo_strcmp(argv[argc - 1], "&");
+	if (background)
+		argc--;
 	if (argc < 2)
-		return fail("usage: spawn <program> [args]", LO_ERR_INVALID_ARGS);
+		return fail("usage: spawn <program> [args] [&]", LO_ERR_INVALID_ARGS);
 	char path[80], args[LO_STARTUP_MAX_ARGS];
 	lo_snprintf(path, sizeof(path), "bin/%s", argv[1]);
 	size_t n = 0;
@@ -581,6 +592,11 @@ static int cmd_spawn(int argc, char **argv)
 	struct lo_object_info info;
 	lo_handle_info(lo_process_handle(p), &info);
 	print("started %s as process %lu\n", argv[1], info.id);
+	if (background) {
+		last_background = info.id;
+		lo_handle_close(lo_process_handle(p));
+		return 0;
+	}
 	/* Wait for it, so its output comes before the next prompt. */
 	uint32_t observed;
 	lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000),
@@ -599,13 +615,32 @@ static int cmd_kill(int argc, char **argv)
 	if (argc < 2)
 		return fail("usage: kill <pid>", LO_ERR_INVALID_ARGS);
 	char name[80];
-	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
 	lo_handle_t h;
-	status_t st = lo_resolve_name(name, LO_RIGHT_DESTROY, &h);
-	if (st == LO_OK) {
-		st = lo_process_kill(lo_process_from(h));
+	status_t st = LO_OK;
+	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
+	if (argv[1][0] < '0' || argv[1][0] > '9') {
+		/* A process another registry names (drivers:/fatfs): its pid,
+		 * then proc: decides, as for a pid typed. */
+		struct lo_object_info info;
+		if ((st = lo_resolve_name(argv[1], LO_RIGHT_INSPECT, &h)) != LO_OK)
+			return fail(argv[1], st);
+		st = lo_handle_info(h, &info);
 		lo_handle_close(h);
+		if (st == LO_OK && info.type != LO_TYPE_PROCESS)
+			st = LO_ERR_WRONG_TYPE;
+		if (st != LO_OK)
+			return fail(argv[1], st);
+		lo_snprintf(name, sizeof(name), "proc:%lu", info.id);
 	}
+	st = lo_resolve_name(name, LO_RIGHT_DESTROY | LO_RIGHT_WAIT, &h);
+	if (st != LO_OK)
+		return fail(name, st);
+	st = lo_process_kill(lo_process_from(h));
+	/* Until it has ended (at most 5 s): then proc: no longer names it. */
+	uint32_t observed;
+	if (st == LO_OK)
+		st = lo_handle_wait_one(h, LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(5000), &observed);
+	lo_handle_close(h);
 	return st == LO_OK ? 0 : fail(name, st);
 }
 
@@ -736,11 +771,11 @@ static const struct command {
 } commands[] = {
 	{ "help", cmd_help, "this list" },
 	{ "ls", cmd_ls, "ls [<registry>:<path>]  list a registry (no argument: the registries)" },
-	{ "cat", cmd_cat, "cat <registry>:<path>   print a file" },
-	{ "write", cmd_write, "write <reg>:<path> <text>  make a file holding the text" },
+	{ "cat", cmd_cat, "cat <registry>:<path>   print a file or what a device gives" },
+	{ "write", cmd_write, "write <reg>:<path> <text>  write the text to a device, or make a file of it" },
 	{ "ps", cmd_ps, "ps                      processes (proc:)" },
-	{ "spawn", cmd_spawn, "spawn <program> [args] start bin/<program> from the boot image" },
-	{ "kill", cmd_kill, "kill <pid>              end a process" },
+	{ "spawn", cmd_spawn, "spawn <program> [args] [&]  start bin/<program>; & : in the background, $! its pid" },
+	{ "kill", cmd_kill, "kill <pid>|<reg>:<path> end a process (by pid, or a name holding it)" },
 	{ "handles", cmd_handles, "handles [pid]           a process's handles" },
 	{ "info", cmd_info, "info <registry>:<path>  an object's type, counts and signals" },
 	{ "sysvar", cmd_sysvar, "sysvar get|set <path> [value]" },
@@ -751,7 +786,7 @@ static const struct command {
 	{ "mkdir", cmd_edit, "mkdir <reg>:<path>      a new directory (mkreg)" },
 	{ "rm", cmd_edit, "rm <reg>:<path>         remove a file or empty directory (unbind)" },
 	{ "cp", cmd_copy, "cp <reg>:<path> <reg>:<path>  copy a file" },
-	{ "mv", cmd_copy, "mv <reg>:<path> <reg>:<path>  move a file (copy, then remove)" },
+	{ "mv", cmd_copy, "mv <reg>:<path> <reg>:<path>  move (rename; across servers: copy, then remove)" },
 	{ "audit", cmd_audit, "audit [denials]         live handles against the policy; the denial log" },
 	{ "echo", cmd_echo, "echo <text>             print the text" },
 };
@@ -765,10 +800,38 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-static void run_line(char *line)
+/* `line` with every $! replaced by the last background pid; 0 if there
+ * is none to put there, or no room. */
+static int expand(const char *line, char *out, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = line; *p; p++) {
+		if (p[0] == '$' && p[1] == '!') {
+			if (!last_background) {
+				print("$!: no program started with &\n");
+				return 0;
+			}
+			n += (size_t)lo_snprintf(out + n, size - n, "%lu", last_background);
+			p++;
+		} else if (n + 1 < size) {
+			out[n++] = *p;
+		}
+		if (n + 1 >= size) {
+			print("line too long\n");
+			return 0;
+		}
+	}
+	out[n] = '\0';
+	return 1;
+}
+
+static void run_line(char *raw)
 {
 	char *argv[MAX_ARGS];
+	char line[LINE_MAX];
 	int argc = 0;
+	if (!expand(raw, line, sizeof(line)))
+		return;
 	for (char *p = line; *p && argc < MAX_ARGS;) {
 		while (*p == ' ')
 			*p++ = '\0';

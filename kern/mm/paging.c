@@ -71,6 +71,21 @@ static unsigned pte_to_flags(uint64_t pte)
 	return flags;
 }
 
+/* A page-table page charged to `job` (NULL: no one), counted in
+ * table_pages; PMM_NONE when the charge or the page cannot be had. */
+static uint64_t table_alloc(struct job *job)
+{
+	if (job_charge_memory(job, PAGE_SIZE) != LO_OK)
+		return PMM_NONE;
+	uint64_t pa = pmm_alloc_page();
+	if (pa == PMM_NONE) {
+		job_uncharge_memory(job, PAGE_SIZE);
+		return PMM_NONE;
+	}
+	__atomic_fetch_add(&table_pages, 1, __ATOMIC_RELAXED);
+	return pa;
+}
+
 /* The level-1 entry for `va`, creating tables on the way when `create`,
  * each charged a page to `charge` (NULL: no one). NULL when a table is
  * missing (or cannot be allocated or charged) or a large page covers `va`. */
@@ -84,14 +99,9 @@ static uint64_t *walk(uint64_t pml4_pa, uint64_t va, bool create, struct job *ch
 				return NULL;
 			/* The kernel half is shared: it must never grow here. */
 			assert(level != 4 || va < USER_TOP || pml4_pa == kernel_as.pml4_pa);
-			if (job_charge_memory(charge, PAGE_SIZE) != LO_OK)
+			uint64_t pa = table_alloc(charge);
+			if (pa == PMM_NONE)
 				return NULL;
-			uint64_t pa = pmm_alloc_page();
-			if (pa == PMM_NONE) {
-				job_uncharge_memory(charge, PAGE_SIZE);
-				return NULL;
-			}
-			__atomic_fetch_add(&table_pages, 1, __ATOMIC_RELAXED);
 			*e = pa | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
 		}
 		if (*e & PTE_PS)
@@ -366,14 +376,9 @@ void paging_init(void)
 
 status_t addrspace_create(struct addrspace *as, struct job *job)
 {
-	if (job_charge_memory(job, PAGE_SIZE) != LO_OK)
+	uint64_t pa = table_alloc(job);
+	if (pa == PMM_NONE)
 		return LO_ERR_NO_MEMORY;
-	uint64_t pa = pmm_alloc_page();
-	if (pa == PMM_NONE) {
-		job_uncharge_memory(job, PAGE_SIZE);
-		return LO_ERR_NO_MEMORY;
-	}
-	__atomic_fetch_add(&table_pages, 1, __ATOMIC_RELAXED);
 	uint64_t *pml4 = table_at(pa);
 	uint64_t *kernel_pml4 = table_at(kernel_as.pml4_pa);
 	for (int i = 256; i < 512; i++)

@@ -274,6 +274,16 @@ static struct process *find_live_process(struct job *top)
 	return NULL;
 }
 
+void job_walk(struct job *top, void (*fn)(struct process *p, void *arg), void *arg)
+{
+	spin_lock(&job_lock);
+	for (struct job *j = top; j; j = next_in_subtree(top, j)) {
+		for (struct list *n = j->processes.next; n != &j->processes; n = n->next)
+			fn(container_of(n, struct process, job_node), arg);
+	}
+	spin_unlock(&job_lock);
+}
+
 static void job_terminate(struct job *top)
 {
 	spin_lock(&job_lock);

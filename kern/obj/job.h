@@ -70,5 +70,8 @@ struct process;
  * and leaves it when it ends. */
 status_t job_add_process(struct job *job, struct process *p);
 void job_remove_process(struct process *p);
+/* Call fn(p, arg) for every process listed in top's subtree, under the job
+ * lock: fn may take a process's lock, nothing else, and must not sleep. */
+void job_walk(struct job *top, void (*fn)(struct process *p, void *arg), void *arg);
 
 #endif

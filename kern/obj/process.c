@@ -13,6 +13,7 @@
 #include "lib/string.h"
 #include "lib/assert.h"
 #include "obj/job.h"
+#include "obj/census.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
 static uint32_t secret_state = 0x9e3779b9u;
@@ -87,7 +88,7 @@ status_t process_create_named(struct job *job, const char *name, struct process 
 	list_init(&p->mappings);
 	strlcpy(p->name, name, sizeof(p->name));
 	/* Join the job last, once the process is whole: from here a job kill
-	 * on another CPU can find it, lock it and read its state. */
+	 * on another CPU or a census can find it, lock it and read its state. */
 	st = job_add_process(job, p);
 	if (st != LO_OK) {
 		cap_unref(&p->obj.cap);   /* destroy gives everything back */
@@ -105,14 +106,21 @@ struct process *process_current(void)
 status_t process_add_thread(struct process *p, struct thread *t)
 {
 	status_t st = LO_OK;
+	bool first = false;
 	spin_lock(&p->obj.lock);
 	if (p->ended)
 		st = LO_ERR_BAD_STATE;
 	else {
 		list_push_back(&p->threads, &t->process_node);
 		p->thread_count++;
+		first = !p->started;
+		p->started = true;
 	}
 	spin_unlock(&p->obj.lock);
+	/* Before the thread can run: a census sees the start before anything
+	 * the process does, and before its end. */
+	if (first)
+		census_process_started(p, t);
 	return st;
 }
 
@@ -142,6 +150,8 @@ static void check_init_ended(struct process *p)
 static void process_release(struct process *p)
 {
 	cap_ref(&p->obj.cap);   /* closing handles may drop the last outside reference */
+	if (p->started)
+		census_process_exited(p);   /* before TERMINATED: a waiter finds it posted */
 	release_resources(p);
 	job_remove_process(p);   /* an ended process no longer counts */
 	/* Debug option (kernel command line "selfcheck"): check the page

@@ -25,6 +25,7 @@ struct process {
 	struct cap_table handles;
 	struct list threads;         /* live threads */
 	uint32_t thread_count;
+	bool started;                /* its first thread was started (census) */
 	bool ended;
 	int64_t exit_code;
 	uint32_t exit_reason;        /* why it ended: LO_EXIT_* (idl/process.idl) */

@@ -1,32 +1,45 @@
 /* serial: the console driver, in user space. It owns a 16550 UART (COM1
  * on the console; the tests start a second one on COM2) through an
  * I/O-port resource and IRQ 4 through an interrupt object, and serves the
- * file protocol (idl/file.idl) on its startup channel: read returns the
- * bytes typed so far (waiting for at least one), write sends bytes out.
- * A read with nothing typed yet waits aside (at most MAX_PENDING of them)
- * while the requests behind it are served.
- * Startup handles: LO_STARTUP_CHANNEL (clients), LO_STARTUP_IOPORTS and
- * LO_STARTUP_IRQ (its resources), and LO_STARTUP_USER + 0: the logger's
- * own channel (the kernel log's way out), served apart so that a client's
- * read waiting for input never holds the log back. As init/system.policy
- * grants them. */
+ * file protocol (idl/file.idl) on sessions: read returns the bytes typed
+ * so far (waiting for at least one), write sends bytes out. Each open of
+ * the device (dev:/console) is a session of its own: init's registry entry
+ * asks for one over the device channel (LO_STARTUP_USER + 1, a registry
+ * open of "" answered with a new channel), with READ and WRITE as the open
+ * was granted them. A read with nothing typed yet waits aside (at most
+ * MAX_PENDING of them) while the requests behind it are served; typed
+ * input goes to the oldest waiting read, whichever session it came on.
+ * Startup handles: LO_STARTUP_CHANNEL (one session given at start, with
+ * every right; optional), LO_STARTUP_USER + 1 (the device channel;
+ * optional), LO_STARTUP_IOPORTS and LO_STARTUP_IRQ (its resources), and
+ * LO_STARTUP_USER + 0: the logger's own channel (the kernel log's way
+ * out), served apart so that a client's read waiting for input never
+ * holds the log back. It ends when it has neither a session nor a device
+ * channel left. As init/system.policy grants them. */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/protocols.h"
+#include "lightos/registry.h"
 
 #define RX_SIZE  1024
 #define MAX_PENDING 8
+#define MAX_SESSIONS 8
 
-static lo_channel_t clients;
+/* Open sessions (channel 0: slot free), each with its file rights. */
+static struct session {
+	lo_channel_t channel;
+	uint32_t rights;   /* LO_FILE_RIGHT_* */
+} sessions[MAX_SESSIONS];
 static lo_resource_t ports;
 static uint32_t uart;   /* the UART's first port: the I/O-port resource's base */
 static char rx[RX_SIZE];
 static uint32_t rx_head, rx_tail;   /* bytes rx[tail..head) are waiting */
 
-/* Reads that wait for input, oldest first. */
+/* Reads that wait for input, oldest first, with their session. */
 static struct {
 	struct lo_msg_header hdr;
 	uint32_t count;
+	struct session *session;
 } pending[MAX_PENDING];
 static uint32_t npending;
 
@@ -61,11 +74,11 @@ static void drain_uart(void)
 static status_t on_read(void *ctx, const struct lo_file_read_request *req,
 			struct lo_file_read_response *resp)
 {
-	(void)ctx;
 	if (rx_tail == rx_head && req->count > 0) {
-		if (npending == MAX_PENDING)
+		if (npending == MAX_PENDING || !ctx)
 			return LO_ERR_NO_RESOURCES;
 		pending[npending].hdr = req->hdr;
+		pending[npending].session = ctx;
 		pending[npending++].count = req->count;
 		return LO_DEFERRED;
 	}
@@ -86,11 +99,24 @@ static void answer_pending(void)
 		resp.hdr = pending[0].hdr;
 		struct lo_file_read_request req = { .count = pending[0].count };
 		on_read(NULL, &req, &resp);
-		lo_channel_write(clients, &resp, sizeof(resp), NULL, 0);
+		lo_channel_write(pending[0].session->channel, &resp, sizeof(resp), NULL, 0);
 		npending--;
 		for (uint32_t i = 0; i < npending; i++)
 			pending[i] = pending[i + 1];
 	}
+}
+
+/* A session ended: its channel closes, its waiting reads go. */
+static void end_session(struct session *s)
+{
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < npending; i++) {
+		if (pending[i].session != s)
+			pending[kept++] = pending[i];
+	}
+	npending = kept;
+	lo_handle_close(lo_channel_handle(s->channel));
+	s->channel.value = 0;
 }
 
 static status_t on_write(void *ctx, const struct lo_file_write_request *req,
@@ -115,39 +141,82 @@ static status_t on_stat(void *ctx, struct lo_file_stat_response *resp)
 	return LO_OK;
 }
 
+/* Nothing to release: a session ends when its channel closes. */
+static status_t on_close(void *ctx)
+{
+	(void)ctx;
+	return LO_OK;
+}
+
 static const struct lo_file_server server = {
 	.read = on_read,
 	.write = on_write,
 	.stat = on_stat,
+	.close = on_close,
 };
 
-/* Serve every queued request. lo_file_serve_one answers a malformed or
- * oversized request with an error and takes it off the queue, and never
- * waits for a client that does not read its answers (SHOULD_WAIT: the
- * answer is lost). Returns 1 once the clients' end is closed. */
-static int serve_queued(void)
+/* Serve every queued request of a session. lo_file_serve_one answers a
+ * malformed or oversized request with an error and takes it off the
+ * queue, and never waits for a client that does not read its answers
+ * (SHOULD_WAIT: the answer is lost). The session ends with its peer. */
+static void serve_session(struct session *s)
 {
 	for (;;) {
-		status_t st = lo_file_serve_one(clients, &server, NULL, LO_FILE_RIGHTS_ALL);
+		status_t st = lo_file_serve_one(s->channel, &server, s, s->rights);
 		if (st == LO_ERR_PEER_CLOSED)
-			return 1;
+			end_session(s);
 		/* SHOULD_WAIT: nothing queued, or a lost answer (then the
 		 * channel is still readable and the wait returns at once). */
 		if (st != LO_OK)
-			return 0;
+			return;
 	}
 }
+
+/* The device channel: a registry open of "" makes a new session with the
+ * file rights the open was granted (READ, WRITE). */
+static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
+			struct lo_registry_open_response *resp, lo_handle_t *handles, uint32_t *nhandles)
+{
+	(void)ctx;
+	if (req->path_len != 0)
+		return LO_ERR_NOT_FOUND;
+	struct session *s = NULL;
+	for (uint32_t i = 0; i < MAX_SESSIONS && !s; i++) {
+		if (!sessions[i].channel.value)
+			s = &sessions[i];
+	}
+	if (!s)
+		return LO_ERR_NO_RESOURCES;
+	lo_channel_t client;
+	status_t st = lo_channel_create(lo_job_self(), &s->channel, &client);
+	if (st != LO_OK) {
+		s->channel.value = 0;
+		return st;
+	}
+	s->rights = (req->rights & LO_RIGHT_READ ? LO_FILE_RIGHT_READ : 0) |
+		    (req->rights & LO_RIGHT_WRITE ? LO_FILE_RIGHT_WRITE : 0);
+	resp->kind = LO_ENTRY_OBJECT;
+	resp->consumed = 0;
+	resp->granted = req->rights;
+	handles[0] = lo_channel_handle(client);
+	*nhandles = 1;
+	return LO_OK;
+}
+
+static const struct lo_registry_server device_server = { .open = on_open };
 
 /* The logger only writes: serve whatever it queued. */
 static void serve_logger(lo_channel_t logger)
 {
-	while (lo_file_serve_one(logger, &server, NULL, LO_FILE_RIGHTS_ALL) == LO_OK)
+	while (lo_file_serve_one(logger, &server, NULL, LO_FILE_RIGHT_WRITE) == LO_OK)
 		;
 }
 
 int main(void)
 {
-	clients = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
+	sessions[0].channel = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
+	sessions[0].rights = LO_FILE_RIGHTS_ALL;
+	lo_channel_t device = lo_channel_from(lo_startup_handle(LO_STARTUP_USER + 1));
 	lo_channel_t logger = lo_channel_from(lo_startup_handle(LO_STARTUP_USER));
 	ports = lo_resource_from(lo_startup_handle(LO_STARTUP_IOPORTS));
 	lo_resource_t irq_res = lo_resource_from(lo_startup_handle(LO_STARTUP_IRQ));
@@ -168,22 +237,47 @@ int main(void)
 	outb(uart + 1, 0x01);   /* interrupt when a byte arrives */
 	outb(uart + 4, 0x0b);   /* OUT2: lets the UART's interrupt reach the PIC */
 	drain_uart();
-	/* Without a logger channel the slot waits on the IRQ twice: harmless. */
-	int has_logger = lo_channel_handle(logger).value != LO_HANDLE_INVALID.value;
-	lo_handle_t waits[3] = { lo_interrupt_handle(irq),
-				 has_logger ? lo_channel_handle(logger) : lo_interrupt_handle(irq),
-				 lo_channel_handle(clients) };
-	uint32_t masks[3] = { LO_SIG_INTERRUPT_SIGNALED,
-			      has_logger ? LO_SIG_CHANNEL_READABLE : LO_SIG_INTERRUPT_SIGNALED,
-			      LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED };
 	for (;;) {
-		if (has_logger)
+		if (logger.value)
 			serve_logger(logger);
 		answer_pending();
-		if (serve_queued())
-			break;
-		uint32_t observed[3] = { 0, 0, 0 };
-		status_t st = lo_handle_wait_many(waits, masks, observed, 3, UINT64_MAX);
+		while (device.value) {
+			status_t st = lo_registry_serve_one(device, &device_server, NULL, LO_REGISTRY_RIGHTS_ALL);
+			if (st == LO_ERR_PEER_CLOSED) {
+				lo_handle_close(lo_channel_handle(device));
+				device.value = 0;
+			}
+			if (st != LO_OK)
+				break;
+		}
+		/* What to wait on: the line, the logger, the device channel and
+		 * every open session. */
+		lo_handle_t waits[3 + MAX_SESSIONS];
+		uint32_t masks[3 + MAX_SESSIONS], observed[3 + MAX_SESSIONS], n = 1, live = 0;
+		waits[0] = lo_interrupt_handle(irq);
+		masks[0] = LO_SIG_INTERRUPT_SIGNALED;
+		if (logger.value) {
+			waits[n] = lo_channel_handle(logger);
+			masks[n++] = LO_SIG_CHANNEL_READABLE;
+		}
+		if (device.value) {
+			waits[n] = lo_channel_handle(device);
+			masks[n++] = LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED;
+		}
+		for (uint32_t i = 0; i < MAX_SESSIONS; i++) {
+			if (!sessions[i].channel.value)
+				continue;
+			serve_session(&sessions[i]);
+			if (!sessions[i].channel.value)
+				continue;
+			live++;
+			waits[n] = lo_channel_handle(sessions[i].channel);
+			masks[n++] = LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED;
+		}
+		if (!live && !device.value)
+			break;   /* nobody can reach it any more */
+		lo_memset(observed, 0, sizeof(observed));
+		status_t st = lo_handle_wait_many(waits, masks, observed, n, UINT64_MAX);
 		if (st != LO_OK)
 			return 2;
 		if (observed[0] & LO_SIG_INTERRUPT_SIGNALED) {

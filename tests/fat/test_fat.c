@@ -355,33 +355,140 @@ static void test_corrupt_chains(void **state)
 	mount_image();
 	assert_int_equal(fat_open(&fs, "f.bin", &n), LO_OK);
 	uint8_t buf[8192];
-	int64_t r = 0;
-	for (int i = 0; i < 4 && r >= 0; i++)
-		r = fat_read(&fs, &n, 0, buf, sizeof(buf));
-	/* 8 KiB spans 16 clusters of 512 bytes: the loop repeats the first two
-	 * clusters, so the bytes read are wrong but finite; a chain to a free
-	 * or out-of-range cluster is an error. */
-	assert_true(r == 8192);
+	/* 8 KiB spans 16 clusters of 512 bytes: the loop would repeat the first
+	 * two clusters, so the bytes would be wrong. The walk sees the loop,
+	 * also for a read that stops short of the end; a chain to a free or
+	 * out-of-range cluster is an error too. */
+	assert_int_equal(fat_read(&fs, &n, 0, buf, sizeof(buf)), LO_ERR_BAD_FORMAT);
+	assert_int_equal(fat_read(&fs, &n, 0, buf, 4096), LO_ERR_BAD_FORMAT);
+	assert_int_equal(fat_read(&fs, &n, 0, buf, 1024), 1024);   /* before the loop: the file's bytes */
+	assert_memory_equal(buf, data, 1024);
 	uint32_t bad = 0x0FFFFFF0;
 	assert_int_equal(pwrite(fd, &bad, 4, (off_t)reserved * 512 + (c + 1) * 4), 4);
 	mount_image();
 	assert_int_equal(fat_open(&fs, "f.bin", &n), LO_OK);
 	assert_int_equal(fat_read(&fs, &n, 0, buf, sizeof(buf)), LO_ERR_BAD_FORMAT);
-	/* The root directory's chain looping onto itself ends the listing. */
-	uint32_t root = boot[44] | boot[45] << 8;
-	assert_int_equal(pwrite(fd, &root, 4, (off_t)reserved * 512 + root * 4), 4);
+	/* A directory of three clusters whose first cluster links to itself:
+	 * its slots never end. Listing it and looking a name up in it end with
+	 * BAD_FORMAT within a few laps, not after 65,536 slots. */
+	mount_image();
+	assert_int_equal(fat_create(&fs, "d", 1, &n), LO_OK);
+	for (int i = 0; i < 20; i++) {
+		char name[40];
+		snprintf(name, sizeof(name), "d/file number %02d", i);
+		assert_int_equal(fat_create(&fs, name, 0, NULL), LO_OK);
+	}
+	assert_int_equal(fat_open(&fs, "d", &n), LO_OK);
+	assert_int_equal(fat_stat(&fs, &n, &st), LO_OK);
+	unmount_image();
+	fd = open(img, O_RDWR);
+	uint32_t d1 = st.first_cluster;
+	assert_int_equal(pwrite(fd, &d1, 4, (off_t)reserved * 512 + d1 * 4), 4);
+	close(fd);
 	mount_image();
 	struct fat_dirent d;
 	uint32_t cursor = 0;
 	int entries = 0;
-	assert_int_equal(fat_open(&fs, "/", &n), LO_OK);
-	while (fat_readdir(&fs, &n, &cursor, &d) == LO_OK)
+	status_t end;
+	assert_int_equal(fat_open(&fs, "d", &n), LO_OK);
+	while ((end = fat_readdir(&fs, &n, &cursor, &d)) == LO_OK)
 		entries++;
-	assert_true(entries >= 1 && entries < 70000);
-	assert_int_equal(fat_create(&fs, "new file name", 0, &n) != LO_OK || 1, 1);
+	assert_int_equal(end, LO_ERR_BAD_FORMAT);
+	assert_true(entries >= 1 && entries <= 4 * 16);
+	assert_int_equal(fat_open(&fs, "d/no such name", &n), LO_ERR_BAD_FORMAT);
+	assert_int_equal(fat_create(&fs, "d/new name", 0, &n), LO_ERR_BAD_FORMAT);
 	close(fd);
 	fd = -1;
 	free(data);
+}
+
+/* A file whose chain goes on past the end its size gives: reading to the
+ * end says BAD_FORMAT rather than returning bytes that may not be its. */
+static void test_chain_longer_than_size(void **state)
+{
+	(void)state;
+	make_image(65536, "");
+	uint8_t *data = pattern(2048, 5);
+	write_host_file("g.bin", data, 2048);
+	assert_int_equal(sh("cd %s && mcopy -i %s g.bin ::/g.bin", dir, img), 0);
+	mount_image();
+	struct fat_node n;
+	struct fat_stat st;
+	assert_int_equal(fat_open(&fs, "g.bin", &n), LO_OK);
+	assert_int_equal(fat_stat(&fs, &n, &st), LO_OK);
+	uint8_t buf[2048];
+	assert_int_equal(fat_read(&fs, &n, 0, buf, sizeof(buf)), 2048);
+	close(fd);
+	/* The last of its 4 clusters links back to the first. */
+	fd = open(img, O_RDWR);
+	uint8_t boot[512];
+	assert_int_equal(pread(fd, boot, 512, 0), 512);
+	uint32_t reserved = boot[14] | boot[15] << 8, fatsz = boot[36] | boot[37] << 8 | boot[38] << 16;
+	uint32_t last = st.first_cluster + 3, to = st.first_cluster;
+	for (int copy = 0; copy < 2; copy++)
+		assert_int_equal(pwrite(fd, &to, 4, ((off_t)reserved + copy * fatsz) * 512 + last * 4), 4);
+	close(fd);
+	mount_image();
+	assert_int_equal(fat_open(&fs, "g.bin", &n), LO_OK);
+	assert_int_equal(fat_read(&fs, &n, 0, buf, 1000), 1000);
+	assert_memory_equal(buf, data, 1000);
+	assert_int_equal(fat_read(&fs, &n, 0, buf, sizeof(buf)), LO_ERR_BAD_FORMAT);
+	assert_int_equal(fat_read(&fs, &n, 1500, buf, 548), LO_ERR_BAD_FORMAT);
+	close(fd);
+	fd = -1;
+	free(data);
+}
+
+/* A write that cannot grow the file (the disk is full) gives back the
+ * clusters it took: the free count is as before and fsck finds no chain
+ * longer than its file. */
+static void test_failed_grow_frees(void **state)
+{
+	(void)state;
+	make_image(1024, "");
+	mount_image();
+	struct fat_node n;
+	static uint8_t chunk[4 << 20];
+	memset(chunk, 0x33, sizeof(chunk));
+	assert_int_equal(fat_create(&fs, "small", 0, &n), LO_OK);
+	assert_int_equal(fat_write(&fs, &n, 0, chunk, 700), 700);
+	uint32_t before = fs.free_count;
+	assert_true(before > 100);
+	assert_int_equal(fat_write(&fs, &n, 700, chunk, sizeof(chunk)), LO_ERR_NO_RESOURCES);
+	assert_int_equal(fs.free_count, before);
+	struct fat_stat st;
+	assert_int_equal(fat_stat(&fs, &n, &st), LO_OK);
+	assert_int_equal(st.size, 700);
+	/* An empty file that cannot get its first clusters keeps none. */
+	assert_int_equal(fat_create(&fs, "empty", 0, &n), LO_OK);
+	assert_int_equal(fat_write(&fs, &n, 0, chunk, sizeof(chunk)), LO_ERR_NO_RESOURCES);
+	assert_int_equal(fat_stat(&fs, &n, &st), LO_OK);
+	assert_int_equal(st.first_cluster, 0);
+	assert_int_equal(fs.free_count, before);
+	unmount_image();
+	assert_fsck_clean();
+}
+
+/* A boot sector fat_mount refuses comes with the reason. */
+static void test_mount_refusal_reason(void **state)
+{
+	(void)state;
+	make_image(65536, "");
+	fd = open(img, O_RDWR);
+	uint8_t zero = 0;
+	assert_int_equal(pwrite(fd, &zero, 1, 13), 1);   /* sectors per cluster */
+	struct stat sb;
+	fstat(fd, &sb);
+	struct fat_blockdev dev = {NULL, dev_read, dev_write, NULL, (uint64_t)sb.st_size / 512};
+	assert_int_equal(fat_mount(&fs, &dev), LO_ERR_BAD_FORMAT);
+	assert_non_null(fs.refused);
+	assert_non_null(strstr(fs.refused, "sectors per cluster"));
+	uint8_t spc = 1;
+	assert_int_equal(pwrite(fd, &spc, 1, 13), 1);
+	assert_int_equal(fat_mount(&fs, &dev), LO_OK);
+	assert_null(fs.refused);
+	close(fd);
+	fd = -1;
 }
 
 int main(void)
@@ -396,6 +503,9 @@ int main(void)
 		cmocka_unit_test(test_modify),
 		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_corrupt_chains),
+		cmocka_unit_test(test_chain_longer_than_size),
+		cmocka_unit_test(test_failed_grow_frees),
+		cmocka_unit_test(test_mount_refusal_reason),
 	};
 	return cmocka_run_group_tests_name("fat", tests, NULL, NULL);
 }

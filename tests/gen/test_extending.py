@@ -155,7 +155,7 @@ def test_one_right_changes_check_binding_doc_and_audit(repo_copy):
                        "kern/dispatch.c", "rights.json", "tests/negative_rights.c"], changed
     assert "Needs: channel SIGNAL; handles TRANSFER." in after["include/lightos/syscalls.h"].decode()
     dispatch = after["kern/dispatch.c"].decode()
-    start = dispatch.index("static int64_t sys_channel_write(")
+    start = dispatch.index("static status_t sys_channel_write(")
     assert "LO_RIGHT_SIGNAL, &obj_channel" in dispatch[start:start + 1500]
     write = next(c for c in json.loads(after["rights.json"])["syscalls"] if c["name"] == "channel_write")
     assert write["params"][0]["requires"] == ["SIGNAL"]
@@ -367,12 +367,39 @@ def tree_copy(tmp_path):
     return dst
 
 
+def sources(root):
+    """Every file the build does not make: the tree a user edits."""
+    out = tree(root)
+    return {f: b for f, b in out.items()
+            if not f.startswith(("build" + os.sep, ".pytest_cache" + os.sep))
+            and "__pycache__" not in f.split(os.sep)}
+
+
+def edits_beyond(before, after, allowed):
+    """Names of files added, removed or changed between two snapshots,
+    other than the allowed ones."""
+    names = set(before) | set(after)
+    return sorted(f for f in names if before.get(f) != after.get(f) and f not in allowed)
+
+
+def test_edits_beyond_sees_any_other_change():
+    """The check below must be able to fail: a changed, added or removed file
+    outside the allowed set is named."""
+    before = {"a.c": b"1", "b.c": b"2"}
+    assert edits_beyond(before, dict(before), set()) == []
+    assert edits_beyond(before, {"a.c": b"1", "b.c": b"3"}, set()) == ["b.c"]
+    assert edits_beyond(before, {"a.c": b"1"}, set()) == ["b.c"]
+    assert edits_beyond(before, {**before, "c.c": b""}, {"c.c"}) == []
+    assert edits_beyond(before, {**before, "d.c": b""}, {"c.c"}) == ["d.c"]
+
+
 def test_walkthrough_type_needs_only_its_own_files(tree_copy):
     """docs/extending.md: a type with a blocking call, a moved handle and a
     type-specific right is one IDL file, one C file and its test; then the
     kernel builds, the guest suite (its generated negative tests, the leak
     check by type name) and the audit pass, and the ABI lock has the new
     calls, recorded by the normal build."""
+    before = sources(tree_copy)
     (tree_copy / "idl" / "mailbox.idl").write_text(MAILBOX_IDL)
     (tree_copy / "kern" / "obj" / "mailbox.c").write_text(MAILBOX_C)
     (tree_copy / "tests" / "guest" / "user" / "test_mailbox.c").write_text(MAILBOX_TEST)
@@ -402,3 +429,8 @@ def test_walkthrough_type_needs_only_its_own_files(tree_copy):
     for seed in ("1", "2"):
         r = make(tree_copy, "fuzz-guest", FUZZ_SEED=seed, FUZZ_CALLS="3000")
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    # Nothing else in the tree was edited, by hand or by the build: the three
+    # new files, and the ABI lock that the normal build extends.
+    own = {os.path.join("idl", "mailbox.idl"), os.path.join("kern", "obj", "mailbox.c"),
+           os.path.join("tests", "guest", "user", "test_mailbox.c"), os.path.join("idl", "abi.lock")}
+    assert edits_beyond(before, sources(tree_copy), own) == []

@@ -9,6 +9,7 @@ struct dir_iter {
 	uint32_t first;
 	uint32_t cluster;      /* the cluster holding slot `index` */
 	uint32_t index;        /* next slot to read */
+	struct fat_chain_guard guard;   /* a looping directory chain ends the walk */
 };
 
 /* A live entry, with where its slots lie. */
@@ -55,6 +56,7 @@ static status_t iter_seek(struct fat_fs *fs, struct dir_iter *it, uint32_t first
 {
 	it->first = it->cluster = first;
 	it->index = 0;
+	fat_guard_init(&it->guard, first);
 	if (index >= DIR_MAX_ENTRIES)
 		return LO_ERR_NOT_FOUND;
 	for (uint32_t n = index / slots_per_cluster(fs); n > 0; n--) {
@@ -63,6 +65,8 @@ static status_t iter_seek(struct fat_fs *fs, struct dir_iter *it, uint32_t first
 			return st;
 		if (!it->cluster)
 			return LO_ERR_NOT_FOUND;
+		if ((st = fat_guard_step(&it->guard, it->cluster)) != LO_OK)
+			return st;
 	}
 	it->index = index;
 	return LO_OK;
@@ -84,6 +88,8 @@ static status_t iter_slot(struct fat_fs *fs, struct dir_iter *it, struct fat_ent
 	it->index++;
 	if (it->index % per == 0) {
 		st = fat_next(fs, it->cluster, &it->cluster);   /* 0 at the end */
+		if (st == LO_OK && it->cluster)
+			st = fat_guard_step(&it->guard, it->cluster);
 		if (st != LO_OK)
 			return st;
 	}

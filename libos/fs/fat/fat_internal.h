@@ -60,6 +60,34 @@ status_t fat_next(struct fat_fs *fs, uint32_t c, uint32_t *next);
 status_t fat_alloc(struct fat_fs *fs, uint32_t prev, uint32_t *out);
 status_t fat_free_chain(struct fat_fs *fs, uint32_t first);
 
+/* Loop detection for a walk along a chain (Brent's method): a corrupt
+ * table may link a chain back into itself, and a walk must then end with
+ * LO_ERR_BAD_FORMAT after a few laps, not run until some outer bound. The
+ * tortoise waits at `mark` while the walk moves; every power-of-two steps
+ * it jumps to where the walk is. Inside a loop the walk meets it within
+ * about twice the loop's length. */
+struct fat_chain_guard {
+	uint32_t mark, power, steps;
+};
+static inline void fat_guard_init(struct fat_chain_guard *g, uint32_t start)
+{
+	g->mark = start;
+	g->power = 1;
+	g->steps = 0;
+}
+/* The walk arrived at cluster c (not 0). */
+static inline status_t fat_guard_step(struct fat_chain_guard *g, uint32_t c)
+{
+	if (c == g->mark)
+		return LO_ERR_BAD_FORMAT;
+	if (++g->steps == g->power) {
+		g->mark = c;
+		g->power <<= 1;
+		g->steps = 0;
+	}
+	return LO_OK;
+}
+
 /* dir.c, used by file.c. */
 struct fat_entry {
 	uint8_t raw[DIR_ENTRY_SIZE];

@@ -7,10 +7,17 @@ static status_t file_cluster(struct fat_fs *fs, struct fat_node *node, uint32_t 
 			     uint32_t *out)
 {
 	uint32_t c = first, at = 0;
+	struct fat_chain_guard guard;
+	fat_guard_init(&guard, first);
 	if (node->hint_generation == fs->generation && node->hint_first == first &&
 	    node->hint_index <= index && node->hint_cluster) {
+		/* Resume the walk, loop detection included: reading a looping
+		 * file piece by piece is one long walk, not many short ones. */
 		c = node->hint_cluster;
 		at = node->hint_index;
+		guard.mark = node->hint_mark;
+		guard.power = node->hint_power;
+		guard.steps = node->hint_steps;
 	}
 	if (!fat_valid_cluster(fs, c))
 		return LO_ERR_BAD_FORMAT;
@@ -20,11 +27,16 @@ static status_t file_cluster(struct fat_fs *fs, struct fat_node *node, uint32_t 
 			return st;
 		if (!c)
 			return LO_ERR_BAD_FORMAT;   /* the chain is shorter than the size says */
+		if ((st = fat_guard_step(&guard, c)) != LO_OK)
+			return st;
 	}
 	node->hint_generation = fs->generation;
 	node->hint_first = first;
 	node->hint_index = index;
 	node->hint_cluster = c;
+	node->hint_mark = guard.mark;
+	node->hint_power = guard.power;
+	node->hint_steps = guard.steps;
 	*out = c;
 	return LO_OK;
 }
@@ -64,6 +76,28 @@ static status_t transfer(struct fat_fs *fs, struct fat_node *node, uint32_t firs
 	return LO_OK;
 }
 
+static uint32_t clusters_for(const struct fat_fs *fs, uint64_t size)
+{
+	return (uint32_t)((size + fs->cluster_bytes - 1) / fs->cluster_bytes);
+}
+
+/* A read that reaches the end of the file checks that the chain ends
+ * there too: a chain that goes on (into another file, or back into
+ * itself) means the size or the table is wrong, and the bytes read may
+ * not be the file's. */
+static status_t check_chain_end(struct fat_fs *fs, struct fat_node *node, uint32_t first, uint64_t size)
+{
+	uint32_t last, next;
+	if (size == 0)
+		return first ? LO_ERR_BAD_FORMAT : LO_OK;
+	status_t st = file_cluster(fs, node, first, clusters_for(fs, size) - 1, &last);
+	if (st == LO_OK)
+		st = fat_next(fs, last, &next);
+	if (st == LO_OK && next)
+		st = LO_ERR_BAD_FORMAT;
+	return st;
+}
+
 int64_t fat_read(struct fat_fs *fs, struct fat_node *node, uint64_t offset, void *buf, size_t len)
 {
 	struct fat_entry e;
@@ -76,12 +110,23 @@ int64_t fat_read(struct fat_fs *fs, struct fat_node *node, uint64_t offset, void
 	if (len > size - offset)
 		len = (size_t)(size - offset);
 	st = transfer(fs, node, fat_entry_cluster(&e), offset, buf, len, 0);
+	if (st == LO_OK && offset + len == size)
+		st = check_chain_end(fs, node, fat_entry_cluster(&e), size);
 	return st != LO_OK ? st : (int64_t)len;
 }
 
-static uint32_t clusters_for(const struct fat_fs *fs, uint64_t size)
+/* Cut the chain back to end at old_last (0: the file had no cluster)
+ * and free `added`, the clusters a failed grow linked after it. */
+static void undo_grow(struct fat_fs *fs, struct fat_node *node, struct fat_entry *e, uint32_t old_last,
+		      uint32_t added)
 {
-	return (uint32_t)((size + fs->cluster_bytes - 1) / fs->cluster_bytes);
+	if (old_last) {
+		fat_set(fs, old_last, FAT_EOC);
+	} else {
+		fat_entry_set_cluster(e, 0);
+		fat_node_put_entry(fs, node, e);
+	}
+	fat_free_chain(fs, added);
 }
 
 /* Grow the chain to hold `size` bytes; new clusters are zeroed. */
@@ -97,14 +142,21 @@ static status_t grow(struct fat_fs *fs, struct fat_node *node, struct fat_entry 
 	} else if (first) {
 		return LO_ERR_BAD_FORMAT;   /* an empty file owns no cluster */
 	}
+	uint32_t old_last = last, added = 0;   /* added: the first new cluster */
 	for (; have < want; have++) {
 		status_t st = fat_alloc(fs, last, &last);
-		if (st != LO_OK)
-			return st;
-		if (have == 0) {
+		if (st == LO_OK && !added)
+			added = last;
+		if (st == LO_OK && have == 0) {
 			fat_entry_set_cluster(e, last);
-			if ((st = fat_node_put_entry(fs, node, e)) != LO_OK)
-				return st;
+			st = fat_node_put_entry(fs, node, e);
+		}
+		if (st != LO_OK) {
+			/* Give back what this grow took (the disk is full, say): the
+			 * chain must stay as long as the size says. */
+			if (added)
+				undo_grow(fs, node, e, old_last, added);
+			return st;
 		}
 	}
 	return LO_OK;

@@ -6,6 +6,13 @@
 
 static int power_of_two(uint32_t v) { return v && !(v & (v - 1)); }
 
+/* A mount refused: say why (fs->refused), for the log. */
+static status_t refuse(struct fat_fs *fs, const char *why)
+{
+	fs->refused = why;
+	return LO_ERR_BAD_FORMAT;
+}
+
 /* Check the boot sector (BPB) and derive the layout; every field is bounded
  * against the device so later arithmetic cannot overflow or run off it. */
 static status_t parse_bpb(struct fat_fs *fs, const uint8_t *b)
@@ -22,25 +29,32 @@ static status_t parse_bpb(struct fat_fs *fs, const uint8_t *b)
 	uint32_t root = get32(b + 44);
 	uint32_t fsinfo = get16(b + 48);
 
-	if (b[510] != 0x55 || b[511] != 0xAA || bytes_per_sector != FAT_SECTOR_SIZE)
-		return LO_ERR_BAD_FORMAT;
+	if (b[510] != 0x55 || b[511] != 0xAA)
+		return refuse(fs, "no boot sector signature (55 AA)");
+	if (bytes_per_sector != FAT_SECTOR_SIZE)
+		return refuse(fs, "bytes per sector is not 512");
+	if (!power_of_two(spc) || spc > 128)
+		return refuse(fs, "sectors per cluster is not a power of two from 1 to 128");
+	if (reserved == 0)
+		return refuse(fs, "no reserved sectors");
+	if (nfats == 0 || nfats > 4)
+		return refuse(fs, "number of FATs is not 1 to 4");
 	/* FAT32: no fixed root directory, the 32-bit FAT size. */
-	if (!power_of_two(spc) || spc > 128 || reserved == 0 || nfats == 0 || nfats > 4 ||
-	    root_entries != 0 || fat16 != 0 || fat32 == 0)
-		return LO_ERR_BAD_FORMAT;
+	if (root_entries != 0 || fat16 != 0 || fat32 == 0)
+		return refuse(fs, "not FAT32 (a fixed root directory or a 16-bit FAT size)");
 	uint64_t total = total16 ? total16 : total32;
 	if (total == 0 || total > fs->dev.sectors)
-		return LO_ERR_BAD_FORMAT;
+		return refuse(fs, "total sectors is 0 or more than the device holds");
 	uint64_t data_start = reserved + (uint64_t)nfats * fat32;
 	if (data_start >= total)
-		return LO_ERR_BAD_FORMAT;
+		return refuse(fs, "the FATs fill the whole volume");
 	uint64_t clusters = (total - data_start) / spc;
 	if (clusters > (uint64_t)fat32 * (FAT_SECTOR_SIZE / 4) - 2)
 		clusters = (uint64_t)fat32 * (FAT_SECTOR_SIZE / 4) - 2;
 	if (clusters > 0x0FFFFFF5u - 2)
 		clusters = 0x0FFFFFF5u - 2;
 	if (clusters == 0)
-		return LO_ERR_BAD_FORMAT;
+		return refuse(fs, "no data clusters");
 
 	fs->sectors_per_cluster = spc;
 	fs->cluster_bytes = spc * FAT_SECTOR_SIZE;
@@ -51,7 +65,7 @@ static status_t parse_bpb(struct fat_fs *fs, const uint8_t *b)
 	fs->clusters = (uint32_t)clusters;
 	fs->root_cluster = root;
 	if (!fat_valid_cluster(fs, root))
-		return LO_ERR_BAD_FORMAT;
+		return refuse(fs, "the root directory's cluster is outside the volume");
 	fs->fsinfo_sector = (fsinfo && fsinfo < reserved) ? fsinfo : 0;
 	return LO_OK;
 }
@@ -83,7 +97,7 @@ status_t fat_mount(struct fat_fs *fs, const struct fat_blockdev *dev)
 	memset(fs, 0, sizeof(*fs));
 	fs->dev = *dev;
 	if (dev->sectors < 1)
-		return LO_ERR_BAD_FORMAT;
+		return refuse(fs, "the device is empty");
 	status_t st = dev->read(dev->ctx, 0, 1, boot);
 	if (st != LO_OK)
 		return st;

@@ -52,6 +52,7 @@ struct fat_fs {
 	uint32_t next_free;
 	uint32_t generation;       /* bumped when clusters are freed */
 	uint64_t tick;
+	const char *refused;       /* why fat_mount said LO_ERR_BAD_FORMAT, or NULL */
 	struct fat_cache_block cache[FAT_CACHE_BLOCKS];
 };
 
@@ -66,6 +67,7 @@ struct fat_node {
 	/* A walk hint: cluster number `hint_cluster` is the file's cluster
 	 * `hint_index`; valid while generation and first cluster match. */
 	uint32_t hint_generation, hint_first, hint_index, hint_cluster;
+	uint32_t hint_mark, hint_power, hint_steps;   /* the walk's loop check */
 };
 
 struct fat_stat {
@@ -80,7 +82,8 @@ struct fat_dirent {
 	int is_dir;
 };
 
-/* Check the boot sector and count free clusters. */
+/* Check the boot sector and count free clusters. A volume refused for its
+ * layout gives LO_ERR_BAD_FORMAT with the reason in fs->refused. */
 status_t fat_mount(struct fat_fs *fs, const struct fat_blockdev *dev);
 /* Write every dirty cache block and FSInfo, then flush the device. */
 status_t fat_sync(struct fat_fs *fs);

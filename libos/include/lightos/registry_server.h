@@ -35,6 +35,12 @@
 /* How long an open through a mount waits for the mounted server (ns). */
 #define LO_REGISTRY_MOUNT_WAIT (1000ull * 1000 * 1000)
 
+/* What a client holds of a file or device session: enough to talk on it. */
+#define LO_REGISTRY_SESSION_RIGHTS (LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT | \
+				    LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER)
+/* The port key a server binds its own sources under to be refreshed. */
+#define LO_REGISTRY_HOST_REFRESH_KEY 0xffffffffull
+
 struct lo_registry;
 
 struct lo_registry_host {
@@ -58,6 +64,11 @@ struct lo_registry_host {
 	uint32_t denial_total;
 	uint32_t next_client;
 	struct lo_registry_client_use *uses;   /* entries charged to each client */
+	/* A live view's hook (NULL: none): called before every request is
+	 * served, and for a port packet with key LO_REGISTRY_HOST_REFRESH_KEY
+	 * (bound by the server itself, e.g. to a census). */
+	void (*refresh)(void *arg);
+	void *refresh_arg;
 	uint32_t live_registries;           /* for tests: registries not yet freed */
 	uint32_t live_watches;              /* for tests: watches not yet freed */
 };
@@ -87,6 +98,23 @@ status_t lo_registry_add_registry(struct lo_registry_host *host, struct lo_regis
 				  const char *name, struct lo_registry *child);
 status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry *reg,
 			      const char *name, const char *target);
+/* A device: every open of `name` asks its driver (over `driver`, which
+ * moves in) for a session of its own, a channel speaking the file protocol
+ * with READ and WRITE as the open was granted them (at most `rights`, and
+ * WRITE only where the connection is WRITABLE). The client's channel has
+ * LO_REGISTRY_SESSION_RIGHTS. The driver answers a registry open of ""
+ * with kind entry_object and the session's client end. */
+status_t lo_registry_add_device(struct lo_registry_host *host, struct lo_registry *reg,
+				const char *name, lo_channel_t driver, uint32_t rights);
+/* Remove the entry `name` from reg (its handle closes): NOT_FOUND if none. */
+status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
+			    const char *name);
+/* An entry `name` in reg naming what entry `from_name` of `from` names (a
+ * registry of this host, or a mount: the mount's channel is shared),
+ * granting at most `rights` through it. */
+status_t lo_registry_add_alias(struct lo_registry_host *host, struct lo_registry *reg,
+			       const char *name, struct lo_registry *from, const char *from_name,
+			       uint32_t rights);
 /* The registry an entry names, or NULL (not there, or not a registry). */
 struct lo_registry *lo_registry_lookup(struct lo_registry *reg, const char *name);
 /* A registry another server serves, mounted by the host itself: `mount` is

@@ -368,6 +368,34 @@ static int registry_server(lo_channel_t ch, int die)
 	return 0;
 }
 
+/* A second thread that waits for ever (until the process is killed). */
+static void sleeper(void *arg)
+{
+	(void)arg;
+	lo_event_t never;
+	uint32_t observed;
+	if (lo_event_create(lo_job_self(), &never) == LO_OK)
+		lo_handle_wait_one(lo_event_handle(never), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed);
+}
+
+/* "ready"; on any message a second thread starts, then "go". Then it
+ * holds until killed. */
+static int thread_on_cue(lo_channel_t ch)
+{
+	char buf[8];
+	uint32_t observed;
+	struct lo_channel_read_result got;
+	lo_thread_t t;
+	lo_channel_write(ch, "ready", 5, NULL, 0);
+	if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX, &observed) != LO_OK ||
+	    lo_channel_read(ch, buf, sizeof(buf), NULL, 0, &got) != LO_OK ||
+	    lo_thread_run(sleeper, NULL, "sleeper", &t) != LO_OK)
+		return 2;
+	lo_channel_write(ch, "go", 2, NULL, 0);
+	sleeper(NULL);
+	return 0;
+}
+
 int main(void)
 {
 	const char *args = lo_startup_args();
@@ -386,6 +414,8 @@ int main(void)
 		__asm__ volatile("cli");
 	if (lo_strcmp(args, "echo") == 0)
 		return echo(ch);
+	if (lo_strcmp(args, "thread-on-cue") == 0)
+		return thread_on_cue(ch);
 	if (lo_strcmp(args, "hold") == 0) {
 		lo_event_t never;
 		uint32_t observed;
