@@ -97,3 +97,4 @@ help:
 	@echo "  make test-parsers-fuzz  the parser fuzz drivers over their corpora"
 	@echo "Benchmarks:"
 	@echo "  make bench            in-guest benchmarks; bench-compare: against Linux; bench-cap: the capability core"
+	@echo "  make bench-storage-compare  bench's storage cases against Linux's vfat on the same disk"
