@@ -4,7 +4,7 @@
 #   make debug    boot paused, waiting for gdb
 #   make help     all targets
 # Options: V=1 shows commands, KVM=1 uses KVM when /dev/kvm works,
-#          SMP=n virtual CPUs for make run (default 4),
+#          SMP=n virtual CPUs for make run (default 2),
 #          CROSS=x86_64-elf- uses a GNU cross toolchain for the kernel,
 #          KERNEL_CC=clang uses clang --target=x86_64-unknown-elf and ld.lld.
 
@@ -90,10 +90,11 @@ help:
 	@echo "Tests:"
 	@echo "  make test             every suite; ends with \"N passed, N failed\""
 	@echo "  make test-<suite>     one suite: $(TEST_SUITES)"
-	@echo "  make test-smp         the four-CPU suites, not yet in make test: $(addprefix test-,$(SMP_TEST_SUITES))"
+	@echo "  make test-smp         just the four-CPU suites: $(addprefix test-,$(SMP_TEST_SUITES))"
 	@echo "  make fuzz-guest       long in-guest syscall fuzz (FUZZ_SEED, FUZZ_CALLS)"
 	@echo "  make fuzz             every libFuzzer target for FUZZ_TIME s: $(FUZZ_TARGETS)"
 	@echo "  make fuzz-<target>    one of them"
 	@echo "  make test-parsers-fuzz  the parser fuzz drivers over their corpora"
 	@echo "Benchmarks:"
 	@echo "  make bench            in-guest benchmarks; bench-compare: against Linux; bench-cap: the capability core"
+	@echo "  make bench-smp        the cases across CPUs alone (BENCH_SMP=2 virtual CPUs; part of make bench)"

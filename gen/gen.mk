@@ -32,7 +32,7 @@ $(POLICY_TABLE): $(POLICY) gen/policy.py $(GEN_STAMP)
 .PHONY: audit
 audit: $(GEN_STAMP)
 	$(Q)$(PYTHON) gen/audit.py $(POLICY) --cap cap --rights $(GEN_DIR)/rights.json \
-		--programs "init $(notdir $(basename $(PROGRAM_SRCS))) $(notdir $(PROGRAM_DIRS)) utest child fuzz bench"
+		--programs "init $(notdir $(basename $(PROGRAM_SRCS))) $(notdir $(PROGRAM_DIRS)) utest child fuzz bench bench_smp"
 
 .PHONY: gen docs abi-lock
 gen: $(GEN_STAMP)

@@ -1,7 +1,11 @@
 """The rights policy: parsing init/system.policy and writing the table that
 init and liblightos read (build/gen/libos/policy_table.c).
 
-  program NAME { grant KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ; protected ; }
+  program NAME { grant KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ; protected ;
+                 drives pci VENDOR DEVICE ; }
+
+`drives pci 0x1af4 0x1001;` names the program the PCI bus driver starts for
+that device (the table lo_policy_drivers); a device may have one driver.
 
 A registry grant names connection rights of the registry protocol (ENUMERATE,
 OPEN, MODIFY, WATCH, WRITABLE: idl/registry.idl), not handle rights, and may
@@ -51,6 +55,7 @@ class Program:
         self.grants = []
         self.max = {}      # type -> (rights list, loc)
         self.protected = False   # nothing it does not start itself may be given DESTROY on it
+        self.drives = []   # (bus, vendor, device, loc): the devices it is the driver of
 
 
 def tokenize(path, text):
@@ -98,7 +103,7 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
         prog = programs[name] = Program(name, loc)
         take(value="{")
         while peek()[1] != "}":
-            word, wloc = take("name", what="'grant', 'max', 'protected' or '}'")
+            word, wloc = take("name", what="'grant', 'max', 'protected', 'drives' or '}'")
             if word == "protected":
                 prog.protected = True
             elif word == "grant":
@@ -116,6 +121,22 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
                     prog.grants.append(Grant(kind, args, gname, rights(registry_rights), kloc, sub))
                 else:
                     prog.grants.append(Grant(kind, args, gname, rights(), kloc, sub))
+            elif word == "drives":
+                bus, bloc = take("name", what="a bus")
+                if bus != "pci":
+                    raise IdlError(bloc, f"unknown bus {bus!r} (pci)")
+                ids = []
+                for what in ("a vendor id", "a device id"):
+                    v, vloc = take("num", what=what)
+                    if int(v, 0) > 0xFFFF:
+                        raise IdlError(vloc, f"{what[2:]} {v} is more than 16 bits")
+                    ids.append(int(v, 0))
+                for other in programs.values():
+                    for d in other.drives:
+                        if (d[0], d[1], d[2]) == (bus, ids[0], ids[1]):
+                            raise IdlError(bloc, f"pci {ids[0]:04x}:{ids[1]:04x} already has a driver, "
+                                                 f"{other.name!r}")
+                prog.drives.append((bus, ids[0], ids[1], bloc))
             elif word == "max":
                 tname, tloc = take("name", what="an object type")
                 if tname not in types:
@@ -123,7 +144,7 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
                 take(value=":")
                 prog.max[tname] = (rights(), tloc)
             else:
-                raise IdlError(wloc, f"expected 'grant', 'max', 'protected' or '}}', found {word!r}")
+                raise IdlError(wloc, f"expected 'grant', 'max', 'protected', 'drives' or '}}', found {word!r}")
             take(value=";")
         take(value="}")
     return programs
@@ -179,6 +200,13 @@ def render_table(programs, rights_by_name, data):
         prot = "true" if p.protected else "false"
         out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name}, {prot} }},')
     out.append("\t{ 0, 0, 0, false },")
+    out.append("};")
+    out.append("")
+    out.append("const struct lo_policy_driver lo_policy_drivers[] = {")
+    for p in programs.values():
+        for _, vendor, device, _ in p.drives:
+            out.append(f'\t{{ 0x{vendor:04x}, 0x{device:04x}, "{p.name}" }},')
+    out.append("\t{ 0, 0, 0 },")
     out.append("};")
     return "\n".join(out) + "\n"
 

@@ -274,7 +274,8 @@ static int run_system(void)
 		lo_registry_host_serve(&ns.host, UINT64_MAX);
 }
 
-/* The benchmarks: the registries (for lookups) and bin/bench. */
+/* The benchmarks: the registries (for lookups) and bin/bench, or with
+ * "smp" on the command line bin/bench_smp (the cases across CPUs). */
 static int run_bench(void)
 {
 	const uint8_t *tar;
@@ -286,12 +287,15 @@ static int run_bench(void)
 	lo_process_t serial, logger;
 	if (st == LO_OK)
 		st = start_console(&console_client, &serial, &logger);
-	if (st == LO_OK)
+	if (st == LO_OK) {
+		storage_start(&ns, root, image);   /* files:/disk for the storage cases, if a disk is attached */
 		st = namespace_connect_for(&ns, "bench", &bench_root);
+	}
 	lo_process_t bench;
 	if (st == LO_OK) {
 		struct supply to_bench = { .registry = lo_channel_handle(bench_root) };
-		st = spawn("bench", "", &to_bench, &bench);
+		st = spawn(has_word(lo_startup_args(), "smp") ? "bench_smp" : "bench", "", &to_bench,
+			   &bench);
 	}
 	if (st != LO_OK)
 		return 1;

@@ -74,6 +74,7 @@ $(KERNEL_KTEST): $(KERN_OBJS) $(KTEST_OBJS) kern/arch/x86_64/linker.ld
 #   lightos-fuzz.iso      a long system-call fuzz run (make fuzz-guest)
 #   lightos-bench.iso     the benchmarks (make bench)
 #   lightos-overflow.iso  a kernel stack overflow (checks the guard page)
+#   lightos-benchsmp.iso  the benchmarks across CPUs (make bench)
 # All have all entries, so any can be picked from GRUB's menu.
 ISO_ENTRY_normal    := 0
 ISO_ENTRY_test      := 1
@@ -82,6 +83,7 @@ ISO_ENTRY_ktest     := 3
 ISO_ENTRY_fuzz      := 4
 ISO_ENTRY_bench     := 5
 ISO_ENTRY_overflow  := 6
+ISO_ENTRY_benchsmp  := 7
 
 # The fuzz entry's seed, length and operation classes come from make
 # (FUZZ_SEED, FUZZ_CALLS, FUZZ_CLASSES: all, or a list like race,cycle).
@@ -149,9 +151,9 @@ endif
 QEMU_COMMON := $(QEMU_ACCEL) -m 512M -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-# Virtual CPUs for make run / debug (SMP=n). One by default until the
-# four-CPU suites pass (make test-smp); the test suites choose their own.
-SMP ?= 1
+# Virtual CPUs for make run / debug (SMP=n); the test suites choose their
+# own (1 and 4). Two by default: this machine has two cores.
+SMP ?= 2
 
 run: deps $(ISO) $(DISK_IMG)
 	@echo "LightOS: serial console on this terminal. Quit with Ctrl-A X."

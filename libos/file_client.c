@@ -7,9 +7,8 @@
 #define ENTRY_RIGHTS (LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_MAP | LO_RIGHT_INSPECT | \
 		      LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_VMO_RESIZE)
 
-/* A call's transport status, else the server's answer. The answer goes by
- * pointer: it must be read after the call has filled it in (an argument
- * read beside the call may be read before it). */
+/* A call's result: the transport's status, else the server's. The server's
+ * is read through a pointer, after the call has filled it in. */
 static status_t answer(status_t st, const int32_t *status) { return st != LO_OK ? st : *status; }
 
 /* An empty file at `name`: bind an empty VMO there. A file server makes a
@@ -36,11 +35,10 @@ static status_t create_empty(const char *name)
 status_t lo_fopen(const char *name, uint32_t flags, struct lo_file *f)
 {
 	lo_memset(f, 0, sizeof(*f));
-	/* A VMO written in place may grow: RESIZE with WRITE, and READ to
-	 * learn its size (asked, not demanded: a server grants what it may). */
+	/* A VMO entry written in place needs READ (its size) and RESIZE too. */
+	int writing = (flags & (LO_FOPEN_WRITE | LO_FOPEN_TRUNCATE)) != 0;
 	uint32_t rights = LO_RIGHT_WAIT | LO_RIGHT_INSPECT | ((flags & LO_FOPEN_READ) ? LO_RIGHT_READ : 0) |
-			  ((flags & (LO_FOPEN_WRITE | LO_FOPEN_TRUNCATE)) ?
-			   LO_RIGHT_WRITE | LO_RIGHT_VMO_RESIZE | LO_RIGHT_READ : 0);
+			  (writing ? LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_VMO_RESIZE : 0);
 	lo_handle_t h;
 	status_t st = lo_resolve_name(name, rights, &h);
 	if (st == LO_ERR_NOT_FOUND && (flags & LO_FOPEN_CREATE)) {
@@ -52,12 +50,13 @@ status_t lo_fopen(const char *name, uint32_t flags, struct lo_file *f)
 		return st;
 	struct lo_object_info info;
 	st = lo_handle_info(h, &info);
-	if (st == LO_OK && info.type == LO_TYPE_CHANNEL)
+	if (st == LO_OK && info.type == LO_TYPE_CHANNEL) {
 		f->session = lo_channel_from(h);
-	else if (st == LO_OK && info.type == LO_TYPE_VMO)
+	} else if (st == LO_OK && info.type == LO_TYPE_VMO) {
 		f->vmo = lo_vmo_from(h);
-	else
+	} else {
 		st = st != LO_OK ? st : LO_ERR_WRONG_TYPE;
+	}
 	if (st == LO_OK && (flags & LO_FOPEN_TRUNCATE))
 		st = lo_ftruncate(f, 0);
 	if (st != LO_OK) {

@@ -13,6 +13,14 @@ const struct lo_policy_program *lo_policy_for(const char *program)
 	return fallback;
 }
 
+const char *lo_policy_driver_for(uint32_t vendor, uint32_t device)
+{
+	for (const struct lo_policy_driver *d = lo_policy_drivers; d->program; d++)
+		if (d->vendor == vendor && d->device == device)
+			return d->program;
+	return 0;
+}
+
 /* The startup kind each grant kind's handle arrives as ("user N" grants:
  * LO_STARTUP_USER + N). */
 static const uint32_t startup_of[] = {

@@ -8,9 +8,11 @@ struct start {
 	lo_thread_t self;    /* the thread's own handle, no rights: thread_exit names it */
 };
 
-/* Stacks of threads not yet joined, by thread handle. */
+/* Stacks of threads not yet joined, by thread handle, with each thread's
+ * handle to itself. */
 static struct {
 	uint32_t thread;
+	uint32_t self;
 	uint64_t stack;
 } stacks[LO_THREAD_MAX];
 
@@ -65,6 +67,7 @@ status_t lo_thread_run(void (*fn)(void *), void *arg, const char *name, lo_threa
 		return st;
 	}
 	stacks[slot].thread = t.value;
+	stacks[slot].self = self;
 	stacks[slot].stack = addr;
 	*out = t;
 	return LO_OK;
@@ -80,6 +83,9 @@ status_t lo_thread_join(lo_thread_t thread, uint64_t deadline)
 	for (int i = 0; i < LO_THREAD_MAX; i++) {
 		if (stacks[i].thread == thread.value) {
 			lo_process_unmap(lo_self, stacks[i].stack, LO_THREAD_STACK);
+			/* A thread that returned closed this in thread_exit (the value
+			 * is then stale, and refused); a killed one never called it. */
+			lo_handle_close((lo_handle_t){ stacks[i].self });
 			stacks[i].thread = 0;
 		}
 	}

@@ -4,10 +4,15 @@
 own kernel, both in -icount shift=0 (instructions per operation) and plain
 TCG (median of --boots boots). Prints both columns and LightOS/Linux.
 
-usage: bench_compare.py --kernel VMLINUZ --peer PEER --lightos build/bench/lightos.json
+Fails (exit 1, with the reason) when there is no Linux kernel, when a boot
+of either side gives no figure, or when a case the peer measures is missing
+from one of its boots.
+
+usage: bench_compare.py [--kernel VMLINUZ] --peer PEER --lightos build/bench/lightos.json
                         --out DIR [--boots 3] -- qemu...
 """
 import argparse
+import glob
 import io
 import json
 import os
@@ -33,9 +38,14 @@ def newc_cpio(files):
     return out.getvalue()
 
 
+def fail(msg):
+    print(f"bench-compare: FAILED: {msg}", file=sys.stderr)
+    return 1
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--kernel", default="", help="default: the newest /boot/vmlinuz-*")
     ap.add_argument("--peer", required=True)
     ap.add_argument("--lightos", required=True)
     ap.add_argument("--out", default="build/bench")
@@ -43,16 +53,36 @@ def main():
     ap.add_argument("qemu", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     qemu = [a for a in args.qemu if a != "--"]
+    kernel = args.kernel or (sorted(glob.glob("/boot/vmlinuz-*")) or [""])[-1]
+    if not kernel or not os.path.exists(kernel):
+        return fail(f"no Linux kernel ({kernel or 'no /boot/vmlinuz-*'}); "
+                    "scripts/deps.sh linux-image-amd64 installs one")
+    if not os.path.exists(args.lightos):
+        return fail(f"no LightOS figures ({args.lightos}): run make bench first")
     with open(args.peer, "rb") as f:
         initrd = newc_cpio({"init": (0o100755, f.read())})
     cpio = os.path.join(args.out, "peer.cpio")
     with open(cpio, "wb") as f:
         f.write(initrd)
-    linux = ["-kernel", args.kernel, "-initrd", cpio, "-append", "console=ttyS0 quiet panic=-1"]
+    linux = ["-kernel", kernel, "-initrd", cpio, "-append", "console=ttyS0 quiet panic=-1"]
     icount = boot(qemu, None, linux + ["-icount", "shift=0"])
     tcg = [boot(qemu, None, linux) for _ in range(args.boots)]
     with open(args.lightos) as f:
         ours = json.load(f)
+    if not ours:
+        return fail(f"{args.lightos} holds no LightOS figure")
+    if not icount:
+        return fail(f"the Linux -icount boot ({kernel}) printed no BENCH line")
+    for i, run in enumerate(tcg):
+        if not run:
+            return fail(f"Linux plain TCG boot {i + 1} of {args.boots} printed no BENCH line")
+    for name in icount:
+        missing = [i + 1 for i, r in enumerate(tcg) if name not in r]
+        if missing:
+            return fail(f"case {name}: no Linux figure from TCG boot(s) {missing}")
+    strays = [n for n in icount if n not in ours]
+    if strays:
+        return fail(f"Linux cases with no LightOS counterpart: {strays}")
     print(f"{'case':<34} {'LightOS':>10} {'Linux':>10} {'ratio':>6}   {'LightOS':>10} {'Linux':>10} {'ratio':>6}")
     print(f"{'':<34} {'instructions (icount)':>28}   {'TCG cycles, median of boots':>28}")
     table = {}
@@ -61,9 +91,9 @@ def main():
         lin_t = [r[name][0] for r in tcg if name in r]
         lin_t = statistics.median(lin_t) if lin_t else None
         li, lt = mine["icount_median"], mine["tcg_median"]
-        ri = f"{li / lin_i:.2f}" if lin_i else "-"
+        ri = f"{li / lin_i:.2f}" if li and lin_i else "-"
         rt = f"{lt / lin_t:.2f}" if lt and lin_t else "-"
-        print(f"{name:<34} {li:>10} {lin_i or '-':>10} {ri:>6}   {lt or '-':>10} {lin_t or '-':>10} {rt:>6}")
+        print(f"{name:<34} {li or '-':>10} {lin_i or '-':>10} {ri:>6}   {lt or '-':>10} {lin_t or '-':>10} {rt:>6}")
         table[name] = {"lightos_icount": li, "linux_icount": lin_i, "lightos_tcg": lt, "linux_tcg": lin_t}
     with open(os.path.join(args.out, "compare.json"), "w") as f:
         json.dump(table, f, indent=2, sort_keys=True)

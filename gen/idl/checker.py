@@ -216,6 +216,12 @@ class Checker:
                 if rp.pass_handle and (rp.direction == "out" or rp.kind == "moved_handles"):
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' is for in handles")
                 p.pass_handle = bool(rp.pass_handle)
+                if rp.self_lookup and (rp.direction != "in" or rp.kind != "handle"):
+                    raise IdlError(rp.self_lookup.loc, "'self_lookup' is for one in handle")
+                if rp.self_lookup and rp.pass_handle:
+                    raise IdlError(rp.self_lookup.loc, "'self_lookup' passes only the handle "
+                                                       "value; drop 'pass_handle'")
+                p.self_lookup = bool(rp.self_lookup)
                 if rp.within:
                     self.check_within(rp, raw.params)
                     p.within = rp.within.text
@@ -226,11 +232,19 @@ class Checker:
                                                    f"{rp.name.text!r} is not a handle")
                 if rp.pass_handle:
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' applies to handles only")
+                if rp.self_lookup:
+                    raise IdlError(rp.self_lookup.loc, "'self_lookup' applies to handles only")
                 if rp.within:
                     raise IdlError(rp.within.loc, "'within' applies to out handles only")
             if rp.probe and (rp.kind != "scalar" or rp.direction != "out"):
                 raise IdlError(rp.probe.loc, "'probe' applies to out scalars only")
             p.probe = bool(rp.probe)
+            if rp.installed and (rp.kind != "scalar" or rp.direction != "out" or rp.scalar != "u32"):
+                raise IdlError(rp.installed.loc, "'installed' applies to an out u32 (a handle value)")
+            if rp.installed and rp.probe:
+                raise IdlError(rp.installed.loc, "'installed' undoes a failed copy-out; "
+                                                 "drop 'probe'")
+            p.installed = bool(rp.installed)
             if rp.kind == "struct":
                 if not self.model.struct_by_name(rp.type_tok.text):
                     raise IdlError(rp.type_tok.loc, f"unknown struct {rp.type_tok.text!r}")

@@ -4,7 +4,9 @@ parameter kind contributes to each step is in the kind table (kinds.py).
 
 Order, the same for every call (tests and docs rely on it):
   1. every `in handle` is looked up, in parameter order (BAD_HANDLE,
-     WRONG_TYPE, ACCESS_DENIED; a denial is recorded);
+     WRONG_TYPE, ACCESS_DENIED; a denial is recorded); a `self_lookup`
+     handle is only range-checked here (BAD_HANDLE): <call>() gets its
+     value and looks it up in its own table operation, after step 2;
   2. scalars that do not fit their type, and sizes above their maximum,
      are refused (INVALID_ARGS, OUT_OF_RANGE);
   3. in-buffers, arrays and structs are copied in; handle arrays are looked
@@ -13,12 +15,13 @@ Order, the same for every call (tests and docs rely on it):
      cannot be undone, and <call>() owns them from then on, success or not);
   4. <call>() runs;
   5. on success, out handles are installed, then everything is copied out;
-     a failure here closes the handles just installed and returns FAULT.
+     a failure here closes the handles just installed (and `installed`
+     out values) and returns FAULT.
      A call that may return BUFFER_TOO_SMALL still copies out its scalars
      and structs then (they report the sizes needed).
 """
 
-from .kinds import kind_of, reg
+from .kinds import kind_of, reg, rights_expr, type_macro
 
 STACK_BUFFER = 256   # buffers up to this size live on the kernel stack
 
@@ -30,7 +33,7 @@ class Body:
     def __init__(self, call, model):
         self.call, self.model, self.nr = call, model, call.macro
         self.index = {p.name: i for i, p in enumerate(call.params)}
-        self.decls = ["\tstruct cap_table *table = current_handle_table();", "\tstatus_t st = LO_OK;"]
+        self.decls = ["\tstatus_t st = LO_OK;"]
         self.steps, self.probes, self.takes, self.cleanup, self.args = [], [], [], [], []
         self.installs, self.undo = [], []
         self.copy_handles, self.copy_data, self.copy_values = [], [], []
@@ -53,6 +56,7 @@ def gen_call(call, model):
     params = list(enumerate(call.params))
     for i, p in params:                      # 1. handles, in order
         kind_of(p).lookup(b, i, p)
+    looked_up = len(b.steps)
     for i, p in params:                      # 2. scalar ranges ...
         kind_of(p).check(b, i, p)
     for p in call.params:                    # ... and size limits
@@ -62,6 +66,11 @@ def gen_call(call, model):
     for i, p in params:                      # 3. copies in, storage, arguments
         kind_of(p).copy(b, i, p)
     b.steps += b.probes                      # `probe` out scalars written
+    own = [(i, p) for i, p in params if p.self_lookup]
+    if own:
+        # A self_lookup handle is looked up by the call itself; when a check
+        # or probe fails before that, its own errors still come first.
+        b.steps[looked_up:] = [s.replace("goto out;", "goto recheck;") for s in b.steps[looked_up:]]
     b.steps += b.takes                       # moved handles: taken last
 
     # 4. the implementation
@@ -98,12 +107,18 @@ def gen_call(call, model):
         body += b.undo
     unused = [reg(i) for i in range(len(call.params), 6)]
     if unused:
-        body.insert(2, "\t" + " ".join(f"(void){r};" for r in unused))
+        body.insert(1, "\t" + " ".join(f"(void){r};" for r in unused))
     # A label for the early exits: any check, copy-in, or a call with results.
     if b.steps[:-1] or results:
         body.append("out:")
     body += b.cleanup
+    if own and any("goto recheck;" in s for s in b.steps):
+        i, p = own[0]
+        body.insert(body.index("out:") if "out:" in body else len(body),
+                    "\tgoto out;\nrecheck:   /* before the call: the handle's own errors first */\n"
+                    f"\tst = dispatch_recheck({b.nr}, {reg(i)}, {type_macro(p.type_name)}, "
+                    f"{rights_expr(p.rights)}, st);")
     body.append("\treturn st;")
-    if not b.uses_table:
-        body.insert(2, "\t(void)table;")
+    if b.uses_table:
+        body.insert(0, "\tstruct cap_table *table = current_handle_table();")
     return "\n".join(body)

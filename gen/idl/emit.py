@@ -17,6 +17,15 @@ from .protocols import render_protocols
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 
 
+
+def syscall_slots(model, limit):
+    """The dispatch table, every number filled: a call's sys_ function or
+    sys_bad_number (so the entry needs no NULL check)."""
+    slots = ["sys_bad_number"] * limit
+    for c in model.syscalls:
+        slots[c.number] = f"sys_{c.name}"
+    return slots
+
 def environment():
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                               trim_blocks=True, lstrip_blocks=True,
@@ -239,7 +248,8 @@ def generate(model):
         "include/lightos/abi.h": env.get_template("abi.h.j2").render(model=model, syscall_limit=limit),
         "include/lightos/status_names.h": env.get_template("status_names.h.j2").render(model=model),
         "kern/k_objects.h": env.get_template("k_objects.h.j2").render(model=model, protos=protos),
-        "kern/dispatch.c": env.get_template("dispatch.c.j2").render(model=model, bodies=bodies),
+        "kern/dispatch.c": env.get_template("dispatch.c.j2").render(
+            model=model, bodies=bodies, syscall_slots=syscall_slots(model, limit)),
         "include/lightos/syscalls.h": env.get_template("syscalls.h.j2").render(
             model=model, user_params=user_params, user_regs=user_regs, user_needs=user_needs),
         "rights.json": json.dumps(rights_data(model), indent=2, sort_keys=True) + "\n",

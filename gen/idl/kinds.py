@@ -59,6 +59,12 @@ def fail(lines, label="out"):
 # --- dispatch phases, one function per kind that does something there ---
 
 def lookup_handle(d, i, p):
+    if p.self_lookup:
+        # The implementation looks it up itself, as part of its one table
+        # operation (and records its own denials); only the range here.
+        d.steps.append(f"\tif ({reg(i)} >> 32) {{\n"
+                       "\t\tst = LO_ERR_BAD_HANDLE;\n\t\tgoto out;\n\t}")
+        return
     d.uses_table = True
     d.decls.append(f"\tstruct cap_object *obj_{p.name} = NULL;")
     d.decls.append(f"\trights_t rights_{p.name} = 0;")
@@ -92,9 +98,16 @@ def copy_scalar_out(d, i, p):
         # lose its result to a bad pointer.
         d.probes.append(f"\tst = copy_to_user({reg(i)}, &out_{p.name}, sizeof(out_{p.name}));")
         fail(d.probes)
+    if p.installed:
+        # A handle value the call installed: without a copy-out nobody could
+        # ever name it, so it is closed again.
+        d.undo.append(f"\tif (out_{p.name})\n\t\tcap_close(current_handle_table(), out_{p.name});")
 
 
 def copy_handle_in(d, i, p):
+    if p.self_lookup:
+        d.args.append(f"(cap_handle_t){reg(i)}")
+        return
     d.args.append(f"({kernel_object_type(p.type_name)} *)obj_{p.name}")
     if p.pass_handle:
         d.args += [f"(cap_handle_t){reg(i)}", f"rights_{p.name}"]
@@ -221,7 +234,8 @@ KINDS = {
         user=lambda p, m: f"{SCALARS[p.scalar]} *{p.name}",
         register=pointer_reg, copy=copy_scalar_out),
     ("handle", "in"): Kind(
-        kernel=lambda p, m: [f"{kernel_object_type(p.type_name)} *{p.name}"] +
+        kernel=lambda p, m: [f"cap_handle_t {p.name}_handle"] if p.self_lookup else
+        [f"{kernel_object_type(p.type_name)} *{p.name}"] +
         ([f"cap_handle_t {p.name}_handle", f"rights_t {p.name}_rights"] if p.pass_handle else []),
         user=lambda p, m: f"{user_handle_type(p.type_name)} {p.name}",
         register=lambda p: f"(uint64_t){p.name}.value",

@@ -98,6 +98,10 @@ class Param:
     actual: str = ""     # out moved_handles: the out u32 that receives the count
     pass_handle: bool = False   # in handle(s): the impl also gets the handle value(s)
     probe: bool = False  # out scalar: its pointer is written (0) before the call runs
+    self_lookup: bool = False  # in handle: not looked up by the dispatch; the impl gets
+                               # the value and does its one table operation itself
+    installed: bool = False    # out u32: a handle the call installed in the caller's
+                               # table; closed again if it cannot be copied out
     within: str = ""     # out handle: rights also bounded by this in handle's
     loc: object = None
 

@@ -22,8 +22,8 @@ Grammar (docs/idl.md has it with examples):
              | 'struct' NAME NAME
              | ('handles' | 'moved_handles') '<' NAME '>' NAME 'count' NAME
                'max' BOUND opts
-  opts      := ('requires' rights | 'rights' rights | 'pass_handle'
-               | 'within' NAME | 'actual' NAME ['.' NAME])*
+  opts      := ('requires' rights | 'rights' rights | 'pass_handle' | 'probe'
+               | 'self_lookup' | 'installed' | 'within' NAME | 'actual' NAME ['.' NAME])*
   rights    := NAME ('|' NAME)*
   protocol  := 'protocol' NAME '{' ['doc' STRING ';'] ('right' NAME '=' NUMBER ';')*
                method* '}'
@@ -247,7 +247,8 @@ class Parser:
         kind = kind_tok.text
         p = Raw("param", kind_tok.loc, direction=direction.text, kind=kind,
                 kind_tok=kind_tok, type_tok=None, name=None, size=None, max=None,
-                requires=None, grants=None, pass_handle=None, probe=None, actual=None,
+                requires=None, grants=None, pass_handle=None, probe=None, self_lookup=None,
+                installed=None, actual=None,
                 actual_field=None, within=None)
         if kind in SCALARS:
             p.kind = "scalar"
@@ -274,7 +275,8 @@ class Parser:
             p.name = self.name("a parameter name")
         else:
             self.error(kind_tok, f"unknown parameter type {kind!r}")
-        while self.peek().text in ("requires", "rights", "pass_handle", "probe", "within", "actual"):
+        while self.peek().text in ("requires", "rights", "pass_handle", "probe", "self_lookup",
+                                   "installed", "within", "actual"):
             opt = self.next()
             if opt.text == "requires":
                 p.requires = (opt, self.parse_rights())
@@ -284,6 +286,10 @@ class Parser:
                 p.pass_handle = opt
             elif opt.text == "probe":
                 p.probe = opt
+            elif opt.text == "self_lookup":
+                p.self_lookup = opt
+            elif opt.text == "installed":
+                p.installed = opt
             elif opt.text == "within":
                 p.within = self.name("the in handle that bounds the rights")
             else:

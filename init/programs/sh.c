@@ -356,6 +356,22 @@ static int cmd_copy(int argc, char **argv)
 	return 0;
 }
 
+/* Under each process: its threads, their states and CPUs. */
+static void print_threads(lo_process_t p)
+{
+	static const char *const states[] = { "new", "ready", "running", "blocked", "dead" };
+	struct lo_thread_entry e[16];
+	uint32_t start = 0, actual, next;
+	do {
+		if (lo_thread_list(p, e, 16, start, &actual, &next) != LO_OK)
+			return;
+		for (uint32_t i = 0; i < actual; i++)
+			print("         thread %-6lu %-16.32s %-8s cpu %u\n", e[i].object_id, e[i].name,
+			      e[i].state <= LO_THREAD_DEAD ? states[e[i].state] : "?", e[i].cpu);
+		start = next;
+	} while (next);
+}
+
 static int cmd_ps(int argc, char **argv)
 {
 	(void)argc;
@@ -375,6 +391,7 @@ static int cmd_ps(int argc, char **argv)
 		if (lo_process_info(lo_process_from(h), &info) == LO_OK)
 			print("  %-6s %-12.32s %-8s %u\n", name, info.name,
 			      info.state == LO_PROCESS_ENDED ? "ended" : "running", info.thread_count);
+		print_threads(lo_process_from(h));
 		lo_handle_close(h);
 	}
 	lo_handle_close(lo_channel_handle(proc));
@@ -421,12 +438,17 @@ static int cmd_info(int argc, char **argv)
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	struct lo_object_info info;
+	struct lo_thread_info ti;
 	st = lo_handle_info(h, &info);
+	int thread = st == LO_OK && info.type == LO_TYPE_THREAD &&
+		     lo_thread_info(lo_thread_from(h), &ti) == LO_OK;
 	lo_handle_close(h);
 	if (st != LO_OK)
 		return fail(argv[1], st);
 	print("  type %s, object %lu, handles %u, references %u, signals 0x%x\n",
 	      lo_type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
+	if (thread)
+		print("  thread state %u, cpu %u\n", ti.state, ti.cpu);
 	/* Files and devices: what the file protocol says of them. */
 	struct lo_file f;
 	uint64_t size;

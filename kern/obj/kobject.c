@@ -72,6 +72,13 @@ uint32_t kobject_observe(struct kobject *o, struct observer *obs)
 void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj)
 {
 	struct kobject *o = kobject_of(obj);
+	/* Nobody waits on the object (the usual case): no lock. A wait made
+	 * through this handle put its observer in before it checked, under the
+	 * table lock, that the handle lived (wait.c, handles_still_live); the
+	 * handle was removed under that lock before this call, so such an
+	 * observer is visible here. */
+	if (__atomic_load_n(&o->observers.next, __ATOMIC_ACQUIRE) == &o->observers)
+		return;
 	spin_lock(&o->lock);
 	for (struct list *n = o->observers.next; n != &o->observers; n = n->next) {
 		struct observer *obs = container_of(n, struct observer, node);

@@ -78,3 +78,29 @@ status_t thread_set_affinity(struct thread *thread, uint32_t cpu_mask)
 {
 	return thread_set_cpu_mask(thread, cpu_mask);
 }
+
+status_t thread_list(struct process *process, struct lo_thread_entry *entries, uint32_t max,
+		     uint32_t start, uint32_t *actual, uint32_t *next)
+{
+	uint32_t index = 0, n = 0;
+	bool more = false;
+	spin_lock(&process->obj.lock);
+	for (struct list *l = process->threads.next; l != &process->threads; l = l->next, index++) {
+		if (index < start)
+			continue;
+		if (n == max) {
+			more = true;
+			break;
+		}
+		struct thread *t = container_of(l, struct thread, process_node);
+		entries[n].object_id = t->obj.cap.id;
+		entries[n].state = __atomic_load_n(&t->state, __ATOMIC_RELAXED);
+		entries[n].cpu = (uint32_t)t->cpu;
+		memcpy(entries[n].name, t->name, sizeof(entries[n].name));
+		n++;
+	}
+	spin_unlock(&process->obj.lock);
+	*actual = n;
+	*next = more ? start + n : 0;
+	return LO_OK;
+}

@@ -1,13 +1,28 @@
-/* The scheduler: one run queue that every CPU takes from, round robin,
- * preemption on each CPU's tick, and a woken thread runs next
- * (wake_queued).
+/* The scheduler: a run queue per CPU, round robin on each, preemption on
+ * each CPU's tick.
  *
- * sched_lock protects the run queue, every thread's state and every CPU's
+ * Where a thread runs:
+ * - placement: a thread made runnable goes to an idle CPU it may use (the
+ *   one it last ran on first, then this one, then any), otherwise to the
+ *   least loaded CPU it may use;
+ * - stealing: a CPU whose own queue is empty takes the first thread it
+ *   may run from the longest queue (an idle CPU looks on every tick);
+ * - balancing: a thread whose slice ran out goes back on the least loaded
+ *   CPU it may use, this one on a tie;
+ * - affinity is obeyed by all three: a pinned thread never migrates.
+ * Wake-up preemption: a woken thread with time left in its slice runs next,
+ * on an idle CPU if there is one, otherwise at the front of the waker's
+ * CPU's queue, whose running thread makes way at once (a reschedule IPI
+ * when the chosen CPU is another one). So a thread woken by a message does
+ * not wait a slice behind busy threads.
+ *
+ * sched_lock protects every run queue, every thread's state and every CPU's
  * `current`. It is held across context_switch: the thread that switches in
  * releases it (in schedule() after its own switch returned, or in
  * sched_finish_switch() for a thread's very first run). So a thread put
- * back on the queue cannot be taken by another CPU before its registers
- * are saved. */
+ * back on a queue cannot be taken by another CPU before its registers are
+ * saved. One lock for all the queues keeps this simple; a lock per queue
+ * is the next step if it ever shows in a profile. */
 #include "sched/thread.h"
 #include "sched/sched_internal.h"
 #include "sched/clock.h"
@@ -21,13 +36,14 @@
 
 extern void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
-static struct list run_queue = { &run_queue, &run_queue };
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static struct thread idle_threads[MAX_CPUS];
 
 void sched_init(void)
 {
 	struct cpu *cpu = this_cpu();
+	list_init(&cpu->run_queue);
+	cpu->queued = 0;
 	/* The flow that calls this becomes the CPU's idle thread, on the stack
 	 * it runs on (the boot stack, or an application processor's). */
 	struct thread *idle = &idle_threads[cpu->id];
@@ -57,46 +73,126 @@ static bool allowed(const struct thread *t, int cpu)
 	return t->affinity & (1u << cpu);
 }
 
-/* `t` was queued (sched_lock held): an idle CPU it may run on, this one
- * first, should come and take it. False when all those CPUs are busy. */
-static bool kick_idle_cpu(struct thread *t)
+/* t may run on `cpu` now: allowed there, and the CPU is up (its queue too). */
+static bool usable(const struct thread *t, int cpu)
 {
-	struct cpu *self = this_cpu();
-	if (self->current == self->idle && allowed(t, self->id)) {
-		resched_cpu(self);
-		return true;
-	}
-	for (int i = 0; i < cpu_count; i++) {
-		struct cpu *c = &cpus[i];
-		if (c != self && c->online && c->current == c->idle && allowed(t, i) &&
-		    !__atomic_load_n(&c->need_resched, __ATOMIC_ACQUIRE)) {
-			resched_cpu(c);
-			return true;
-		}
-	}
-	return false;
+	return cpu >= 0 && cpu < cpu_count && allowed(t, cpu) &&
+	       __atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE);
 }
 
-/* The first queued thread that may run on `cpu`, taken off the queue. */
-static struct thread *take_runnable(int cpu)
+/* Threads on c: the queued ones and the running one (unless it idles). */
+static int load(const struct cpu *c)
 {
-	for (struct list *n = run_queue.next; n != &run_queue; n = n->next) {
+	return c->queued + (c->current != c->idle);
+}
+
+static bool is_idle(const struct cpu *c)
+{
+	return c->current == c->idle && c->queued == 0;
+}
+
+static void enqueue(struct thread *t, struct cpu *c, bool front)
+{
+	t->state = LO_THREAD_RUNNABLE;
+	t->queue_cpu = c->id;
+	if (front)
+		list_insert_after(&c->run_queue, &t->run_node);
+	else
+		list_push_back(&c->run_queue, &t->run_node);
+	c->queued++;
+}
+
+static void dequeue(struct thread *t)
+{
+	list_remove(&t->run_node);
+	cpus[t->queue_cpu].queued--;
+}
+
+/* An idle CPU t may use: the one it last ran on (its cache), then this
+ * one, then any; -1 when they are all busy. */
+static int idle_cpu_for(const struct thread *t)
+{
+	int self = this_cpu_id();
+	if (usable(t, t->cpu) && is_idle(&cpus[t->cpu]))
+		return t->cpu;
+	if (usable(t, self) && is_idle(&cpus[self]))
+		return self;
+	for (int i = 0; i < cpu_count; i++) {
+		if (usable(t, i) && is_idle(&cpus[i]))
+			return i;
+	}
+	return -1;
+}
+
+/* The least loaded CPU t may use; a tie goes to `prefer`. */
+static int least_loaded(const struct thread *t, int prefer)
+{
+	int best = usable(t, prefer) ? prefer : -1;
+	int best_load = best >= 0 ? load(&cpus[best]) : 0;
+	for (int i = 0; i < cpu_count; i++) {
+		if (usable(t, i) && (best < 0 || load(&cpus[i]) < best_load)) {
+			best = i;
+			best_load = load(&cpus[i]);
+		}
+	}
+	assert(best >= 0);   /* set_affinity keeps an online CPU in every mask */
+	return best;
+}
+
+/* Queue t at the back where it should run; an idle CPU is told to look. */
+static void place(struct thread *t, int prefer)
+{
+	int i = idle_cpu_for(t);
+	if (i < 0)
+		i = least_loaded(t, prefer);
+	struct cpu *c = &cpus[i];
+	enqueue(t, c, false);
+	if (c->current == c->idle)
+		resched_cpu(c);
+}
+
+/* The first thread on c's queue that may run on `cpu`, taken off it. */
+static struct thread *take_from(struct cpu *c, int cpu)
+{
+	for (struct list *n = c->run_queue.next; n != &c->run_queue; n = n->next) {
 		struct thread *t = container_of(n, struct thread, run_node);
 		if (allowed(t, cpu)) {
-			list_remove(n);
+			dequeue(t);
 			return t;
 		}
 	}
 	return NULL;
 }
 
+/* The next thread for `cpu`: off its own queue, or else stolen, from the
+ * longest queue first. */
+static struct thread *take_next(struct cpu *cpu)
+{
+	struct thread *t = take_from(cpu, cpu->id);
+	if (t)
+		return t;
+	struct cpu *longest = NULL;
+	for (int i = 0; i < cpu_count; i++) {
+		struct cpu *c = &cpus[i];
+		if (c != cpu && c->queued && (!longest || c->queued > longest->queued))
+			longest = c;
+	}
+	if (!longest)
+		return NULL;
+	if ((t = take_from(longest, cpu->id)))
+		return t;
+	for (int i = 0; i < cpu_count && !t; i++) {
+		if (&cpus[i] != cpu && &cpus[i] != longest && cpus[i].queued)
+			t = take_from(&cpus[i], cpu->id);
+	}
+	return t;
+}
+
 void sched_make_runnable(struct thread *t)
 {
 	spin_lock(&sched_lock);
-	t->state = LO_THREAD_RUNNABLE;
 	t->slice = THREAD_TIME_SLICE;
-	list_push_back(&run_queue, &t->run_node);
-	kick_idle_cpu(t);
+	place(t, this_cpu_id());
 	spin_unlock(&sched_lock);
 }
 
@@ -111,7 +207,12 @@ status_t sched_set_affinity(struct thread *t, uint32_t mask)
 		return LO_ERR_INVALID_ARGS;
 	spin_lock(&sched_lock);
 	t->affinity = mask;
-	/* Running where it may no longer run: move it now. */
+	/* Queued where it may no longer run: move it. Running there: make
+	 * that CPU switch it out now. */
+	if (list_linked(&t->run_node) && !allowed(t, t->queue_cpu)) {
+		dequeue(t);
+		place(t, t->cpu);
+	}
 	if (t->on_cpu && t->state == LO_THREAD_RUNNING && !allowed(t, t->cpu))
 		resched_cpu(&cpus[t->cpu]);
 	spin_unlock(&sched_lock);
@@ -134,32 +235,29 @@ void sched_mark_blocked(struct thread *t)
 	spin_unlock(&sched_lock);
 }
 
-/* A woken thread with time left in its slice runs next: at the front of
- * the queue, and if no CPU is idle, this CPU's thread makes way for it at
- * once (it keeps its place, at the front too, with the rest of its
- * slice). A woken thread's slice is not renewed, so two threads waking
- * each other in turn still leave the queue behind them its turn once
- * their slices run out. */
+/* Wake-up preemption (see the top). A woken thread's slice is not
+ * renewed, so two threads waking each other in turn still leave the
+ * threads queued behind them their turn once their slices run out. */
 static void wake_queued(struct thread *t)
 {
-	t->state = LO_THREAD_RUNNABLE;
 	if (t->slice <= 0) {
 		t->slice = THREAD_TIME_SLICE;
-		list_push_back(&run_queue, &t->run_node);
-		kick_idle_cpu(t);
+		place(t, t->cpu);
 		return;
 	}
-	list_insert_after(&run_queue, &t->run_node);
-	if (kick_idle_cpu(t))
+	int i = idle_cpu_for(t);
+	if (i >= 0) {
+		enqueue(t, &cpus[i], true);
+		resched_cpu(&cpus[i]);
 		return;
-	/* Every CPU it may use is busy: this one, or the first it may use. */
-	struct cpu *c = this_cpu();
-	for (int i = 0; !allowed(t, c->id) && i < cpu_count; i++)
-		c = &cpus[i];
-	if (allowed(t, c->id) && c->online) {
-		c->wake_preempt = true;
-		resched_cpu(c);
 	}
+	/* Every CPU it may use is busy: the waker's makes way, or the least
+	 * loaded one it may use. */
+	int self = this_cpu_id();
+	struct cpu *c = &cpus[usable(t, self) ? self : least_loaded(t, t->cpu)];
+	enqueue(t, c, true);
+	c->wake_preempt = true;
+	resched_cpu(c);
 }
 
 void sched_wake(struct thread *t, status_t result)
@@ -201,12 +299,12 @@ void schedule(void)
 	__atomic_store_n(&cpu->need_resched, false, __ATOMIC_RELAXED);
 	struct thread *prev = cpu->current;
 	bool requeue = prev->state == LO_THREAD_RUNNING && prev != cpu->idle;
+	bool stay = requeue && allowed(prev, cpu->id);
 	/* Made way for a woken thread: keep the place and the rest of the
 	 * slice. Otherwise (slice over, or a yield) go to the back. */
-	bool keep_place = cpu->wake_preempt && prev->slice > 0;
+	bool keep_place = stay && cpu->wake_preempt && prev->slice > 0;
 	cpu->wake_preempt = false;
-	bool stay = requeue && allowed(prev, cpu->id);
-	struct thread *next = take_runnable(cpu->id);
+	struct thread *next = take_next(cpu);
 	if (!next)
 		next = stay ? prev : cpu->idle;
 	if (next == prev) {
@@ -217,15 +315,14 @@ void schedule(void)
 		return;
 	}
 	if (requeue) {
-		prev->state = LO_THREAD_RUNNABLE;
 		if (keep_place) {
-			list_insert_after(&run_queue, &prev->run_node);
+			enqueue(prev, cpu, true);
 		} else {
+			/* Balancing: to the least loaded CPU it may use. This CPU's
+			 * load already counts the thread about to run here. */
 			prev->slice = THREAD_TIME_SLICE;
-			list_push_back(&run_queue, &prev->run_node);
+			place(prev, cpu->id);
 		}
-		if (!stay)
-			kick_idle_cpu(prev);   /* its affinity moved it off this CPU */
 	}
 	/* next->slice: what it had left (a queued thread always has some). */
 	next->state = LO_THREAD_RUNNING;
@@ -266,6 +363,16 @@ void sched_yield(void)
 	schedule();
 }
 
+/* A racy peek, enough for an idle CPU's tick: is anything queued anywhere? */
+static bool work_queued(void)
+{
+	for (int i = 0; i < cpu_count; i++) {
+		if (__atomic_load_n(&cpus[i].queued, __ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
 void sched_tick(void)
 {
 	/* Deadlines on the CPU that keeps the clock. */
@@ -274,8 +381,9 @@ void sched_tick(void)
 	struct cpu *cpu = this_cpu();
 	struct thread *t = cpu->current;
 	if (t == cpu->idle) {
-		/* A racy peek is enough: a queued thread also kicks an idle CPU. */
-		if (__atomic_load_n(&run_queue.next, __ATOMIC_RELAXED) != &run_queue)
+		/* Idle: come and steal (a queued thread also kicks an idle CPU,
+		 * but not one that was busy then). */
+		if (work_queued())
 			__atomic_store_n(&cpu->need_resched, true, __ATOMIC_RELAXED);
 	} else if (--t->slice <= 0) {
 		__atomic_store_n(&cpu->need_resched, true, __ATOMIC_RELAXED);

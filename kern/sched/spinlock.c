@@ -14,11 +14,20 @@ void spin_init(struct spinlock *l, const char *name)
 	l->lock_class = 0;
 }
 
-void spin_lock(struct spinlock *l)
+/* The rare paths, out of line so that the fast paths below need no
+ * registers of their own: a lock taken twice, and a lock someone holds. */
+static __attribute__((noinline, noreturn, cold)) void spin_taken_twice(struct spinlock *l)
 {
-	int were = irq_save();
-	if (l->holder == this_cpu_id() + 1 && __atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-		panic("spinlock %s taken twice on one CPU", l->name);
+	panic("spinlock %s taken twice on one CPU", l->name);
+}
+
+static __attribute__((noinline, noreturn, cold)) void spin_not_held(struct spinlock *l)
+{
+	panic("spinlock %s released by a CPU that does not hold it", l->name);
+}
+
+static __attribute__((noinline)) void spin_contended(struct spinlock *l, int were)
+{
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
 		/* Interrupts are off: answer a TLB shootdown here, or the CPU
 		 * that holds this lock may wait for us while we wait for it. */
@@ -32,9 +41,25 @@ void spin_lock(struct spinlock *l)
 	lockcheck_acquired(l);
 }
 
+void spin_lock(struct spinlock *l)
+{
+	int were = irq_save();
+	int me = this_cpu_id() + 1;
+	if (l->holder == me && __atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		spin_taken_twice(l);
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		spin_contended(l, were);
+		return;
+	}
+	l->holder = me;
+	l->irq_were_enabled = were;
+	lockcheck_acquired(l);
+}
+
 void spin_unlock(struct spinlock *l)
 {
-	assert(l->holder == this_cpu_id() + 1);
+	if (l->holder != this_cpu_id() + 1)
+		spin_not_held(l);
 	lockcheck_released(l);
 	int were = l->irq_were_enabled;
 	l->holder = 0;

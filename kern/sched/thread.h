@@ -1,4 +1,4 @@
-/* Threads and the scheduler: preemptive round robin on one run queue.
+/* Threads and the scheduler: preemptive round robin on per-CPU run queues.
  *
  * A thread is a kernel object (type thread). The scheduler holds one
  * reference to every thread that has not finished dying; a dead thread's
@@ -36,7 +36,8 @@ struct thread {
 	bool killed;                 /* dies at its next return to user mode */
 	bool started;
 	int cap_draining;            /* running object callbacks (cap/object.c) */
-	struct list run_node;        /* run queue */
+	struct list run_node;        /* a CPU's run queue */
+	int queue_cpu;               /* whose run queue, while queued (sched.c) */
 	struct list process_node;    /* process's thread list (process lock) */
 	int slice;
 	struct fpu_state fpu;        /* user threads: x87/SSE state while switched out */

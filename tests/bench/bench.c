@@ -12,6 +12,7 @@
 #include "lightos/registry.h"
 #include "lightos/registry_server.h"
 #include "lightos/thread.h"
+#include "bench_storage.h"
 
 #define MAX_ITERS 2000
 
@@ -336,6 +337,7 @@ int main(void)
 	}
 	if (served_root.value)
 		measure("registry_open_server", 500, open_motd_served);
+	bench_storage();
 	lo_printf("BENCH end\n");
 	/* The logger shows the log on the serial line: let it finish. */
 	uint32_t observed;

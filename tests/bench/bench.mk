@@ -1,20 +1,30 @@
 # make bench: the in-guest benchmarks, in the two TCG modes (icount: exact
 # instructions; plain: emulation time, median of 3 boots).
-BENCH_OBJS := $(UBUILD)/tests/bench/bench.o
+BENCH_OBJS := $(UBUILD)/tests/bench/bench.o $(UBUILD)/tests/bench/bench_storage.o
 BENCH_ELF  := $(UBUILD)/bench.elf
 $(BENCH_ELF): $(BENCH_OBJS) $(LIBOS) libos/user.ld
 	$(call link-program,$(BENCH_OBJS))
 IMAGE_FILES += bin/bench=$(BENCH_ELF)
 -include $(BENCH_OBJS:.o=.d)
+include tests/bench/bench_smp.mk
 
 ISO_BENCH := $(BUILD)/lightos-bench.iso
+# The storage cases (bench_storage.c) run on a fresh FAT32 disk like make run's;
+# each boot leaves it empty again. One CPU: the cases across CPUs are
+# bench-smp's (tests/bench/bench_smp.mk).
+BENCH_DISK := $(BUILD)/bench/disk.img
 .PHONY: bench
-bench: deps $(ISO_BENCH)
-	$(Q)$(PYTHON) scripts/bench.py --iso $(ISO_BENCH) --boots 3 --out $(BUILD)/bench \
-		-- $(QEMU) $(QEMU_COMMON)
+bench: deps $(ISO_BENCH) $(ISO)
+	@mkdir -p $(BUILD)/bench
+	$(Q)rm -f $(BENCH_DISK) && $(FAT_TOOLS_PATH) mkfs.fat -F 32 -C $(BENCH_DISK) $(DISK_SIZE_KIB) >/dev/null
+	$(Q)$(PYTHON) scripts/bench.py --iso $(ISO_BENCH) --boots 3 --shell-iso $(ISO) --out $(BUILD)/bench \
+		-- $(QEMU) $(QEMU_COMMON) -boot order=d -drive file=$(BENCH_DISK),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0
 
 # make bench-compare: the same cases on Debian's Linux kernel, side by side.
-LINUX_KERNEL ?= $(lastword $(sort $(wildcard /boot/vmlinuz-*)))
+# The kernel is found when the recipe runs, after deps.sh installed it (a
+# path expanded by make would be taken before that, empty on a fresh
+# machine); LINUX_KERNEL=path overrides.
+LINUX_KERNEL ?=
 PEER := $(BUILD)/bench/peer
 $(PEER): tests/bench/linux/peer.c
 	@mkdir -p $(dir $@)
@@ -23,6 +33,6 @@ $(PEER): tests/bench/linux/peer.c
 .PHONY: bench-compare
 bench-compare: bench $(PEER)
 	$(Q)bash scripts/deps.sh linux-image-amd64
-	$(Q)$(PYTHON) scripts/bench_compare.py --kernel "$(or $(LINUX_KERNEL),$(lastword $(sort $(wildcard /boot/vmlinuz-*))))" \
+	$(Q)$(PYTHON) scripts/bench_compare.py --kernel "$(LINUX_KERNEL)" \
 		--peer $(PEER) --lightos $(BUILD)/bench/lightos.json --out $(BUILD)/bench \
 		-- $(QEMU) $(QEMU_ACCEL) -m 512M -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04

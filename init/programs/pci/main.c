@@ -1,8 +1,11 @@
 /* pci: the PCI bus driver, in user space. It enumerates configuration
  * space through the ports 0xCF8-0xCFF (an I/O-port resource), prints what
- * it finds, and starts a driver for each device it knows (virtio-blk),
- * handing it exactly its device's BAR as an MMIO VMO, its interrupt line,
- * and the authority to allocate DMA memory; nothing more.
+ * it finds, and starts for each device the driver the policy names for it
+ * (`drives pci VENDOR DEVICE;`, lo_policy_driver_for): it knows no device
+ * ids itself. The driver gets exactly its device's BAR window as an MMIO
+ * VMO, its interrupt line, and the authority to allocate DMA memory;
+ * nothing more. Drivers speak virtio 1.0 over PCI: the window and the
+ * offsets of its structures come from the device's virtio capabilities.
  * Startup handles (init/system.policy): LO_STARTUP_IOPORTS the config
  * ports, USER+0 an MMIO resource for the PCI memory window (BARs are carved
  * from it), USER+1 an IRQ resource for the PCI interrupt lines, USER+2 a
@@ -14,11 +17,10 @@
 #include "lightos/spawn.h"
 #include "lightos/pci.h"
 #include "lightos/pci_publish.h"
+#include "lightos/policy.h"
 
-#define VIRTIO_VENDOR     0x1af4
-#define VIRTIO_BLK_LEGACY 0x1001   /* transitional: modern capabilities too */
-#define VIRTIO_BLK_MODERN 0x1042
 #define CAP_VENDOR        0x09
+#define CLASS_STORAGE     0x01
 
 static lo_resource_t cfg, mmio, irqs, dma;
 static lo_vmo_t image;
@@ -69,7 +71,9 @@ static lo_handle_t dup(lo_handle_t h, uint32_t rights)
 	return d;
 }
 
-static void start_virtio_blk(const struct pci_device *d, int index)
+/* Start `program` (the policy's driver for d) for device d, published as
+ * "<disk|dev><index>". */
+static void start_virtio(const struct pci_device *d, int index, const char *program)
 {
 	struct virtio_caps vc = { 0 };
 	const struct pci_bar *bar;
@@ -109,15 +113,21 @@ static void start_virtio_blk(const struct pci_device *d, int index)
 	};
 	lo_process_t driver;
 	const char *why = NULL;
-	st = lo_spawn_from_image(image, "bin/virtio_blk", args, give, 5, &driver, &why);
+	char path[40];
+	lo_snprintf(path, sizeof(path), "bin/%s", program);
+	st = lo_spawn_from_image(image, path, args, give, 5, &driver, &why);
 	if (st != LO_OK) {
-		lo_printf("pci: cannot start virtio-blk: %s (%s)\n", lo_status_str(st), why ? why : "");
+		lo_printf("pci: cannot start %s: %s (%s)\n", program, lo_status_str(st), why ? why : "");
 		lo_handle_close(lo_channel_handle(client_end));
 		return;
 	}
 	struct pci_publish msg = { .devices = 0 };
-	lo_snprintf(msg.name, sizeof(msg.name), "disk%d", index);
-	lo_snprintf(msg.driver, sizeof(msg.driver), "virtio-blk");
+	lo_snprintf(msg.name, sizeof(msg.name), "%s%d", d->class_code == CLASS_STORAGE ? "disk" : "dev", index);
+	/* drivers: lists it by its program's name, '-' for '_' (virtio-blk). */
+	lo_snprintf(msg.driver, sizeof(msg.driver), "%s", program);
+	for (char *c = msg.driver; *c; c++)
+		if (*c == '_')
+			*c = '-';
 	lo_handle_t hs[2] = { lo_channel_handle(client_end), lo_process_handle(driver) };
 	if (lo_channel_write(parent, &msg, sizeof(msg), hs, 2) != LO_OK) {
 		lo_handle_close(hs[0]);
@@ -134,13 +144,14 @@ int main(void)
 	image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
 	parent = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
 
-	int n = pci_enumerate(cfg, devices, PCI_MAX_DEVICES), disks = 0;
+	int n = pci_enumerate(cfg, devices, PCI_MAX_DEVICES), started = 0;
 	for (int i = 0; i < n; i++) {
 		const struct pci_device *d = &devices[i];
-		lo_printf("pci: %02x:%02x.%x %04x:%04x class %02x.%02x irq %u\n", d->bus, d->dev, d->fn,
-			  d->vendor, d->device, d->class_code, d->subclass, d->irq_line);
-		if (d->vendor == VIRTIO_VENDOR && (d->device == VIRTIO_BLK_MODERN || d->device == VIRTIO_BLK_LEGACY))
-			start_virtio_blk(d, disks++);
+		const char *program = lo_policy_driver_for(d->vendor, d->device);
+		lo_printf("pci: %02x:%02x.%x %04x:%04x class %02x.%02x irq %u driver %s\n", d->bus, d->dev, d->fn,
+			  d->vendor, d->device, d->class_code, d->subclass, d->irq_line, program ? program : "none");
+		if (program)
+			start_virtio(d, started++, program);
 	}
 	struct pci_publish done = { .devices = (uint32_t)n };
 	lo_channel_write(parent, &done, sizeof(done), NULL, 0);

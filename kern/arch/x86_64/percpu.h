@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include "lib/list.h"
 
 #define MAX_CPUS 16
 
@@ -27,6 +28,8 @@ struct cpu {
 	bool tlb_pending;          /* a TLB shootdown waits for this CPU (tlb.c) */
 	uint64_t ticks;            /* timer interrupts taken here */
 	struct addrspace *as;      /* loaded here (in its cpus mask) */
+	struct list run_queue;     /* threads waiting to run here (sched.c, sched_lock) */
+	int queued;                /* how many; read racily by idle CPUs */
 };
 
 #define PERCPU_KERNEL_RSP 8

@@ -5,10 +5,11 @@
  * that holds a plain VMO is read and written in place, so every program
  * can use one API while servers move to sessions.
  *
- * Rights: the open asks for READ and/or WRITE on the object. A file server
- * makes those the session's rights (WRITE only through a WRITABLE
- * connection) and checks them on every request; the channel itself comes
- * with what talking takes (READ | WRITE | WAIT). */
+ * Rights: the open asks for READ (LO_FOPEN_READ, and any write: writing a
+ * VMO in place needs its size) and WRITE (LO_FOPEN_WRITE or _TRUNCATE) on
+ * the object. A file server makes those the session's rights (WRITE only
+ * through a WRITABLE connection) and checks them on every request; the
+ * channel itself comes with what talking takes (READ | WRITE | WAIT). */
 #ifndef LIGHTOS_FILE_H
 #define LIGHTOS_FILE_H
 

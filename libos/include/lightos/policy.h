@@ -47,6 +47,17 @@ struct lo_policy_program {
 
 extern const struct lo_policy_program lo_policy[];
 
+/* Who drives a device: `drives pci VENDOR DEVICE;` in a program's policy. */
+struct lo_policy_driver {
+	uint16_t vendor, device;
+	const char *program;   /* NULL ends the table */
+};
+extern const struct lo_policy_driver lo_policy_drivers[];
+
+/* The program the policy names as the driver of PCI device vendor:device,
+ * or NULL: nobody drives it. */
+const char *lo_policy_driver_for(uint32_t vendor, uint32_t device);
+
 /* The policy of `program` ("default" if it has none of its own). */
 const struct lo_policy_program *lo_policy_for(const char *program);
 /* The grant kind a startup kind is given under (0: none). */

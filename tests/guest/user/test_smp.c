@@ -422,7 +422,56 @@ static void test_apic_mmio_not_carvable(void)
 		lo_handle_close(lo_resource_handle(child));
 }
 
+/* thread_list (what ps shows): our live threads, with names, states and
+ * the CPU each runs on; a pinned spinner is seen running on its CPU. */
+static void test_thread_list_shows_cpu(void)
+{
+	spin_stop = 0;
+	lo_thread_t t;
+	if (!CHECK_ST(lo_thread_run(spin_until_stopped, NULL, "listed", &t), LO_OK))
+		return;
+	int n = count_cpus(t);
+	uint32_t cpu = n > 1 ? 1 : 0;
+	CHECK_ST(lo_thread_set_affinity(t, 1u << cpu), LO_OK);
+	uint64_t id = utest_object_id(lo_thread_handle(t));
+	int seen = 0;
+	uint64_t until = lo_now() + 2000 * 1000000ull;
+	while (!seen && lo_now() < until) {
+		struct lo_thread_entry e[16];
+		uint32_t actual = 0, next = 0, start = 0;
+		do {
+			if (!CHECK_ST(lo_thread_list(lo_self, e, 16, start, &actual, &next), LO_OK))
+				break;
+			for (uint32_t i = 0; i < actual; i++) {
+				/* On one CPU it cannot run while we look. */
+				if (e[i].object_id == id && e[i].cpu == cpu && !lo_strcmp(e[i].name, "listed") &&
+				    (e[i].state == LO_THREAD_RUNNING || (n == 1 && e[i].state == LO_THREAD_RUNNABLE)))
+					seen = 1;
+			}
+			start = next;
+		} while (next);
+	}
+	CHECK(seen);
+	/* Paged: one at a time gives the same threads. */
+	struct lo_thread_entry one;
+	uint32_t actual = 0, next = 0, count = 0, start = 0;
+	do {
+		if (!CHECK_ST(lo_thread_list(lo_self, &one, 1, start, &actual, &next), LO_OK))
+			break;
+		count += actual;
+		start = next;
+	} while (next && count < 64);
+	CHECK(count >= 2);   /* this thread and "listed" */
+	/* INSPECT is needed. */
+	lo_process_t weak = lo_process_from(utest_dup(lo_process_handle(lo_self), LO_RIGHT_DUPLICATE));
+	CHECK_ST(lo_thread_list(weak, &one, 1, 0, &actual, &next), LO_ERR_ACCESS_DENIED);
+	lo_handle_close(lo_process_handle(weak));
+	spin_stop = 1;
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
+}
+
 static const struct utest smp_tests[] = {
+	{ "smp.thread_list_shows_cpu", test_thread_list_shows_cpu },
 	{ "smp.apic_mmio_not_carvable", test_apic_mmio_not_carvable },
 	{ "smp.pinned_ping_pong", test_pinned_ping_pong },
 	{ "smp.affinity_pins_thread", test_affinity_pins_thread },

@@ -115,7 +115,9 @@ static void test_job_kill_during_creation(void)
 		lo_handle_close(lo_job_handle(c.job));
 	}
 	CHECK(survivors == 0);
-	CHECK(refusals > 0);
+	/* How often the kill landed mid-creation (the creator refused): shown,
+	 * not required, since a busy host may run the creator's CPU alone. */
+	lo_printf("  %d of 32 kills refused a creation in progress\n", refusals);
 }
 
 /* --- A process killed while its threads are inside system calls on

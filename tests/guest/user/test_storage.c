@@ -185,9 +185,122 @@ static void test_virtio_blk_in_flight(void)
 	storage_stop(&s);
 }
 
+/* fatfs on the guest suite's disk (a FAT32 image from mkfs.fat, reserved
+ * sectors covering what the tests above write): each open of a file is a
+ * session whose rights are what the open asked for, WRITE only through a
+ * WRITABLE connection; rename needs MODIFY. */
+static status_t ask(status_t st, const int32_t *status) { return st != LO_OK ? st : *status; }
+
+static status_t fs_open(lo_channel_t reg, const char *path, uint32_t rights, uint32_t conn_rights,
+			uint32_t want_kind, lo_channel_t *out)
+{
+	int32_t status = LO_OK;
+	uint32_t kind = 0, consumed = 0, granted = 0, link_len = 0;
+	char link[8];
+	lo_handle_t h = LO_HANDLE_INVALID;
+	status_t st = ask(lo_registry_open(reg, path, (uint32_t)lo_strlen(path), rights, conn_rights, &status,
+					   &kind, &consumed, &granted, link, sizeof(link), &link_len, &h), &status);
+	if (st == LO_OK && kind != want_kind) {
+		lo_handle_close(h);
+		st = LO_ERR_WRONG_TYPE;
+	}
+	if (st == LO_OK)
+		*out = lo_channel_from(h);
+	return st;
+}
+
+static void test_fatfs_session_rights(void)
+{
+	struct storage s;
+	lo_channel_t mine = { 0 }, theirs, ro_conn = { 0 }, f = { 0 };
+	lo_process_t fatfs = { 0 };
+	int32_t status = LO_OK;
+	uint32_t n = 0, put = 0, kind = 0;
+	uint64_t pos = 0, size = 0;
+	char buf[64];
+	if (!storage_start(&s) || !CHECK_ST(lo_channel_create(lo_job_self(), &theirs, &mine), LO_OK)) {
+		storage_stop(&s);
+		return;
+	}
+	struct lo_give give[3] = {
+		{ LO_STARTUP_USER + 0, dup_rights(lo_channel_handle(s.disk), LO_RIGHT_READ | LO_RIGHT_WRITE |
+						  LO_RIGHT_WAIT | LO_RIGHT_INSPECT | LO_RIGHT_TRANSFER) },
+		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
+		{ LO_STARTUP_LOG, dup_rights(lo_log_handle(lo_log), LO_RIGHT_WRITE | LO_RIGHT_INSPECT | LO_RIGHT_TRANSFER) },
+	};
+	const char *why = NULL;
+	if (CHECK_ST(lo_spawn_from_image(utest_image, "bin/fatfs", "", give, 3, &fatfs, &why), LO_OK)) {
+		/* A file holding "abc", made by binding a VMO. */
+		lo_vmo_t v;
+		CHECK_ST(lo_vmo_create(lo_job_self(), 3, &v), LO_OK);
+		CHECK_ST(lo_vmo_write(v, "abc", 0, 3), LO_OK);
+		CHECK_ST(ask(lo_registry_bind(mine, "rights.txt", 10, LO_RIGHT_READ | LO_RIGHT_WRITE, lo_vmo_handle(v),
+					      &status), &status), LO_OK);
+
+		/* Opened for reading: reads, but write, truncate and sync are refused. */
+		if (CHECK_ST(fs_open(mine, "rights.txt", LO_RIGHT_READ, 0, LO_ENTRY_OBJECT, &f), LO_OK)) {
+			CHECK_ST(ask(lo_file_read(f, 10, &status, buf, sizeof(buf), &n), &status), LO_OK);
+			CHECK(n == 3 && lo_memcmp(buf, "abc", 3) == 0);
+			CHECK_ST(ask(lo_file_write(f, "x", 1, &status, &put), &status), LO_ERR_ACCESS_DENIED);
+			CHECK_ST(ask(lo_file_truncate(f, 0, &status), &status), LO_ERR_ACCESS_DENIED);
+			CHECK_ST(ask(lo_file_sync(f, &status), &status), LO_ERR_ACCESS_DENIED);
+			lo_handle_close(lo_channel_handle(f));
+		}
+		/* A connection without WRITABLE: asking for WRITE gets no WRITE;
+		 * without MODIFY: no rename. */
+		if (CHECK_ST(fs_open(mine, "", 0, LO_REGISTRY_RIGHT_ENUMERATE | LO_REGISTRY_RIGHT_OPEN,
+				     LO_ENTRY_REGISTRY, &ro_conn), LO_OK)) {
+			if (CHECK_ST(fs_open(ro_conn, "rights.txt", LO_RIGHT_READ | LO_RIGHT_WRITE, 0, LO_ENTRY_OBJECT,
+					     &f), LO_OK)) {
+				CHECK_ST(ask(lo_file_write(f, "x", 1, &status, &put), &status), LO_ERR_ACCESS_DENIED);
+				CHECK_ST(ask(lo_file_stat(f, &status, &size, &kind), &status), LO_OK);
+				CHECK(size == 3 && kind == 1);
+				lo_handle_close(lo_channel_handle(f));
+			}
+			CHECK_ST(ask(lo_registry_rename(ro_conn, "rights.txt", 10, "moved.txt", 9, &status), &status),
+				 LO_ERR_ACCESS_DENIED);
+			lo_handle_close(lo_channel_handle(ro_conn));
+		}
+		/* Opened for writing through a WRITABLE connection: each session
+		 * has its own position. */
+		if (CHECK_ST(fs_open(mine, "rights.txt", LO_RIGHT_READ | LO_RIGHT_WRITE, 0, LO_ENTRY_OBJECT, &f), LO_OK)) {
+			lo_channel_t g;
+			CHECK_ST(ask(lo_file_seek(f, 0, 2, &status, &pos), &status), LO_OK);
+			CHECK(pos == 3);
+			CHECK_ST(ask(lo_file_write(f, "defg", 4, &status, &put), &status), LO_OK);
+			CHECK(put == 4);
+			if (CHECK_ST(fs_open(mine, "rights.txt", LO_RIGHT_READ, 0, LO_ENTRY_OBJECT, &g), LO_OK)) {
+				CHECK_ST(ask(lo_file_read(g, 64, &status, buf, sizeof(buf), &n), &status), LO_OK);
+				CHECK(n == 7 && lo_memcmp(buf, "abcdefg", 7) == 0);
+				lo_handle_close(lo_channel_handle(g));
+			}
+			CHECK_ST(ask(lo_file_truncate(f, 2, &status), &status), LO_OK);
+			CHECK_ST(ask(lo_file_sync(f, &status), &status), LO_OK);
+			CHECK_ST(ask(lo_file_stat(f, &status, &size, &kind), &status), LO_OK);
+			CHECK(size == 2);
+			CHECK_ST(ask(lo_file_close(f, &status), &status), LO_OK);
+			lo_handle_close(lo_channel_handle(f));
+		}
+		/* Rename through a connection with MODIFY: one step. */
+		CHECK_ST(ask(lo_registry_rename(mine, "rights.txt", 10, "moved.txt", 9, &status), &status), LO_OK);
+		CHECK_ST(fs_open(mine, "rights.txt", LO_RIGHT_READ, 0, LO_ENTRY_OBJECT, &f), LO_ERR_NOT_FOUND);
+		CHECK_ST(ask(lo_registry_unbind(mine, "moved.txt", 9, &status), &status), LO_OK);
+	}
+	/* With its last client gone, fatfs ends by itself. */
+	lo_handle_close(lo_channel_handle(mine));
+	if (fatfs.value) {
+		struct lo_process_info info;
+		CHECK(utest_wait_process(fatfs, &info));
+		CHECK(info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0);
+		lo_handle_close(lo_process_handle(fatfs));
+	}
+	storage_stop(&s);
+}
+
 static const struct utest storage_tests[] = {
 	{"user.virtio_blk_roundtrip", test_virtio_blk_roundtrip},
 	{"user.virtio_blk_in_flight", test_virtio_blk_in_flight},
+	{"user.fatfs_session_rights", test_fatfs_session_rights},
 	{0, 0},
 };
 UTEST_SUITE(storage_tests);

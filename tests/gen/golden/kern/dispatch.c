@@ -26,6 +26,21 @@ static status_t dispatch_lookup(struct cap_table *table, uint32_t nr, uint64_t v
 	return st;
 }
 
+/* A check before a self_lookup call failed with `st`: the handle's own
+ * error (BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED, recorded) comes first, as
+ * it would for a handle the dispatch looked up. Rare: out of line. */
+static __attribute__((noinline, cold)) status_t dispatch_recheck(uint32_t nr, uint64_t value,
+								 uint32_t type, rights_t required,
+								 status_t st)
+{
+	struct cap_object *obj = NULL;
+	status_t own = dispatch_lookup(current_handle_table(), nr, value, type, required, &obj, NULL);
+	if (own != LO_OK)
+		return own;
+	cap_unref(obj);
+	return st;
+}
+
 /* Kernel memory for a copy: the stack for small sizes, the heap above. */
 static status_t dispatch_buffer(void **buf, void *stack, uint64_t stack_size, uint64_t len)
 {
@@ -80,8 +95,8 @@ static status_t dispatch_install_all(struct cap_table *table, struct cap_taken *
 }
 
 /* gadget_create: A new gadget. */
-static int64_t sys_gadget_create(uint64_t a0, uint64_t a1, uint64_t a2,
-                                uint64_t a3, uint64_t a4, uint64_t a5)
+static status_t sys_gadget_create(uint64_t a0, uint64_t a1, uint64_t a2,
+                                 uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct cap_table *table = current_handle_table();
 	status_t st = LO_OK;
@@ -114,8 +129,8 @@ out:
 }
 
 /* gadget_tune: Set the level. */
-static int64_t sys_gadget_tune(uint64_t a0, uint64_t a1, uint64_t a2,
-                              uint64_t a3, uint64_t a4, uint64_t a5)
+static status_t sys_gadget_tune(uint64_t a0, uint64_t a1, uint64_t a2,
+                               uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct cap_table *table = current_handle_table();
 	status_t st = LO_OK;
@@ -139,8 +154,8 @@ out:
 }
 
 /* gadget_swap: Send bytes and handles, receive some back. */
-static int64_t sys_gadget_swap(uint64_t a0, uint64_t a1, uint64_t a2,
-                              uint64_t a3, uint64_t a4, uint64_t a5)
+static status_t sys_gadget_swap(uint64_t a0, uint64_t a1, uint64_t a2,
+                               uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct cap_table *table = current_handle_table();
 	status_t st = LO_OK;
@@ -212,8 +227,8 @@ out:
 }
 
 /* gadget_watch: Wait on several gadgets. */
-static int64_t sys_gadget_watch(uint64_t a0, uint64_t a1, uint64_t a2,
-                               uint64_t a3, uint64_t a4, uint64_t a5)
+static status_t sys_gadget_watch(uint64_t a0, uint64_t a1, uint64_t a2,
+                                uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct cap_table *table = current_handle_table();
 	status_t st = LO_OK;
@@ -291,19 +306,53 @@ out:
 	return st;
 }
 
-typedef int64_t (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-
-static const syscall_fn syscall_table[LO_SYS_COUNT] = {
-	[LO_SYS_GADGET_CREATE] = sys_gadget_create,
-	[LO_SYS_GADGET_TUNE] = sys_gadget_tune,
-	[LO_SYS_GADGET_SWAP] = sys_gadget_swap,
-	[LO_SYS_GADGET_WATCH] = sys_gadget_watch,
-};
-
-int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-			 uint64_t a3, uint64_t a4, uint64_t a5)
+/* A number no call has. */
+static status_t sys_bad_number(uint64_t a0, uint64_t a1, uint64_t a2,
+			       uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	if (nr >= LO_SYS_COUNT || !syscall_table[nr])
-		return LO_ERR_BAD_SYSCALL;
-	return syscall_table[nr](a0, a1, a2, a3, a4, a5);
+	(void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
+	return LO_ERR_BAD_SYSCALL;
 }
+
+/* syscall.asm calls syscall_table[nr](a0..a5) for nr < syscall_count and
+ * sign-extends the 32-bit status into rax: one indirect call, no wrapper. */
+typedef status_t (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+const uint64_t syscall_count = LO_SYS_COUNT;
+
+const syscall_fn syscall_table[LO_SYS_COUNT] = {
+	sys_bad_number,   /* 0 */
+	sys_bad_number,   /* 1 */
+	sys_bad_number,   /* 2 */
+	sys_bad_number,   /* 3 */
+	sys_bad_number,   /* 4 */
+	sys_bad_number,   /* 5 */
+	sys_bad_number,   /* 6 */
+	sys_bad_number,   /* 7 */
+	sys_bad_number,   /* 8 */
+	sys_bad_number,   /* 9 */
+	sys_bad_number,   /* 10 */
+	sys_bad_number,   /* 11 */
+	sys_bad_number,   /* 12 */
+	sys_bad_number,   /* 13 */
+	sys_bad_number,   /* 14 */
+	sys_bad_number,   /* 15 */
+	sys_bad_number,   /* 16 */
+	sys_bad_number,   /* 17 */
+	sys_bad_number,   /* 18 */
+	sys_bad_number,   /* 19 */
+	sys_bad_number,   /* 20 */
+	sys_bad_number,   /* 21 */
+	sys_bad_number,   /* 22 */
+	sys_bad_number,   /* 23 */
+	sys_bad_number,   /* 24 */
+	sys_bad_number,   /* 25 */
+	sys_bad_number,   /* 26 */
+	sys_bad_number,   /* 27 */
+	sys_bad_number,   /* 28 */
+	sys_bad_number,   /* 29 */
+	sys_gadget_create,   /* 30 */
+	sys_gadget_tune,   /* 31 */
+	sys_gadget_swap,   /* 32 */
+	sys_gadget_watch,   /* 33 */
+};
