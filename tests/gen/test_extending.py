@@ -155,7 +155,7 @@ def test_one_right_changes_check_binding_doc_and_audit(repo_copy):
                        "kern/dispatch.c", "rights.json", "tests/negative_rights.c"], changed
     assert "Needs: channel SIGNAL; handles TRANSFER." in after["include/lightos/syscalls.h"].decode()
     dispatch = after["kern/dispatch.c"].decode()
-    start = dispatch.index("static int64_t sys_channel_write(")
+    start = dispatch.index("static status_t sys_channel_write(")
     assert "LO_RIGHT_SIGNAL, &obj_channel" in dispatch[start:start + 1500]
     write = next(c for c in json.loads(after["rights.json"])["syscalls"] if c["name"] == "channel_write")
     assert write["params"][0]["requires"] == ["SIGNAL"]

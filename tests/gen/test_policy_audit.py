@@ -91,7 +91,7 @@ ERRORS = [
     ("program p { max widget : READ; }", "unknown object type 'widget'"),
     ("program p { grant log READ; }", "expected ':'"),
     ("program p { } program p { }", "program 'p' is declared twice"),
-    ("program p { take log : READ; }", "expected 'grant', 'max', 'protected' or '}'"),
+    ("program p { take log : READ; }", "expected 'grant', 'max', 'protected', 'drives' or '}'"),
     ("program p { grant log : READ;", "end of file"),
     ("program p { grant log : READ; } $", "unexpected character '$'"),
     # a registry grant names connection rights, not handle rights

@@ -49,7 +49,7 @@ test-ktest-smp4: $(ISO_KTEST)
 .PHONY: test-guest-smp4
 test-guest-smp4: $(ISO_TEST)
 	@mkdir -p $(BUILD)/test
-	$(Q)rm -f $(GUEST_DISK_SMP4) && truncate -s 8M $(GUEST_DISK_SMP4)
+	$(Q)$(call guest_disk_make,$(GUEST_DISK_SMP4))
 	$(Q)$(PYTHON) scripts/qemu_test.py --iso $(ISO_TEST) \
 		--log $(BUILD)/test/guest-smp4.log --tap $(BUILD)/test/guest-smp4.tap \
 		--timeout 180 --test-timeout $(TEST_TIMEOUT) -- $(QEMU) $(QEMU_COMMON) -smp 4 \
