@@ -511,7 +511,7 @@ static int cmd_edit(int argc, char **argv)
 		cmd = "unbind";
 	int need = !lo_strcmp(cmd, "mkreg") || !lo_strcmp(cmd, "unbind") ? 2 : 3;
 	if (argc < need)
-		return fail("usage: mkreg|unbind <reg>:<path>, link|bind <reg>:<path> <target>",
+		return fail("usage: mkreg|unbind <reg>:<path>, link|bind|mount <reg>:<path> <target>",
 			    LO_ERR_INVALID_ARGS);
 	lo_channel_t reg;
 	const char *path;
@@ -537,6 +537,22 @@ static int cmd_edit(int argc, char **argv)
 		st = lo_registry_unbind(reg, path, plen, &status);
 	} else if (!lo_strcmp(cmd, "link")) {
 		st = lo_registry_link(reg, path, plen, argv[2], (uint32_t)lo_strlen(argv[2]), &status);
+	} else if (!lo_strcmp(cmd, "mount")) {
+		/* A registry another process may serve (proc: is procd's),
+		 * named here from now on: the entry holds a connection to it. */
+		lo_handle_t h;
+		struct lo_object_info info;
+		st = lo_resolve_name(argv[2], LO_DEFAULT_RIGHTS_CHANNEL, &h);
+		if (st == LO_OK && (lo_handle_info(h, &info) != LO_OK || info.type != LO_TYPE_CHANNEL)) {
+			lo_handle_close(h);
+			st = LO_ERR_NOT_A_REGISTRY;
+		}
+		if (st == LO_OK)
+			st = lo_registry_mount(reg, path, plen, h, &status);
+		if (st != LO_OK) {
+			lo_handle_close(lo_channel_handle(reg));
+			return fail(argv[2], st);
+		}
 	} else {
 		/* bind: the object another name resolves to, under a new name. */
 		lo_handle_t h;
@@ -943,6 +959,7 @@ static const struct command {
 	{ "mkreg", cmd_edit, "mkreg <reg>:<path>      a new registry" },
 	{ "bind", cmd_edit, "bind <reg>:<path> <name>  bind what <name> names" },
 	{ "link", cmd_edit, "link <reg>:<path> <target>  a link" },
+	{ "mount", cmd_edit, "mount <reg>:<path> <registry>:[path]  name a registry (another server's too) there" },
 	{ "unbind", cmd_edit, "unbind <reg>:<path>     remove an entry" },
 	{ "mkdir", cmd_edit, "mkdir <reg>:<path>      a new directory (mkreg)" },
 	{ "rm", cmd_edit, "rm <reg>:<path>         remove a file or empty directory (unbind)" },
