@@ -195,15 +195,15 @@ static status_t start_procd(void)
 	}
 	lo_handle_close(lo_process_handle(procd));
 	char msg[8];
-	lo_handle_t h[2];
+	lo_handle_t h[3];
 	struct lo_channel_read_result got = { 0, 0 };
 	uint32_t observed;
 	st = lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
 				lo_deadline_after_ms(10000), &observed);
 	if (st == LO_OK)
-		st = lo_channel_read(mine, msg, sizeof(msg), h, 2, &got);
+		st = lo_channel_read(mine, msg, sizeof(msg), h, 3, &got);
 	lo_handle_close(lo_channel_handle(mine));
-	if (st == LO_OK && got.handles != 2)
+	if (st == LO_OK && got.handles != 3)
 		st = LO_ERR_BAD_FORMAT;
 	if (st != LO_OK) {
 		for (uint32_t i = 0; i < got.handles; i++)
@@ -213,6 +213,10 @@ static status_t start_procd(void)
 	}
 	lo_registry_add_mount(&ns.host, ns.root, "proc", lo_channel_from(h[0]));
 	lo_registry_add_mount(&ns.host, ns.root, "thread", lo_channel_from(h[1]));
+	/* event:proc: each open is a session procd serves (subscribe only). */
+	lo_registry_add_device_at(&ns.host, ns.event, "proc", lo_channel_from(h[2]), "proc",
+				  LO_RIGHT_READ | LO_RIGHT_WAIT | LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE |
+				  LO_RIGHT_TRANSFER);
 	return LO_OK;
 }
 

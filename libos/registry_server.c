@@ -12,6 +12,7 @@ struct entry {
 					* rights through a registry) */
 	lo_handle_t handle;            /* objects; a device's driver channel */
 	bool device;                   /* each open asks the driver for a session */
+	void *service;                 /* or the host itself makes one (open_service) */
 	struct lo_registry *child;     /* registries of this host */
 	lo_channel_t mount;            /* registries of another server (child NULL) */
 	struct lo_registry *anchor;    /* a host's mount: what subtree grants name */
@@ -481,7 +482,18 @@ static status_t remove_entry(struct lo_registry_host *host, struct lo_registry *
 status_t lo_registry_add_device(struct lo_registry_host *host, struct lo_registry *reg,
 				const char *name, lo_channel_t driver, uint32_t rights)
 {
+	return lo_registry_add_device_at(host, reg, name, driver, "", rights);
+}
+
+status_t lo_registry_add_device_at(struct lo_registry_host *host, struct lo_registry *reg,
+				   const char *name, lo_channel_t driver, const char *there,
+				   uint32_t rights)
+{
 	(void)host;
+	if (lo_strlen(there) > LO_REGISTRY_PATH_MAX) {
+		lo_handle_close(lo_channel_handle(driver));
+		return LO_ERR_NAME_TOO_LONG;
+	}
 	struct entry *e;
 	status_t st = add_entry(reg, name, lo_strlen(name), 0, &e);
 	if (st != LO_OK) {
@@ -491,6 +503,21 @@ status_t lo_registry_add_device(struct lo_registry_host *host, struct lo_registr
 	e->kind = LO_ENTRY_OBJECT;
 	e->handle = lo_channel_handle(driver);
 	e->device = true;
+	lo_memcpy(e->link, there, lo_strlen(there) + 1);   /* what to open there */
+	e->rights = rights;
+	return LO_OK;
+}
+
+status_t lo_registry_add_service(struct lo_registry_host *host, struct lo_registry *reg,
+				 const char *name, uint32_t rights, void *cookie)
+{
+	(void)host;
+	struct entry *e;
+	status_t st = add_entry(reg, name, lo_strlen(name), 0, &e);
+	if (st != LO_OK)
+		return st;
+	e->kind = LO_ENTRY_OBJECT;
+	e->service = cookie;
 	e->rights = rights;
 	return LO_OK;
 }
@@ -643,11 +670,13 @@ static status_t open_connection(struct call *c, struct lo_registry *reg, uint32_
  * `rights`: READ and WRITE become the session's file rights). The wait is
  * bounded: a server that died answers PEER_CLOSED at once, one that hangs
  * costs LO_REGISTRY_MOUNT_WAIT. */
-static status_t ask_server(lo_channel_t mount, uint32_t rights, uint32_t conn_rights, uint32_t kind,
-			   lo_handle_t *out)
+static status_t ask_server(lo_channel_t mount, const char *path, uint32_t rights, uint32_t conn_rights,
+			   uint32_t kind, lo_handle_t *out)
 {
 	struct lo_registry_open_request rq;
 	lo_memset(&rq, 0, sizeof(rq));
+	rq.path_len = (uint32_t)lo_strlen(path);
+	lo_memcpy(rq.path, path, rq.path_len);
 	rq.hdr.txid = 1;
 	rq.hdr.ordinal = LO_REGISTRY_OPEN;
 	rq.rights = rights;
@@ -684,7 +713,7 @@ static status_t ask_server(lo_channel_t mount, uint32_t rights, uint32_t conn_ri
 
 static status_t open_mount(lo_channel_t mount, uint32_t rights, lo_handle_t *out)
 {
-	return ask_server(mount, LO_DEFAULT_RIGHTS_CHANNEL, rights, LO_ENTRY_REGISTRY, out);
+	return ask_server(mount, "", LO_DEFAULT_RIGHTS_CHANNEL, rights, LO_ENTRY_REGISTRY, out);
 }
 
 static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
@@ -762,17 +791,31 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 		 * copy travels, so it needs TRANSFER on the way; the client drops
 		 * it again unless it was asked for (resp->granted says). Without
 		 * WRITABLE, nothing opened here keeps WRITE. */
-		if (!(e->rights & LO_RIGHT_TRANSFER))
+		if (!(e->rights & LO_RIGHT_TRANSFER) && !e->service)
 			return LO_ERR_ACCESS_DENIED;
 		uint32_t dup = 0;
 		resp->granted = e->rights & req->rights;
 		if (!(rights & LO_REGISTRY_RIGHT_WRITABLE))
 			resp->granted &= ~LO_RIGHT_WRITE;   /* the kernel refuses the write later */
+		if (e->service) {
+			/* A session this host serves itself. */
+			if (!c->host->open_service)
+				return LO_ERR_NOT_SUPPORTED;
+			status_t st = c->host->open_service(c->host->service_arg, e->service, resp->granted,
+							    &resp_handles[0]);
+			if (st != LO_OK)
+				return st;
+			resp->granted = LO_REGISTRY_SESSION_RIGHTS;
+			resp->kind = LO_ENTRY_OBJECT;
+			resp->consumed = req->path_len;
+			*resp_nhandles = 1;
+			return LO_OK;
+		}
 		if (e->device) {
 			/* A session of its own: its file rights are what was granted;
 			 * the channel itself is the client's to talk on. */
-			status_t st = ask_server(lo_channel_from(e->handle), resp->granted, 0, LO_ENTRY_OBJECT,
-						 &resp_handles[0]);
+			status_t st = ask_server(lo_channel_from(e->handle), e->link, resp->granted, 0,
+						 LO_ENTRY_OBJECT, &resp_handles[0]);
 			if (st != LO_OK)
 				return st;
 			resp->granted = LO_REGISTRY_SESSION_RIGHTS;
@@ -966,6 +1009,11 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		if (pkt.key == LO_REGISTRY_HOST_REFRESH_KEY) {
 			if (host->refresh)
 				host->refresh(host->refresh_arg);
+			continue;
+		}
+		if (pkt.key >= LO_REGISTRY_HOST_USER_KEY) {
+			if (host->on_packet)
+				host->on_packet(host->service_arg, pkt.key);
 			continue;
 		}
 		uint32_t slot = (uint32_t)pkt.key;

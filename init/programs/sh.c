@@ -6,6 +6,7 @@
 #include "lightos/startup.h"
 #include "lightos/registry.h"
 #include "lightos/file.h"
+#include "lightos/protocols.h"
 #include "lightos/spawn.h"
 #include "lightos/policy.h"
 #include "lightos/audit.h"
@@ -544,7 +545,7 @@ static int cmd_edit(int argc, char **argv)
 		cmd = "unbind";
 	int need = !lo_strcmp(cmd, "mkreg") || !lo_strcmp(cmd, "unbind") ? 2 : 3;
 	if (argc < need)
-		return fail("usage: mkreg|unbind <reg>:<path>, link|bind <reg>:<path> <target>",
+		return fail("usage: mkreg|unbind <reg>:<path>, link|bind|mount <reg>:<path> <target>",
 			    LO_ERR_INVALID_ARGS);
 	lo_channel_t reg;
 	const char *path;
@@ -570,6 +571,22 @@ static int cmd_edit(int argc, char **argv)
 		st = lo_registry_unbind(reg, path, plen, &status);
 	} else if (!lo_strcmp(cmd, "link")) {
 		st = lo_registry_link(reg, path, plen, argv[2], (uint32_t)lo_strlen(argv[2]), &status);
+	} else if (!lo_strcmp(cmd, "mount")) {
+		/* A registry another process may serve (proc: is procd's),
+		 * named here from now on: the entry holds a connection to it. */
+		lo_handle_t h;
+		struct lo_object_info info;
+		st = lo_resolve_name(argv[2], LO_DEFAULT_RIGHTS_CHANNEL, &h);
+		if (st == LO_OK && (lo_handle_info(h, &info) != LO_OK || info.type != LO_TYPE_CHANNEL)) {
+			lo_handle_close(h);
+			st = LO_ERR_NOT_A_REGISTRY;
+		}
+		if (st == LO_OK)
+			st = lo_registry_mount(reg, path, plen, h, &status);
+		if (st != LO_OK) {
+			lo_handle_close(lo_channel_handle(reg));
+			return fail(argv[2], st);
+		}
 	} else {
 		/* bind: the object another name resolves to, under a new name. */
 		lo_handle_t h;
@@ -852,6 +869,166 @@ static int cmd_audit(int argc, char **argv)
 	return 0;
 }
 
+static void run_line(char *raw);
+
+/* The names in registry `reg` now (at most 64). */
+struct names {
+	uint32_t n;
+	char name[64][LO_REGISTRY_NAME_MAX + 1];
+};
+
+static void list_names(lo_channel_t reg, struct names *out)
+{
+	uint32_t kind, rights;
+	out->n = 0;
+	while (out->n < 64 && entry_at(reg, "", out->n, out->name[out->n], &kind, &rights) == LO_OK)
+		out->n++;
+}
+
+static int has_name(const struct names *l, const char *name)
+{
+	for (uint32_t i = 0; i < l->n; i++) {
+		if (!lo_strcmp(l->name[i], name))
+			return 1;
+	}
+	return 0;
+}
+
+/* Run argv[0..argc) as a command line of its own. */
+static void run_words(int argc, char **argv)
+{
+	char line[LINE_MAX];
+	size_t n = 0;
+	line[0] = '\0';
+	for (int i = 0; i < argc; i++)
+		n += (size_t)lo_snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", argv[i]);
+	run_line(line);
+}
+
+/* An eventhook source (event:<source>): subscribe with a channel, run the
+ * command, then print `count` events as they come (5 s at most each). */
+static int watch_events(const char *name, uint32_t count, int argc, char **argv)
+{
+	lo_handle_t h;
+	status_t st = lo_resolve_name(name, LO_RIGHT_READ | LO_RIGHT_WAIT, &h);
+	if (st != LO_OK)
+		return fail(name, st);
+	lo_channel_t session = lo_channel_from(h), mine, theirs;
+	int32_t status = LO_OK;
+	st = lo_channel_create(lo_job_self(), &mine, &theirs);
+	if (st == LO_OK) {
+		st = lo_eventhook_subscribe(session, lo_channel_handle(theirs), &status);
+		if (st == LO_OK)
+			st = status;
+		if (st != LO_OK)
+			lo_handle_close(lo_channel_handle(mine));
+	}
+	lo_handle_close(h);
+	if (st != LO_OK)
+		return fail(name, st);
+	if (argc)
+		run_words(argc, argv);
+	for (uint32_t i = 0; i < count; i++) {
+		struct lo_hook_event ev;
+		struct lo_channel_read_result got;
+		uint32_t observed;
+		st = lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE, lo_deadline_after_ms(5000),
+					&observed);
+		if (st == LO_OK)
+			st = lo_channel_read(mine, &ev, sizeof(ev), NULL, 0, &got);
+		if (st != LO_OK) {
+			fail(name, st);
+			break;
+		}
+		ev.text[sizeof(ev.text) - 1] = '\0';
+		const char *what = ev.kind == LO_HOOK_PROCESS_STARTED ? "process started" :
+				   ev.kind == LO_HOOK_PROCESS_EXITED ? "process exited" : "event";
+		print("  %s %lu job %lu code %ld %s", what, ev.id, ev.owner, ev.code, ev.text);
+		if (ev.dropped)
+			print(" (%u lost before it)", ev.dropped);
+		print("\n");
+	}
+	lo_handle_close(lo_channel_handle(mine));
+	return st == LO_OK ? 0 : 1;
+}
+
+/* A registry: its watch event, then after the command `count` changes,
+ * each shown as the names that came (+) and went (-). */
+static int watch_registry(const char *name, uint32_t count, int argc, char **argv)
+{
+	lo_handle_t h;
+	struct lo_object_info info;
+	status_t st = lo_resolve_name(name, LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	if (st != LO_OK)
+		return fail(name, st);
+	if (lo_handle_info(h, &info) != LO_OK || info.type != LO_TYPE_CHANNEL) {
+		lo_handle_close(h);
+		return fail(name, LO_ERR_NOT_A_REGISTRY);
+	}
+	lo_channel_t reg = lo_channel_from(h);
+	lo_event_t changed;
+	int32_t status = LO_OK;
+	st = lo_event_create(lo_job_self(), &changed);
+	if (st == LO_OK) {
+		lo_handle_t given = { 0 };
+		st = lo_handle_duplicate(lo_event_handle(changed), LO_RIGHT_SIGNAL | LO_RIGHT_TRANSFER |
+					 LO_RIGHT_INSPECT, &given.value);
+		if (st == LO_OK)
+			st = lo_registry_watch(reg, given, &status);
+		if (st == LO_OK)
+			st = status;
+		if (st != LO_OK)
+			lo_handle_close(lo_event_handle(changed));
+	}
+	if (st != LO_OK) {
+		lo_handle_close(h);
+		return fail(name, st);
+	}
+	static struct names before, now;
+	list_names(reg, &before);
+	if (argc)
+		run_words(argc, argv);
+	for (uint32_t i = 0; i < count && st == LO_OK;) {
+		uint32_t observed;
+		st = lo_handle_wait_one(lo_event_handle(changed), LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(5000),
+					&observed);
+		if (st != LO_OK) {
+			fail(name, st);
+			break;
+		}
+		lo_handle_signal(lo_event_handle(changed), LO_SIG_EVENT_SIGNALED, 0);
+		list_names(reg, &now);
+		for (uint32_t j = 0; j < now.n && i < count; j++) {
+			if (!has_name(&before, now.name[j])) {
+				print("  + %s\n", now.name[j]);
+				i++;
+			}
+		}
+		for (uint32_t j = 0; j < before.n && i < count; j++) {
+			if (!has_name(&now, before.name[j])) {
+				print("  - %s\n", before.name[j]);
+				i++;
+			}
+		}
+		before = now;
+	}
+	lo_handle_close(lo_event_handle(changed));
+	lo_handle_close(h);
+	return st == LO_OK ? 0 : 1;
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	if (argc < 3 || argv[2][0] < '0' || argv[2][0] > '9')
+		return fail("usage: watch <registry>:<path> <count> [command]", LO_ERR_INVALID_ARGS);
+	uint32_t count = 0;
+	for (const char *p = argv[2]; *p >= '0' && *p <= '9'; p++)
+		count = count * 10 + (uint32_t)(*p - '0');
+	if (!lo_strncmp(argv[1], "event:", 6))
+		return watch_events(argv[1], count, argc - 3, argv + 3);
+	return watch_registry(argv[1], count, argc - 3, argv + 3);
+}
+
 static int cmd_echo(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -879,12 +1056,14 @@ static const struct command {
 	{ "mkreg", cmd_edit, "mkreg <reg>:<path>      a new registry" },
 	{ "bind", cmd_edit, "bind <reg>:<path> <name>  bind what <name> names" },
 	{ "link", cmd_edit, "link <reg>:<path> <target>  a link" },
+	{ "mount", cmd_edit, "mount <reg>:<path> <registry>:[path]  name a registry (another server's too) there" },
 	{ "unbind", cmd_edit, "unbind <reg>:<path>     remove an entry" },
 	{ "mkdir", cmd_edit, "mkdir <reg>:<path>      a new directory (mkreg)" },
 	{ "rm", cmd_edit, "rm <reg>:<path>         remove a file or empty directory (unbind)" },
 	{ "cp", cmd_copy, "cp <reg>:<path> <reg>:<path>  copy a file" },
 	{ "mv", cmd_copy, "mv <reg>:<path> <reg>:<path>  move (rename; across servers: copy, then remove)" },
 	{ "audit", cmd_audit, "audit [denials]         live handles against the policy; the denial log" },
+	{ "watch", cmd_watch, "watch <reg>:<path> <n> [command]  run the command, then show n changes (event:<source>: n events)" },
 	{ "echo", cmd_echo, "echo <text>             print the text" },
 };
 

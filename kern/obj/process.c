@@ -16,6 +16,8 @@
 #include "obj/census.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
+_Static_assert(LO_HANDLE_TABLE_MAX == CAP_TABLE_MAX_HANDLES, "the IDL's ceiling is the encoding's");
+
 static uint32_t secret_state = 0x9e3779b9u;
 
 /* Handles, memory, address space: everything the process holds. Runs once,
@@ -75,7 +77,9 @@ status_t process_create_named(struct job *job, const char *name, struct process 
 		kfree(p);
 		return st;
 	}
-	st = cap_table_init(&p->handles, CAP_TABLE_DEFAULT_QUOTA, next_secret());
+	/* As many handles as the encoding allows: the job's handle quota is
+	 * the limit that matters (charged by cap_table_charge). */
+	st = cap_table_init(&p->handles, LO_HANDLE_TABLE_MAX, next_secret());
 	if (st != LO_OK) {
 		addrspace_destroy(&p->as);
 		job_uncharge_objects(job, 1);

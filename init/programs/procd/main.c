@@ -1,4 +1,5 @@
-/* procd: the server of proc: and thread:, live views of the running system.
+/* procd: the server of proc: and thread:, live views of the running system,
+ * and of the event source event:proc.
  *
  * It holds the root job with INSPECT and CENSUS (and what serving needs:
  * channels, a port, memory), makes a census of the whole tree
@@ -6,16 +7,21 @@
  *   proc:<pid>          the process (inspect, wait, and kill unless its
  *                       program is `protected` in the policy)
  *   thread:<pid>/<tid>  its live threads (the same rights)
+ *   proc (in its event registry, which init names event:proc): an
+ *                       eventhook source (idl/eventhook.idl) of every
+ *                       process start and end; subscribe only
  * Entries come and go with the census's start and exit events; when the
  * kernel dropped events (a full queue) procd lists the tree again. Before
  * answering any request it reads every posted event and lists the
  * threads, so a client that has just started or waited for a process
  * finds the change. Its startup channel takes one message: connections to
- * proc and thread (read-only: list, open, watch), which init mounts. */
+ * proc, thread and event (read-only: list, open, watch), which init
+ * mounts. */
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/policy.h"
 #include "lightos/registry_server.h"
+#include "lightos/eventhook.h"
 
 #define MAX_KNOWN 1024
 #define ENTRY_RIGHTS (LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_WAIT | LO_RIGHT_INSPECT)
@@ -23,7 +29,9 @@
 
 static lo_census_t census;
 static struct lo_registry_host host;
-static struct lo_registry *proc_reg, *thread_reg;
+static struct lo_registry *proc_reg, *thread_reg, *event_reg;
+static struct lo_eventhook_hub hub;
+static struct lo_eventhook_source proc_events;
 
 /* What is named now, in rising id order: processes (owner: job) and
  * threads (owner: process). */
@@ -138,6 +146,18 @@ static void read_events(void)
 				proc_add(ev[i].pid, ev[i].job);
 			else if (ev[i].kind == LO_CENSUS_EXITED)
 				proc_remove(ev[i].pid);
+			/* event:proc: each start and end, even of a process
+			 * already gone when its start is read. */
+			struct lo_hook_event hook;
+			lo_memset(&hook, 0, sizeof(hook));
+			hook.kind = ev[i].kind == LO_CENSUS_STARTED ? LO_HOOK_PROCESS_STARTED
+								    : LO_HOOK_PROCESS_EXITED;
+			hook.reason = ev[i].reason;
+			hook.id = ev[i].pid;
+			hook.owner = ev[i].job;
+			hook.code = ev[i].code;
+			lo_memcpy(hook.text, ev[i].name, sizeof(hook.text) - 1);
+			lo_eventhook_post(&proc_events, &hook);
 		}
 		if (dropped)
 			proc_relist();
@@ -247,21 +267,28 @@ int main(void)
 	}
 	proc_reg = lo_registry_create(&host, "proc");
 	thread_reg = lo_registry_create(&host, "thread");
-	if (!proc_reg || !thread_reg)
+	event_reg = lo_registry_create(&host, "event");
+	if (!proc_reg || !thread_reg || !event_reg)
 		return 1;
+	/* event:proc may be subscribed to, never published to (no WRITE). */
+	lo_eventhook_hub_init(&hub, &host);
+	lo_registry_add_service(&host, event_reg, "proc", LO_RIGHT_READ | LO_RIGHT_WAIT | LO_RIGHT_INSPECT,
+				&proc_events);
 	/* Whatever started before the census: the list; after it: events. */
 	read_events();
 	proc_relist();
 	host.refresh = refresh;
 	host.refresh_arg = NULL;
 	refresh(NULL);
-	lo_channel_t c[2];
+	lo_channel_t c[3];
 	st = lo_registry_connect_as(&host, proc_reg, CLIENT_RIGHTS, NULL, &c[0]);
 	if (st == LO_OK)
 		st = lo_registry_connect_as(&host, thread_reg, CLIENT_RIGHTS, NULL, &c[1]);
-	lo_handle_t give[2] = { lo_channel_handle(c[0]), lo_channel_handle(c[1]) };
 	if (st == LO_OK)
-		st = lo_channel_write(parent, "procd", 5, give, 2);
+		st = lo_registry_connect_as(&host, event_reg, CLIENT_RIGHTS, NULL, &c[2]);
+	lo_handle_t give[3] = { lo_channel_handle(c[0]), lo_channel_handle(c[1]), lo_channel_handle(c[2]) };
+	if (st == LO_OK)
+		st = lo_channel_write(parent, "procd", 5, give, 3);
 	if (st != LO_OK) {
 		lo_printf("procd: cannot hand out its registries: %s\n", lo_status_str(st));
 		return 1;

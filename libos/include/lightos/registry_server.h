@@ -38,8 +38,10 @@
 /* What a client holds of a file or device session: enough to talk on it. */
 #define LO_REGISTRY_SESSION_RIGHTS (LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT | \
 				    LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER)
-/* The port key a server binds its own sources under to be refreshed. */
+/* The port key a server binds its own sources under to be refreshed, and
+ * where the keys for its own bindings (on_packet) start. */
 #define LO_REGISTRY_HOST_REFRESH_KEY 0xffffffffull
+#define LO_REGISTRY_HOST_USER_KEY 0x10000ull
 
 struct lo_registry;
 
@@ -69,6 +71,13 @@ struct lo_registry_host {
 	 * (bound by the server itself, e.g. to a census). */
 	void (*refresh)(void *arg);
 	void *refresh_arg;
+	/* Sessions the host serves itself (lo_registry_add_service): an open
+	 * calls open_service(service_arg, cookie, granted rights, &handle).
+	 * Port packets with keys from LO_REGISTRY_HOST_USER_KEY up (the
+	 * server's own bindings, e.g. its sessions) go to on_packet. */
+	status_t (*open_service)(void *arg, void *cookie, uint32_t rights, lo_handle_t *out);
+	void (*on_packet)(void *arg, uint64_t key);
+	void *service_arg;
 	uint32_t live_registries;           /* for tests: registries not yet freed */
 	uint32_t live_watches;              /* for tests: watches not yet freed */
 };
@@ -106,6 +115,16 @@ status_t lo_registry_add_link(struct lo_registry_host *host, struct lo_registry 
  * with kind entry_object and the session's client end. */
 status_t lo_registry_add_device(struct lo_registry_host *host, struct lo_registry *reg,
 				const char *name, lo_channel_t driver, uint32_t rights);
+/* The same, opening `there` (a path) through `driver` instead of "":
+ * another registry server's own session entry (event:proc is procd's). */
+status_t lo_registry_add_device_at(struct lo_registry_host *host, struct lo_registry *reg,
+				   const char *name, lo_channel_t driver, const char *there,
+				   uint32_t rights);
+/* A session served by the host itself: every open of `name` calls the
+ * host's open_service with `cookie` and the rights the open was granted
+ * (at most `rights`, WRITE only where WRITABLE). */
+status_t lo_registry_add_service(struct lo_registry_host *host, struct lo_registry *reg,
+				 const char *name, uint32_t rights, void *cookie);
 /* Remove the entry `name` from reg (its handle closes): NOT_FOUND if none. */
 status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
 			    const char *name);

@@ -5,12 +5,13 @@
  * CENSUS on its job procd has nothing to serve. */
 #include "lightos/registry.h"
 #include "lightos/spawn.h"
+#include "lightos/protocols.h"
 #include "utest.h"
 
 struct procd {
 	lo_job_t job;              /* the tree it sees (it runs in it) */
 	lo_process_t process;
-	lo_channel_t proc, thread; /* connections to its two registries */
+	lo_channel_t proc, thread, event; /* connections to its three registries */
 };
 
 /* Start bin/procd in a job of its own, given `job_rights` on it. */
@@ -35,14 +36,15 @@ static status_t start_procd(struct procd *d, uint32_t job_rights)
 	if (st == LO_OK)
 		st = lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE |
 					LO_SIG_CHANNEL_PEER_CLOSED, lo_deadline_after_ms(5000), &observed);
-	lo_handle_t h[2];
+	lo_handle_t h[3];
 	struct lo_channel_read_result got = { 0, 0 };
 	char msg[8];
 	if (st == LO_OK)
-		st = lo_channel_read(mine, msg, sizeof(msg), h, 2, &got);
-	if (st == LO_OK && got.handles == 2) {
+		st = lo_channel_read(mine, msg, sizeof(msg), h, 3, &got);
+	if (st == LO_OK && got.handles == 3) {
 		d->proc = lo_channel_from(h[0]);
 		d->thread = lo_channel_from(h[1]);
+		d->event = lo_channel_from(h[2]);
 	} else if (st == LO_OK) {
 		st = LO_ERR_BAD_FORMAT;
 	}
@@ -56,6 +58,8 @@ static void stop_procd(struct procd *d)
 		lo_handle_close(lo_channel_handle(d->proc));
 	if (d->thread.value)
 		lo_handle_close(lo_channel_handle(d->thread));
+	if (d->event.value)
+		lo_handle_close(lo_channel_handle(d->event));
 	lo_job_kill(d->job);
 	struct lo_process_info info;
 	if (d->process.value) {
@@ -221,6 +225,53 @@ static void test_views_read_only(void)
 	stop_procd(&d);
 }
 
+/* event:proc: every start and end, with the name, to each subscriber;
+ * nobody may publish there. */
+static void test_event_proc(void)
+{
+	struct procd d;
+	if (!CHECK_ST(start_procd(&d, LO_DEFAULT_RIGHTS_JOB), LO_OK)) {
+		stop_procd(&d);
+		return;
+	}
+	lo_handle_t s;
+	if (CHECK_ST(lo_resolve_path(d.event, "proc", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &s), LO_OK)) {
+		lo_channel_t session = lo_channel_from(s), mine, theirs;
+		int32_t status = LO_OK;
+		uint32_t delivered;
+		CHECK_ST(lo_eventhook_publish(session, 1, 1, 0, "x", 1, &status, &delivered), LO_OK);
+		CHECK_ST(status, LO_ERR_ACCESS_DENIED);
+		CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
+		CHECK_ST(lo_eventhook_subscribe(session, lo_channel_handle(theirs), &status), LO_OK);
+		CHECK_ST(status, LO_OK);
+		lo_process_t child;
+		struct lo_give give = { LO_STARTUP_JOB, utest_dup(lo_job_handle(d.job), LO_DEFAULT_RIGHTS_JOB &
+								    ~LO_RIGHT_JOB_CENSUS) };
+		if (CHECK_ST(utest_spawn_child("exit 3", &give, 1, &child), LO_OK)) {
+			uint64_t pid = utest_object_id(lo_process_handle(child));
+			struct lo_process_info info;
+			CHECK(utest_wait_process(child, &info));
+			struct lo_hook_event ev[2];
+			for (int i = 0; i < 2; i++) {
+				uint32_t observed;
+				struct lo_channel_read_result got;
+				lo_memset(&ev[i], 0, sizeof(ev[i]));
+				CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+							    lo_deadline_after_ms(5000), &observed), LO_OK);
+				CHECK_ST(lo_channel_read(mine, &ev[i], sizeof(ev[i]), NULL, 0, &got), LO_OK);
+			}
+			CHECK(ev[0].kind == LO_HOOK_PROCESS_STARTED && ev[0].id == pid);
+			CHECK(ev[1].kind == LO_HOOK_PROCESS_EXITED && ev[1].id == pid && ev[1].code == 3);
+			CHECK(ev[1].reason == LO_EXIT_NORMAL && !lo_strcmp(ev[1].text, "child"));
+			CHECK(ev[0].owner == utest_object_id(lo_job_handle(d.job)));
+			lo_handle_close(lo_process_handle(child));
+		}
+		lo_handle_close(lo_channel_handle(mine));
+		lo_handle_close(s);
+	}
+	stop_procd(&d);
+}
+
 /* Given its job without CENSUS, procd cannot make its census: it ends
  * without handing out anything. */
 static void test_no_census_without_right(void)
@@ -238,6 +289,7 @@ static const struct utest procd_tests[] = {
 	{ "user.procd.new_thread_listed_at_once", test_new_thread_listed_at_once },
 	{ "user.procd.protected_and_short_lived", test_protected_and_short_lived },
 	{ "user.procd.views_read_only", test_views_read_only },
+	{ "user.procd.event_proc", test_event_proc },
 	{ "user.procd.no_census_without_right", test_no_census_without_right },
 	{ 0, 0 },
 };
