@@ -98,3 +98,4 @@ help:
 	@echo "Benchmarks:"
 	@echo "  make bench            in-guest benchmarks; bench-compare: against Linux; bench-cap: the capability core"
 	@echo "  make bench-smp        the cases across CPUs alone (BENCH_SMP=2 virtual CPUs; part of make bench)"
+	@echo "  make bench-storage-compare  bench's storage cases against Linux's vfat on the same disk"

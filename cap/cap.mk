@@ -1,7 +1,7 @@
 # cap/: the capability core, and its host tests, fuzzer, stress test and
 # benchmark. The same cap/*.c files compile into the kernel (kern.mk).
 
-CAP_SRCS := cap/object.c cap/handle_table.c
+CAP_SRCS := cap/object.c cap/handle_table.c cap/revoke.c
 CAPTEST_BUILD := $(BUILD)/cap
 CAPTEST_CFLAGS = -Icap -Itests/cap -I$(GEN_INCLUDE)
 CAPTEST_SUPPORT := tests/cap/cap_platform.c tests/cap/test_objects.c
@@ -14,10 +14,16 @@ $(CAPTEST_BUILD)/test_cap: tests/cap/test_cap.c $(GEN_STAMP) $(CAP_SRCS) $(CAPTE
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(CAPTEST_CFLAGS) $(filter %.c,$^) -lcmocka -pthread -o $@
 
+$(CAPTEST_BUILD)/test_revoke: tests/cap/test_revoke.c $(GEN_STAMP) $(CAP_SRCS) $(CAPTEST_SUPPORT) cap/*.h tests/cap/*.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(CAPTEST_CFLAGS) $(filter %.c,$^) -lcmocka -pthread -o $@
+
 .PHONY: test-cap
-test-cap: $(CAPTEST_BUILD)/test_cap
+test-cap: $(CAPTEST_BUILD)/test_cap $(CAPTEST_BUILD)/test_revoke
 	@mkdir -p $(BUILD)/test
-	$(Q)CMOCKA_MESSAGE_OUTPUT=TAP $< > $(BUILD)/test/cap.tap 2>&1; rc=$$?; \
+	$(Q)rc=0; for t in $^; do CMOCKA_MESSAGE_OUTPUT=TAP $$t >> $(BUILD)/test/cap.tap.new 2>&1 || rc=1; done; \
+		mv $(BUILD)/test/cap.tap.new $(BUILD)/test/cap.tap; \
 		grep -E '^(not )?ok' $(BUILD)/test/cap.tap | sed 's/^/  /'; \
 		grep -v -E '^(ok|#|1\.\.)' $(BUILD)/test/cap.tap | head -40; exit $$rc
 

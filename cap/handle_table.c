@@ -15,6 +15,7 @@ struct cap_slot {
 	rights_t rights;          /* when free: index of the next free slot */
 	uint16_t generation;      /* bumped each time the slot is freed */
 	uint16_t reserved;
+	struct cap_revoke_node *node;   /* counted; NULL: not revocable (revoke.h) */
 };
 
 static uint32_t inverse(uint32_t odd)
@@ -97,7 +98,7 @@ static status_t grow(struct cap_table *t)
 
 /* Take a free slot for obj. Lock held. */
 static status_t place(struct cap_table *t, struct cap_object *obj, rights_t rights,
-		      cap_handle_t *out)
+		      struct cap_revoke_node *node, cap_handle_t *out)
 {
 	if (t->count >= t->quota)
 		return LO_ERR_NO_RESOURCES;
@@ -114,6 +115,7 @@ static status_t place(struct cap_table *t, struct cap_object *obj, rights_t righ
 	t->free_head = s->rights;
 	s->obj = obj;
 	s->rights = rights;
+	s->node = node;   /* the caller's reference moves into the slot */
 	t->count++;
 	*out = encode(t, index, s->generation);
 	return LO_OK;
@@ -139,6 +141,8 @@ static struct cap_slot *resolve(struct cap_table *t, cap_handle_t h, uint32_t *i
 /* Free a slot, retiring its handle value. Lock held. */
 static void release_slot(struct cap_table *t, struct cap_slot *s, uint32_t index)
 {
+	cap_revoke_node_unref(s->node);
+	s->node = NULL;
 	s->obj = NULL;
 	s->generation++;
 	s->rights = t->free_head;
@@ -151,7 +155,7 @@ status_t cap_install(struct cap_table *t, struct cap_object *obj,
 		     rights_t rights, cap_handle_t *out)
 {
 	cap_lock_acquire(&t->lock);
-	status_t st = place(t, obj, rights, out);
+	status_t st = place(t, obj, rights, NULL, out);
 	if (st == LO_OK) {
 		cap_ref(obj);
 		cap_handle_opened(obj);
@@ -169,6 +173,8 @@ status_t cap_lookup(struct cap_table *t, cap_handle_t h, uint32_t type,
 	struct cap_slot *s = resolve(t, h, NULL);
 	if (!s) {
 		st = LO_ERR_BAD_HANDLE;
+	} else if (s->node && cap_revoked(s->node)) {
+		st = LO_ERR_REVOKED;
 	} else if (type != CAP_TYPE_ANY && s->obj->type != type) {
 		st = LO_ERR_WRONG_TYPE;
 	} else {
@@ -193,17 +199,22 @@ status_t cap_duplicate(struct cap_table *t, cap_handle_t h, rights_t rights,
 	struct cap_slot *s = resolve(t, h, NULL);
 	if (!s) {
 		st = LO_ERR_BAD_HANDLE;
+	} else if (cap_revoked(s->node)) {
+		st = LO_ERR_REVOKED;
 	} else if (!rights_has(s->rights, LO_RIGHT_DUPLICATE)) {
 		st = LO_ERR_ACCESS_DENIED;
 	} else if (!rights_is_subset(rights, s->rights)) {
 		st = LO_ERR_INVALID_ARGS;
 	} else {
 		struct cap_object *obj = s->obj;
+		struct cap_revoke_node *node = s->node;   /* the copy shares it */
 		/* place() may grow the array: s is not used after it. */
-		st = place(t, obj, rights, out);
+		st = place(t, obj, rights, node, out);
 		if (st == LO_OK) {
 			cap_ref(obj);
 			cap_handle_opened(obj);
+			if (node)
+				cap_revoke_node_ref(node);
 		}
 	}
 	cap_lock_release(&t->lock);
@@ -220,6 +231,8 @@ status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
 	struct cap_slot *s = resolve(t, h, &index);
 	if (!s) {
 		st = LO_ERR_BAD_HANDLE;
+	} else if (cap_revoked(s->node)) {
+		st = LO_ERR_REVOKED;
 	} else if (!rights_is_subset(rights, s->rights)) {
 		st = LO_ERR_INVALID_ARGS;
 	} else {
@@ -261,9 +274,64 @@ bool cap_names(struct cap_table *t, cap_handle_t h, const struct cap_object *obj
 {
 	cap_lock_acquire(&t->lock);
 	struct cap_slot *s = resolve(t, h, NULL);
-	bool names = s && s->obj == obj;
+	bool names = s && s->obj == obj && !cap_revoked(s->node);
 	cap_lock_release(&t->lock);
 	return names;
+}
+
+bool cap_names_node(struct cap_table *t, cap_handle_t h, const struct cap_object *obj,
+		    struct cap_revoke_node **node)
+{
+	*node = NULL;
+	cap_lock_acquire(&t->lock);
+	struct cap_slot *s = resolve(t, h, NULL);
+	bool names = s && s->obj == obj && !cap_revoked(s->node);
+	if (names && s->node) {
+		cap_revoke_node_ref(s->node);
+		*node = s->node;
+	}
+	cap_lock_release(&t->lock);
+	return names;
+}
+
+status_t cap_grant_revocable(struct cap_table *t, cap_handle_t h, rights_t rights,
+			     const struct cap_object *obj, struct cap_revoke_node **node,
+			     cap_handle_t *out)
+{
+	status_t st;
+	struct cap_revoke_node *fresh = NULL;
+	cap_lock_acquire(&t->lock);
+	struct cap_slot *s = resolve(t, h, NULL);
+	if (!s) {
+		st = LO_ERR_BAD_HANDLE;
+	} else if (cap_revoked(s->node)) {
+		st = LO_ERR_REVOKED;
+	} else if (!rights_has(s->rights, LO_RIGHT_DUPLICATE)) {
+		st = LO_ERR_ACCESS_DENIED;
+	} else if (!rights_is_subset(rights, s->rights) || (obj && s->obj != obj) ||
+		   (*node && (*node)->parent != s->node)) {
+		st = LO_ERR_INVALID_ARGS;
+	} else {
+		struct cap_object *target = s->obj;
+		struct cap_revoke_node *n = *node;
+		st = n ? LO_OK : cap_revoke_node_new(s->node, &fresh);
+		if (fresh)
+			n = fresh;
+		/* place() may grow the array: s is not used after it. */
+		if (st == LO_OK)
+			st = place(t, target, rights, n, out);
+		if (st == LO_OK) {
+			cap_ref(target);
+			cap_handle_opened(target);
+			cap_revoke_node_ref(n);   /* the slot's; fresh keeps the caller's */
+		}
+	}
+	cap_lock_release(&t->lock);
+	if (st == LO_OK && fresh)
+		*node = fresh;
+	else
+		cap_revoke_node_unref(fresh);
+	return st;
 }
 
 status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
@@ -275,12 +343,16 @@ status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
 	struct cap_slot *s = resolve(t, h, &index);
 	if (!s) {
 		st = LO_ERR_BAD_HANDLE;
+	} else if (cap_revoked(s->node)) {
+		st = LO_ERR_REVOKED;
 	} else if (!rights_has(s->rights, required)) {
 		st = LO_ERR_ACCESS_DENIED;
 	} else {
 		out->obj = s->obj;
 		out->rights = s->rights;
 		out->from = h;
+		out->node = s->node;   /* the slot's reference moves with it */
+		s->node = NULL;
 		release_slot(t, s, index);
 	}
 	cap_lock_release(&t->lock);
@@ -293,10 +365,12 @@ status_t cap_install_taken(struct cap_table *t, struct cap_taken *taken,
 			   cap_handle_t *out)
 {
 	cap_lock_acquire(&t->lock);
-	status_t st = place(t, taken->obj, taken->rights, out);
+	status_t st = place(t, taken->obj, taken->rights, taken->node, out);
 	cap_lock_release(&t->lock);
-	if (st == LO_OK)
-		taken->obj = NULL;   /* the table owns the reference now */
+	if (st == LO_OK) {
+		taken->obj = NULL;   /* the table owns the references now */
+		taken->node = NULL;
+	}
 	return st;
 }
 
@@ -320,9 +394,11 @@ status_t cap_untake(struct cap_table *t, struct cap_taken *taken)
 			*link = s->rights;
 			s->obj = taken->obj;
 			s->rights = taken->rights;
+			s->node = taken->node;
 			s->generation = gen;
 			t->count++;
-			taken->obj = NULL;   /* the table owns the reference again */
+			taken->obj = NULL;   /* the table owns the references again */
+			taken->node = NULL;
 			st = LO_OK;
 		} else {
 			cap_table_charge(t, -1, 0);
@@ -338,6 +414,8 @@ void cap_drop_taken(struct cap_taken *taken)
 	if (!obj)
 		return;
 	taken->obj = NULL;
+	cap_revoke_node_unref(taken->node);
+	taken->node = NULL;
 	cap_handle_closed(obj);
 	cap_unref(obj);
 }
@@ -356,6 +434,7 @@ void cap_table_close_all(struct cap_table *t)
 	for (uint32_t i = 1; i < capacity; i++) {
 		struct cap_object *obj = slots[i].obj;
 		if (obj) {
+			cap_revoke_node_unref(slots[i].node);
 			cap_handle_retired(t, encode(t, i, slots[i].generation), obj);
 			cap_handle_closed(obj);
 			cap_unref(obj);
@@ -381,6 +460,8 @@ size_t cap_table_list(struct cap_table *t, uint32_t *cursor,
 		out[n].object_id = s->obj->id;
 		out[n].refcount = cap_refcount(s->obj);
 		out[n].handle_count = cap_handle_count(s->obj);
+		out[n].flags = !s->node ? 0 : cap_revoked(s->node) ?
+			CAP_INFO_REVOCABLE | CAP_INFO_REVOKED : CAP_INFO_REVOCABLE;
 		n++;
 	}
 	*cursor = i;

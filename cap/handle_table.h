@@ -18,6 +18,7 @@
 #include "status.h"
 #include "rights.h"
 #include "object.h"
+#include "revoke.h"
 #include "cap_platform.h"
 
 typedef uint32_t cap_handle_t;
@@ -51,6 +52,7 @@ struct cap_taken {
 	struct cap_object *obj;
 	rights_t rights;
 	cap_handle_t from;   /* the value it had in the table it left */
+	struct cap_revoke_node *node;   /* counted; NULL: not revocable */
 };
 
 /* One handle as seen by introspection. */
@@ -61,7 +63,11 @@ struct cap_handle_info {
 	uint64_t object_id;
 	uint32_t refcount;
 	uint32_t handle_count;
+	uint32_t flags;      /* CAP_INFO_REVOCABLE, CAP_INFO_REVOKED */
 };
+
+#define CAP_INFO_REVOCABLE 1u
+#define CAP_INFO_REVOKED   2u
 
 status_t cap_table_init(struct cap_table *t, uint32_t quota, uint32_t secret);
 /* Close every handle (process exit) and free the slot storage. */
@@ -74,9 +80,10 @@ status_t cap_install(struct cap_table *t, struct cap_object *obj,
 
 /* The single gate. On success *out holds a NEW reference (cap_unref it) and
  * *out_rights (if not NULL) the handle's rights. Checks in this order:
- * BAD_HANDLE, WRONG_TYPE (unless type == CAP_TYPE_ANY), ACCESS_DENIED. On
+ * BAD_HANDLE, REVOKED, WRONG_TYPE (unless type == CAP_TYPE_ANY), ACCESS_DENIED. On
  * ACCESS_DENIED *out_rights (if not NULL) holds the rights the handle has,
- * for the denial log. */
+ * for the denial log. (Close and replace do not look up first: they act
+ * on a revoked handle themselves, close always succeeding.) */
 status_t cap_lookup(struct cap_table *t, cap_handle_t h, uint32_t type,
 		    rights_t required, struct cap_object **out,
 		    rights_t *out_rights);
@@ -95,8 +102,29 @@ status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
 
 status_t cap_close(struct cap_table *t, cap_handle_t h);
 
-/* Whether `h` names a live handle to `obj` right now. */
+/* Whether `h` names a live, unrevoked handle to `obj` right now. */
 bool cap_names(struct cap_table *t, cap_handle_t h, const struct cap_object *obj);
+
+/* Revocation (revoke.h). Every operation that keeps a handle's value or
+ * copies it (duplicate, replace, take, install_taken, untake) keeps its
+ * node; lookup, duplicate, replace and take of a revoked handle answer
+ * REVOKED; close always works. */
+
+/* A new handle to h's object with a subset of h's rights (needs DUPLICATE)
+ * that points at the node *node. With *node NULL a fresh node is made
+ * below h's own node (if h is revocable, revoking h's grant revokes this
+ * one too) and returned in *node with a reference for the caller. A node
+ * given in *node must have h's node as its parent, and `obj` (if not NULL)
+ * must be h's object, else INVALID_ARGS: one node always stands for grants
+ * of one object from one source. */
+status_t cap_grant_revocable(struct cap_table *t, cap_handle_t h, rights_t rights,
+			     const struct cap_object *obj, struct cap_revoke_node **node,
+			     cap_handle_t *out);
+
+/* Like cap_names, and *node gets h's node with a reference (NULL if h is
+ * not revocable or not live): a wait records it so a revoke can find it. */
+bool cap_names_node(struct cap_table *t, cap_handle_t h, const struct cap_object *obj,
+		    struct cap_revoke_node **node);
 
 /* Every way a handle value dies while its object lives on (close, replace,
  * take for transfer, closing the whole table) calls the platform's

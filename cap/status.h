@@ -36,6 +36,7 @@ typedef int32_t status_t;
 #define LO_ERR_NAME_TOO_LONG    (-34)  /* a name or path exceeds its documented limit */
 #define LO_ERR_BAD_FORMAT       (-35)  /* malformed input data (ELF, tar, policy, ...) */
 #define LO_ERR_IO               (-40)  /* a device reported an error */
+#define LO_ERR_REVOKED          (-41)  /* the handle's grant was revoked (idl/revoker.idl) */
 
 /* Their names: lo_status_name() in the generated lightos/status_names.h. */
 

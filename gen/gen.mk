@@ -30,9 +30,10 @@ $(POLICY_TABLE): $(POLICY) gen/policy.py $(GEN_STAMP)
 
 # The static audit of the policy against the IDL's rights data.
 .PHONY: audit
-audit: $(GEN_STAMP)
+# The programs and their digests come from the boot image itself.
+audit: $(GEN_STAMP) $(IMAGE)
 	$(Q)$(PYTHON) gen/audit.py $(POLICY) --cap cap --rights $(GEN_DIR)/rights.json \
-		--programs "init $(notdir $(basename $(PROGRAM_SRCS))) $(notdir $(PROGRAM_DIRS)) utest child fuzz bench bench_smp"
+		--image $(IMAGE) $(AUDIT_FLAGS)
 
 .PHONY: gen docs abi-lock
 gen: $(GEN_STAMP)

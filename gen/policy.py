@@ -1,8 +1,16 @@
 """The rights policy: parsing init/system.policy and writing the table that
 init and liblightos read (build/gen/libos/policy_table.c).
 
-  program NAME { grant KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ; protected ;
+  program NAME { grant [revocable] KIND [ARGS] : RIGHTS ; max TYPE : RIGHTS ;
+                 max registry NAME : CONNECTION RIGHTS ;
+                 protected ; untrusted ; digest "SHA-256 in hex" ;
                  drives pci VENDOR DEVICE ; }
+
+The program is the binary actually loaded: bin/NAME in the boot image is
+program NAME (libos/spawn.c records its identity with the kernel). `digest`
+pins the binary's contents; `untrusted` marks a program no capability with
+TRANSFER may reach; a `revocable` grant is handed out through a revoker the
+spawner keeps (idl/revoker.idl).
 
 `drives pci 0x1af4 0x1001;` names the program the PCI bus driver starts for
 that device (the table lo_policy_drivers); a device may have one driver.
@@ -40,9 +48,10 @@ KINDS = {
 }
 
 class Grant:
-    def __init__(self, kind, args, name, rights, loc, path=""):
+    def __init__(self, kind, args, name, rights, loc, path="", revocable=False):
         self.kind, self.args, self.name, self.rights, self.loc = kind, args, name, rights, loc
         self.path = path   # registry grants: a subtree, or "" for the whole registry
+        self.revocable = revocable
 
     @property
     def type(self):
@@ -54,7 +63,11 @@ class Program:
         self.name, self.loc = name, loc
         self.grants = []
         self.max = {}      # type -> (rights list, loc)
+        self.registry_max = {}   # registry name -> (connection rights list, loc)
         self.protected = False   # nothing it does not start itself may be given DESTROY on it
+        self.untrusted = False   # no capability with TRANSFER may reach it
+        self.digest = ""         # the SHA-256 its binary must have (hex), "" for any
+        self.digest_loc = None
         self.drives = []   # (bus, vendor, device, loc): the devices it is the driver of
 
 
@@ -103,10 +116,22 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
         prog = programs[name] = Program(name, loc)
         take(value="{")
         while peek()[1] != "}":
-            word, wloc = take("name", what="'grant', 'max', 'protected', 'drives' or '}'")
+            word, wloc = take("name", what="'grant', 'max', 'protected', 'untrusted', 'digest', "
+                                           "'drives' or '}'")
             if word == "protected":
                 prog.protected = True
+            elif word == "untrusted":
+                prog.untrusted = True
+            elif word == "digest":
+                text, dloc = take("string", what="a SHA-256 in quotes")
+                digest = text[1:-1].lower()
+                if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+                    raise IdlError(dloc, "a digest is 64 hex digits (SHA-256)")
+                prog.digest, prog.digest_loc = digest, dloc
             elif word == "grant":
+                revocable = peek()[1] == "revocable"
+                if revocable:
+                    take(value="revocable")
                 kind, kloc = take("name", what="a grant kind")
                 if kind not in KINDS:
                     raise IdlError(kloc, f"unknown grant kind {kind!r} (one of {', '.join(KINDS)})")
@@ -117,10 +142,8 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
                 if kind == "registry" and peek()[0] == "path":
                     sub = take("path")[0]
                 take(value=":")
-                if kind == "registry" and registry_rights is not None:
-                    prog.grants.append(Grant(kind, args, gname, rights(registry_rights), kloc, sub))
-                else:
-                    prog.grants.append(Grant(kind, args, gname, rights(), kloc, sub))
+                known = registry_rights if kind == "registry" and registry_rights is not None else None
+                prog.grants.append(Grant(kind, args, gname, rights(known), kloc, sub, revocable))
             elif word == "drives":
                 bus, bloc = take("name", what="a bus")
                 if bus != "pci":
@@ -139,12 +162,20 @@ def parse(path, text, rights_by_name, types, registry_rights=None):
                 prog.drives.append((bus, ids[0], ids[1], bloc))
             elif word == "max":
                 tname, tloc = take("name", what="an object type")
+                if tname == "registry":
+                    # max registry NAME : connection rights (what it may do there at most)
+                    rname = take("name", what="a registry name")[0]
+                    take(value=":")
+                    prog.registry_max[rname] = (rights(registry_rights), tloc)
+                    take(value=";")
+                    continue
                 if tname not in types:
                     raise IdlError(tloc, f"unknown object type {tname!r}")
                 take(value=":")
                 prog.max[tname] = (rights(), tloc)
             else:
-                raise IdlError(wloc, f"expected 'grant', 'max', 'protected', 'drives' or '}}', found {word!r}")
+                raise IdlError(wloc, f"expected 'grant', 'max', 'protected', 'untrusted', 'digest', "
+                                     f"'drives' or '}}', found {word!r}")
             take(value=";")
         take(value="}")
     return programs
@@ -185,9 +216,10 @@ def render_table(programs, rights_by_name, data):
             known = rights_by_name
             if g.kind == "registry":
                 known = next(p["rights"] for p in data["protocols"] if p["name"] == "registry")
+            rev = "true" if g.revocable else "false"
             out.append(f'\t{{ {KIND_IDS[g.kind]}, {args[0]}u, {args[1]}u, "{g.name}", '
-                       f'0x{mask(g.rights, known):08x}u, "{g.path}" }},')
-        out.append("\t{ 0, 0, 0, \"\", 0, \"\" },")
+                       f'0x{mask(g.rights, known):08x}u, "{g.path}", {rev} }},')
+        out.append("\t{ 0, 0, 0, \"\", 0, \"\", false },")
         out.append("};")
         out.append(f"static const struct lo_policy_max max_{p.name}[] = {{")
         for t, (names, _) in sorted(p.max.items()):
@@ -198,8 +230,10 @@ def render_table(programs, rights_by_name, data):
     out.append("const struct lo_policy_program lo_policy[] = {")
     for p in programs.values():
         prot = "true" if p.protected else "false"
-        out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name}, {prot} }},')
-    out.append("\t{ 0, 0, 0, false },")
+        untrusted = "true" if p.untrusted else "false"
+        out.append(f'\t{{ "{p.name}", grants_{p.name}, max_{p.name}, {prot}, {untrusted}, '
+                   f'"{p.digest}" }},')
+    out.append("\t{ 0, 0, 0, false, false, 0 },")
     out.append("};")
     out.append("")
     out.append("const struct lo_policy_driver lo_policy_drivers[] = {")

@@ -13,6 +13,35 @@ const struct lo_policy_program *lo_policy_for(const char *program)
 	return fallback;
 }
 
+void lo_program_of_path(const char *path, char *out, size_t size)
+{
+	const char *name = "default";
+	if (!lo_strncmp(path, "bin/", 4) && path[4]) {
+		name = path + 4;
+		for (const char *c = name; *c; c++) {
+			if (*c == '/')
+				name = "default";   /* bin/x/y is no program of ours */
+		}
+	}
+	size_t i = 0;
+	for (; name[i] && i + 1 < size; i++)
+		out[i] = name[i];
+	out[i] = 0;
+}
+
+void lo_program_of(lo_process_t p, char *out, size_t size)
+{
+	struct lo_process_identity id;
+	if (lo_process_identity(p, &id) == LO_OK && id.attested_by == LO_IDENTITY_KERNEL) {
+		lo_program_of_path("bin/init", out, size);   /* the boot module is init */
+		return;
+	}
+	if (lo_process_identity(p, &id) != LO_OK || id.attested_by != LO_IDENTITY_PROCESS)
+		id.path[0] = 0;
+	id.path[sizeof(id.path) - 1] = 0;
+	lo_program_of_path(id.path, out, size);
+}
+
 const char *lo_policy_driver_for(uint32_t vendor, uint32_t device)
 {
 	for (const struct lo_policy_driver *d = lo_policy_drivers; d->program; d++)
@@ -106,8 +135,13 @@ uint32_t lo_policy_rights(const char *program, uint32_t startup_kind, lo_handle_
 
 status_t lo_policy_apply(const char *program, struct lo_give *give, uint32_t n, const char **why)
 {
+	const struct lo_policy_program *p = lo_policy_for(program);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t rights = lo_policy_rights(program, give[i].kind, give[i].handle);
+		/* An untrusted program is never handed anything it could pass on. */
+		bool leak = p && p->untrusted && (rights & LO_RIGHT_TRANSFER);
+		if (leak)
+			rights = 0;
 		uint32_t exact = 0;
 		/* Granted rights beyond what the handle has cannot be added:
 		 * replace keeps the intersection by asking for what it holds.
@@ -120,7 +154,8 @@ status_t lo_policy_apply(const char *program, struct lo_give *give, uint32_t n, 
 					       &exact);
 		if (st != LO_OK) {
 			if (why)
-				*why = "the rights policy does not grant one of the handles";
+				*why = leak ? "the program is untrusted: no handle with TRANSFER may reach it"
+					    : "the rights policy does not grant one of the handles";
 			/* Refused: nothing goes in, and every handle is closed (the
 			 * ones before i were already replaced in give[]). */
 			for (uint32_t j = 0; j < n; j++)

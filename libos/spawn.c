@@ -4,6 +4,8 @@
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/policy.h"
+#include "lightos/sha256.h"
+#include "lightos/audit.h"
 
 static void close_given(const struct lo_give *give, uint32_t n)
 {
@@ -107,11 +109,35 @@ static status_t dup_same(lo_handle_t h, uint32_t *out)
 	return st == LO_OK ? lo_handle_duplicate(h, info.rights, out) : st;
 }
 
-status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char *args,
-		  const struct lo_give *give, uint32_t ngive, lo_process_t *process,
-		  const char **why)
+/* The policy's pinned digest, if any, against the binary's. */
+static int digest_allowed(const char *program, const uint8_t digest[LO_SHA256_BYTES])
+{
+	const struct lo_policy_program *p = lo_policy_for(program);
+	if (!p || !p->digest || !p->digest[0])
+		return 1;
+	char hex[2 * LO_SHA256_BYTES + 1];
+	lo_sha256_hex(digest, hex);
+	return !lo_strcmp(hex, p->digest);
+}
+
+/* Start the binary `elf`, whose identity is `path` (in the boot image; ""
+ * for bytes from no file) and `digest`: the policy applied is that of the
+ * program the path names, and the kernel records the identity, attested
+ * by us, before the child runs. */
+static status_t spawn(const uint8_t *elf, size_t size, const char *name, const char *path,
+		      const uint8_t digest[LO_SHA256_BYTES], const char *args,
+		      const struct lo_give *give, uint32_t ngive, lo_process_t *process,
+		      const char **why)
 {
 	struct elf_image image;
+	char program[LO_IDENTITY_PATH_MAX];
+	lo_program_of_path(path, program, sizeof(program));
+	if (!digest_allowed(program, digest)) {
+		close_given(give, ngive);
+		if (why)
+			*why = "the binary does not match the digest its policy pins";
+		return LO_ERR_ACCESS_DENIED;
+	}
 	if (ngive > LO_SPAWN_MAX_GIVE) {
 		close_given(give, ngive);
 		return LO_ERR_OUT_OF_RANGE;
@@ -140,6 +166,12 @@ status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char 
 		close_given(give, ngive);
 		return st;
 	}
+	struct lo_identity_claim claim;
+	lo_memset(&claim, 0, sizeof(claim));
+	for (size_t i = 0; path[i] && i + 1 < sizeof(claim.path); i++)
+		claim.path[i] = path[i];
+	lo_memcpy(claim.sha256, digest, sizeof(claim.sha256));
+	st = lo_process_set_identity(child, &claim);
 	for (uint32_t i = 0; i < image.segment_count && st == LO_OK; i++)
 		st = load_segment(job, child, elf, &image.segments[i]);
 	uint64_t stack_top = 0;
@@ -149,15 +181,15 @@ status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char 
 	 * policy grants them to it (a program granted nothing gets neither). */
 	uint32_t n = ngive, dup = 0;
 	lo_handle_t own_job = lo_job_handle(lo_job_self()), clock = lo_clock_handle(lo_clock);
-	if (!job_given && lo_policy_rights(name, LO_STARTUP_JOB, own_job) &&
+	if (!job_given && lo_policy_rights(program, LO_STARTUP_JOB, own_job) &&
 	    dup_same(own_job, &dup) == LO_OK)
 		allowed[n++] = (struct lo_give){ LO_STARTUP_JOB, { dup } };
-	if (lo_policy_rights(name, LO_STARTUP_CLOCK, clock) &&
+	if (lo_policy_rights(program, LO_STARTUP_CLOCK, clock) &&
 	    dup_same(clock, &dup) == LO_OK)
 		allowed[n++] = (struct lo_give){ LO_STARTUP_CLOCK, { dup } };
 	/* The rights policy decides what may go in, with which rights. */
 	if (st == LO_OK)
-		st = lo_policy_apply(name, allowed, n, why);
+		st = lo_policy_apply(program, allowed, n, why);
 	else
 		close_given(allowed, n);
 	if (st != LO_OK) {
@@ -190,6 +222,48 @@ status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char 
 	return LO_OK;
 }
 
+status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char *args,
+		  const struct lo_give *give, uint32_t ngive, lo_process_t *process,
+		  const char **why)
+{
+	uint8_t digest[LO_SHA256_BYTES];
+	lo_sha256(elf, size, digest);
+	return spawn(elf, size, name, "", digest, args, give, ngive, process, why);
+}
+
+/* The digests of binaries in the image this process has started, so each
+ * is hashed once. A slot is claimed, filled, then published. */
+#define DIGEST_CACHE 16
+static struct {
+	const uint8_t *data;
+	size_t size;
+	uint8_t digest[LO_SHA256_BYTES];
+	uint32_t claimed, ready;
+} digests[DIGEST_CACHE];
+
+void lo_image_digest(const uint8_t *data, size_t size, uint8_t out[LO_SHA256_BYTES])
+{
+	for (int i = 0; i < DIGEST_CACHE; i++) {
+		if (__atomic_load_n(&digests[i].ready, __ATOMIC_ACQUIRE) &&
+		    digests[i].data == data && digests[i].size == size) {
+			lo_memcpy(out, digests[i].digest, LO_SHA256_BYTES);
+			return;
+		}
+	}
+	lo_sha256(data, size, out);
+	for (int i = 0; i < DIGEST_CACHE; i++) {
+		uint32_t free = 0;
+		if (__atomic_compare_exchange_n(&digests[i].claimed, &free, 1, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+			digests[i].data = data;
+			digests[i].size = size;
+			lo_memcpy(digests[i].digest, out, LO_SHA256_BYTES);
+			__atomic_store_n(&digests[i].ready, 1, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
 status_t lo_map_readonly(lo_vmo_t vmo, const uint8_t **data, size_t *size)
 {
 	uint64_t bytes;
@@ -211,26 +285,50 @@ status_t lo_spawn_from_image(lo_vmo_t image, const char *path, const char *args,
 			     const struct lo_give *give, uint32_t ngive,
 			     lo_process_t *process, const char **why)
 {
-	static const uint8_t *tar;
-	static size_t tar_size;
-	status_t st = LO_OK;
-	if (!tar)
+	/* The first image stays mapped (it is the boot image); another one is
+	 * mapped for this call only, and its digests are not remembered (its
+	 * address may later hold other bytes). */
+	static const uint8_t *boot_tar;
+	static size_t boot_size;
+	static uint64_t boot_id;
+	struct lo_object_info info;
+	status_t st = lo_handle_info(lo_vmo_handle(image), &info);
+	const uint8_t *tar = boot_tar;
+	size_t tar_size = boot_size;
+	int transient = 0;
+	if (st == LO_OK && !boot_tar) {
+		st = lo_map_readonly(image, &boot_tar, &boot_size);
+		boot_id = info.id;
+		tar = boot_tar;
+		tar_size = boot_size;
+	} else if (st == LO_OK && info.id != boot_id) {
 		st = lo_map_readonly(image, &tar, &tar_size);
+		transient = st == LO_OK;
+	}
 	struct lo_tar_entry entry;
 	if (st == LO_OK)
 		st = lo_tar_find(tar, tar_size, path, &entry);
 	if (st != LO_OK) {
 		close_given(give, ngive);
 		if (why)
-			*why = "no such file in the boot image";
-		return st;
+			*why = "no such file in the image";
+	} else {
+		const char *name = path;
+		for (const char *p = path; *p; p++) {
+			if (*p == '/')
+				name = p + 1;
+		}
+		uint8_t digest[LO_SHA256_BYTES];
+		if (transient)
+			lo_sha256(tar + entry.offset, entry.size, digest);
+		else
+			lo_image_digest(tar + entry.offset, entry.size, digest);
+		st = spawn(tar + entry.offset, entry.size, name, path, digest, args, give, ngive,
+			   process, why);
 	}
-	const char *name = path;
-	for (const char *p = path; *p; p++) {
-		if (*p == '/')
-			name = p + 1;
-	}
-	return lo_spawn(tar + entry.offset, entry.size, name, args, give, ngive, process, why);
+	if (transient)
+		lo_process_unmap(lo_self, (uint64_t)(uintptr_t)tar, (tar_size + 4095) & ~4095ull);
+	return st;
 }
 
 status_t lo_job_create_share(lo_job_t parent, uint32_t percent, lo_job_t *job)

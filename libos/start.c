@@ -48,14 +48,12 @@ static status_t read_startup_channel(lo_channel_t ch)
 		return LO_ERR_BAD_FORMAT;
 	/* The values the parent listed are its own; ours are the installed ones,
 	 * settled to what our policy grants. */
-	char name[32] = "";
-	struct lo_process_info info;
+	char name[LO_IDENTITY_PATH_MAX] = "default";
 	for (uint32_t i = 0; i < got.handles; i++) {
-		if (startup.entries[i].kind == LO_STARTUP_PROCESS_SELF &&
-		    lo_process_info(lo_process_from(handles[i]), &info) == LO_OK)
-			lo_memcpy(name, info.name, sizeof(name));
+		/* Our program is what our identity says we run, not our name. */
+		if (startup.entries[i].kind == LO_STARTUP_PROCESS_SELF)
+			lo_program_of(lo_process_from(handles[i]), name, sizeof(name));
 	}
-	name[sizeof(name) - 1] = '\0';
 	for (uint32_t i = 0; i < got.handles; i++) {
 		if (startup.entries[i].kind > LO_STARTUP_THREAD_SELF)
 			lo_policy_settle(name, startup.entries[i].kind, &handles[i]);

@@ -9,6 +9,7 @@
 #include "lightos/protocols.h"
 #include "lightos/spawn.h"
 #include "lightos/policy.h"
+#include "lightos/audit.h"
 
 #define LINE_MAX    256
 #define HISTORY     16
@@ -661,28 +662,6 @@ static int cmd_kill(int argc, char **argv)
 	return st == LO_OK ? 0 : fail(name, st);
 }
 
-/* Does the policy let `prog` hold a handle of `type` with `rights`? Only
- * handles of kinds a program cannot make itself (resources, the log) must
- * come from a grant; every handle must stay within the type's maximum. */
-static const char *audit_handle(const struct lo_policy_program *pol, uint32_t type, uint32_t rights)
-{
-	for (const struct lo_policy_max *m = pol ? pol->max : 0; m && m->type; m++) {
-		if (m->type == type && (rights & ~m->rights))
-			return "ABOVE MAX";
-	}
-	if (type != LO_TYPE_RESOURCE && type != LO_TYPE_LOG)
-		return "ok";
-	uint32_t want = type == LO_TYPE_LOG ? LO_POLICY_LOG : 0;
-	for (const struct lo_policy_grant *g = pol ? pol->grants : 0; g && g->kind; g++) {
-		int kind_ok = want ? g->kind == want
-				   : (g->kind == LO_POLICY_ROOT_RESOURCE || g->kind == LO_POLICY_IOPORTS ||
-				      g->kind == LO_POLICY_IRQ || g->kind == LO_POLICY_USER);   /* pci's window */
-		if (kind_ok && !(rights & ~g->rights))
-			return "ok";
-	}
-	return "NOT GRANTED";
-}
-
 /* The registry host's ring of refused requests (init's registries). */
 static int registry_denials(void)
 {
@@ -714,21 +693,72 @@ static int audit_denials(void)
 	uint32_t actual = 0;
 	uint64_t start = 0, next = 0;
 	int shown = 0;
-	print("  %-6s %-8s %-8s %-9s %-10s %s\n", "index", "process", "syscall", "handle", "required", "held");
+	print("  %-6s %-8s %-14s %-8s %-9s %-10s %s\n", "index", "process", "program", "syscall",
+	      "handle", "missing", "held");
 	do {
 		status_t st = lo_resource_denials(root, d, 16, start, &actual, &next);
 		if (st != LO_OK)
 			return fail("audit denials", st);
 		for (uint32_t i = 0; i < actual; i++, shown++)
-			print("  %-6lu %-8lu %-8u %08x  0x%08x 0x%08x\n", d[i].index, d[i].process_id,
-			      d[i].syscall, d[i].handle, d[i].required, d[i].held);
+			print("  %-6lu %-8lu %-14.63s %-8u %08x  0x%08x 0x%08x\n", d[i].index,
+			      d[i].process_id, d[i].program[0] ? d[i].program : "(raw bytes)",
+			      d[i].syscall, d[i].handle, d[i].missing, d[i].held);
 		start = next;
 	} while (actual);
 	print("  %d denials\n", shown);
 	return registry_denials();
 }
 
-/* The live audit: every process's handles against the policy. */
+/* One process for the live audit: its identity, then each handle against
+ * its program's policy (lo_audit_handle). Prints what differs. */
+static int audit_process(const char *pid, lo_process_t p, const uint8_t *tar, size_t tar_size,
+			 int *checked)
+{
+	struct lo_process_identity id;
+	struct lo_process_info info;
+	if (lo_process_identity(p, &id) != LO_OK || lo_process_info(p, &info) != LO_OK)
+		return 0;
+	char program[LO_IDENTITY_PATH_MAX], hex[2 * LO_SHA256_BYTES + 1] = "";
+	lo_program_of(p, program, sizeof(program));
+	const char *verdict = lo_audit_identity(&id, tar, tar_size);
+	if (id.attested_by == LO_IDENTITY_PROCESS)
+		lo_sha256_hex(id.sha256, hex);
+	hex[8] = 0;
+	char by[LO_IDENTITY_PATH_MAX] = "-";
+	if (id.attested_by == LO_IDENTITY_KERNEL)
+		lo_memcpy(by, "kernel", 7);
+	else if (id.attested_by == LO_IDENTITY_PROCESS && !lo_strcmp(id.attester_path, "(boot module)"))
+		lo_memcpy(by, "init", 5);
+	else if (id.attested_by == LO_IDENTITY_PROCESS)
+		lo_program_of_path(id.attester_path, by, sizeof(by));
+	print("  %-5s %-14.32s %-12.32s %-10s %-8s %s\n", pid, id.path[0] ? id.path : "(raw bytes)",
+	      program, by, hex, verdict);
+	int differences = lo_strcmp(verdict, "ok") != 0;
+	const struct lo_policy_program *pol = lo_policy_for(program);
+	uint32_t start = 0, actual, next;
+	struct lo_handle_entry e[16];
+	do {
+		if (lo_process_list_handles(p, e, 16, start, &actual, &next) != LO_OK)
+			break;
+		for (uint32_t k = 0; k < actual; k++) {
+			const char *v = lo_audit_handle(pol, e[k].type, e[k].rights);
+			(*checked)++;
+			if (lo_strcmp(v, "ok")) {
+				char r[128];
+				rights_text(e[k].type, e[k].rights, r, sizeof(r));
+				differences++;
+				print("        %s (%s): %-9s %-40s %s\n", program, info.name,
+				      lo_type_name(e[k].type), r, v);
+			}
+		}
+		start = next;
+	} while (next);
+	return differences;
+}
+
+/* The live audit: every running process's identity, against the boot
+ * image, and its handles (jobs' creation rights included) against the
+ * policy of the program it runs. */
 static int cmd_audit(int argc, char **argv)
 {
 	if (argc > 1 && !lo_strcmp(argv[1], "denials"))
@@ -737,39 +767,30 @@ static int cmd_audit(int argc, char **argv)
 	status_t st = lo_connect_registry("proc", &proc);
 	if (st != LO_OK)
 		return fail("proc", st);
-	int flagged = 0, checked = 0;
+	static const uint8_t *tar;
+	static size_t tar_size;
+	if (!tar && lo_map_readonly(lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE)), &tar,
+				    &tar_size) != LO_OK)
+		tar = NULL;
+	int differences = 0, checked = 0, processes = 0;
 	uint32_t kind, rights;
 	char name[LO_REGISTRY_NAME_MAX + 1];
+	print("  %-5s %-14s %-12s %-10s %-8s %s\n", "pid", "binary", "program", "attested",
+	      "sha256", "identity");
 	for (uint32_t i = 0; entry_at(proc, "", i, name, &kind, &rights) == LO_OK; i++) {
 		lo_handle_t h;
 		struct lo_process_info info;
 		if (lo_resolve_path(proc, name, LO_RIGHT_INSPECT, &h) != LO_OK)
 			continue;
 		if (lo_process_info(lo_process_from(h), &info) == LO_OK && info.state == LO_PROCESS_RUNNING) {
-			const struct lo_policy_program *pol = lo_policy_for(info.name);
-			uint32_t start = 0, actual, next;
-			struct lo_handle_entry e[16];
-			do {
-				if (lo_process_list_handles(lo_process_from(h), e, 16, start, &actual, &next) != LO_OK)
-					break;
-				for (uint32_t k = 0; k < actual; k++) {
-					const char *verdict = audit_handle(pol, e[k].type, e[k].rights);
-					char r[128];
-					rights_text(e[k].type, e[k].rights, r, sizeof(r));
-					checked++;
-					if (lo_strcmp(verdict, "ok")) {
-						flagged++;
-						print("  %-5s %-8.32s %-9s %-40s %s\n", name, info.name,
-						      lo_type_name(e[k].type), r, verdict);
-					}
-				}
-				start = next;
-			} while (next);
+			processes++;
+			differences += audit_process(name, lo_process_from(h), tar, tar_size, &checked);
 		}
 		lo_handle_close(h);
 	}
 	lo_handle_close(lo_channel_handle(proc));
-	print("  %d handles checked, %d outside the policy\n", checked, flagged);
+	print("  %d processes, %d handles checked, %d differences from the policy\n", processes,
+	      checked, differences);
 	return 0;
 }
 

@@ -18,7 +18,14 @@ static struct spinlock transit_lock = SPINLOCK_INIT("channel transit");
 struct channel_pair {
 	struct spinlock lock;        /* both ends' queues and peer pointers */
 	uint32_t ends;               /* ends not yet destroyed */
+	struct message *spare;       /* one small message buffer, read and ready
+				      * for the next write (atomic exchange) */
 };
+
+/* Messages up to this size (header included) take a buffer of exactly
+ * this size, so that a pair can keep one and reuse it for the next small
+ * message: a request/reply exchange then allocates nothing. */
+#define MESSAGE_SMALL 256
 
 /* One allocation: the header, then nhandles taken handles, then the bytes,
  * so a small message stays small. */
@@ -39,14 +46,19 @@ struct message {
 };
 
 /* Free the message itself (its handles are gone or the reader's) and give
- * back its charge. */
-static void message_release(struct message *m)
+ * back its charge. A small one becomes the pair's spare if it has none. */
+static void message_release(struct message *m, struct channel_pair *pair)
 {
 	struct job *job = m->job;
 	if (job) {
 		job_uncharge_memory(job, m->size);
 		cap_unref(&job->obj.cap);
 	}
+	struct message *none = NULL;
+	if (pair && m->size <= MESSAGE_SMALL &&
+	    __atomic_compare_exchange_n(&pair->spare, &none, m, false, __ATOMIC_RELEASE,
+					__ATOMIC_RELAXED))
+		return;
 	kfree(m);
 }
 
@@ -54,17 +66,26 @@ static void message_free(struct message *m)
 {
 	for (uint32_t i = 0; i < m->nhandles; i++)
 		cap_drop_taken(&m->handles[i]);
-	message_release(m);
+	message_release(m, NULL);
 }
 
-/* NULL when the heap or the job's memory quota has no room. */
-static struct message *message_alloc(uint32_t nbytes, uint32_t nhandles, struct job *job)
+/* NULL when the heap or the job's memory quota has no room. The job is
+ * charged the message's own size, whichever buffer holds it. */
+static struct message *message_alloc(struct channel_pair *pair, uint32_t nbytes,
+				     uint32_t nhandles, struct job *job)
 {
 	size_t handle_bytes = nhandles * sizeof(struct cap_taken);
 	uint64_t size = sizeof(struct message) + handle_bytes + nbytes;
 	if (job_charge_memory(job, size) != LO_OK)
 		return NULL;
-	struct message *m = kmalloc(size);
+	struct message *m = NULL;
+	if (size <= MESSAGE_SMALL) {
+		m = __atomic_exchange_n(&pair->spare, NULL, __ATOMIC_ACQUIRE);
+		if (!m)
+			m = kmalloc(MESSAGE_SMALL);
+	} else {
+		m = kmalloc(size);
+	}
 	if (!m) {
 		job_uncharge_memory(job, size);
 		return NULL;
@@ -119,8 +140,10 @@ static void channel_destroy(struct cap_object *obj)
 	spin_lock(&pair->lock);
 	bool last = --pair->ends == 0;
 	spin_unlock(&pair->lock);
-	if (last)
+	if (last) {
+		kfree(pair->spare);
 		kfree(pair);
+	}
 	kobject_count_destroyed(LO_TYPE_CHANNEL);
 	kobject_uncharge(kobject_of(obj));
 	kfree(ch);
@@ -144,6 +167,7 @@ status_t channel_alloc(struct channel **end0, struct channel **end1)
 	}
 	spin_init(&pair->lock, "channel");
 	pair->ends = 2;
+	pair->spare = NULL;
 	kobject_init(&a->obj, LO_TYPE_CHANNEL, &channel_ops);
 	kobject_init(&b->obj, LO_TYPE_CHANNEL, &channel_ops);
 	a->pair = b->pair = pair;
@@ -202,7 +226,7 @@ status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
 			goto fail;
 		}
 	}
-	m = message_alloc(nbytes, nhandles, charge);
+	m = message_alloc(ch->pair, nbytes, nhandles, charge);
 	if (!m) {
 		st = LO_ERR_NO_MEMORY;
 		goto fail;
@@ -217,7 +241,7 @@ status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
 		if (!ends_movable(handles, nhandles)) {
 			spin_unlock(&transit_lock);
 			m->nhandles = 0;   /* still the caller's: nothing moved */
-			message_release(m);
+			message_release(m, ch->pair);
 			return LO_ERR_BAD_STATE;
 		}
 	}
@@ -298,7 +322,7 @@ status_t channel_take_message(struct channel *ch, void *bytes, uint32_t max_byte
 	for (uint32_t i = 0; i < m->nhandles; i++)
 		handles[i] = m->handles[i];
 	m->nhandles = 0;   /* they belong to the caller now */
-	message_release(m);
+	message_release(m, ch->pair);
 	return LO_OK;
 }
 

@@ -5,6 +5,7 @@
 #include "obj/process.h"
 #include "sched/thread.h"
 #include "sched/spinlock.h"
+#include "lib/string.h"
 
 static struct denial ring[DENIAL_LOG_SIZE];
 static uint64_t recorded;   /* denials ever recorded */
@@ -20,6 +21,11 @@ void record_denial(uint32_t syscall_number, cap_handle_t handle, rights_t requir
 	d->handle = handle;
 	d->required = required;
 	d->held = held;
+	/* A running process's identity is fixed: no lock needed to read it. */
+	if (t->process)
+		memcpy(d->program, t->process->identity.path, sizeof(d->program));
+	else
+		d->program[0] = 0;
 	recorded++;
 	spin_unlock(&denial_lock);
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "rights.h"
+#include "lightos/abi.h"
 
 #define DENIAL_LOG_SIZE 256
 
@@ -13,6 +14,7 @@ struct denial {
 	uint32_t handle;
 	rights_t required;
 	rights_t held;
+	char program[LO_IDENTITY_PATH_MAX];   /* the process's identity path */
 };
 
 uint64_t denials_recorded(void);

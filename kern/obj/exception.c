@@ -181,6 +181,7 @@ static void take_new(struct cap_taken *h, struct cap_object *obj, rights_t right
 	h->obj = obj;
 	h->rights = rights;
 	h->from = 0;
+	h->node = NULL;
 }
 
 /* Send the fault to one handler and wait for its answer. The thread and

@@ -69,6 +69,13 @@ status_t handle_wait_one(struct cap_object *h, cap_handle_t h_handle, rights_t h
 	(void)h_rights;
 	if (signals == 0)
 		return LO_ERR_INVALID_ARGS;
+	/* Already satisfied: the answer is now, without observers or blocking
+	 * (the dispatch's lookup just found the handle live). */
+	uint32_t now = kobject_signals(kobject_of(h));
+	if (now & signals) {
+		*observed = now;
+		return LO_OK;
+	}
 	struct wait_item item = { kobject_of(h), signals, 0, current_handle_table(), h_handle };
 	status_t st = wait_signals(&item, 1, deadline);
 	*observed = item.observed;
@@ -82,11 +89,21 @@ status_t handle_wait_many(struct cap_object **objects, const uint32_t *objects_h
 	struct wait_item items[LO_WAIT_MANY_MAX];
 	if (count == 0 || count > LO_WAIT_MANY_MAX)
 		return LO_ERR_INVALID_ARGS;
+	/* Already satisfied: every object's signals now, without observers or
+	 * blocking (the dispatch's lookups just found every handle live). */
+	bool satisfied = false;
+	for (uint32_t i = 0; i < count; i++) {
+		observed[i] = kobject_signals(kobject_of(objects[i]));
+		satisfied |= (observed[i] & masks[i]) != 0;
+	}
+	if (satisfied)
+		return LO_OK;
+	struct cap_table *table = current_handle_table();
 	for (uint32_t i = 0; i < count; i++) {
 		items[i].obj = kobject_of(objects[i]);
 		items[i].mask = masks[i];
 		items[i].observed = 0;
-		items[i].table = current_handle_table();
+		items[i].table = table;
 		items[i].handle = objects_handles[i];
 	}
 	status_t st = wait_signals(items, count, deadline);

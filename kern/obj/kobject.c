@@ -95,3 +95,24 @@ void kobject_unobserve(struct kobject *o, struct observer *obs)
 		list_remove(&obs->node);
 	spin_unlock(&o->lock);
 }
+
+void kobject_cancel_revoked(struct kobject *o)
+{
+	spin_lock(&o->lock);
+	for (struct list *n = o->observers.next; n != &o->observers; n = n->next) {
+		struct observer *obs = container_of(n, struct observer, node);
+		if (obs->cancel && cap_revoked(obs->revoke_node))
+			obs->cancel(obs);
+	}
+	spin_unlock(&o->lock);
+}
+
+bool kobject_observer_node(struct kobject *o, struct observer *obs, struct cap_revoke_node *node)
+{
+	/* Under the lock: a revoke that takes the lock after us sees the node;
+	 * one that took it before set its flag before, and we see the flag. */
+	spin_lock(&o->lock);
+	obs->revoke_node = node;
+	spin_unlock(&o->lock);
+	return cap_revoked(node);
+}

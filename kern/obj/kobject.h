@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include "object.h"
+#include "revoke.h"
 #include "lightos/abi.h"
 #include "sched/spinlock.h"
 #include "lib/list.h"
@@ -30,6 +31,9 @@ struct observer {
 	const void *table;        /* the handle's table; NULL: not through a handle */
 	uint32_t handle;
 	void (*cancel)(struct observer *obs);
+	/* That handle's revocation node (counted), if it is revocable: a revoke
+	 * cancels the observers whose node it revoked. Written under o->lock. */
+	struct cap_revoke_node *revoke_node;
 };
 
 static inline void observer_init(struct observer *obs, uint32_t mask, observer_fn notify)
@@ -40,6 +44,7 @@ static inline void observer_init(struct observer *obs, uint32_t mask, observer_f
 	obs->table = NULL;
 	obs->handle = 0;
 	obs->cancel = NULL;
+	obs->revoke_node = NULL;
 }
 
 struct kobject {
@@ -65,6 +70,11 @@ uint32_t kobject_signals(struct kobject *o);
  * Returns the signals at the time it was added. */
 uint32_t kobject_observe(struct kobject *o, struct observer *obs);
 void kobject_unobserve(struct kobject *o, struct observer *obs);
+/* A grant of o was revoked: cancel the waits made through revoked handles. */
+void kobject_cancel_revoked(struct kobject *o);
+/* Record the revocation node of the handle obs waits through (a reference
+ * moves in). Returns whether that handle is revoked already. */
+bool kobject_observer_node(struct kobject *o, struct observer *obs, struct cap_revoke_node *node);
 
 /* Live objects per type, for leak checks (index: type id, 0..LO_OBJECT_TYPES_MAX-1). */
 uint64_t kobject_live_count(uint32_t type);

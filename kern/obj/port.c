@@ -7,19 +7,26 @@
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "lib/assert.h"
 
+struct binding;
+
 struct queued_packet {
 	struct list node;
 	struct port_packet packet;
+	struct binding *watch;      /* a watch's own packet (never freed alone), or NULL */
 };
 
+/* A one-shot binding (port_bind) or a lasting watch (port_watch). */
 struct binding {
 	struct observer obs;        /* on the target */
 	struct list port_node;      /* in port.bindings */
 	struct port *port;          /* the port's list holds the binding, not a reference */
 	struct kobject *target;     /* counted reference */
 	uint64_t key;
-	struct queued_packet *packet;   /* allocated up front: firing cannot fail */
-	bool fired;
+	struct queued_packet *packet;   /* one-shot: allocated up front, firing cannot fail */
+	bool fired;                 /* one-shot: fired; watch: ended */
+	bool lasting;               /* a watch */
+	bool queued;                /* a watch: `own` is in the port's queue (port lock) */
+	struct queued_packet own;   /* a watch: its packet, queued again and again */
 };
 
 /* With the port lock held. */
@@ -30,11 +37,44 @@ static void enqueue_locked(struct port *p, struct queued_packet *qp)
 		kobject_signal_locked(&p->obj, 0, LO_SIG_PORT_READABLE);
 }
 
+/* A watch's packet leaves the queue (the watch ends). Port lock held. */
+static void watch_dequeue_locked(struct port *p, struct binding *b)
+{
+	if (!b->queued)
+		return;
+	list_remove(&b->own.node);
+	b->queued = false;
+	if (--p->packet_count == 0)
+		kobject_signal_locked(&p->obj, LO_SIG_PORT_READABLE, 0);
+}
+
+/* A watch ends: off the port's list, its packet out of the queue, freed
+ * later by reap_fired (outside the target's lock). Port lock held. */
+static void watch_end_locked(struct port *p, struct binding *b)
+{
+	b->fired = true;
+	watch_dequeue_locked(p, b);
+	list_remove(&b->port_node);
+	list_push_back(&p->fired, &b->port_node);
+	p->binding_count--;
+}
+
 /* Runs under the TARGET's lock. The port lock nests inside target locks,
  * never the other way round. */
 static void binding_fired(struct observer *obs, uint32_t signals)
 {
 	struct binding *b = (struct binding *)obs;
+	if (b->lasting) {
+		/* A watch stays on the target; one packet at a time. */
+		spin_lock(&b->port->obj.lock);
+		if (!b->fired && !b->queued) {
+			b->own.packet.signals = signals;
+			b->queued = true;
+			enqueue_locked(b->port, &b->own);
+		}
+		spin_unlock(&b->port->obj.lock);
+		return;
+	}
 	list_remove(&b->obs.node);            /* one-shot: stop observing */
 	spin_lock(&b->port->obj.lock);
 	if (!b->fired) {
@@ -53,15 +93,33 @@ static void binding_fired(struct observer *obs, uint32_t signals)
 
 static void binding_free(struct binding *b)
 {
+	if (b->lasting)
+		kobject_unobserve(b->target, &b->obs);
 	if (b->packet)
 		kfree(b->packet);
 	cap_unref(&b->target->cap);
 	kfree(b);
 }
 
+/* The handle a watch was made through died (closed, moved, revoked):
+ * under the target's lock, like binding_fired. */
+static void watch_canceled(struct observer *obs)
+{
+	struct binding *b = (struct binding *)obs;
+	/* It stays on the target's list (its caller is walking it), ended:
+	 * binding_free takes it off. */
+	spin_lock(&b->port->obj.lock);
+	if (!b->fired)
+		watch_end_locked(b->port, b);
+	spin_unlock(&b->port->obj.lock);
+}
+
 /* Free the bindings that have fired, outside every lock. */
 static void reap_fired(struct port *p)
 {
+	/* None (the usual case): no lock. Only this port's lock adds to it. */
+	if (__atomic_load_n(&p->fired.next, __ATOMIC_ACQUIRE) == &p->fired)
+		return;
 	for (;;) {
 		spin_lock(&p->obj.lock);
 		struct list *n = list_pop_front(&p->fired);
@@ -97,6 +155,8 @@ static void port_on_zero_handles(struct cap_object *obj)
 		if (b) {
 			p->binding_count--;
 			b->fired = true;   /* a racing fire now does nothing */
+			if (b->lasting)
+				watch_dequeue_locked(p, b);
 		}
 		spin_unlock(&p->obj.lock);
 		if (!b)
@@ -148,10 +208,13 @@ status_t port_bind_object(struct port *p, struct kobject *target, uint32_t signa
 		return LO_ERR_NO_MEMORY;
 	}
 	qp->packet.key = key;
+	qp->watch = NULL;
 	b->packet = qp;
 	b->port = p;
 	b->key = key;
 	b->fired = false;
+	b->lasting = false;
+	b->queued = false;
 	b->target = target;
 	cap_ref(&target->cap);
 	observer_init(&b->obs, signals, binding_fired);
@@ -189,6 +252,7 @@ status_t port_queue(struct port *p, uint64_t key, uint32_t signals)
 		return LO_ERR_NO_MEMORY;
 	qp->packet.key = key;
 	qp->packet.signals = signals;
+	qp->watch = NULL;
 	spin_lock(&p->obj.lock);
 	status_t st = p->packet_count >= PORT_MAX_PACKETS ? LO_ERR_SHOULD_WAIT : LO_OK;
 	if (st == LO_OK)
@@ -202,16 +266,40 @@ status_t port_queue(struct port *p, uint64_t key, uint32_t signals)
 status_t port_take(struct port *p, struct port_packet *out)
 {
 	spin_lock(&p->obj.lock);
-	struct list *n = list_pop_front(&p->packets);
-	if (n && --p->packet_count == 0)
+	struct queued_packet *qp = NULL;
+	struct binding *w = NULL;
+	struct list *n;
+	while (!qp && (n = list_pop_front(&p->packets))) {
+		qp = container_of(n, struct queued_packet, node);
+		w = qp->watch;
+		if (!w) {
+			p->packet_count--;
+			break;
+		}
+		/* Level-triggered: a watch's packet counts only if the target
+		 * has the signals now, and then goes straight back to the end of
+		 * the queue. A signal raised after this load finds it unqueued
+		 * and queues it (binding_fired waits for this lock). */
+		*out = qp->packet;
+		out->signals = kobject_signals(w->target);
+		if (out->signals & w->obs.mask) {
+			list_push_back(&p->packets, n);
+		} else {
+			w->queued = false;
+			p->packet_count--;
+			qp = NULL;
+		}
+	}
+	if (p->packet_count == 0)
 		kobject_signal_locked(&p->obj, LO_SIG_PORT_READABLE, 0);
 	spin_unlock(&p->obj.lock);
 	reap_fired(p);
-	if (!n)
+	if (!qp)
 		return LO_ERR_SHOULD_WAIT;
-	struct queued_packet *qp = container_of(n, struct queued_packet, node);
-	*out = qp->packet;
-	kfree(qp);
+	if (!w) {
+		*out = qp->packet;
+		kfree(qp);
+	}
 	return LO_OK;
 }
 
@@ -256,11 +344,117 @@ status_t port_wait(struct port *port, cap_handle_t port_handle, rights_t port_ri
 {
 	(void)port_rights;
 	struct port_packet p;
-	status_t st = port_wait_packet(port, current_handle_table(), port_handle, deadline, &p);
+	status_t st = port_take(port, &p);   /* one ready: no wait to set up */
+	if (st == LO_ERR_SHOULD_WAIT)
+		st = port_wait_packet(port, current_handle_table(), port_handle, deadline, &p);
 	if (st == LO_OK) {
 		packet->key = p.key;
 		packet->signals = p.signals;
 		packet->reserved = 0;
 	}
 	return st;
+}
+
+/* End watch `w` if it is still one of the port's live bindings. */
+static void watch_end(struct port *port, struct binding *w)
+{
+	spin_lock(&port->obj.lock);
+	for (struct list *n = port->bindings.next; n != &port->bindings; n = n->next) {
+		if (container_of(n, struct binding, port_node) == w) {
+			watch_end_locked(port, w);
+			break;
+		}
+	}
+	spin_unlock(&port->obj.lock);
+}
+
+/* A lasting, level-triggered binding, like an epoll registration: a packet
+ * {key, signals} is queued whenever target has any of `signals`, and taken
+ * again while it still has them. It ends with port_unwatch, when the
+ * handle it was made through dies (closed, moved, revoked: the observer's
+ * cancel), or when the port's last handle closes. Keys are unique among
+ * one port's watches. */
+status_t port_watch(struct port *port, struct cap_object *target, cap_handle_t target_handle,
+		    rights_t target_rights, uint32_t signals, uint64_t key)
+{
+	(void)target_rights;
+	struct kobject *t = kobject_of(target);
+	if (signals == 0)
+		return LO_ERR_INVALID_ARGS;
+	if (t->cap.type == LO_TYPE_PORT)   /* as for port_bind */
+		return LO_ERR_NOT_SUPPORTED;
+	struct binding *b = kmalloc(sizeof(*b));
+	if (!b)
+		return LO_ERR_NO_MEMORY;
+	struct cap_table *table = current_handle_table();
+	b->packet = NULL;
+	b->port = port;
+	b->key = key;
+	b->fired = false;
+	b->lasting = true;
+	b->queued = false;
+	b->own.packet.key = key;
+	b->own.packet.reserved = 0;
+	b->own.watch = b;
+	b->target = t;
+	cap_ref(&t->cap);
+	observer_init(&b->obs, signals, binding_fired);
+	b->obs.table = table;
+	b->obs.handle = target_handle;
+	b->obs.cancel = watch_canceled;
+
+	spin_lock(&t->lock);
+	spin_lock(&port->obj.lock);
+	status_t st = LO_OK;
+	if (port->closed) {
+		st = LO_ERR_BAD_STATE;
+	} else if (port->binding_count + port->packet_count >= PORT_MAX_BINDINGS) {
+		st = LO_ERR_NO_RESOURCES;
+	} else {
+		for (struct list *n = port->bindings.next; n != &port->bindings; n = n->next) {
+			struct binding *o = container_of(n, struct binding, port_node);
+			if (o->lasting && o->key == key)
+				st = LO_ERR_ALREADY_EXISTS;
+		}
+	}
+	if (st == LO_OK) {
+		list_push_back(&port->bindings, &b->port_node);
+		port->binding_count++;
+		list_push_back(&t->observers, &b->obs.node);
+	}
+	spin_unlock(&port->obj.lock);
+	uint32_t now = t->cap.signals;
+	if (st == LO_OK && (now & signals))
+		binding_fired(&b->obs, now);
+	spin_unlock(&t->lock);
+	if (st != LO_OK) {
+		binding_free(b);
+		return st;
+	}
+	/* The handle may have died after the dispatch looked it up and before
+	 * the observer was in place, when nothing could cancel the watch. The
+	 * watch may be gone by now (ended, even freed): find it by address. */
+	if (!cap_names(table, target_handle, &t->cap))
+		watch_end(port, b);
+	reap_fired(port);
+	return LO_OK;
+}
+
+status_t port_unwatch(struct port *port, uint64_t key)
+{
+	bool found = false;
+	spin_lock(&port->obj.lock);
+	for (struct list *n = port->bindings.next; n != &port->bindings; n = n->next) {
+		struct binding *o = container_of(n, struct binding, port_node);
+		if (o->lasting && o->key == key) {
+			watch_end_locked(port, o);   /* reap_fired frees it */
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&port->obj.lock);
+	if (!found)
+		return LO_ERR_NOT_FOUND;
+	reap_fired(port);
+	return LO_OK;
 }

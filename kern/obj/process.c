@@ -16,6 +16,8 @@
 #include "obj/census.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
+_Static_assert(LO_HANDLE_TABLE_MAX == CAP_TABLE_MAX_HANDLES, "the IDL's ceiling is the encoding's");
+
 static uint32_t secret_state = 0x9e3779b9u;
 
 /* Handles, memory, address space: everything the process holds. Runs once,
@@ -75,7 +77,9 @@ status_t process_create_named(struct job *job, const char *name, struct process 
 		kfree(p);
 		return st;
 	}
-	st = cap_table_init(&p->handles, CAP_TABLE_DEFAULT_QUOTA, next_secret());
+	/* As many handles as the encoding allows: the job's handle quota is
+	 * the limit that matters (charged by cap_table_charge). */
+	st = cap_table_init(&p->handles, LO_HANDLE_TABLE_MAX, next_secret());
 	if (st != LO_OK) {
 		addrspace_destroy(&p->as);
 		job_uncharge_objects(job, 1);
@@ -129,6 +133,8 @@ static uint64_t init_process_id;
 void process_set_init(struct process *p)
 {
 	init_process_id = p->obj.cap.id;
+	p->identity.attested_by = LO_IDENTITY_KERNEL;
+	strlcpy(p->identity.path, "(boot module)", sizeof(p->identity.path));
 }
 
 /* On a test or benchmark run the end of init is the end of the run: the
@@ -324,7 +330,8 @@ status_t process_list_handles(struct process *process, struct lo_handle_entry *e
 		entries[n].rights = info.rights;
 		entries[n].refcount = info.refcount;
 		entries[n].handle_count = info.handle_count;
-		entries[n].reserved = 0;
+		entries[n].flags = (info.flags & CAP_INFO_REVOCABLE ? LO_HANDLE_REVOCABLE : 0) |
+				   (info.flags & CAP_INFO_REVOKED ? LO_HANDLE_REVOKED : 0);
 		n++;
 	}
 	*actual = n;
@@ -350,4 +357,43 @@ status_t process_exit(struct process *process, int64_t code)
 	cap_unref(&process->obj.cap);
 	process_terminate(p, LO_EXIT_NORMAL, code);
 	thread_exit_current(code);
+}
+
+/* --- Identity (idl/process.idl): what a process runs, attested once --- */
+
+status_t process_set_identity(struct process *process, const struct lo_identity_claim *claim)
+{
+	if (strnlen(claim->path, sizeof(claim->path)) == sizeof(claim->path))
+		return LO_ERR_INVALID_ARGS;
+	/* The attester is whoever makes this call: the kernel says so, not
+	 * the caller. Its own path is copied now, as it stands. */
+	struct process *self = process_current();
+	struct lo_process_identity id;
+	memset(&id, 0, sizeof(id));
+	id.attested_by = LO_IDENTITY_PROCESS;
+	id.attester = self->obj.cap.id;
+	memcpy(id.sha256, claim->sha256, sizeof(id.sha256));
+	strlcpy(id.path, claim->path, sizeof(id.path));
+	spin_lock(&self->obj.lock);
+	strlcpy(id.attester_path, self->identity.path[0] ? self->identity.path : self->name,
+		sizeof(id.attester_path));
+	spin_unlock(&self->obj.lock);
+	status_t st = LO_OK;
+	spin_lock(&process->obj.lock);
+	/* Once, and before it runs: a running program's identity is fixed. */
+	if (process->identity.attested_by != LO_IDENTITY_NONE || process->ended ||
+	    process->thread_count != 0)
+		st = LO_ERR_BAD_STATE;
+	else
+		process->identity = id;
+	spin_unlock(&process->obj.lock);
+	return st;
+}
+
+status_t process_identity(struct process *process, struct lo_process_identity *identity)
+{
+	spin_lock(&process->obj.lock);
+	*identity = process->identity;
+	spin_unlock(&process->obj.lock);
+	return LO_OK;
 }

@@ -33,13 +33,15 @@ struct process {
 	struct list mappings;        /* user memory mappings (mm/uvm) */
 	struct exception_binding exceptions;   /* its exception handler (obj/exception.h) */
 	char name[LO_PROCESS_NAME_MAX];
+	struct lo_process_identity identity;   /* set once, before it runs (process_set_identity) */
 	struct list job_node;        /* in its job's processes while it runs (obj/job.c) */
 };
 
 struct job;
 /* A new process in job (charged there: one process, one object). */
 status_t process_create_named(struct job *job, const char *name, struct process **out);
-/* The first process: on a test or bench run its end ends the QEMU run. */
+/* The first process: on a test or bench run its end ends the QEMU run.
+ * Its identity is the kernel's to attest: "(boot module)". */
 void process_set_init(struct process *p);
 status_t process_add_thread(struct process *p, struct thread *t);
 /* A thread of p finished; the last one ends the process. */

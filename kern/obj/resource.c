@@ -8,6 +8,7 @@
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "mm/layout.h"
 #include "obj/denials.h"
+#include "lib/string.h"
 
 #define IRQ_LINES     16
 
@@ -268,6 +269,9 @@ status_t resource_denials(struct resource *resource, struct lo_denial *entries, 
 		entries[n].handle = d.handle;
 		entries[n].required = d.required;
 		entries[n].held = d.held;
+		entries[n].missing = d.required & ~d.held;
+		entries[n].reserved = 0;
+		memcpy(entries[n].program, d.program, sizeof(entries[n].program));
 		n++;
 	}
 	*actual = n;

@@ -27,6 +27,11 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline)
 
 bool ktimer_cancel(struct ktimer *t)
 {
+	/* Not armed (a wait without deadline), or already expired: no lock.
+	 * Only its owner arms a timer, and run_expired unlinks it under the
+	 * lock before it runs it, so unlinked stays unlinked here. */
+	if (__atomic_load_n(&t->node.next, __ATOMIC_ACQUIRE) == &t->node)
+		return false;
 	spin_lock(&timer_lock);
 	bool was = list_linked(&t->node);
 	if (was)

@@ -24,14 +24,22 @@ static void cancel_waiter(struct observer *obs)
 /* After the observers are in place: a handle that died before that (after
  * the caller looked it up) found no observer to cancel, so look again. A
  * close after this point finds the observer (it removes the handle first,
- * then cancels under the object's lock). */
-static bool handles_still_live(struct wait_item *items, size_t count)
+ * then cancels under the object's lock). A revoke after this point finds
+ * it through the node recorded here (kobject_cancel_revoked). */
+static bool handles_still_live(struct wait_item *items, struct thread_observer *observers,
+			       size_t count)
 {
+	bool live = true;
 	for (size_t i = 0; i < count; i++) {
-		if (items[i].table && !cap_names(items[i].table, items[i].handle, &items[i].obj->cap))
-			return false;
+		struct cap_revoke_node *node;
+		if (!items[i].table)
+			continue;
+		if (!cap_names_node(items[i].table, items[i].handle, &items[i].obj->cap, &node))
+			live = false;
+		else if (node && kobject_observer_node(items[i].obj, &observers[i].obs, node))
+			live = false;
 	}
-	return true;
+	return live;
 }
 
 status_t wait_signals(struct wait_item *items, size_t count, uint64_t deadline)
@@ -57,7 +65,7 @@ status_t wait_signals(struct wait_item *items, size_t count, uint64_t deadline)
 			satisfied = true;
 	}
 	status_t st;
-	if (!handles_still_live(items, count)) {
+	if (!handles_still_live(items, observers, count)) {
 		thread_wake(self, LO_ERR_CANCELED);
 		st = thread_block();
 	} else if (satisfied) {
@@ -71,6 +79,7 @@ status_t wait_signals(struct wait_item *items, size_t count, uint64_t deadline)
 	}
 	for (size_t i = 0; i < count; i++) {
 		kobject_unobserve(items[i].obj, &observers[i].obs);
+		cap_revoke_node_unref(observers[i].obs.revoke_node);
 		items[i].observed = kobject_signals(items[i].obj);
 	}
 	/* A signal that ended the wait wins over a deadline that passed just after. */

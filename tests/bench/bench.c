@@ -128,10 +128,19 @@ static void event_wake(void)
 	lo_handle_signal(lo_event_handle(pong_event), LO_SIG_EVENT_SIGNALED, 0);
 }
 
-static void port_ready(void)
+/* A one-shot binding, made again for each packet. */
+static void port_bind_ready(void)
 {
 	struct lo_port_packet pkt;
 	lo_port_bind(port, lo_event_handle(ev), LO_SIG_EVENT_SIGNALED, 1);
+	lo_port_wait(port, UINT64_MAX, &pkt);
+}
+
+/* A lasting watch (made once, like an epoll registration) on a ready
+ * object: each wait takes its packet, which is queued again. */
+static void port_ready(void)
+{
+	struct lo_port_packet pkt;
 	lo_port_wait(port, UINT64_MAX, &pkt);
 }
 
@@ -206,17 +215,22 @@ static int spin(void)
 	}
 }
 
-/* Handle lookup and duplicate+close with the table filled to `fill`. */
+/* Handle lookup and duplicate+close with `fill` handles in the table
+ * (counting the ones this process already holds); the table's ceiling
+ * LO_HANDLE_TABLE_MAX less one, so that dup+close still finds a slot. */
 static void scale_handles(int fill)
 {
-	static uint32_t extra[4096];
+	static uint32_t extra[LO_HANDLE_TABLE_MAX];
+	struct lo_process_info pi;
+	int held = lo_process_info(lo_self, &pi) == LO_OK ? (int)pi.handle_count : 0;
 	int n = 0;
-	while (n < fill && lo_handle_duplicate(lo_event_handle(ev), LO_RIGHT_WAIT, &extra[n]) == LO_OK)
+	while (held + n < fill &&
+	       lo_handle_duplicate(lo_event_handle(ev), LO_RIGHT_WAIT, &extra[n]) == LO_OK)
 		n++;
 	char name[48];
-	lo_snprintf(name, sizeof(name), "object_info_%d_handles", n);
+	lo_snprintf(name, sizeof(name), "object_info_%d_handles", held + n);
 	measure(name, 1000, info);
-	lo_snprintf(name, sizeof(name), "handle_dup_close_%d_handles", n);
+	lo_snprintf(name, sizeof(name), "handle_dup_close_%d_handles", held + n);
 	measure(name, 1000, dup_close);
 	for (int i = 0; i < n; i++)
 		lo_handle_close((lo_handle_t){ extra[i] });
@@ -292,30 +306,43 @@ int main(void)
 		measure("channel_round_trip", 1000, round_trip);
 		measure("channel_round_trip_handle", 1000, round_trip_handle);
 		measure("event_wake_other_process", 1000, event_wake);
-		/* The same round trip with 7 more processes busy on channels. */
+		/* The same round trip with 1, 3 and 7 more processes busy on
+		 * channels of their own. */
 		lo_channel_t keep[7];
 		int spinners = 0;
-		for (int i = 0; i < 7; i++) {
-			lo_channel_t theirs;
-			lo_process_t p;
-			if (lo_channel_create(lo_job_self(), &keep[i], &theirs) != LO_OK)
-				break;
-			struct lo_give g = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
-			if (lo_spawn_from_image(image, "bin/bench", "spin", &g, 1, &p, NULL) == LO_OK) {
+		static const int busy[] = { 1, 3, 7 };
+		for (int k = 0; k < 3; k++) {
+			while (spinners < busy[k]) {
+				lo_channel_t theirs;
+				lo_process_t p;
+				if (lo_channel_create(lo_job_self(), &keep[spinners], &theirs) != LO_OK)
+					break;
+				struct lo_give g = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+				if (lo_spawn_from_image(image, "bin/bench", "spin", &g, 1, &p, NULL) != LO_OK) {
+					lo_handle_close(lo_channel_handle(keep[spinners]));
+					break;
+				}
 				lo_handle_close(lo_process_handle(p));
 				spinners++;
 			}
+			if (spinners != busy[k])
+				break;
+			char name[48];
+			lo_snprintf(name, sizeof(name), "channel_round_trip_%d_busy", busy[k]);
+			measure(name, 200, round_trip);
 		}
-		if (spinners == 7)
-			measure("channel_round_trip_8_processes", 200, round_trip);
 		for (int i = 0; i < spinners; i++)
 			lo_handle_close(lo_channel_handle(keep[i]));
 	}
-	/* Flat with the table's size? Up to the process quota (4,096). */
-	scale_handles(10);
+	/* Flat with the table's size? Up to the table's ceiling. */
+	scale_handles(16);
 	scale_handles(1000);
-	scale_handles(4000);
-	measure("port_wait_ready", 1000, port_ready);
+	scale_handles(LO_HANDLE_TABLE_MAX - 1);
+	measure("port_bind_wait_ready", 1000, port_bind_ready);
+	if (lo_port_watch(port, lo_event_handle(ev), LO_SIG_EVENT_SIGNALED, 2) == LO_OK) {
+		measure("port_wait_ready", 1000, port_ready);
+		lo_port_unwatch(port, 2);
+	}
 	measure("vmo_create_map_touch_unmap_close", 1000, vmo_cycle);
 	measure("spawn_exit_wait", 50, spawn_exit_wait);
 

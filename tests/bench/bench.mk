@@ -36,3 +36,18 @@ bench-compare: bench $(PEER)
 	$(Q)$(PYTHON) scripts/bench_compare.py --kernel "$(LINUX_KERNEL)" \
 		--peer $(PEER) --lightos $(BUILD)/bench/lightos.json --out $(BUILD)/bench \
 		-- $(QEMU) $(QEMU_ACCEL) -m 512M -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+# make bench-storage-compare: bench's storage cases (bench_storage.c) against
+# Linux's own vfat on the same kind of disk in the same QEMU
+# (tests/bench/linux/storage.c, scripts/storage_compare.py).
+STORAGE_PEER := $(BUILD)/bench/storage-peer
+$(STORAGE_PEER): tests/bench/linux/storage.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -O2 -static -Wall -Wextra -Werror $< -o $@
+
+.PHONY: bench-storage-compare
+bench-storage-compare: bench $(STORAGE_PEER)
+	$(Q)bash scripts/deps.sh linux-image-amd64
+	$(Q)$(PYTHON) scripts/storage_compare.py --kernel "$(or $(LINUX_KERNEL),$(lastword $(sort $(wildcard /boot/vmlinuz-*))))" \
+		--peer $(STORAGE_PEER) --lightos $(BUILD)/bench/lightos.json --out $(BUILD)/bench \
+		-- $(QEMU) $(QEMU_ACCEL) -m 512M -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04

@@ -54,6 +54,8 @@ def test_clean_policy_passes(rights_json):
     rc, out, err = audit(rights_json, os.path.join(POLICIES, "clean.policy"))
     assert rc == 0, err
     assert "0 violation(s)" in out
+    assert "channel console          channel   READ | WRITE | WAIT (revocable)" in out
+    assert "Revocable grants\n  logger     channel console\n" in out
     check_golden("clean.audit.txt", out)
 
 
@@ -66,6 +68,48 @@ def test_overprivileged_policy_fails_naming_the_excess(rights_json):
     check_golden("overprivileged.audit.txt", out)
 
 
+# Each fixture hides one kind of over-privilege; `make audit` must fail
+# with a line naming it (and the golden output shows the whole report).
+HIDDEN = [
+    ("registry_write", "viewer", "registry write",
+     "may write registry files (MODIFY) beyond max registry files: ENUMERATE | OPEN | WATCH"),
+    ("creation", "reader", "creation authority",
+     "may create process (CREATE_PROCESS) beyond max job: INSPECT | CREATE_VMO"),
+    ("leak", "sandbox", "transfer leak",
+     "TRANSFER reaches untrusted program sandbox: broker --channel mailbox--> relay "
+     "--channel inbox--> sandbox"),
+]
+
+
+@pytest.mark.parametrize("name,program,kind,detail", HIDDEN, ids=[h[0] for h in HIDDEN])
+def test_hidden_overprivilege_is_caught(rights_json, name, program, kind, detail):
+    rc, out, _ = audit(rights_json, os.path.join(POLICIES, f"{name}.policy"),
+                       "--programs", "viewer reader broker relay sandbox")
+    assert rc == 1
+    line = next(l for l in out.splitlines() if l.startswith(f"  {program}") and kind in l)
+    assert detail in line, line
+    assert "1 violation(s)" in out
+    check_golden(f"{name}.audit.txt", out)
+
+
+def test_digest_mismatch_and_a_program_granted_nothing(rights_json, tmp_path):
+    import tarfile
+    image = tmp_path / "image.tar"
+    with tarfile.open(image, "w") as tar:
+        for name, data in (("bin/logger", b"the logger binary\n"), ("bin/nothing", b"x")):
+            (tmp_path / "f").write_bytes(data)
+            tar.add(tmp_path / "f", arcname=name)
+    rc, out, _ = audit(rights_json, os.path.join(POLICIES, "digest.policy"), "--image", str(image))
+    assert rc == 1
+    line = next(l for l in out.splitlines() if "digest mismatch" in l)
+    assert line.startswith("  logger") and "policy pins 0000000000000000... but bin/logger is" in line
+    assert "1 violation(s)" in out
+    assert "nothing: no handle, no call it can make" in out
+    assert "no registry: it can name nothing" in out
+    assert "no job handle: it cannot create" in out
+    check_golden("digest.audit.txt", out)
+
+
 def test_json_report(rights_json):
     rc, out, _ = audit(rights_json, os.path.join(POLICIES, "overprivileged.policy"), "--json")
     assert rc == 1
@@ -75,7 +119,8 @@ def test_json_report(rights_json):
     excess = {(e["program"], tuple(e["rights"])) for e in report["excess"]}
     assert ("ghost", ("TRANSFER",)) not in excess          # channel_write needs TRANSFER
     assert any(p == "logger" and "DESTROY" in r for p, r in excess)
-    assert report["programs"]["logger"][0]["calls"]        # the capability matrix
+    assert report["programs"]["logger"]["grants"][0]["calls"]   # the capability matrix
+    assert report["programs"]["logger"]["identity"]["binary"] == "bin/logger"
 
 
 def test_shipped_policy_audits_clean():
@@ -91,7 +136,9 @@ ERRORS = [
     ("program p { max widget : READ; }", "unknown object type 'widget'"),
     ("program p { grant log READ; }", "expected ':'"),
     ("program p { } program p { }", "program 'p' is declared twice"),
-    ("program p { take log : READ; }", "expected 'grant', 'max', 'protected', 'drives' or '}'"),
+    ("program p { take log : READ; }", "expected 'grant', 'max', 'protected', 'untrusted', 'digest', 'drives' or '}'"),
+    ('program p { digest "abc"; }', "a digest is 64 hex digits (SHA-256)"),
+    ("program p { digest 12; }", "expected a SHA-256 in quotes"),
     ("program p { grant log : READ;", "end of file"),
     ("program p { grant log : READ; } $", "unexpected character '$'"),
     # a registry grant names connection rights, not handle rights
@@ -119,9 +166,11 @@ def test_table_is_generated(tmp_path, rights_json):
                       "--cap", CAP, "--out", str(out))
     assert rc == 0, err
     text = out.read_text()
-    assert '{ "serial", grants_serial, max_serial, true }' in text   # protected
-    assert '{ "sh", grants_sh, max_sh, false }' in text
-    assert '{ 4, 1016u, 8u, "", 0x0000010cu, "" }' in text   # ioports 0x3f8 8 : READ | WRITE | INSPECT
+    assert '{ "serial", grants_serial, max_serial, true, false, "" }' in text   # protected
+    assert '{ "sh", grants_sh, max_sh, false, false, "" }' in text
+    assert '{ "nothing", grants_nothing, max_nothing, false, true, "" }' in text   # untrusted
+    assert '{ "pinned", grants_pinned, max_pinned, false, false, "1eb51713' in text   # digest
+    assert '{ 4, 1016u, 8u, "", 0x0000010cu, "", false }' in text   # ioports 0x3f8 8 : READ | WRITE | INSPECT
     # registry grants carry the registry protocol's connection rights, and a subtree
-    assert '{ 7, 0u, 0u, "files", 0x0000000bu, "" }' in text    # ENUMERATE | OPEN | WATCH
-    assert '{ 7, 0u, 0u, "files", 0x0000001fu, "/tmp" }' in text   # ... | MODIFY | WRITABLE
+    assert '{ 7, 0u, 0u, "files", 0x0000000bu, "", false }' in text    # ENUMERATE | OPEN | WATCH
+    assert '{ 7, 0u, 0u, "files", 0x0000001fu, "/tmp", false }' in text   # ... | MODIFY | WRITABLE

@@ -3,7 +3,7 @@
 TEST_SUITES += host
 
 HOSTTEST_BUILD := $(BUILD)/host
-HOSTTESTS := printf bitmap string heap
+HOSTTESTS := printf bitmap string heap sha256
 HOSTTEST_BINS := $(addprefix $(HOSTTEST_BUILD)/test_,$(HOSTTESTS))
 
 $(HOSTTEST_BUILD)/%.o: %.c
@@ -41,6 +41,15 @@ $(HOSTTEST_BUILD)/test_heap.o: tests/host/test_heap.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ilibos/include -c $< -o $@
 $(HOSTTEST_BUILD)/test_heap: $(HOSTTEST_BUILD)/test_heap.o $(HOSTTEST_BUILD)/libos/heap.o
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) $^ -lcmocka -o $@
+
+$(HOSTTEST_BUILD)/libos/sha256.o: libos/sha256.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ilibos/include -c $< -o $@
+$(HOSTTEST_BUILD)/test_sha256.o: tests/host/test_sha256.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ilibos/include -c $< -o $@
+$(HOSTTEST_BUILD)/test_sha256: $(HOSTTEST_BUILD)/test_sha256.o $(HOSTTEST_BUILD)/libos/sha256.o
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) $^ -lcmocka -o $@
 
 .PHONY: test-host

@@ -47,12 +47,17 @@ static void id_name(uint64_t id, char *buf, size_t size)
 	lo_snprintf(buf, size, "%lu", id);
 }
 
-/* What an entry for a process named `name` grants: DESTROY unless the
- * policy marks its program protected (init, the drivers, procd). */
-static uint32_t rights_for(const char *name)
+/* What an entry for process `proc` named `name` grants: DESTROY unless the
+ * policy marks its program protected (init, the drivers, procd): the
+ * program its attested identity names, or (until that is recorded, just
+ * after it is made) the one its name says. */
+static uint32_t rights_for(lo_process_t proc, const char *name)
 {
-	const struct lo_policy_program *p = lo_policy_for(name);
-	return ENTRY_RIGHTS | (p && p->protected ? 0 : LO_RIGHT_DESTROY);
+	char program[LO_IDENTITY_PATH_MAX];
+	lo_program_of(proc, program, sizeof(program));
+	const struct lo_policy_program *p = lo_policy_for(name), *q = lo_policy_for(program);
+	bool protected = (p && p->protected) || (q && q->protected);
+	return ENTRY_RIGHTS | (protected ? 0 : LO_RIGHT_DESTROY);
 }
 
 static uint32_t list_all(uint32_t kind, struct known *out)
@@ -91,7 +96,7 @@ static void proc_add(uint64_t pid, uint64_t job)
 	id_name(pid, name, sizeof(name));
 	uint32_t rights = ENTRY_RIGHTS;
 	if (lo_process_info(p, &info) == LO_OK)
-		rights = rights_for(info.name);
+		rights = rights_for(p, info.name);
 	if (lo_registry_add(&host, proc_reg, name, lo_process_handle(p), rights) != LO_OK)
 		return;
 	uint32_t at = nprocs;
@@ -185,7 +190,7 @@ static void thread_add(uint64_t tid, uint64_t pid)
 	lo_process_t p;
 	if (lo_census_process(census, pid, &p) == LO_OK) {
 		if (lo_process_info(p, &info) == LO_OK)
-			rights = rights_for(info.name);
+			rights = rights_for(p, info.name);
 		lo_handle_close(lo_process_handle(p));
 	}
 	lo_registry_add(&host, dir, tname, lo_thread_handle(t), rights);

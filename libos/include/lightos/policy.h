@@ -2,7 +2,12 @@
  * table every program carries. lo_spawn applies it to the handles a parent
  * gives a child: a handle of a kind the child's policy does not grant is
  * refused (the spawn fails with ACCESS_DENIED); a granted one is reduced to
- * exactly the granted rights. Programs not named get "default". */
+ * exactly the granted rights. Programs not named get "default".
+ *
+ * The program is the binary actually loaded, never a name the spawner
+ * picks: bin/NAME in the boot image is program NAME, and its identity
+ * (path and SHA-256) is recorded with the kernel before it runs
+ * (process_set_identity); raw bytes run as "default". */
 #ifndef LIGHTOS_POLICY_H
 #define LIGHTOS_POLICY_H
 
@@ -24,6 +29,7 @@ struct lo_policy_grant {
 	const char *name;      /* channel and registry grants */
 	uint32_t rights;       /* registry grants: LO_REGISTRY_RIGHT_* */
 	const char *path;      /* registry grants: a subtree ("" the whole) */
+	bool revocable;        /* the grantor keeps a revoker (idl/revoker.idl) */
 };
 
 /* The handle rights of the root registry connection a program receives
@@ -43,6 +49,11 @@ struct lo_policy_program {
 	/* A system process: the handles init hands out to it (the proc:
 	 * registry) carry no DESTROY (docs/rights-policy.md). */
 	bool protected;
+	/* No capability with TRANSFER may reach it: a spawner refuses to give
+	 * it a handle whose granted rights include TRANSFER. */
+	bool untrusted;
+	/* The SHA-256 its binary must have (64 hex digits), or "" for any. */
+	const char *digest;
 };
 
 extern const struct lo_policy_program lo_policy[];
@@ -60,6 +71,12 @@ const char *lo_policy_driver_for(uint32_t vendor, uint32_t device);
 
 /* The policy of `program` ("default" if it has none of its own). */
 const struct lo_policy_program *lo_policy_for(const char *program);
+/* The program a binary's path names: bin/NAME is NAME; anything else,
+ * and bytes from no file (""), is "default". out has room for size. */
+void lo_program_of_path(const char *path, char *out, size_t size);
+/* The program process p runs, from its attested identity ("default" if it
+ * has none or it cannot be read). */
+void lo_program_of(lo_process_t p, char *out, size_t size);
 /* The grant kind a startup kind is given under (0: none). */
 uint32_t lo_policy_kind_of_startup(uint32_t startup_kind);
 /* The startup kind a grant's handle arrives as (its inverse). */

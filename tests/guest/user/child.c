@@ -46,6 +46,12 @@
  *   pt-spread   map one page at PT_SPREAD_BASE + i GiB and write it, for i up
  *            to 256: every touch needs new page tables, charged to its job;
  *            dies on the fault once they are over quota (exit 0 if never)
+ *   revoke-use  read one message with a handle, keep it and a duplicate of
+ *            it, say "ready"; then for each message, signal through both
+ *            and send the two statuses back; exit 0 when the parent goes
+ *   nothing  (run as bin/nothing, a program granted nothing) try to create,
+ *            name, open and log: exit 0 if every one failed, else 30 + the
+ *            first that worked
  *   msg-fill    write 16 KiB messages on the startup channel (the parent
  *            reads none) until a write fails: exit 0 if NO_MEMORY, 70 if
  *            the queue filled first (SHOULD_WAIT), 71 otherwise */
@@ -54,6 +60,7 @@
 #include "lightos/thread.h"
 #include "fpu_state.h"
 #include "lightos/registry_server.h"
+#include "lightos/registry.h"
 
 /* exc-touch: an address nothing maps (tests/guest/user/test_exception.c). */
 #define EXC_TOUCH_ADDR 0x0000500000000000ull
@@ -368,6 +375,55 @@ static int registry_server(lo_channel_t ch, int die)
 	return 0;
 }
 
+/* revoke-use (test_revoke.c): a holder in another process. */
+static int revoke_use(lo_channel_t ch)
+{
+	lo_handle_t got[1];
+	struct lo_channel_read_result r;
+	uint32_t observed, dup = 0;
+	char byte;
+	if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX,
+			       &observed) != LO_OK ||
+	    lo_channel_read(ch, &byte, 1, got, 1, &r) != LO_OK || r.handles != 1)
+		return 20;
+	if (lo_handle_duplicate(got[0], LO_RIGHT_SIGNAL | LO_RIGHT_DUPLICATE, &dup) != LO_OK)
+		return 21;
+	lo_channel_write(ch, "ready", 5, NULL, 0);
+	for (;;) {
+		lo_handle_wait_one(lo_channel_handle(ch),
+				   LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, UINT64_MAX,
+				   &observed);
+		if (lo_channel_read(ch, &byte, 1, NULL, 0, &r) != LO_OK)
+			return 0;
+		status_t st[2] = { lo_handle_signal(got[0], 0, 1u << 24),
+				   lo_handle_signal((lo_handle_t){ dup }, 0, 1u << 25) };
+		lo_channel_write(ch, st, sizeof(st), NULL, 0);
+	}
+}
+
+/* nothing: whatever a program granted nothing tries, it cannot. */
+static int try_everything(void)
+{
+	lo_event_t e;
+	lo_channel_t a, b;
+	lo_vmo_t v;
+	lo_channel_t reg;
+	lo_handle_t motd;
+	if (lo_event_create(lo_job_self(), &e) == LO_OK)
+		return 30;
+	if (lo_channel_create(lo_job_self(), &a, &b) == LO_OK)
+		return 31;
+	if (lo_vmo_create(lo_job_self(), 4096, &v) == LO_OK)
+		return 32;
+	if (lo_connect_registry("files", &reg) == LO_OK)
+		return 33;
+	if (lo_resolve_name("files:/etc/motd", LO_RIGHT_READ, &motd) == LO_OK)
+		return 34;
+	if (lo_log_write(lo_log, "x", 1) == LO_OK)
+		return 35;
+	return 0;
+}
+
 /* A second thread that waits for ever (until the process is killed). */
 static void sleeper(void *arg)
 {
@@ -414,6 +470,10 @@ int main(void)
 		__asm__ volatile("cli");
 	if (lo_strcmp(args, "echo") == 0)
 		return echo(ch);
+	if (lo_strcmp(args, "revoke-use") == 0)
+		return revoke_use(ch);
+	if (lo_strcmp(args, "nothing") == 0)
+		return try_everything();
 	if (lo_strcmp(args, "thread-on-cue") == 0)
 		return thread_on_cue(ch);
 	if (lo_strcmp(args, "hold") == 0) {

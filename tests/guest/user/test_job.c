@@ -193,6 +193,36 @@ static void test_handle_quota(void)
 	kill_and_close(job, child, mine);
 }
 
+/* A process may hold LO_HANDLE_TABLE_MAX handles; the 65,536th is refused.
+ * The job's quota is larger, so the table's own ceiling stops it. */
+static void test_handle_table_max(void)
+{
+	lo_job_t job = new_job(lo_job_self(), 2048, 2, 64, LO_HANDLE_TABLE_MAX + 1000);
+	lo_process_t child;
+	lo_channel_t mine;
+	struct fill_result r = fill(job, "handles", &child, &mine);
+	CHECK_ST(r.st, LO_ERR_NO_RESOURCES);
+	struct lo_job_info info = job_info(job);
+	CHECK(info.handles_used == LO_HANDLE_TABLE_MAX);
+	CHECK(r.count > LO_HANDLE_TABLE_MAX - 16);
+	kill_and_close(job, child, mine);
+}
+
+/* Below the table's ceiling, the job's handle quota is the limit: a job of
+ * 10,000 handles stops its process at exactly 10,000. */
+static void test_handle_quota_10000(void)
+{
+	lo_job_t job = new_job(lo_job_self(), 1024, 2, 64, 10000);
+	lo_process_t child;
+	lo_channel_t mine;
+	struct fill_result r = fill(job, "handles", &child, &mine);
+	CHECK_ST(r.st, LO_ERR_NO_RESOURCES);
+	struct lo_job_info info = job_info(job);
+	CHECK(info.handles_used == 10000);
+	CHECK(r.count > 10000 - 16);
+	kill_and_close(job, child, mine);
+}
+
 /* A thread is an object of its process's job, with its kernel stack. */
 static void test_thread_charged(void)
 {
@@ -334,6 +364,8 @@ static const struct utest job_tests[] = {
 	{ "job.process_quota", test_process_quota },
 	{ "job.object_quota", test_object_quota },
 	{ "job.handle_quota", test_handle_quota },
+	{ "job.handle_quota_10000", test_handle_quota_10000 },
+	{ "job.handle_table_max", test_handle_table_max },
 	{ "job.thread_charged", test_thread_charged },
 	{ "job.kill_subtree", test_kill_subtree },
 	{ "job.denied_creation", test_denied_creation },

@@ -36,6 +36,7 @@ static inline const char *lo_status_name(status_t status)
 	case LO_ERR_NAME_TOO_LONG: return "NAME_TOO_LONG";
 	case LO_ERR_BAD_FORMAT: return "BAD_FORMAT";
 	case LO_ERR_IO: return "IO";
+	case LO_ERR_REVOKED: return "REVOKED";
 	default: return "UNKNOWN";
 	}
 }
