@@ -30,8 +30,11 @@ $(POLICY_TABLE): $(POLICY) gen/policy.py $(GEN_STAMP)
 
 # The static audit of the policy against the IDL's rights data.
 .PHONY: audit
-# The programs and their digests come from the boot image itself.
-audit: $(GEN_STAMP) $(IMAGE)
+# The programs and their digests come from the boot image itself. Named by
+# its path: $(IMAGE) is set in init/init.mk, included after this file, and a
+# prerequisite is expanded when its rule is read (it was empty, so a fresh
+# tree's `make audit` found no image).
+audit: $(GEN_STAMP) $(BUILD)/image.tar
 	$(Q)$(PYTHON) gen/audit.py $(POLICY) --cap cap --rights $(GEN_DIR)/rights.json \
 		--image $(IMAGE) $(AUDIT_FLAGS)
 

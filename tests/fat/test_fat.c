@@ -327,31 +327,49 @@ static void test_disk_full(void **state)
 	assert_fsck_clean();
 }
 
+/* A fresh 64 MiB image holding `name`, `len` bytes of pattern(seed) put
+ * there by mcopy, then mounted; *n and *st describe the file. Returns its
+ * bytes (free them). */
+static uint8_t *mounted_with_file(const char *name, size_t len, unsigned seed, struct fat_node *n,
+				  struct fat_stat *st)
+{
+	make_image(65536, "");
+	uint8_t *data = pattern(len, seed);
+	write_host_file(name, data, len);
+	assert_int_equal(sh("cd %s && mcopy -i %s %s ::/%s", dir, img, name, name), 0);
+	mount_image();
+	assert_int_equal(fat_open(&fs, name, n), LO_OK);
+	assert_int_equal(fat_stat(&fs, n, st), LO_OK);
+	return data;
+}
+
+/* Damage the (unmounted) image: cluster c's FAT entry becomes v, in the
+ * first FAT or in every copy (then the copies still agree). */
+static void set_fat_entry(uint32_t c, uint32_t v, int every_copy)
+{
+	uint8_t boot[512];
+	int f = open(img, O_RDWR);
+	assert_true(f >= 0);
+	assert_int_equal(pread(f, boot, 512, 0), 512);
+	uint32_t reserved = boot[14] | boot[15] << 8, nfats = boot[16];
+	uint32_t fatsz = boot[36] | boot[37] << 8 | boot[38] << 16 | (uint32_t)boot[39] << 24;
+	for (uint32_t copy = 0; copy < (every_copy ? nfats : 1); copy++)
+		assert_int_equal(pwrite(f, &v, 4, ((off_t)reserved + (off_t)copy * fatsz) * 512 + (off_t)c * 4), 4);
+	close(f);
+}
+
 /* Corrupt tables: a cluster chain that loops, a chain that runs off the
- * disk. Errors, never a hang. */
+ * disk, a directory that loops. Errors, never a hang. */
 static void test_corrupt_chains(void **state)
 {
 	(void)state;
-	make_image(65536, "");
-	uint8_t *data = pattern(8192, 3);
-	write_host_file("f.bin", data, 8192);
-	assert_int_equal(sh("cd %s && mcopy -i %s f.bin ::/f.bin", dir, img), 0);
-	mount_image();
 	struct fat_node n;
 	struct fat_stat st;
-	assert_int_equal(fat_open(&fs, "f.bin", &n), LO_OK);
-	assert_int_equal(fat_stat(&fs, &n, &st), LO_OK);
+	uint8_t *data = mounted_with_file("f.bin", 8192, 3, &n, &st);
 	close(fd);
-
 	/* Point the file's second cluster back at its first, in both FATs. */
-	fd = open(img, O_RDWR);
-	uint8_t boot[512];
-	assert_int_equal(pread(fd, boot, 512, 0), 512);
-	uint32_t reserved = boot[14] | boot[15] << 8, fatsz = boot[36] | boot[37] << 8 | boot[38] << 16;
-	uint32_t c = st.first_cluster, loop = c;
-	for (int copy = 0; copy < 2; copy++)
-		assert_int_equal(pwrite(fd, &loop, 4, ((off_t)reserved + copy * fatsz) * 512 + (c + 1) * 4), 4);
-	close(fd);
+	uint32_t c = st.first_cluster;
+	set_fat_entry(c + 1, c, 1);
 	mount_image();
 	assert_int_equal(fat_open(&fs, "f.bin", &n), LO_OK);
 	uint8_t buf[8192];
@@ -363,15 +381,14 @@ static void test_corrupt_chains(void **state)
 	assert_int_equal(fat_read(&fs, &n, 0, buf, 4096), LO_ERR_BAD_FORMAT);
 	assert_int_equal(fat_read(&fs, &n, 0, buf, 1024), 1024);   /* before the loop: the file's bytes */
 	assert_memory_equal(buf, data, 1024);
-	uint32_t bad = 0x0FFFFFF0;
-	assert_int_equal(pwrite(fd, &bad, 4, (off_t)reserved * 512 + (c + 1) * 4), 4);
+	close(fd);
+	set_fat_entry(c + 1, 0x0FFFFFF0, 0);
 	mount_image();
 	assert_int_equal(fat_open(&fs, "f.bin", &n), LO_OK);
 	assert_int_equal(fat_read(&fs, &n, 0, buf, sizeof(buf)), LO_ERR_BAD_FORMAT);
 	/* A directory of three clusters whose first cluster links to itself:
 	 * its slots never end. Listing it and looking a name up in it end with
 	 * BAD_FORMAT within a few laps, not after 65,536 slots. */
-	mount_image();
 	assert_int_equal(fat_create(&fs, "d", 1, &n), LO_OK);
 	for (int i = 0; i < 20; i++) {
 		char name[40];
@@ -381,10 +398,7 @@ static void test_corrupt_chains(void **state)
 	assert_int_equal(fat_open(&fs, "d", &n), LO_OK);
 	assert_int_equal(fat_stat(&fs, &n, &st), LO_OK);
 	unmount_image();
-	fd = open(img, O_RDWR);
-	uint32_t d1 = st.first_cluster;
-	assert_int_equal(pwrite(fd, &d1, 4, (off_t)reserved * 512 + d1 * 4), 4);
-	close(fd);
+	set_fat_entry(st.first_cluster, st.first_cluster, 0);
 	mount_image();
 	struct fat_dirent d;
 	uint32_t cursor = 0;
@@ -407,27 +421,14 @@ static void test_corrupt_chains(void **state)
 static void test_chain_longer_than_size(void **state)
 {
 	(void)state;
-	make_image(65536, "");
-	uint8_t *data = pattern(2048, 5);
-	write_host_file("g.bin", data, 2048);
-	assert_int_equal(sh("cd %s && mcopy -i %s g.bin ::/g.bin", dir, img), 0);
-	mount_image();
 	struct fat_node n;
 	struct fat_stat st;
-	assert_int_equal(fat_open(&fs, "g.bin", &n), LO_OK);
-	assert_int_equal(fat_stat(&fs, &n, &st), LO_OK);
+	uint8_t *data = mounted_with_file("g.bin", 2048, 5, &n, &st);
 	uint8_t buf[2048];
 	assert_int_equal(fat_read(&fs, &n, 0, buf, sizeof(buf)), 2048);
 	close(fd);
 	/* The last of its 4 clusters links back to the first. */
-	fd = open(img, O_RDWR);
-	uint8_t boot[512];
-	assert_int_equal(pread(fd, boot, 512, 0), 512);
-	uint32_t reserved = boot[14] | boot[15] << 8, fatsz = boot[36] | boot[37] << 8 | boot[38] << 16;
-	uint32_t last = st.first_cluster + 3, to = st.first_cluster;
-	for (int copy = 0; copy < 2; copy++)
-		assert_int_equal(pwrite(fd, &to, 4, ((off_t)reserved + copy * fatsz) * 512 + last * 4), 4);
-	close(fd);
+	set_fat_entry(st.first_cluster + 3, st.first_cluster, 1);
 	mount_image();
 	assert_int_equal(fat_open(&fs, "g.bin", &n), LO_OK);
 	assert_int_equal(fat_read(&fs, &n, 0, buf, 1000), 1000);
