@@ -797,25 +797,17 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 		resp->granted = e->rights & req->rights;
 		if (!(rights & LO_REGISTRY_RIGHT_WRITABLE))
 			resp->granted &= ~LO_RIGHT_WRITE;   /* the kernel refuses the write later */
-		if (e->service) {
-			/* A session this host serves itself. */
-			if (!c->host->open_service)
-				return LO_ERR_NOT_SUPPORTED;
-			status_t st = c->host->open_service(c->host->service_arg, e->service, resp->granted,
-							    &resp_handles[0]);
-			if (st != LO_OK)
-				return st;
-			resp->granted = LO_REGISTRY_SESSION_RIGHTS;
-			resp->kind = LO_ENTRY_OBJECT;
-			resp->consumed = req->path_len;
-			*resp_nhandles = 1;
-			return LO_OK;
-		}
-		if (e->device) {
-			/* A session of its own: its file rights are what was granted;
+		if (e->service || e->device) {
+			/* A session of its own, made by this host (a service) or
+			 * by the driver: its file rights are what was granted;
 			 * the channel itself is the client's to talk on. */
-			status_t st = ask_server(lo_channel_from(e->handle), e->link, resp->granted, 0,
-						 LO_ENTRY_OBJECT, &resp_handles[0]);
+			status_t st = LO_ERR_NOT_SUPPORTED;
+			if (e->device)
+				st = ask_server(lo_channel_from(e->handle), e->link, resp->granted, 0,
+						LO_ENTRY_OBJECT, &resp_handles[0]);
+			else if (c->host->open_service)
+				st = c->host->open_service(c->host->service_arg, e->service, resp->granted,
+							   &resp_handles[0]);
 			if (st != LO_OK)
 				return st;
 			resp->granted = LO_REGISTRY_SESSION_RIGHTS;

@@ -91,21 +91,38 @@ static int count_entries(lo_channel_t ch, const char *path)
 	}
 }
 
+/* Start bin/child with `args` in procd's job (without CENSUS), with a
+ * channel to it (*mine: our end). */
+static status_t spawn_watched(struct procd *d, const char *args, lo_channel_t *mine, lo_process_t *child)
+{
+	lo_channel_t theirs;
+	status_t st = lo_channel_create(lo_job_self(), mine, &theirs);
+	if (st != LO_OK)
+		return st;
+	struct lo_give give[2] = {
+		{ LO_STARTUP_JOB, utest_dup(lo_job_handle(d->job), LO_DEFAULT_RIGHTS_JOB & ~LO_RIGHT_JOB_CENSUS) },
+		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
+	};
+	return utest_spawn_child(args, give, 2, child);
+}
+
+/* A procd with its whole job, or a failed check (and nothing to stop). */
+static int procd_up(struct procd *d)
+{
+	if (CHECK_ST(start_procd(d, LO_DEFAULT_RIGHTS_JOB), LO_OK))
+		return 1;
+	stop_procd(d);
+	return 0;
+}
+
 static void test_spawn_appears_exit_gone(void)
 {
 	struct procd d;
-	if (!CHECK_ST(start_procd(&d, LO_DEFAULT_RIGHTS_JOB), LO_OK)) {
-		stop_procd(&d);
+	if (!procd_up(&d))
 		return;
-	}
-	lo_channel_t theirs, mine;
+	lo_channel_t mine = { 0 };
 	lo_process_t child;
-	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
-	struct lo_give give[2] = {
-		{ LO_STARTUP_JOB, utest_dup(lo_job_handle(d.job), LO_DEFAULT_RIGHTS_JOB & ~LO_RIGHT_JOB_CENSUS) },
-		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
-	};
-	if (CHECK_ST(utest_spawn_child("hold", give, 2, &child), LO_OK)) {
+	if (CHECK_ST(spawn_watched(&d, "hold", &mine, &child), LO_OK)) {
 		char pid[24];
 		id_text(utest_object_id(lo_process_handle(child)), pid);
 		/* No waiting: procd reads the census before it answers. */
@@ -135,18 +152,11 @@ static void test_spawn_appears_exit_gone(void)
 static void test_new_thread_listed_at_once(void)
 {
 	struct procd d;
-	if (!CHECK_ST(start_procd(&d, LO_DEFAULT_RIGHTS_JOB), LO_OK)) {
-		stop_procd(&d);
+	if (!procd_up(&d))
 		return;
-	}
-	lo_channel_t theirs, mine;
+	lo_channel_t mine = { 0 };
 	lo_process_t child;
-	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
-	struct lo_give give[2] = {
-		{ LO_STARTUP_JOB, utest_dup(lo_job_handle(d.job), LO_DEFAULT_RIGHTS_JOB & ~LO_RIGHT_JOB_CENSUS) },
-		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
-	};
-	if (CHECK_ST(utest_spawn_child("thread-on-cue", give, 2, &child), LO_OK)) {
+	if (CHECK_ST(spawn_watched(&d, "thread-on-cue", &mine, &child), LO_OK)) {
 		char pid[24], buf[8];
 		uint32_t observed;
 		struct lo_channel_read_result got;
@@ -173,10 +183,8 @@ static void test_new_thread_listed_at_once(void)
 static void test_protected_and_short_lived(void)
 {
 	struct procd d;
-	if (!CHECK_ST(start_procd(&d, LO_DEFAULT_RIGHTS_JOB), LO_OK)) {
-		stop_procd(&d);
+	if (!procd_up(&d))
 		return;
-	}
 	char pid[24];
 	id_text(utest_object_id(lo_process_handle(d.process)), pid);
 	lo_handle_t h;
@@ -189,9 +197,8 @@ static void test_protected_and_short_lived(void)
 	}
 	CHECK(count_entries(d.thread, pid) == 1);
 	lo_process_t child;
-	struct lo_give give = { LO_STARTUP_JOB, utest_dup(lo_job_handle(d.job), LO_DEFAULT_RIGHTS_JOB &
-							    ~LO_RIGHT_JOB_CENSUS) };
-	if (CHECK_ST(utest_spawn_child("exit 0", &give, 1, &child), LO_OK)) {
+	lo_channel_t mine = { 0 };
+	if (CHECK_ST(spawn_watched(&d, "exit 0", &mine, &child), LO_OK)) {
 		struct lo_process_info info;
 		CHECK(utest_wait_process(child, &info));
 		char cpid[24];
@@ -199,6 +206,8 @@ static void test_protected_and_short_lived(void)
 		CHECK_ST(lo_resolve_path(d.proc, cpid, LO_RIGHT_INSPECT, &h), LO_ERR_NOT_FOUND);
 		lo_handle_close(lo_process_handle(child));
 	}
+	if (mine.value)
+		lo_handle_close(lo_channel_handle(mine));
 	stop_procd(&d);
 }
 
@@ -206,10 +215,8 @@ static void test_protected_and_short_lived(void)
 static void test_views_read_only(void)
 {
 	struct procd d;
-	if (!CHECK_ST(start_procd(&d, LO_DEFAULT_RIGHTS_JOB), LO_OK)) {
-		stop_procd(&d);
+	if (!procd_up(&d))
 		return;
-	}
 	char pid[24];
 	id_text(utest_object_id(lo_process_handle(d.process)), pid);
 	int32_t status = 0;
@@ -230,10 +237,8 @@ static void test_views_read_only(void)
 static void test_event_proc(void)
 {
 	struct procd d;
-	if (!CHECK_ST(start_procd(&d, LO_DEFAULT_RIGHTS_JOB), LO_OK)) {
-		stop_procd(&d);
+	if (!procd_up(&d))
 		return;
-	}
 	lo_handle_t s;
 	if (CHECK_ST(lo_resolve_path(d.event, "proc", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &s), LO_OK)) {
 		lo_channel_t session = lo_channel_from(s), mine, theirs;
@@ -245,9 +250,8 @@ static void test_event_proc(void)
 		CHECK_ST(lo_eventhook_subscribe(session, lo_channel_handle(theirs), &status), LO_OK);
 		CHECK_ST(status, LO_OK);
 		lo_process_t child;
-		struct lo_give give = { LO_STARTUP_JOB, utest_dup(lo_job_handle(d.job), LO_DEFAULT_RIGHTS_JOB &
-								    ~LO_RIGHT_JOB_CENSUS) };
-		if (CHECK_ST(utest_spawn_child("exit 3", &give, 1, &child), LO_OK)) {
+		lo_channel_t child_ch = { 0 };
+		if (CHECK_ST(spawn_watched(&d, "exit 3", &child_ch, &child), LO_OK)) {
 			uint64_t pid = utest_object_id(lo_process_handle(child));
 			struct lo_process_info info;
 			CHECK(utest_wait_process(child, &info));
@@ -266,6 +270,8 @@ static void test_event_proc(void)
 			CHECK(ev[0].owner == utest_object_id(lo_job_handle(d.job)));
 			lo_handle_close(lo_process_handle(child));
 		}
+		if (child_ch.value)
+			lo_handle_close(lo_channel_handle(child_ch));
 		lo_handle_close(lo_channel_handle(mine));
 		lo_handle_close(s);
 	}
