@@ -191,32 +191,41 @@ status_t cap_lookup(struct cap_table *t, cap_handle_t h, uint32_t type,
 	return st;
 }
 
+/* The checks every copy of a handle passes (duplicate, revocable grant). */
+static status_t copy_allowed(const struct cap_slot *s, rights_t rights)
+{
+	if (!s)
+		return LO_ERR_BAD_HANDLE;
+	if (cap_revoked(s->node))
+		return LO_ERR_REVOKED;
+	if (!rights_has(s->rights, LO_RIGHT_DUPLICATE))
+		return LO_ERR_ACCESS_DENIED;
+	return rights_is_subset(rights, s->rights) ? LO_OK : LO_ERR_INVALID_ARGS;
+}
+
+/* A new handle to obj pointing at node (which gets the slot's reference).
+ * Lock held; place() may grow the array, so no slot pointer survives it. */
+static status_t place_copy(struct cap_table *t, struct cap_object *obj, rights_t rights,
+			   struct cap_revoke_node *node, cap_handle_t *out)
+{
+	status_t st = place(t, obj, rights, node, out);
+	if (st == LO_OK) {
+		cap_ref(obj);
+		cap_handle_opened(obj);
+		if (node)
+			cap_revoke_node_ref(node);
+	}
+	return st;
+}
+
 status_t cap_duplicate(struct cap_table *t, cap_handle_t h, rights_t rights,
 		       cap_handle_t *out)
 {
-	status_t st;
 	cap_lock_acquire(&t->lock);
 	struct cap_slot *s = resolve(t, h, NULL);
-	if (!s) {
-		st = LO_ERR_BAD_HANDLE;
-	} else if (cap_revoked(s->node)) {
-		st = LO_ERR_REVOKED;
-	} else if (!rights_has(s->rights, LO_RIGHT_DUPLICATE)) {
-		st = LO_ERR_ACCESS_DENIED;
-	} else if (!rights_is_subset(rights, s->rights)) {
-		st = LO_ERR_INVALID_ARGS;
-	} else {
-		struct cap_object *obj = s->obj;
-		struct cap_revoke_node *node = s->node;   /* the copy shares it */
-		/* place() may grow the array: s is not used after it. */
-		st = place(t, obj, rights, node, out);
-		if (st == LO_OK) {
-			cap_ref(obj);
-			cap_handle_opened(obj);
-			if (node)
-				cap_revoke_node_ref(node);
-		}
-	}
+	status_t st = copy_allowed(s, rights);
+	if (st == LO_OK)
+		st = place_copy(t, s->obj, rights, s->node, out);   /* the copy shares the node */
 	cap_lock_release(&t->lock);
 	return st;
 }
@@ -298,34 +307,16 @@ status_t cap_grant_revocable(struct cap_table *t, cap_handle_t h, rights_t right
 			     const struct cap_object *obj, struct cap_revoke_node **node,
 			     cap_handle_t *out)
 {
-	status_t st;
 	struct cap_revoke_node *fresh = NULL;
 	cap_lock_acquire(&t->lock);
 	struct cap_slot *s = resolve(t, h, NULL);
-	if (!s) {
-		st = LO_ERR_BAD_HANDLE;
-	} else if (cap_revoked(s->node)) {
-		st = LO_ERR_REVOKED;
-	} else if (!rights_has(s->rights, LO_RIGHT_DUPLICATE)) {
-		st = LO_ERR_ACCESS_DENIED;
-	} else if (!rights_is_subset(rights, s->rights) || (obj && s->obj != obj) ||
-		   (*node && (*node)->parent != s->node)) {
+	status_t st = copy_allowed(s, rights);
+	if (st == LO_OK && ((obj && s->obj != obj) || (*node && (*node)->parent != s->node)))
 		st = LO_ERR_INVALID_ARGS;
-	} else {
-		struct cap_object *target = s->obj;
-		struct cap_revoke_node *n = *node;
-		st = n ? LO_OK : cap_revoke_node_new(s->node, &fresh);
-		if (fresh)
-			n = fresh;
-		/* place() may grow the array: s is not used after it. */
-		if (st == LO_OK)
-			st = place(t, target, rights, n, out);
-		if (st == LO_OK) {
-			cap_ref(target);
-			cap_handle_opened(target);
-			cap_revoke_node_ref(n);   /* the slot's; fresh keeps the caller's */
-		}
-	}
+	if (st == LO_OK && !*node)
+		st = cap_revoke_node_new(s->node, &fresh);   /* fresh keeps the caller's reference */
+	if (st == LO_OK)
+		st = place_copy(t, s->obj, rights, fresh ? fresh : *node, out);
 	cap_lock_release(&t->lock);
 	if (st == LO_OK && fresh)
 		*node = fresh;

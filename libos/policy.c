@@ -1,5 +1,6 @@
 #include "lightos/policy.h"
 #include "lightos/runtime.h"
+#include "lightos/startup.h"
 
 const struct lo_policy_program *lo_policy_for(const char *program)
 {
@@ -133,9 +134,49 @@ uint32_t lo_policy_rights(const char *program, uint32_t startup_kind, lo_handle_
 	return g ? g->rights : 0;
 }
 
-status_t lo_policy_apply(const char *program, struct lo_give *give, uint32_t n, const char **why)
+/* Is the grant `program` gets a handle under revocable? */
+static bool revocable(const char *program, uint32_t startup_kind, lo_handle_t h)
 {
 	const struct lo_policy_program *p = lo_policy_for(program);
+	uint32_t kind = lo_policy_kind_of_startup(startup_kind);
+	if (kind == LO_POLICY_REGISTRY) {
+		for (const struct lo_policy_grant *g = p ? p->grants : 0; g && g->kind; g++) {
+			if (g->kind == LO_POLICY_REGISTRY && g->revocable)
+				return true;
+		}
+		return false;
+	}
+	const struct lo_policy_grant *g = kind ? find_grant(p, kind, h, startup_kind - LO_STARTUP_USER) : 0;
+	return g && g->revocable;
+}
+
+/* Replace *h by a grant of `rights` through a new revoker, kept in
+ * revokers[*nrevokers]. The original goes. */
+static status_t make_revocable(lo_handle_t *h, uint32_t rights, lo_revoker_t *revokers,
+			       uint32_t *nrevokers)
+{
+	lo_revoker_t r;
+	uint32_t granted = 0;
+	status_t st = lo_revoker_create(lo_job_self(), &r);
+	if (st != LO_OK)
+		return st;
+	st = lo_revoker_grant(r, *h, rights, &granted);
+	if (st != LO_OK) {
+		lo_handle_close(lo_revoker_handle(r));
+		return st;
+	}
+	lo_handle_close(*h);
+	h->value = granted;
+	revokers[(*nrevokers)++] = r;
+	return LO_OK;
+}
+
+status_t lo_policy_apply(const char *program, struct lo_give *give, uint32_t n, const char **why,
+			 lo_revoker_t *revokers, uint32_t *nrevokers)
+{
+	const struct lo_policy_program *p = lo_policy_for(program);
+	if (nrevokers)
+		*nrevokers = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t rights = lo_policy_rights(program, give[i].kind, give[i].handle);
 		/* An untrusted program is never handed anything it could pass on. */
@@ -149,13 +190,29 @@ status_t lo_policy_apply(const char *program, struct lo_give *give, uint32_t n, 
 		 * drops it on arrival unless granted (lo_policy_settle). */
 		struct lo_object_info info;
 		status_t st = rights ? lo_handle_info(give[i].handle, &info) : LO_ERR_ACCESS_DENIED;
-		if (st == LO_OK)
+		/* A revocable grant is made through a revoker the spawner keeps;
+		 * a spawner that cannot keep one does not give it at all. */
+		bool lease = st == LO_OK && revocable(program, give[i].kind, give[i].handle);
+		if (lease && !nrevokers)
+			st = LO_ERR_ACCESS_DENIED;
+		else if (lease)
+			st = make_revocable(&give[i].handle, info.rights & (rights | LO_RIGHT_TRANSFER),
+					    revokers, nrevokers);
+		if (st == LO_OK && lease)
+			exact = give[i].handle.value;
+		else if (st == LO_OK)
 			st = lo_handle_replace(give[i].handle, info.rights & (rights | LO_RIGHT_TRANSFER),
 					       &exact);
 		if (st != LO_OK) {
 			if (why)
 				*why = leak ? "the program is untrusted: no handle with TRANSFER may reach it"
-					    : "the rights policy does not grant one of the handles";
+				     : lease ? "a revocable grant needs a spawner that keeps its revoker, "
+					       "and DUPLICATE on the handle"
+					     : "the rights policy does not grant one of the handles";
+			for (uint32_t j = 0; nrevokers && j < *nrevokers; j++)
+				lo_handle_close(lo_revoker_handle(revokers[j]));   /* revokes */
+			if (nrevokers)
+				*nrevokers = 0;
 			/* Refused: nothing goes in, and every handle is closed (the
 			 * ones before i were already replaced in give[]). */
 			for (uint32_t j = 0; j < n; j++)

@@ -127,7 +127,7 @@ static int digest_allowed(const char *program, const uint8_t digest[LO_SHA256_BY
 static status_t spawn(const uint8_t *elf, size_t size, const char *name, const char *path,
 		      const uint8_t digest[LO_SHA256_BYTES], const char *args,
 		      const struct lo_give *give, uint32_t ngive, lo_process_t *process,
-		      const char **why)
+		      const char **why, lo_revoker_t *revokers, uint32_t *nrevokers)
 {
 	struct elf_image image;
 	char program[LO_IDENTITY_PATH_MAX];
@@ -189,7 +189,7 @@ static status_t spawn(const uint8_t *elf, size_t size, const char *name, const c
 		allowed[n++] = (struct lo_give){ LO_STARTUP_CLOCK, { dup } };
 	/* The rights policy decides what may go in, with which rights. */
 	if (st == LO_OK)
-		st = lo_policy_apply(program, allowed, n, why);
+		st = lo_policy_apply(program, allowed, n, why, revokers, nrevokers);
 	else
 		close_given(allowed, n);
 	if (st != LO_OK) {
@@ -216,6 +216,10 @@ static status_t spawn(const uint8_t *elf, size_t size, const char *name, const c
 		if (why && !*why)
 			*why = "could not build the process";
 		lo_handle_close(lo_process_handle(child));   /* never started: it goes */
+		for (uint32_t i = 0; nrevokers && i < *nrevokers; i++)
+			lo_handle_close(lo_revoker_handle(revokers[i]));
+		if (nrevokers)
+			*nrevokers = 0;
 		return st;
 	}
 	*process = child;
@@ -228,7 +232,7 @@ status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char 
 {
 	uint8_t digest[LO_SHA256_BYTES];
 	lo_sha256(elf, size, digest);
-	return spawn(elf, size, name, "", digest, args, give, ngive, process, why);
+	return spawn(elf, size, name, "", digest, args, give, ngive, process, why, NULL, NULL);
 }
 
 /* The digests of binaries in the image this process has started, so each
@@ -285,6 +289,14 @@ status_t lo_spawn_from_image(lo_vmo_t image, const char *path, const char *args,
 			     const struct lo_give *give, uint32_t ngive,
 			     lo_process_t *process, const char **why)
 {
+	return lo_spawn_from_image_revocable(image, path, args, give, ngive, process, why, NULL, NULL);
+}
+
+status_t lo_spawn_from_image_revocable(lo_vmo_t image, const char *path, const char *args,
+				       const struct lo_give *give, uint32_t ngive,
+				       lo_process_t *process, const char **why,
+				       lo_revoker_t *revokers, uint32_t *nrevokers)
+{
 	/* The first image stays mapped (it is the boot image); another one is
 	 * mapped for this call only, and its digests are not remembered (its
 	 * address may later hold other bytes). */
@@ -324,7 +336,7 @@ status_t lo_spawn_from_image(lo_vmo_t image, const char *path, const char *args,
 		else
 			lo_image_digest(tar + entry.offset, entry.size, digest);
 		st = spawn(tar + entry.offset, entry.size, name, path, digest, args, give, ngive,
-			   process, why);
+			   process, why, revokers, nrevokers);
 	}
 	if (transient)
 		lo_process_unmap(lo_self, (uint64_t)(uintptr_t)tar, (tar_size + 4095) & ~4095ull);

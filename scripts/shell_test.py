@@ -43,7 +43,9 @@ def parse_script(path):
         for line in f:
             line = line.rstrip("\n")
             if line.startswith("> "):
-                steps.append((line[2:], []))
+                steps.append((line[2:], [], []))
+            elif line.startswith("<<< ") and steps:
+                steps[-1][2].append(line[4:].replace("^D", "\x04"))   # typed while it runs
             elif line.startswith("< ") and steps:
                 steps[-1][1].append(line[2:])
             elif line.startswith("<! ") and steps:
@@ -75,9 +77,13 @@ def main():
     if boot is None:
         results.append((False, "shell: first prompt", "no prompt within 90 s"))
     else:
-        for command, expects in parse_script(args.script):
+        for command, expects, typed in parse_script(args.script):
             proc.stdin.write(command.encode() + b"\r")
             proc.stdin.flush()
+            for text in typed:
+                time.sleep(0.5)   # the command is reading by now
+                proc.stdin.write(text.encode())
+                proc.stdin.flush()
             out = read_until_prompt(proc, buf, time.monotonic() + args.timeout)
             if out is None:
                 results.append((False, f"shell: {command}", "no prompt after it"))

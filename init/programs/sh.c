@@ -17,6 +17,37 @@
 
 static lo_channel_t console;
 static uint64_t last_background;   /* $!: the last program started with & */
+
+/* A program started with & gets its job as a revocable grant; the shell
+ * keeps the revoker for `revoke <pid>` (idl/revoker.idl). */
+#define LEASES 16
+static struct lease {
+	uint64_t pid;
+	lo_revoker_t revoker;
+} leases[LEASES];
+
+/* Replace *job by a grant of it through a new revoker; 0 if none free. */
+static lo_revoker_t lease_job(lo_job_t *job)
+{
+	lo_revoker_t r = { 0 };
+	struct lo_object_info info;
+	uint32_t granted = 0;
+	for (int i = 0; i < LEASES; i++) {
+		if (leases[i].pid)
+			continue;
+		if (lo_handle_info(lo_job_handle(*job), &info) != LO_OK ||
+		    lo_revoker_create(lo_job_self(), &r) != LO_OK)
+			return (lo_revoker_t){ 0 };
+		if (lo_revoker_grant(r, lo_job_handle(*job), info.rights, &granted) != LO_OK) {
+			lo_handle_close(lo_revoker_handle(r));
+			return (lo_revoker_t){ 0 };
+		}
+		lo_handle_close(lo_job_handle(*job));
+		job->value = granted;
+		return r;
+	}
+	return r;
+}
 static char history[HISTORY][LINE_MAX];
 static int history_count;
 
@@ -420,8 +451,10 @@ static int cmd_handles(int argc, char **argv)
 		for (uint32_t i = 0; i < actual; i++) {
 			char r[128];
 			rights_text(e[i].type, e[i].rights, r, sizeof(r));
-			print("  %08x   %-9s %-8lu %-5u %s\n", e[i].handle, lo_type_name(e[i].type),
-			      e[i].object_id, e[i].refcount, r);
+			print("  %08x   %-9s %-8lu %-5u %s%s\n", e[i].handle, lo_type_name(e[i].type),
+			      e[i].object_id, e[i].refcount, r,
+			      e[i].flags & LO_HANDLE_REVOKED ? " (revoked)" :
+			      e[i].flags & LO_HANDLE_REVOCABLE ? " (revocable)" : "");
 		}
 		start = next;
 	} while (next);
@@ -598,6 +631,7 @@ static int cmd_spawn(int argc, char **argv)
 			lo_handle_close((lo_handle_t){ log });
 		return fail("spawn: cannot make a job", jst);
 	}
+	lo_revoker_t lease = background ? lease_job(&job) : (lo_revoker_t){ 0 };
 	give[ngive].kind = LO_STARTUP_JOB;
 	give[ngive++].handle = lo_job_handle(job);
 	lo_process_t p;
@@ -605,6 +639,8 @@ static int cmd_spawn(int argc, char **argv)
 	status_t st = lo_spawn_from_image(image, path, args, give, ngive, &p, &why);
 	if (st != LO_OK) {
 		print("spawn %s: %s%s%s\n", argv[1], lo_status_str(st), why ? ": " : "", why ? why : "");
+		if (lease.value)
+			lo_handle_close(lo_revoker_handle(lease));
 		return 1;
 	}
 	struct lo_object_info info;
@@ -612,6 +648,12 @@ static int cmd_spawn(int argc, char **argv)
 	print("started %s as process %lu\n", argv[1], info.id);
 	if (background) {
 		last_background = info.id;
+		for (int i = 0; lease.value && i < LEASES; i++) {
+			if (!leases[i].pid) {
+				leases[i] = (struct lease){ info.id, lease };
+				break;
+			}
+		}
 		lo_handle_close(lo_process_handle(p));
 		return 0;
 	}
@@ -625,6 +667,39 @@ static int cmd_spawn(int argc, char **argv)
 		      pinfo.exit_reason == LO_EXIT_NORMAL ? "exit" : pinfo.exit_reason == LO_EXIT_FAULT ? "fault" : "killed",
 		      pinfo.exit_code);
 	lo_handle_close(lo_process_handle(p));
+	return 0;
+}
+
+/* revoke <pid>: take back the job a background program was given. Its
+ * next creation answers REVOKED; reports how it ends (within 2 s). */
+static int cmd_revoke(int argc, char **argv)
+{
+	if (argc < 2)
+		return fail("usage: revoke <pid>", LO_ERR_INVALID_ARGS);
+	uint64_t pid = 0;
+	for (const char *c = argv[1]; *c >= '0' && *c <= '9'; c++)
+		pid = pid * 10 + (uint64_t)(*c - '0');
+	int i = 0;
+	while (i < LEASES && (!pid || leases[i].pid != pid))
+		i++;
+	if (i == LEASES)
+		return fail(argv[1], LO_ERR_NOT_FOUND);
+	char name[40];
+	lo_handle_t h = LO_HANDLE_INVALID;
+	lo_snprintf(name, sizeof(name), "proc:%lu", pid);
+	lo_resolve_name(name, LO_RIGHT_WAIT | LO_RIGHT_INSPECT, &h);
+	lo_revoker_revoke(leases[i].revoker);
+	lo_handle_close(lo_revoker_handle(leases[i].revoker));
+	leases[i].pid = 0;
+	print("revoked the job of process %lu\n", pid);
+	struct lo_process_info info;
+	uint32_t observed;
+	if (h.value && lo_handle_wait_one(h, LO_SIG_PROCESS_TERMINATED, lo_deadline_after_ms(2000),
+					  &observed) == LO_OK &&
+	    lo_process_info(lo_process_from(h), &info) == LO_OK)
+		print("process %lu ended: code %ld (%s)\n", pid, info.exit_code,
+		      lo_status_str((status_t)info.exit_code));
+	lo_handle_close(h);
 	return 0;
 }
 
@@ -973,6 +1048,7 @@ static const struct command {
 	{ "write", cmd_write, "write <reg>:<path> <text>  write the text to a device, or make a file of it" },
 	{ "ps", cmd_ps, "ps                      processes (proc:)" },
 	{ "spawn", cmd_spawn, "spawn <program> [args] [&]  start bin/<program>; & : in the background, $! its pid" },
+	{ "revoke", cmd_revoke, "revoke <pid>            take back the job a program started with & was given" },
 	{ "kill", cmd_kill, "kill <pid>|<reg>:<path> end a process (by pid, or a name holding it)" },
 	{ "handles", cmd_handles, "handles [pid]           a process's handles" },
 	{ "info", cmd_info, "info <registry>:<path>  an object's type, counts and signals" },

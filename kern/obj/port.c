@@ -6,6 +6,12 @@
 #include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "lib/assert.h"
+#include <stddef.h>
+
+_Static_assert(sizeof(struct port_packet) == sizeof(struct lo_port_packet) &&
+	       offsetof(struct port_packet, key) == offsetof(struct lo_port_packet, key) &&
+	       offsetof(struct port_packet, signals) == offsetof(struct lo_port_packet, signals),
+	       "port_wait hands the kernel's packet out as it is");
 
 struct binding;
 
@@ -115,11 +121,8 @@ static void watch_canceled(struct observer *obs)
 }
 
 /* Free the bindings that have fired, outside every lock. */
-static void reap_fired(struct port *p)
+static __attribute__((noinline)) void reap_some(struct port *p)
 {
-	/* None (the usual case): no lock. Only this port's lock adds to it. */
-	if (__atomic_load_n(&p->fired.next, __ATOMIC_ACQUIRE) == &p->fired)
-		return;
 	for (;;) {
 		spin_lock(&p->obj.lock);
 		struct list *n = list_pop_front(&p->fired);
@@ -128,6 +131,13 @@ static void reap_fired(struct port *p)
 			return;
 		binding_free(container_of(n, struct binding, port_node));
 	}
+}
+
+static inline void reap_fired(struct port *p)
+{
+	/* None (the usual case): no lock. Only this port's lock adds to it. */
+	if (__atomic_load_n(&p->fired.next, __ATOMIC_ACQUIRE) != &p->fired)
+		reap_some(p);
 }
 
 static void port_destroy(struct cap_object *obj)
@@ -263,7 +273,9 @@ status_t port_queue(struct port *p, uint64_t key, uint32_t signals)
 	return st;
 }
 
-status_t port_take(struct port *p, struct port_packet *out)
+/* port_take's body, inlined into port_wait's fast path too. */
+static inline __attribute__((always_inline)) status_t take(struct port *p,
+							  struct port_packet *out)
 {
 	spin_lock(&p->obj.lock);
 	struct queued_packet *qp = NULL;
@@ -281,7 +293,7 @@ status_t port_take(struct port *p, struct port_packet *out)
 		 * the queue. A signal raised after this load finds it unqueued
 		 * and queues it (binding_fired waits for this lock). */
 		*out = qp->packet;
-		out->signals = kobject_signals(w->target);
+		out->signals = __atomic_load_n(&w->target->cap.signals, __ATOMIC_ACQUIRE);
 		if (out->signals & w->obs.mask) {
 			list_push_back(&p->packets, n);
 		} else {
@@ -301,6 +313,11 @@ status_t port_take(struct port *p, struct port_packet *out)
 		kfree(qp);
 	}
 	return LO_OK;
+}
+
+status_t port_take(struct port *p, struct port_packet *out)
+{
+	return take(p, out);
 }
 
 status_t port_wait_packet(struct port *p, struct cap_table *table, cap_handle_t handle,
@@ -343,16 +360,12 @@ status_t port_wait(struct port *port, cap_handle_t port_handle, rights_t port_ri
 		   uint64_t deadline, struct lo_port_packet *packet)
 {
 	(void)port_rights;
-	struct port_packet p;
-	status_t st = port_take(port, &p);   /* one ready: no wait to set up */
-	if (st == LO_ERR_SHOULD_WAIT)
-		st = port_wait_packet(port, current_handle_table(), port_handle, deadline, &p);
-	if (st == LO_OK) {
-		packet->key = p.key;
-		packet->signals = p.signals;
-		packet->reserved = 0;
-	}
-	return st;
+	/* The kernel's packet is the ABI's. */
+	struct port_packet *p = (struct port_packet *)packet;
+	status_t st = take(port, p);   /* one ready: no wait to set up */
+	if (st != LO_ERR_SHOULD_WAIT)
+		return st;
+	return port_wait_packet(port, current_handle_table(), port_handle, deadline, p);
 }
 
 /* End watch `w` if it is still one of the port's live bindings. */

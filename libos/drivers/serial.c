@@ -2,7 +2,8 @@
  * on the console; the tests start a second one on COM2) through an
  * I/O-port resource and IRQ 4 through an interrupt object, and serves the
  * file protocol (idl/file.idl) on sessions: read returns the bytes typed
- * so far (waiting for at least one), write sends bytes out. Each open of
+ * so far (waiting for at least one; a Ctrl-D typed ends one read with what
+ * came before it, or with nothing: an end of input), write sends bytes out. Each open of
  * the device (dev:/console) is a session of its own: init's registry entry
  * asks for one over the device channel (LO_STARTUP_USER + 1, a registry
  * open of "" answered with a new channel), with READ and WRITE as the open
@@ -24,6 +25,7 @@
 #define RX_SIZE  1024
 #define MAX_PENDING 8
 #define MAX_SESSIONS 8
+#define END_OF_INPUT 0x04   /* Ctrl-D */
 
 /* Open sessions (channel 0: slot free), each with its file rights. */
 static struct session {
@@ -82,9 +84,14 @@ static status_t on_read(void *ctx, const struct lo_file_read_request *req,
 		pending[npending++].count = req->count;
 		return LO_DEFERRED;
 	}
+	/* Ctrl-D ends the input of one read: what came before it, or else
+	 * nothing (the end of a file, for cat and the like). */
 	uint32_t n = 0;
-	while (n < req->count && n < sizeof(resp->data) && rx_tail != rx_head)
+	while (n < req->count && n < sizeof(resp->data) && rx_tail != rx_head &&
+	       rx[rx_tail % RX_SIZE] != END_OF_INPUT)
 		resp->data[n++] = rx[rx_tail++ % RX_SIZE];
+	if (n == 0 && rx_tail != rx_head)
+		rx_tail++;   /* the Ctrl-D itself */
 	resp->data_len = n;
 	return LO_OK;
 }

@@ -320,6 +320,8 @@ static status_t on_read(void *ctx, const struct lo_file_read_request *req, struc
 static status_t on_write(void *ctx, const struct lo_file_write_request *req, struct lo_file_write_response *resp)
 {
 	struct session *s = ctx;
+	if (req->data_len > sizeof(req->data))
+		return LO_ERR_INVALID_ARGS;   /* the length is the client's word: check it */
 	s->dirty = 1;
 	int64_t put = fat_write(&fs, &s->node, s->pos, req->data, req->data_len);
 	if (put < 0)
@@ -344,7 +346,7 @@ static status_t on_seek(void *ctx, const struct lo_file_seek_request *req, struc
 	} else if (req->whence != 0) {
 		return LO_ERR_INVALID_ARGS;
 	}
-	if ((req->offset < 0 && -req->offset > base) || (req->offset > 0 && req->offset > INT64_MAX - base))
+	if ((req->offset < 0 && req->offset < -base) || (req->offset > 0 && req->offset > INT64_MAX - base))
 		return LO_ERR_INVALID_ARGS;
 	s->pos = (uint64_t)(base + req->offset);
 	resp->position = s->pos;

@@ -87,8 +87,13 @@ uint32_t lo_policy_rights(const char *program, uint32_t startup_kind, lo_handle_
 /* On arrival: drop TRANSFER, which a handle needs only to travel in the
  * startup message, unless the policy grants it. */
 void lo_policy_settle(const char *program, uint32_t startup_kind, lo_handle_t *h);
-/* Check and reduce the handles for `program` in place. On ACCESS_DENIED
- * every handle has been closed and *why says which was refused. */
-status_t lo_policy_apply(const char *program, struct lo_give *give, uint32_t n, const char **why);
+/* Check and reduce the handles for `program` in place. A `revocable`
+ * grant is replaced by a grant through a new revoker, returned in
+ * revokers[] (room for n; *nrevokers of them), which the caller keeps:
+ * closing one revokes that grant. Without revokers (NULL) a revocable grant
+ * is refused. On ACCESS_DENIED every handle has been closed, every revoker
+ * made revoked, and *why says which was refused. */
+status_t lo_policy_apply(const char *program, struct lo_give *give, uint32_t n, const char **why,
+			 lo_revoker_t *revokers, uint32_t *nrevokers);
 
 #endif

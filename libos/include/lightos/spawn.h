@@ -29,10 +29,20 @@ status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char 
 		  const struct lo_give *give, uint32_t ngive, lo_process_t *process,
 		  const char **why);
 
-/* The same for a file in the boot image (a ustar archive in a VMO). */
+/* The same for a file in the boot image (a ustar archive in a VMO). The
+ * policy applied is that of the program the path names (bin/NAME: NAME). */
 status_t lo_spawn_from_image(lo_vmo_t image, const char *path, const char *args,
 			     const struct lo_give *give, uint32_t ngive,
 			     lo_process_t *process, const char **why);
+/* The same, for a program whose policy has `revocable` grants: each is made
+ * through a revoker returned in revokers[] (room for LO_SPAWN_MAX_GIVE + 2;
+ * *nrevokers of them). Revoke (or close) one to take that grant back from
+ * the child and from everything it passed it to. lo_spawn_from_image
+ * refuses such a program. */
+status_t lo_spawn_from_image_revocable(lo_vmo_t image, const char *path, const char *args,
+				       const struct lo_give *give, uint32_t ngive,
+				       lo_process_t *process, const char **why,
+				       lo_revoker_t *revokers, uint32_t *nrevokers);
 
 /* A child job of `parent` with `percent` of each quota the parent has
  * left (reserved from it while the child lives). Needs INSPECT and

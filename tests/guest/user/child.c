@@ -49,6 +49,9 @@
  *   revoke-use  read one message with a handle, keep it and a duplicate of
  *            it, say "ready"; then for each message, signal through both
  *            and send the two statuses back; exit 0 when the parent goes
+ *   create-loop  create and close an event in its job every 10 ms; exit with
+ *            the status of the first creation that fails (the shell's
+ *            `revoke` test: -41, REVOKED)
  *   nothing  (run as bin/nothing, a program granted nothing) try to create,
  *            name, open and log: exit 0 if every one failed, else 30 + the
  *            first that worked
@@ -474,6 +477,22 @@ int main(void)
 		return revoke_use(ch);
 	if (lo_strcmp(args, "nothing") == 0)
 		return try_everything();
+	if (lo_strcmp(args, "create-loop") == 0) {
+		for (;;) {
+			lo_event_t e;
+			status_t st = lo_event_create(lo_job_self(), &e);
+			if (st != LO_OK)
+				return st;
+			lo_handle_close(lo_event_handle(e));
+			lo_event_t tick;
+			uint32_t observed;
+			if (lo_event_create(lo_job_self(), &tick) == LO_OK) {
+				lo_handle_wait_one(lo_event_handle(tick), LO_SIG_EVENT_SIGNALED,
+						   lo_deadline_after_ms(10), &observed);
+				lo_handle_close(lo_event_handle(tick));
+			}
+		}
+	}
 	if (lo_strcmp(args, "thread-on-cue") == 0)
 		return thread_on_cue(ch);
 	if (lo_strcmp(args, "hold") == 0) {

@@ -52,7 +52,7 @@ status_t utest_spawn_child(const char *args, const struct lo_give *give, uint32_
 	return st;
 }
 
-int utest_spawn_ready(const char *args, lo_channel_t *mine, lo_process_t *child)
+int utest_spawn_talking(const char *args, lo_channel_t *mine, lo_process_t *child)
 {
 	lo_channel_t theirs;
 	if (!CHECK_ST(lo_channel_create(lo_job_self(), mine, &theirs), LO_OK))
@@ -62,6 +62,13 @@ int utest_spawn_ready(const char *args, lo_channel_t *mine, lo_process_t *child)
 		lo_handle_close(lo_channel_handle(*mine));
 		return 0;
 	}
+	return 1;
+}
+
+int utest_spawn_ready(const char *args, lo_channel_t *mine, lo_process_t *child)
+{
+	if (!utest_spawn_talking(args, mine, child))
+		return 0;
 	uint32_t observed;
 	if (CHECK_ST(lo_handle_wait_one(lo_channel_handle(*mine), LO_SIG_CHANNEL_READABLE,
 					lo_deadline_after_ms(10000), &observed), LO_OK))
@@ -120,6 +127,27 @@ uint64_t utest_object_id(lo_handle_t h)
 	if (lo_handle_info(h, &info) != LO_OK)
 		return 0;
 	return info.id;
+}
+
+int utest_find_denial(uint32_t syscall, uint32_t handle, struct lo_denial *out)
+{
+	uint64_t me = utest_object_id(lo_process_handle(lo_self));
+	struct lo_denial d[32];
+	uint32_t actual = 0;
+	uint64_t start = 0, next = 0;
+	int found = 0;
+	do {
+		if (lo_resource_denials(utest_root, d, 32, start, &actual, &next) != LO_OK)
+			return 0;
+		for (uint32_t i = 0; i < actual; i++) {
+			if (d[i].process_id == me && d[i].syscall == syscall && d[i].handle == handle) {
+				*out = d[i];
+				found = 1;
+			}
+		}
+		start = next;
+	} while (actual);
+	return found;
 }
 
 static void object_counts(uint64_t *counts)

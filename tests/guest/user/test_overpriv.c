@@ -197,22 +197,9 @@ static void test_creation_denied_and_logged(void)
 				     LO_RIGHT_JOB_CREATE_EVENT);
 	lo_process_t p;
 	CHECK_ST(lo_process_create(lo_job_from(weak), "x", 1, &p), LO_ERR_ACCESS_DENIED);
-	uint64_t me = utest_object_id(lo_process_handle(lo_self));
-	struct lo_denial d[32];
-	uint32_t actual = 0;
-	uint64_t start = 0, next = 0;
-	int found = 0;
-	do {
-		CHECK_ST(lo_resource_denials(utest_root, d, 32, start, &actual, &next), LO_OK);
-		for (uint32_t i = 0; i < actual; i++) {
-			found |= d[i].process_id == me && d[i].syscall == LO_SYS_PROCESS_CREATE &&
-				 d[i].handle == weak.value &&
-				 d[i].missing == LO_RIGHT_JOB_CREATE_PROCESS &&
-				 !lo_strcmp(d[i].program, "bin/utest");
-		}
-		start = next;
-	} while (actual);
-	CHECK(found);
+	struct lo_denial d;
+	CHECK(utest_find_denial(LO_SYS_PROCESS_CREATE, weak.value, &d) &&
+	      d.missing == LO_RIGHT_JOB_CREATE_PROCESS && !lo_strcmp(d.program, "bin/utest"));
 	/* The live audit sees the same: a job handle is checked against the
 	 * job grant of the holder's program. */
 	const struct lo_policy_program *child = lo_policy_for("child");
@@ -231,12 +218,9 @@ static void test_creation_denied_and_logged(void)
  * checks them: the child sends back its handle list. */
 static void test_live_child_within_policy(void)
 {
-	lo_channel_t mine, theirs;
+	lo_channel_t mine;
 	lo_process_t child;
-	if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
-		return;
-	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
-	if (!CHECK_ST(utest_spawn_child("handles", &give, 1, &child), LO_OK))
+	if (!utest_spawn_talking("handles", &mine, &child))
 		return;
 	uint32_t observed;
 	struct lo_handle_entry e[16];

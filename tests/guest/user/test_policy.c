@@ -80,21 +80,11 @@ static void test_denial_log(void)
 	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	lo_handle_t weak = utest_dup(lo_event_handle(e), LO_RIGHT_WAIT);
 	CHECK_ST(lo_handle_signal(weak, 0, LO_SIG_EVENT_SIGNALED), LO_ERR_ACCESS_DENIED);
-	uint64_t me = utest_object_id(lo_process_handle(lo_self));
 	struct lo_denial d[32];
 	uint32_t actual = 0;
-	uint64_t start = 0, next = 0;
-	int found = 0;
-	do {
-		CHECK_ST(lo_resource_denials(utest_root, d, 32, start, &actual, &next), LO_OK);
-		for (uint32_t i = 0; i < actual; i++) {
-			found |= d[i].process_id == me && d[i].syscall == LO_SYS_HANDLE_SIGNAL &&
-				 d[i].handle == weak.value && d[i].required == LO_RIGHT_SIGNAL &&
-				 d[i].held == LO_RIGHT_WAIT;
-		}
-		start = next;
-	} while (actual);
-	CHECK(found);
+	uint64_t next = 0;
+	CHECK(utest_find_denial(LO_SYS_HANDLE_SIGNAL, weak.value, &d[0]) &&
+	      d[0].required == LO_RIGHT_SIGNAL && d[0].held == LO_RIGHT_WAIT);
 	/* Only through the root resource, and only with INSPECT. */
 	lo_resource_t ports;
 	CHECK_ST(lo_resource_carve(utest_root, LO_RESOURCE_IOPORT, 0x3f8, 8, &ports), LO_OK);

@@ -14,18 +14,22 @@ struct grant {
 	lo_handle_t granted;
 };
 
+/* A new revoker *r and its grant of h with `rights` (invalid if refused). */
+static lo_handle_t grant_through(lo_revoker_t *r, lo_handle_t h, uint32_t rights)
+{
+	uint32_t v = 0;
+	if (CHECK_ST(lo_revoker_create(lo_job_self(), r), LO_OK))
+		CHECK_ST(lo_revoker_grant(*r, h, rights, &v), LO_OK);
+	return (lo_handle_t){ v };
+}
+
 /* An event, and a revocable grant of it with the event's default rights. */
 static int make_grant(struct grant *g)
 {
-	uint32_t v = 0;
-	if (!CHECK_ST(lo_event_create(lo_job_self(), &g->event), LO_OK) ||
-	    !CHECK_ST(lo_revoker_create(lo_job_self(), &g->revoker), LO_OK))
+	if (!CHECK_ST(lo_event_create(lo_job_self(), &g->event), LO_OK))
 		return 0;
-	if (!CHECK_ST(lo_revoker_grant(g->revoker, lo_event_handle(g->event),
-				       LO_DEFAULT_RIGHTS_EVENT, &v), LO_OK))
-		return 0;
-	g->granted = (lo_handle_t){ v };
-	return 1;
+	g->granted = grant_through(&g->revoker, lo_event_handle(g->event), LO_DEFAULT_RIGHTS_EVENT);
+	return g->granted.value != 0;
 }
 
 static void end_grant(struct grant *g)
@@ -158,13 +162,12 @@ static void test_revoke_reaches_other_process(void)
 	struct grant g;
 	if (!make_grant(&g))
 		return;
-	lo_channel_t mine, theirs;
+	lo_channel_t mine;
 	lo_process_t child;
-	if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
+	if (!utest_spawn_talking("revoke-use", &mine, &child)) {
+		end_grant(&g);
 		return;
-	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
-	if (!CHECK_ST(utest_spawn_child("revoke-use", &give, 1, &child), LO_OK))
-		return;
+	}
 	uint32_t dup, observed;
 	CHECK_ST(lo_handle_duplicate(g.granted, LO_DEFAULT_RIGHTS_EVENT, &dup), LO_OK);
 	lo_handle_t send[1] = { { dup } };
@@ -274,9 +277,8 @@ static void test_revoker_sent_away(void)
 	lo_revoker_t r;
 	uint32_t ga = 0;
 	if (!CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK) ||
-	    !CHECK_ST(lo_revoker_create(lo_job_self(), &r), LO_OK))
+	    !(ga = grant_through(&r, lo_channel_handle(a), LO_DEFAULT_RIGHTS_CHANNEL).value))
 		return;
-	CHECK_ST(lo_revoker_grant(r, lo_channel_handle(a), LO_DEFAULT_RIGHTS_CHANNEL, &ga), LO_OK);
 	lo_handle_t send[1] = { lo_revoker_handle(r) };
 	CHECK_ST(lo_channel_write((lo_channel_t){ ga }, "r", 1, send, 1), LO_OK);
 	lo_handle_t got[1] = { LO_HANDLE_INVALID };
@@ -300,8 +302,7 @@ static void test_nested_grants(void)
 	/* A grant of the grant, as a holder might make for someone else. */
 	lo_revoker_t inner;
 	uint32_t v = 0;
-	CHECK_ST(lo_revoker_create(lo_job_self(), &inner), LO_OK);
-	CHECK_ST(lo_revoker_grant(inner, g.granted, LO_RIGHT_SIGNAL | LO_RIGHT_DUPLICATE, &v), LO_OK);
+	v = grant_through(&inner, g.granted, LO_RIGHT_SIGNAL | LO_RIGHT_DUPLICATE).value;
 	/* One revoker, one object, one origin. */
 	uint32_t x;
 	CHECK_ST(lo_revoker_grant(inner, lo_event_handle(g.event), LO_RIGHT_SIGNAL, &x),
@@ -358,9 +359,7 @@ static void test_revoke_registry_connection(void)
 	lo_revoker_t r;
 	uint32_t conn = 0;
 	lo_handle_t got;
-	CHECK_ST(lo_revoker_create(lo_job_self(), &r), LO_OK);
-	CHECK_ST(lo_revoker_grant(r, lo_channel_handle(f.conn), LO_DEFAULT_RIGHTS_CHANNEL, &conn),
-		 LO_OK);
+	conn = grant_through(&r, lo_channel_handle(f.conn), LO_DEFAULT_RIGHTS_CHANNEL).value;
 	CHECK_ST(lo_resolve_path((lo_channel_t){ conn }, "/missing", LO_RIGHT_INSPECT, &got),
 		 LO_ERR_NOT_FOUND);
 	CHECK_ST(lo_revoker_revoke(r), LO_OK);
@@ -373,7 +372,52 @@ static void test_revoke_registry_connection(void)
 	finish(&f);
 }
 
+/* A policy grant marked `revocable` (program leased: its parent channel):
+ * the spawner gets the revoker, and revoking it ends the child's blocked
+ * read at once; a spawner that cannot keep a revoker is refused. */
+static void test_policy_revocable_grant(void)
+{
+	lo_channel_t mine, theirs;
+	lo_process_t child;
+	const char *why = NULL;
+	lo_revoker_t revokers[LO_SPAWN_MAX_GIVE + 2];
+	uint32_t n = 0;
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
+		return;
+	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+	CHECK_ST(lo_spawn_from_image(utest_image, "bin/leased", "echo", &give, 1, &child, &why),
+		 LO_ERR_ACCESS_DENIED);
+	lo_handle_close(lo_channel_handle(mine));
+	if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
+		return;
+	give.handle = lo_channel_handle(theirs);
+	if (!CHECK_ST(lo_spawn_from_image_revocable(utest_image, "bin/leased", "echo", &give, 1,
+						    &child, &why, revokers, &n), LO_OK))
+		return;
+	CHECK(n == 1);
+	/* It works: the child echoes. */
+	uint32_t observed;
+	char buf[8];
+	struct lo_channel_read_result got;
+	CHECK_ST(lo_channel_write(mine, "ping", 4, NULL, 0), LO_OK);
+	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+				    lo_deadline_after_ms(5000), &observed), LO_OK);
+	CHECK_ST(lo_channel_read(mine, buf, sizeof(buf), NULL, 0, &got), LO_OK);
+	CHECK(got.bytes == 4 && !lo_memcmp(buf, "ping", 4));
+	/* Revoked while the child waits on it: its wait ends, it exits 1. */
+	uint64_t t0 = lo_now();
+	CHECK_ST(lo_revoker_revoke(revokers[0]), LO_OK);
+	struct lo_process_info info;
+	CHECK(utest_wait_process(child, &info) && info.exit_code == 1);
+	CHECK(lo_now() - t0 < 2000000000ull);
+	for (uint32_t i = 0; i < n; i++)
+		lo_handle_close(lo_revoker_handle(revokers[i]));
+	lo_handle_close(lo_process_handle(child));
+	lo_handle_close(lo_channel_handle(mine));
+}
+
 static const struct utest revoke_tests[] = {
+	{ "user.revoke.policy_revocable_grant", test_policy_revocable_grant },
 	{ "user.revoke.grant_works_until_revoked", test_grant_works_until_revoked },
 	{ "user.revoke.ends_blocked_wait", test_revoke_ends_blocked_wait },
 	{ "user.revoke.copy_in_channel", test_revoke_reaches_copy_in_channel },

@@ -274,6 +274,23 @@ static void test_fatfs_session_rights(void)
 				CHECK(n == 7 && lo_memcmp(buf, "abcdefg", 7) == 0);
 				lo_handle_close(lo_channel_handle(g));
 			}
+			/* A write whose length says more than the message holds, and a
+			 * seek before the start: refused, and the session goes on. */
+			static struct lo_file_write_request bad;
+			static struct lo_file_write_response bad_resp;
+			struct lo_channel_read_result got;
+			uint32_t observed;
+			lo_memset(&bad, 0, sizeof(bad));
+			bad.hdr.txid = 0x77;
+			bad.hdr.ordinal = LO_FILE_WRITE;
+			bad.data_len = 0x10000000;
+			CHECK_ST(lo_channel_write(f, &bad, sizeof(bad), NULL, 0), LO_OK);
+			CHECK_ST(lo_handle_wait_one(lo_channel_handle(f), LO_SIG_CHANNEL_READABLE,
+						    lo_deadline_after_ms(5000), &observed), LO_OK);
+			CHECK_ST(lo_channel_read(f, &bad_resp, sizeof(bad_resp), NULL, 0, &got), LO_OK);
+			CHECK(bad_resp.hdr.txid == 0x77 && bad_resp.status == LO_ERR_INVALID_ARGS);
+			CHECK_ST(ask(lo_file_seek(f, INT64_MIN, 1, &status, &pos), &status), LO_ERR_INVALID_ARGS);
+			CHECK_ST(ask(lo_file_seek(f, -8, 2, &status, &pos), &status), LO_ERR_INVALID_ARGS);
 			CHECK_ST(ask(lo_file_truncate(f, 2, &status), &status), LO_OK);
 			CHECK_ST(ask(lo_file_sync(f, &status), &status), LO_OK);
 			CHECK_ST(ask(lo_file_stat(f, &status, &size, &kind), &status), LO_OK);

@@ -29,9 +29,11 @@ extern lo_vmo_t utest_image;
 /* Start tests/guest/user/child.c with `args` and optional handles. */
 status_t utest_spawn_child(const char *args, const struct lo_give *give, uint32_t n,
 			   lo_process_t *child);
-/* A child started with `args` and a startup channel, once it has said it
- * is ready (its first message; not read); *mine is our end of its channel.
- * 0 (and a failed check, nothing left open) if that did not work. */
+/* A child started with `args` and a channel to it (*mine, our end). 0 (and
+ * a failed check) if that did not work. */
+int utest_spawn_talking(const char *args, lo_channel_t *mine, lo_process_t *child);
+/* The same, once the child has said it is ready (its first message; not
+ * read). 0 (and a failed check, nothing left open) if that did not work. */
 int utest_spawn_ready(const char *args, lo_channel_t *mine, lo_process_t *child);
 /* The same for a child in "hold" mode. */
 int utest_spawn_holding(lo_channel_t *mine, lo_process_t *child);
@@ -46,6 +48,9 @@ lo_handle_t utest_dup(lo_handle_t h, uint32_t rights);
 void utest_sleep_ms(uint64_t ms);
 /* The object id behind a handle (0 if it is not valid). */
 uint64_t utest_object_id(lo_handle_t h);
+/* The latest denial the kernel logged for this process's call `syscall`
+ * on `handle` (0 if none). */
+int utest_find_denial(uint32_t syscall, uint32_t handle, struct lo_denial *out);
 
 /* A test file registers its table with UTEST_SUITE(table): the pointer goes
  * into the utest_suites section, which the runner walks in link order
