@@ -65,13 +65,32 @@ int utest_spawn_talking(const char *args, lo_channel_t *mine, lo_process_t *chil
 	return 1;
 }
 
-int utest_spawn_holding(lo_channel_t *mine, lo_process_t *child)
+int utest_spawn_ready(const char *args, lo_channel_t *mine, lo_process_t *child)
 {
-	if (!utest_spawn_talking("hold", mine, child))
+	if (!utest_spawn_talking(args, mine, child))
 		return 0;
 	uint32_t observed;
-	return CHECK_ST(lo_handle_wait_one(lo_channel_handle(*mine), LO_SIG_CHANNEL_READABLE,
-					   lo_deadline_after_ms(5000), &observed), LO_OK);
+	if (CHECK_ST(lo_handle_wait_one(lo_channel_handle(*mine), LO_SIG_CHANNEL_READABLE,
+					lo_deadline_after_ms(10000), &observed), LO_OK))
+		return 1;
+	lo_process_kill(*child);
+	lo_handle_close(lo_process_handle(*child));
+	lo_handle_close(lo_channel_handle(*mine));
+	return 0;
+}
+
+int utest_spawn_holding(lo_channel_t *mine, lo_process_t *child)
+{
+	return utest_spawn_ready("hold", mine, child);
+}
+
+int utest_cpus_online(lo_thread_t t)
+{
+	int n = 0;
+	while (n < 32 && lo_thread_set_affinity(t, 1u << n) == LO_OK)
+		n++;
+	lo_thread_set_affinity(t, ~0u);
+	return n;
 }
 
 int utest_wait_process(lo_process_t p, struct lo_process_info *info)

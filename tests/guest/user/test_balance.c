@@ -6,15 +6,6 @@
 #include "utest.h"
 #include "lightos/thread.h"
 
-static int cpus_online(lo_thread_t t)
-{
-	int n = 0;
-	while (n < 32 && lo_thread_set_affinity(t, 1u << n) == LO_OK)
-		n++;
-	lo_thread_set_affinity(t, ~0u);
-	return n;
-}
-
 static void nothing(void *arg)
 {
 	(void)arg;
@@ -25,7 +16,7 @@ static int cpu_count(void)
 	static int n;
 	lo_thread_t t;
 	if (!n && lo_thread_run(nothing, NULL, "probe", &t) == LO_OK) {
-		n = cpus_online(t);
+		n = utest_cpus_online(t);
 		lo_thread_join(t, lo_deadline_after_ms(5000));
 	}
 	return n ? n : 1;

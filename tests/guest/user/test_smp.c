@@ -39,17 +39,10 @@ static void test_unmap_shoots_down_other_cpus(void)
 static void test_kill_spinning_threads(void)
 {
 	for (int round = 0; round < 5; round++) {
-		lo_channel_t mine, theirs;
-		CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
-		struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+		lo_channel_t mine;
 		lo_process_t child;
-		if (!CHECK_ST(utest_spawn_child("spin 6", &give, 1, &child), LO_OK)) {
-			lo_handle_close(lo_channel_handle(mine));
+		if (!utest_spawn_ready("spin 6", &mine, &child))
 			return;
-		}
-		uint32_t observed;
-		CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
-					    lo_deadline_after_ms(10000), &observed), LO_OK);
 		CHECK_ST(lo_process_kill(child), LO_OK);
 		struct lo_process_info info;
 		CHECK(utest_wait_process(child, &info));
@@ -57,17 +50,6 @@ static void test_kill_spinning_threads(void)
 		lo_handle_close(lo_process_handle(child));
 		lo_handle_close(lo_channel_handle(mine));
 	}
-}
-
-/* The CPUs that run: set_affinity refuses a mask with no online CPU, and
- * CPUs are numbered from 0 without gaps. */
-static int count_cpus(lo_thread_t t)
-{
-	int n = 0;
-	while (n < 32 && lo_thread_set_affinity(t, 1u << n) == LO_OK)
-		n++;
-	lo_thread_set_affinity(t, ~0u);
-	return n;
 }
 
 /* Many writers on one channel end (each pinned to a CPU of its own), one
@@ -110,7 +92,7 @@ static void test_channel_many_writers(void)
 			started++;
 	}
 	/* One writer per CPU, as far as there are CPUs. */
-	int cpus = started ? count_cpus(threads[0]) : 0;
+	int cpus = started ? utest_cpus_online(threads[0]) : 0;
 	for (int i = 0; i < started && cpus > 1; i++)
 		CHECK_ST(lo_thread_set_affinity(threads[i], 1u << (i % cpus)), LO_OK);
 	uint32_t next[WRITERS] = { 0 };
@@ -276,14 +258,22 @@ static void spin_until_stopped(void *arg)
 		__asm__ volatile("pause");
 }
 
+/* A thread spinning until spin_stop; returns the CPUs online (0: no thread). */
+static int run_spinner(const char *name, lo_thread_t *t)
+{
+	spin_stop = 0;
+	if (!CHECK_ST(lo_thread_run(spin_until_stopped, NULL, name, t), LO_OK))
+		return 0;
+	return utest_cpus_online(*t);
+}
+
 /* A thread pinned to CPU k gets there and stays there, for every k. */
 static void test_affinity_pins_thread(void)
 {
-	spin_stop = 0;
 	lo_thread_t t;
-	if (!CHECK_ST(lo_thread_run(spin_until_stopped, NULL, "pinned", &t), LO_OK))
+	int n = run_spinner("pinned", &t);
+	if (!n)
 		return;
-	int n = count_cpus(t);
 	CHECK(n >= 1 && n <= 16);
 	CHECK_ST(lo_thread_set_affinity(t, 0), LO_ERR_INVALID_ARGS);
 	lo_handle_t weak = utest_dup(lo_thread_handle(t), LO_RIGHT_INSPECT);
@@ -378,7 +368,7 @@ static void test_pinned_ping_pong(void)
 	lo_thread_t probe;
 	if (!CHECK_ST(lo_thread_run(spin_until_stopped, NULL, "probe", &probe), LO_OK))
 		return;
-	int n = count_cpus(probe);
+	int n = utest_cpus_online(probe);
 	CHECK_ST(lo_thread_join(probe, lo_deadline_after_ms(5000)), LO_OK);
 	uint64_t same = round_trip_ns(0, 0);
 	if (n > 1) {
@@ -426,11 +416,10 @@ static void test_apic_mmio_not_carvable(void)
  * the CPU each runs on; a pinned spinner is seen running on its CPU. */
 static void test_thread_list_shows_cpu(void)
 {
-	spin_stop = 0;
 	lo_thread_t t;
-	if (!CHECK_ST(lo_thread_run(spin_until_stopped, NULL, "listed", &t), LO_OK))
+	int n = run_spinner("listed", &t);
+	if (!n)
 		return;
-	int n = count_cpus(t);
 	uint32_t cpu = n > 1 ? 1 : 0;
 	CHECK_ST(lo_thread_set_affinity(t, 1u << cpu), LO_OK);
 	uint64_t id = utest_object_id(lo_thread_handle(t));

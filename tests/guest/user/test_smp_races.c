@@ -5,16 +5,6 @@
 #include "utest.h"
 #include "lightos/thread.h"
 
-/* The CPUs online: set_affinity refuses a mask with no online CPU. */
-static int cpus_online(lo_thread_t t)
-{
-	int n = 0;
-	while (n < 32 && lo_thread_set_affinity(t, 1u << n) == LO_OK)
-		n++;
-	lo_thread_set_affinity(t, ~0u);
-	return n;
-}
-
 /* Pin t to CPU `cpu` modulo the CPUs there are. */
 static void pin(lo_thread_t t, int cpu, int cpus)
 {
@@ -84,7 +74,7 @@ static void test_job_kill_during_creation(void)
 		if (!CHECK_ST(lo_thread_run(create_until_refused, &c, "creator", &tc), LO_OK))
 			break;
 		if (!cpus)
-			cpus = cpus_online(tc);
+			cpus = utest_cpus_online(tc);
 		pin(tc, 1, cpus);
 		if (!CHECK_ST(lo_thread_run(kill_job_soon, &k, "killer", &tk), LO_OK)) {
 			lo_job_kill(c.job);
@@ -125,17 +115,10 @@ static void test_job_kill_during_creation(void)
 static void test_kill_vs_threads_in_calls(void)
 {
 	for (int round = 0; round < 6; round++) {
-		lo_channel_t mine, theirs;
-		CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
-		struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+		lo_channel_t mine;
 		lo_process_t child;
-		if (!CHECK_ST(utest_spawn_child("calls 6", &give, 1, &child), LO_OK)) {
-			lo_handle_close(lo_channel_handle(mine));
+		if (!utest_spawn_ready("calls 6", &mine, &child))
 			return;
-		}
-		uint32_t observed;
-		CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
-					    lo_deadline_after_ms(10000), &observed), LO_OK);
 		/* Let them run a while: a different point in their calls each round. */
 		utest_sleep_ms((uint64_t)round * 3);
 		uint64_t start = lo_now();
@@ -234,7 +217,7 @@ static void test_channel_many_to_many(void)
 		if (!CHECK_ST(lo_thread_run(rw_read, &r[i], "reader", &tr[i]), LO_OK))
 			break;
 		if (!cpus)
-			cpus = cpus_online(tr[0]);
+			cpus = utest_cpus_online(tr[0]);
 		pin(tr[i], 2 * i + 1, cpus);
 		nr++;
 	}

@@ -32,9 +32,14 @@ status_t utest_spawn_child(const char *args, const struct lo_give *give, uint32_
 /* A child started with `args` and a channel to it (*mine, our end). 0 (and
  * a failed check) if that did not work. */
 int utest_spawn_talking(const char *args, lo_channel_t *mine, lo_process_t *child);
-/* A child in "hold" mode that has said it is ready; *mine is our end of
- * its channel. 0 (and a failed check) if that did not work. */
+/* The same, once the child has said it is ready (its first message; not
+ * read). 0 (and a failed check, nothing left open) if that did not work. */
+int utest_spawn_ready(const char *args, lo_channel_t *mine, lo_process_t *child);
+/* The same for a child in "hold" mode. */
 int utest_spawn_holding(lo_channel_t *mine, lo_process_t *child);
+/* The CPUs online, found through t's affinity (a mask with no online CPU
+ * is refused); t may then run anywhere again. */
+int utest_cpus_online(lo_thread_t t);
 /* Wait (up to 5 s) for a process to end; returns its info. */
 int utest_wait_process(lo_process_t p, struct lo_process_info *info);
 /* A duplicate of h with exactly `rights`. */
