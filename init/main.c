@@ -97,7 +97,7 @@ static status_t spawn(const char *program, const char *args, const struct supply
 	const char *why = NULL;
 	status_t st = lo_spawn_from_image(image, path, args, give, n, p, &why);
 	if (st != LO_OK)
-		lo_printf("init: cannot start %s: %s (%s)\n", path, lo_status_str(st), why ? why : "");
+		lo_printf("init: cannot start %s: %s (%s)\n", path, lo_status_name(st), why ? why : "");
 	return st;
 }
 
@@ -208,7 +208,7 @@ static status_t start_procd(void)
 	if (st != LO_OK) {
 		for (uint32_t i = 0; i < got.handles; i++)
 			lo_handle_close(h[i]);
-		lo_printf("init: procd did not answer: %s\n", lo_status_str(st));
+		lo_printf("init: procd did not answer: %s\n", lo_status_name(st));
 		return st;
 	}
 	lo_registry_add_mount(&ns.host, ns.root, "proc", lo_channel_from(h[0]));
@@ -229,7 +229,7 @@ static int run_system(void)
 	if (st == LO_OK)
 		st = namespace_build(&ns, tar, size);
 	if (st != LO_OK) {
-		lo_printf("init: cannot build the registries: %s\n", lo_status_str(st));
+		lo_printf("init: cannot build the registries: %s\n", lo_status_name(st));
 		return 1;
 	}
 	if (start_procd() != LO_OK)
@@ -259,7 +259,7 @@ static int run_system(void)
 		lo_job_t shell_job = { 0 };
 		st = lo_job_create_share(lo_job_self(), 50, &shell_job);
 		if (st != LO_OK)
-			lo_printf("init: cannot make the shell's job: %s\n", lo_status_str(st));
+			lo_printf("init: cannot make the shell's job: %s\n", lo_status_name(st));
 		struct supply to_shell = {
 			.registry = lo_channel_handle(shell_root),
 			.job = lo_job_handle(shell_job),

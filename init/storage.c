@@ -26,7 +26,7 @@ static status_t spawn(lo_vmo_t image, const char *path, const char *args,
 	const char *why = NULL;
 	status_t st = lo_spawn_from_image(image, path, args, give, n, p, &why);
 	if (st != LO_OK)
-		lo_printf("init: cannot start %s: %s (%s)\n", path, lo_status_str(st), why ? why : "");
+		lo_printf("init: cannot start %s: %s (%s)\n", path, lo_status_name(st), why ? why : "");
 	return st;
 }
 

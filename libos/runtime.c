@@ -38,11 +38,6 @@ int lo_printf(const char *fmt, ...)
 	return n;
 }
 
-const char *lo_status_str(status_t st)
-{
-	return lo_status_name(st);   /* generated from cap/status.h via the IDL */
-}
-
 void lo_exit(int code)
 {
 	lo_process_exit(lo_self, code);

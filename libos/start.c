@@ -84,7 +84,7 @@ void lo_start(uint64_t arg0, uint64_t from_parent)
 	lo_main_thread = lo_thread_from(lo_startup_handle(LO_STARTUP_THREAD_SELF));
 	lo_heap_init(lo_heap_grow_vmo);
 	if (st != LO_OK) {
-		lo_printf("startup: cannot read the startup message: %s\n", lo_status_str(st));
+		lo_printf("startup: cannot read the startup message: %s\n", lo_status_name(st));
 		lo_exit(127);
 	}
 	lo_exit(main());

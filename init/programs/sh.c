@@ -86,7 +86,7 @@ static int getch(void)
 		int32_t status;
 		status_t st = lo_file_read(console, sizeof(buf), &status, buf, sizeof(buf), &len);
 		if (st != LO_OK || status != LO_OK) {
-			lo_printf("sh: console read: %s / %s\n", lo_status_str(st), lo_status_str(status));
+			lo_printf("sh: console read: %s / %s\n", lo_status_name(st), lo_status_name(status));
 			return -1;
 		}
 		pos = 0;
@@ -166,7 +166,7 @@ static void rights_text(uint32_t type, uint32_t r, char *buf, size_t size)
 
 static int fail(const char *what, status_t st)
 {
-	print("%s: %s\n", what, lo_status_str(st));
+	print("%s: %s\n", what, lo_status_name(st));
 	return 1;
 }
 
@@ -638,7 +638,7 @@ static int cmd_spawn(int argc, char **argv)
 	const char *why = NULL;
 	status_t st = lo_spawn_from_image(image, path, args, give, ngive, &p, &why);
 	if (st != LO_OK) {
-		print("spawn %s: %s%s%s\n", argv[1], lo_status_str(st), why ? ": " : "", why ? why : "");
+		print("spawn %s: %s%s%s\n", argv[1], lo_status_name(st), why ? ": " : "", why ? why : "");
 		if (lease.value)
 			lo_handle_close(lo_revoker_handle(lease));
 		return 1;
@@ -698,7 +698,7 @@ static int cmd_revoke(int argc, char **argv)
 					  &observed) == LO_OK &&
 	    lo_process_info(lo_process_from(h), &info) == LO_OK)
 		print("process %lu ended: code %ld (%s)\n", pid, info.exit_code,
-		      lo_status_str((status_t)info.exit_code));
+		      lo_status_name((status_t)info.exit_code));
 	lo_handle_close(h);
 	return 0;
 }
@@ -1134,7 +1134,7 @@ int main(void)
 	/* The file protocol waits on the channel: WAIT as well. */
 	status_t st = lo_resolve_name("dev:/console", LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT, &h);
 	if (st != LO_OK) {
-		lo_printf("sh: no console: %s\n", lo_status_str(st));
+		lo_printf("sh: no console: %s\n", lo_status_name(st));
 		return 1;
 	}
 	console = lo_channel_from(h);

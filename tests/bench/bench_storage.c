@@ -126,7 +126,7 @@ void bench_storage(void)
 	if (st == LO_OK && (st = read_big()) == LO_OK)
 		result("storage_read_16mib", tsc() - t0);
 	if (st != LO_OK)
-		lo_printf("bench: %s: %s\n", BIG_FILE, lo_status_str(st));
+		lo_printf("bench: %s: %s\n", BIG_FILE, lo_status_name(st));
 	remove_name(BIG_FILE);
 
 	st = make_dir(SMALL_DIR);
@@ -138,7 +138,7 @@ void bench_storage(void)
 	if (st == LO_OK)
 		result("storage_create_1000_synced", t1 - t0);
 	else
-		lo_printf("bench: creating file %d in %s: %s\n", i, SMALL_DIR, lo_status_str(st));
+		lo_printf("bench: creating file %d in %s: %s\n", i, SMALL_DIR, lo_status_name(st));
 	for (int k = 0; k < i; k++) {
 		char name[64];
 		lo_snprintf(name, sizeof(name), SMALL_DIR "/f%04d.txt", k);

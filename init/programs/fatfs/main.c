@@ -472,7 +472,7 @@ int main(void)
 	if (st == LO_OK)
 		st = fat_mount(&fs, &dev);
 	if (st != LO_OK) {
-		lo_printf("fatfs: cannot mount: %s%s%s\n", lo_status_str(st), fs.refused ? ": " : "",
+		lo_printf("fatfs: cannot mount: %s%s%s\n", lo_status_name(st), fs.refused ? ": " : "",
 			  fs.refused ? fs.refused : "");
 		return 1;
 	}

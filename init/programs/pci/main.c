@@ -97,7 +97,7 @@ static void start_virtio(const struct pci_device *d, int index, const char *prog
 	if (st == LO_OK)
 		st = lo_channel_create(lo_job_self(), &driver_end, &client_end);
 	if (st != LO_OK) {
-		lo_printf("pci: cannot hand out %02x:%02x.%x: %s\n", d->bus, d->dev, d->fn, lo_status_str(st));
+		lo_printf("pci: cannot hand out %02x:%02x.%x: %s\n", d->bus, d->dev, d->fn, lo_status_name(st));
 		return;
 	}
 	pci_enable(cfg, d);
@@ -117,7 +117,7 @@ static void start_virtio(const struct pci_device *d, int index, const char *prog
 	lo_snprintf(path, sizeof(path), "bin/%s", program);
 	st = lo_spawn_from_image(image, path, args, give, 5, &driver, &why);
 	if (st != LO_OK) {
-		lo_printf("pci: cannot start %s: %s (%s)\n", program, lo_status_str(st), why ? why : "");
+		lo_printf("pci: cannot start %s: %s (%s)\n", program, lo_status_name(st), why ? why : "");
 		lo_handle_close(lo_channel_handle(client_end));
 		return;
 	}

@@ -262,7 +262,7 @@ int main(void)
 	if (st == LO_OK)
 		st = lo_registry_host_init(&host);
 	if (st != LO_OK) {
-		lo_printf("procd: no census: %s\n", lo_status_str(st));
+		lo_printf("procd: no census: %s\n", lo_status_name(st));
 		return 1;
 	}
 	proc_reg = lo_registry_create(&host, "proc");
@@ -290,7 +290,7 @@ int main(void)
 	if (st == LO_OK)
 		st = lo_channel_write(parent, "procd", 5, give, 3);
 	if (st != LO_OK) {
-		lo_printf("procd: cannot hand out its registries: %s\n", lo_status_str(st));
+		lo_printf("procd: cannot hand out its registries: %s\n", lo_status_name(st));
 		return 1;
 	}
 	lo_handle_close(lo_channel_handle(parent));

@@ -163,7 +163,7 @@ int main(void)
 	if (st == LO_OK)
 		st = virtio_blk_init(&vb, (volatile uint8_t *)bar_addr, &l, (uint8_t *)mem_addr, mem_pa);
 	if (st != LO_OK) {
-		lo_printf("virtio-blk: cannot start: %s\n", lo_status_str(st));
+		lo_printf("virtio-blk: cannot start: %s\n", lo_status_name(st));
 		return 1;
 	}
 	lo_printf("virtio-blk: %lu sectors, irq %u%s\n", vb.capacity, line, vb.has_flush ? ", flush" : "");

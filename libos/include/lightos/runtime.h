@@ -15,7 +15,6 @@ int lo_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((for
 int lo_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* "BAD_HANDLE" and so on. */
-const char *lo_status_str(status_t st);
 
 /* End the process. */
 __attribute__((noreturn)) void lo_exit(int code);

@@ -652,7 +652,7 @@ static status_t start_worker(lo_vmo_t image, lo_vmo_t page, uint64_t seed, uint6
 	const char *why = NULL;
 	st = lo_spawn_from_image(image, "bin/fuzz", args, give, 2, &w->process, &why);
 	if (st != LO_OK)
-		lo_printf("fuzz: starting a worker: %s (%s)\n", lo_status_str(st), why ? why : "");
+		lo_printf("fuzz: starting a worker: %s (%s)\n", lo_status_name(st), why ? why : "");
 	else
 		stats.workers++;
 	return st;

@@ -29,7 +29,7 @@ int utest_check_status(status_t got, status_t want, const char *what, const char
 {
 	if (got != want && failed_checks++ == 0)
 		lo_printf("  check failed at %s:%d: %s gave %s, expected %s\n", file, line, what,
-			  lo_status_str(got), lo_status_str(want));
+			  lo_status_name(got), lo_status_name(want));
 	return got == want;
 }
 
@@ -48,7 +48,7 @@ status_t utest_spawn_child(const char *args, const struct lo_give *give, uint32_
 	const char *why = NULL;
 	status_t st = lo_spawn_from_image(utest_image, "bin/child", args, all, count, child, &why);
 	if (st != LO_OK)
-		lo_printf("  spawn child '%s': %s (%s)\n", args, lo_status_str(st), why ? why : "");
+		lo_printf("  spawn child '%s': %s (%s)\n", args, lo_status_name(st), why ? why : "");
 	return st;
 }
 

@@ -298,7 +298,7 @@ static void kill_victims(void *arg)
 						lo_deadline_after_ms(3000), &observed);
 		uint64_t ms = (lo_now() - start) / 1000000;
 		if (st != LO_OK || ms >= 2000) {
-			lo_printf("  victim %d: %s after %lu ms\n", i, lo_status_str(st), ms);
+			lo_printf("  victim %d: %s after %lu ms\n", i, lo_status_name(st), ms);
 			k->failures++;
 		}
 	}

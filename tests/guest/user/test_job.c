@@ -315,8 +315,8 @@ static void test_denied_creation(void)
 	receive(mine, st, sizeof(st));
 	for (int i = 0; i < 8; i++) {
 		if (!CHECK_ST(st[i], LO_ERR_ACCESS_DENIED) || !CHECK_ST(st[8 + i], LO_ERR_BAD_HANDLE))
-			lo_printf("  creation call %d: %s / %s\n", i, lo_status_str(st[i]),
-				  lo_status_str(st[8 + i]));
+			lo_printf("  creation call %d: %s / %s\n", i, lo_status_name(st[i]),
+				  lo_status_name(st[8 + i]));
 	}
 	struct lo_process_info info;
 	CHECK(utest_wait_process(child, &info) && info.exit_reason == LO_EXIT_NORMAL && info.exit_code == 0);

@@ -18,7 +18,7 @@ void negtest_report(const char *name, int ok, status_t got, status_t want)
 	reported++;
 	if (!ok) {
 		failures++;
-		lo_printf("  %s gave %s, expected %s\n", name, lo_status_str(got), lo_status_str(want));
+		lo_printf("  %s gave %s, expected %s\n", name, lo_status_name(got), lo_status_name(want));
 	}
 	utest_report(name, ok);
 }
