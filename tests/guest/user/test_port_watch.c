@@ -302,16 +302,29 @@ static void revoke_later(void *arg)
 	lo_revoker_revoke(rl->r);
 }
 
-/* Two threads: one revokes while the other watches and unwatches through
- * the grant in a loop (the event signaled, so packets are queued too).
- * Every watch ends, by unwatch or by the revoke; nothing is left queued
- * and nothing leaks (the runner checks the object counts). */
+/* Unwatch keys [0, n) of p: each one still live or already ended. */
+static int unwatch_all(lo_port_t p, uint64_t n)
+{
+	int bad = 0;
+	for (uint64_t k = 0; k < n; k++) {
+		status_t st = lo_port_unwatch(p, k);
+		bad += st != LO_OK && st != LO_ERR_NOT_FOUND;
+	}
+	return bad;
+}
+
+/* Two threads: one revokes while the other makes watches through the grant
+ * (the event signaled, so each live watch has a packet queued). Even
+ * rounds watch and unwatch one key; odd rounds pile up watches under new
+ * keys, so a watch made just as the revoke runs is left standing. Once
+ * the revoke is over, no watch may be: nothing is queued and every key is
+ * gone; nothing leaks (the runner checks the object counts). */
 static void test_revoke_races_watch(void)
 {
-	for (int round = 0; round < 20; round++) {
+	for (int round = 0; round < 40; round++) {
 		lo_port_t p = new_port();
 		lo_event_t e = new_event();
-		struct revoke_later rl = { { 0 }, e, round * 40 };
+		struct revoke_later rl = { { 0 }, e, (round / 2) * 40 };
 		lo_handle_t via = revocable_grant(&rl.r, e);
 		set(e, 1);
 		lo_thread_t th;
@@ -319,18 +332,27 @@ static void test_revoke_races_watch(void)
 			break;
 		int bad = 0;
 		status_t st = LO_OK;
-		for (int i = 0; i < 100000 && st == LO_OK; i++) {
-			st = lo_port_watch(p, via, LO_SIG_EVENT_SIGNALED, KEY);
-			if (st != LO_OK)
-				break;
-			status_t un = lo_port_unwatch(p, KEY);
-			bad += un != LO_OK && un != LO_ERR_NOT_FOUND;
+		uint64_t keys = 0;
+		for (int i = 0; i < 100000 && st != LO_ERR_REVOKED; i++) {
+			uint64_t key = round % 2 ? keys : 0;
+			st = lo_port_watch(p, via, LO_SIG_EVENT_SIGNALED, key);
+			if (st == LO_OK && round % 2 == 0) {
+				bad += unwatch_all(p, 1);
+			} else if (st == LO_OK) {
+				keys++;
+			} else if (st == LO_ERR_NO_RESOURCES) {   /* the port is full */
+				bad += unwatch_all(p, keys);
+				keys = 0;
+			} else {
+				bad += st != LO_ERR_REVOKED;
+			}
 		}
 		CHECK_ST(lo_thread_join(th, lo_deadline_after_ms(10000)), LO_OK);
 		CHECK_ST(st, LO_ERR_REVOKED);
 		CHECK(bad == 0);
 		expect_none(p);
-		CHECK_ST(lo_port_unwatch(p, KEY), LO_ERR_NOT_FOUND);
+		for (uint64_t k = 0; k < keys + 1; k++)
+			CHECK_ST(lo_port_unwatch(p, k), LO_ERR_NOT_FOUND);
 		lo_handle_close(via);
 		lo_handle_close(lo_revoker_handle(rl.r));
 		lo_handle_close(lo_event_handle(e));
