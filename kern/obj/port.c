@@ -103,6 +103,7 @@ static void binding_free(struct binding *b)
 		kobject_unobserve(b->target, &b->obs);
 	if (b->packet)
 		kfree(b->packet);
+	cap_revoke_node_unref(b->obs.revoke_node);
 	cap_unref(&b->target->cap);
 	kfree(b);
 }
@@ -415,6 +416,10 @@ status_t port_watch(struct port *port, struct cap_object *target, cap_handle_t t
 	b->obs.table = table;
 	b->obs.handle = target_handle;
 	b->obs.cancel = watch_canceled;
+	/* A revocable handle's node goes on the observer before it is
+	 * published, so a revoke finds the watch (kobject_cancel_revoked).
+	 * A handle already gone leaves it NULL: the check below ends the watch. */
+	cap_names_node(table, target_handle, &t->cap, &b->obs.revoke_node);
 
 	spin_lock(&t->lock);
 	spin_lock(&port->obj.lock);
@@ -434,6 +439,10 @@ status_t port_watch(struct port *port, struct cap_object *target, cap_handle_t t
 		list_push_back(&port->bindings, &b->port_node);
 		port->binding_count++;
 		list_push_back(&t->observers, &b->obs.node);
+		/* Under the target's lock: a revoke that takes it after us finds
+		 * the watch; one that took it before set its flag before. */
+		if (cap_revoked(b->obs.revoke_node))
+			watch_end_locked(port, b);
 	}
 	spin_unlock(&port->obj.lock);
 	uint32_t now = t->cap.signals;

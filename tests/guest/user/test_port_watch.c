@@ -1,8 +1,8 @@
 /* Port watches (port_watch/port_unwatch): lasting, level-triggered
  * bindings, like epoll registrations. A watch queues one packet while its
  * target has the signals, again after each take while it still has them,
- * and ends with unwatch, or when the handle it was made through is closed
- * or moved, or when the port's last handle closes. */
+ * and ends with unwatch, or when the handle it was made through is closed,
+ * moved or revoked, or when the port's last handle closes. */
 #include "utest.h"
 #include "lightos/thread.h"
 
@@ -251,6 +251,115 @@ static void test_race_two_threads(void)
 	}
 }
 
+/* A new revoker *r and its revocable grant of event e (rights WAIT). */
+static lo_handle_t revocable_grant(lo_revoker_t *r, lo_event_t e)
+{
+	uint32_t v = 0;
+	if (CHECK_ST(lo_revoker_create(lo_job_self(), r), LO_OK))
+		CHECK_ST(lo_revoker_grant(*r, lo_event_handle(e), LO_RIGHT_WAIT, &v), LO_OK);
+	return (lo_handle_t){ v };
+}
+
+/* Revoking the grant a watch was made through ends it like a close: the
+ * queued packet goes, signals raised through the grantor's own handle
+ * queue nothing, and the watch's reference to the event is dropped. */
+static void test_ends_on_revoke(void)
+{
+	lo_port_t p = new_port();
+	lo_event_t e = new_event();
+	lo_revoker_t r;
+	lo_handle_t via = revocable_grant(&r, e);
+	CHECK_ST(lo_port_watch(p, via, LO_SIG_EVENT_SIGNALED, KEY), LO_OK);
+	set(e, 1);
+	expect_packet(p, KEY, LO_SIG_EVENT_SIGNALED);
+	CHECK_ST(lo_revoker_revoke(r), LO_OK);
+	expect_none(p);                                 /* the queued packet went */
+	set(e, 0);
+	set(e, 1);                                      /* through the grantor's handle */
+	expect_none(p);
+	CHECK_ST(lo_port_unwatch(p, KEY), LO_ERR_NOT_FOUND);
+	CHECK_ST(lo_port_watch(p, via, LO_SIG_EVENT_SIGNALED, KEY), LO_ERR_REVOKED);
+	lo_handle_close(via);
+	lo_handle_close(lo_revoker_handle(r));
+	struct lo_object_info info = { 0 };
+	CHECK_ST(lo_handle_info(lo_event_handle(e), &info), LO_OK);
+	CHECK(info.refcount == 1);                      /* the watch's reference is gone */
+	lo_handle_close(lo_event_handle(e));
+	lo_handle_close(lo_port_handle(p));
+}
+
+struct revoke_later {
+	lo_revoker_t r;
+	lo_event_t e;
+	int delay;
+};
+
+static void revoke_later(void *arg)
+{
+	struct revoke_later *rl = arg;
+	for (int i = 0; i < rl->delay; i++)   /* a different moment each round */
+		lo_handle_signal(lo_event_handle(rl->e), 0, LO_SIG_EVENT_SIGNALED);
+	lo_revoker_revoke(rl->r);
+}
+
+/* Unwatch keys [0, n) of p: each one still live or already ended. */
+static int unwatch_all(lo_port_t p, uint64_t n)
+{
+	int bad = 0;
+	for (uint64_t k = 0; k < n; k++) {
+		status_t st = lo_port_unwatch(p, k);
+		bad += st != LO_OK && st != LO_ERR_NOT_FOUND;
+	}
+	return bad;
+}
+
+/* Two threads: one revokes while the other makes watches through the grant
+ * (the event signaled, so each live watch has a packet queued). Even
+ * rounds watch and unwatch one key; odd rounds pile up watches under new
+ * keys, so a watch made just as the revoke runs is left standing. Once
+ * the revoke is over, no watch may be: nothing is queued and every key is
+ * gone; nothing leaks (the runner checks the object counts). */
+static void test_revoke_races_watch(void)
+{
+	for (int round = 0; round < 40; round++) {
+		lo_port_t p = new_port();
+		lo_event_t e = new_event();
+		struct revoke_later rl = { { 0 }, e, (round / 2) * 40 };
+		lo_handle_t via = revocable_grant(&rl.r, e);
+		set(e, 1);
+		lo_thread_t th;
+		if (!CHECK_ST(lo_thread_run(revoke_later, &rl, "revoker", &th), LO_OK))
+			break;
+		int bad = 0;
+		status_t st = LO_OK;
+		uint64_t keys = 0;
+		for (int i = 0; i < 100000 && st != LO_ERR_REVOKED; i++) {
+			uint64_t key = round % 2 ? keys : 0;
+			st = lo_port_watch(p, via, LO_SIG_EVENT_SIGNALED, key);
+			if (st == LO_OK && round % 2 == 0) {
+				bad += unwatch_all(p, 1);
+			} else if (st == LO_OK) {
+				keys++;
+			} else if (st == LO_ERR_NO_RESOURCES) {   /* the port is full */
+				bad += unwatch_all(p, keys);
+				keys = 0;
+			} else {
+				bad += st != LO_ERR_REVOKED;
+			}
+		}
+		CHECK_ST(lo_thread_join(th, lo_deadline_after_ms(10000)), LO_OK);
+		CHECK_ST(st, LO_ERR_REVOKED);
+		CHECK(bad == 0);
+		expect_none(p);
+		for (uint64_t k = 0; k < keys + 1; k++)
+			CHECK_ST(lo_port_unwatch(p, k), LO_ERR_NOT_FOUND);
+		lo_handle_close(via);
+		lo_handle_close(lo_revoker_handle(rl.r));
+		lo_handle_close(lo_event_handle(e));
+		lo_handle_close(lo_port_handle(p));
+	}
+}
+
 static const struct utest port_watch_tests[] = {
 	{ "port_watch.level_triggered", test_level_triggered },
 	{ "port_watch.many_watches", test_many_watches },
@@ -259,6 +368,8 @@ static const struct utest port_watch_tests[] = {
 	{ "port_watch.ends_on_move_and_replace", test_ends_on_move_and_replace },
 	{ "port_watch.port_closed_with_watches", test_port_closed_with_watches },
 	{ "port_watch.race_two_threads", test_race_two_threads },
+	{ "port_watch.ends_on_revoke", test_ends_on_revoke },
+	{ "port_watch.revoke_races_watch", test_revoke_races_watch },
 	{ 0, 0 },
 };
 
