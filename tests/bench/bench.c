@@ -13,36 +13,16 @@
 #include "lightos/registry_server.h"
 #include "lightos/thread.h"
 #include "bench_storage.h"
+#include "measure.h"
 
 #define MAX_ITERS 2000
 
 static uint64_t samples[MAX_ITERS];
 
-static inline uint64_t tsc(void)
-{
-	uint32_t lo, hi, aux;
-	__asm__ volatile("lfence; rdtscp; lfence" : "=a"(lo), "=d"(hi), "=c"(aux) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static void sort(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++) {
-		uint64_t x = v[i];
-		int j = i - 1;
-		while (j >= 0 && v[j] > x) {
-			v[j + 1] = v[j];
-			j--;
-		}
-		v[j + 1] = x;
-	}
-}
-
 static void report(const char *name, int n)
 {
-	sort(samples, n);
-	lo_printf("BENCH name=%s median_cycles=%lu min_cycles=%lu iters=%d\n", name, samples[n / 2],
-		  samples[0], n);
+	sort_samples(samples, n);
+	lo_printf(BENCH_LINE, name, samples[n / 2], samples[0], n);
 }
 
 /* Time op() n times, after n/10 warm-up runs. */

@@ -26,7 +26,7 @@ bench: deps $(ISO_BENCH) $(ISO)
 # machine); LINUX_KERNEL=path overrides.
 LINUX_KERNEL ?=
 PEER := $(BUILD)/bench/peer
-$(PEER): tests/bench/linux/peer.c
+$(PEER): tests/bench/linux/peer.c tests/bench/measure.h
 	@mkdir -p $(dir $@)
 	$(Q)gcc -O2 -static -Wall -Wextra -Werror $< -o $@
 
@@ -41,7 +41,7 @@ bench-compare: bench $(PEER)
 # Linux's own vfat on the same kind of disk in the same QEMU
 # (tests/bench/linux/storage.c, scripts/storage_compare.py).
 STORAGE_PEER := $(BUILD)/bench/storage-peer
-$(STORAGE_PEER): tests/bench/linux/storage.c
+$(STORAGE_PEER): tests/bench/linux/storage.c tests/bench/measure.h
 	@mkdir -p $(dir $@)
 	$(Q)gcc -O2 -static -Wall -Wextra -Werror $< -o $@
 

@@ -17,28 +17,16 @@
 #include "lightos/startup.h"
 #include "lightos/spawn.h"
 #include "lightos/thread.h"
+#include "measure.h"
 
 #define ITERS 400
 
 static uint64_t samples[ITERS];
 
-static inline uint64_t tsc(void)
-{
-	uint32_t lo, hi, aux;
-	__asm__ volatile("lfence; rdtscp; lfence" : "=a"(lo), "=d"(hi), "=c"(aux) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static void report(const char *name, int n)
 {
-	for (int i = 1; i < n; i++)
-		for (int k = i; k > 0 && samples[k - 1] > samples[k]; k--) {
-			uint64_t x = samples[k];
-			samples[k] = samples[k - 1];
-			samples[k - 1] = x;
-		}
-	lo_printf("BENCH name=%s median_cycles=%lu min_cycles=%lu iters=%d\n", name, samples[n / 2],
-		  samples[0], n);
+	sort_samples(samples, n);
+	lo_printf(BENCH_LINE, name, samples[n / 2], samples[0], n);
 }
 
 static lo_thread_t self;   /* our own thread (LO_STARTUP_THREAD_SELF) */

@@ -10,6 +10,7 @@
 #include "lightos/registry.h"
 #include "lightos/file.h"
 #include "bench_storage.h"
+#include "measure.h"
 
 #define BIG_FILE  "files:/disk/big.bin"
 #define BIG_SIZE  (16u << 20)
@@ -20,16 +21,9 @@
 
 static char piece[PIECE];
 
-static inline uint64_t tsc(void)
-{
-	uint32_t lo, hi, aux;
-	__asm__ volatile("lfence; rdtscp; lfence" : "=a"(lo), "=d"(hi), "=c"(aux) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static void result(const char *name, uint64_t cycles)
 {
-	lo_printf("BENCH name=%s median_cycles=%lu min_cycles=%lu iters=1\n", name, cycles, cycles);
+	lo_printf(BENCH_LINE, name, cycles, cycles, 1);
 }
 
 /* Write or read n bytes through f, in pieces of at most `len`. */

@@ -16,23 +16,11 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../measure.h"
 
 #define MAX_ITERS 2000
 
 static uint64_t samples[MAX_ITERS];
-
-static inline uint64_t tsc(void)
-{
-	uint32_t lo, hi, aux;
-	__asm__ volatile("lfence; rdtscp; lfence" : "=a"(lo), "=d"(hi), "=c"(aux) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
 
 static void measure(const char *name, int n, void (*op)(void))
 {
@@ -43,9 +31,8 @@ static void measure(const char *name, int n, void (*op)(void))
 		op();
 		samples[i] = tsc() - t0;
 	}
-	qsort(samples, n, sizeof(samples[0]), cmp);
-	printf("BENCH name=%s median_cycles=%lu min_cycles=%lu iters=%d\n", name,
-	       (unsigned long)samples[n / 2], (unsigned long)samples[0], n);
+	sort_samples(samples, n);
+	printf(BENCH_LINE, name, (unsigned long)samples[n / 2], (unsigned long)samples[0], n);
 	fflush(stdout);
 }
 

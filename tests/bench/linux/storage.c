@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "../measure.h"
 
 #define BIG_SIZE  (16u << 20)
 #define PIECE     (64u << 10)
@@ -27,17 +28,9 @@
 
 static char piece[PIECE];
 
-static inline uint64_t tsc(void)
-{
-	uint32_t lo, hi, aux;
-	__asm__ volatile("lfence; rdtscp; lfence" : "=a"(lo), "=d"(hi), "=c"(aux) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static void result(const char *name, uint64_t cycles)
 {
-	printf("BENCH name=%s median_cycles=%lu min_cycles=%lu iters=1\n", name, (unsigned long)cycles,
-	       (unsigned long)cycles);
+	printf(BENCH_LINE, name, (unsigned long)cycles, (unsigned long)cycles, 1);
 	fflush(stdout);
 }
 
