@@ -88,6 +88,7 @@ status_t namespace_build(struct namespace *ns, const uint8_t *image, size_t imag
 			return LO_ERR_NO_MEMORY;
 		lo_registry_add_registry(&ns->host, ns->root, roots[i].name, *roots[i].reg);
 	}
+	lo_driver_registry_init(&ns->driver_list, &ns->host, ns->drivers);
 	add_files(ns, image, image_size);
 	ns->tmp = lo_registry_create(&ns->host, "tmp");
 	lo_registry_add_registry(&ns->host, ns->files, "tmp", ns->tmp);

@@ -3,11 +3,13 @@
 #define INIT_NAMESPACE_H
 
 #include "lightos/registry_server.h"
+#include "lightos/driver_registry.h"
 
 struct namespace {
 	struct lo_registry_host host;
 	struct lo_registry *root;      /* names the others: files, proc, ... */
 	struct lo_registry *files, *sysvar, *dev, *drivers, *event, *tmp;
+	struct lo_driver_registry driver_list;   /* serves the entries of drivers: */
 };
 
 /* Build init's own registries: files from the boot image, sysvar, dev,
