@@ -21,6 +21,32 @@ static void copy_str(char *to, uint32_t max, const char *from)
 	to[n] = '\0';
 }
 
+static void post(struct lo_eventhook_source *src, uint32_t kind, uint64_t id, const char *text)
+{
+	if (!src)
+		return;
+	struct lo_hook_event ev;
+	lo_memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.id = id;
+	copy_str(ev.text, sizeof(ev.text), text);
+	lo_eventhook_post(src, &ev);
+}
+
+/* Each of a comma-separated list of devices, as a device event. */
+static void post_devices(struct lo_driver_registry *dr, uint64_t pid, const char *devices)
+{
+	char one[32];
+	while (*devices) {
+		uint32_t n = 0;
+		while (devices[n] && devices[n] != ',')
+			n++;
+		copy_str(one, n + 1 < sizeof(one) ? n + 1 : sizeof(one), devices);
+		post(dr->device_events, LO_HOOK_DEVICE_ADDED, pid, one);
+		devices += devices[n] ? n + 1 : n;
+	}
+}
+
 /* The driver protocol's one method: asked now, so the state is the
  * process's state at this moment. */
 static status_t on_info(void *ctx, struct lo_driver_info_response *resp)
@@ -140,6 +166,10 @@ status_t lo_driver_registry_add(struct lo_driver_registry *dr, const char *name,
 		if (st != LO_OK)
 			d->name[0] = '\0';
 	}
+	if (st == LO_OK) {
+		post(dr->driver_events, LO_HOOK_DRIVER_STARTED, d->pid, d->name);
+		post_devices(dr, d->pid, d->devices);
+	}
 	if (st != LO_OK)
 		lo_handle_close(lo_process_handle(process));
 	return st;
@@ -157,6 +187,7 @@ status_t lo_driver_registry_add_device(struct lo_driver_registry *dr, const char
 	if (have)
 		d->devices[have++] = ',';
 	lo_memcpy(d->devices + have, device, more + 1);
+	post_devices(dr, d->pid, device);
 	return LO_OK;
 }
 

@@ -12,6 +12,7 @@
 
 #include "lightos/registry_server.h"
 #include "lightos/protocols.h"
+#include "lightos/eventhook.h"
 
 #define LO_DRIVER_REGISTRY_DRIVERS 16    /* drivers listed */
 #define LO_DRIVER_REGISTRY_SESSIONS 32   /* open sessions */
@@ -32,6 +33,9 @@ struct lo_driver_registry {
 		uint32_t rights;        /* LO_DRIVER_RIGHT_* */
 		struct lo_driver_record *driver;
 	} sessions[LO_DRIVER_REGISTRY_SESSIONS];
+	/* Where a listed driver (hook_driver_started) and each device it
+	 * serves (hook_device_added) are posted; NULL: nowhere. */
+	struct lo_eventhook_source *driver_events, *device_events;
 	/* The host's hooks before ours: what is not a driver goes there. */
 	status_t (*next_open)(void *arg, void *cookie, uint32_t rights, lo_handle_t *out);
 	void (*next_packet)(void *arg, uint64_t key);

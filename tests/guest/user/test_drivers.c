@@ -7,13 +7,17 @@
 #include "registry_fixture.h"
 #include "lightos/driver_registry.h"
 #include "lightos/spawn.h"
+#include "lightos/eventhook.h"
 
 static struct lo_driver_registry drivers;
+static struct lo_eventhook_hub hub;
+static struct lo_eventhook_source driver_events, device_events;
 
 struct bench {
 	lo_thread_t server;
-	struct lo_registry *root;
+	struct lo_registry *root, *events;
 	lo_channel_t conn;          /* list and open, as the shell has drivers: */
+	lo_channel_t events_conn;   /* to event:, with "driver" and "device" */
 	lo_channel_t serial_dev;    /* the serial driver's device channel (ours) */
 	lo_process_t serial, testdrv;
 	lo_channel_t testdrv_ch;
@@ -44,7 +48,17 @@ static int bench_start(struct bench *b)
 	b->serial_pid = utest_object_id(lo_process_handle(b->serial));
 	b->testdrv_pid = utest_object_id(lo_process_handle(b->testdrv));
 	b->root = lo_registry_create(&host, "drivers");
+	b->events = lo_registry_create(&host, "event");
+	lo_memset(&driver_events, 0, sizeof(driver_events));
+	lo_memset(&device_events, 0, sizeof(device_events));
+	lo_eventhook_hub_init(&hub, &host);   /* first, as init does: drivers chain to it */
+	CHECK_ST(lo_registry_add_service(&host, b->events, "driver", LO_RIGHT_READ | LO_RIGHT_INSPECT,
+					 &driver_events), LO_OK);
+	CHECK_ST(lo_registry_add_service(&host, b->events, "device", LO_RIGHT_READ | LO_RIGHT_INSPECT,
+					 &device_events), LO_OK);
 	lo_driver_registry_init(&drivers, &host, b->root);
+	drivers.driver_events = &driver_events;
+	drivers.device_events = &device_events;
 	const uint32_t keep = LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE;
 	CHECK_ST(lo_driver_registry_add(&drivers, "serial", lo_process_from(utest_dup(
 			lo_process_handle(b->serial), keep)), "console"), LO_OK);
@@ -56,7 +70,9 @@ static int bench_start(struct bench *b)
 	CHECK_ST(lo_driver_registry_add(&drivers, "serial", lo_process_from(utest_dup(
 			lo_process_handle(b->serial), keep)), ""), LO_ERR_ALREADY_EXISTS);
 	if (!CHECK_ST(lo_registry_connect_as(&host, b->root, LO_REGISTRY_RIGHT_ENUMERATE |
-					     LO_REGISTRY_RIGHT_OPEN, NULL, &b->conn), LO_OK))
+					     LO_REGISTRY_RIGHT_OPEN, NULL, &b->conn), LO_OK) ||
+	    !CHECK_ST(lo_registry_connect_as(&host, b->events, LO_REGISTRY_RIGHT_OPEN, NULL,
+					     &b->events_conn), LO_OK))
 		return 0;
 	return CHECK_ST(lo_thread_run(serve, NULL, "registry", &b->server), LO_OK);
 }
@@ -65,13 +81,25 @@ static void bench_stop(struct bench *b)
 {
 	if (b->conn.value)
 		lo_handle_close(lo_channel_handle(b->conn));
+	if (b->events_conn.value)
+		lo_handle_close(lo_channel_handle(b->events_conn));
 	stop_serving = 1;
 	if (b->server.value)
 		CHECK_ST(lo_thread_join(b->server, lo_deadline_after_ms(5000)), LO_OK);
 	lo_registry_host_shutdown(&host);
 	lo_driver_registry_shutdown(&drivers);
+	for (uint32_t i = 0; i < LO_EVENTHOOK_SESSIONS; i++)
+		if (hub.sessions[i].channel.value)
+			lo_handle_close(lo_channel_handle(hub.sessions[i].channel));
+	struct lo_eventhook_source *srcs[2] = { &driver_events, &device_events };
+	for (int s = 0; s < 2; s++)
+		for (uint32_t i = 0; i < LO_EVENTHOOK_SUBSCRIBERS_MAX; i++)
+			if (srcs[s]->subs[i].channel.value)
+				lo_handle_close(lo_channel_handle(srcs[s]->subs[i].channel));
 	if (b->root)
 		lo_registry_release(&host, b->root);
+	if (b->events)
+		lo_registry_release(&host, b->events);
 	CHECK(host.live_registries == 0);
 	/* The serial driver ends when its device channel closes. */
 	struct lo_process_info info;
@@ -183,9 +211,79 @@ static void test_info_denied(void)
 	bench_stop(&b);
 }
 
+/* A subscription to event:<name>: our end of its channel. */
+static lo_channel_t subscribe(lo_channel_t events_conn, const char *name)
+{
+	lo_channel_t session = open_driver(events_conn, name, LO_RIGHT_READ), mine, theirs;
+	int32_t status = LO_ERR_INTERNAL;
+	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
+	CHECK_ST(lo_eventhook_subscribe(session, lo_channel_handle(theirs), &status), LO_OK);
+	CHECK_ST(status, LO_OK);
+	lo_handle_close(lo_channel_handle(session));   /* the subscription outlives it */
+	return mine;
+}
+
+static int next_event(lo_channel_t mine, struct lo_hook_event *ev)
+{
+	uint32_t observed;
+	struct lo_channel_read_result got;
+	return lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE, lo_deadline_after_ms(2000),
+				  &observed) == LO_OK &&
+	       lo_channel_read(mine, ev, sizeof(*ev), NULL, 0, &got) == LO_OK && got.bytes == sizeof(*ev);
+}
+
+/* A driver listed is posted to event:driver (its pid and name), and each
+ * device it serves to event:device, also one added later. */
+static void test_started_events(void)
+{
+	struct bench b;
+	if (bench_start(&b)) {
+		lo_channel_t drv = subscribe(b.events_conn, "driver");
+		lo_channel_t dev = subscribe(b.events_conn, "device");
+		/* The host is not shared between threads: list the driver
+		 * while the server thread is stopped. */
+		stop_serving = 1;
+		CHECK_ST(lo_thread_join(b.server, lo_deadline_after_ms(5000)), LO_OK);
+		lo_process_t late = lo_process_from(utest_dup(lo_process_handle(b.testdrv), LO_RIGHT_INSPECT));
+		CHECK_ST(lo_driver_registry_add(&drivers, "late", late, "disk7"), LO_OK);
+		CHECK_ST(lo_driver_registry_add_device(&drivers, "late", "disk8"), LO_OK);
+		stop_serving = 0;
+		CHECK_ST(lo_thread_run(serve, NULL, "registry", &b.server), LO_OK);
+		struct lo_hook_event ev;
+		CHECK(next_event(drv, &ev) && ev.kind == LO_HOOK_DRIVER_STARTED && ev.id == b.testdrv_pid &&
+		      !lo_strcmp(ev.text, "late") && ev.dropped == 0);
+		CHECK(next_event(dev, &ev) && ev.kind == LO_HOOK_DEVICE_ADDED && ev.id == b.testdrv_pid &&
+		      !lo_strcmp(ev.text, "disk7"));
+		CHECK(next_event(dev, &ev) && ev.kind == LO_HOOK_DEVICE_ADDED && !lo_strcmp(ev.text, "disk8"));
+		/* With bench_start's: serial (console) and testdrv (one, two). */
+		CHECK(driver_events.posted == 3 && device_events.posted == 5);
+		lo_handle_close(lo_channel_handle(drv));
+		lo_handle_close(lo_channel_handle(dev));
+	}
+	bench_stop(&b);
+}
+
+/* Nobody may publish to event:driver: the entry grants no WRITE. */
+static void test_events_not_forged(void)
+{
+	struct bench b;
+	if (bench_start(&b)) {
+		lo_channel_t session = open_driver(b.events_conn, "driver", LO_RIGHT_READ | LO_RIGHT_WRITE);
+		int32_t status = LO_OK;
+		uint32_t delivered = 0;
+		CHECK_ST(lo_eventhook_publish(session, LO_HOOK_DRIVER_STARTED, 1, 0, "fake", 4, &status,
+					      &delivered), LO_OK);
+		CHECK_ST(status, LO_ERR_ACCESS_DENIED);
+		lo_handle_close(lo_channel_handle(session));
+	}
+	bench_stop(&b);
+}
+
 static const struct utest driver_tests[] = {
 	{ "user.drivers.info_and_ended", test_info_and_ended },
 	{ "user.drivers.info_denied", test_info_denied },
+	{ "user.drivers.started_events", test_started_events },
+	{ "user.drivers.events_not_forged", test_events_not_forged },
 	{ 0, 0 },
 };
 
