@@ -243,8 +243,7 @@ static int run_system(void)
 	lo_registry_add_device(&ns.host, ns.dev, "console", client_end,
 			       LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_TRANSFER | LO_RIGHT_DUPLICATE |
 			       LO_RIGHT_INSPECT | LO_RIGHT_WAIT);
-	lo_registry_add(&ns.host, ns.drivers, "serial", lo_process_handle(serial),
-			LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER);
+	lo_driver_registry_add(&ns.driver_list, "serial", serial, "console");
 
 	storage_start(&ns, root, image);
 

@@ -88,6 +88,14 @@ status_t namespace_build(struct namespace *ns, const uint8_t *image, size_t imag
 			return LO_ERR_NO_MEMORY;
 		lo_registry_add_registry(&ns->host, ns->root, roots[i].name, *roots[i].reg);
 	}
+	/* The hub first: the driver list hands it the sessions not its own. */
+	lo_eventhook_hub_init(&ns->hub, &ns->host);
+	const uint32_t subscribe_only = LO_RIGHT_READ | LO_RIGHT_WAIT | LO_RIGHT_INSPECT;
+	lo_registry_add_service(&ns->host, ns->event, "driver", subscribe_only, &ns->driver_events);
+	lo_registry_add_service(&ns->host, ns->event, "device", subscribe_only, &ns->device_events);
+	lo_driver_registry_init(&ns->driver_list, &ns->host, ns->drivers);
+	ns->driver_list.driver_events = &ns->driver_events;
+	ns->driver_list.device_events = &ns->device_events;
 	add_files(ns, image, image_size);
 	ns->tmp = lo_registry_create(&ns->host, "tmp");
 	lo_registry_add_registry(&ns->host, ns->files, "tmp", ns->tmp);

@@ -11,7 +11,6 @@
 #define PCI_IRQ_COUNT 3
 #define CHANNEL_RIGHTS (LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_WAIT | LO_RIGHT_INSPECT | \
 			LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER)
-#define PROCESS_RIGHTS (LO_RIGHT_INSPECT | LO_RIGHT_WAIT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER)
 
 static lo_handle_t dup(lo_handle_t h, uint32_t rights)
 {
@@ -71,7 +70,7 @@ static void start_fatfs(struct namespace *ns, lo_vmo_t image, lo_channel_t disk)
 		lo_handle_close(lo_channel_handle(mounted));
 		return;
 	}
-	lo_registry_add(&ns->host, ns->drivers, "fatfs", lo_process_handle(fatfs), PROCESS_RIGHTS);
+	lo_driver_registry_add(&ns->driver_list, "fatfs", fatfs, "files:/disk");
 	wait_ready(mounted);
 	/* files:/disk is a mount of the server's registry: an open through it
 	 * asks fatfs for a connection with the opener's rights in files:/disk
@@ -105,7 +104,7 @@ void storage_start(struct namespace *ns, lo_resource_t root, lo_vmo_t image)
 	};
 	if (spawn(image, "bin/pci", "", give, 7, &pci) != LO_OK)
 		return;
-	lo_registry_add(&ns->host, ns->drivers, "pci", lo_process_handle(pci), PROCESS_RIGHTS);
+	lo_driver_registry_add(&ns->driver_list, "pci", pci, "");
 	/* What it started, until its closing message (or 10 s). */
 	lo_channel_t disk0 = { 0 };
 	for (;;) {
@@ -126,7 +125,11 @@ void storage_start(struct namespace *ns, lo_resource_t root, lo_vmo_t image)
 		if (!disk0.value)
 			disk0 = lo_channel_from(dup(h[0], CHANNEL_RIGHTS));
 		lo_registry_add(&ns->host, ns->dev, msg.name, h[0], CHANNEL_RIGHTS);
-		lo_registry_add(&ns->host, ns->drivers, msg.driver, h[1], PROCESS_RIGHTS);
+		/* One driver may serve several devices: listed once, with each. */
+		if (lo_driver_registry_add_device(&ns->driver_list, msg.driver, msg.name) == LO_OK)
+			lo_handle_close(h[1]);
+		else
+			lo_driver_registry_add(&ns->driver_list, msg.driver, lo_process_from(h[1]), msg.name);
 	}
 	/* pci stays while this end is open: kept for good. */
 	if (disk0.value) {

@@ -170,6 +170,38 @@ static int fail(const char *what, status_t st)
 	return 1;
 }
 
+/* What a drivers: entry says of its driver (idl/driver.idl): each open is
+ * a session answering `info`. Not a driver: WRONG_TYPE. */
+struct driver_desc {
+	uint64_t pid;
+	uint32_t state;
+	char name[32], devices[64];
+};
+
+static status_t driver_describe(const char *path, struct driver_desc *d)
+{
+	lo_handle_t h;
+	status_t st = lo_resolve_name(path, LO_RIGHT_READ | LO_RIGHT_INSPECT, &h);
+	if (st != LO_OK)
+		return st;
+	struct lo_object_info info;
+	int32_t status = LO_OK;
+	uint32_t name_len = 0, devices_len = 0;
+	st = lo_handle_info(h, &info);
+	if (st == LO_OK && info.type != LO_TYPE_CHANNEL)
+		st = LO_ERR_WRONG_TYPE;
+	if (st == LO_OK)
+		st = lo_driver_info(lo_channel_from(h), &status, &d->pid, &d->state, d->name,
+				    sizeof(d->name) - 1, &name_len, d->devices, sizeof(d->devices) - 1,
+				    &devices_len);
+	lo_handle_close(h);
+	if (st == LO_OK && status != LO_OK)
+		st = status == LO_ERR_NOT_SUPPORTED ? LO_ERR_WRONG_TYPE : status;
+	d->name[st == LO_OK ? name_len : 0] = '\0';
+	d->devices[st == LO_OK ? devices_len : 0] = '\0';
+	return st;
+}
+
 /* A connection to the registry that holds the last component of
  * "<registry>:<path>" (*path: that component): edits go there, with the
  * rights this shell has in that registry. */
@@ -483,6 +515,14 @@ static int cmd_info(int argc, char **argv)
 	      lo_type_name(info.type), info.id, info.handle_count, info.refcount, info.signals);
 	if (thread)
 		print("  thread state %u, cpu %u\n", ti.state, ti.cpu);
+	/* A driver: what the driver protocol says of it. */
+	struct driver_desc d;
+	if (info.type == LO_TYPE_CHANNEL && !lo_strncmp(argv[1], "drivers:", 8) &&
+	    driver_describe(argv[1], &d) == LO_OK) {
+		print("  driver %s, process %lu, %s, devices: %s\n", d.name, d.pid,
+		      d.state == LO_DRIVER_ENDED ? "ended" : "running", d.devices[0] ? d.devices : "none");
+		return 0;
+	}
 	/* Files and devices: what the file protocol says of them. */
 	struct lo_file f;
 	uint64_t size;
@@ -712,18 +752,12 @@ static int cmd_kill(int argc, char **argv)
 	status_t st = LO_OK;
 	lo_snprintf(name, sizeof(name), "proc:%s", argv[1]);
 	if (argv[1][0] < '0' || argv[1][0] > '9') {
-		/* A process another registry names (drivers:/fatfs): its pid,
-		 * then proc: decides, as for a pid typed. */
-		struct lo_object_info info;
-		if ((st = lo_resolve_name(argv[1], LO_RIGHT_INSPECT, &h)) != LO_OK)
+		/* A driver (drivers:/fatfs): its pid, from the driver
+		 * protocol; then proc: decides, as for a pid typed. */
+		struct driver_desc d;
+		if ((st = driver_describe(argv[1], &d)) != LO_OK)
 			return fail(argv[1], st);
-		st = lo_handle_info(h, &info);
-		lo_handle_close(h);
-		if (st == LO_OK && info.type != LO_TYPE_PROCESS)
-			st = LO_ERR_WRONG_TYPE;
-		if (st != LO_OK)
-			return fail(argv[1], st);
-		lo_snprintf(name, sizeof(name), "proc:%lu", info.id);
+		lo_snprintf(name, sizeof(name), "proc:%lu", d.pid);
 	}
 	st = lo_resolve_name(name, LO_RIGHT_DESTROY | LO_RIGHT_WAIT, &h);
 	if (st != LO_OK)
@@ -1049,7 +1083,7 @@ static const struct command {
 	{ "ps", cmd_ps, "ps                      processes (proc:)" },
 	{ "spawn", cmd_spawn, "spawn <program> [args] [&]  start bin/<program>; & : in the background, $! its pid" },
 	{ "revoke", cmd_revoke, "revoke <pid>            take back the job a program started with & was given" },
-	{ "kill", cmd_kill, "kill <pid>|<reg>:<path> end a process (by pid, or a name holding it)" },
+	{ "kill", cmd_kill, "kill <pid>|drivers:<name> end a process (by pid, or the driver named)" },
 	{ "handles", cmd_handles, "handles [pid]           a process's handles" },
 	{ "info", cmd_info, "info <registry>:<path>  an object's type, counts and signals" },
 	{ "sysvar", cmd_sysvar, "sysvar get|set <path> [value]" },

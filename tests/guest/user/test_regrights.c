@@ -95,6 +95,7 @@ struct file_conn {
 	uint32_t rights;
 	lo_thread_t thread;
 	int eventhook;     /* serves the eventhook protocol instead */
+	int driver;        /* serves the driver protocol instead */
 };
 static struct file_conn file_conns[32];
 static uint32_t next_file_conn;
@@ -104,13 +105,15 @@ static void serve_file(void *arg)
 	struct file_conn *fc = arg;
 	static const struct lo_file_server nothing = { 0 };
 	static const struct lo_eventhook_server no_hooks = { 0 };
+	static const struct lo_driver_server no_driver = { 0 };
 	for (;;) {
 		uint32_t observed = 0;
 		if (lo_handle_wait_one(lo_channel_handle(fc->end), LO_SIG_CHANNEL_READABLE |
 				       LO_SIG_CHANNEL_PEER_CLOSED, UINT64_MAX, &observed) != LO_OK)
 			break;
 		status_t st = fc->eventhook ? lo_eventhook_serve_one(fc->end, &no_hooks, NULL, fc->rights)
-					    : lo_file_serve_one(fc->end, &nothing, NULL, fc->rights);
+			    : fc->driver ? lo_driver_serve_one(fc->end, &no_driver, NULL, fc->rights)
+					 : lo_file_serve_one(fc->end, &nothing, NULL, fc->rights);
 		if (st != LO_OK && st != LO_ERR_SHOULD_WAIT)
 			break;
 	}
@@ -121,12 +124,14 @@ status_t negproto_connect(const char *protocol, uint32_t rights, lo_channel_t *c
 {
 	if (!lo_strcmp(protocol, "registry"))
 		return lo_registry_connect_as(&host, root, rights, NULL, ch);
-	if (!lo_strcmp(protocol, "file") || !lo_strcmp(protocol, "eventhook")) {
+	if (!lo_strcmp(protocol, "file") || !lo_strcmp(protocol, "eventhook") ||
+	    !lo_strcmp(protocol, "driver")) {
 		if (next_file_conn >= sizeof(file_conns) / sizeof(file_conns[0]))
 			return LO_ERR_NO_RESOURCES;
 		struct file_conn *fc = &file_conns[next_file_conn++];
 		fc->rights = rights;
 		fc->eventhook = !lo_strcmp(protocol, "eventhook");
+		fc->driver = !lo_strcmp(protocol, "driver");
 		status_t st = lo_channel_create(lo_job_self(), &fc->end, ch);
 		if (st == LO_OK)
 			st = lo_thread_run(serve_file, fc, "file", &fc->thread);
