@@ -87,3 +87,10 @@ size_t strlcpy(char *dst, const char *src, size_t size)
 	}
 	return len;
 }
+
+void bytes_to_str(char *dst, size_t size, const void *src, size_t len)
+{
+	size_t n = len < size - 1 ? len : size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}

@@ -14,5 +14,8 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 /* Copy at most size-1 bytes and always terminate (if size > 0). Returns strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t size);
+/* A string from `len` bytes that need not end in NUL (a name passed to a
+ * system call): at most size-1 of them, always terminated (size > 0). */
+void bytes_to_str(char *dst, size_t size, const void *src, size_t len);
 
 #endif

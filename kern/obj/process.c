@@ -216,9 +216,7 @@ status_t process_create(struct job *job, const void *name, uint32_t name_len,
 			struct process **process)
 {
 	char buf[LO_PROCESS_NAME_MAX];
-	uint32_t n = name_len < LO_PROCESS_NAME_MAX - 1 ? name_len : LO_PROCESS_NAME_MAX - 1;
-	memcpy(buf, name, n);
-	buf[n] = '\0';
+	bytes_to_str(buf, sizeof(buf), name, name_len);
 	return process_create_named(job, buf, process);
 }
 

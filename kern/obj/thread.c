@@ -17,9 +17,7 @@ status_t thread_create(struct process *process, const void *name, uint32_t name_
 			 struct thread **thread)
 {
 	char buf[LO_THREAD_NAME_MAX];
-	uint32_t n = name_len < LO_THREAD_NAME_MAX - 1 ? name_len : LO_THREAD_NAME_MAX - 1;
-	memcpy(buf, name, n);
-	buf[n] = '\0';
+	bytes_to_str(buf, sizeof(buf), name, name_len);
 	/* Charged to the process's job: one object, and its kernel stack. */
 	struct job *job = process->obj.job;
 	status_t st = LO_OK;

@@ -15,6 +15,7 @@ size_t kern_strnlen(const char *s, size_t max);
 int kern_strcmp(const char *a, const char *b);
 int kern_strncmp(const char *a, const char *b, size_t n);
 size_t kern_strlcpy(char *dst, const char *src, size_t size);
+void bytes_to_str(char *dst, size_t size, const void *src, size_t len);
 
 static void test_mem(void **state)
 {
@@ -58,11 +59,25 @@ static void test_str(void **state)
 	assert_int_equal(d[0], 'Q');
 }
 
+/* A name from a system call: its bytes need not end in NUL. */
+static void test_bytes_to_str(void **state)
+{
+	(void)state;
+	char d[4];
+	bytes_to_str(d, sizeof(d), "abcdef", 6);   /* cut, and terminated */
+	assert_string_equal(d, "abc");
+	bytes_to_str(d, sizeof(d), "xyZZ", 2);     /* only the bytes given */
+	assert_string_equal(d, "xy");
+	bytes_to_str(d, sizeof(d), "", 0);
+	assert_string_equal(d, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mem),
 		cmocka_unit_test(test_str),
+		cmocka_unit_test(test_bytes_to_str),
 	};
 	return cmocka_run_group_tests_name("string", tests, NULL, NULL);
 }
