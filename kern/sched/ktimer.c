@@ -10,6 +10,7 @@ void ktimer_init(struct ktimer *t, ktimer_fn fire)
 	list_init(&t->node);
 	t->deadline = DEADLINE_INFINITE;
 	t->fire = fire;
+	t->quiet = true;
 }
 
 void ktimer_arm(struct ktimer *t, uint64_t deadline)
@@ -18,6 +19,7 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline)
 	if (list_linked(&t->node))
 		list_remove(&t->node);
 	t->deadline = deadline;
+	__atomic_store_n(&t->quiet, false, __ATOMIC_RELAXED);
 	struct list *pos = armed.prev;
 	while (pos != &armed && container_of(pos, struct ktimer, node)->deadline > deadline)
 		pos = pos->prev;
@@ -27,15 +29,20 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline)
 
 bool ktimer_cancel(struct ktimer *t)
 {
-	/* Not armed (a wait without deadline), or already expired: no lock.
-	 * Only its owner arms a timer, and run_expired unlinks it under the
-	 * lock before it runs it, so unlinked stays unlinked here. */
-	if (__atomic_load_n(&t->node.next, __ATOMIC_ACQUIRE) == &t->node)
+	/* Never armed since the last cancel (a wait without deadline): no
+	 * lock. Being unlinked is not enough: run_expired unlinks a timer
+	 * and then runs its callback under the lock, and a cancel that
+	 * returned then would let the owner free the timer under the running
+	 * callback (a timer object's signal store then hit the freed
+	 * object's heap free-list pointer; docs/robustness.md). Taking the
+	 * lock waits for the callback. */
+	if (__atomic_load_n(&t->quiet, __ATOMIC_ACQUIRE))
 		return false;
 	spin_lock(&timer_lock);
 	bool was = list_linked(&t->node);
 	if (was)
 		list_remove(&t->node);
+	__atomic_store_n(&t->quiet, true, __ATOMIC_RELAXED);
 	spin_unlock(&timer_lock);
 	return was;
 }

@@ -18,12 +18,16 @@ struct ktimer {
 	struct list node;
 	uint64_t deadline;
 	ktimer_fn fire;
+	/* No arm since the last cancel (or init): cancel needs no lock. Set
+	 * under the timer lock, read without it only by cancel. */
+	bool quiet;
 };
 
 void ktimer_init(struct ktimer *t, ktimer_fn fire);
 /* Arm (or re-arm) for `deadline`; a deadline in the past fires on the next tick. */
 void ktimer_arm(struct ktimer *t, uint64_t deadline);
-/* Disarm; true if it was armed and had not fired. */
+/* Disarm; true if it was armed and had not fired. On return the timer's
+ * callback is not running on any CPU, so its owner may free it. */
 bool ktimer_cancel(struct ktimer *t);
 /* Called by the tick: fire every timer whose deadline has passed. */
 void ktimer_run_expired(uint64_t now);

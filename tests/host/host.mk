@@ -3,7 +3,7 @@
 TEST_SUITES += host
 
 HOSTTEST_BUILD := $(BUILD)/host
-HOSTTESTS := printf bitmap string heap sha256
+HOSTTESTS := printf bitmap string heap sha256 args
 HOSTTEST_BINS := $(addprefix $(HOSTTEST_BUILD)/test_,$(HOSTTESTS))
 
 $(HOSTTEST_BUILD)/%.o: %.c
@@ -50,6 +50,10 @@ $(HOSTTEST_BUILD)/test_sha256.o: tests/host/test_sha256.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ilibos/include -c $< -o $@
 $(HOSTTEST_BUILD)/test_sha256: $(HOSTTEST_BUILD)/test_sha256.o $(HOSTTEST_BUILD)/libos/sha256.o
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) $^ -lcmocka -o $@
+
+# The guest test suite's command-line options (tests/guest/user/args.c).
+$(HOSTTEST_BUILD)/test_args: $(HOSTTEST_BUILD)/tests/host/test_args.o $(HOSTTEST_BUILD)/tests/guest/user/args.o
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) $^ -lcmocka -o $@
 
 .PHONY: test-host

@@ -2,6 +2,7 @@
  * line with the root resource, the log and the boot image. */
 #include "lightos/startup.h"
 #include "utest.h"
+#include "args.h"
 
 lo_resource_t utest_root;
 lo_vmo_t utest_image;
@@ -183,28 +184,6 @@ static void settled_counts(const uint64_t *before, uint64_t *after)
 extern const struct utest *const __start_utest_suites[];
 extern const struct utest *const __stop_utest_suites[];
 
-/* Where `key` starts in the command line, or NULL. */
-static const char *find_arg(const char *key)
-{
-	const char *a = lo_startup_args();
-	size_t n = lo_strlen(key);
-	for (; *a; a++) {
-		if (lo_strncmp(a, key, n) == 0)
-			return a;
-	}
-	return NULL;
-}
-
-static uint64_t parse_number(const char *p)
-{
-	uint64_t v = 0;
-	while (*p == ' ')
-		p++;
-	while (*p >= '0' && *p <= '9')
-		v = v * 10 + (uint64_t)(*p++ - '0');
-	return v;
-}
-
 /* One test, then the leak check: every type's count back where it was. */
 static void run_one(const struct utest *t)
 {
@@ -226,30 +205,15 @@ int main(void)
 {
 	utest_root = lo_resource_from(lo_startup_handle(LO_STARTUP_ROOT_RESOURCE));
 	utest_image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
-	/* "fuzz <seed> <calls> [classes]" on the command line: only the long
-	 * fuzz run. */
 	have_settle_tick = lo_event_create(lo_job_self(), &settle_tick) == LO_OK;
-	const char *fuzz = lo_startup_args();
-	while (*fuzz && lo_strncmp(fuzz, "fuzz ", 5) != 0)
-		fuzz++;
-	if (*fuzz) {
-		const char *p = fuzz + 5;
-		uint64_t seed = 0, calls = 0;
-		while (*p >= '0' && *p <= '9')
-			seed = seed * 10 + (uint64_t)(*p++ - '0');
-		while (*p == ' ')
-			p++;
-		while (*p >= '0' && *p <= '9')
-			calls = calls * 10 + (uint64_t)(*p++ - '0');
-		while (*p == ' ')
-			p++;
+	/* "fuzz <seed> <calls> [classes]" on the command line: only the long
+	 * fuzz run (args.c: the word fuzz, not a test name holding it). */
+	const char *fuzz = args_option(lo_startup_args(), "fuzz");
+	if (fuzz) {
+		uint64_t seed = args_number(&fuzz);
+		uint64_t calls = args_number(&fuzz);
 		char classes[48];
-		size_t n = 0;
-		while (p[n] && p[n] != ' ' && n < sizeof(classes) - 1) {
-			classes[n] = p[n];
-			n++;
-		}
-		classes[n] = '\0';
+		size_t n = args_word(&fuzz, classes, sizeof(classes));
 		lo_printf("TESTS BEGIN fuzz\n");
 		failed_checks = 0;
 		uint64_t before[LO_TYPE_COUNT], after[LO_TYPE_COUNT];
@@ -268,18 +232,12 @@ int main(void)
 	lo_free(lo_malloc(1 << 20));
 	/* "only <prefix> <rounds>" (make ONLY=...): just the tests whose names
 	 * start with <prefix>, <rounds> times over. */
-	const char *only = find_arg("only ");
+	const char *only = args_option(lo_startup_args(), "only");
 	char prefix[64] = "";
 	uint64_t rounds = 1;
 	if (only) {
-		const char *p = only + 5;
-		size_t n = 0;
-		while (p[n] && p[n] != ' ' && n < sizeof(prefix) - 1) {
-			prefix[n] = p[n];
-			n++;
-		}
-		prefix[n] = '\0';
-		rounds = parse_number(p + n);
+		args_word(&only, prefix, sizeof(prefix));
+		rounds = args_number(&only);
 		if (rounds == 0)
 			rounds = 1;
 	}

@@ -254,10 +254,71 @@ static void test_channel_many_to_many(void)
 	lo_handle_close(lo_channel_handle(s.read_end));
 }
 
+/* --- Timers closed while their deadline fires. Deadlines fire on CPU 0
+ * (the clock's); threads on the other CPUs make timers that are due at
+ * once and close them at about the moment the tick fires them, so a
+ * timer's destroy meets its running callback. ktimer_cancel once returned
+ * while the callback still ran, and the freed timer's signal store and
+ * lock release landed in the heap (a corrupt free list, a lock "released
+ * by a CPU that does not hold it"). The ktest timer.cancel_waits_for_callback
+ * checks the cancel itself; this is the stress of the whole path. */
+#define TIMER_THREADS 3
+#define TIMER_ROUNDS 3000
+
+struct timer_closer {
+	int seed;
+	int errors;
+};
+
+static void close_timers_as_they_fire(void *arg)
+{
+	struct timer_closer *c = arg;
+	uint32_t x = (uint32_t)c->seed * 2654435761u + 1;
+	for (int i = 0; i < TIMER_ROUNDS; i++) {
+		lo_timer_t t;
+		if (lo_timer_create(lo_job_self(), &t) != LO_OK) {
+			c->errors++;
+			return;
+		}
+		if (lo_timer_set(t, lo_now()) != LO_OK)
+			c->errors++;
+		/* Close now, or after a few polls of its signal (just after the
+		 * callback's store, still inside it). */
+		x = x * 1103515245u + 12345;
+		for (uint32_t polls = (x >> 16) % 4; polls; polls--) {
+			uint32_t observed;
+			lo_handle_wait_one(lo_timer_handle(t), LO_SIG_TIMER_SIGNALED, 0, &observed);
+		}
+		if (lo_handle_close(lo_timer_handle(t)) != LO_OK)
+			c->errors++;
+	}
+}
+
+static void test_timer_close_while_firing(void)
+{
+	struct timer_closer c[TIMER_THREADS];
+	lo_thread_t t[TIMER_THREADS];
+	int cpus = 0, n = 0;
+	for (int i = 0; i < TIMER_THREADS; i++) {
+		c[i] = (struct timer_closer){ i + 1, 0 };
+		if (!CHECK_ST(lo_thread_run(close_timers_as_they_fire, &c[i], "closer", &t[i]), LO_OK))
+			break;
+		if (!cpus)
+			cpus = utest_cpus_online(t[0]);
+		pin(t[i], i + 1, cpus);
+		n++;
+	}
+	for (int i = 0; i < n; i++) {
+		CHECK_ST(lo_thread_join(t[i], lo_deadline_after_ms(60000)), LO_OK);
+		CHECK(c[i].errors == 0);
+	}
+}
+
 static const struct utest smp_race_tests[] = {
 	{ "smp.race.job_kill_during_creation", test_job_kill_during_creation },
 	{ "smp.race.kill_vs_threads_in_calls", test_kill_vs_threads_in_calls },
 	{ "smp.race.channel_many_to_many", test_channel_many_to_many },
+	{ "smp.race.timer_close_while_firing", test_timer_close_while_firing },
 	{ 0, 0 },
 };
 UTEST_SUITE(smp_race_tests);
