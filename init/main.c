@@ -4,7 +4,6 @@
 #include "lightos/runtime.h"
 #include "lightos/startup.h"
 #include "lightos/spawn.h"
-#include "lightos/tar.h"
 #include "lightos/policy.h"
 #include "namespace.h"
 #include "storage.h"
@@ -173,44 +172,73 @@ static int run_tests(void)
 
 static struct namespace ns;
 
+/* Start a server of registries, `program`, given one end of a channel (and
+ * what *s adds), and read its first message: connections to the `n`
+ * registries it serves (at most 10 s). *p: its process. */
+static status_t start_server(const char *program, struct supply *s, lo_handle_t *h, uint32_t n,
+			     lo_process_t *p)
+{
+	lo_channel_t mine, theirs;
+	status_t st = lo_channel_create(lo_job_self(), &mine, &theirs);
+	if (st != LO_OK)
+		return st;
+	s->channel = lo_channel_handle(theirs);
+	st = spawn(program, "", s, p);
+	if (st != LO_OK) {
+		lo_handle_close(lo_channel_handle(mine));
+		return st;
+	}
+	char msg[8];
+	struct lo_channel_read_result got = { 0, 0 };
+	uint32_t observed;
+	st = lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+				lo_deadline_after_ms(10000), &observed);
+	if (st == LO_OK)
+		st = lo_channel_read(mine, msg, sizeof(msg), h, n, &got);
+	lo_handle_close(lo_channel_handle(mine));
+	if (st == LO_OK && got.handles != n)
+		st = LO_ERR_BAD_FORMAT;
+	if (st != LO_OK) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(h[i]);
+		lo_printf("init: %s did not answer: %s\n", program, lo_status_name(st));
+	}
+	return st;
+}
+
+/* The file server serves files:/bin and files:/etc (the boot image,
+ * read-only) and files:/tmp (scratch); init's files: holds the three as
+ * mounts (and fatfs's disk), so each program's files: grant and its
+ * subtree grants (files:/tmp) pass through them. Listed in drivers: (the
+ * devices it serves: files:), where the shell finds its pid. */
+static status_t start_files(void)
+{
+	lo_handle_t h[3];
+	lo_process_t files;
+	struct supply to_files = { .job = dup_same(lo_job_handle(lo_job_self())) };
+	status_t st = start_server("files", &to_files, h, 3, &files);
+	if (st != LO_OK)
+		return st;
+	lo_registry_add_mount(&ns.host, ns.files, "bin", lo_channel_from(h[0]));
+	lo_registry_add_mount(&ns.host, ns.files, "etc", lo_channel_from(h[1]));
+	lo_registry_add_mount(&ns.host, ns.files, "tmp", lo_channel_from(h[2]));
+	lo_driver_registry_add(&ns.driver_list, "files", files, "files:");
+	return LO_OK;
+}
+
 /* procd serves proc: and thread: from a census of the root job (its
  * policy: INSPECT and CENSUS, and what serving needs). Its first message
  * holds a connection to each; init mounts them in its root, so every
  * program's proc: and thread: are procd's live views. */
 static status_t start_procd(void)
 {
-	lo_channel_t mine, theirs;
+	lo_handle_t h[3];
 	lo_process_t procd;
-	status_t st = lo_channel_create(lo_job_self(), &mine, &theirs);
+	struct supply to_procd = { .job = dup_same(lo_job_handle(lo_job_self())) };
+	status_t st = start_server("procd", &to_procd, h, 3, &procd);
 	if (st != LO_OK)
 		return st;
-	struct supply to_procd = {
-		.channel = lo_channel_handle(theirs),
-		.job = dup_same(lo_job_handle(lo_job_self())),
-	};
-	st = spawn("procd", "", &to_procd, &procd);
-	if (st != LO_OK) {
-		lo_handle_close(lo_channel_handle(mine));
-		return st;
-	}
 	lo_handle_close(lo_process_handle(procd));
-	char msg[8];
-	lo_handle_t h[3];
-	struct lo_channel_read_result got = { 0, 0 };
-	uint32_t observed;
-	st = lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
-				lo_deadline_after_ms(10000), &observed);
-	if (st == LO_OK)
-		st = lo_channel_read(mine, msg, sizeof(msg), h, 3, &got);
-	lo_handle_close(lo_channel_handle(mine));
-	if (st == LO_OK && got.handles != 3)
-		st = LO_ERR_BAD_FORMAT;
-	if (st != LO_OK) {
-		for (uint32_t i = 0; i < got.handles; i++)
-			lo_handle_close(h[i]);
-		lo_printf("init: procd did not answer: %s\n", lo_status_name(st));
-		return st;
-	}
 	lo_registry_add_mount(&ns.host, ns.root, "proc", lo_channel_from(h[0]));
 	lo_registry_add_mount(&ns.host, ns.root, "thread", lo_channel_from(h[1]));
 	/* event:proc: each open is a session procd serves (subscribe only). */
@@ -223,16 +251,12 @@ static status_t start_procd(void)
 /* The system: the registries, the console (serial driver and logger), the shell. */
 static int run_system(void)
 {
-	const uint8_t *tar;
-	size_t size;
-	status_t st = lo_map_readonly(image, &tar, &size);
-	if (st == LO_OK)
-		st = namespace_build(&ns, tar, size);
+	status_t st = namespace_build(&ns);
 	if (st != LO_OK) {
 		lo_printf("init: cannot build the registries: %s\n", lo_status_name(st));
 		return 1;
 	}
-	if (start_procd() != LO_OK)
+	if (start_files() != LO_OK || start_procd() != LO_OK)
 		return 1;
 
 	lo_channel_t client_end;
@@ -277,11 +301,9 @@ static int run_system(void)
  * "smp" on the command line bin/bench_smp (the cases across CPUs). */
 static int run_bench(void)
 {
-	const uint8_t *tar;
-	size_t size;
-	status_t st = lo_map_readonly(image, &tar, &size);
+	status_t st = namespace_build(&ns);
 	if (st == LO_OK)
-		st = namespace_build(&ns, tar, size);
+		st = start_files();
 	lo_channel_t console_client, bench_root;
 	lo_process_t serial, logger;
 	if (st == LO_OK)

@@ -1,63 +1,9 @@
 #include "namespace.h"
 #include "lightos/runtime.h"
-#include "lightos/tar.h"
 #include "lightos/startup.h"
 #include "lightos/policy.h"
 
-#define FILE_RIGHTS (LO_RIGHT_READ | LO_RIGHT_MAP | LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | \
-		     LO_RIGHT_TRANSFER)
 #define VERSION "LightOS 0.1"
-
-/* The registry for directory `dir` (a path inside files:), made on demand. */
-static struct lo_registry *directory(struct namespace *ns, const char *dir, size_t len)
-{
-	struct lo_registry *reg = ns->files;
-	const char *p = dir, *end = dir + len;
-	while (p < end) {
-		const char *slash = p;
-		while (slash < end && *slash != '/')
-			slash++;
-		char name[LO_REGISTRY_NAME_MAX + 1];
-		size_t n = (size_t)(slash - p) < sizeof(name) - 1 ? (size_t)(slash - p) : sizeof(name) - 1;
-		lo_memcpy(name, p, n);
-		name[n] = '\0';
-		if (!lo_registry_lookup(reg, name)) {
-			struct lo_registry *child = lo_registry_create(&ns->host, name);
-			if (!child)
-				return NULL;
-			lo_registry_add_registry(&ns->host, reg, name, child);
-			lo_registry_release(&ns->host, child);   /* the entry holds it */
-		}
-		reg = lo_registry_lookup(reg, name);
-		if (!reg)
-			return NULL;
-		p = slash < end ? slash + 1 : end;
-	}
-	return reg;
-}
-
-/* Every file of the boot image, copied into a VMO, named in files:. */
-static void add_files(struct namespace *ns, const uint8_t *image, size_t size)
-{
-	uint64_t cursor = 0;
-	struct lo_tar_entry e;
-	while (lo_tar_next(image, size, &cursor, &e) == LO_OK) {
-		if (e.is_dir)
-			continue;
-		const char *base = e.name;
-		for (const char *c = e.name; *c; c++) {
-			if (*c == '/')
-				base = c + 1;
-		}
-		struct lo_registry *dir = directory(ns, e.name, (size_t)(base - e.name) ?
-						    (size_t)(base - e.name) - 1 : 0);
-		lo_vmo_t v;
-		if (!dir || lo_vmo_create(lo_job_self(), e.size, &v) != LO_OK)
-			continue;
-		lo_vmo_write_all(v, image + e.offset, 0, e.size);
-		lo_registry_add(&ns->host, dir, base, lo_vmo_handle(v), FILE_RIGHTS);
-	}
-}
 
 static void add_sysvar(struct namespace *ns, struct lo_registry *reg, const char *name,
 		       const char *text, uint32_t rights)
@@ -69,7 +15,7 @@ static void add_sysvar(struct namespace *ns, struct lo_registry *reg, const char
 	lo_registry_add(&ns->host, reg, name, lo_sysvar_handle(v), rights);
 }
 
-status_t namespace_build(struct namespace *ns, const uint8_t *image, size_t image_size)
+status_t namespace_build(struct namespace *ns)
 {
 	status_t st = lo_registry_host_init(&ns->host);
 	if (st != LO_OK)
@@ -96,9 +42,6 @@ status_t namespace_build(struct namespace *ns, const uint8_t *image, size_t imag
 	lo_driver_registry_init(&ns->driver_list, &ns->host, ns->drivers);
 	ns->driver_list.driver_events = &ns->driver_events;
 	ns->driver_list.device_events = &ns->device_events;
-	add_files(ns, image, image_size);
-	ns->tmp = lo_registry_create(&ns->host, "tmp");
-	lo_registry_add_registry(&ns->host, ns->files, "tmp", ns->tmp);
 	const uint32_t ro = LO_RIGHT_READ | LO_RIGHT_INSPECT | LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER |
 			    LO_RIGHT_WAIT;
 	add_sysvar(ns, ns->sysvar, "version", VERSION, ro);

@@ -771,27 +771,39 @@ static int cmd_kill(int argc, char **argv)
 	return st == LO_OK ? 0 : fail(name, st);
 }
 
-/* The registry host's ring of refused requests (init's registries). */
-static int registry_denials(void)
+/* A registry host's ring of refused requests, asked over `reg`. */
+static void registry_denials_of(const char *host, lo_channel_t reg)
 {
 	static const char *const names[] = { "", "open", "list", "bind", "unbind", "link",
 					     "watch", "make_registry", "mount", "denial" };
-	lo_channel_t reg;
-	status_t st = lo_connect_registry("files", &reg);
-	if (st != LO_OK)
-		return fail("registry denials", st);
 	uint32_t i = 0, total = 0;
 	for (;; i++) {
 		int32_t status;
-		uint32_t ordinal, missing, client;
-		st = lo_registry_denial(reg, i, &status, &ordinal, &missing, &client, &total);
+		uint32_t ordinal, missing, client, all;
+		status_t st = lo_registry_denial(reg, i, &status, &ordinal, &missing, &client, &all);
 		if (st != LO_OK || status != LO_OK)
 			break;
+		total = all;   /* a refused index answers no total */
 		print("  registry %-13s client %-4u lacked 0x%x\n",
 		      ordinal < sizeof(names) / sizeof(names[0]) ? names[ordinal] : "?", client, missing);
 	}
 	lo_handle_close(lo_channel_handle(reg));
-	print("  %u registry denials (%u kept)\n", total, i);
+	print("  %u registry denials (%u kept) in %s\n", total, i, host);
+}
+
+/* The rings of init's registries and of the file server's (files:/etc). */
+static int registry_denials(void)
+{
+	lo_channel_t reg;
+	lo_handle_t h;
+	status_t st = lo_connect_registry("files", &reg);
+	if (st != LO_OK)
+		return fail("registry denials", st);
+	registry_denials_of("init", reg);
+	st = lo_resolve_name("files:/etc", LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	if (st != LO_OK)
+		return fail("files:/etc", st);
+	registry_denials_of("files", lo_channel_from(h));
 	return 0;
 }
 
