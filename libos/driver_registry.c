@@ -66,18 +66,6 @@ static status_t on_info(void *ctx, struct lo_driver_info_response *resp)
 
 static const struct lo_driver_server handlers = { .info = on_info };
 
-static status_t watch_session(struct lo_driver_registry *dr, uint32_t i)
-{
-	return lo_port_bind(dr->host->port, lo_channel_handle(dr->sessions[i].channel),
-			    LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, LO_DRIVER_REGISTRY_KEY + i);
-}
-
-static void end_session(struct lo_driver_session *s)
-{
-	lo_handle_close(lo_channel_handle(s->channel));
-	s->channel.value = 0;
-}
-
 static status_t open_service(void *arg, void *cookie, uint32_t rights, lo_handle_t *out)
 {
 	struct lo_driver_registry *dr = arg;
@@ -88,20 +76,11 @@ static status_t open_service(void *arg, void *cookie, uint32_t rights, lo_handle
 		struct lo_driver_session *s = &dr->sessions[i];
 		if (s->channel.value)
 			continue;
-		lo_channel_t client;
-		status_t st = lo_channel_create(lo_job_self(), &s->channel, &client);
-		if (st != LO_OK) {
-			s->channel.value = 0;
+		status_t st = lo_service_session_open(dr->host, &s->channel, LO_DRIVER_REGISTRY_KEY + i, out);
+		if (st != LO_OK)
 			return st;
-		}
 		s->driver = d;
 		s->rights = rights & LO_RIGHT_READ ? LO_DRIVER_RIGHT_INFO : 0;
-		if ((st = watch_session(dr, i)) != LO_OK) {
-			end_session(s);
-			lo_handle_close(lo_channel_handle(client));
-			return st;
-		}
-		*out = lo_channel_handle(client);
 		return LO_OK;
 	}
 	return LO_ERR_NO_RESOURCES;
@@ -123,8 +102,9 @@ static void on_packet(void *arg, uint64_t key)
 	do {
 		st = lo_driver_serve_one(s->channel, &handlers, s, s->rights);
 	} while (st == LO_OK && ++served < LO_REGISTRY_TURN);
-	if ((st != LO_OK && st != LO_ERR_SHOULD_WAIT) || watch_session(dr, (uint32_t)(s - dr->sessions)) != LO_OK)
-		end_session(s);
+	if ((st != LO_OK && st != LO_ERR_SHOULD_WAIT) ||
+	    lo_service_session_watch(dr->host, s->channel, key) != LO_OK)
+		lo_service_session_end(&s->channel);
 }
 
 void lo_driver_registry_init(struct lo_driver_registry *dr, struct lo_registry_host *host,
@@ -195,7 +175,7 @@ void lo_driver_registry_shutdown(struct lo_driver_registry *dr)
 {
 	for (uint32_t i = 0; i < LO_DRIVER_REGISTRY_SESSIONS; i++)
 		if (dr->sessions[i].channel.value)
-			end_session(&dr->sessions[i]);
+			lo_service_session_end(&dr->sessions[i].channel);
 	for (uint32_t i = 0; i < LO_DRIVER_REGISTRY_DRIVERS; i++) {
 		if (dr->drivers[i].name[0])
 			lo_handle_close(lo_process_handle(dr->drivers[i].process));

@@ -71,18 +71,6 @@ static const struct lo_eventhook_server handlers = {
 	.publish = on_publish,
 };
 
-static status_t watch_session(struct lo_eventhook_hub *hub, uint32_t i)
-{
-	return lo_port_bind(hub->host->port, lo_channel_handle(hub->sessions[i].channel),
-			    LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, LO_REGISTRY_HOST_USER_KEY + i);
-}
-
-static void end_session(struct lo_eventhook_session *s)
-{
-	lo_handle_close(lo_channel_handle(s->channel));
-	s->channel.value = 0;
-}
-
 static status_t open_service(void *arg, void *cookie, uint32_t rights, lo_handle_t *out)
 {
 	struct lo_eventhook_hub *hub = arg;
@@ -90,21 +78,12 @@ static status_t open_service(void *arg, void *cookie, uint32_t rights, lo_handle
 		struct lo_eventhook_session *s = &hub->sessions[i];
 		if (s->channel.value)
 			continue;
-		lo_channel_t client;
-		status_t st = lo_channel_create(lo_job_self(), &s->channel, &client);
-		if (st != LO_OK) {
-			s->channel.value = 0;
+		status_t st = lo_service_session_open(hub->host, &s->channel, LO_REGISTRY_HOST_USER_KEY + i, out);
+		if (st != LO_OK)
 			return st;
-		}
 		s->source = cookie;
 		s->rights = (rights & LO_RIGHT_READ ? LO_EVENTHOOK_RIGHT_READ : 0) |
 			    (rights & LO_RIGHT_WRITE ? LO_EVENTHOOK_RIGHT_WRITE : 0);
-		if ((st = watch_session(hub, i)) != LO_OK) {
-			end_session(s);
-			lo_handle_close(lo_channel_handle(client));
-			return st;
-		}
-		*out = lo_channel_handle(client);
 		return LO_OK;
 	}
 	return LO_ERR_NO_RESOURCES;
@@ -124,8 +103,9 @@ static void on_packet(void *arg, uint64_t key)
 	do {
 		st = lo_eventhook_serve_one(s->channel, &handlers, s, s->rights);
 	} while (st == LO_OK && ++served < LO_REGISTRY_TURN);
-	if ((st != LO_OK && st != LO_ERR_SHOULD_WAIT) || watch_session(hub, i) != LO_OK)
-		end_session(s);
+	if ((st != LO_OK && st != LO_ERR_SHOULD_WAIT) ||
+	    lo_service_session_watch(hub->host, s->channel, key) != LO_OK)
+		lo_service_session_end(&s->channel);
 }
 
 void lo_eventhook_hub_init(struct lo_eventhook_hub *hub, struct lo_registry_host *host)

@@ -864,15 +864,22 @@ static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
 	return LO_OK;
 }
 
+/* A new entry at the path an edit names (bind, mount): the target's
+ * rights checked, the name free; the caller fills in what it holds. */
+static status_t new_entry_at(struct call *c, uint32_t ordinal, const char *path, uint32_t len,
+			     struct target *t, struct entry **e)
+{
+	status_t st = resolve_target(c, ordinal, path, len, t);
+	return st == LO_OK ? add_entry(t->parent, t->name, t->len, client_of(c), e) : st;
+}
+
 static status_t on_bind(void *ctx, const struct lo_registry_bind_request *req,
 			const lo_handle_t *handles)
 {
 	struct call *c = ctx;
 	struct target t;
 	struct entry *e = NULL;
-	status_t st = resolve_target(c, LO_REGISTRY_BIND, req->path, req->path_len, &t);
-	if (st == LO_OK)
-		st = add_entry(t.parent, t.name, t.len, client_of(c), &e);
+	status_t st = new_entry_at(c, LO_REGISTRY_BIND, req->path, req->path_len, &t, &e);
 	if (st != LO_OK)
 		return st;   /* the serve loop closes the request's handle */
 	/* On success the request's handle is ours to keep. */
@@ -949,9 +956,7 @@ static status_t on_mount(void *ctx, const struct lo_registry_mount_request *req,
 	struct call *c = ctx;
 	struct target t;
 	struct entry *e = NULL;
-	status_t st = resolve_target(c, LO_REGISTRY_MOUNT, req->path, req->path_len, &t);
-	if (st == LO_OK)
-		st = add_entry(t.parent, t.name, t.len, client_of(c), &e);
+	status_t st = new_entry_at(c, LO_REGISTRY_MOUNT, req->path, req->path_len, &t, &e);
 	if (st != LO_OK)
 		return st;   /* the serve loop closes the request's handle */
 	/* Opens through it get at most what the mounting connection had. */

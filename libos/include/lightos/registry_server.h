@@ -125,6 +125,14 @@ status_t lo_registry_add_device_at(struct lo_registry_host *host, struct lo_regi
  * (at most `rights`, WRITE only where WRITABLE). */
 status_t lo_registry_add_service(struct lo_registry_host *host, struct lo_registry *reg,
 				 const char *name, uint32_t rights, void *cookie);
+/* For open_service: a new session channel in *session (0 on failure),
+ * watched on the host's port under `key`; its client end in *client_out. */
+status_t lo_service_session_open(struct lo_registry_host *host, lo_channel_t *session, uint64_t key,
+				 lo_handle_t *client_out);
+/* Watch a session again after serving it (a port binding fires once). */
+status_t lo_service_session_watch(struct lo_registry_host *host, lo_channel_t session, uint64_t key);
+/* Close a session's channel and mark its slot free. */
+void lo_service_session_end(lo_channel_t *session);
 /* Remove the entry `name` from reg (its handle closes): NOT_FOUND if none. */
 status_t lo_registry_remove(struct lo_registry_host *host, struct lo_registry *reg,
 			    const char *name);
