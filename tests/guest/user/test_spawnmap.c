@@ -7,8 +7,8 @@
 #include "utest.h"
 
 /* bin/child "hold", started from `image` in a fresh job: the job's pages
- * once the child is ready (0 on failure). With `ready`, the child is left
- * running for the caller (*child), else ended and closed. */
+ * once the child is ready (0 on failure). The child is left running for
+ * the caller (*child, 0 if it never started; *mine, our channel end). */
 static uint64_t held_pages(lo_vmo_t image, lo_process_t *child, lo_channel_t *mine)
 {
 	struct lo_job_quota q = { 4096, 4, 64, 256, 0 };
