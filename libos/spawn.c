@@ -13,10 +13,59 @@ static void close_given(const struct lo_give *give, uint32_t n)
 		lo_handle_close(give[i].handle);
 }
 
-/* One segment: a fresh VMO with the file bytes, mapped into the child. */
-static status_t load_segment(lo_job_t job, lo_process_t child, const uint8_t *elf,
-			     const struct elf_segment *seg)
+/* The image a binary comes from, when its pages may be mapped: the VMO,
+ * our handle's rights, and where the file starts in it. */
+struct image_src {
+	lo_vmo_t vmo;
+	uint32_t rights;
+	uint64_t offset;
+	lo_vmo_t no_exec;   /* a duplicate without EXECUTE, made on first need */
+};
+
+/* Whether a read-only segment can be the image's own pages: page-aligned
+ * in the image, its bytes filling its whole mapping, and a handle that
+ * maps (and executes, for text) but can never write the image. */
+static int mappable(const struct image_src *src, const struct elf_segment *seg)
 {
+	uint32_t need = LO_RIGHT_MAP | (seg->executable ? LO_RIGHT_EXECUTE : 0);
+	return src && !seg->writable && seg->copy_to == 0 &&
+	       (src->offset + seg->file_offset) % 4096 == 0 &&
+	       (seg->file_size + 4095) / 4096 == seg->mem_size / 4096 &&
+	       (src->rights & need) == need && !(src->rights & LO_RIGHT_WRITE);
+}
+
+/* Map a read-only segment from the image. Rodata goes through a handle
+ * without EXECUTE, so the child can never make shared data executable
+ * (a mapping's rights are bounded by its handle's). */
+static status_t map_from_image(lo_process_t child, struct image_src *src,
+			       const struct elf_segment *seg)
+{
+	lo_vmo_t vmo = src->vmo;
+	if (!seg->executable && (src->rights & LO_RIGHT_EXECUTE)) {
+		if (!src->no_exec.value) {
+			uint32_t h;
+			status_t st = lo_handle_duplicate(lo_vmo_handle(src->vmo),
+							  src->rights & ~LO_RIGHT_EXECUTE, &h);
+			if (st != LO_OK)
+				return st;
+			src->no_exec = lo_vmo_from((lo_handle_t){ h });
+		}
+		vmo = src->no_exec;
+	}
+	uint32_t flags = seg->executable ? LO_MAP_EXEC : 0;
+	struct lo_map_request req = { seg->vaddr, src->offset + seg->file_offset, seg->mem_size,
+				      flags, 0 };
+	uint64_t addr;
+	return lo_process_map(child, vmo, &req, &addr);
+}
+
+/* One segment: the image's pages where they can be shared, else a fresh
+ * VMO with the file bytes, mapped into the child. */
+static status_t load_segment(lo_job_t job, lo_process_t child, const uint8_t *elf,
+			     const struct elf_segment *seg, struct image_src *src)
+{
+	if (mappable(src, seg))
+		return map_from_image(child, src, seg);
 	lo_vmo_t vmo;
 	status_t st = lo_vmo_create(job, seg->mem_size, &vmo);
 	if (st != LO_OK)
@@ -127,7 +176,8 @@ static int digest_allowed(const char *program, const uint8_t digest[LO_SHA256_BY
 static status_t spawn(const uint8_t *elf, size_t size, const char *name, const char *path,
 		      const uint8_t digest[LO_SHA256_BYTES], const char *args,
 		      const struct lo_give *give, uint32_t ngive, lo_process_t *process,
-		      const char **why, lo_revoker_t *revokers, uint32_t *nrevokers)
+		      const char **why, lo_revoker_t *revokers, uint32_t *nrevokers,
+		      struct image_src *src)
 {
 	struct elf_image image;
 	char program[LO_IDENTITY_PATH_MAX];
@@ -173,7 +223,9 @@ static status_t spawn(const uint8_t *elf, size_t size, const char *name, const c
 	lo_memcpy(claim.sha256, digest, sizeof(claim.sha256));
 	st = lo_process_set_identity(child, &claim);
 	for (uint32_t i = 0; i < image.segment_count && st == LO_OK; i++)
-		st = load_segment(job, child, elf, &image.segments[i]);
+		st = load_segment(job, child, elf, &image.segments[i], src);
+	if (src && src->no_exec.value)
+		lo_handle_close(lo_vmo_handle(src->no_exec));
 	uint64_t stack_top = 0;
 	if (st == LO_OK)
 		st = map_stack(job, child, &stack_top);
@@ -232,7 +284,7 @@ status_t lo_spawn(const uint8_t *elf, size_t size, const char *name, const char 
 {
 	uint8_t digest[LO_SHA256_BYTES];
 	lo_sha256(elf, size, digest);
-	return spawn(elf, size, name, "", digest, args, give, ngive, process, why, NULL, NULL);
+	return spawn(elf, size, name, "", digest, args, give, ngive, process, why, NULL, NULL, NULL);
 }
 
 /* The digests of binaries in the image this process has started, so each
@@ -335,8 +387,9 @@ status_t lo_spawn_from_image_revocable(lo_vmo_t image, const char *path, const c
 			lo_sha256(tar + entry.offset, entry.size, digest);
 		else
 			lo_image_digest(tar + entry.offset, entry.size, digest);
+		struct image_src src = { image, info.rights, entry.offset, { 0 } };
 		st = spawn(tar + entry.offset, entry.size, name, path, digest, args, give, ngive,
-			   process, why, revokers, nrevokers);
+			   process, why, revokers, nrevokers, &src);
 	}
 	if (transient)
 		lo_process_unmap(lo_self, (uint64_t)(uintptr_t)tar, (tar_size + 4095) & ~4095ull);

@@ -38,7 +38,7 @@ static int checksum_ok(const uint8_t *h)
 	return sum == want;
 }
 
-status_t lo_tar_next(const uint8_t *tar, size_t size, uint64_t *cursor, struct lo_tar_entry *out)
+static status_t tar_entry(const uint8_t *tar, size_t size, uint64_t *cursor, struct lo_tar_entry *out)
 {
 	uint64_t at = *cursor;
 	if (at > size || size - at < BLOCK || is_zero_block(tar + at))
@@ -68,12 +68,23 @@ status_t lo_tar_next(const uint8_t *tar, size_t size, uint64_t *cursor, struct l
 	}
 	out->name[n] = '\0';
 	out->is_dir = h[156] == '5';
+	out->is_pax = h[156] == 'x' || h[156] == 'g';
 	if (out->is_dir && n > 0 && out->name[n - 1] == '/')
 		out->name[n - 1] = '\0';
 	out->offset = at + BLOCK;
 	out->size = file_size;
 	*cursor = at + BLOCK + ((file_size + BLOCK - 1) / BLOCK) * BLOCK;
 	return LO_OK;
+}
+
+status_t lo_tar_next(const uint8_t *tar, size_t size, uint64_t *cursor, struct lo_tar_entry *out)
+{
+	status_t st;
+	/* A pax header (the image builder's page padding) carries nothing we
+	 * use: go on to the entry after it. */
+	while ((st = tar_entry(tar, size, cursor, out)) == LO_OK && out->is_pax)
+		;
+	return st;
 }
 
 static int same_path(const char *a, const char *b)

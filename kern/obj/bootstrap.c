@@ -62,7 +62,7 @@ void bootstrap_fill(struct lo_startup *boot, struct process *init, struct thread
 		uint64_t start = PAGE_ROUND_DOWN(image->start);
 		if (vmo_wrap_physical(start, image->end - start, false, &v) != LO_OK)
 			panic("bootstrap: cannot wrap the boot image");
-		add(boot, init, LO_STARTUP_IMAGE, &v->obj.cap, LO_RIGHT_READ | LO_RIGHT_MAP |
+		add(boot, init, LO_STARTUP_IMAGE, &v->obj.cap, LO_RIGHT_READ | LO_RIGHT_MAP | LO_RIGHT_EXECUTE |
 		    LO_RIGHT_DUPLICATE | LO_RIGHT_TRANSFER | LO_RIGHT_INSPECT);
 		cap_unref(&v->obj.cap);
 	}

@@ -3,7 +3,7 @@
 TEST_SUITES += host
 
 HOSTTEST_BUILD := $(BUILD)/host
-HOSTTESTS := printf bitmap string heap sha256 args
+HOSTTESTS := printf bitmap string heap sha256 args tar
 HOSTTEST_BINS := $(addprefix $(HOSTTEST_BUILD)/test_,$(HOSTTESTS))
 
 $(HOSTTEST_BUILD)/%.o: %.c
@@ -55,6 +55,14 @@ $(HOSTTEST_BUILD)/test_sha256: $(HOSTTEST_BUILD)/test_sha256.o $(HOSTTEST_BUILD)
 # The guest test suite's command-line options (tests/guest/user/args.c).
 $(HOSTTEST_BUILD)/test_args: $(HOSTTEST_BUILD)/tests/host/test_args.o $(HOSTTEST_BUILD)/tests/guest/user/args.o
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) $^ -lcmocka -o $@
+$(HOSTTEST_BUILD)/libos/tar.o: libos/tar.c $(GEN_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ilibos/include -Icap -I$(GEN_INCLUDE) -c $< -o $@
+$(HOSTTEST_BUILD)/test_tar.o: tests/host/test_tar.c $(GEN_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ilibos/include -Icap -I$(GEN_INCLUDE) -c $< -o $@
+$(HOSTTEST_BUILD)/test_tar: $(HOSTTEST_BUILD)/test_tar.o $(HOSTTEST_BUILD)/libos/tar.o scripts/mkimage.py
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) $(filter %.o,$^) -lcmocka -o $@
 
 .PHONY: test-host
 test-host: $(HOSTTEST_BINS)

@@ -14,6 +14,7 @@ struct lo_tar_entry {
 	uint64_t offset;                  /* of the contents in the archive */
 	uint64_t size;
 	int is_dir;
+	int is_pax;   /* a pax header: lo_tar_next never returns one */
 };
 
 /* The entry after the one at *cursor (start with 0). LO_ERR_NOT_FOUND at the
