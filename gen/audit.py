@@ -25,7 +25,6 @@ binary, a binary that does not match the digest its policy pins, TRANSFER
 granted to or reaching an untrusted program. Exit status 1 on any
 violation (or a policy that does not parse), else 0.
 """
-import argparse
 import hashlib
 import json
 import os
@@ -34,8 +33,7 @@ import tarfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from idl.errors import IdlError  # noqa: E402
-from policy import load  # noqa: E402
+from policy import command_line, load_from  # noqa: E402
 
 DELEGATING = ("TRANSFER", "DUPLICATE")
 # Registry connection rights that change what others see (idl/registry.idl).
@@ -311,19 +309,15 @@ def print_table(report):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Audit a LightOS rights policy.")
-    ap.add_argument("policy")
-    ap.add_argument("--rights", default="build/gen/rights.json")
-    ap.add_argument("--cap", default="cap")
+    ap = command_line("Audit a LightOS rights policy.")
     ap.add_argument("--programs", help="space-separated programs the system has")
     ap.add_argument("--image", help="the boot image (tar): its bin/ programs and their digests")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    try:
-        programs, rights_by_name, data = load(args.policy, args.cap, args.rights)
-    except IdlError as e:
-        print(e.render(), file=sys.stderr)
+    loaded = load_from(args)
+    if loaded is None:
         return 1
+    programs, rights_by_name, data = loaded
     image = read_image(args.image) if args.image else None
     known = set(args.programs.split()) if args.programs else None
     if image is not None:

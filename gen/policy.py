@@ -245,19 +245,35 @@ def render_table(programs, rights_by_name, data):
     return "\n".join(out) + "\n"
 
 
-def main(argv=None):
+def command_line(description):
+    """The arguments the compiler and the auditor share: the policy, the
+    capability core's rights and the IDL's rights.json."""
     import argparse
-    ap = argparse.ArgumentParser(description="Compile the rights policy into init's table.")
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("policy")
     ap.add_argument("--cap", default="cap")
     ap.add_argument("--rights", default="build/gen/rights.json")
-    ap.add_argument("--out", required=True)
-    args = ap.parse_args(argv)
+    return ap
+
+
+def load_from(args):
+    """load() for parsed arguments; None, with the error printed, when the
+    policy is malformed."""
     try:
-        programs, rights_by_name, data = load(args.policy, args.cap, args.rights)
+        return load(args.policy, args.cap, args.rights)
     except IdlError as e:
         print(e.render(), file=sys.stderr)
+        return None
+
+
+def main(argv=None):
+    ap = command_line("Compile the rights policy into init's table.")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args(argv)
+    loaded = load_from(args)
+    if loaded is None:
         return 1
+    programs, rights_by_name, data = loaded
     text = render_table(programs, rights_by_name, data)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     old = open(args.out).read() if os.path.exists(args.out) else None

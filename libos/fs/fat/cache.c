@@ -85,27 +85,37 @@ static status_t get_block(struct fat_fs *fs, uint64_t sector, struct fat_cache_b
 	return LO_OK;
 }
 
+/* Where bytes off..off+len of `sector` lie in the cache (the block read
+ * in if need be); INVALID_ARGS if they would cross the sector's end. */
+static status_t sector_bytes(struct fat_fs *fs, uint64_t sector, uint32_t off, uint32_t len,
+			     struct fat_cache_block **b, uint8_t **at)
+{
+	if (off + len > FAT_SECTOR_SIZE)
+		return LO_ERR_INVALID_ARGS;
+	status_t st = get_block(fs, sector, b);
+	if (st == LO_OK)
+		*at = (*b)->data + (sector % FAT_BLOCK_SECTORS) * FAT_SECTOR_SIZE + off;
+	return st;
+}
+
 status_t fat_cache_read(struct fat_fs *fs, uint64_t sector, uint32_t off, void *buf, uint32_t len)
 {
 	struct fat_cache_block *b;
-	if (off + len > FAT_SECTOR_SIZE)
-		return LO_ERR_INVALID_ARGS;
-	status_t st = get_block(fs, sector, &b);
-	if (st != LO_OK)
-		return st;
-	memcpy(buf, b->data + (sector % FAT_BLOCK_SECTORS) * FAT_SECTOR_SIZE + off, len);
-	return LO_OK;
+	uint8_t *at;
+	status_t st = sector_bytes(fs, sector, off, len, &b, &at);
+	if (st == LO_OK)
+		memcpy(buf, at, len);
+	return st;
 }
 
 status_t fat_cache_write(struct fat_fs *fs, uint64_t sector, uint32_t off, const void *buf, uint32_t len)
 {
 	struct fat_cache_block *b;
-	if (off + len > FAT_SECTOR_SIZE)
-		return LO_ERR_INVALID_ARGS;
-	status_t st = get_block(fs, sector, &b);
+	uint8_t *at;
+	status_t st = sector_bytes(fs, sector, off, len, &b, &at);
 	if (st != LO_OK)
 		return st;
-	memcpy(b->data + (sector % FAT_BLOCK_SECTORS) * FAT_SECTOR_SIZE + off, buf, len);
+	memcpy(at, buf, len);
 	b->dirty |= (uint8_t)(1u << (sector % FAT_BLOCK_SECTORS));
 	return LO_OK;
 }

@@ -631,21 +631,30 @@ static status_t write_dots(struct fat_fs *fs, uint32_t c, uint32_t parent)
 	return fat_cache_write(fs, s, DIR_ENTRY_SIZE, dot.raw, DIR_ENTRY_SIZE);
 }
 
+/* The place for a new entry: `path` must not exist, its parent must, and
+ * its last part must be a valid name. `scratch` is walk's room. */
+static status_t new_name_at(struct fat_fs *fs, const char *path, uint32_t *parent, char *name,
+			    struct found *scratch)
+{
+	int missing_last;
+	status_t st = walk(fs, path, parent, name, scratch, &missing_last);
+	if (st == LO_OK)
+		return LO_ERR_ALREADY_EXISTS;
+	if (!missing_last)
+		return st;
+	return check_new_name(name);
+}
+
 status_t fat_create(struct fat_fs *fs, const char *path, int is_dir, struct fat_node *out)
 {
 	static struct found f;
 	static char name[FAT_NAME_MAX + 1];
 	struct fat_entry e;
 	uint32_t parent, cluster = 0;
-	int missing_last;
 	if (is_root_path(path))
 		return LO_ERR_ALREADY_EXISTS;
-	status_t st = walk(fs, path, &parent, name, &f, &missing_last);
-	if (st == LO_OK)
-		return LO_ERR_ALREADY_EXISTS;
-	if (!missing_last)
-		return st;
-	if ((st = check_new_name(name)) != LO_OK)
+	status_t st = new_name_at(fs, path, &parent, name, &f);
+	if (st != LO_OK)
 		return st;
 	if (is_dir) {
 		if ((st = fat_alloc(fs, 0, &cluster)) != LO_OK)
@@ -727,12 +736,7 @@ status_t fat_rename(struct fat_fs *fs, const char *from, const char *to)
 		return st;
 	if (is_dot_name(f.name))
 		return LO_ERR_INVALID_ARGS;
-	st = walk(fs, to, &to_parent, name, &g, &missing_last);
-	if (st == LO_OK)
-		return LO_ERR_ALREADY_EXISTS;
-	if (!missing_last)
-		return st;
-	if ((st = check_new_name(name)) != LO_OK)
+	if ((st = new_name_at(fs, to, &to_parent, name, &g)) != LO_OK)
 		return st;
 	int is_dir = (f.e.raw[11] & ATTR_DIR) != 0;
 	uint32_t c = fat_entry_cluster(&f.e);
