@@ -359,6 +359,30 @@ static void test_child_quota_bounded(void)
 	lo_handle_close(lo_job_handle(parent));
 }
 
+/* A child job never has a right its creator's handle lacks: a program
+ * denied process creation cannot get it back by making a job. */
+static void test_child_rights_bounded(void)
+{
+	lo_job_t parent = new_job(lo_job_self(), 64, 4, 16, 16);
+	uint32_t weak = 0;
+	CHECK_ST(lo_handle_duplicate(lo_job_handle(parent), LO_RIGHT_INSPECT | LO_RIGHT_JOB_CREATE_JOB |
+				     LO_RIGHT_JOB_CREATE_EVENT, &weak), LO_OK);
+	struct lo_job_quota q = { 8, 1, 4, 4, 0 };
+	lo_job_t child = { 0 };
+	CHECK_ST(lo_job_create((lo_job_t){ weak }, &q, &child), LO_OK);
+	struct lo_object_info info;
+	CHECK_ST(lo_handle_info(lo_job_handle(child), &info), LO_OK);
+	CHECK(info.rights == (LO_RIGHT_INSPECT | LO_RIGHT_JOB_CREATE_JOB | LO_RIGHT_JOB_CREATE_EVENT));
+	lo_process_t p;
+	CHECK_ST(lo_process_create(child, "x", 1, &p), LO_ERR_ACCESS_DENIED);
+	lo_event_t e;
+	CHECK_ST(lo_event_create(child, &e), LO_OK);
+	lo_handle_close(lo_event_handle(e));
+	lo_handle_close(lo_job_handle(child));
+	lo_handle_close((lo_handle_t){ weak });
+	lo_handle_close(lo_job_handle(parent));
+}
+
 static const struct utest job_tests[] = {
 	{ "job.memory_quota_hog", test_memory_quota },
 	{ "job.process_quota", test_process_quota },
@@ -370,6 +394,7 @@ static const struct utest job_tests[] = {
 	{ "job.kill_subtree", test_kill_subtree },
 	{ "job.denied_creation", test_denied_creation },
 	{ "job.child_quota_bounded", test_child_quota_bounded },
+	{ "job.child_rights_bounded", test_child_rights_bounded },
 	{ 0, 0 },
 };
 
