@@ -97,8 +97,9 @@ static __attribute__((noinline)) status_t grow(struct cap_table *t)
 }
 
 /* Take a free slot for obj. Lock held. Inline: duplicate and install. */
-static inline __attribute__((always_inline)) status_t place(struct cap_table *t, struct cap_object *obj, rights_t rights,
-		      struct cap_revoke_node *node, cap_handle_t *out)
+static inline __attribute__((always_inline)) status_t
+place(struct cap_table *t, struct cap_object *obj, rights_t rights,
+      struct cap_revoke_node *node, cap_handle_t *out)
 {
 	if (t->count >= t->quota)
 		return LO_ERR_NO_RESOURCES;
@@ -123,7 +124,8 @@ static inline __attribute__((always_inline)) status_t place(struct cap_table *t,
 
 /* The live slot a handle names, or NULL. Lock held. Inline: it is most of
  * every system call's lookup. */
-static inline __attribute__((always_inline)) struct cap_slot *resolve(struct cap_table *t, cap_handle_t h, uint32_t *index_out)
+static inline __attribute__((always_inline)) struct cap_slot *
+resolve(struct cap_table *t, cap_handle_t h, uint32_t *index_out)
 {
 	if (h == CAP_HANDLE_INVALID)
 		return NULL;
@@ -227,8 +229,9 @@ static status_t copy_allowed(const struct cap_slot *s, rights_t rights)
 
 /* A new handle to obj pointing at node (which gets the slot's reference).
  * Lock held; place() may grow the array, so no slot pointer survives it. */
-static inline __attribute__((always_inline)) status_t place_copy(struct cap_table *t, struct cap_object *obj, rights_t rights,
-			   struct cap_revoke_node *node, cap_handle_t *out)
+static inline __attribute__((always_inline)) status_t
+place_copy(struct cap_table *t, struct cap_object *obj, rights_t rights,
+	   struct cap_revoke_node *node, cap_handle_t *out)
 {
 	status_t st = place(t, obj, rights, node, out);
 	if (st == LO_OK) {
