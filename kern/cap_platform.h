@@ -19,7 +19,8 @@ static inline void cap_lock_init(cap_lock_t *l)
 }
 
 #ifdef LOCKCHECK
-/* The lock-order checker sees every cap lock through spin_lock. */
+/* The lock-order checker sees every cap lock through spin_lock (and its
+ * release checks the holder); a try there always takes the lock. */
 static inline void cap_lock_acquire(cap_lock_t *l)
 {
 	spin_lock(l);
@@ -40,7 +41,8 @@ static inline bool cap_lock_try(cap_lock_t *l)
  * uncontended case is inline and does only what a lock must: interrupts
  * off (saved), one exchange, the holder for the checks. A lock already
  * taken goes out of line (obj/handle_lock.c), which is also where taking it
- * twice on one CPU panics, as spin_lock does. */
+ * twice on one CPU panics, as spin_lock does. The release does not check
+ * the holder (spin_unlock does; so does a LOCKCHECK=1 build). */
 void cap_lock_contended(cap_lock_t *l, int were);
 
 static inline void cap_lock_acquire(cap_lock_t *l)
