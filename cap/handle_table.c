@@ -26,7 +26,7 @@ static uint32_t inverse(uint32_t odd)
 	return x;
 }
 
-static cap_handle_t encode(const struct cap_table *t, uint32_t index, uint16_t gen)
+static inline cap_handle_t encode(const struct cap_table *t, uint32_t index, uint16_t gen)
 {
 	uint32_t v = ((uint32_t)gen << INDEX_BITS) | index;
 	v *= t->mix[0];
@@ -35,7 +35,7 @@ static cap_handle_t encode(const struct cap_table *t, uint32_t index, uint16_t g
 	return v;
 }
 
-static uint32_t decode(const struct cap_table *t, cap_handle_t h)
+static inline uint32_t decode(const struct cap_table *t, cap_handle_t h)
 {
 	uint32_t v = h;
 	v *= t->mix[3];
@@ -63,8 +63,8 @@ status_t cap_table_init(struct cap_table *t, uint32_t quota, uint32_t secret)
 	return LO_OK;
 }
 
-/* Make room for one more handle. Lock held. */
-static status_t grow(struct cap_table *t)
+/* Make room for one more handle. Lock held. Rare: out of line. */
+static __attribute__((noinline)) status_t grow(struct cap_table *t)
 {
 	if (t->count >= t->quota)
 		return LO_ERR_NO_RESOURCES;
@@ -96,13 +96,14 @@ static status_t grow(struct cap_table *t)
 	return LO_OK;
 }
 
-/* Take a free slot for obj. Lock held. */
-static status_t place(struct cap_table *t, struct cap_object *obj, rights_t rights,
-		      struct cap_revoke_node *node, cap_handle_t *out)
+/* Take a free slot for obj. Lock held. Inline: duplicate and install. */
+static inline __attribute__((always_inline)) status_t
+place(struct cap_table *t, struct cap_object *obj, rights_t rights,
+      struct cap_revoke_node *node, cap_handle_t *out)
 {
 	if (t->count >= t->quota)
 		return LO_ERR_NO_RESOURCES;
-	if (!t->free_head) {
+	if (__builtin_expect(!t->free_head, 0)) {
 		status_t st = grow(t);
 		if (st != LO_OK)
 			return st;
@@ -121,8 +122,10 @@ static status_t place(struct cap_table *t, struct cap_object *obj, rights_t righ
 	return LO_OK;
 }
 
-/* The live slot a handle names, or NULL. Lock held. */
-static struct cap_slot *resolve(struct cap_table *t, cap_handle_t h, uint32_t *index_out)
+/* The live slot a handle names, or NULL. Lock held. Inline: it is most of
+ * every system call's lookup. */
+static inline __attribute__((always_inline)) struct cap_slot *
+resolve(struct cap_table *t, cap_handle_t h, uint32_t *index_out)
 {
 	if (h == CAP_HANDLE_INVALID)
 		return NULL;
@@ -139,10 +142,12 @@ static struct cap_slot *resolve(struct cap_table *t, cap_handle_t h, uint32_t *i
 }
 
 /* Free a slot, retiring its handle value. Lock held. */
-static void release_slot(struct cap_table *t, struct cap_slot *s, uint32_t index)
+static inline void release_slot(struct cap_table *t, struct cap_slot *s, uint32_t index)
 {
-	cap_revoke_node_unref(s->node);
-	s->node = NULL;
+	if (s->node) {
+		cap_revoke_node_unref(s->node);
+		s->node = NULL;
+	}
 	s->obj = NULL;
 	s->generation++;
 	s->rights = t->free_head;
@@ -164,29 +169,48 @@ status_t cap_install(struct cap_table *t, struct cap_object *obj,
 	return st;
 }
 
+/* cap_lookup's checks and reference. Lock held. */
+static inline __attribute__((always_inline)) status_t
+lookup_held(struct cap_table *t, cap_handle_t h, uint32_t type, rights_t required,
+	    struct cap_object **out, rights_t *out_rights)
+{
+	struct cap_slot *s = resolve(t, h, NULL);
+	if (!s)
+		return LO_ERR_BAD_HANDLE;
+	if (s->node && cap_revoked(s->node))
+		return LO_ERR_REVOKED;
+	if (type != CAP_TYPE_ANY && s->obj->type != type)
+		return LO_ERR_WRONG_TYPE;
+	if (out_rights)
+		*out_rights = s->rights;
+	if (!rights_has(s->rights, required))
+		return LO_ERR_ACCESS_DENIED;
+	cap_ref(s->obj);
+	*out = s->obj;
+	return LO_OK;
+}
+
+/* The table lock is taken: wait for it. */
+static __attribute__((noinline)) status_t lookup_waiting(struct cap_table *t, cap_handle_t h,
+							 uint32_t type, rights_t required,
+							 struct cap_object **out,
+							 rights_t *out_rights)
+{
+	cap_lock_acquire(&t->lock);
+	status_t st = lookup_held(t, h, type, required, out, out_rights);
+	cap_lock_release(&t->lock);
+	return st;
+}
+
+/* Every system call's dispatch comes here for each handle it names, so the
+ * common case (the lock free) calls nothing: no frame to save registers in. */
 status_t cap_lookup(struct cap_table *t, cap_handle_t h, uint32_t type,
 		    rights_t required, struct cap_object **out,
 		    rights_t *out_rights)
 {
-	status_t st = LO_OK;
-	cap_lock_acquire(&t->lock);
-	struct cap_slot *s = resolve(t, h, NULL);
-	if (!s) {
-		st = LO_ERR_BAD_HANDLE;
-	} else if (s->node && cap_revoked(s->node)) {
-		st = LO_ERR_REVOKED;
-	} else if (type != CAP_TYPE_ANY && s->obj->type != type) {
-		st = LO_ERR_WRONG_TYPE;
-	} else {
-		if (out_rights)
-			*out_rights = s->rights;
-		if (!rights_has(s->rights, required)) {
-			st = LO_ERR_ACCESS_DENIED;
-		} else {
-			cap_ref(s->obj);
-			*out = s->obj;
-		}
-	}
+	if (!cap_lock_try(&t->lock))
+		return lookup_waiting(t, h, type, required, out, out_rights);
+	status_t st = lookup_held(t, h, type, required, out, out_rights);
 	cap_lock_release(&t->lock);
 	return st;
 }
@@ -205,8 +229,9 @@ static status_t copy_allowed(const struct cap_slot *s, rights_t rights)
 
 /* A new handle to obj pointing at node (which gets the slot's reference).
  * Lock held; place() may grow the array, so no slot pointer survives it. */
-static status_t place_copy(struct cap_table *t, struct cap_object *obj, rights_t rights,
-			   struct cap_revoke_node *node, cap_handle_t *out)
+static inline __attribute__((always_inline)) status_t
+place_copy(struct cap_table *t, struct cap_object *obj, rights_t rights,
+	   struct cap_revoke_node *node, cap_handle_t *out)
 {
 	status_t st = place(t, obj, rights, node, out);
 	if (st == LO_OK) {

@@ -25,7 +25,7 @@ static void run_callbacks(int *draining)
 			zero_queue = obj->next_zero;
 			cap_lock_release(&pending_lock);
 			obj->ops->on_zero_handles(obj);
-			cap_unref(obj);   /* queue_zero's: destroy waits for the callback */
+			cap_unref(obj);   /* cap_object_no_handles's: destroy waits for the callback */
 			cap_lock_acquire(&pending_lock);
 			continue;
 		}
@@ -55,7 +55,7 @@ static void drain_or_leave(void)
 /* A reference for the callback: with several drainers, the object's
  * destroy could otherwise run on one CPU while its on_zero_handles still
  * runs on another. */
-static void queue_zero(struct cap_object *obj)
+void cap_object_no_handles(struct cap_object *obj)
 {
 	cap_ref(obj);
 	cap_lock_acquire(&pending_lock);
@@ -64,7 +64,7 @@ static void queue_zero(struct cap_object *obj)
 	drain_or_leave();
 }
 
-static void queue_dying(struct cap_object *obj)
+void cap_object_dying(struct cap_object *obj)
 {
 	cap_lock_acquire(&pending_lock);
 	obj->next_dying = dying_queue;
@@ -85,11 +85,6 @@ void cap_object_init(struct cap_object *obj, uint32_t type,
 	obj->next_dying = 0;
 }
 
-void cap_ref(struct cap_object *obj)
-{
-	__atomic_fetch_add(&obj->refcount, 1, __ATOMIC_RELAXED);
-}
-
 bool cap_ref_unless_dying(struct cap_object *obj)
 {
 	uint32_t n = __atomic_load_n(&obj->refcount, __ATOMIC_RELAXED);
@@ -99,34 +94,4 @@ bool cap_ref_unless_dying(struct cap_object *obj)
 			return true;
 	}
 	return false;
-}
-
-void cap_unref(struct cap_object *obj)
-{
-	/* Release: our writes to the object happen before its destruction;
-	 * acquire on the last one: the destroyer sees everyone's writes. */
-	if (__atomic_sub_fetch(&obj->refcount, 1, __ATOMIC_ACQ_REL) == 0)
-		queue_dying(obj);
-}
-
-uint32_t cap_refcount(const struct cap_object *obj)
-{
-	return __atomic_load_n(&obj->refcount, __ATOMIC_RELAXED);
-}
-
-uint32_t cap_handle_count(const struct cap_object *obj)
-{
-	return __atomic_load_n(&obj->handle_count, __ATOMIC_RELAXED);
-}
-
-void cap_handle_opened(struct cap_object *obj)
-{
-	__atomic_fetch_add(&obj->handle_count, 1, __ATOMIC_RELAXED);
-}
-
-void cap_handle_closed(struct cap_object *obj)
-{
-	if (__atomic_sub_fetch(&obj->handle_count, 1, __ATOMIC_ACQ_REL) == 0 &&
-	    obj->ops->on_zero_handles)
-		queue_zero(obj);
 }

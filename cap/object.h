@@ -52,21 +52,55 @@ void cap_object_init(struct cap_object *obj, uint32_t type,
 		     const struct cap_object_ops *ops);
 
 /* Take another reference. The caller must already hold one. */
-void cap_ref(struct cap_object *obj);
+static inline void cap_ref(struct cap_object *obj)
+{
+	__atomic_fetch_add(&obj->refcount, 1, __ATOMIC_RELAXED);
+}
+
 /* A reference for code that found the object on a list it does not own a
  * reference through: false (and no reference) if the object is already
  * dying, its refcount at zero. Never resurrects an object. */
 bool cap_ref_unless_dying(struct cap_object *obj);
 
-/* Drop a reference; the last one runs ops->destroy. */
-void cap_unref(struct cap_object *obj);
+/* The last reference is gone: queue ops->destroy (object.c). */
+void cap_object_dying(struct cap_object *obj);
+
+/* Drop a reference; the last one runs ops->destroy. Inline: every system
+ * call that names a handle drops the dispatch's reference. */
+static inline void cap_unref(struct cap_object *obj)
+{
+	/* Release: our writes to the object happen before its destruction;
+	 * acquire on the last one: the destroyer sees everyone's writes. */
+	if (__atomic_sub_fetch(&obj->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+		cap_object_dying(obj);
+}
 
 /* Snapshot of the counts, for `object info`. */
-uint32_t cap_refcount(const struct cap_object *obj);
-uint32_t cap_handle_count(const struct cap_object *obj);
+static inline uint32_t cap_refcount(const struct cap_object *obj)
+{
+	return __atomic_load_n(&obj->refcount, __ATOMIC_RELAXED);
+}
+
+static inline uint32_t cap_handle_count(const struct cap_object *obj)
+{
+	return __atomic_load_n(&obj->handle_count, __ATOMIC_RELAXED);
+}
 
 /* Called by handle tables when a handle is created / destroyed. */
-void cap_handle_opened(struct cap_object *obj);
-void cap_handle_closed(struct cap_object *obj);   /* may run on_zero_handles */
+static inline void cap_handle_opened(struct cap_object *obj)
+{
+	__atomic_fetch_add(&obj->handle_count, 1, __ATOMIC_RELAXED);
+}
+
+/* The last handle is gone: queue ops->on_zero_handles (object.c). */
+void cap_object_no_handles(struct cap_object *obj);
+
+/* May run on_zero_handles. */
+static inline void cap_handle_closed(struct cap_object *obj)
+{
+	if (__atomic_sub_fetch(&obj->handle_count, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    obj->ops->on_zero_handles)
+		cap_object_no_handles(obj);
+}
 
 #endif

@@ -4,8 +4,11 @@
 #define KERN_CAP_PLATFORM_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include "sched/spinlock.h"
 #include "mm/heap.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
 
 typedef struct spinlock cap_lock_t;
 #define CAP_LOCK_INITIALIZER SPINLOCK_INIT("cap")
@@ -15,6 +18,9 @@ static inline void cap_lock_init(cap_lock_t *l)
 	spin_init(l, "cap");
 }
 
+#ifdef LOCKCHECK
+/* The lock-order checker sees every cap lock through spin_lock (and its
+ * release checks the holder); a try there always takes the lock. */
 static inline void cap_lock_acquire(cap_lock_t *l)
 {
 	spin_lock(l);
@@ -24,6 +30,55 @@ static inline void cap_lock_release(cap_lock_t *l)
 {
 	spin_unlock(l);
 }
+
+static inline bool cap_lock_try(cap_lock_t *l)
+{
+	spin_lock(l);
+	return true;
+}
+#else
+/* Every system call's handle lookup takes its table's lock, so the
+ * uncontended case is inline and does only what a lock must: interrupts
+ * off (saved), one exchange, the holder for the checks. A lock already
+ * taken goes out of line (obj/handle_lock.c), which is also where taking it
+ * twice on one CPU panics, as spin_lock does. The release does not check
+ * the holder (spin_unlock does; so does a LOCKCHECK=1 build). */
+void cap_lock_contended(cap_lock_t *l, int were);
+
+static inline void cap_lock_acquire(cap_lock_t *l)
+{
+	int were = irq_save();
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		cap_lock_contended(l, were);
+		return;
+	}
+	l->holder = this_cpu_id() + 1;
+	l->irq_were_enabled = were;
+}
+
+/* Take the lock if it is free: true, or false at once (interrupts as they
+ * were). A fast path that tries can stay a leaf: whatever must wait for the
+ * lock runs in its slow path. */
+static inline bool cap_lock_try(cap_lock_t *l)
+{
+	int were = irq_save();
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		irq_restore(were);
+		return false;
+	}
+	l->holder = this_cpu_id() + 1;
+	l->irq_were_enabled = were;
+	return true;
+}
+
+static inline void cap_lock_release(cap_lock_t *l)
+{
+	int were = l->irq_were_enabled;
+	l->holder = 0;
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	irq_restore(were);
+}
+#endif
 
 static inline void *cap_mem_alloc(size_t size)
 {

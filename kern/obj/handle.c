@@ -49,7 +49,7 @@ status_t handle_info(struct cap_object *h, cap_handle_t h_handle, rights_t h_rig
 	/* Less the reference this very call holds. */
 	info->refcount = cap_refcount(h) - 1;
 	info->handle_count = cap_handle_count(h);
-	info->signals = kobject_signals(kobject_of(h));
+	info->signals = __atomic_load_n(&h->signals, __ATOMIC_ACQUIRE);   /* kobject_signals */
 	info->reserved = 0;
 	return LO_OK;
 }

@@ -69,16 +69,10 @@ uint32_t kobject_observe(struct kobject *o, struct observer *obs)
 
 /* The capability core's hook (cap/handle_table.h): handle `handle` of
  * table `t` is gone, and with it every wait made through it. */
-void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj)
+/* Someone waits on the object: cancel the waits made through the handle. */
+static __attribute__((noinline)) void cancel_waits_through(struct cap_table *t, uint32_t handle,
+							  struct kobject *o)
 {
-	struct kobject *o = kobject_of(obj);
-	/* Nobody waits on the object (the usual case): no lock. A wait made
-	 * through this handle put its observer in before it checked, under the
-	 * table lock, that the handle lived (wait.c, handles_still_live); the
-	 * handle was removed under that lock before this call, so such an
-	 * observer is visible here. */
-	if (__atomic_load_n(&o->observers.next, __ATOMIC_ACQUIRE) == &o->observers)
-		return;
 	spin_lock(&o->lock);
 	for (struct list *n = o->observers.next; n != &o->observers; n = n->next) {
 		struct observer *obs = container_of(n, struct observer, node);
@@ -86,6 +80,18 @@ void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object 
 			obs->cancel(obs);
 	}
 	spin_unlock(&o->lock);
+}
+
+void cap_handle_retired(struct cap_table *t, uint32_t handle, struct cap_object *obj)
+{
+	struct kobject *o = kobject_of(obj);
+	/* Nobody waits on the object (the usual case): no lock, and no frame
+	 * (the rest is out of line). A wait made through this handle put its
+	 * observer in before it checked, under the table lock, that the handle
+	 * lived (wait.c, handles_still_live); the handle was removed under that
+	 * lock before this call, so such an observer is visible here. */
+	if (__atomic_load_n(&o->observers.next, __ATOMIC_ACQUIRE) != &o->observers)
+		cancel_waits_through(t, handle, o);
 }
 
 void kobject_unobserve(struct kobject *o, struct observer *obs)

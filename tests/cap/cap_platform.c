@@ -9,6 +9,16 @@ void cap_lock_init(cap_lock_t *l) { pthread_mutex_init(l, NULL); }
 void cap_lock_acquire(cap_lock_t *l) { pthread_mutex_lock(l); }
 void cap_lock_release(cap_lock_t *l) { pthread_mutex_unlock(l); }
 
+static int try_fails;
+void cap_test_lock_try_fails(int on) { __atomic_store_n(&try_fails, on, __ATOMIC_RELAXED); }
+
+int cap_lock_try(cap_lock_t *l)
+{
+	if (__atomic_load_n(&try_fails, __ATOMIC_RELAXED))
+		return 0;
+	return pthread_mutex_trylock(l) == 0;
+}
+
 void *cap_mem_alloc(size_t size)
 {
 	pthread_mutex_lock(&stats_lock);

@@ -13,6 +13,8 @@ typedef pthread_mutex_t cap_lock_t;
 void cap_lock_init(cap_lock_t *l);
 void cap_lock_acquire(cap_lock_t *l);
 void cap_lock_release(cap_lock_t *l);
+/* Take the lock if it is free: true, or false without waiting. */
+int cap_lock_try(cap_lock_t *l);
 void *cap_mem_alloc(size_t size);
 void cap_mem_free(void *ptr, size_t size);
 /* This thread's "draining the object callbacks" flag (cap/object.c). */
@@ -36,6 +38,10 @@ static inline status_t cap_table_charge(struct cap_table *t, int32_t handles, in
 
 /* Tests: handle values retired so far (cap_handle_retired calls). */
 unsigned long cap_test_handles_retired(void);
+
+/* Tests: while on, cap_lock_try fails as if another thread held the lock
+ * (the slow paths behind every try). */
+void cap_test_lock_try_fails(int on);
 
 /* Tests: make the next `n` allocations succeed, then fail (-1: never fail). */
 void cap_test_fail_allocs_after(long n);

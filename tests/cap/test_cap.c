@@ -108,6 +108,90 @@ static void test_lookup_failures(void **state)
 	assert_int_equal(cap_close(&table, h), LO_OK);
 }
 
+/* Every answer cap_lookup gives, through the path that waits for the
+ * table lock (taken when cap_lock_try fails) and through the one that does
+ * not: the same status, rights, object and references. */
+static void check_lookup_answers(void)
+{
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	cap_handle_t h, g;
+	assert_int_equal(cap_install(&table, &o->base, RW | LO_RIGHT_DUPLICATE, &h), LO_OK);
+	cap_unref(&o->base);
+	struct cap_revoke_node *node = NULL;
+	assert_int_equal(cap_grant_revocable(&table, h, RW, NULL, &node, &g), LO_OK);
+	struct cap_object *got = NULL;
+	rights_t held = 0;
+	assert_int_equal(cap_lookup(&table, h, TYPE_A, LO_RIGHT_READ, &got, &held), LO_OK);
+	assert_ptr_equal(got, &o->base);
+	assert_int_equal(held, RW | LO_RIGHT_DUPLICATE);
+	assert_int_equal(cap_refcount(&o->base), 3);   /* two handles, the lookup */
+	cap_unref(got);
+	got = NULL;
+	assert_int_equal(cap_lookup(&table, 0, TYPE_A, 0, &got, NULL), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_lookup(&table, h ^ 1, TYPE_A, 0, &got, NULL), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_lookup(&table, h, TYPE_B, 0, &got, NULL), LO_ERR_WRONG_TYPE);
+	held = 0;
+	assert_int_equal(cap_lookup(&table, g, TYPE_A, LO_RIGHT_MAP, &got, &held),
+			 LO_ERR_ACCESS_DENIED);
+	assert_int_equal(held, RW);
+	cap_revoke(node);
+	assert_int_equal(cap_lookup(&table, g, TYPE_A, 0, &got, NULL), LO_ERR_REVOKED);
+	assert_null(got);
+	assert_int_equal(cap_refcount(&o->base), 2);   /* failures take no reference */
+	cap_revoke_node_unref(node);
+	assert_int_equal(cap_close(&table, g), LO_OK);
+	assert_int_equal(cap_close(&table, h), LO_OK);
+	assert_int_equal(cap_lookup(&table, h, TYPE_A, 0, &got, NULL), LO_ERR_BAD_HANDLE);
+}
+
+static void test_lookup_lock_free_and_taken(void **state)
+{
+	(void)state;
+	check_lookup_answers();
+	cap_test_lock_try_fails(1);
+	check_lookup_answers();
+	cap_test_lock_try_fails(0);
+}
+
+/* A lookup while another thread holds the table lock waits for it, then
+ * answers. */
+struct waiting_lookup {
+	cap_handle_t h;
+	int done;
+	status_t st;
+};
+
+static void *lookup_thread(void *arg)
+{
+	struct waiting_lookup *w = arg;
+	struct cap_object *got = NULL;
+	w->st = cap_lookup(&table, w->h, TYPE_A, LO_RIGHT_READ, &got, NULL);
+	if (w->st == LO_OK)
+		cap_unref(got);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_lookup_waits_for_lock(void **state)
+{
+	(void)state;
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	struct waiting_lookup w = { 0, 0, LO_ERR_INTERNAL };
+	assert_int_equal(cap_install(&table, &o->base, RW, &w.h), LO_OK);
+	cap_unref(&o->base);
+	cap_lock_acquire(&table.lock);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, lookup_thread, &w), 0);
+	usleep(20000);
+	int answered_early = __atomic_load_n(&w.done, __ATOMIC_ACQUIRE);
+	cap_lock_release(&table.lock);
+	assert_int_equal(answered_early, 0);
+	pthread_join(t, NULL);
+	assert_int_equal(w.st, LO_OK);
+	assert_int_equal(cap_refcount(&o->base), 1);
+	assert_int_equal(cap_close(&table, w.h), LO_OK);
+}
+
 static void test_stale_and_random_values(void **state)
 {
 	(void)state;
@@ -560,6 +644,8 @@ int main(void)
 		cmocka_unit_test(test_rights_helpers),
 		cmocka_unit_test_setup_teardown(test_install_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_lock_free_and_taken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_waits_for_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_random_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slot_reuse_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),

@@ -20,6 +20,10 @@
  *   sysret-rsp  a syscall with a non-canonical stack pointer
  *   unmap_loop  map a 1 GiB VMO, touch a page, unmap it, over and over; says
  *            "ready" after the first round (the parent kills it meanwhile)
+ *   table-race  threads look up handles on every CPU while the main thread
+ *            grows the (fresh) handle table to 1024 slots with duplicates
+ *            and another thread closes and re-creates one: exit 0 if every
+ *            lookup found its object or (for the closed one) no handle
  *   tlb-reader  a thread reads a mapped page in a loop; once it has, send
  *            the address, unmap the page, and exit 1 if the reader still
  *            reads after 300 ms (a stale TLB entry on its CPU); else the
@@ -140,6 +144,90 @@ static int tlb_reader(lo_channel_t ch)
 	while (lo_now() < until)
 		;
 	return reader_reads > at + 2 ? 1 : 24;
+}
+
+/* table-race: lookups racing the table's growth and a close. */
+#define RACE_DUPS 600
+static lo_event_t race_event;
+static uint64_t race_id;
+static volatile uint32_t race_handle;
+static volatile int race_done, race_lookers;
+static volatile int race_wrong;
+
+static void race_looker(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&race_lookers, 1, __ATOMIC_RELAXED);
+	while (!race_done) {
+		struct lo_object_info info;
+		status_t st = lo_handle_info(lo_event_handle(race_event), &info);
+		if (st != LO_OK || info.id != race_id)
+			race_wrong = 1;
+		st = lo_handle_info((lo_handle_t){ race_handle }, &info);
+		if (st == LO_OK ? info.id != race_id : st != LO_ERR_BAD_HANDLE)
+			race_wrong = 2;
+	}
+}
+
+static void race_closer(void *arg)
+{
+	(void)arg;
+	while (!race_done) {
+		uint32_t h;
+		if (lo_handle_duplicate(lo_event_handle(race_event), LO_RIGHT_INSPECT, &h) != LO_OK) {
+			race_wrong = 3;
+			break;
+		}
+		race_handle = h;
+		if (lo_handle_close((lo_handle_t){ h }) != LO_OK)
+			race_wrong = 4;
+	}
+}
+
+static int table_race(void)
+{
+	static uint32_t dups[RACE_DUPS];
+	if (lo_event_create(lo_job_self(), &race_event) != LO_OK)
+		return 70;
+	struct lo_object_info info;
+	if (lo_handle_info(lo_event_handle(race_event), &info) != LO_OK)
+		return 71;
+	race_id = info.id;
+	lo_thread_t t[3];
+	void (*fn[3])(void *) = { race_looker, race_looker, race_closer };
+	for (int i = 0; i < 3; i++) {
+		if (lo_thread_run(fn[i], NULL, "racer", &t[i]) != LO_OK)
+			return 72;
+	}
+	while (race_lookers < 2)
+		__asm__ volatile("pause");
+	/* Each duplicate may move the slot array; each must name the event at
+	 * once, and the old values must keep working. */
+	int n = 0, bad = 0;
+	for (; n < RACE_DUPS; n++) {
+		if (lo_handle_duplicate(lo_event_handle(race_event), LO_RIGHT_INSPECT, &dups[n]) != LO_OK)
+			break;
+		if (lo_handle_info((lo_handle_t){ dups[n] }, &info) != LO_OK || info.id != race_id)
+			bad = 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (lo_handle_info((lo_handle_t){ dups[i] }, &info) != LO_OK || info.id != race_id ||
+		    lo_handle_close((lo_handle_t){ dups[i] }) != LO_OK)
+			bad = 1;
+	}
+	race_done = 1;
+	for (int i = 0; i < 3; i++)
+		lo_thread_join(t[i], lo_deadline_after_ms(5000));
+	if (n < RACE_DUPS)
+		return 73;
+	if (bad)
+		return 74;
+	if (race_wrong)
+		return 74 + race_wrong;
+	/* Only the event's own handle is left. */
+	if (lo_handle_info(lo_event_handle(race_event), &info) != LO_OK || info.handle_count != 1)
+		return 79;
+	return 0;
 }
 
 static volatile uint64_t spinners_running;
@@ -578,6 +666,8 @@ int main(void)
 	}
 	if (lo_strcmp(args, "tlb-reader") == 0)
 		return tlb_reader(ch);
+	if (lo_strcmp(args, "table-race") == 0)
+		return table_race();
 	if (lo_strncmp(args, "spin ", 5) == 0)
 		return spin_threads(ch, parse_int(args + 5));
 	if (lo_strncmp(args, "calls ", 6) == 0)

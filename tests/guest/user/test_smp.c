@@ -188,6 +188,27 @@ static void test_close_vs_lookup(void)
 	lo_handle_close(lo_event_handle(e));
 }
 
+/* Lookups on every CPU while the table grows (its slot array moves and the
+ * old one is freed) and a handle is closed and re-created: a fresh child
+ * each round, so every round starts from a 16-slot table (child.c,
+ * "table-race"). */
+static void test_lookup_vs_growth_and_close(void)
+{
+	for (int round = 0; round < 4; round++) {
+		lo_process_t child;
+		if (!CHECK_ST(utest_spawn_child("table-race", NULL, 0, &child), LO_OK))
+			return;
+		struct lo_process_info info;
+		CHECK(utest_wait_process(child, &info));
+		CHECK(info.exit_reason == LO_EXIT_NORMAL);
+		CHECK(info.exit_code == 0);
+		if (info.exit_code != 0)
+			lo_printf("  table-race round %d: exit reason %u code %ld\n", round,
+				  info.exit_reason, info.exit_code);
+		lo_handle_close(lo_process_handle(child));
+	}
+}
+
 /* Handles in flight while the receiving end closes on another CPU: every
  * handle ends up either received or destroyed with the queue (the runner
  * checks no object is left over). */
@@ -468,6 +489,7 @@ static const struct utest smp_tests[] = {
 	{ "smp.kill_spinning_threads", test_kill_spinning_threads },
 	{ "smp.channel_many_writers", test_channel_many_writers },
 	{ "smp.close_vs_lookup", test_close_vs_lookup },
+	{ "smp.lookup_vs_growth_and_close", test_lookup_vs_growth_and_close },
 	{ "smp.transfer_vs_close", test_transfer_vs_close },
 	{ 0, 0 },
 };
