@@ -55,7 +55,7 @@ static inline status_t copy_to_user(uint64_t user_dst, const void *src, size_t l
  * straight from the per-CPU data. */
 static inline struct cap_table *current_handle_table(void)
 {
-	return &this_cpu()->current->process->handles;
+	return &this_cpu_current()->process->handles;
 }
 
 /* Record a rights denial (the audit log). Called by the dispatch when a

@@ -194,14 +194,14 @@ _Static_assert(sizeof(struct trap_frame) % 16 == 0, "keeps the kernel stack alig
 
 struct thread *thread_current(void)
 {
-	return this_cpu()->current;
+	return this_cpu_current();
 }
 
 /* Before the boot CPU has a thread, the boot flow's own flag. */
 int *cap_thread_draining(void)
 {
 	static int boot_draining;
-	struct thread *t = this_cpu()->current;
+	struct thread *t = this_cpu_current();
 	return t ? &t->cap_draining : &boot_draining;
 }
 

@@ -7,6 +7,7 @@ int cpu_count = 1;
 
 _Static_assert(offsetof(struct cpu, kernel_rsp) == PERCPU_KERNEL_RSP, "syscall.asm offset");
 _Static_assert(offsetof(struct cpu, user_rsp) == PERCPU_USER_RSP, "syscall.asm offset");
+_Static_assert(offsetof(struct cpu, current) == PERCPU_CURRENT, "this_cpu_current offset");
 _Static_assert(offsetof(struct cpu, id) == PERCPU_ID, "this_cpu_id offset");
 
 void percpu_init(int id)

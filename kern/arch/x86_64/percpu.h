@@ -34,6 +34,7 @@ struct cpu {
 
 #define PERCPU_KERNEL_RSP 8
 #define PERCPU_USER_RSP   16
+#define PERCPU_CURRENT    24
 #define PERCPU_ID         32
 
 extern struct cpu cpus[MAX_CPUS];
@@ -47,6 +48,16 @@ static inline struct cpu *this_cpu(void)
 	struct cpu *c;
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
 	return c;
+}
+
+/* The thread running here, in one GS-relative load. Kernel code is
+ * preemptible: a thread moved to another CPU between loading gs:0 and
+ * reading ->current would read the other CPU's thread. */
+static inline struct thread *this_cpu_current(void)
+{
+	struct thread *t;
+	__asm__ volatile("mov %%gs:24, %0" : "=r"(t));
+	return t;
 }
 
 static inline int this_cpu_id(void)
