@@ -23,6 +23,7 @@ static int setup(void **state)
 {
 	(void)state;
 	cap_test_fail_allocs_after(-1);
+	cap_test_lock_try_fails(0);   /* a test that failed midway left it set */
 	test_objects_live = 0;
 	return cap_table_init(&table, 64, 0x12345678u) == LO_OK ? 0 : -1;
 }
