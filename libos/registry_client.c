@@ -156,30 +156,67 @@ status_t lo_connect_registry(const char *name, lo_channel_t *out)
 	return st;
 }
 
-status_t lo_resolve_name(const char *name, uint32_t rights, lo_handle_t *out)
+/* "<registry>:<path>" as one path in the root namespace, "<registry>/<path>":
+ * the root walks its own nested registries in one request, so a name costs
+ * one round trip and no connection of its own (a mount answers with a
+ * referral to its server; lo_resolve_path continues there). `dir_only`
+ * keeps only the path's directory part; *last then points at the rest. */
+static status_t root_path(const char *name, char *whole, int dir_only, const char **last)
 {
 	char reg[LO_REGISTRY_NAME_MAX + 1];
 	const char *path;
 	status_t st = lo_name_split(name, reg, sizeof(reg), &path);
 	if (st != LO_OK)
 		return st;
-	lo_channel_t r;
-	st = lo_connect_registry(reg, &r);
+	size_t n = lo_strlen(path);
+	if (dir_only) {
+		/* The directory part: everything before the last '/'. */
+		const char *slash = 0;
+		for (const char *p = path; *p; p++) {
+			if (*p == '/' && p[1])
+				slash = p;
+		}
+		n = slash ? (size_t)(slash - path) : 0;
+		*last = slash ? slash + 1 : path;
+	}
+	size_t r = lo_strlen(reg);
+	if (r + 1 + n > LO_REGISTRY_PATH_MAX)
+		return LO_ERR_BUFFER_TOO_SMALL;   /* valid, but too long to join: two steps */
+	lo_memcpy(whole, reg, r);
+	whole[r] = '/';
+	lo_memcpy(whole + r + 1, path, n);
+	whole[r + 1 + n] = '\0';
+	return LO_OK;
+}
+
+/* The same name the old way, for one too long to join: a connection to the
+ * registry first, then the path in it. */
+static status_t resolve_in_two(lo_channel_t root, const char *name, uint32_t rights, lo_handle_t *out)
+{
+	char reg[LO_REGISTRY_NAME_MAX + 1];
+	const char *path;
+	status_t st = lo_name_split(name, reg, sizeof(reg), &path);
 	if (st != LO_OK)
 		return st;
+	if (!root.value)
+		return LO_ERR_NOT_FOUND;
+	lo_handle_t h;
+	st = lo_resolve_path(root, reg, LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	if (st != LO_OK)
+		return st;
+	lo_channel_t r = lo_channel_from(h);
 	st = lo_resolve_path(r, path, rights, out);
 	lo_handle_close(lo_channel_handle(r));
 	return st;
 }
 
-status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **last)
+static status_t parent_in_two(const char *name, lo_channel_t *out, const char **last)
 {
 	char reg[LO_REGISTRY_NAME_MAX + 1];
 	const char *path;
 	status_t st = lo_name_split(name, reg, sizeof(reg), &path);
 	if (st != LO_OK)
 		return st;
-	/* The directory part: everything before the last '/'. */
 	const char *slash = 0;
 	for (const char *p = path; *p; p++) {
 		if (*p == '/' && p[1])
@@ -187,8 +224,6 @@ status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **las
 	}
 	char dir[LO_REGISTRY_PATH_MAX + 1];
 	size_t n = slash ? (size_t)(slash - path) : 0;
-	if (n > LO_REGISTRY_PATH_MAX)
-		return LO_ERR_NAME_TOO_LONG;
 	lo_memcpy(dir, path, n);
 	dir[n] = '\0';
 	*last = slash ? slash + 1 : path;
@@ -202,6 +237,42 @@ status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **las
 	lo_handle_t h;
 	st = lo_resolve_path(r, dir, LO_DEFAULT_RIGHTS_CHANNEL, &h);
 	lo_handle_close(lo_channel_handle(r));
+	if (st == LO_OK)
+		*out = lo_channel_from(h);
+	return st;
+}
+
+status_t lo_resolve_name(const char *name, uint32_t rights, lo_handle_t *out)
+{
+	return lo_resolve_name_in(lo_root_registry(), name, rights, out);
+}
+
+status_t lo_resolve_name_in(lo_channel_t root, const char *name, uint32_t rights, lo_handle_t *out)
+{
+	char whole[LO_REGISTRY_PATH_MAX + 1];
+	status_t st = root_path(name, whole, 0, NULL);
+	if (st == LO_ERR_BUFFER_TOO_SMALL)
+		return resolve_in_two(root, name, rights, out);
+	if (st != LO_OK)
+		return st;
+	if (!root.value)
+		return LO_ERR_NOT_FOUND;
+	return lo_resolve_path(root, whole, rights, out);
+}
+
+status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **last)
+{
+	char whole[LO_REGISTRY_PATH_MAX + 1];
+	status_t st = root_path(name, whole, 1, last);
+	if (st == LO_ERR_BUFFER_TOO_SMALL)
+		return parent_in_two(name, out, last);
+	if (st != LO_OK)
+		return st;
+	lo_channel_t root = lo_root_registry();
+	if (!root.value)
+		return LO_ERR_NOT_FOUND;
+	lo_handle_t h;
+	st = lo_resolve_path(root, whole, LO_DEFAULT_RIGHTS_CHANNEL, &h);
 	if (st == LO_OK)
 		*out = lo_channel_from(h);
 	return st;

@@ -167,10 +167,12 @@ void lo_registry_release(struct lo_registry_host *host, struct lo_registry *reg)
 
 /* --- connections --- */
 
+/* A lasting watch (key: the slot): each request costs one port_wait, with
+ * no binding made again after it; the watch ends when the channel closes. */
 static status_t watch_connection(struct lo_registry_host *host, uint32_t slot)
 {
-	return lo_port_bind(host->port, lo_channel_handle(host->conns[slot].channel),
-			    LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, slot);
+	return lo_port_watch(host->port, lo_channel_handle(host->conns[slot].channel),
+			     LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, slot);
 }
 
 static uint32_t client_connections(struct lo_registry_host *host, uint32_t client)
@@ -255,6 +257,7 @@ static void drop_connection(struct lo_registry_host *host, uint32_t slot)
 {
 	struct lo_registry *reg = host->conns[slot].registry;
 	watches_sweep(reg, slot);
+	lo_port_unwatch(host->port, slot);   /* so that the slot's key is free at once */
 	lo_handle_close(lo_channel_handle(host->conns[slot].channel));
 	host->conns[slot].registry = NULL;
 	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS; i++) {
@@ -670,8 +673,26 @@ static status_t open_connection(struct call *c, struct lo_registry *reg, uint32_
  * `rights`: READ and WRITE become the session's file rights). The wait is
  * bounded: a server that died answers PEER_CLOSED at once, one that hangs
  * costs LO_REGISTRY_MOUNT_WAIT. */
+static status_t ask_server_for(lo_channel_t mount, const char *path, uint32_t rights,
+			       uint32_t conn_rights, struct lo_registry_open_response *rs, lo_handle_t *out);
+
 static status_t ask_server(lo_channel_t mount, const char *path, uint32_t rights, uint32_t conn_rights,
 			   uint32_t kind, lo_handle_t *out)
+{
+	struct lo_registry_open_response rs;
+	status_t st = ask_server_for(mount, path, rights, conn_rights, &rs, out);
+	if (st == LO_OK && rs.kind != kind) {
+		if (out->value)
+			lo_handle_close(*out);
+		return LO_ERR_BAD_FORMAT;
+	}
+	return st;
+}
+
+/* The other server's whole answer (rs), with its one handle in *out. */
+static status_t ask_server_for(lo_channel_t mount, const char *path, uint32_t rights,
+			       uint32_t conn_rights, struct lo_registry_open_response *rs_out,
+			       lo_handle_t *out)
 {
 	struct lo_registry_open_request rq;
 	lo_memset(&rq, 0, sizeof(rq));
@@ -701,19 +722,56 @@ static status_t ask_server(lo_channel_t mount, const char *path, uint32_t rights
 	st = lo_channel_read(mount, &rs, sizeof(rs), got_h, LO_REGISTRY_MAX_HANDLES, &got);
 	if (st != LO_OK)
 		return st == LO_ERR_SHOULD_WAIT ? LO_ERR_PEER_CLOSED : st;
+	int link = rs.kind == LO_ENTRY_LINK && got.handles == 0;   /* no handle: only a link */
 	if (got.bytes != sizeof(rs) || rs.hdr.ordinal != LO_REGISTRY_OPEN || rs.status != LO_OK ||
-	    rs.kind != kind || got.handles != 1) {
+	    (got.handles != 1 && !link) || rs.consumed > rq.path_len) {
 		for (uint32_t i = 0; i < got.handles; i++)
 			lo_handle_close(got_h[i]);
 		return rs.status != LO_OK ? rs.status : LO_ERR_BAD_FORMAT;
 	}
-	*out = got_h[0];
+	*rs_out = rs;
+	*out = link ? LO_HANDLE_INVALID : got_h[0];
 	return LO_OK;
 }
 
 static status_t open_mount(lo_channel_t mount, uint32_t rights, lo_handle_t *out)
 {
 	return ask_server(mount, "", LO_DEFAULT_RIGHTS_CHANNEL, rights, LO_ENTRY_REGISTRY, out);
+}
+
+/* An open that goes on inside a mount: ask the mounted server for the rest
+ * of the path ourselves and pass its answer on, so the client makes one
+ * request and no connection of its own. The mounted server sees our
+ * connection (which has every right it gave the mount); what the client may
+ * do there (`there`) is applied first, as a referral's connection would
+ * carry it: OPEN is checked by the caller, WRITE goes without WRITABLE,
+ * and a registry comes back with at most `there`. A link's text is
+ * relative to the mounted registry, so a link answer goes the referral's
+ * way: 0, and the caller refers the client there. Else 1, *st the answer. */
+static int forward_open(lo_channel_t mount, const char *rest, uint32_t offset, uint32_t there,
+			const struct lo_registry_open_request *req,
+			struct lo_registry_open_response *resp, lo_handle_t *resp_handles,
+			uint32_t *resp_nhandles, status_t *result)
+{
+	uint32_t rights = req->rights;
+	if (!(there & LO_REGISTRY_RIGHT_WRITABLE))
+		rights &= ~LO_RIGHT_WRITE;
+	struct lo_registry_open_response rs;
+	lo_handle_t h;
+	*result = ask_server_for(mount, rest, rights, there & req->conn_rights, &rs, &h);
+	if (*result != LO_OK)
+		return 1;
+	if (rs.kind != LO_ENTRY_OBJECT && rs.kind != LO_ENTRY_REGISTRY) {
+		if (h.value)
+			lo_handle_close(h);
+		return 0;
+	}
+	resp->kind = rs.kind;
+	resp->granted = rs.granted;
+	resp->consumed = offset + rs.consumed;
+	resp_handles[0] = h;
+	*resp_nhandles = 1;
+	return 1;
 }
 
 static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
@@ -756,13 +814,20 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			return LO_OK;
 		}
 		if (e->kind == LO_ENTRY_REGISTRY && !e->child) {
-			/* A mount: refer the client to the other server, with the
-			 * path up to here used up. A subtree grant may name a
-			 * host's mount by its anchor. */
+			/* A mount: ask the other server for the rest of the path
+			 * (forward_open); else (the mount itself, no OPEN there,
+			 * a link) refer the client to it, with the path up to
+			 * here used up. A subtree grant may name a host's mount
+			 * by its anchor. */
 			uint32_t there = rights & e->rights;
 			if (e->anchor)
 				there = rights_in(conn_of(c), e->anchor, there);
-			status_t st = open_mount(e->mount, there & req->conn_rights, &resp_handles[0]);
+			status_t st;
+			if (*rest && (there & LO_REGISTRY_RIGHT_OPEN) &&
+			    forward_open(e->mount, rest, (uint32_t)(rest - path), there, req, resp,
+					 resp_handles, resp_nhandles, &st))
+				return st;
+			st = open_mount(e->mount, there & req->conn_rights, &resp_handles[0]);
 			if (st != LO_OK)
 				return st;
 			resp->kind = LO_ENTRY_REGISTRY;
@@ -1017,19 +1082,15 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
 			continue;
 		struct call c = { host, host->conns[slot].registry, slot };
-		lo_channel_t ch = host->conns[slot].channel;
-		/* Serve a turn's worth of what is queued, then listen again (the
-		 * port reports a connection with more at once). SHOULD_WAIT: the
-		 * queue is empty, or the client's is full and its answer is lost;
+		/* One request per packet: the connection's watch goes to the back
+		 * of the port's queue while more are queued, so every connection
+		 * gets its turn. SHOULD_WAIT: the queue is empty (another packet
+		 * came first), or the client's is full and its answer is lost;
 		 * the server never waits for a client. */
-		uint32_t served = 0;
-		do {
-			/* A live view brings itself up to date before every answer. */
-			if (host->refresh)
-				host->refresh(host->refresh_arg);
-			st = lo_registry_serve_one(ch, &handlers, &c, host->conns[slot].rights);
-		} while (st == LO_OK && ++served < LO_REGISTRY_TURN);
-		if ((st != LO_OK && st != LO_ERR_SHOULD_WAIT) || watch_connection(host, slot) != LO_OK)
+		if (host->refresh)
+			host->refresh(host->refresh_arg);   /* a live view: up to date before every answer */
+		st = lo_registry_serve_one(host->conns[slot].channel, &handlers, &c, host->conns[slot].rights);
+		if (st != LO_OK && st != LO_ERR_SHOULD_WAIT)
 			drop_connection(host, slot);
 	}
 }
