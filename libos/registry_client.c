@@ -45,6 +45,30 @@ static int has_registry_prefix(const char *path)
 	return 0;
 }
 
+/* One hop: `resolve` (small messages) where the path fits; `open` for a
+ * longer path, for a link's text, and where the server has no resolve. */
+static status_t open_hop(lo_channel_t at, const char *path, uint32_t rights, uint32_t conn_rights,
+			 uint32_t *kind, uint32_t *consumed, uint32_t *granted,
+			 char *link, uint32_t *link_len, lo_handle_t *obj)
+{
+	uint32_t len = (uint32_t)lo_strlen(path);
+	int32_t status = LO_OK;
+	status_t st;
+	if (len <= LO_REGISTRY_RESOLVE_PATH_MAX) {
+		st = lo_registry_resolve(at, rights, conn_rights, 0, path, len, &status, kind, consumed,
+					granted, obj);
+		if (st == LO_OK)
+			st = status;
+		if (st != LO_ERR_NOT_SUPPORTED && !(st == LO_OK && *kind == LO_ENTRY_LINK))
+			return st;
+		if (st == LO_OK && obj->value)
+			lo_handle_close(*obj);   /* a link carries none; a bad server might */
+	}
+	st = lo_registry_open(at, path, len, rights, conn_rights, &status, kind, consumed, granted,
+			      link, LO_REGISTRY_PATH_MAX, link_len, obj);
+	return st == LO_OK ? status : st;
+}
+
 status_t lo_resolve_path(lo_channel_t registry, const char *path, uint32_t rights, lo_handle_t *out)
 {
 	return lo_resolve_path_as(registry, path, rights, LO_REGISTRY_RIGHTS_ALL, out);
@@ -62,14 +86,10 @@ status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t ri
 	int finished = 0;  /* resolved, or failed */
 	for (int hop = 0; hop < LO_REGISTRY_MAX_HOPS && !finished; hop++) {
 		finished = 1;   /* every path below that does not `continue` ends the walk */
-		int32_t status = LO_OK;
 		uint32_t kind = 0, consumed = 0, granted = 0, link_len = 0;
 		char link[LO_REGISTRY_PATH_MAX + 1];
 		lo_handle_t obj = LO_HANDLE_INVALID;
-		st = lo_registry_open(at, current, (uint32_t)lo_strlen(current), rights, conn_rights, &status,
-				      &kind, &consumed, &granted, link, sizeof(link) - 1, &link_len, &obj);
-		if (st == LO_OK)
-			st = status;
+		st = open_hop(at, current, rights, conn_rights, &kind, &consumed, &granted, link, &link_len, &obj);
 		if (st != LO_OK)
 			break;
 		if (consumed > lo_strlen(current)) {

@@ -563,6 +563,7 @@ struct call {
 	struct lo_registry_host *host;
 	struct lo_registry *reg;
 	uint32_t slot;                 /* the connection the request came on */
+	bool local;                    /* resolve_local: ask no other server */
 };
 
 static uint32_t client_of(struct call *c)
@@ -673,26 +674,8 @@ static status_t open_connection(struct call *c, struct lo_registry *reg, uint32_
  * `rights`: READ and WRITE become the session's file rights). The wait is
  * bounded: a server that died answers PEER_CLOSED at once, one that hangs
  * costs LO_REGISTRY_MOUNT_WAIT. */
-static status_t ask_server_for(lo_channel_t mount, const char *path, uint32_t rights,
-			       uint32_t conn_rights, struct lo_registry_open_response *rs, lo_handle_t *out);
-
 static status_t ask_server(lo_channel_t mount, const char *path, uint32_t rights, uint32_t conn_rights,
 			   uint32_t kind, lo_handle_t *out)
-{
-	struct lo_registry_open_response rs;
-	status_t st = ask_server_for(mount, path, rights, conn_rights, &rs, out);
-	if (st == LO_OK && rs.kind != kind) {
-		if (out->value)
-			lo_handle_close(*out);
-		return LO_ERR_BAD_FORMAT;
-	}
-	return st;
-}
-
-/* The other server's whole answer (rs), with its one handle in *out. */
-static status_t ask_server_for(lo_channel_t mount, const char *path, uint32_t rights,
-			       uint32_t conn_rights, struct lo_registry_open_response *rs_out,
-			       lo_handle_t *out)
 {
 	struct lo_registry_open_request rq;
 	lo_memset(&rq, 0, sizeof(rq));
@@ -722,21 +705,66 @@ static status_t ask_server_for(lo_channel_t mount, const char *path, uint32_t ri
 	st = lo_channel_read(mount, &rs, sizeof(rs), got_h, LO_REGISTRY_MAX_HANDLES, &got);
 	if (st != LO_OK)
 		return st == LO_ERR_SHOULD_WAIT ? LO_ERR_PEER_CLOSED : st;
-	int link = rs.kind == LO_ENTRY_LINK && got.handles == 0;   /* no handle: only a link */
 	if (got.bytes != sizeof(rs) || rs.hdr.ordinal != LO_REGISTRY_OPEN || rs.status != LO_OK ||
-	    (got.handles != 1 && !link) || rs.consumed > rq.path_len) {
+	    rs.kind != kind || got.handles != 1) {
 		for (uint32_t i = 0; i < got.handles; i++)
 			lo_handle_close(got_h[i]);
 		return rs.status != LO_OK ? rs.status : LO_ERR_BAD_FORMAT;
 	}
-	*rs_out = rs;
-	*out = link ? LO_HANDLE_INVALID : got_h[0];
+	*out = got_h[0];
 	return LO_OK;
 }
 
 static status_t open_mount(lo_channel_t mount, uint32_t rights, lo_handle_t *out)
 {
 	return ask_server(mount, "", LO_DEFAULT_RIGHTS_CHANNEL, rights, LO_ENTRY_REGISTRY, out);
+}
+
+/* Ask the mounted server to look `path` up itself (resolve_local: it asks
+ * nobody else, so two servers that mount each other cannot wait for each
+ * other). Bounded like ask_server. */
+static status_t ask_resolve(lo_channel_t mount, const char *path, uint32_t rights, uint32_t conn_rights,
+			   struct lo_registry_resolve_response *rs, lo_handle_t *out)
+{
+	struct lo_registry_resolve_request rq;
+	rq.hdr.txid = 2;
+	rq.hdr.ordinal = LO_REGISTRY_RESOLVE;
+	rq.rights = rights;
+	rq.conn_rights = conn_rights;
+	rq.flags = LO_RESOLVE_LOCAL;
+	rq.path_len = (uint32_t)lo_strlen(path);
+	lo_memcpy(rq.path, path, rq.path_len);
+	lo_memset(rq.path + rq.path_len, 0, sizeof(rq.path) - rq.path_len);
+	lo_handle_t got_h[LO_REGISTRY_MAX_HANDLES];
+	struct lo_channel_read_result got;
+	/* Whatever an earlier, abandoned request left behind goes first. */
+	while (lo_channel_read(mount, rs, sizeof(*rs), got_h, LO_REGISTRY_MAX_HANDLES, &got) == LO_OK) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(got_h[i]);
+	}
+	status_t st = lo_channel_write(mount, &rq, sizeof(rq), (lo_handle_t *)0, 0);
+	if (st != LO_OK)
+		return st;
+	uint32_t observed = 0;
+	st = lo_handle_wait_one(lo_channel_handle(mount), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+				lo_now() + LO_REGISTRY_MOUNT_WAIT, &observed);
+	if (st != LO_OK)
+		return st;
+	lo_memset(rs, 0, sizeof(*rs));
+	st = lo_channel_read(mount, rs, sizeof(*rs), got_h, LO_REGISTRY_MAX_HANDLES, &got);
+	if (st != LO_OK)
+		return st == LO_ERR_SHOULD_WAIT ? LO_ERR_PEER_CLOSED : st;
+	int link = rs->kind == LO_ENTRY_LINK && got.handles == 0;   /* no handle: only a link */
+	if (got.bytes != sizeof(*rs) || rs->hdr.ordinal != LO_REGISTRY_RESOLVE || rs->status != LO_OK ||
+	    (got.handles != 1 && !link) || rs->consumed > rq.path_len) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(got_h[i]);
+		if (got.bytes < sizeof(rs->hdr) + sizeof(rs->status))
+			return LO_ERR_BAD_FORMAT;
+		return rs->status != LO_OK ? rs->status : LO_ERR_BAD_FORMAT;
+	}
+	*out = link ? LO_HANDLE_INVALID : got_h[0];
+	return LO_OK;
 }
 
 /* An open that goes on inside a mount: ask the mounted server for the rest
@@ -753,12 +781,16 @@ static int forward_open(lo_channel_t mount, const char *rest, uint32_t offset, u
 			struct lo_registry_open_response *resp, lo_handle_t *resp_handles,
 			uint32_t *resp_nhandles, status_t *result)
 {
+	if (lo_strlen(rest) > LO_REGISTRY_RESOLVE_PATH_MAX)
+		return 0;
 	uint32_t rights = req->rights;
 	if (!(there & LO_REGISTRY_RIGHT_WRITABLE))
 		rights &= ~LO_RIGHT_WRITE;
-	struct lo_registry_open_response rs;
-	lo_handle_t h;
-	*result = ask_server_for(mount, rest, rights, there & req->conn_rights, &rs, &h);
+	struct lo_registry_resolve_response rs;
+	lo_handle_t h = LO_HANDLE_INVALID;
+	*result = ask_resolve(mount, rest, rights, there & req->conn_rights, &rs, &h);
+	if (*result == LO_ERR_NOT_SUPPORTED)
+		return 0;   /* a mount or a device there, or a server without resolve */
 	if (*result != LO_OK)
 		return 1;
 	if (rs.kind != LO_ENTRY_OBJECT && rs.kind != LO_ENTRY_REGISTRY) {
@@ -822,6 +854,8 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			uint32_t there = rights & e->rights;
 			if (e->anchor)
 				there = rights_in(conn_of(c), e->anchor, there);
+			if (c->local)
+				return LO_ERR_NOT_SUPPORTED;
 			status_t st;
 			if (*rest && (there & LO_REGISTRY_RIGHT_OPEN) &&
 			    forward_open(e->mount, rest, (uint32_t)(rest - path), there, req, resp,
@@ -867,6 +901,8 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			 * by the driver: its file rights are what was granted;
 			 * the channel itself is the client's to talk on. */
 			status_t st = LO_ERR_NOT_SUPPORTED;
+			if (e->device && c->local)
+				return st;
 			if (e->device)
 				st = ask_server(lo_channel_from(e->handle), e->link, resp->granted, 0,
 						LO_ENTRY_OBJECT, &resp_handles[0]);
@@ -891,6 +927,32 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 		return LO_OK;
 	}
 	return LO_ERR_LINK_LOOP;
+}
+
+/* open in small messages: the same walk, the link's text left out. */
+static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *req,
+			  struct lo_registry_resolve_response *resp, lo_handle_t *resp_handles,
+			  uint32_t *resp_nhandles)
+{
+	struct call *c = ctx;
+	if (req->path_len > LO_REGISTRY_RESOLVE_PATH_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	if (req->flags & ~(uint32_t)LO_RESOLVE_LOCAL)
+		return LO_ERR_INVALID_ARGS;
+	struct lo_registry_open_request open;
+	struct lo_registry_open_response answer;
+	open.path_len = req->path_len;
+	lo_memcpy(open.path, req->path, req->path_len);
+	open.rights = req->rights;
+	open.conn_rights = req->conn_rights;
+	answer.kind = answer.consumed = answer.granted = 0;
+	c->local = (req->flags & LO_RESOLVE_LOCAL) != 0;
+	status_t st = on_open(c, &open, &answer, resp_handles, resp_nhandles);
+	c->local = false;
+	resp->kind = answer.kind;
+	resp->consumed = answer.consumed;
+	resp->granted = answer.granted;
+	return st;
 }
 
 static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
@@ -1050,6 +1112,7 @@ static status_t on_denial(void *ctx, const struct lo_registry_denial_request *re
 
 static const struct lo_registry_server handlers = {
 	.open = on_open,
+	.resolve = on_resolve,
 	.list = on_list,
 	.bind = on_bind,
 	.unbind = on_unbind,
@@ -1081,7 +1144,7 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		uint32_t slot = (uint32_t)pkt.key;
 		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
 			continue;
-		struct call c = { host, host->conns[slot].registry, slot };
+		struct call c = { host, host->conns[slot].registry, slot, false };
 		/* One request per packet: the connection's watch goes to the back
 		 * of the port's queue while more are queued, so every connection
 		 * gets its turn. SHOULD_WAIT: the queue is empty (another packet
