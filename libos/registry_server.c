@@ -7,6 +7,7 @@ struct entry {
 	struct entry *next;
 	uint32_t client;               /* who is charged for it (0: the host) */
 	char name[LO_REGISTRY_NAME_MAX + 1];
+	uint32_t len;                  /* of name: a lookup compares it first */
 	uint32_t kind;                 /* LO_ENTRY_* */
 	uint32_t rights;               /* what Open may grant (objects; connection
 					* rights through a registry) */
@@ -288,7 +289,7 @@ status_t lo_registry_host_init(struct lo_registry_host *host)
 static struct entry *find(struct lo_registry *reg, const char *name, size_t n)
 {
 	for (struct entry *e = reg->entries; e; e = e->next) {
-		if (lo_strlen(e->name) == n && lo_strncmp(e->name, name, n) == 0)
+		if (e->len == n && lo_strncmp(e->name, name, n) == 0)
 			return e;
 	}
 	return NULL;
@@ -346,6 +347,7 @@ static status_t add_entry(struct lo_registry *reg, const char *name, size_t n, u
 	}
 	e->client = client;
 	lo_memcpy(e->name, name, n);
+	e->len = (uint32_t)n;
 	/* Appended, so listing shows entries in the order they were bound. */
 	struct entry **tail = &reg->entries;
 	while (*tail)
@@ -472,7 +474,7 @@ static status_t remove_entry(struct lo_registry_host *host, struct lo_registry *
 {
 	for (struct entry **p = &reg->entries; *p; p = &(*p)->next) {
 		struct entry *e = *p;
-		if (lo_strlen(e->name) == n && lo_strncmp(e->name, name, n) == 0) {
+		if (e->len == n && lo_strncmp(e->name, name, n) == 0) {
 			*p = e->next;
 			entry_free(host, e);
 			changed(reg);
@@ -581,7 +583,9 @@ static struct lo_registry_conn *conn_of(struct call *c)
 static uint32_t rights_in(const struct lo_registry_conn *conn, struct lo_registry *reg,
 			  uint32_t rights)
 {
-	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS; i++) {
+	/* The grants are packed from the first slot (connect_for): the first
+	 * empty one ends them. */
+	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS && conn->sub[i].registry; i++) {
 		if (conn->sub[i].registry == reg)
 			return conn->sub[i].rights;
 	}
@@ -986,7 +990,7 @@ static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
 		return LO_ERR_NOT_FOUND;
 	resp->kind = e->kind;
 	resp->rights = e->rights;
-	resp->name_len = (uint32_t)lo_strlen(e->name);
+	resp->name_len = e->len;
 	lo_memcpy(resp->name, e->name, resp->name_len);
 	return LO_OK;
 }
