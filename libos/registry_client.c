@@ -45,14 +45,94 @@ static int has_registry_prefix(const char *path)
 	return 0;
 }
 
+/* A root connection is one channel for every thread that names things
+ * through it: one request at a time on it, or one thread could read
+ * another's answer. A lock per channel value (hashed into a few; only the
+ * root entry points take them, for their hops on the root itself):
+ * uncontended, one atomic exchange; a waiter naps 50 us at a time (a wait
+ * with a deadline on the root: there is no object to sleep on that every
+ * process holds). */
+#define ROOT_LOCKS 16
+static int root_busy[ROOT_LOCKS];
+
+static void root_lock(lo_channel_t root)
+{
+	int *busy = &root_busy[root.value % ROOT_LOCKS];
+	while (__atomic_exchange_n(busy, 1, __ATOMIC_ACQUIRE)) {
+		uint32_t observed;
+		lo_handle_wait_one(lo_channel_handle(root), LO_SIG_CHANNEL_PEER_CLOSED,
+				   lo_now() + 50 * 1000, &observed);
+	}
+}
+
+static void root_unlock(lo_channel_t root)
+{
+	__atomic_store_n(&root_busy[root.value % ROOT_LOCKS], 0, __ATOMIC_RELEASE);
+}
+
+static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t rights, uint32_t conn_rights,
+			      uint32_t *kind, uint32_t *consumed, uint32_t *granted,
+			      char *link, uint32_t *link_len, lo_handle_t *obj);
+
+static status_t open_hop(lo_channel_t at, int shared, const char *path, uint32_t rights,
+			 uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
+			 char *link, uint32_t *link_len, lo_handle_t *obj)
+{
+	if (shared)
+		root_lock(at);
+	status_t st = open_hop_once(at, path, rights, conn_rights, kind, consumed, granted, link,
+				    link_len, obj);
+	if (shared)
+		root_unlock(at);
+	return st;
+}
+
+/* One hop: `resolve` (small messages) where the path fits; `open` for a
+ * longer path, for a link's text, and where the server has no resolve. */
+static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t rights, uint32_t conn_rights,
+			      uint32_t *kind, uint32_t *consumed, uint32_t *granted,
+			      char *link, uint32_t *link_len, lo_handle_t *obj)
+{
+	uint32_t len = (uint32_t)lo_strlen(path);
+	int32_t status = LO_OK;
+	status_t st;
+	if (len <= LO_REGISTRY_RESOLVE_PATH_MAX) {
+		st = lo_registry_resolve(at, rights, conn_rights, 0, path, len, &status, kind, consumed,
+					granted, obj);
+		if (st == LO_OK)
+			st = status;
+		if (st != LO_ERR_NOT_SUPPORTED && !(st == LO_OK && *kind == LO_ENTRY_LINK))
+			return st;
+		if (st == LO_OK && obj->value)
+			lo_handle_close(*obj);   /* a link carries none; a bad server might */
+	}
+	st = lo_registry_open(at, path, len, rights, conn_rights, &status, kind, consumed, granted,
+			      link, LO_REGISTRY_PATH_MAX, link_len, obj);
+	return st == LO_OK ? status : st;
+}
+
 status_t lo_resolve_path(lo_channel_t registry, const char *path, uint32_t rights, lo_handle_t *out)
 {
 	return lo_resolve_path_as(registry, path, rights, LO_REGISTRY_RIGHTS_ALL, out);
 }
 
+static status_t walk(lo_channel_t registry, const char *base, const char *path, uint32_t rights,
+		     uint32_t conn_rights, lo_handle_t *out);
+
 status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t rights,
 			    uint32_t conn_rights, lo_handle_t *out)
 {
+	return walk(registry, NULL, path, rights, conn_rights, out);
+}
+
+/* The walk. `base` non-NULL: registry is a root, whose hops take its lock,
+ * and a link met on it is relative to the root's entry `base` (the
+ * registry a name names: "" for the root itself), as it was when a name
+ * was resolved on a connection to that registry. */
+static status_t walk(lo_channel_t registry, const char *base, const char *path, uint32_t rights,
+		     uint32_t conn_rights, lo_handle_t *out)
+{
+	int shared = base != NULL;
 	char current[LO_REGISTRY_PATH_MAX + 1];
 	status_t st = copy_path(current, path);
 	if (st != LO_OK)
@@ -62,14 +142,10 @@ status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t ri
 	int finished = 0;  /* resolved, or failed */
 	for (int hop = 0; hop < LO_REGISTRY_MAX_HOPS && !finished; hop++) {
 		finished = 1;   /* every path below that does not `continue` ends the walk */
-		int32_t status = LO_OK;
 		uint32_t kind = 0, consumed = 0, granted = 0, link_len = 0;
 		char link[LO_REGISTRY_PATH_MAX + 1];
 		lo_handle_t obj = LO_HANDLE_INVALID;
-		st = lo_registry_open(at, current, (uint32_t)lo_strlen(current), rights, conn_rights, &status,
-				      &kind, &consumed, &granted, link, sizeof(link) - 1, &link_len, &obj);
-		if (st == LO_OK)
-			st = status;
+		st = open_hop(at, shared && !own, current, rights, conn_rights, &kind, &consumed, &granted, link, &link_len, &obj);
 		if (st != LO_OK)
 			break;
 		if (consumed > lo_strlen(current)) {
@@ -132,6 +208,15 @@ status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t ri
 			at = fresh;
 			own = 1;
 			lo_memcpy(current, p, lo_strlen(p) + 1);
+		} else if (shared && !own && *base) {
+			size_t b = lo_strlen(base), n = lo_strlen(next);
+			if (b + 1 + n > LO_REGISTRY_PATH_MAX) {
+				st = LO_ERR_NAME_TOO_LONG;
+				break;
+			}
+			lo_memcpy(current, base, b);
+			current[b] = '/';
+			lo_memcpy(current + b + 1, next, n + 1);
 		} else {
 			lo_memcpy(current, next, lo_strlen(next) + 1);
 		}
@@ -150,36 +235,72 @@ status_t lo_connect_registry(const char *name, lo_channel_t *out)
 	if (!root.value)
 		return LO_ERR_NOT_FOUND;
 	lo_handle_t h;
-	status_t st = lo_resolve_path(root, name, LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	status_t st = walk(root, "", name, LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h);
 	if (st == LO_OK)
 		*out = lo_channel_from(h);
 	return st;
 }
 
-status_t lo_resolve_name(const char *name, uint32_t rights, lo_handle_t *out)
+/* "<registry>:<path>" as one path in the root namespace, "<registry>/<path>":
+ * the root walks its own nested registries in one request, so a name costs
+ * one round trip and no connection of its own (a mount answers with a
+ * referral to its server; lo_resolve_path continues there). `dir_only`
+ * keeps only the path's directory part; *last then points at the rest. */
+static status_t root_path(const char *name, char *whole, char *reg, int dir_only, const char **last)
+{
+	const char *path;
+	status_t st = lo_name_split(name, reg, LO_REGISTRY_NAME_MAX + 1, &path);
+	if (st != LO_OK)
+		return st;
+	size_t n = lo_strlen(path);
+	if (dir_only) {
+		/* The directory part: everything before the last '/'. */
+		const char *slash = 0;
+		for (const char *p = path; *p; p++) {
+			if (*p == '/' && p[1])
+				slash = p;
+		}
+		n = slash ? (size_t)(slash - path) : 0;
+		*last = slash ? slash + 1 : path;
+	}
+	size_t r = lo_strlen(reg);
+	if (r + 1 + n > LO_REGISTRY_PATH_MAX)
+		return LO_ERR_BUFFER_TOO_SMALL;   /* valid, but too long to join: two steps */
+	lo_memcpy(whole, reg, r);
+	whole[r] = '/';
+	lo_memcpy(whole + r + 1, path, n);
+	whole[r + 1 + n] = '\0';
+	return LO_OK;
+}
+
+/* The same name the old way, for one too long to join: a connection to the
+ * registry first, then the path in it. */
+static status_t resolve_in_two(lo_channel_t root, const char *name, uint32_t rights, lo_handle_t *out)
 {
 	char reg[LO_REGISTRY_NAME_MAX + 1];
 	const char *path;
 	status_t st = lo_name_split(name, reg, sizeof(reg), &path);
 	if (st != LO_OK)
 		return st;
-	lo_channel_t r;
-	st = lo_connect_registry(reg, &r);
+	if (!root.value)
+		return LO_ERR_NOT_FOUND;
+	lo_handle_t h;
+	st = walk(root, "", reg, LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h);
 	if (st != LO_OK)
 		return st;
+	lo_channel_t r = lo_channel_from(h);
 	st = lo_resolve_path(r, path, rights, out);
 	lo_handle_close(lo_channel_handle(r));
 	return st;
 }
 
-status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **last)
+static status_t parent_in_two(const char *name, lo_channel_t *out, const char **last)
 {
 	char reg[LO_REGISTRY_NAME_MAX + 1];
 	const char *path;
 	status_t st = lo_name_split(name, reg, sizeof(reg), &path);
 	if (st != LO_OK)
 		return st;
-	/* The directory part: everything before the last '/'. */
 	const char *slash = 0;
 	for (const char *p = path; *p; p++) {
 		if (*p == '/' && p[1])
@@ -187,8 +308,6 @@ status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **las
 	}
 	char dir[LO_REGISTRY_PATH_MAX + 1];
 	size_t n = slash ? (size_t)(slash - path) : 0;
-	if (n > LO_REGISTRY_PATH_MAX)
-		return LO_ERR_NAME_TOO_LONG;
 	lo_memcpy(dir, path, n);
 	dir[n] = '\0';
 	*last = slash ? slash + 1 : path;
@@ -202,6 +321,44 @@ status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **las
 	lo_handle_t h;
 	st = lo_resolve_path(r, dir, LO_DEFAULT_RIGHTS_CHANNEL, &h);
 	lo_handle_close(lo_channel_handle(r));
+	if (st == LO_OK)
+		*out = lo_channel_from(h);
+	return st;
+}
+
+status_t lo_resolve_name(const char *name, uint32_t rights, lo_handle_t *out)
+{
+	return lo_resolve_name_in(lo_root_registry(), name, rights, out);
+}
+
+status_t lo_resolve_name_in(lo_channel_t root, const char *name, uint32_t rights, lo_handle_t *out)
+{
+	char whole[LO_REGISTRY_PATH_MAX + 1];
+	char reg[LO_REGISTRY_NAME_MAX + 1];
+	status_t st = root_path(name, whole, reg, 0, NULL);
+	if (st == LO_ERR_BUFFER_TOO_SMALL)
+		return resolve_in_two(root, name, rights, out);
+	if (st != LO_OK)
+		return st;
+	if (!root.value)
+		return LO_ERR_NOT_FOUND;
+	return walk(root, reg, whole, rights, LO_REGISTRY_RIGHTS_ALL, out);
+}
+
+status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **last)
+{
+	char whole[LO_REGISTRY_PATH_MAX + 1];
+	char reg[LO_REGISTRY_NAME_MAX + 1];
+	status_t st = root_path(name, whole, reg, 1, last);
+	if (st == LO_ERR_BUFFER_TOO_SMALL)
+		return parent_in_two(name, out, last);
+	if (st != LO_OK)
+		return st;
+	lo_channel_t root = lo_root_registry();
+	if (!root.value)
+		return LO_ERR_NOT_FOUND;
+	lo_handle_t h;
+	st = walk(root, reg, whole, LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h);
 	if (st == LO_OK)
 		*out = lo_channel_from(h);
 	return st;

@@ -7,6 +7,7 @@ struct entry {
 	struct entry *next;
 	uint32_t client;               /* who is charged for it (0: the host) */
 	char name[LO_REGISTRY_NAME_MAX + 1];
+	uint32_t len;                  /* of name: a lookup compares it first */
 	uint32_t kind;                 /* LO_ENTRY_* */
 	uint32_t rights;               /* what Open may grant (objects; connection
 					* rights through a registry) */
@@ -167,10 +168,12 @@ void lo_registry_release(struct lo_registry_host *host, struct lo_registry *reg)
 
 /* --- connections --- */
 
+/* A lasting watch (key: the slot): each request costs one port_wait, with
+ * no binding made again after it; the watch ends when the channel closes. */
 static status_t watch_connection(struct lo_registry_host *host, uint32_t slot)
 {
-	return lo_port_bind(host->port, lo_channel_handle(host->conns[slot].channel),
-			    LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, slot);
+	return lo_port_watch(host->port, lo_channel_handle(host->conns[slot].channel),
+			     LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, slot);
 }
 
 static uint32_t client_connections(struct lo_registry_host *host, uint32_t client)
@@ -255,6 +258,7 @@ static void drop_connection(struct lo_registry_host *host, uint32_t slot)
 {
 	struct lo_registry *reg = host->conns[slot].registry;
 	watches_sweep(reg, slot);
+	lo_port_unwatch(host->port, slot);   /* so that the slot's key is free at once */
 	lo_handle_close(lo_channel_handle(host->conns[slot].channel));
 	host->conns[slot].registry = NULL;
 	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS; i++) {
@@ -285,7 +289,7 @@ status_t lo_registry_host_init(struct lo_registry_host *host)
 static struct entry *find(struct lo_registry *reg, const char *name, size_t n)
 {
 	for (struct entry *e = reg->entries; e; e = e->next) {
-		if (lo_strlen(e->name) == n && lo_strncmp(e->name, name, n) == 0)
+		if (e->len == n && lo_strncmp(e->name, name, n) == 0)
 			return e;
 	}
 	return NULL;
@@ -343,6 +347,7 @@ static status_t add_entry(struct lo_registry *reg, const char *name, size_t n, u
 	}
 	e->client = client;
 	lo_memcpy(e->name, name, n);
+	e->len = (uint32_t)n;
 	/* Appended, so listing shows entries in the order they were bound. */
 	struct entry **tail = &reg->entries;
 	while (*tail)
@@ -469,7 +474,7 @@ static status_t remove_entry(struct lo_registry_host *host, struct lo_registry *
 {
 	for (struct entry **p = &reg->entries; *p; p = &(*p)->next) {
 		struct entry *e = *p;
-		if (lo_strlen(e->name) == n && lo_strncmp(e->name, name, n) == 0) {
+		if (e->len == n && lo_strncmp(e->name, name, n) == 0) {
 			*p = e->next;
 			entry_free(host, e);
 			changed(reg);
@@ -560,6 +565,7 @@ struct call {
 	struct lo_registry_host *host;
 	struct lo_registry *reg;
 	uint32_t slot;                 /* the connection the request came on */
+	bool local;                    /* resolve_local: ask no other server */
 };
 
 static uint32_t client_of(struct call *c)
@@ -577,7 +583,9 @@ static struct lo_registry_conn *conn_of(struct call *c)
 static uint32_t rights_in(const struct lo_registry_conn *conn, struct lo_registry *reg,
 			  uint32_t rights)
 {
-	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS; i++) {
+	/* The grants are packed from the first slot (connect_for): the first
+	 * empty one ends them. */
+	for (uint32_t i = 0; i < LO_REGISTRY_SUBGRANTS && conn->sub[i].registry; i++) {
 		if (conn->sub[i].registry == reg)
 			return conn->sub[i].rights;
 	}
@@ -716,6 +724,92 @@ static status_t open_mount(lo_channel_t mount, uint32_t rights, lo_handle_t *out
 	return ask_server(mount, "", LO_DEFAULT_RIGHTS_CHANNEL, rights, LO_ENTRY_REGISTRY, out);
 }
 
+/* Ask the mounted server to look `path` up itself (resolve_local: it asks
+ * nobody else, so two servers that mount each other cannot wait for each
+ * other). Bounded like ask_server. */
+static status_t ask_resolve(lo_channel_t mount, const char *path, uint32_t rights, uint32_t conn_rights,
+			   struct lo_registry_resolve_response *rs, lo_handle_t *out)
+{
+	struct lo_registry_resolve_request rq;
+	rq.hdr.txid = 2;
+	rq.hdr.ordinal = LO_REGISTRY_RESOLVE;
+	rq.rights = rights;
+	rq.conn_rights = conn_rights;
+	rq.flags = LO_RESOLVE_LOCAL;
+	rq.path_len = (uint32_t)lo_strlen(path);
+	lo_memcpy(rq.path, path, rq.path_len);
+	lo_memset(rq.path + rq.path_len, 0, sizeof(rq.path) - rq.path_len);
+	lo_handle_t got_h[LO_REGISTRY_MAX_HANDLES];
+	struct lo_channel_read_result got;
+	/* Whatever an earlier, abandoned request left behind goes first. */
+	while (lo_channel_read(mount, rs, sizeof(*rs), got_h, LO_REGISTRY_MAX_HANDLES, &got) == LO_OK) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(got_h[i]);
+	}
+	status_t st = lo_channel_write(mount, &rq, sizeof(rq), (lo_handle_t *)0, 0);
+	if (st != LO_OK)
+		return st;
+	uint32_t observed = 0;
+	st = lo_handle_wait_one(lo_channel_handle(mount), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+				lo_now() + LO_REGISTRY_MOUNT_WAIT, &observed);
+	if (st != LO_OK)
+		return st;
+	lo_memset(rs, 0, sizeof(*rs));
+	st = lo_channel_read(mount, rs, sizeof(*rs), got_h, LO_REGISTRY_MAX_HANDLES, &got);
+	if (st != LO_OK)
+		return st == LO_ERR_SHOULD_WAIT ? LO_ERR_PEER_CLOSED : st;
+	int link = rs->kind == LO_ENTRY_LINK && got.handles == 0;   /* no handle: only a link */
+	if (got.bytes != sizeof(*rs) || rs->hdr.ordinal != LO_REGISTRY_RESOLVE || rs->status != LO_OK ||
+	    (got.handles != 1 && !link) || rs->consumed > rq.path_len) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(got_h[i]);
+		if (got.bytes < sizeof(rs->hdr) + sizeof(rs->status))
+			return LO_ERR_BAD_FORMAT;
+		return rs->status != LO_OK ? rs->status : LO_ERR_BAD_FORMAT;
+	}
+	*out = link ? LO_HANDLE_INVALID : got_h[0];
+	return LO_OK;
+}
+
+/* An open that goes on inside a mount: ask the mounted server for the rest
+ * of the path ourselves and pass its answer on, so the client makes one
+ * request and no connection of its own. The mounted server sees our
+ * connection (which has every right it gave the mount); what the client may
+ * do there (`there`) is applied first, as a referral's connection would
+ * carry it: OPEN is checked by the caller, WRITE goes without WRITABLE,
+ * and a registry comes back with at most `there`. A link's text is
+ * relative to the mounted registry, so a link answer goes the referral's
+ * way: 0, and the caller refers the client there. Else 1, *st the answer. */
+static int forward_open(lo_channel_t mount, const char *rest, uint32_t offset, uint32_t there,
+			const struct lo_registry_open_request *req,
+			struct lo_registry_open_response *resp, lo_handle_t *resp_handles,
+			uint32_t *resp_nhandles, status_t *result)
+{
+	if (lo_strlen(rest) > LO_REGISTRY_RESOLVE_PATH_MAX)
+		return 0;
+	uint32_t rights = req->rights;
+	if (!(there & LO_REGISTRY_RIGHT_WRITABLE))
+		rights &= ~LO_RIGHT_WRITE;
+	struct lo_registry_resolve_response rs;
+	lo_handle_t h = LO_HANDLE_INVALID;
+	*result = ask_resolve(mount, rest, rights, there & req->conn_rights, &rs, &h);
+	if (*result == LO_ERR_NOT_SUPPORTED)
+		return 0;   /* a mount or a device there, or a server without resolve */
+	if (*result != LO_OK)
+		return 1;
+	if (rs.kind != LO_ENTRY_OBJECT && rs.kind != LO_ENTRY_REGISTRY) {
+		if (h.value)
+			lo_handle_close(h);
+		return 0;
+	}
+	resp->kind = rs.kind;
+	resp->granted = rs.granted;
+	resp->consumed = offset + rs.consumed;
+	resp_handles[0] = h;
+	*resp_nhandles = 1;
+	return 1;
+}
+
 static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			struct lo_registry_open_response *resp,
 			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
@@ -756,13 +850,22 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			return LO_OK;
 		}
 		if (e->kind == LO_ENTRY_REGISTRY && !e->child) {
-			/* A mount: refer the client to the other server, with the
-			 * path up to here used up. A subtree grant may name a
-			 * host's mount by its anchor. */
+			/* A mount: ask the other server for the rest of the path
+			 * (forward_open); else (the mount itself, no OPEN there,
+			 * a link) refer the client to it, with the path up to
+			 * here used up. A subtree grant may name a host's mount
+			 * by its anchor. */
 			uint32_t there = rights & e->rights;
 			if (e->anchor)
 				there = rights_in(conn_of(c), e->anchor, there);
-			status_t st = open_mount(e->mount, there & req->conn_rights, &resp_handles[0]);
+			if (c->local)
+				return LO_ERR_NOT_SUPPORTED;
+			status_t st;
+			if (*rest && (there & LO_REGISTRY_RIGHT_OPEN) &&
+			    forward_open(e->mount, rest, (uint32_t)(rest - path), there, req, resp,
+					 resp_handles, resp_nhandles, &st))
+				return st;
+			st = open_mount(e->mount, there & req->conn_rights, &resp_handles[0]);
 			if (st != LO_OK)
 				return st;
 			resp->kind = LO_ENTRY_REGISTRY;
@@ -802,6 +905,8 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			 * by the driver: its file rights are what was granted;
 			 * the channel itself is the client's to talk on. */
 			status_t st = LO_ERR_NOT_SUPPORTED;
+			if (e->device && c->local)
+				return st;
 			if (e->device)
 				st = ask_server(lo_channel_from(e->handle), e->link, resp->granted, 0,
 						LO_ENTRY_OBJECT, &resp_handles[0]);
@@ -826,6 +931,32 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 		return LO_OK;
 	}
 	return LO_ERR_LINK_LOOP;
+}
+
+/* open in small messages: the same walk, the link's text left out. */
+static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *req,
+			  struct lo_registry_resolve_response *resp, lo_handle_t *resp_handles,
+			  uint32_t *resp_nhandles)
+{
+	struct call *c = ctx;
+	if (req->path_len > LO_REGISTRY_RESOLVE_PATH_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	if (req->flags & ~(uint32_t)LO_RESOLVE_LOCAL)
+		return LO_ERR_INVALID_ARGS;
+	struct lo_registry_open_request open;
+	struct lo_registry_open_response answer;
+	open.path_len = req->path_len;
+	lo_memcpy(open.path, req->path, req->path_len);
+	open.rights = req->rights;
+	open.conn_rights = req->conn_rights;
+	answer.kind = answer.consumed = answer.granted = 0;
+	c->local = (req->flags & LO_RESOLVE_LOCAL) != 0;
+	status_t st = on_open(c, &open, &answer, resp_handles, resp_nhandles);
+	c->local = false;
+	resp->kind = answer.kind;
+	resp->consumed = answer.consumed;
+	resp->granted = answer.granted;
+	return st;
 }
 
 static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
@@ -859,7 +990,7 @@ static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
 		return LO_ERR_NOT_FOUND;
 	resp->kind = e->kind;
 	resp->rights = e->rights;
-	resp->name_len = (uint32_t)lo_strlen(e->name);
+	resp->name_len = e->len;
 	lo_memcpy(resp->name, e->name, resp->name_len);
 	return LO_OK;
 }
@@ -985,6 +1116,7 @@ static status_t on_denial(void *ctx, const struct lo_registry_denial_request *re
 
 static const struct lo_registry_server handlers = {
 	.open = on_open,
+	.resolve = on_resolve,
 	.list = on_list,
 	.bind = on_bind,
 	.unbind = on_unbind,
@@ -1016,20 +1148,16 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		uint32_t slot = (uint32_t)pkt.key;
 		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
 			continue;
-		struct call c = { host, host->conns[slot].registry, slot };
-		lo_channel_t ch = host->conns[slot].channel;
-		/* Serve a turn's worth of what is queued, then listen again (the
-		 * port reports a connection with more at once). SHOULD_WAIT: the
-		 * queue is empty, or the client's is full and its answer is lost;
+		struct call c = { host, host->conns[slot].registry, slot, false };
+		/* One request per packet: the connection's watch goes to the back
+		 * of the port's queue while more are queued, so every connection
+		 * gets its turn. SHOULD_WAIT: the queue is empty (another packet
+		 * came first), or the client's is full and its answer is lost;
 		 * the server never waits for a client. */
-		uint32_t served = 0;
-		do {
-			/* A live view brings itself up to date before every answer. */
-			if (host->refresh)
-				host->refresh(host->refresh_arg);
-			st = lo_registry_serve_one(ch, &handlers, &c, host->conns[slot].rights);
-		} while (st == LO_OK && ++served < LO_REGISTRY_TURN);
-		if ((st != LO_OK && st != LO_ERR_SHOULD_WAIT) || watch_connection(host, slot) != LO_OK)
+		if (host->refresh)
+			host->refresh(host->refresh_arg);   /* a live view: up to date before every answer */
+		st = lo_registry_serve_one(host->conns[slot].channel, &handlers, &c, host->conns[slot].rights);
+		if (st != LO_OK && st != LO_ERR_SHOULD_WAIT)
 			drop_connection(host, slot);
 	}
 }

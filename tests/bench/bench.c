@@ -146,6 +146,7 @@ static void spawn_exit_wait(void)
 	lo_handle_close(lo_process_handle(p));
 }
 
+/* The old two steps: a connection to "files", then the path in it. */
 static void open_motd_in(lo_channel_t root)
 {
 	lo_handle_t h;
@@ -155,6 +156,24 @@ static void open_motd_in(lo_channel_t root)
 	if (lo_resolve_path(lo_channel_from(files), "etc/motd", LO_RIGHT_READ, &h) == LO_OK)
 		lo_handle_close(h);
 	lo_handle_close(files);
+}
+
+/* The path every program takes: the whole name, one request to the root. */
+static void open_name_in(lo_channel_t root)
+{
+	lo_handle_t h;
+	if (lo_resolve_name_in(root, "files:/etc/motd", LO_RIGHT_READ, &h) == LO_OK)
+		lo_handle_close(h);
+}
+
+static void open_name_local(void)
+{
+	open_name_in(local_root);
+}
+
+static void open_name_served(void)
+{
+	open_name_in(served_root);
 }
 
 static void open_motd_local(void)
@@ -341,9 +360,12 @@ int main(void)
 		lo_thread_t t;
 		lo_thread_run(local_server, NULL, "registry", &t);
 		measure("registry_open_local", 500, open_motd_local);
+		measure("registry_open_name_local", 500, open_name_local);
 	}
-	if (served_root.value)
+	if (served_root.value) {
 		measure("registry_open_server", 500, open_motd_served);
+		measure("registry_open_name_server", 500, open_name_served);
+	}
 	bench_storage();
 	lo_printf("BENCH end\n");
 	/* The logger shows the log on the serial line: let it finish. */

@@ -202,6 +202,29 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 	return LO_OK;
 }
 
+/* open in small messages (idl/registry.idl): this server asks nobody
+ * else, so resolve_local changes nothing; it holds no links. */
+static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *req,
+			   struct lo_registry_resolve_response *resp, lo_handle_t *rh, uint32_t *nrh)
+{
+	static struct lo_registry_open_request open;
+	static struct lo_registry_open_response answer;
+	if (req->path_len > LO_REGISTRY_RESOLVE_PATH_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	if (req->flags & ~(uint32_t)LO_RESOLVE_LOCAL)
+		return LO_ERR_INVALID_ARGS;
+	open.path_len = req->path_len;
+	lo_memcpy(open.path, req->path, req->path_len);
+	open.rights = req->rights;
+	open.conn_rights = req->conn_rights;
+	lo_memset(&answer, 0, sizeof(answer));
+	status_t s = on_open(ctx, &open, &answer, rh, nrh);
+	resp->kind = answer.kind;
+	resp->consumed = answer.consumed;
+	resp->granted = answer.granted;
+	return s;
+}
+
 static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
 			struct lo_registry_list_response *resp)
 {
@@ -296,6 +319,7 @@ static status_t on_rename(void *ctx, const struct lo_registry_rename_request *re
 
 static const struct lo_registry_server server = {
 	.open = on_open,
+	.resolve = on_resolve,
 	.list = on_list,
 	.bind = on_bind,
 	.unbind = on_unbind,

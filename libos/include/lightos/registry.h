@@ -30,7 +30,8 @@ lo_channel_t lo_root_registry(void);
  *   lo_resolve_path      a path in a registry, to the end: follows nested
  *                        registries and links (at most LO_REGISTRY_MAX_HOPS);
  *   lo_connect_registry  a new connection to the root's registry `name`;
- *   lo_resolve_name      "<registry>:<path>": connect, then resolve the path.
+ *   lo_resolve_name      "<registry>:<path>": the root resolves "<registry>/<path>"
+ *                        in one request (no connection to the registry).
  * Close what they return with lo_handle_close. */
 
 /* A new connection to the root namespace's registry `name` ("files"). */
@@ -47,8 +48,12 @@ status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t ri
  * of "<registry>:<path>" (*last points into name). Edits go there, so that
  * they cross mounts and use the rights the connection has in that registry. */
 status_t lo_resolve_parent(const char *name, lo_channel_t *reg, const char **last);
-/* Resolve "<registry>:<path>" in one step. */
+/* Resolve "<registry>:<path>" in one step: one open request to the root
+ * for "<registry>/<path>" (one round trip when the root's host serves the
+ * whole path; a mount refers the rest to its server). */
 status_t lo_resolve_name(const char *name, uint32_t rights, lo_handle_t *out);
+/* The same in the root namespace `root` instead of the process's own. */
+status_t lo_resolve_name_in(lo_channel_t root, const char *name, uint32_t rights, lo_handle_t *out);
 
 /* Split "<registry>:<path>" into its parts (pure; host-tested).
  * LO_ERR_INVALID_ARGS without ':' or with an empty registry name,

@@ -3,16 +3,27 @@
 
 static uint32_t next_txid = 1;
 
+/* Messages are a few hundred bytes: move them eight bytes at a time
+ * (a byte loop cost more than the round trip itself). */
+typedef uint64_t __attribute__((may_alias, aligned(1))) word_t;
+
 static void copy_bytes(void *dst, const void *src, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++)
-		((char *)dst)[i] = ((const char *)src)[i];
+	char *d = dst;
+	const char *s = src;
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		*(word_t *)d = *(const word_t *)s;
+	for (; n; n--)
+		*d++ = *s++;
 }
 
 static void zero_bytes(void *dst, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++)
-		((char *)dst)[i] = 0;
+	char *d = dst;
+	for (; n >= 8; n -= 8, d += 8)
+		*(word_t *)d = 0;
+	for (; n; n--)
+		*d++ = 0;
 }
 
 /* A handle in a request must be of the declared type (0: any) and carry
@@ -107,17 +118,21 @@ status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server,
 	lo_handle_t resp_handles[LO_KNOB_MAX_HANDLES];
 	uint32_t resp_nhandles = 0;
 	struct lo_channel_read_result got;
-	zero_bytes(&req, sizeof(req));
 	status_t st = lo_channel_read(ch, &req, sizeof(req), handles, LO_KNOB_MAX_HANDLES, &got);
 	int oversized = st == LO_ERR_BUFFER_TOO_SMALL;
 	if (oversized) {
 		/* No request is this big: take it off the queue (its handles
 		 * close) so the next one can be served, and answer BAD_FORMAT. */
 		st = lo_channel_drop(ch, &req.hdr, sizeof(req.hdr));
+		got.bytes = sizeof(req.hdr);
 		got.handles = 0;
 	}
 	if (st != LO_OK)
 		return st;
+	/* What the message did not fill reads as zero (a short request is
+	 * refused below by its size anyway). */
+	if (got.bytes < sizeof(req))
+		zero_bytes((char *)&req + got.bytes, (uint32_t)(sizeof(req) - got.bytes));
 	zero_bytes(&resp, sizeof(resp));
 	resp.hdr = req.hdr;
 	uint32_t resp_size = sizeof(resp.error);
