@@ -227,7 +227,7 @@ static bool ends_movable(struct cap_taken *handles, uint32_t nhandles)
 
 /* The message for a send, or NULL with *st set (then the handles are
  * closed: a failed send consumes them). */
-static struct message *message_build(struct channel *ch, const void *bytes, uint32_t nbytes,
+static inline __attribute__((always_inline)) struct message *message_build(struct channel *ch, const void *bytes, uint32_t nbytes,
 				     struct cap_taken *handles, uint32_t nhandles,
 				     struct job *charge, status_t *st)
 {
@@ -286,7 +286,7 @@ static struct channel_caller *caller_for(struct channel *end, struct message *m)
  * (channel_call), else into the peer's queue. With `caller`, also register
  * it at ch, in the same critical section, so that no reply can come before
  * it is there. On failure nothing changed and m is still the sender's. */
-static status_t message_post(struct channel *ch, struct message *m, struct channel_caller *caller)
+static inline __attribute__((always_inline)) status_t message_post(struct channel *ch, struct message *m, struct channel_caller *caller)
 {
 	status_t st = LO_OK;
 	if (m->nends) {
@@ -337,7 +337,7 @@ static status_t message_post(struct channel *ch, struct message *m, struct chann
 
 /* message_post, and on failure the message is gone (its handles closed),
  * except on LO_ERR_BAD_STATE (they are still the sender's). */
-static status_t channel_post(struct channel *ch, struct message *m, struct channel_caller *caller)
+static inline __attribute__((always_inline)) status_t channel_post(struct channel *ch, struct message *m, struct channel_caller *caller)
 {
 	status_t st = message_post(ch, m, caller);
 	if (st == LO_OK)
