@@ -289,7 +289,9 @@ static struct channel_caller *caller_for(struct channel *end, struct message *m)
 static inline __attribute__((always_inline)) status_t message_post(struct channel *ch, struct message *m, struct channel_caller *caller)
 {
 	status_t st = LO_OK;
-	if (m->nends) {
+	/* Read once: after the pair lock, m may be a caller's, even freed. */
+	uint32_t nends = m->nends;
+	if (nends) {
 		spin_lock(&transit_lock);
 		if (!ends_movable(m->handles, m->nhandles)) {
 			spin_unlock(&transit_lock);
@@ -330,7 +332,7 @@ static inline __attribute__((always_inline)) status_t message_post(struct channe
 	if (st == LO_OK && caller)
 		list_push_back(&ch->callers, &caller->node);
 	spin_unlock(&ch->pair->lock);
-	if (m->nends)
+	if (nends)
 		spin_unlock(&transit_lock);
 	return st;
 }

@@ -389,7 +389,56 @@ static void test_fault_drops_reply(void)
 	close_pair(a, b);
 }
 
+/* A server that answers each request with a new channel end, `rounds`
+ * times: a reply carrying ends is handed over while its writer still
+ * holds the transit lock (channel.c, message_post). */
+struct end_server {
+	lo_channel_t ch;
+	int rounds;
+};
+
+static void serve_ends(void *arg)
+{
+	struct end_server *s = arg;
+	for (int i = 0; i < s->rounds; i++) {
+		struct msg m;
+		struct lo_channel_read_result got;
+		if (read_one(s->ch, &m, sizeof(m), NULL, 0, &got) != LO_OK)
+			return;
+		lo_channel_t x, y;
+		if (lo_channel_create(lo_job_self(), &x, &y) != LO_OK)
+			return;
+		lo_handle_t give[1] = { lo_channel_handle(x) };
+		lo_channel_write(s->ch, &m, sizeof(m), give, 1);
+		lo_handle_close(lo_channel_handle(y));
+	}
+}
+
+static void test_channel_end_in_reply(void)
+{
+	lo_channel_t a, b;
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
+	struct end_server s = { b, 300 };
+	lo_thread_t t;
+	CHECK_ST(lo_thread_run(serve_ends, &s, "ends", &t), LO_OK);
+	int ok = 0;
+	for (int i = 0; i < s.rounds; i++) {
+		struct msg m = { 0x200 + (uint32_t)i, 0 }, r = { 0, 0 };
+		lo_handle_t h[1] = { { 0 } };
+		struct lo_channel_read_result got;
+		struct lo_channel_call_reply rep = reply_into(&r, h, 1, &got, lo_deadline_after_ms(5000));
+		if (lo_channel_call(a, &m, sizeof(m), NULL, 0, &rep) == LO_OK && got.handles == 1 &&
+		    r.txid == m.txid)
+			ok++;
+		lo_handle_close(h[0]);
+	}
+	CHECK(ok == s.rounds);
+	CHECK_ST(lo_thread_join(t, UINT64_MAX), LO_OK);
+	close_pair(a, b);
+}
+
 static const struct utest channel_call_tests[] = {
+	{ "call.channel_end_in_reply", test_channel_end_in_reply },
 	{ "call.echo", test_echo },
 	{ "call.receiver_not_waiting", test_receiver_not_waiting },
 	{ "call.handles", test_handles },
