@@ -74,7 +74,7 @@ static void message_free(struct message *m)
 
 /* NULL when the heap or the job's memory quota has no room. The job is
  * charged the message's own size, whichever buffer holds it. */
-static struct message *message_alloc(struct channel_pair *pair, uint32_t nbytes,
+static inline __attribute__((always_inline)) struct message *message_alloc(struct channel_pair *pair, uint32_t nbytes,
 				     uint32_t nhandles, struct job *job)
 {
 	size_t handle_bytes = nhandles * sizeof(struct cap_taken);
@@ -268,7 +268,7 @@ fail:
  * list, or NULL. With the pair lock held. */
 static struct channel_caller *caller_for(struct channel *end, struct message *m)
 {
-	if (list_empty(&end->callers) || m->nbytes < sizeof(uint32_t))
+	if (m->nbytes < sizeof(uint32_t))
 		return NULL;
 	uint32_t txid;
 	memcpy(&txid, m->bytes, sizeof(txid));
@@ -300,7 +300,9 @@ static inline __attribute__((always_inline)) status_t message_post(struct channe
 	}
 	spin_lock(&ch->pair->lock);
 	struct channel *peer = ch->peer;
-	struct channel_caller *waiting = peer ? caller_for(peer, m) : NULL;
+	struct channel_caller *waiting = NULL;
+	if (peer && !list_empty(&peer->callers))   /* rare but for channel_call */
+		waiting = caller_for(peer, m);
 	if (!peer) {
 		st = LO_ERR_PEER_CLOSED;
 	} else if (waiting && m->nbytes <= waiting->max_bytes &&
