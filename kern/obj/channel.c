@@ -549,12 +549,18 @@ status_t channel_call(struct channel *channel, const void *bytes, uint32_t nbyte
 	uint64_t deadline = reply->deadline;
 	bool passed = deadline <= clock_ns();
 	thread_prepare_block(passed ? DEADLINE_INFINITE : deadline);
-	st = channel_post(channel, m, &caller);
+	st = message_post(channel, m, &caller);
 	if (st != LO_OK) {
 		thread_wake(caller.thread, st);   /* cancels the block */
 		thread_block();
-		if (st == LO_ERR_BAD_STATE) {
+		/* Only now, running again: closing handles can run any
+		 * object's destroy code. */
+		if (st != LO_ERR_BAD_STATE) {
+			message_free(m);
+		} else {
 			/* Nothing moved: the handles go back, as in channel_write. */
+			m->nhandles = 0;
+			message_release(m, channel->pair);
 			struct cap_table *table = current_handle_table();
 			for (uint32_t i = nhandles; i-- > 0;) {
 				if (cap_untake(table, &handles[i]) != LO_OK)

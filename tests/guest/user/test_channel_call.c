@@ -437,7 +437,36 @@ static void test_channel_end_in_reply(void)
 	close_pair(a, b);
 }
 
+/* A request moving a channel end with ends waiting in its own queue is
+ * refused before anything moves (BAD_STATE, as a write): the end stays the
+ * caller's, nothing is sent. */
+static void test_bad_state_keeps_handles(void)
+{
+	lo_channel_t a, b, x, xp, y, yp;
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &x, &xp), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &y, &yp), LO_OK);
+	lo_handle_t give_y[1] = { lo_channel_handle(y) };
+	CHECK_ST(lo_channel_write(xp, "y", 1, give_y, 1), LO_OK);   /* x now holds an end */
+	struct msg m = { 40, 0 }, r;
+	struct lo_channel_read_result got;
+	struct lo_channel_call_reply rep = reply_into(&r, NULL, 0, &got, lo_deadline_after_ms(10));
+	lo_handle_t give_x[1] = { lo_channel_handle(x) };
+	CHECK_ST(lo_channel_call(a, &m, sizeof(m), give_x, 1, &rep), LO_ERR_BAD_STATE);
+	struct lo_object_info oi;
+	CHECK_ST(lo_handle_info(lo_channel_handle(x), &oi), LO_OK);
+	CHECK_ST(lo_channel_read(b, &m, sizeof(m), NULL, 0, &got), LO_ERR_SHOULD_WAIT);
+	char c;
+	lo_handle_t back[1];
+	CHECK_ST(lo_channel_read(x, &c, 1, back, 1, &got), LO_OK);
+	lo_handle_close(back[0]);
+	close_pair(x, xp);
+	lo_handle_close(lo_channel_handle(yp));
+	close_pair(a, b);
+}
+
 static const struct utest channel_call_tests[] = {
+	{ "call.bad_state_keeps_handles", test_bad_state_keeps_handles },
 	{ "call.channel_end_in_reply", test_channel_end_in_reply },
 	{ "call.echo", test_echo },
 	{ "call.receiver_not_waiting", test_receiver_not_waiting },
