@@ -7,6 +7,9 @@
 #include "obj/job.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 #include "obj/process.h"
+#include "sched/thread.h"
+#include "sched/clock.h"
+#include "obj/syscall_support.h"
 
 /* Writes that move channel ends check and enqueue under this one lock, so
  * no two of them can each close half of a cycle (docs/capabilities.md,
@@ -71,7 +74,7 @@ static void message_free(struct message *m)
 
 /* NULL when the heap or the job's memory quota has no room. The job is
  * charged the message's own size, whichever buffer holds it. */
-static struct message *message_alloc(struct channel_pair *pair, uint32_t nbytes,
+static inline __attribute__((always_inline)) struct message *message_alloc(struct channel_pair *pair, uint32_t nbytes,
 				     uint32_t nhandles, struct job *job)
 {
 	size_t handle_bytes = nhandles * sizeof(struct cap_taken);
@@ -102,6 +105,17 @@ static struct message *message_alloc(struct channel_pair *pair, uint32_t nbytes,
 	return m;
 }
 
+/* End every channel_call waiting at ch for a reply. Pair lock held. */
+static void wake_callers(struct channel *ch, status_t why)
+{
+	while (!list_empty(&ch->callers)) {
+		struct channel_caller *c =
+			container_of(list_pop_front(&ch->callers), struct channel_caller, node);
+		c->status = why;
+		thread_wake(c->thread, why);
+	}
+}
+
 /* Detach from the peer and empty our queue. Runs when the last handle to
  * this end closes, or at destruction for an end that never had one. */
 static void channel_close_end(struct channel *ch)
@@ -114,7 +128,11 @@ static void channel_close_end(struct channel *ch)
 		peer->peer = NULL;
 		ch->peer = NULL;
 		kobject_signal(&peer->obj, LO_SIG_CHANNEL_WRITABLE, LO_SIG_CHANNEL_PEER_CLOSED);
+		/* No reply will come to the peer's callers now. */
+		wake_callers(peer, LO_ERR_PEER_CLOSED);
 	}
+	/* This end is closing under callers of its own: their call ends. */
+	wake_callers(ch, LO_ERR_CANCELED);
 	while (!list_empty(&ch->queue))
 		list_push_back(&doomed, list_pop_front(&ch->queue));
 	ch->queued = 0;
@@ -175,6 +193,8 @@ status_t channel_alloc(struct channel **end0, struct channel **end1)
 	b->peer = a;
 	list_init(&a->queue);
 	list_init(&b->queue);
+	list_init(&a->callers);
+	list_init(&b->callers);
 	a->obj.cap.signals = b->obj.cap.signals = LO_SIG_CHANNEL_WRITABLE;
 	*end0 = a;
 	*end1 = b;
@@ -205,14 +225,16 @@ static bool ends_movable(struct cap_taken *handles, uint32_t nhandles)
 	return true;
 }
 
-status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
-		      struct cap_taken *handles, uint32_t nhandles, struct job *charge)
+/* The message for a send, or NULL with *st set (then the handles are
+ * closed: a failed send consumes them). */
+static inline __attribute__((always_inline)) struct message *message_build(struct channel *ch, const void *bytes, uint32_t nbytes,
+				     struct cap_taken *handles, uint32_t nhandles,
+				     struct job *charge, status_t *st)
 {
-	struct message *m = NULL;
-	status_t st = LO_OK;
 	uint32_t nends = 0;
+	*st = LO_OK;
 	if (nbytes > LO_CHANNEL_MAX_BYTES || nhandles > LO_CHANNEL_MAX_HANDLES) {
-		st = LO_ERR_OUT_OF_RANGE;
+		*st = LO_ERR_OUT_OF_RANGE;
 		goto fail;
 	}
 	for (uint32_t i = 0; i < nhandles; i++) {
@@ -222,54 +244,125 @@ status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
 		nends++;
 		/* An end in its own pair's queue would keep itself alive. */
 		if (end->pair == ch->pair) {
-			st = LO_ERR_NOT_SUPPORTED;
+			*st = LO_ERR_NOT_SUPPORTED;
 			goto fail;
 		}
 	}
-	m = message_alloc(ch->pair, nbytes, nhandles, charge);
+	struct message *m = message_alloc(ch->pair, nbytes, nhandles, charge);
 	if (!m) {
-		st = LO_ERR_NO_MEMORY;
+		*st = LO_ERR_NO_MEMORY;
 		goto fail;
 	}
 	memcpy(m->bytes, bytes, nbytes);
 	for (uint32_t i = 0; i < nhandles; i++)
 		m->handles[i] = handles[i];
 	m->nends = nends;
+	return m;
+fail:
+	for (uint32_t i = 0; i < nhandles; i++)
+		cap_drop_taken(&handles[i]);
+	return NULL;
+}
 
+/* The caller waiting at `end` for a reply with m's txid, taken off the
+ * list, or NULL. With the pair lock held. */
+static struct channel_caller *caller_for(struct channel *end, struct message *m)
+{
+	if (m->nbytes < sizeof(uint32_t))
+		return NULL;
+	uint32_t txid;
+	memcpy(&txid, m->bytes, sizeof(txid));
+	for (struct list *n = end->callers.next; n != &end->callers; n = n->next) {
+		struct channel_caller *c = container_of(n, struct channel_caller, node);
+		if (c->txid == txid) {
+			list_remove(&c->node);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Deliver m to ch's peer: straight to the caller waiting there for it
+ * (channel_call), else into the peer's queue. With `caller`, also register
+ * it at ch, in the same critical section, so that no reply can come before
+ * it is there. On failure nothing changed and m is still the sender's. */
+static inline __attribute__((always_inline)) status_t message_post(struct channel *ch, struct message *m, struct channel_caller *caller)
+{
+	status_t st = LO_OK;
+	/* Read once: after the pair lock, m may be a caller's, even freed. */
+	uint32_t nends = m->nends;
 	if (nends) {
 		spin_lock(&transit_lock);
-		if (!ends_movable(handles, nhandles)) {
+		if (!ends_movable(m->handles, m->nhandles)) {
 			spin_unlock(&transit_lock);
-			m->nhandles = 0;   /* still the caller's: nothing moved */
-			message_release(m, ch->pair);
 			return LO_ERR_BAD_STATE;
 		}
 	}
 	spin_lock(&ch->pair->lock);
 	struct channel *peer = ch->peer;
+	struct channel_caller *waiting = NULL;
+	if (peer && !list_empty(&peer->callers))   /* rare but for channel_call */
+		waiting = caller_for(peer, m);
 	if (!peer) {
 		st = LO_ERR_PEER_CLOSED;
+	} else if (waiting && m->nbytes <= waiting->max_bytes &&
+		   m->nhandles <= waiting->max_handles) {
+		/* The fast path: no queue, no signals, no observers. */
+		waiting->reply = m;
+		waiting->status = LO_OK;
+		thread_wake(waiting->thread, LO_OK);
 	} else if (peer->queued >= CHANNEL_MAX_QUEUED) {
 		st = LO_ERR_SHOULD_WAIT;
+		if (waiting)   /* it stays a caller: put it back */
+			list_push_back(&peer->callers, &waiting->node);
 	} else {
+		if (waiting) {
+			/* Too big for the caller's buffers: it learns the sizes
+			 * and the reply waits in the queue for a read. */
+			waiting->status = LO_ERR_BUFFER_TOO_SMALL;
+			waiting->nbytes = m->nbytes;
+			waiting->nhandles = m->nhandles;
+			thread_wake(waiting->thread, LO_ERR_BUFFER_TOO_SMALL);
+		}
 		list_push_back(&peer->queue, &m->node);
-		peer->queued_ends += nends;
+		peer->queued_ends += m->nends;
 		if (++peer->queued == 1)
 			kobject_signal(&peer->obj, 0, LO_SIG_CHANNEL_READABLE);
 		if (peer->queued == CHANNEL_MAX_QUEUED)
 			kobject_signal(&ch->obj, LO_SIG_CHANNEL_WRITABLE, 0);
 	}
+	if (st == LO_OK && caller)
+		list_push_back(&ch->callers, &caller->node);
 	spin_unlock(&ch->pair->lock);
 	if (nends)
 		spin_unlock(&transit_lock);
+	return st;
+}
+
+/* message_post, and on failure the message is gone (its handles closed),
+ * except on LO_ERR_BAD_STATE (they are still the sender's). */
+static inline __attribute__((always_inline)) status_t channel_post(struct channel *ch, struct message *m, struct channel_caller *caller)
+{
+	status_t st = message_post(ch, m, caller);
 	if (st == LO_OK)
 		return LO_OK;
+	if (st == LO_ERR_BAD_STATE) {
+		m->nhandles = 0;   /* still the sender's: nothing moved */
+		message_release(m, ch->pair);
+		return st;
+	}
 	message_free(m);   /* closes the handles it took over */
 	return st;
-fail:
-	for (uint32_t i = 0; i < nhandles; i++)
-		cap_drop_taken(&handles[i]);
-	return st;
+}
+
+status_t channel_send(struct channel *ch, const void *bytes, uint32_t nbytes,
+		      struct cap_taken *handles, uint32_t nhandles, struct job *charge)
+{
+	status_t st;
+	struct message *m = message_build(ch, bytes, nbytes, handles, nhandles, charge, &st);
+	if (!m)
+		return st;
+	return channel_post(ch, m, NULL);
 }
 
 /* With the pair lock held. */
@@ -370,4 +463,126 @@ status_t channel_read(struct channel *channel, void *bytes, uint32_t max_bytes,
 {
 	return channel_take_message(channel, bytes, max_bytes, &result->bytes, handles, max_handles,
 			    &result->handles);
+}
+
+/* --- channel_call: write a request, wait for its reply, read it, in one
+ * system call. Three calls (write, wait_one, read) and their wait setup
+ * become one. The reply does not go through the queue: the replier's
+ * write hands it to the waiting caller and wakes it (message_post), so it
+ * costs no signals and no observers. The reply is matched by its first 4
+ * bytes (the protocols' txid), so two threads may call on one channel at
+ * once. --- */
+
+/* Take a caller off ch's list if it is still there (after a timeout or a
+ * kill; a reply or a close took it off otherwise). */
+static void forget_call(struct channel *ch, struct channel_caller *caller)
+{
+	spin_lock(&ch->pair->lock);
+	if (list_linked(&caller->node))
+		list_remove(&caller->node);
+	spin_unlock(&ch->pair->lock);
+}
+
+/* Hand the reply to the caller's process: sizes, bytes, then handles
+ * (their new values). On a fault the installed handles are closed again
+ * and the reply is lost. */
+static status_t deliver(struct channel *ch, struct message *m,
+			const struct lo_channel_call_reply *reply)
+{
+	struct cap_table *table = current_handle_table();
+	uint32_t nbytes = m->nbytes, nhandles = m->nhandles;
+	uint32_t values[LO_CHANNEL_MAX_HANDLES];
+	const uint8_t *bytes = m->bytes;
+	struct cap_taken *taken = m->handles;
+	struct lo_channel_read_result result = { nbytes, nhandles };
+	status_t st = copy_to_user(reply->result, &result, sizeof(result));
+	if (st == LO_OK)
+		st = copy_to_user(reply->bytes, bytes, nbytes);
+	uint32_t installed = 0;
+	for (; st == LO_OK && installed < nhandles; installed++)
+		st = cap_install_taken(table, &taken[installed], &values[installed]);
+	if (st != LO_OK && installed > 0)
+		installed--;   /* the one that failed was not installed */
+	if (st == LO_OK)
+		st = copy_to_user(reply->handles, values, nhandles * sizeof(uint32_t));
+	if (st != LO_OK) {
+		for (uint32_t i = 0; i < installed; i++)
+			cap_close(table, values[i]);
+		for (uint32_t i = installed; i < nhandles; i++)
+			cap_drop_taken(&taken[i]);
+	}
+	m->nhandles = 0;   /* installed, or closed above */
+	message_release(m, ch->pair);
+	return st;
+}
+
+status_t channel_call(struct channel *channel, const void *bytes, uint32_t nbytes,
+		      struct cap_taken *handles, uint32_t nhandles,
+		      const struct lo_channel_call_reply *reply)
+{
+	struct process *p = process_current();
+	status_t st = LO_OK;
+	if (nbytes < sizeof(uint32_t))
+		st = LO_ERR_INVALID_ARGS;   /* no txid */
+	else if (reply->max_bytes > LO_CHANNEL_MAX_BYTES || reply->max_handles > LO_CHANNEL_MAX_HANDLES)
+		st = LO_ERR_OUT_OF_RANGE;
+	if (st != LO_OK) {
+		for (uint32_t i = 0; i < nhandles; i++)
+			cap_drop_taken(&handles[i]);   /* a write consumes them */
+		return st;
+	}
+	struct message *m = message_build(channel, bytes, nbytes, handles, nhandles,
+					  p ? p->obj.job : NULL, &st);
+	if (!m)
+		return st;
+	struct channel_caller caller = {
+		.max_bytes = reply->max_bytes,
+		.max_handles = reply->max_handles,
+		.thread = thread_current(),
+		.status = LO_ERR_SHOULD_WAIT,
+	};
+	memcpy(&caller.txid, bytes, sizeof(caller.txid));
+	list_init(&caller.node);
+
+	/* Blocked before the request is out: a reply from another CPU then
+	 * finds us to wake (thread_block returns at once if it came first). */
+	uint64_t deadline = reply->deadline;
+	bool passed = deadline <= clock_ns();
+	thread_prepare_block(passed ? DEADLINE_INFINITE : deadline);
+	st = message_post(channel, m, &caller);
+	if (st != LO_OK) {
+		thread_wake(caller.thread, st);   /* cancels the block */
+		thread_block();
+		/* Only now, running again: closing handles can run any
+		 * object's destroy code. */
+		if (st != LO_ERR_BAD_STATE) {
+			message_free(m);
+		} else {
+			/* Nothing moved: the handles go back, as in channel_write. */
+			m->nhandles = 0;
+			message_release(m, channel->pair);
+			struct cap_table *table = current_handle_table();
+			for (uint32_t i = nhandles; i-- > 0;) {
+				if (cap_untake(table, &handles[i]) != LO_OK)
+					cap_drop_taken(&handles[i]);
+			}
+		}
+		return st;
+	}
+	if (passed)
+		thread_wake(caller.thread, LO_ERR_TIMED_OUT);
+	st = thread_block();
+	/* Woken by the deadline or a kill: still on the list, unless a reply
+	 * or a close took it off meanwhile (then that outcome wins). */
+	forget_call(channel, &caller);
+	if (caller.status != LO_ERR_SHOULD_WAIT)
+		st = caller.status;
+	if (st == LO_OK)
+		return deliver(channel, caller.reply, reply);
+	if (st == LO_ERR_BUFFER_TOO_SMALL) {
+		struct lo_channel_read_result sizes = { caller.nbytes, caller.nhandles };
+		status_t cst = copy_to_user(reply->result, &sizes, sizeof(sizes));
+		return cst == LO_OK ? st : cst;
+	}
+	return st;
 }

@@ -29,6 +29,24 @@ struct channel {
 	/* Channel-end handles in those messages. Grows only under the transit
 	 * lock (see channel.c), shrinks under the pair lock. */
 	uint32_t queued_ends;
+	struct list callers;         /* channel_calls waiting here (pair lock) */
+};
+
+struct message;
+struct thread;
+
+/* A thread in channel_call, waiting at its end for the reply: the first
+ * message from the peer whose first 4 bytes are txid. The replier (or the
+ * close, or the waiter itself after a timeout or a kill) takes it off the
+ * end's callers list under the pair lock; whoever does decides the outcome. */
+struct channel_caller {
+	struct list node;
+	uint32_t txid;
+	uint32_t max_bytes, max_handles;   /* what the caller can take */
+	struct thread *thread;
+	status_t status;           /* set by whoever took it off the list */
+	struct message *reply;     /* LO_OK: the reply, now the caller's */
+	uint32_t nbytes, nhandles; /* BUFFER_TOO_SMALL: the reply's sizes */
 };
 
 /* A new channel pair, charged to no job (the kernel's own ends);

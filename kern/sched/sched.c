@@ -115,10 +115,10 @@ static int idle_cpu_for(const struct thread *t)
 	int self = this_cpu_id();
 	if (usable(t, t->cpu) && is_idle(&cpus[t->cpu]))
 		return t->cpu;
-	if (usable(t, self) && is_idle(&cpus[self]))
+	if (self != t->cpu && usable(t, self) && is_idle(&cpus[self]))
 		return self;
 	for (int i = 0; i < cpu_count; i++) {
-		if (usable(t, i) && is_idle(&cpus[i]))
+		if (i != t->cpu && i != self && usable(t, i) && is_idle(&cpus[i]))
 			return i;
 	}
 	return -1;

@@ -85,6 +85,18 @@ static void round_trip_handle(void)
 	round_trip_handles(1);
 }
 
+/* The same echo through channel_call: the request (4 bytes, its txid)
+ * out, the peer's echo back as the reply, in one call. */
+static void call_round_trip(void)
+{
+	uint32_t msg = 7;
+	struct lo_channel_read_result got;
+	struct lo_channel_call_reply reply = {
+		(uint64_t)(uintptr_t)&msg, 0, (uint64_t)(uintptr_t)&got, sizeof(msg), 0, UINT64_MAX
+	};
+	lo_channel_call(ping, &msg, sizeof(msg), NULL, 0, &reply);
+}
+
 static void null_syscall(void)
 {
 	lo_system_null();
@@ -304,6 +316,7 @@ int main(void)
 	if (lo_spawn_from_image(image, "bin/bench", "peer", give, 3, &peer_process, NULL) == LO_OK) {
 		measure("channel_round_trip", 1000, round_trip);
 		measure("channel_round_trip_handle", 1000, round_trip_handle);
+		measure("channel_call_round_trip", 1000, call_round_trip);
 		measure("event_wake_other_process", 1000, event_wake);
 		/* The same round trip with 1, 3 and 7 more processes busy on
 		 * channels of their own. */

@@ -35,7 +35,8 @@ static int has_rights(lo_handle_t h, uint32_t type, uint32_t rights)
 	       (type == 0 || info.type == type);
 }
 
-/* Send a request and wait for the response with the same txid. */
+/* Send a request and wait for the response with the same txid: one
+ * channel_call (the kernel hands the reply over by its txid). */
 static status_t round_trip(lo_channel_t ch, void *req, uint32_t req_size,
 			   lo_handle_t *req_handles, uint32_t req_nhandles,
 			   void *resp, uint32_t resp_size,
@@ -43,7 +44,13 @@ static status_t round_trip(lo_channel_t ch, void *req, uint32_t req_size,
 			   uint32_t *resp_nhandles)
 {
 	struct lo_msg_header *rq = req, *rs = resp;
-	status_t st = lo_channel_write(ch, req, req_size, req_handles, req_nhandles);
+	struct lo_channel_read_result got = { 0, 0 };
+	struct lo_channel_call_reply reply = {
+		(uint64_t)(uintptr_t)resp, (uint64_t)(uintptr_t)resp_handles, (uint64_t)(uintptr_t)&got,
+		resp_size, resp_max_handles, UINT64_MAX
+	};
+	zero_bytes(resp, resp_size);
+	status_t st = lo_channel_call(ch, req, req_size, req_handles, req_nhandles, &reply);
 	if (st == LO_ERR_BAD_STATE) {
 		/* Refused before anything moved: a request consumes its handles anyway. */
 		for (uint32_t i = 0; i < req_nhandles; i++)
@@ -51,28 +58,14 @@ static status_t round_trip(lo_channel_t ch, void *req, uint32_t req_size,
 	}
 	if (st != LO_OK)
 		return st;
-	for (;;) {
-		uint32_t observed = 0;
-		st = lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
-				       UINT64_MAX, &observed);
-		if (st != LO_OK)
-			return st;
-		struct lo_channel_read_result got;
-		zero_bytes(resp, resp_size);
-		st = lo_channel_read(ch, resp, resp_size, resp_handles, resp_max_handles, &got);
-		if (st == LO_ERR_SHOULD_WAIT)
-			continue;
-		if (st != LO_OK)
-			return st;
-		if (got.bytes < sizeof(struct lo_msg_header) || rs->txid != rq->txid ||
-		    rs->ordinal != rq->ordinal) {
-			for (uint32_t i = 0; i < got.handles; i++)
-				lo_handle_close(resp_handles[i]);
-			return LO_ERR_BAD_FORMAT;
-		}
-		*resp_nhandles = got.handles;
-		return LO_OK;
+	if (got.bytes < sizeof(struct lo_msg_header) || rs->txid != rq->txid ||
+	    rs->ordinal != rq->ordinal) {
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(resp_handles[i]);
+		return LO_ERR_BAD_FORMAT;
 	}
+	*resp_nhandles = got.handles;
+	return LO_OK;
 }
 
 status_t lo_knob_turn(lo_channel_t ch, uint32_t by, const char *why, uint32_t why_len, lo_handle_t g, int32_t *status, uint32_t *now)
