@@ -251,26 +251,34 @@ static void scale_handles(int fill)
 static int peer(void)
 {
 	lo_channel_t ch = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
-	lo_event_t a = lo_event_from(lo_startup_handle(LO_STARTUP_USER));
-	lo_event_t b = lo_event_from(lo_startup_handle(LO_STARTUP_USER + 1));
-	lo_handle_t waits[2] = { lo_channel_handle(ch), lo_event_handle(a) };
-	uint32_t masks[2] = { LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, LO_SIG_EVENT_SIGNALED };
 	for (;;) {
-		uint32_t observed[2] = { 0, 0 };
-		lo_handle_wait_many(waits, masks, observed, 2, UINT64_MAX);
-		if (observed[1] & LO_SIG_EVENT_SIGNALED) {
-			lo_handle_signal(lo_event_handle(a), LO_SIG_EVENT_SIGNALED, 0);
-			lo_handle_signal(lo_event_handle(b), 0, LO_SIG_EVENT_SIGNALED);
-		}
-		if (observed[0] & LO_SIG_CHANNEL_READABLE) {
+		uint32_t observed = 0;
+		lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+				   UINT64_MAX, &observed);
+		if (observed & LO_SIG_CHANNEL_READABLE) {
 			char buf[16];
 			lo_handle_t h[1];
 			struct lo_channel_read_result got;
 			if (lo_channel_read(ch, buf, sizeof(buf), h, 1, &got) == LO_OK)
 				lo_channel_write(ch, buf, got.bytes, h, got.handles);
-		} else if (observed[0] & LO_SIG_CHANNEL_PEER_CLOSED) {
+		} else if (observed & LO_SIG_CHANNEL_PEER_CLOSED) {
 			return 0;
 		}
+	}
+}
+
+/* The event side, a process of its own (as Linux's eventfd peer is): each
+ * ping it takes (clears) and answers with a pong, until it is killed. */
+static int event_peer(void)
+{
+	lo_event_t a = lo_event_from(lo_startup_handle(LO_STARTUP_USER));
+	lo_event_t b = lo_event_from(lo_startup_handle(LO_STARTUP_USER + 1));
+	for (;;) {
+		uint32_t observed = 0;
+		if (lo_handle_wait_one(lo_event_handle(a), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed) != LO_OK)
+			return 1;
+		lo_handle_signal(lo_event_handle(a), LO_SIG_EVENT_SIGNALED, 0);
+		lo_handle_signal(lo_event_handle(b), 0, LO_SIG_EVENT_SIGNALED);
 	}
 }
 
@@ -288,6 +296,8 @@ int main(void)
 		return 0;
 	if (!lo_strcmp(args, "peer"))
 		return peer();
+	if (!lo_strcmp(args, "event_peer"))
+		return event_peer();
 	if (!lo_strcmp(args, "spin"))
 		return spin();
 	image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
@@ -303,21 +313,29 @@ int main(void)
 	measure("object_info", 2000, info);
 	measure("event_create_close", 2000, event_create_close);
 
-	/* The peer process: channel echo and event ping-pong. */
-	lo_channel_create(lo_job_self(), &ping, &pong_end);
+	/* The peer processes: event ping-pong, and channel echo. */
 	lo_event_create(lo_job_self(), &ping_event);
 	lo_event_create(lo_job_self(), &pong_event);
-	struct lo_give give[3] = {
-		{ LO_STARTUP_CHANNEL, lo_channel_handle(pong_end) },
+	struct lo_give event_give[2] = {
 		{ LO_STARTUP_USER, dup(lo_event_handle(ping_event), LO_DEFAULT_RIGHTS_EVENT) },
 		{ LO_STARTUP_USER + 1, dup(lo_event_handle(pong_event), LO_DEFAULT_RIGHTS_EVENT) },
 	};
+	lo_process_t event_process;
+	if (lo_spawn_from_image(image, "bin/bench", "event_peer", event_give, 2, &event_process, NULL) == LO_OK) {
+		uint32_t observed;
+		measure("event_wake_other_process", 1000, event_wake);
+		lo_process_kill(event_process);
+		lo_handle_wait_one(lo_process_handle(event_process), LO_SIG_PROCESS_TERMINATED, UINT64_MAX,
+				   &observed);
+		lo_handle_close(lo_process_handle(event_process));
+	}
+	lo_channel_create(lo_job_self(), &ping, &pong_end);
+	struct lo_give give[1] = { { LO_STARTUP_CHANNEL, lo_channel_handle(pong_end) } };
 	lo_process_t peer_process;
-	if (lo_spawn_from_image(image, "bin/bench", "peer", give, 3, &peer_process, NULL) == LO_OK) {
+	if (lo_spawn_from_image(image, "bin/bench", "peer", give, 1, &peer_process, NULL) == LO_OK) {
 		measure("channel_round_trip", 1000, round_trip);
 		measure("channel_round_trip_handle", 1000, round_trip_handle);
 		measure("channel_call_round_trip", 1000, call_round_trip);
-		measure("event_wake_other_process", 1000, event_wake);
 		/* The same round trip with 1, 3 and 7 more processes busy on
 		 * channels of their own. */
 		lo_channel_t keep[7];
