@@ -125,10 +125,21 @@ status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t ri
 	return walk(registry, NULL, path, rights, conn_rights, out);
 }
 
+/* Whether a link that used up `consumed` bytes of `path` was met past its
+ * first component (inside the registry that component names), not as that
+ * component itself (an entry of the root). */
+static int met_inside(const char *path, uint32_t consumed)
+{
+	const char *start, *rest;
+	lo_path_first(path, &start, &rest);
+	return consumed > (uint32_t)(rest - path);
+}
+
 /* The walk. `base` non-NULL: registry is a root, whose hops take its lock,
- * and a link met on it is relative to the root's entry `base` (the
- * registry a name names: "" for the root itself), as it was when a name
- * was resolved on a connection to that registry. */
+ * and a link met on it inside the root's entry `base` (the registry a
+ * name names: "" for the root itself) is relative to that entry, as it
+ * was when a name was resolved on a connection to that registry; a link
+ * that is the entry itself is the root's, relative to the root. */
 static status_t walk(lo_channel_t registry, const char *base, const char *path, uint32_t rights,
 		     uint32_t conn_rights, lo_handle_t *out)
 {
@@ -208,7 +219,7 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 			at = fresh;
 			own = 1;
 			lo_memcpy(current, p, lo_strlen(p) + 1);
-		} else if (shared && !own && *base) {
+		} else if (shared && !own && *base && met_inside(current, consumed)) {
 			size_t b = lo_strlen(base), n = lo_strlen(next);
 			if (b + 1 + n > LO_REGISTRY_PATH_MAX) {
 				st = LO_ERR_NAME_TOO_LONG;
