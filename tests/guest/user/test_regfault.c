@@ -2,7 +2,8 @@
  * answers late (its answer must reach nobody else: each forwarded request
  * has a txid of its own, and a stale or too-big answer is dropped), a
  * registry granted without OPEN (a name through it is denied, as two steps
- * are), and a relative link at the root that names a registry. */
+ * are), a relative link at the root that names a registry, and a thread
+ * killed while it holds the root connection's lock. */
 #include "lightos/startup.h"
 
 #include "utest.h"
@@ -180,6 +181,57 @@ static void test_root_link(void)
 }
 
 
+/* A thread killed while it holds the lock on the root connection (at some
+ * point of a loop of opens): a later open takes the lock over, and reads
+ * past the dead thread's answer if one comes. */
+static lo_channel_t kroot;
+static volatile int kstop, udone;
+static void looper(void *arg)
+{
+	(void)arg;
+	while (!kstop) {
+		lo_handle_t h;
+		if (lo_resolve_name_in(kroot, "files:/motd", LO_RIGHT_INSPECT, &h) == LO_OK)
+			lo_handle_close(h);
+	}
+}
+static void one(void *arg)
+{
+	(void)arg;
+	lo_handle_t h;
+	if (lo_resolve_name_in(kroot, "files:/motd", LO_RIGHT_INSPECT, &h) == LO_OK) {
+		lo_handle_close(h);
+		udone = 1;
+	}
+}
+static void test_kill_holder(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
+	CHECK_ST(bind(f.conn, "files/motd", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	kroot = f.conn;
+	lo_handle_t napper = new_event();
+	for (int round = 0; round < 5; round++) {
+		kstop = 0;
+		udone = 0;
+		lo_thread_t t, u;
+		CHECK_ST(lo_thread_run(looper, NULL, "looper", &t), LO_OK);
+		uint32_t o;
+		lo_handle_wait_one(napper, LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(30 + round * 7), &o);
+		CHECK_ST(lo_thread_kill(t), LO_OK);
+		lo_thread_join(t, lo_deadline_after_ms(2000));
+		CHECK_ST(lo_thread_run(one, NULL, "one", &u), LO_OK);
+		status_t st = lo_thread_join(u, lo_deadline_after_ms(3000));
+		if (!CHECK_ST(st, LO_OK))
+			return;   /* stuck for ever: leave it */
+		CHECK(udone == 1);
+	}
+	lo_handle_close(napper);
+	finish(&f);
+}
+
 /* A registry granted without OPEN (as init's policy could write it). */
 static void test_no_open(void)
 {
@@ -293,6 +345,7 @@ static const struct utest regfault_tests[] = {
 	{ "user.regfault_root_link", test_root_link },
 	{ "user.regfault_no_open", test_no_open },
 	{ "user.regfault_big_late_answer", test_stuck_after_referral },
+	{ "user.regfault_killed_holder", test_kill_holder },
 	{ 0, 0 },
 };
 UTEST_SUITE(regfault_tests);
