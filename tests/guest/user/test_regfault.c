@@ -343,12 +343,56 @@ static void test_stuck_after_referral(void)
 	lo_handle_close(nap);
 }
 
+/* A mounted server that answers a request with a stream of wrong
+ * messages: the host reads past a bounded number (64) and gives up at
+ * once, not at the end of its wait or never. */
+#define JUNK_ANSWERS 80
+static void junk_server(void *arg)
+{
+	(void)arg;
+	uint32_t observed;
+	if (lo_handle_wait_one(lo_channel_handle(slow_end), LO_SIG_CHANNEL_READABLE,
+			       lo_deadline_after_ms(5000), &observed) != LO_OK)
+		return;
+	struct lo_registry_resolve_request rq;
+	struct lo_channel_read_result got;
+	if (lo_channel_read(slow_end, &rq, sizeof(rq), (lo_handle_t *)0, 0, &got) != LO_OK)
+		return;
+	uint64_t junk[2] = { 0, 0 };
+	for (int i = 0; i < JUNK_ANSWERS; i++)
+		lo_channel_write(slow_end, junk, sizeof(junk), (lo_handle_t *)0, 0);
+}
+
+static void test_junk_answers(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	lo_channel_t client;
+	CHECK_ST(lo_channel_create(lo_job_self(), &slow_end, &client), LO_OK);
+	lo_thread_t t;
+	CHECK_ST(lo_thread_run(junk_server, NULL, "junk server", &t), LO_OK);
+	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
+	CHECK_ST(mount(f.conn, "files/m", client), LO_OK);
+	lo_handle_t h;
+	uint64_t began = lo_now();
+	status_t st = lo_resolve_name_in(f.conn, "files:/m/pub", LO_RIGHT_INSPECT, &h);
+	CHECK_ST(st, LO_ERR_BAD_FORMAT);
+	if (st == LO_OK)
+		lo_handle_close(h);
+	CHECK(lo_now() - began < LO_REGISTRY_MOUNT_WAIT / 2);
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
+	finish(&f);
+	lo_handle_close(lo_channel_handle(slow_end));
+}
+
 static const struct utest regfault_tests[] = {
 	{ "user.regfault_late_answer", test_stale_answer },
 	{ "user.regfault_root_link", test_root_link },
 	{ "user.regfault_no_open", test_no_open },
 	{ "user.regfault_big_late_answer", test_stuck_after_referral },
 	{ "user.regfault_killed_holder", test_kill_holder },
+	{ "user.regfault_junk_answers", test_junk_answers },
 	{ 0, 0 },
 };
 UTEST_SUITE(regfault_tests);
