@@ -2,6 +2,7 @@
 #include "lightos/registry.h"
 #include "lightos/startup.h"
 #include "lightos/runtime.h"
+#include "lightos/thread.h"
 
 lo_channel_t lo_root_registry(void)
 {
@@ -49,25 +50,96 @@ static int has_registry_prefix(const char *path)
  * through it: one request at a time on it, or one thread could read
  * another's answer. A lock per channel value (hashed into a few; only the
  * root entry points take them, for their hops on the root itself):
- * uncontended, one atomic exchange; a waiter naps 50 us at a time (a wait
- * with a deadline on the root: there is no object to sleep on that every
- * process holds). */
+ * uncontended, one compare-exchange of the holder's stack pointer, which
+ * names the holder for a waiter; a waiter naps 50 us at a time (a wait with
+ * a deadline on the root: there is no object to sleep on that every
+ * process holds), and now and then asks whether the holder still lives: a
+ * thread killed while it held the lock leaves it to the next; a join of
+ * that thread frees it before the stack can be reused (ROOT_STALE: free,
+ * but the dead holder's answer may still come). */
 #define ROOT_LOCKS 16
-static int root_busy[ROOT_LOCKS];
+#define ROOT_LOCK_CHECK 20   /* naps between two looks at the holder (1 ms) */
+#define ROOT_STALE 1ull      /* no stack pointer is 1 */
+static uint64_t root_holder[ROOT_LOCKS];
 
-static void root_lock(lo_channel_t root)
+void lo_thread_stack_gone(uint64_t stack, uint64_t size)
 {
-	int *busy = &root_busy[root.value % ROOT_LOCKS];
-	while (__atomic_exchange_n(busy, 1, __ATOMIC_ACQUIRE)) {
+	for (int i = 0; i < ROOT_LOCKS; i++) {
+		uint64_t was = __atomic_load_n(&root_holder[i], __ATOMIC_RELAXED);
+		if (was - stack < size)
+			__atomic_compare_exchange_n(&root_holder[i], &was, ROOT_STALE, 0, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+	}
+}
+
+/* 1: taken over from a dead holder, whose answer may still come. */
+static int root_lock(lo_channel_t root)
+{
+	uint64_t *holder = &root_holder[root.value % ROOT_LOCKS];
+	uint64_t me = (uint64_t)(uintptr_t)&holder;
+	uint64_t was = 0;
+	if (__atomic_compare_exchange_n(holder, &was, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 0;
+	for (int naps = 1;; naps++) {
 		uint32_t observed;
 		lo_handle_wait_one(lo_channel_handle(root), LO_SIG_CHANNEL_PEER_CLOSED,
 				   lo_now() + 50 * 1000, &observed);
+		was = 0;
+		if (__atomic_compare_exchange_n(holder, &was, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return 0;
+		if (was == ROOT_STALE &&
+		    __atomic_compare_exchange_n(holder, &was, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return 1;
+		if (naps % ROOT_LOCK_CHECK == 0 && lo_thread_stack_dead(was) &&
+		    __atomic_compare_exchange_n(holder, &was, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return 1;
 	}
 }
 
 static void root_unlock(lo_channel_t root)
 {
-	__atomic_store_n(&root_busy[root.value % ROOT_LOCKS], 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&root_holder[root.value % ROOT_LOCKS], 0, __ATOMIC_RELEASE);
+}
+
+/* After a dead holder: its request may have gone and its answer not yet
+ * come. Ask something that changes nothing (a resolve with flags no server
+ * takes: INVALID_ARGS) under txid 0, which the protocol clients never use,
+ * and read up to its answer: the requests are answered in order, so what
+ * came before is the dead holder's, dropped with its handles. */
+#define ROOT_STALE_MAX 16
+static status_t root_resync(lo_channel_t root)
+{
+	struct lo_registry_resolve_request rq;
+	lo_memset(&rq, 0, sizeof(rq));
+	rq.hdr.txid = 0;
+	rq.hdr.ordinal = LO_REGISTRY_RESOLVE;
+	rq.flags = ~0u;
+	status_t st = lo_channel_write(root, &rq, sizeof(rq), (lo_handle_t *)0, 0);
+	for (int stale = 0; st == LO_OK && stale <= ROOT_STALE_MAX; stale++) {
+		uint32_t observed = 0;
+		st = lo_handle_wait_one(lo_channel_handle(root), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+					UINT64_MAX, &observed);
+		if (st != LO_OK)
+			return st;
+		struct lo_registry_resolve_response rs;
+		lo_handle_t got_h[LO_REGISTRY_MAX_HANDLES];
+		struct lo_channel_read_result got;
+		lo_memset(&rs, 0, sizeof(rs));
+		st = lo_channel_read(root, &rs, sizeof(rs), got_h, LO_REGISTRY_MAX_HANDLES, &got);
+		if (st == LO_ERR_BUFFER_TOO_SMALL) {
+			st = lo_channel_drop(root, &rs, sizeof(rs.hdr));
+			continue;
+		}
+		if (st == LO_ERR_SHOULD_WAIT)
+			return LO_ERR_PEER_CLOSED;
+		if (st != LO_OK)
+			return st;
+		for (uint32_t i = 0; i < got.handles; i++)
+			lo_handle_close(got_h[i]);
+		if (got.bytes >= sizeof(rs.hdr) && rs.hdr.txid == 0 && rs.hdr.ordinal == LO_REGISTRY_RESOLVE)
+			return LO_OK;
+	}
+	return st == LO_OK ? LO_ERR_BAD_FORMAT : st;
 }
 
 static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t rights, uint32_t conn_rights,
@@ -78,10 +150,12 @@ static status_t open_hop(lo_channel_t at, int shared, const char *path, uint32_t
 			 uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
 			 char *link, uint32_t *link_len, lo_handle_t *obj)
 {
-	if (shared)
-		root_lock(at);
-	status_t st = open_hop_once(at, path, rights, conn_rights, kind, consumed, granted, link,
-				    link_len, obj);
+	status_t st = LO_OK;
+	if (shared && root_lock(at))
+		st = root_resync(at);
+	if (st == LO_OK)
+		st = open_hop_once(at, path, rights, conn_rights, kind, consumed, granted, link,
+				   link_len, obj);
 	if (shared)
 		root_unlock(at);
 	return st;
@@ -125,10 +199,21 @@ status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t ri
 	return walk(registry, NULL, path, rights, conn_rights, out);
 }
 
+/* Whether a link that used up `consumed` bytes of `path` was met past its
+ * first component (inside the registry that component names), not as that
+ * component itself (an entry of the root). */
+static int met_inside(const char *path, uint32_t consumed)
+{
+	const char *start, *rest;
+	lo_path_first(path, &start, &rest);
+	return consumed > (uint32_t)(rest - path);
+}
+
 /* The walk. `base` non-NULL: registry is a root, whose hops take its lock,
- * and a link met on it is relative to the root's entry `base` (the
- * registry a name names: "" for the root itself), as it was when a name
- * was resolved on a connection to that registry. */
+ * and a link met on it inside the root's entry `base` (the registry a
+ * name names: "" for the root itself) is relative to that entry, as it
+ * was when a name was resolved on a connection to that registry; a link
+ * that is the entry itself is the root's, relative to the root. */
 static status_t walk(lo_channel_t registry, const char *base, const char *path, uint32_t rights,
 		     uint32_t conn_rights, lo_handle_t *out)
 {
@@ -208,7 +293,7 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 			at = fresh;
 			own = 1;
 			lo_memcpy(current, p, lo_strlen(p) + 1);
-		} else if (shared && !own && *base) {
+		} else if (shared && !own && *base && met_inside(current, consumed)) {
 			size_t b = lo_strlen(base), n = lo_strlen(next);
 			if (b + 1 + n > LO_REGISTRY_PATH_MAX) {
 				st = LO_ERR_NAME_TOO_LONG;

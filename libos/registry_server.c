@@ -566,6 +566,7 @@ struct call {
 	struct lo_registry *reg;
 	uint32_t slot;                 /* the connection the request came on */
 	bool local;                    /* resolve_local: ask no other server */
+	bool resolve;                  /* on_open serves a resolve (for denials) */
 };
 
 static uint32_t client_of(struct call *c)
@@ -672,45 +673,78 @@ static status_t open_connection(struct call *c, struct lo_registry *reg, uint32_
 	return st;
 }
 
+/* Old answers a call to another server reads past before it gives up: a
+ * server that floods its channel cannot keep the host reading for ever. */
+#define MOUNT_STALE_MAX 64
+
+/* One request to another server (a mount or a driver) and its answer,
+ * bounded by LO_REGISTRY_MOUNT_WAIT: a server that died answers PEER_CLOSED
+ * at once, one that hangs costs the wait. Each request has a txid of its
+ * own, so an answer that comes after its request was given up (or one
+ * too big for any answer we expect) is dropped, its handles closed, and
+ * is never read as the answer to a later request. *got says what came. */
+static status_t mount_call(struct lo_registry_host *host, lo_channel_t mount, struct lo_msg_header *rq,
+			   uint32_t rq_size, struct lo_msg_header *rs, uint32_t rs_size, lo_handle_t *got_h,
+			   struct lo_channel_read_result *got)
+{
+	rq->txid = ++host->next_txid;
+	if (rq->txid == 0)
+		rq->txid = ++host->next_txid;   /* 0 never names a request */
+	status_t st = lo_channel_write(mount, rq, rq_size, (lo_handle_t *)0, 0);
+	if (st != LO_OK)
+		return st;
+	uint64_t deadline = lo_now() + LO_REGISTRY_MOUNT_WAIT;
+	for (int stale = 0; stale <= MOUNT_STALE_MAX; ) {
+		uint32_t observed = 0;
+		st = lo_handle_wait_one(lo_channel_handle(mount), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+					deadline, &observed);
+		if (st != LO_OK)
+			return st;
+		lo_memset(rs, 0, rs_size);
+		st = lo_channel_read(mount, rs, rs_size, got_h, LO_REGISTRY_MAX_HANDLES, got);
+		if (st == LO_ERR_SHOULD_WAIT)
+			return LO_ERR_PEER_CLOSED;   /* woken with nothing to read: closed */
+		if (st == LO_ERR_BUFFER_TOO_SMALL) {
+			/* Not an answer to this request: it would fit. */
+			struct lo_msg_header hdr;
+			st = lo_channel_drop(mount, &hdr, sizeof(hdr));
+			if (st != LO_OK && st != LO_ERR_SHOULD_WAIT)
+				return st;
+			stale++;
+			continue;
+		}
+		if (st != LO_OK)
+			return st;
+		if (got->bytes >= sizeof(*rs) && rs->txid == rq->txid && rs->ordinal == rq->ordinal)
+			return LO_OK;
+		for (uint32_t i = 0; i < got->handles; i++)
+			lo_handle_close(got_h[i]);
+		stale++;
+	}
+	return LO_ERR_BAD_FORMAT;
+}
+
 /* Ask another server for what an open of "" there gives: a mounted
  * registry's new connection (kind entry_registry, with at most
  * `conn_rights`), or a device's new session (kind entry_object, for
- * `rights`: READ and WRITE become the session's file rights). The wait is
- * bounded: a server that died answers PEER_CLOSED at once, one that hangs
- * costs LO_REGISTRY_MOUNT_WAIT. */
-static status_t ask_server(lo_channel_t mount, const char *path, uint32_t rights, uint32_t conn_rights,
-			   uint32_t kind, lo_handle_t *out)
+ * `rights`: READ and WRITE become the session's file rights). */
+static status_t ask_server(struct lo_registry_host *host, lo_channel_t mount, const char *path,
+			   uint32_t rights, uint32_t conn_rights, uint32_t kind, lo_handle_t *out)
 {
 	struct lo_registry_open_request rq;
 	lo_memset(&rq, 0, sizeof(rq));
 	rq.path_len = (uint32_t)lo_strlen(path);
 	lo_memcpy(rq.path, path, rq.path_len);
-	rq.hdr.txid = 1;
 	rq.hdr.ordinal = LO_REGISTRY_OPEN;
 	rq.rights = rights;
 	rq.conn_rights = conn_rights;
-	/* Whatever an earlier, abandoned referral left behind goes first. */
 	struct lo_registry_open_response rs;
 	lo_handle_t got_h[LO_REGISTRY_MAX_HANDLES];
 	struct lo_channel_read_result got;
-	while (lo_channel_read(mount, &rs, sizeof(rs), got_h, LO_REGISTRY_MAX_HANDLES, &got) == LO_OK) {
-		for (uint32_t i = 0; i < got.handles; i++)
-			lo_handle_close(got_h[i]);
-	}
-	status_t st = lo_channel_write(mount, &rq, sizeof(rq), (lo_handle_t *)0, 0);
+	status_t st = mount_call(host, mount, &rq.hdr, sizeof(rq), &rs.hdr, sizeof(rs), got_h, &got);
 	if (st != LO_OK)
 		return st;
-	uint32_t observed = 0;
-	st = lo_handle_wait_one(lo_channel_handle(mount), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
-				lo_now() + LO_REGISTRY_MOUNT_WAIT, &observed);
-	if (st != LO_OK)
-		return st;
-	lo_memset(&rs, 0, sizeof(rs));
-	st = lo_channel_read(mount, &rs, sizeof(rs), got_h, LO_REGISTRY_MAX_HANDLES, &got);
-	if (st != LO_OK)
-		return st == LO_ERR_SHOULD_WAIT ? LO_ERR_PEER_CLOSED : st;
-	if (got.bytes != sizeof(rs) || rs.hdr.ordinal != LO_REGISTRY_OPEN || rs.status != LO_OK ||
-	    rs.kind != kind || got.handles != 1) {
+	if (got.bytes != sizeof(rs) || rs.status != LO_OK || rs.kind != kind || got.handles != 1) {
 		for (uint32_t i = 0; i < got.handles; i++)
 			lo_handle_close(got_h[i]);
 		return rs.status != LO_OK ? rs.status : LO_ERR_BAD_FORMAT;
@@ -719,19 +753,20 @@ static status_t ask_server(lo_channel_t mount, const char *path, uint32_t rights
 	return LO_OK;
 }
 
-static status_t open_mount(lo_channel_t mount, uint32_t rights, lo_handle_t *out)
+static status_t open_mount(struct lo_registry_host *host, lo_channel_t mount, uint32_t rights,
+			   lo_handle_t *out)
 {
-	return ask_server(mount, "", LO_DEFAULT_RIGHTS_CHANNEL, rights, LO_ENTRY_REGISTRY, out);
+	return ask_server(host, mount, "", LO_DEFAULT_RIGHTS_CHANNEL, rights, LO_ENTRY_REGISTRY, out);
 }
 
 /* Ask the mounted server to look `path` up itself (resolve_local: it asks
  * nobody else, so two servers that mount each other cannot wait for each
  * other). Bounded like ask_server. */
-static status_t ask_resolve(lo_channel_t mount, const char *path, uint32_t rights, uint32_t conn_rights,
-			   struct lo_registry_resolve_response *rs, lo_handle_t *out)
+static status_t ask_resolve(struct lo_registry_host *host, lo_channel_t mount, const char *path,
+			    uint32_t rights, uint32_t conn_rights, struct lo_registry_resolve_response *rs,
+			    lo_handle_t *out)
 {
 	struct lo_registry_resolve_request rq;
-	rq.hdr.txid = 2;
 	rq.hdr.ordinal = LO_REGISTRY_RESOLVE;
 	rq.rights = rights;
 	rq.conn_rights = conn_rights;
@@ -741,26 +776,12 @@ static status_t ask_resolve(lo_channel_t mount, const char *path, uint32_t right
 	lo_memset(rq.path + rq.path_len, 0, sizeof(rq.path) - rq.path_len);
 	lo_handle_t got_h[LO_REGISTRY_MAX_HANDLES];
 	struct lo_channel_read_result got;
-	/* Whatever an earlier, abandoned request left behind goes first. */
-	while (lo_channel_read(mount, rs, sizeof(*rs), got_h, LO_REGISTRY_MAX_HANDLES, &got) == LO_OK) {
-		for (uint32_t i = 0; i < got.handles; i++)
-			lo_handle_close(got_h[i]);
-	}
-	status_t st = lo_channel_write(mount, &rq, sizeof(rq), (lo_handle_t *)0, 0);
+	status_t st = mount_call(host, mount, &rq.hdr, sizeof(rq), &rs->hdr, sizeof(*rs), got_h, &got);
 	if (st != LO_OK)
 		return st;
-	uint32_t observed = 0;
-	st = lo_handle_wait_one(lo_channel_handle(mount), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
-				lo_now() + LO_REGISTRY_MOUNT_WAIT, &observed);
-	if (st != LO_OK)
-		return st;
-	lo_memset(rs, 0, sizeof(*rs));
-	st = lo_channel_read(mount, rs, sizeof(*rs), got_h, LO_REGISTRY_MAX_HANDLES, &got);
-	if (st != LO_OK)
-		return st == LO_ERR_SHOULD_WAIT ? LO_ERR_PEER_CLOSED : st;
 	int link = rs->kind == LO_ENTRY_LINK && got.handles == 0;   /* no handle: only a link */
-	if (got.bytes != sizeof(*rs) || rs->hdr.ordinal != LO_REGISTRY_RESOLVE || rs->status != LO_OK ||
-	    (got.handles != 1 && !link) || rs->consumed > rq.path_len) {
+	if (got.bytes != sizeof(*rs) || rs->status != LO_OK || (got.handles != 1 && !link) ||
+	    rs->consumed > rq.path_len) {
 		for (uint32_t i = 0; i < got.handles; i++)
 			lo_handle_close(got_h[i]);
 		if (got.bytes < sizeof(rs->hdr) + sizeof(rs->status))
@@ -780,7 +801,8 @@ static status_t ask_resolve(lo_channel_t mount, const char *path, uint32_t right
  * and a registry comes back with at most `there`. A link's text is
  * relative to the mounted registry, so a link answer goes the referral's
  * way: 0, and the caller refers the client there. Else 1, *st the answer. */
-static int forward_open(lo_channel_t mount, const char *rest, uint32_t offset, uint32_t there,
+static int forward_open(struct lo_registry_host *host, lo_channel_t mount, const char *rest,
+			uint32_t offset, uint32_t there,
 			const struct lo_registry_open_request *req,
 			struct lo_registry_open_response *resp, lo_handle_t *resp_handles,
 			uint32_t *resp_nhandles, status_t *result)
@@ -792,7 +814,7 @@ static int forward_open(lo_channel_t mount, const char *rest, uint32_t offset, u
 		rights &= ~LO_RIGHT_WRITE;
 	struct lo_registry_resolve_response rs;
 	lo_handle_t h = LO_HANDLE_INVALID;
-	*result = ask_resolve(mount, rest, rights, there & req->conn_rights, &rs, &h);
+	*result = ask_resolve(host, mount, rest, rights, there & req->conn_rights, &rs, &h);
 	if (*result == LO_ERR_NOT_SUPPORTED)
 		return 0;   /* a mount or a device there, or a server without resolve */
 	if (*result != LO_OK)
@@ -862,10 +884,10 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 				return LO_ERR_NOT_SUPPORTED;
 			status_t st;
 			if (*rest && (there & LO_REGISTRY_RIGHT_OPEN) &&
-			    forward_open(e->mount, rest, (uint32_t)(rest - path), there, req, resp,
+			    forward_open(c->host, e->mount, rest, (uint32_t)(rest - path), there, req, resp,
 					 resp_handles, resp_nhandles, &st))
 				return st;
-			st = open_mount(e->mount, there & req->conn_rights, &resp_handles[0]);
+			st = open_mount(c->host, e->mount, there & req->conn_rights, &resp_handles[0]);
 			if (st != LO_OK)
 				return st;
 			resp->kind = LO_ENTRY_REGISTRY;
@@ -876,6 +898,14 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 		if (e->kind == LO_ENTRY_REGISTRY) {
 			rights = rights_in(conn_of(c), e->child, rights & e->rights);
 			if (*rest) {
+				/* Going on inside it is an open there, as a
+				 * connection to it would make it. */
+				if (!(rights & LO_REGISTRY_RIGHT_OPEN)) {
+					record_denial(c->host, client_of(c),
+						      c->resolve ? LO_REGISTRY_RESOLVE : LO_REGISTRY_OPEN,
+						      LO_REGISTRY_RIGHT_OPEN);
+					return LO_ERR_ACCESS_DENIED;
+				}
 				reg = e->child;
 				n = lo_path_first(rest, &start, &rest);
 				continue;
@@ -908,7 +938,7 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 			if (e->device && c->local)
 				return st;
 			if (e->device)
-				st = ask_server(lo_channel_from(e->handle), e->link, resp->granted, 0,
+				st = ask_server(c->host, lo_channel_from(e->handle), e->link, resp->granted, 0,
 						LO_ENTRY_OBJECT, &resp_handles[0]);
 			else if (c->host->open_service)
 				st = c->host->open_service(c->host->service_arg, e->service, resp->granted,
@@ -951,8 +981,9 @@ static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *
 	open.conn_rights = req->conn_rights;
 	answer.kind = answer.consumed = answer.granted = 0;
 	c->local = (req->flags & LO_RESOLVE_LOCAL) != 0;
+	c->resolve = true;
 	status_t st = on_open(c, &open, &answer, resp_handles, resp_nhandles);
-	c->local = false;
+	c->local = c->resolve = false;
 	resp->kind = answer.kind;
 	resp->consumed = answer.consumed;
 	resp->granted = answer.granted;
@@ -1148,7 +1179,7 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		uint32_t slot = (uint32_t)pkt.key;
 		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
 			continue;
-		struct call c = { host, host->conns[slot].registry, slot, false };
+		struct call c = { host, host->conns[slot].registry, slot, false, false };
 		/* One request per packet: the connection's watch goes to the back
 		 * of the port's queue while more are queued, so every connection
 		 * gets its turn. SHOULD_WAIT: the queue is empty (another packet

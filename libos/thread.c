@@ -16,6 +16,11 @@ static struct {
 	uint64_t stack;
 } stacks[LO_THREAD_MAX];
 
+/* Told of each stack a join frees, before it can be reused: a lock that
+ * names its holder by stack pointer lets go of one its dead holder kept
+ * (registry_client.c; weak: a program without it has nothing to do). */
+void lo_thread_stack_gone(uint64_t stack, uint64_t size) __attribute__((weak));
+
 __attribute__((noreturn)) static void thread_entry(uint64_t start_ptr, uint64_t unused)
 {
 	(void)unused;
@@ -82,6 +87,8 @@ status_t lo_thread_join(lo_thread_t thread, uint64_t deadline)
 		return st;
 	for (int i = 0; i < LO_THREAD_MAX; i++) {
 		if (stacks[i].thread == thread.value) {
+			if (lo_thread_stack_gone)
+				lo_thread_stack_gone(stacks[i].stack, LO_THREAD_STACK);
 			lo_process_unmap(lo_self, stacks[i].stack, LO_THREAD_STACK);
 			/* A thread that returned closed this in thread_exit (the value
 			 * is then stale, and refused); a killed one never called it. */
@@ -90,4 +97,16 @@ status_t lo_thread_join(lo_thread_t thread, uint64_t deadline)
 		}
 	}
 	return lo_handle_close(lo_thread_handle(thread));
+}
+
+int lo_thread_stack_dead(uint64_t sp)
+{
+	for (int i = 0; i < LO_THREAD_MAX; i++) {
+		if (stacks[i].thread && sp - stacks[i].stack < LO_THREAD_STACK) {
+			struct lo_thread_info info;
+			lo_thread_t t = { stacks[i].thread };
+			return lo_thread_info(t, &info) == LO_OK && info.state == LO_THREAD_DEAD;
+		}
+	}
+	return 0;   /* the main thread's, or not ours to judge: alive */
 }

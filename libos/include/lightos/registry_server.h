@@ -65,6 +65,7 @@ struct lo_registry_host {
 	} denials[LO_REGISTRY_DENIALS];
 	uint32_t denial_total;
 	uint32_t next_client;
+	uint32_t next_txid;                 /* of requests to other servers */
 	struct lo_registry_client_use *uses;   /* entries charged to each client */
 	/* A live view's hook (NULL: none): called before every request is
 	 * served, and for a port packet with key LO_REGISTRY_HOST_REFRESH_KEY

@@ -13,5 +13,11 @@ status_t lo_thread_run(void (*fn)(void *), void *arg, const char *name, lo_threa
 /* Wait for a thread from lo_thread_run to end, then free its stack and
  * close its handle. (A thread cannot unmap the stack it runs on.) */
 status_t lo_thread_join(lo_thread_t thread, uint64_t deadline);
+/* Whether the thread from lo_thread_run whose stack holds address sp has
+ * ended (killed, not yet joined); 1 only when sure: any other address gives
+ * 0. For a lock that records its holder's stack pointer. */
+int lo_thread_stack_dead(uint64_t sp);
+/* Called by lo_thread_join, if a program has it, with the stack it frees. */
+void lo_thread_stack_gone(uint64_t stack, uint64_t size);
 
 #endif

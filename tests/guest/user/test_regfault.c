@@ -1,0 +1,398 @@
+/* Names in one request, when things go wrong: a mounted server that
+ * answers late (its answer must reach nobody else: each forwarded request
+ * has a txid of its own, and a stale or too-big answer is dropped), a
+ * registry granted without OPEN (a name through it is denied, as two steps
+ * are), a relative link at the root that names a registry, and a thread
+ * killed while it holds the root connection's lock. */
+#include "lightos/startup.h"
+
+#include "utest.h"
+#include "registry_fixture.h"
+
+static int32_t mkreg(lo_channel_t reg, const char *path)
+{
+	int32_t status = LO_ERR_INTERNAL;
+	status_t st = lo_registry_make_registry(reg, path, (uint32_t)lo_strlen(path), &status);
+	return st != LO_OK ? st : status;
+}
+static int32_t bind(lo_channel_t reg, const char *path, lo_handle_t h, uint32_t rights)
+{
+	int32_t status = LO_ERR_INTERNAL;
+	status_t st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, h, &status);
+	return st != LO_OK ? st : status;
+}
+static int32_t link(lo_channel_t reg, const char *path, const char *target)
+{
+	int32_t status = LO_ERR_INTERNAL;
+	status_t st = lo_registry_link(reg, path, (uint32_t)lo_strlen(path), target,
+				       (uint32_t)lo_strlen(target), &status);
+	return st != LO_OK ? st : status;
+}
+static int32_t mount(lo_channel_t reg, const char *path, lo_channel_t other)
+{
+	int32_t status = LO_ERR_INTERNAL;
+	status_t st = lo_registry_mount(reg, path, (uint32_t)lo_strlen(path), lo_channel_handle(other), &status);
+	return st != LO_OK ? st : status;
+}
+static uint32_t rights_of(lo_handle_t h)
+{
+	struct lo_object_info info;
+	return lo_handle_info(h, &info) == LO_OK ? info.rights : 0;
+}
+static lo_handle_t new_event(void)
+{
+	lo_event_t e;
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	return lo_event_handle(e);
+}
+
+/* --- an honest but slow mounted server --- */
+static lo_channel_t slow_end;
+static volatile int slow_stop;
+static volatile int slow_calls;
+static lo_handle_t var_obj, pub_obj, nap;
+
+static status_t slow_resolve(void *ctx, const struct lo_registry_resolve_request *req,
+			     struct lo_registry_resolve_response *resp, lo_handle_t *rh, uint32_t *nrh)
+{
+	(void)ctx;
+	if (slow_calls++ == 0) {
+		uint32_t o;
+		lo_handle_wait_one(nap, LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(1500), &o);
+	}
+	lo_handle_t obj;
+	uint32_t entry;
+	if (req->path_len == 3 && lo_strncmp(req->path, "var", 3) == 0) {
+		obj = var_obj; entry = LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_INSPECT;
+	} else if (req->path_len == 3 && lo_strncmp(req->path, "pub", 3) == 0) {
+		obj = pub_obj; entry = LO_RIGHT_READ | LO_RIGHT_INSPECT;
+	} else
+		return LO_ERR_NOT_FOUND;
+	uint32_t granted = entry & req->rights, dup = 0;
+	status_t st = lo_handle_duplicate(obj, granted | LO_RIGHT_TRANSFER, &dup);
+	if (st != LO_OK)
+		return st;
+	resp->kind = LO_ENTRY_OBJECT;
+	resp->consumed = req->path_len;
+	resp->granted = granted;
+	rh[0].value = dup;
+	*nrh = 1;
+	return LO_OK;
+}
+static const struct lo_registry_server slow_server = { .resolve = slow_resolve };
+static void serve_slow(void *arg)
+{
+	(void)arg;
+	while (!slow_stop) {
+		uint32_t observed;
+		if (lo_handle_wait_one(lo_channel_handle(slow_end), LO_SIG_CHANNEL_READABLE,
+				       lo_deadline_after_ms(20), &observed) == LO_OK)
+			lo_registry_serve_one(slow_end, &slow_server, NULL, LO_REGISTRY_RIGHTS_ALL);
+	}
+}
+
+static void test_stale_answer(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	lo_sysvar_t v1, v2;
+	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v1), LO_OK);
+	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v2), LO_OK);
+	var_obj = lo_sysvar_handle(v1);
+	pub_obj = lo_sysvar_handle(v2);
+	nap = new_event();
+	slow_calls = 0;
+	slow_stop = 0;
+	uint64_t var_id = utest_object_id(var_obj), pub_id = utest_object_id(pub_obj);
+	lo_channel_t client;
+	CHECK_ST(lo_channel_create(lo_job_self(), &slow_end, &client), LO_OK);
+	lo_thread_t t;
+	CHECK_ST(lo_thread_run(serve_slow, NULL, "slow server", &t), LO_OK);
+	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
+	CHECK_ST(mount(f.conn, "files/m", client), LO_OK);
+	lo_handle_t h = LO_HANDLE_INVALID;
+	/* Victim A (may write): its forwarded open times out. */
+	const uint32_t rw = LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_INSPECT;
+	status_t st = lo_resolve_name_in(f.conn, "files:/m/var", rw, &h);
+	CHECK_ST(st, LO_ERR_TIMED_OUT);
+	/* B: read-only, asks for "pub". */
+	lo_channel_t ro;
+	CHECK_ST(lo_resolve_path_as(f.conn, "", LO_DEFAULT_RIGHTS_CHANNEL,
+				    LO_REGISTRY_RIGHT_OPEN | LO_REGISTRY_RIGHT_ENUMERATE, &h), LO_OK);
+	ro = lo_channel_from(h);
+	/* B's answer is B's: A's late one (a writable var) is dropped. */
+	st = lo_resolve_name_in(ro, "files:/m/pub", rw, &h);
+	CHECK_ST(st, LO_OK);
+	if (st == LO_OK) {
+		CHECK(utest_object_id(h) != var_id);
+		CHECK(utest_object_id(h) == pub_id);
+		CHECK(!(rights_of(h) & LO_RIGHT_WRITE));
+		lo_handle_close(h);
+	}
+	lo_handle_close(lo_channel_handle(ro));
+	slow_stop = 1;
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
+	finish(&f);
+	lo_handle_close(lo_channel_handle(slow_end));
+	lo_handle_close(var_obj);
+	lo_handle_close(pub_obj);
+	lo_handle_close(nap);
+}
+
+/* A relative link in the root itself, named as a registry. */
+static void test_root_link(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
+	lo_handle_t e = new_event();
+	uint64_t id = utest_object_id(e);
+	CHECK_ST(bind(f.conn, "files/motd", e, LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	CHECK_ST(link(f.conn, "lnk", "files"), LO_OK);
+	lo_handle_t h;
+	/* two steps: connection to lnk, then motd */
+	CHECK_ST(lo_resolve_path(f.conn, "lnk", LO_DEFAULT_RIGHTS_CHANNEL, &h), LO_OK);
+	lo_channel_t r = lo_channel_from(h);
+	status_t st = lo_resolve_path(r, "motd", LO_RIGHT_INSPECT, &h);
+	CHECK_ST(st, LO_OK);
+	if (st == LO_OK) {
+		CHECK(utest_object_id(h) == id);
+		lo_handle_close(h);
+	}
+	lo_handle_close(lo_channel_handle(r));
+	/* one request: the same object, not a loop through "lnk/files" */
+	st = lo_resolve_name_in(f.conn, "lnk:motd", LO_RIGHT_INSPECT, &h);
+	CHECK_ST(st, LO_OK);
+	if (st == LO_OK) {
+		CHECK(utest_object_id(h) == id);
+		lo_handle_close(h);
+	}
+	/* a link inside the registry named is still relative to it */
+	CHECK_ST(link(f.conn, "files/again", "motd"), LO_OK);
+	st = lo_resolve_name_in(f.conn, "lnk:again", LO_RIGHT_INSPECT, &h);
+	CHECK_ST(st, LO_OK);
+	if (st == LO_OK) {
+		CHECK(utest_object_id(h) == id);
+		lo_handle_close(h);
+	}
+	finish(&f);
+}
+
+
+/* A thread killed while it holds the lock on the root connection (at some
+ * point of a loop of opens): a later open takes the lock over, and reads
+ * past the dead thread's answer if one comes. */
+static lo_channel_t kroot;
+static volatile int kstop, udone;
+static void looper(void *arg)
+{
+	(void)arg;
+	/* A name that is not there: the same lock and round trip, and no
+	 * handle for the killed thread to leave open (an object it held
+	 * would outlive the test). */
+	while (!kstop) {
+		lo_handle_t h;
+		if (lo_resolve_name_in(kroot, "files:/none", LO_RIGHT_INSPECT, &h) == LO_OK)
+			lo_handle_close(h);
+	}
+}
+static void one(void *arg)
+{
+	(void)arg;
+	lo_handle_t h;
+	if (lo_resolve_name_in(kroot, "files:/motd", LO_RIGHT_INSPECT, &h) == LO_OK) {
+		lo_handle_close(h);
+		udone = 1;
+	}
+}
+static void test_kill_holder(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
+	CHECK_ST(bind(f.conn, "files/motd", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	kroot = f.conn;
+	lo_handle_t napper = new_event();
+	for (int round = 0; round < 5; round++) {
+		kstop = 0;
+		udone = 0;
+		lo_thread_t t, u;
+		CHECK_ST(lo_thread_run(looper, NULL, "looper", &t), LO_OK);
+		uint32_t o;
+		lo_handle_wait_one(napper, LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(30 + round * 7), &o);
+		CHECK_ST(lo_thread_kill(t), LO_OK);
+		lo_thread_join(t, lo_deadline_after_ms(2000));
+		CHECK_ST(lo_thread_run(one, NULL, "one", &u), LO_OK);
+		status_t st = lo_thread_join(u, lo_deadline_after_ms(3000));
+		if (!CHECK_ST(st, LO_OK))
+			return;   /* stuck for ever: leave it */
+		CHECK(udone == 1);
+	}
+	lo_handle_close(napper);
+	finish(&f);
+}
+
+/* A registry granted without OPEN (as init's policy could write it). */
+static void test_no_open(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	struct lo_registry *files = lo_registry_create(&host, "files");
+	const uint32_t g = LO_REGISTRY_RIGHT_ENUMERATE | LO_REGISTRY_RIGHT_WATCH;
+	CHECK_ST(lo_registry_add_registry_as(&host, f.root, "files", files, g), LO_OK);
+	CHECK_ST(lo_registry_add(&host, files, "motd", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	struct lo_registry_subgrant sub[] = { { files, g }, { NULL, 0 } };
+	lo_channel_t c;
+	CHECK_ST(lo_registry_connect_as(&host, f.root, LO_REGISTRY_RIGHT_ENUMERATE | LO_REGISTRY_RIGHT_OPEN |
+					LO_REGISTRY_RIGHT_WATCH, sub, &c), LO_OK);
+	lo_registry_release(&host, files);
+	lo_handle_t h;
+	CHECK_ST(lo_resolve_path(c, "files", LO_DEFAULT_RIGHTS_CHANNEL, &h), LO_OK);
+	lo_channel_t fc = lo_channel_from(h);
+	status_t st = lo_resolve_path(fc, "motd", LO_RIGHT_INSPECT, &h);
+	CHECK_ST(st, LO_ERR_ACCESS_DENIED);
+	if (st == LO_OK)
+		lo_handle_close(h);
+	lo_handle_close(lo_channel_handle(fc));
+	/* one request: the same answer, recorded as a denial */
+	uint64_t denials = host.denial_total;
+	st = lo_resolve_name_in(c, "files:motd", LO_RIGHT_INSPECT, &h);
+	CHECK_ST(st, LO_ERR_ACCESS_DENIED);
+	if (st == LO_OK)
+		lo_handle_close(h);
+	CHECK(host.denial_total == denials + 1);
+	lo_handle_close(lo_channel_handle(c));
+	finish(&f);
+}
+
+/* A referral (open "") that timed out leaves an open-sized answer behind. */
+static volatile int open_calls;
+static status_t slow_open(void *ctx, const struct lo_registry_open_request *req,
+			  struct lo_registry_open_response *resp, lo_handle_t *rh, uint32_t *nrh)
+{
+	(void)ctx; (void)req;
+	if (open_calls++ == 0) {
+		uint32_t o;
+		lo_handle_wait_one(nap, LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(1500), &o);
+	}
+	lo_channel_t a, b;
+	status_t st = lo_channel_create(lo_job_self(), &a, &b);
+	if (st != LO_OK)
+		return st;
+	lo_handle_close(lo_channel_handle(b));
+	resp->kind = LO_ENTRY_REGISTRY;
+	resp->consumed = req->path_len;
+	rh[0] = lo_channel_handle(a);
+	*nrh = 1;
+	return LO_OK;
+}
+static const struct lo_registry_server slow2_server = { .open = slow_open, .resolve = slow_resolve };
+static void serve_slow2(void *arg)
+{
+	(void)arg;
+	while (!slow_stop) {
+		uint32_t observed;
+		if (lo_handle_wait_one(lo_channel_handle(slow_end), LO_SIG_CHANNEL_READABLE,
+				       lo_deadline_after_ms(20), &observed) == LO_OK)
+			lo_registry_serve_one(slow_end, &slow2_server, NULL, LO_REGISTRY_RIGHTS_ALL);
+	}
+}
+static void test_stuck_after_referral(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	lo_sysvar_t v1, v2;
+	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v1), LO_OK);
+	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v2), LO_OK);
+	var_obj = lo_sysvar_handle(v1);
+	pub_obj = lo_sysvar_handle(v2);
+	nap = new_event();
+	slow_calls = 1;   /* resolve: never slow */
+	open_calls = 0;
+	slow_stop = 0;
+	lo_channel_t client;
+	CHECK_ST(lo_channel_create(lo_job_self(), &slow_end, &client), LO_OK);
+	lo_thread_t t;
+	CHECK_ST(lo_thread_run(serve_slow2, NULL, "slow server", &t), LO_OK);
+	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
+	CHECK_ST(mount(f.conn, "files/m", client), LO_OK);
+	lo_handle_t h;
+	status_t st = lo_resolve_path(f.conn, "files/m", LO_DEFAULT_RIGHTS_CHANNEL, &h);
+	CHECK_ST(st, LO_ERR_TIMED_OUT);
+	if (st == LO_OK)
+		lo_handle_close(h);
+	uint32_t o;
+	lo_handle_wait_one(nap, LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(1000), &o);
+	for (int i = 0; i < 3; i++) {
+		st = lo_resolve_name_in(f.conn, "files:/m/pub", LO_RIGHT_INSPECT, &h);
+		CHECK_ST(st, LO_OK);
+		if (st == LO_OK)
+			lo_handle_close(h);
+	}
+	slow_stop = 1;
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
+	finish(&f);
+	lo_handle_close(lo_channel_handle(slow_end));
+	lo_handle_close(var_obj);
+	lo_handle_close(pub_obj);
+	lo_handle_close(nap);
+}
+
+/* A mounted server that answers a request with a stream of wrong
+ * messages: the host reads past a bounded number (64) and gives up at
+ * once, not at the end of its wait or never. */
+#define JUNK_ANSWERS 80
+static void junk_server(void *arg)
+{
+	(void)arg;
+	uint32_t observed;
+	if (lo_handle_wait_one(lo_channel_handle(slow_end), LO_SIG_CHANNEL_READABLE,
+			       lo_deadline_after_ms(5000), &observed) != LO_OK)
+		return;
+	struct lo_registry_resolve_request rq;
+	struct lo_channel_read_result got;
+	if (lo_channel_read(slow_end, &rq, sizeof(rq), (lo_handle_t *)0, 0, &got) != LO_OK)
+		return;
+	uint64_t junk[2] = { 0, 0 };
+	for (int i = 0; i < JUNK_ANSWERS; i++)
+		lo_channel_write(slow_end, junk, sizeof(junk), (lo_handle_t *)0, 0);
+}
+
+static void test_junk_answers(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	lo_channel_t client;
+	CHECK_ST(lo_channel_create(lo_job_self(), &slow_end, &client), LO_OK);
+	lo_thread_t t;
+	CHECK_ST(lo_thread_run(junk_server, NULL, "junk server", &t), LO_OK);
+	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
+	CHECK_ST(mount(f.conn, "files/m", client), LO_OK);
+	lo_handle_t h;
+	uint64_t began = lo_now();
+	status_t st = lo_resolve_name_in(f.conn, "files:/m/pub", LO_RIGHT_INSPECT, &h);
+	CHECK_ST(st, LO_ERR_BAD_FORMAT);
+	if (st == LO_OK)
+		lo_handle_close(h);
+	CHECK(lo_now() - began < LO_REGISTRY_MOUNT_WAIT / 2);
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
+	finish(&f);
+	lo_handle_close(lo_channel_handle(slow_end));
+}
+
+static const struct utest regfault_tests[] = {
+	{ "user.regfault_late_answer", test_stale_answer },
+	{ "user.regfault_root_link", test_root_link },
+	{ "user.regfault_no_open", test_no_open },
+	{ "user.regfault_big_late_answer", test_stuck_after_referral },
+	{ "user.regfault_killed_holder", test_kill_holder },
+	{ "user.regfault_junk_answers", test_junk_answers },
+	{ 0, 0 },
+};
+UTEST_SUITE(regfault_tests);
