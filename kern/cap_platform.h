@@ -40,16 +40,15 @@ static inline bool cap_lock_try(cap_lock_t *l)
 /* Every system call's handle lookup takes its table's lock, so the
  * uncontended case is inline and does only what a lock must: interrupts
  * off (saved), one exchange, the holder for the checks. A lock already
- * taken goes out of line (obj/handle_lock.c), which is also where taking it
- * twice on one CPU panics, as spin_lock does. The release does not check
+ * taken goes out of line to spin_lock_slow (sched/spinlock.c), which also
+ * panics on a lock taken twice on one CPU. The release does not check
  * the holder (spin_unlock does; so does a LOCKCHECK=1 build). */
-void cap_lock_contended(cap_lock_t *l, int were);
 
 static inline void cap_lock_acquire(cap_lock_t *l)
 {
 	int were = irq_save();
 	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-		cap_lock_contended(l, were);
+		spin_lock_slow(l, were);
 		return;
 	}
 	l->holder = this_cpu_id() + 1;

@@ -26,8 +26,11 @@ static __attribute__((noinline, noreturn, cold)) void spin_not_held(struct spinl
 	panic("spinlock %s released by a CPU that does not hold it", l->name);
 }
 
-static __attribute__((noinline)) void spin_contended(struct spinlock *l, int were)
+void spin_lock_slow(struct spinlock *l, int were)
 {
+	if (__atomic_load_n(&l->holder, __ATOMIC_RELAXED) == this_cpu_id() + 1 &&
+	    __atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		spin_taken_twice(l);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
 		/* Interrupts are off: answer a TLB shootdown here, or the CPU
 		 * that holds this lock may wait for us while we wait for it. */
@@ -45,10 +48,8 @@ void spin_lock(struct spinlock *l)
 {
 	int were = irq_save();
 	int me = this_cpu_id() + 1;
-	if (l->holder == me && __atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-		spin_taken_twice(l);
 	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-		spin_contended(l, were);
+		spin_lock_slow(l, were);   /* taken: by another CPU, or (a bug) this one */
 		return;
 	}
 	l->holder = me;

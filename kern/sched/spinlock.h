@@ -20,5 +20,9 @@ struct spinlock {
 void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
+/* The lock is taken: panic if by this CPU, else wait for it and take it,
+ * answering TLB shootdowns meanwhile. `were`: the interrupt state the
+ * caller saved, restored by the release. For inline fast paths. */
+void spin_lock_slow(struct spinlock *l, int were);
 
 #endif
