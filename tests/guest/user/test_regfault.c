@@ -7,44 +7,8 @@
 #include "lightos/startup.h"
 
 #include "utest.h"
+#include "reg_support.h"
 #include "registry_fixture.h"
-
-static int32_t mkreg(lo_channel_t reg, const char *path)
-{
-	int32_t status = LO_ERR_INTERNAL;
-	status_t st = lo_registry_make_registry(reg, path, (uint32_t)lo_strlen(path), &status);
-	return st != LO_OK ? st : status;
-}
-static int32_t bind(lo_channel_t reg, const char *path, lo_handle_t h, uint32_t rights)
-{
-	int32_t status = LO_ERR_INTERNAL;
-	status_t st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, h, &status);
-	return st != LO_OK ? st : status;
-}
-static int32_t link(lo_channel_t reg, const char *path, const char *target)
-{
-	int32_t status = LO_ERR_INTERNAL;
-	status_t st = lo_registry_link(reg, path, (uint32_t)lo_strlen(path), target,
-				       (uint32_t)lo_strlen(target), &status);
-	return st != LO_OK ? st : status;
-}
-static int32_t mount(lo_channel_t reg, const char *path, lo_channel_t other)
-{
-	int32_t status = LO_ERR_INTERNAL;
-	status_t st = lo_registry_mount(reg, path, (uint32_t)lo_strlen(path), lo_channel_handle(other), &status);
-	return st != LO_OK ? st : status;
-}
-static uint32_t rights_of(lo_handle_t h)
-{
-	struct lo_object_info info;
-	return lo_handle_info(h, &info) == LO_OK ? info.rights : 0;
-}
-static lo_handle_t new_event(void)
-{
-	lo_event_t e;
-	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
-	return lo_event_handle(e);
-}
 
 /* --- an honest but slow mounted server --- */
 static lo_channel_t slow_end;
@@ -68,27 +32,59 @@ static status_t slow_resolve(void *ctx, const struct lo_registry_resolve_request
 		obj = pub_obj; entry = LO_RIGHT_READ | LO_RIGHT_INSPECT;
 	} else
 		return LO_ERR_NOT_FOUND;
-	uint32_t granted = entry & req->rights, dup = 0;
-	status_t st = lo_handle_duplicate(obj, granted | LO_RIGHT_TRANSFER, &dup);
+	uint32_t granted = entry & req->rights;
+	status_t st = reg_answer_handle(obj, granted, rh, nrh);
 	if (st != LO_OK)
 		return st;
 	resp->kind = LO_ENTRY_OBJECT;
 	resp->consumed = req->path_len;
 	resp->granted = granted;
-	rh[0].value = dup;
-	*nrh = 1;
 	return LO_OK;
 }
 static const struct lo_registry_server slow_server = { .resolve = slow_resolve };
 static void serve_slow(void *arg)
 {
 	(void)arg;
-	while (!slow_stop) {
-		uint32_t observed;
-		if (lo_handle_wait_one(lo_channel_handle(slow_end), LO_SIG_CHANNEL_READABLE,
-				       lo_deadline_after_ms(20), &observed) == LO_OK)
-			lo_registry_serve_one(slow_end, &slow_server, NULL, LO_REGISTRY_RIGHTS_ALL);
-	}
+	reg_serve_until(slow_end, &slow_server, &slow_stop);
+}
+
+/* A server on a thread of this process (fn, serving slow_end), mounted at
+ * files/m in f's root. */
+static void mount_thread_server(struct fixture *f, void (*fn)(void *), const char *name,
+				lo_thread_t *t)
+{
+	lo_channel_t client;
+	CHECK_ST(lo_channel_create(lo_job_self(), &slow_end, &client), LO_OK);
+	CHECK_ST(lo_thread_run(fn, NULL, name, t), LO_OK);
+	CHECK_ST(reg_mkreg(f->conn, "files"), LO_OK);
+	CHECK_ST(reg_mount(f->conn, "files/m", client), LO_OK);
+}
+
+/* Stop that server, then the host (finish checks nothing is left). */
+static void end_mounted(struct fixture *f, lo_thread_t t)
+{
+	slow_stop = 1;
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
+	finish(f);
+	lo_handle_close(lo_channel_handle(slow_end));
+}
+
+/* What the slow servers hand out (var, pub) and the event they nap on. */
+static void make_slow_objects(void)
+{
+	lo_sysvar_t v1, v2;
+	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v1), LO_OK);
+	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v2), LO_OK);
+	var_obj = lo_sysvar_handle(v1);
+	pub_obj = lo_sysvar_handle(v2);
+	nap = reg_new_event();
+}
+
+static void close_slow_objects(void)
+{
+	lo_handle_close(var_obj);
+	lo_handle_close(pub_obj);
+	lo_handle_close(nap);
 }
 
 static void test_stale_answer(void)
@@ -96,21 +92,12 @@ static void test_stale_answer(void)
 	struct fixture f;
 	if (!start(&f))
 		return;
-	lo_sysvar_t v1, v2;
-	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v1), LO_OK);
-	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v2), LO_OK);
-	var_obj = lo_sysvar_handle(v1);
-	pub_obj = lo_sysvar_handle(v2);
-	nap = new_event();
+	make_slow_objects();
 	slow_calls = 0;
 	slow_stop = 0;
 	uint64_t var_id = utest_object_id(var_obj), pub_id = utest_object_id(pub_obj);
-	lo_channel_t client;
-	CHECK_ST(lo_channel_create(lo_job_self(), &slow_end, &client), LO_OK);
 	lo_thread_t t;
-	CHECK_ST(lo_thread_run(serve_slow, NULL, "slow server", &t), LO_OK);
-	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
-	CHECK_ST(mount(f.conn, "files/m", client), LO_OK);
+	mount_thread_server(&f, serve_slow, "slow server", &t);
 	lo_handle_t h = LO_HANDLE_INVALID;
 	/* Victim A (may write): its forwarded open times out. */
 	const uint32_t rw = LO_RIGHT_READ | LO_RIGHT_WRITE | LO_RIGHT_INSPECT;
@@ -127,17 +114,12 @@ static void test_stale_answer(void)
 	if (st == LO_OK) {
 		CHECK(utest_object_id(h) != var_id);
 		CHECK(utest_object_id(h) == pub_id);
-		CHECK(!(rights_of(h) & LO_RIGHT_WRITE));
+		CHECK(!(reg_rights_of(h) & LO_RIGHT_WRITE));
 		lo_handle_close(h);
 	}
 	lo_handle_close(lo_channel_handle(ro));
-	slow_stop = 1;
-	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
-	finish(&f);
-	lo_handle_close(lo_channel_handle(slow_end));
-	lo_handle_close(var_obj);
-	lo_handle_close(pub_obj);
-	lo_handle_close(nap);
+	end_mounted(&f, t);
+	close_slow_objects();
 }
 
 /* A relative link in the root itself, named as a registry. */
@@ -146,11 +128,9 @@ static void test_root_link(void)
 	struct fixture f;
 	if (!start(&f))
 		return;
-	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
-	lo_handle_t e = new_event();
-	uint64_t id = utest_object_id(e);
-	CHECK_ST(bind(f.conn, "files/motd", e, LO_DEFAULT_RIGHTS_EVENT), LO_OK);
-	CHECK_ST(link(f.conn, "lnk", "files"), LO_OK);
+	CHECK_ST(reg_mkreg(f.conn, "files"), LO_OK);
+	uint64_t id = reg_bind_event(f.conn, "files/motd", LO_DEFAULT_RIGHTS_EVENT);
+	CHECK_ST(reg_link(f.conn, "lnk", "files"), LO_OK);
 	lo_handle_t h;
 	/* two steps: connection to lnk, then motd */
 	CHECK_ST(lo_resolve_path(f.conn, "lnk", LO_DEFAULT_RIGHTS_CHANNEL, &h), LO_OK);
@@ -170,7 +150,7 @@ static void test_root_link(void)
 		lo_handle_close(h);
 	}
 	/* a link inside the registry named is still relative to it */
-	CHECK_ST(link(f.conn, "files/again", "motd"), LO_OK);
+	CHECK_ST(reg_link(f.conn, "files/again", "motd"), LO_OK);
 	st = lo_resolve_name_in(f.conn, "lnk:again", LO_RIGHT_INSPECT, &h);
 	CHECK_ST(st, LO_OK);
 	if (st == LO_OK) {
@@ -212,10 +192,10 @@ static void test_kill_holder(void)
 	struct fixture f;
 	if (!start(&f))
 		return;
-	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
-	CHECK_ST(bind(f.conn, "files/motd", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	CHECK_ST(reg_mkreg(f.conn, "files"), LO_OK);
+	CHECK_ST(reg_bind(f.conn, "files/motd", reg_new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
 	kroot = f.conn;
-	lo_handle_t napper = new_event();
+	lo_handle_t napper = reg_new_event();
 	for (int round = 0; round < 5; round++) {
 		kstop = 0;
 		udone = 0;
@@ -244,7 +224,7 @@ static void test_no_open(void)
 	struct lo_registry *files = lo_registry_create(&host, "files");
 	const uint32_t g = LO_REGISTRY_RIGHT_ENUMERATE | LO_REGISTRY_RIGHT_WATCH;
 	CHECK_ST(lo_registry_add_registry_as(&host, f.root, "files", files, g), LO_OK);
-	CHECK_ST(lo_registry_add(&host, files, "motd", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	CHECK_ST(lo_registry_add(&host, files, "motd", reg_new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
 	struct lo_registry_subgrant sub[] = { { files, g }, { NULL, 0 } };
 	lo_channel_t c;
 	CHECK_ST(lo_registry_connect_as(&host, f.root, LO_REGISTRY_RIGHT_ENUMERATE | LO_REGISTRY_RIGHT_OPEN |
@@ -294,33 +274,19 @@ static const struct lo_registry_server slow2_server = { .open = slow_open, .reso
 static void serve_slow2(void *arg)
 {
 	(void)arg;
-	while (!slow_stop) {
-		uint32_t observed;
-		if (lo_handle_wait_one(lo_channel_handle(slow_end), LO_SIG_CHANNEL_READABLE,
-				       lo_deadline_after_ms(20), &observed) == LO_OK)
-			lo_registry_serve_one(slow_end, &slow2_server, NULL, LO_REGISTRY_RIGHTS_ALL);
-	}
+	reg_serve_until(slow_end, &slow2_server, &slow_stop);
 }
 static void test_stuck_after_referral(void)
 {
 	struct fixture f;
 	if (!start(&f))
 		return;
-	lo_sysvar_t v1, v2;
-	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v1), LO_OK);
-	CHECK_ST(lo_sysvar_create(lo_job_self(), LO_SYSVAR_STRING, &v2), LO_OK);
-	var_obj = lo_sysvar_handle(v1);
-	pub_obj = lo_sysvar_handle(v2);
-	nap = new_event();
+	make_slow_objects();
 	slow_calls = 1;   /* resolve: never slow */
 	open_calls = 0;
 	slow_stop = 0;
-	lo_channel_t client;
-	CHECK_ST(lo_channel_create(lo_job_self(), &slow_end, &client), LO_OK);
 	lo_thread_t t;
-	CHECK_ST(lo_thread_run(serve_slow2, NULL, "slow server", &t), LO_OK);
-	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
-	CHECK_ST(mount(f.conn, "files/m", client), LO_OK);
+	mount_thread_server(&f, serve_slow2, "slow server", &t);
 	lo_handle_t h;
 	status_t st = lo_resolve_path(f.conn, "files/m", LO_DEFAULT_RIGHTS_CHANNEL, &h);
 	CHECK_ST(st, LO_ERR_TIMED_OUT);
@@ -334,13 +300,8 @@ static void test_stuck_after_referral(void)
 		if (st == LO_OK)
 			lo_handle_close(h);
 	}
-	slow_stop = 1;
-	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
-	finish(&f);
-	lo_handle_close(lo_channel_handle(slow_end));
-	lo_handle_close(var_obj);
-	lo_handle_close(pub_obj);
-	lo_handle_close(nap);
+	end_mounted(&f, t);
+	close_slow_objects();
 }
 
 /* A mounted server that answers a request with a stream of wrong
@@ -368,12 +329,8 @@ static void test_junk_answers(void)
 	struct fixture f;
 	if (!start(&f))
 		return;
-	lo_channel_t client;
-	CHECK_ST(lo_channel_create(lo_job_self(), &slow_end, &client), LO_OK);
 	lo_thread_t t;
-	CHECK_ST(lo_thread_run(junk_server, NULL, "junk server", &t), LO_OK);
-	CHECK_ST(mkreg(f.conn, "files"), LO_OK);
-	CHECK_ST(mount(f.conn, "files/m", client), LO_OK);
+	mount_thread_server(&f, junk_server, "junk server", &t);
 	lo_handle_t h;
 	uint64_t began = lo_now();
 	status_t st = lo_resolve_name_in(f.conn, "files:/m/pub", LO_RIGHT_INSPECT, &h);
@@ -381,9 +338,7 @@ static void test_junk_answers(void)
 	if (st == LO_OK)
 		lo_handle_close(h);
 	CHECK(lo_now() - began < LO_REGISTRY_MOUNT_WAIT / 2);
-	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
-	finish(&f);
-	lo_handle_close(lo_channel_handle(slow_end));
+	end_mounted(&f, t);
 }
 
 static const struct utest regfault_tests[] = {

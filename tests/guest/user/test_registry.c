@@ -3,47 +3,17 @@
  * server runs in a second thread of this process. */
 #include "lightos/startup.h"
 #include "utest.h"
+#include "reg_support.h"
 #include "registry_fixture.h"
-
-static int32_t bind(lo_channel_t reg, const char *path, lo_handle_t h, uint32_t rights)
-{
-	int32_t status = LO_ERR_INTERNAL;
-	status_t st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, h, &status);
-	return st != LO_OK ? st : status;
-}
-
-static int32_t mkreg(lo_channel_t reg, const char *path)
-{
-	int32_t status = LO_ERR_INTERNAL;
-	status_t st = lo_registry_make_registry(reg, path, (uint32_t)lo_strlen(path), &status);
-	return st != LO_OK ? st : status;
-}
-
-static int32_t link(lo_channel_t reg, const char *path, const char *target)
-{
-	int32_t status = LO_ERR_INTERNAL;
-	status_t st = lo_registry_link(reg, path, (uint32_t)lo_strlen(path), target,
-				       (uint32_t)lo_strlen(target), &status);
-	return st != LO_OK ? st : status;
-}
-
-static lo_handle_t new_event(void)
-{
-	lo_event_t e;
-	lo_event_create(lo_job_self(), &e);
-	return lo_event_handle(e);
-}
 
 static void test_resolve_nested_and_links(void)
 {
 	struct fixture f;
 	if (!start(&f))
 		return;
-	lo_handle_t e = new_event();
-	uint64_t id = utest_object_id(e);
-	CHECK_ST(mkreg(f.conn, "a"), LO_OK);
-	CHECK_ST(mkreg(f.conn, "a/b"), LO_OK);
-	CHECK_ST(bind(f.conn, "a/b/thing", e, LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	CHECK_ST(reg_mkreg(f.conn, "a"), LO_OK);
+	CHECK_ST(reg_mkreg(f.conn, "a/b"), LO_OK);
+	uint64_t id = reg_bind_event(f.conn, "a/b/thing", LO_DEFAULT_RIGHTS_EVENT);
 	lo_handle_t got;
 	CHECK_ST(lo_resolve_path(f.conn, "/a/b/thing", LO_RIGHT_WAIT | LO_RIGHT_INSPECT, &got), LO_OK);
 	CHECK(utest_object_id(got) == id);
@@ -56,14 +26,14 @@ static void test_resolve_nested_and_links(void)
 	lo_handle_close(got);
 	lo_handle_close(b);
 	/* Links, relative to the registry that holds them. */
-	CHECK_ST(link(f.conn, "short", "a/b"), LO_OK);
+	CHECK_ST(reg_link(f.conn, "short", "a/b"), LO_OK);
 	CHECK_ST(lo_resolve_path(f.conn, "short/thing", LO_RIGHT_INSPECT, &got), LO_OK);
 	CHECK(utest_object_id(got) == id);
 	lo_handle_close(got);
 	/* Errors, precisely. */
 	CHECK_ST(lo_resolve_path(f.conn, "a/missing", LO_RIGHT_INSPECT, &got), LO_ERR_NOT_FOUND);
 	CHECK_ST(lo_resolve_path(f.conn, "a/b/thing/deeper", LO_RIGHT_INSPECT, &got), LO_ERR_NOT_A_REGISTRY);
-	CHECK_ST(bind(f.conn, "a/b/thing", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_ERR_ALREADY_EXISTS);
+	CHECK_ST(reg_bind(f.conn, "a/b/thing", reg_new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_ERR_ALREADY_EXISTS);
 	char longname[80];
 	lo_memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
@@ -80,11 +50,11 @@ static void test_link_loop(void)
 	struct fixture f;
 	if (!start(&f))
 		return;
-	CHECK_ST(link(f.conn, "ping", "pong"), LO_OK);
-	CHECK_ST(link(f.conn, "pong", "ping"), LO_OK);
+	CHECK_ST(reg_link(f.conn, "ping", "pong"), LO_OK);
+	CHECK_ST(reg_link(f.conn, "pong", "ping"), LO_OK);
 	lo_handle_t got;
 	CHECK_ST(lo_resolve_path(f.conn, "ping", LO_RIGHT_INSPECT, &got), LO_ERR_LINK_LOOP);
-	CHECK_ST(link(f.conn, "self", "self/x"), LO_OK);
+	CHECK_ST(reg_link(f.conn, "self", "self/x"), LO_OK);
 	/* A link that grows the path each time: stopped by the hop limit. */
 	CHECK_ST(lo_resolve_path(f.conn, "self", LO_RIGHT_INSPECT, &got), LO_ERR_LINK_LOOP);
 	finish(&f);
@@ -97,7 +67,7 @@ static void test_rights_attenuate(void)
 		return;
 	/* The entry grants WAIT | INSPECT | TRANSFER only. */
 	const uint32_t grant = LO_RIGHT_WAIT | LO_RIGHT_INSPECT | LO_RIGHT_TRANSFER;
-	CHECK_ST(bind(f.conn, "ev", new_event(), grant), LO_OK);
+	CHECK_ST(reg_bind(f.conn, "ev", reg_new_event(), grant), LO_OK);
 	lo_handle_t got;
 	CHECK_ST(lo_resolve_path(f.conn, "ev", LO_RIGHTS_ALL, &got), LO_OK);
 	struct lo_object_info info;
@@ -111,14 +81,14 @@ static void test_rights_attenuate(void)
 	CHECK(info.rights == LO_RIGHT_INSPECT);
 	lo_handle_close(got);
 	/* An entry that may not travel cannot be opened at all. */
-	CHECK_ST(bind(f.conn, "stay", new_event(), LO_RIGHT_WAIT | LO_RIGHT_INSPECT), LO_OK);
+	CHECK_ST(reg_bind(f.conn, "stay", reg_new_event(), LO_RIGHT_WAIT | LO_RIGHT_INSPECT), LO_OK);
 	CHECK_ST(lo_resolve_path(f.conn, "stay", LO_RIGHTS_ALL, &got), LO_ERR_ACCESS_DENIED);
 	/* A handle without INSPECT cannot be bound: the server could not see
 	 * its rights. */
-	lo_handle_t original = new_event();
+	lo_handle_t original = reg_new_event();
 	lo_handle_t blind = utest_dup(original, LO_RIGHT_TRANSFER | LO_RIGHT_WAIT);
 	lo_handle_close(original);
-	CHECK_ST(bind(f.conn, "blind", blind, LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(reg_bind(f.conn, "blind", blind, LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
 	finish(&f);
 }
 
@@ -128,7 +98,7 @@ static void test_nested_lifetime(void)
 	if (!start(&f))
 		return;
 	uint32_t before = host.live_registries;
-	CHECK_ST(mkreg(f.conn, "inner"), LO_OK);
+	CHECK_ST(reg_mkreg(f.conn, "inner"), LO_OK);
 	CHECK(host.live_registries == before + 1);
 	lo_handle_t inner;
 	CHECK_ST(lo_resolve_path(f.conn, "inner", LO_DEFAULT_RIGHTS_CHANNEL, &inner), LO_OK);
@@ -137,7 +107,7 @@ static void test_nested_lifetime(void)
 	CHECK_ST(lo_registry_unbind(f.conn, "inner", 5, &status), LO_OK);
 	CHECK_ST(status, LO_OK);
 	CHECK(host.live_registries == before + 1);
-	CHECK_ST(bind(lo_channel_from(inner), "x", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	CHECK_ST(reg_bind(lo_channel_from(inner), "x", reg_new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
 	uint32_t kind = 0, rights = 0, len = 0;
 	char name[64];
 	CHECK_ST(lo_registry_list(lo_channel_from(inner), "", 0, 0, &status, &kind, &rights, name,
@@ -167,7 +137,7 @@ static void test_watch(void)
 	uint32_t observed;
 	CHECK_ST(lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED, 0, &observed),
 		 LO_ERR_TIMED_OUT);
-	CHECK_ST(bind(f.conn, "news", new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	CHECK_ST(reg_bind(f.conn, "news", reg_new_event(), LO_DEFAULT_RIGHTS_EVENT), LO_OK);
 	CHECK_ST(lo_handle_wait_one(lo_event_handle(e), LO_SIG_EVENT_SIGNALED,
 				    lo_deadline_after_ms(1000), &observed), LO_OK);
 	/* A watcher handle without SIGNAL is refused by the protocol. */

@@ -2,6 +2,7 @@
  * generated server), their attenuation on open, subtree grants, the
  * denial ring, and mounts of registries served by other processes. */
 #include "utest.h"
+#include "reg_support.h"
 #include "lightos/registry_server.h"
 #include "lightos/thread.h"
 
@@ -36,20 +37,6 @@ static void finish(void)
 	lo_registry_release(&host, root);
 }
 
-static int32_t bind(lo_channel_t reg, const char *path, lo_handle_t h, uint32_t rights)
-{
-	int32_t status = LO_ERR_INTERNAL;
-	status_t st = lo_registry_bind(reg, path, (uint32_t)lo_strlen(path), rights, h, &status);
-	return st != LO_OK ? st : status;
-}
-
-static int32_t unbind(lo_channel_t reg, const char *path)
-{
-	int32_t status = LO_ERR_INTERNAL;
-	status_t st = lo_registry_unbind(reg, path, (uint32_t)lo_strlen(path), &status);
-	return st != LO_OK ? st : status;
-}
-
 static int32_t list0(lo_channel_t reg, const char *path)
 {
 	int32_t status = LO_ERR_INTERNAL;
@@ -58,18 +45,6 @@ static int32_t list0(lo_channel_t reg, const char *path)
 	status_t st = lo_registry_list(reg, path, (uint32_t)lo_strlen(path), 0, &status, &kind, &rights,
 				       name, sizeof(name), &len);
 	return st != LO_OK ? st : status;
-}
-
-static lo_handle_t new_event(void)
-{
-	lo_event_t e;
-	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
-	return lo_event_handle(e);
-}
-
-static void close_ch(lo_channel_t ch)
-{
-	lo_handle_close(lo_channel_handle(ch));
 }
 
 /* --- the generated protocol negative tests (build/gen/tests/negative_protocols.c) --- */
@@ -117,7 +92,7 @@ static void serve_file(void *arg)
 		if (st != LO_OK && st != LO_ERR_SHOULD_WAIT)
 			break;
 	}
-	close_ch(fc->end);
+	reg_close(fc->end);
 }
 
 status_t negproto_connect(const char *protocol, uint32_t rights, lo_channel_t *ch)
@@ -146,7 +121,7 @@ static void test_protocol_rights(void)
 {
 	if (!start())
 		return;
-	lo_registry_add(&host, root, "thing", new_event(), LO_RIGHTS_ALL);
+	lo_registry_add(&host, root, "thing", reg_new_event(), LO_RIGHTS_ALL);
 	proto_reported = proto_failures = 0;
 	next_file_conn = 0;
 	int failed = negative_protocols_run();
@@ -166,13 +141,13 @@ static void test_readonly_denied(void)
 {
 	if (!start())
 		return;
-	lo_registry_add(&host, root, "x", new_event(), LO_RIGHTS_ALL);
+	lo_registry_add(&host, root, "x", reg_new_event(), LO_RIGHTS_ALL);
 	lo_channel_t ro;
 	CHECK_ST(lo_registry_connect_as(&host, root, LO_REGISTRY_RIGHT_ENUMERATE | LO_REGISTRY_RIGHT_OPEN,
 					NULL, &ro), LO_OK);
 	uint32_t before = host.denial_total;
-	CHECK_ST(bind(ro, "y", new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
-	CHECK_ST(unbind(ro, "x"), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(reg_bind(ro, "y", reg_new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(reg_unbind(ro, "x"), LO_ERR_ACCESS_DENIED);
 	int32_t status = LO_OK;
 	CHECK_ST(lo_registry_link(ro, "l", 1, "x", 1, &status), LO_OK);
 	CHECK_ST(status, LO_ERR_ACCESS_DENIED);
@@ -190,7 +165,7 @@ static void test_readonly_denied(void)
 	lo_handle_t h;
 	CHECK_ST(lo_resolve_path(ro, "x", LO_RIGHT_INSPECT, &h), LO_OK);
 	lo_handle_close(h);
-	close_ch(ro);
+	reg_close(ro);
 	finish();
 }
 
@@ -214,29 +189,29 @@ static void test_open_attenuates(void)
 	lo_handle_t h;
 	CHECK_ST(lo_resolve_path_as(ro, "sub", LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h), LO_OK);
 	lo_channel_t nested = lo_channel_from(h);
-	CHECK_ST(bind(nested, "y", new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
-	CHECK_ST(unbind(nested, "var"), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(reg_bind(nested, "y", reg_new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(reg_unbind(nested, "var"), LO_ERR_ACCESS_DENIED);
 	/* No WRITABLE: the sysvar comes without WRITE, whatever is asked. */
 	CHECK_ST(lo_resolve_path(nested, "var", LO_RIGHT_READ | LO_RIGHT_WRITE, &h), LO_OK);
 	CHECK_ST(lo_sysvar_set_string(lo_sysvar_from(h), "no", 2), LO_ERR_ACCESS_DENIED);
 	lo_handle_close(h);
-	close_ch(nested);
+	reg_close(nested);
 	/* A full connection asking for less gets less. */
 	CHECK_ST(lo_resolve_path_as(full, "sub", LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHT_OPEN, &h), LO_OK);
 	nested = lo_channel_from(h);
 	CHECK_ST(list0(nested, ""), LO_ERR_ACCESS_DENIED);
-	CHECK_ST(bind(nested, "y", new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
-	close_ch(nested);
+	CHECK_ST(reg_bind(nested, "y", reg_new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
+	reg_close(nested);
 	/* And a full one, asking for all, may edit and write. */
 	CHECK_ST(lo_resolve_path(full, "sub", LO_DEFAULT_RIGHTS_CHANNEL, &h), LO_OK);
 	nested = lo_channel_from(h);
-	CHECK_ST(bind(nested, "y", new_event(), LO_RIGHTS_ALL), LO_OK);
+	CHECK_ST(reg_bind(nested, "y", reg_new_event(), LO_RIGHTS_ALL), LO_OK);
 	CHECK_ST(lo_resolve_path(nested, "var", LO_RIGHT_READ | LO_RIGHT_WRITE, &h), LO_OK);
 	CHECK_ST(lo_sysvar_set_string(lo_sysvar_from(h), "ok", 2), LO_OK);
 	lo_handle_close(h);
-	close_ch(nested);
-	close_ch(ro);
-	close_ch(full);
+	reg_close(nested);
+	reg_close(ro);
+	reg_close(full);
 	finish();
 }
 
@@ -261,54 +236,30 @@ static void test_subtree_rights(void)
 	lo_registry_release(&host, files);
 	/* Through the read-only entry: refused, by the walk this time. */
 	uint32_t before = host.denial_total;
-	CHECK_ST(bind(conn, "files/x", new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(reg_bind(conn, "files/x", reg_new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
 	CHECK(host.denial_total == before + 1);
 	/* files: read-only; its tmp: the grant's rights. */
 	lo_handle_t h;
 	CHECK_ST(lo_resolve_path(conn, "files", LO_DEFAULT_RIGHTS_CHANNEL, &h), LO_OK);
 	lo_channel_t f = lo_channel_from(h);
-	CHECK_ST(bind(f, "x", new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
-	CHECK_ST(bind(f, "tmp/x", new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(reg_bind(f, "x", reg_new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(reg_bind(f, "tmp/x", reg_new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
 	CHECK_ST(lo_resolve_path(f, "tmp", LO_DEFAULT_RIGHTS_CHANNEL, &h), LO_OK);
 	lo_channel_t t = lo_channel_from(h);
-	CHECK_ST(bind(t, "x", new_event(), LO_RIGHTS_ALL), LO_OK);
-	CHECK_ST(unbind(t, "x"), LO_OK);
-	close_ch(t);
+	CHECK_ST(reg_bind(t, "x", reg_new_event(), LO_RIGHTS_ALL), LO_OK);
+	CHECK_ST(reg_unbind(t, "x"), LO_OK);
+	reg_close(t);
 	/* Asking for less cuts the subtree grant too. */
 	CHECK_ST(lo_resolve_path_as(f, "tmp", LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHT_OPEN, &h), LO_OK);
 	t = lo_channel_from(h);
-	CHECK_ST(bind(t, "x", new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
-	close_ch(t);
-	close_ch(f);
-	close_ch(conn);
+	CHECK_ST(reg_bind(t, "x", reg_new_event(), LO_RIGHTS_ALL), LO_ERR_ACCESS_DENIED);
+	reg_close(t);
+	reg_close(f);
+	reg_close(conn);
 	finish();
 }
 
 /* --- mounts across processes --- */
-
-/* A registry server in a child process; *conn: a connection to its root. */
-static int spawn_server(const char *mode, lo_process_t *p, lo_channel_t *conn)
-{
-	lo_channel_t mine, theirs;
-	if (!CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK))
-		return 0;
-	struct lo_give give = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
-	if (!CHECK_ST(utest_spawn_child(mode, &give, 1, p), LO_OK)) {
-		close_ch(mine);
-		return 0;
-	}
-	uint32_t observed;
-	char buf[8];
-	lo_handle_t h = LO_HANDLE_INVALID;
-	struct lo_channel_read_result got;
-	int ok = CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
-					     lo_deadline_after_ms(5000), &observed), LO_OK) &&
-		 CHECK_ST(lo_channel_read(mine, buf, sizeof(buf), &h, 1, &got), LO_OK) &&
-		 CHECK(got.handles == 1);
-	close_ch(mine);
-	*conn = lo_channel_from(h);
-	return ok;
-}
 
 /* A new connection to what `conn` names, to hand to a mount. */
 static lo_channel_t reopen(lo_channel_t conn)
@@ -318,22 +269,6 @@ static lo_channel_t reopen(lo_channel_t conn)
 	return lo_channel_from(h);
 }
 
-static int32_t mount(lo_channel_t reg, const char *path, lo_channel_t other)
-{
-	int32_t status = LO_ERR_INTERNAL;
-	status_t st = lo_registry_mount(reg, path, (uint32_t)lo_strlen(path), lo_channel_handle(other), &status);
-	return st != LO_OK ? st : status;
-}
-
-static int ended(lo_process_t p)
-{
-	uint32_t observed = 0;
-	status_t st = lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED,
-					 lo_deadline_after_ms(5000), &observed);
-	lo_handle_close(lo_process_handle(p));
-	return st == LO_OK;
-}
-
 /* The suite resolves through a middle server into a leaf server mounted in
  * it; the mount keeps the leaf alive; the leaf ends when its last
  * connection (the mount's) goes. */
@@ -341,15 +276,15 @@ static void test_mount_across_processes(void)
 {
 	lo_process_t mid_p, leaf_p;
 	lo_channel_t mid, leaf;
-	if (!spawn_server("regserve", &mid_p, &mid))
+	if (!reg_spawn_server("regserve", &mid_p, &mid))
 		return;
-	if (!spawn_server("regserve", &leaf_p, &leaf)) {
-		close_ch(mid);
-		CHECK(ended(mid_p));
+	if (!reg_spawn_server("regserve", &leaf_p, &leaf)) {
+		reg_close(mid);
+		CHECK(reg_ended(mid_p));
 		return;
 	}
-	CHECK_ST(mount(mid, "leaf", reopen(leaf)), LO_OK);
-	close_ch(leaf);   /* only the mount refers to the leaf now */
+	CHECK_ST(reg_mount(mid, "leaf", reopen(leaf)), LO_OK);
+	reg_close(leaf);   /* only the mount refers to the leaf now */
 	lo_handle_t h;
 	CHECK_ST(lo_resolve_path(mid, "leaf/thing", LO_RIGHT_INSPECT, &h), LO_OK);
 	struct lo_object_info info;
@@ -362,13 +297,13 @@ static void test_mount_across_processes(void)
 				    LO_REGISTRY_RIGHT_OPEN | LO_REGISTRY_RIGHT_ENUMERATE, &h), LO_OK);
 	lo_channel_t leaf_ro = lo_channel_from(h);
 	CHECK_ST(list0(leaf_ro, ""), LO_OK);
-	CHECK_ST(unbind(leaf_ro, "thing"), LO_ERR_ACCESS_DENIED);
-	close_ch(leaf_ro);
+	CHECK_ST(reg_unbind(leaf_ro, "thing"), LO_ERR_ACCESS_DENIED);
+	reg_close(leaf_ro);
 	/* Unbinding the mount lets the leaf go: it sees no connection left. */
-	CHECK_ST(unbind(mid, "leaf"), LO_OK);
-	CHECK(ended(leaf_p));
-	close_ch(mid);
-	CHECK(ended(mid_p));
+	CHECK_ST(reg_unbind(mid, "leaf"), LO_OK);
+	CHECK(reg_ended(leaf_p));
+	reg_close(mid);
+	CHECK(reg_ended(mid_p));
 }
 
 /* The mounted server dies while the middle waits for it: a clean error. */
@@ -376,25 +311,25 @@ static void test_mount_server_dies(void)
 {
 	lo_process_t mid_p, leaf_p;
 	lo_channel_t mid, leaf;
-	if (!spawn_server("regserve", &mid_p, &mid))
+	if (!reg_spawn_server("regserve", &mid_p, &mid))
 		return;
-	if (!spawn_server("regdie", &leaf_p, &leaf)) {
-		close_ch(mid);
-		CHECK(ended(mid_p));
+	if (!reg_spawn_server("regdie", &leaf_p, &leaf)) {
+		reg_close(mid);
+		CHECK(reg_ended(mid_p));
 		return;
 	}
-	CHECK_ST(mount(mid, "leaf", leaf), LO_OK);
+	CHECK_ST(reg_mount(mid, "leaf", leaf), LO_OK);
 	lo_handle_t h;
 	uint64_t t0 = lo_now();
 	status_t st = lo_resolve_path(mid, "leaf/thing", LO_RIGHT_INSPECT, &h);
 	CHECK_ST(st, LO_ERR_PEER_CLOSED);
 	CHECK(lo_now() - t0 < LO_REGISTRY_MOUNT_WAIT);   /* told at once, not timed out */
-	CHECK(ended(leaf_p));
+	CHECK(reg_ended(leaf_p));
 	/* Still serving. */
 	CHECK_ST(lo_resolve_path(mid, "thing", LO_RIGHT_INSPECT, &h), LO_OK);
 	lo_handle_close(h);
-	close_ch(mid);
-	CHECK(ended(mid_p));
+	reg_close(mid);
+	CHECK(reg_ended(mid_p));
 }
 
 /* A mounts B mounts A: a lookup going round ends in LINK_LOOP. */
@@ -402,26 +337,26 @@ static void test_mount_loop(void)
 {
 	lo_process_t a_p, b_p;
 	lo_channel_t a, b;
-	if (!spawn_server("regserve", &a_p, &a))
+	if (!reg_spawn_server("regserve", &a_p, &a))
 		return;
-	if (!spawn_server("regserve", &b_p, &b)) {
-		close_ch(a);
-		CHECK(ended(a_p));
+	if (!reg_spawn_server("regserve", &b_p, &b)) {
+		reg_close(a);
+		CHECK(reg_ended(a_p));
 		return;
 	}
-	CHECK_ST(mount(a, "b", reopen(b)), LO_OK);
-	CHECK_ST(mount(b, "a", reopen(a)), LO_OK);
+	CHECK_ST(reg_mount(a, "b", reopen(b)), LO_OK);
+	CHECK_ST(reg_mount(b, "a", reopen(a)), LO_OK);
 	lo_handle_t h;
 	CHECK_ST(lo_resolve_path(a, "b/a/thing", LO_RIGHT_INSPECT, &h), LO_OK);
 	lo_handle_close(h);
 	CHECK_ST(lo_resolve_path(a, "b/a/b/a/b/a/b/a/b/a/b/a/b/a/b/a/b/a/thing", LO_RIGHT_INSPECT, &h),
 		 LO_ERR_LINK_LOOP);
 	/* Break the cycle; both servers end. */
-	CHECK_ST(unbind(a, "b"), LO_OK);
-	close_ch(b);
-	CHECK(ended(b_p));
-	close_ch(a);
-	CHECK(ended(a_p));
+	CHECK_ST(reg_unbind(a, "b"), LO_OK);
+	reg_close(b);
+	CHECK(reg_ended(b_p));
+	reg_close(a);
+	CHECK(reg_ended(a_p));
 }
 
 static const struct utest regrights_tests[] = {

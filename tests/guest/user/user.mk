@@ -1,5 +1,6 @@
 # The user-space test programs that go into the boot image.
-UTEST_SRCS := $(sort $(wildcard tests/guest/user/main.c tests/guest/user/args.c tests/guest/user/test_*.c))
+UTEST_SRCS := $(sort $(wildcard tests/guest/user/main.c tests/guest/user/args.c tests/guest/user/reg_support.c \
+			       tests/guest/user/test_*.c))
 UTEST_OBJS := $(patsubst %.c,$(UBUILD)/%.o,$(UTEST_SRCS)) $(UBUILD)/gen/negative_rights.o \
 	      $(UBUILD)/gen/negative_protocols.o
 UTEST_ELF  := $(UBUILD)/utest.elf
