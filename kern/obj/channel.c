@@ -422,7 +422,8 @@ status_t channel_peek(struct channel *ch, uint32_t *nbytes, uint32_t *nhandles)
 
 /* Take the next message off ch's queue if it fits (its sizes in *nbytes,
  * *nhandles either way). With the pair lock held. */
-static status_t dequeue(struct channel *ch, uint32_t max_bytes, uint32_t max_handles,
+static inline __attribute__((always_inline)) status_t dequeue(struct channel *ch, uint32_t max_bytes,
+			uint32_t max_handles,
 			struct message **out, uint32_t *nbytes, uint32_t *nhandles)
 {
 	struct message *m;

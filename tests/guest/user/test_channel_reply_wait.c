@@ -225,7 +225,7 @@ static void test_peer_closed(void)
 	lo_handle_t give[1] = { lo_event_handle(e) };
 	struct msg m = { 1, 1 };
 	struct lo_channel_read_result got;
-	struct lo_channel_call_reply next = into(&m, sizeof(m), NULL, 0, &got, UINT64_MAX);
+	struct lo_channel_call_reply next = into(&m, sizeof(m), NULL, 0, &got, lo_deadline_after_ms(2000));
 	CHECK_ST(lo_channel_reply_wait(b, &m, sizeof(m), give, 1, &next), LO_ERR_PEER_CLOSED);
 	struct lo_object_info oi;
 	CHECK_ST(lo_handle_info(lo_event_handle(e), &oi), LO_ERR_BAD_HANDLE);   /* consumed */
@@ -358,7 +358,8 @@ static void test_denied(void)
 	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
 	struct msg m = { 90, 0 }, in;
 	struct lo_channel_read_result got;
-	struct lo_channel_call_reply next = into(&in, sizeof(in), NULL, 0, &got, UINT64_MAX);
+	/* A call that got past its checks would wait no longer than this. */
+	struct lo_channel_call_reply next = into(&in, sizeof(in), NULL, 0, &got, lo_deadline_after_ms(10));
 	lo_channel_t no_write = lo_channel_from(utest_dup(lo_channel_handle(b),
 							  LO_DEFAULT_RIGHTS_CHANNEL & ~LO_RIGHT_WRITE));
 	lo_channel_t no_read = lo_channel_from(utest_dup(lo_channel_handle(b),
