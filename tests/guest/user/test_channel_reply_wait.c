@@ -119,6 +119,34 @@ static void test_echo(void)
 	close_pair(a, b);
 }
 
+/* Many round trips without waiting for the server to block first: on
+ * several CPUs each request meets the server either waiting (handed over)
+ * or not yet (queued), and each reply the caller either way. */
+static void test_many_rounds(void)
+{
+	lo_channel_t a, b;
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
+	struct server s;
+	lo_thread_t t;
+	enum { ROUNDS = 300 };
+	start(&s, b, ROUNDS, lo_deadline_after_ms(10000), &t);
+	int ok = 0;
+	for (uint32_t i = 0; i < ROUNDS; i++) {
+		struct msg m = { 0x1000 + i, i }, r = { 0, 0 };
+		struct lo_channel_read_result got;
+		struct lo_channel_call_reply rep = into(&r, sizeof(r), NULL, 0, &got, lo_deadline_after_ms(5000));
+		if (lo_channel_call(a, &m, sizeof(m), NULL, 0, &rep) == LO_OK && r.txid == m.txid &&
+		    r.value == i + 1)
+			ok++;
+	}
+	CHECK(ok == ROUNDS);
+	close_pair(a, (lo_channel_t){ 0 });   /* the server's last call ends */
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
+	CHECK_ST(s.st, LO_ERR_PEER_CLOSED);
+	CHECK(s.served == ROUNDS);
+	close_pair(b, (lo_channel_t){ 0 });
+}
+
 /* Requests already queued: read in order without waiting; a reply goes
  * out first; with none to send (0 bytes, 0 handles) nothing goes out. */
 static void test_queued(void)
@@ -420,6 +448,7 @@ static void test_fault_drops_request(void)
 
 static const struct utest channel_reply_wait_tests[] = {
 	{ "replywait.echo", test_echo },
+	{ "replywait.many_rounds", test_many_rounds },
 	{ "replywait.queued", test_queued },
 	{ "replywait.too_big", test_too_big },
 	{ "replywait.handles", test_handles },
