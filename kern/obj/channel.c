@@ -105,16 +105,28 @@ static inline __attribute__((always_inline)) struct message *message_alloc(struc
 	return m;
 }
 
-/* End every channel_call waiting at ch for a reply. Pair lock held. */
-static void wake_callers(struct channel *ch, status_t why)
+/* Wake every waiter on a callers or receivers list with `why`, taking
+ * each off it. Pair lock held. */
+static void wake_all(struct list *waiters, status_t why)
 {
-	while (!list_empty(&ch->callers)) {
+	while (!list_empty(waiters)) {
 		struct channel_caller *c =
-			container_of(list_pop_front(&ch->callers), struct channel_caller, node);
+			container_of(list_pop_front(waiters), struct channel_caller, node);
 		c->status = why;
 		thread_wake(c->thread, why);
 	}
 }
+
+/* End every channel_call and channel_reply_wait waiting at ch. */
+static void wake_callers(struct channel *ch, status_t why)
+{
+	wake_all(&ch->callers, why);
+	wake_all(&ch->receivers, why);
+}
+
+/* A receiver's wake status (internal, never returned): a message was queued
+ * while it waited; look at the queue again. */
+#define RECEIVER_RETRY ((status_t)1)
 
 /* Detach from the peer and empty our queue. Runs when the last handle to
  * this end closes, or at destruction for an end that never had one. */
@@ -195,6 +207,8 @@ status_t channel_alloc(struct channel **end0, struct channel **end1)
 	list_init(&b->queue);
 	list_init(&a->callers);
 	list_init(&b->callers);
+	list_init(&a->receivers);
+	list_init(&b->receivers);
 	a->obj.cap.signals = b->obj.cap.signals = LO_SIG_CHANNEL_WRITABLE;
 	*end0 = a;
 	*end1 = b;
@@ -282,8 +296,23 @@ static struct channel_caller *caller_for(struct channel *end, struct message *m)
 	return NULL;
 }
 
+/* The first channel_reply_wait at `end` whose buffers fit m, taken off
+ * the list, or NULL. With the pair lock held. */
+static struct channel_caller *receiver_for(struct channel *end, struct message *m)
+{
+	for (struct list *n = end->receivers.next; n != &end->receivers; n = n->next) {
+		struct channel_caller *c = container_of(n, struct channel_caller, node);
+		if (m->nbytes <= c->max_bytes && m->nhandles <= c->max_handles) {
+			list_remove(&c->node);
+			return c;
+		}
+	}
+	return NULL;
+}
+
 /* Deliver m to ch's peer: straight to the caller waiting there for it
- * (channel_call), else into the peer's queue. With `caller`, also register
+ * (channel_call), else to a thread waiting there in channel_reply_wait,
+ * else into the peer's queue. With `caller`, also register
  * it at ch, in the same critical section, so that no reply can come before
  * it is there. On failure nothing changed and m is still the sender's. */
 static inline __attribute__((always_inline)) status_t message_post(struct channel *ch, struct message *m, struct channel_caller *caller)
@@ -303,6 +332,8 @@ static inline __attribute__((always_inline)) status_t message_post(struct channe
 	struct channel_caller *waiting = NULL;
 	if (peer && !list_empty(&peer->callers))   /* rare but for channel_call */
 		waiting = caller_for(peer, m);
+	if (peer && !waiting && !list_empty(&peer->receivers))   /* a server waits */
+		waiting = receiver_for(peer, m);
 	if (!peer) {
 		st = LO_ERR_PEER_CLOSED;
 	} else if (waiting && m->nbytes <= waiting->max_bytes &&
@@ -324,6 +355,8 @@ static inline __attribute__((always_inline)) status_t message_post(struct channe
 			waiting->nhandles = m->nhandles;
 			thread_wake(waiting->thread, LO_ERR_BUFFER_TOO_SMALL);
 		}
+		/* Receivers wait only on an empty queue: send them to it. */
+		wake_all(&peer->receivers, RECEIVER_RETRY);
 		list_push_back(&peer->queue, &m->node);
 		peer->queued_ends += m->nends;
 		if (++peer->queued == 1)
@@ -387,27 +420,37 @@ status_t channel_peek(struct channel *ch, uint32_t *nbytes, uint32_t *nhandles)
 	return st;
 }
 
+/* Take the next message off ch's queue if it fits (its sizes in *nbytes,
+ * *nhandles either way). With the pair lock held. */
+static inline __attribute__((always_inline)) status_t dequeue(struct channel *ch, uint32_t max_bytes,
+			uint32_t max_handles,
+			struct message **out, uint32_t *nbytes, uint32_t *nhandles)
+{
+	struct message *m;
+	status_t st = next_message(ch, &m);
+	if (st != LO_OK)
+		return st;
+	*nbytes = m->nbytes;
+	*nhandles = m->nhandles;
+	if (m->nbytes > max_bytes || m->nhandles > max_handles)
+		return LO_ERR_BUFFER_TOO_SMALL;
+	list_remove(&m->node);
+	ch->queued_ends -= m->nends;
+	if (--ch->queued == 0)
+		kobject_signal(&ch->obj, LO_SIG_CHANNEL_READABLE, 0);
+	if (ch->peer && ch->queued == CHANNEL_MAX_QUEUED - 1)
+		kobject_signal(&ch->peer->obj, 0, LO_SIG_CHANNEL_WRITABLE);
+	*out = m;
+	return LO_OK;
+}
+
 status_t channel_take_message(struct channel *ch, void *bytes, uint32_t max_bytes,
 		      uint32_t *nbytes, struct cap_taken *handles,
 		      uint32_t max_handles, uint32_t *nhandles)
 {
 	struct message *m;
 	spin_lock(&ch->pair->lock);
-	status_t st = next_message(ch, &m);
-	if (st == LO_OK) {
-		*nbytes = m->nbytes;
-		*nhandles = m->nhandles;
-		if (m->nbytes > max_bytes || m->nhandles > max_handles) {
-			st = LO_ERR_BUFFER_TOO_SMALL;
-		} else {
-			list_remove(&m->node);
-			ch->queued_ends -= m->nends;
-			if (--ch->queued == 0)
-				kobject_signal(&ch->obj, LO_SIG_CHANNEL_READABLE, 0);
-			if (ch->peer && ch->queued == CHANNEL_MAX_QUEUED - 1)
-				kobject_signal(&ch->peer->obj, 0, LO_SIG_CHANNEL_WRITABLE);
-		}
-	}
+	status_t st = dequeue(ch, max_bytes, max_handles, &m, nbytes, nhandles);
 	spin_unlock(&ch->pair->lock);
 	if (st != LO_OK)
 		return st;
@@ -585,4 +628,78 @@ status_t channel_call(struct channel *channel, const void *bytes, uint32_t nbyte
 		return cst == LO_OK ? st : cst;
 	}
 	return st;
+}
+
+/* --- channel_reply_wait: a server's write (the reply) and its wait and
+ * read of the next request in one system call. A request that comes while
+ * the server waits is handed to it by the writer (message_post), as a
+ * reply is to a channel_call: no queue, no signals, no observers. --- */
+
+/* Wait at ch for the next message and deliver it into `next`. */
+static status_t receive(struct channel *ch, const struct lo_channel_call_reply *next)
+{
+	uint64_t deadline = next->deadline;
+	bool passed = deadline <= clock_ns();
+	struct channel_caller me = {
+		.max_bytes = next->max_bytes,
+		.max_handles = next->max_handles,
+		.thread = thread_current(),
+	};
+	for (;;) {
+		me.status = LO_ERR_SHOULD_WAIT;
+		list_init(&me.node);
+		/* Blocked before we are on the list: a writer on another CPU
+		 * then finds us to wake. */
+		thread_prepare_block(passed ? DEADLINE_INFINITE : deadline);
+		struct message *m = NULL;
+		uint32_t nbytes = 0, nhandles = 0;
+		spin_lock(&ch->pair->lock);
+		status_t st = dequeue(ch, me.max_bytes, me.max_handles, &m, &nbytes, &nhandles);
+		if (st == LO_ERR_SHOULD_WAIT)
+			list_push_back(&ch->receivers, &me.node);
+		spin_unlock(&ch->pair->lock);
+		if (st != LO_ERR_SHOULD_WAIT) {
+			/* Something was queued (or nothing will come): no wait. */
+			thread_wake(me.thread, st);   /* cancels the block */
+			thread_block();
+		} else {
+			if (passed)
+				thread_wake(me.thread, LO_ERR_TIMED_OUT);
+			st = thread_block();
+			/* Woken by the deadline or a kill: still on the list, unless
+			 * a writer or a close took us off meanwhile (that wins). */
+			forget_call(ch, &me);
+			if (me.status != LO_ERR_SHOULD_WAIT)
+				st = me.status;
+			if (st == RECEIVER_RETRY)
+				continue;
+			if (st == LO_OK)
+				m = me.reply;
+		}
+		if (st == LO_OK)
+			return deliver(ch, m, next);
+		if (st == LO_ERR_BUFFER_TOO_SMALL) {
+			struct lo_channel_read_result sizes = { nbytes, nhandles };
+			status_t cst = copy_to_user(next->result, &sizes, sizeof(sizes));
+			return cst == LO_OK ? st : cst;
+		}
+		return st;
+	}
+}
+
+status_t channel_reply_wait(struct channel *channel, const void *bytes, uint32_t nbytes,
+			    struct cap_taken *handles, uint32_t nhandles,
+			    const struct lo_channel_call_reply *next)
+{
+	if (next->max_bytes > LO_CHANNEL_MAX_BYTES || next->max_handles > LO_CHANNEL_MAX_HANDLES) {
+		for (uint32_t i = 0; i < nhandles; i++)
+			cap_drop_taken(&handles[i]);   /* a write consumes them */
+		return LO_ERR_OUT_OF_RANGE;
+	}
+	if (nbytes || nhandles) {   /* none: a server loop's first call */
+		status_t st = channel_write(channel, bytes, nbytes, handles, nhandles);
+		if (st != LO_OK)
+			return st;
+	}
+	return receive(channel, next);
 }

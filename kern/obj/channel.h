@@ -30,6 +30,10 @@ struct channel {
 	 * lock (see channel.c), shrinks under the pair lock. */
 	uint32_t queued_ends;
 	struct list callers;         /* channel_calls waiting here (pair lock) */
+	/* channel_reply_waits waiting here for the next message (pair lock).
+	 * Only while the queue is empty: a message queued under them sends
+	 * them back to look at the queue. */
+	struct list receivers;
 };
 
 struct message;
@@ -38,7 +42,9 @@ struct thread;
 /* A thread in channel_call, waiting at its end for the reply: the first
  * message from the peer whose first 4 bytes are txid. The replier (or the
  * close, or the waiter itself after a timeout or a kill) takes it off the
- * end's callers list under the pair lock; whoever does decides the outcome. */
+ * end's callers list under the pair lock; whoever does decides the outcome.
+ * A thread in channel_reply_wait waits the same way on the receivers list
+ * for any message (txid unused). */
 struct channel_caller {
 	struct list node;
 	uint32_t txid;

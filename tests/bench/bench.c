@@ -97,6 +97,21 @@ static void call_round_trip(void)
 	lo_channel_call(ping, &msg, sizeof(msg), NULL, 0, &reply);
 }
 
+/* The same call against a peer that serves with channel_reply_wait: its
+ * reply and its wait for the next request are one call, and the request
+ * is handed to it waiting. */
+static lo_channel_t reply_ping;
+
+static void call_reply_wait_round_trip(void)
+{
+	uint32_t msg = 7;
+	struct lo_channel_read_result got;
+	struct lo_channel_call_reply reply = {
+		(uint64_t)(uintptr_t)&msg, 0, (uint64_t)(uintptr_t)&got, sizeof(msg), 0, UINT64_MAX
+	};
+	lo_channel_call(reply_ping, &msg, sizeof(msg), NULL, 0, &reply);
+}
+
 static void null_syscall(void)
 {
 	lo_system_null();
@@ -282,6 +297,27 @@ static int event_peer(void)
 	}
 }
 
+/* The other side of call_reply_wait_round_trip: a server loop of one
+ * call per request (the first call has no reply to send). */
+static int reply_wait_peer(void)
+{
+	lo_channel_t ch = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
+	char buf[16];
+	lo_handle_t h[1];
+	struct lo_channel_read_result got = { 0, 0 };
+	struct lo_channel_call_reply next = {
+		(uint64_t)(uintptr_t)buf, (uint64_t)(uintptr_t)h, (uint64_t)(uintptr_t)&got,
+		sizeof(buf), 1, UINT64_MAX
+	};
+	uint32_t nbytes = 0, nhandles = 0;
+	for (;;) {
+		if (lo_channel_reply_wait(ch, buf, nbytes, h, nhandles, &next) != LO_OK)
+			return 0;   /* the client closed its end (or sent too much) */
+		nbytes = got.bytes;
+		nhandles = got.handles;
+	}
+}
+
 static lo_handle_t dup(lo_handle_t h, uint32_t rights)
 {
 	uint32_t out = 0;
@@ -298,6 +334,8 @@ int main(void)
 		return peer();
 	if (!lo_strcmp(args, "event_peer"))
 		return event_peer();
+	if (!lo_strcmp(args, "reply_wait_peer"))
+		return reply_wait_peer();
 	if (!lo_strcmp(args, "spin"))
 		return spin();
 	image = lo_vmo_from(lo_startup_handle(LO_STARTUP_IMAGE));
@@ -336,6 +374,16 @@ int main(void)
 		measure("channel_round_trip", 1000, round_trip);
 		measure("channel_round_trip_handle", 1000, round_trip_handle);
 		measure("channel_call_round_trip", 1000, call_round_trip);
+		lo_channel_t theirs;
+		lo_process_t p;
+		if (lo_channel_create(lo_job_self(), &reply_ping, &theirs) == LO_OK) {
+			struct lo_give g = { LO_STARTUP_CHANNEL, lo_channel_handle(theirs) };
+			if (lo_spawn_from_image(image, "bin/bench", "reply_wait_peer", &g, 1, &p, NULL) == LO_OK) {
+				measure("channel_call_reply_wait_round_trip", 1000, call_reply_wait_round_trip);
+				lo_handle_close(lo_process_handle(p));
+			}
+			lo_handle_close(lo_channel_handle(reply_ping));   /* the peer ends */
+		}
 		/* The same round trip with 1, 3 and 7 more processes busy on
 		 * channels of their own. */
 		lo_channel_t keep[7];
