@@ -28,6 +28,7 @@ from bench import boot  # noqa: E402
 # opened in one request or in two steps, in-process or through servers).
 LINUX_CASE_OF = {
     "channel_call_round_trip": "channel_round_trip",
+    "channel_call_reply_wait_round_trip": "channel_round_trip",
     "registry_open_server": "registry_open_local",
     "registry_open_name_local": "registry_open_local",
     "registry_open_name_server": "registry_open_local",
