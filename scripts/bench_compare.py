@@ -35,6 +35,12 @@ LINUX_CASE_OF = {
 }
 
 
+def find_kernel(given):
+    """The kernel to boot: the one given, or the newest /boot/vmlinuz-*,
+    looked for when the script runs (after deps.sh installed it)."""
+    return given or (sorted(glob.glob("/boot/vmlinuz-*")) or [""])[-1]
+
+
 def newc_cpio(files):
     """An initramfs: {path: (mode, bytes)} in the newc format."""
     out = io.BytesIO()
@@ -62,10 +68,11 @@ def main():
     ap.add_argument("--lightos", required=True)
     ap.add_argument("--out", default="build/bench")
     ap.add_argument("--boots", type=int, default=3)
+    ap.add_argument("--storage", default="", help="storage_compare.py's figures, shown in the same table")
     ap.add_argument("qemu", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     qemu = [a for a in args.qemu if a != "--"]
-    kernel = args.kernel or (sorted(glob.glob("/boot/vmlinuz-*")) or [""])[-1]
+    kernel = find_kernel(args.kernel)
     if not kernel or not os.path.exists(kernel):
         return fail(f"no Linux kernel ({kernel or 'no /boot/vmlinuz-*'}); "
                     "scripts/deps.sh linux-image-amd64 installs one")
@@ -92,6 +99,15 @@ def main():
         missing = [i + 1 for i, r in enumerate(tcg) if name not in r]
         if missing:
             return fail(f"case {name}: no Linux figure from TCG boot(s) {missing}")
+    if args.storage:
+        # The storage cases ran on Linux in boots of their own (a disk, the
+        # vfat modules): their figures join the table as one more boot's.
+        with open(args.storage) as f:
+            storage = json.load(f)
+        for name, row in storage.items():
+            icount[name] = (row["linux_icount"],)
+            for run in tcg:
+                run[name] = (row["linux_tcg"],)
     strays = [n for n in icount if n not in ours]
     if strays:
         return fail(f"Linux cases with no LightOS counterpart: {strays}")

@@ -6,7 +6,7 @@ way, on the same virtio-blk-pci device. Both in -icount shift=0
 (instructions) and plain TCG (median of --boots boots). Prints LightOS,
 Linux and LightOS/Linux for each case (lower is better).
 
-usage: storage_compare.py --kernel VMLINUZ --peer PEER --lightos build/bench/lightos.json
+usage: storage_compare.py [--kernel VMLINUZ] --peer PEER --lightos build/bench/lightos.json
                           --out DIR [--boots 3] -- qemu...
 """
 import argparse
@@ -18,7 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import boot  # noqa: E402
-from bench_compare import newc_cpio  # noqa: E402
+from bench_compare import find_kernel, newc_cpio  # noqa: E402
 
 MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
            "virtio_blk", "fat", "vfat", "nls_cp437", "nls_ascii"]
@@ -45,7 +45,7 @@ def fresh_disk(path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--kernel", default="", help="default: the newest /boot/vmlinuz-*")
     ap.add_argument("--peer", required=True)
     ap.add_argument("--lightos", required=True)
     ap.add_argument("--out", default="build/bench")
@@ -53,6 +53,11 @@ def main():
     ap.add_argument("qemu", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     qemu = [a for a in args.qemu if a != "--"]
+    args.kernel = find_kernel(args.kernel)
+    if not args.kernel or not os.path.exists(args.kernel):
+        print("storage_compare: FAILED: no Linux kernel; scripts/deps.sh linux-image-amd64 installs one",
+              file=sys.stderr)
+        return 1
     files = {"init": (0o100755, open(args.peer, "rb").read()), "m": (0o040755, b"")}
     for m in MODULES:
         files[f"m/{m}.ko"] = (0o100644, open(module_path(args.kernel, m), "rb").read())

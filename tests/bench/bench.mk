@@ -20,22 +20,12 @@ bench: deps $(ISO_BENCH) $(ISO)
 	$(Q)$(PYTHON) scripts/bench.py --iso $(ISO_BENCH) --boots 3 --shell-iso $(ISO) --out $(BUILD)/bench \
 		-- $(QEMU) $(QEMU_COMMON) -boot order=d -drive file=$(BENCH_DISK),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0
 
-# make bench-compare: the same cases on Debian's Linux kernel, side by side.
-# The kernel is found when the recipe runs, after deps.sh installed it (a
+# The Linux side of the comparisons boots Debian's kernel in the same QEMU.
+# The kernel is found when the scripts run, after deps.sh installed it (a
 # path expanded by make would be taken before that, empty on a fresh
 # machine); LINUX_KERNEL=path overrides.
 LINUX_KERNEL ?=
-PEER := $(BUILD)/bench/peer
-$(PEER): tests/bench/linux/peer.c tests/bench/measure.h
-	@mkdir -p $(dir $@)
-	$(Q)gcc -O2 -static -Wall -Wextra -Werror $< -o $@
-
-.PHONY: bench-compare
-bench-compare: bench $(PEER)
-	$(Q)bash scripts/deps.sh linux-image-amd64
-	$(Q)$(PYTHON) scripts/bench_compare.py --kernel "$(LINUX_KERNEL)" \
-		--peer $(PEER) --lightos $(BUILD)/bench/lightos.json --out $(BUILD)/bench \
-		-- $(QEMU) $(QEMU_ACCEL) -m 512M -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+LINUX_QEMU = $(QEMU) $(QEMU_ACCEL) -m 512M -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 # make bench-storage-compare: bench's storage cases (bench_storage.c) against
 # Linux's own vfat on the same kind of disk in the same QEMU
@@ -48,6 +38,21 @@ $(STORAGE_PEER): tests/bench/linux/storage.c tests/bench/measure.h
 .PHONY: bench-storage-compare
 bench-storage-compare: bench $(STORAGE_PEER)
 	$(Q)bash scripts/deps.sh linux-image-amd64
-	$(Q)$(PYTHON) scripts/storage_compare.py --kernel "$(or $(LINUX_KERNEL),$(lastword $(sort $(wildcard /boot/vmlinuz-*))))" \
+	$(Q)$(PYTHON) scripts/storage_compare.py --kernel "$(LINUX_KERNEL)" \
 		--peer $(STORAGE_PEER) --lightos $(BUILD)/bench/lightos.json --out $(BUILD)/bench \
-		-- $(QEMU) $(QEMU_ACCEL) -m 512M -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+		-- $(LINUX_QEMU)
+
+# make bench-compare: every case on Debian's Linux kernel, side by side
+# (tests/bench/linux/peer.c, scripts/bench_compare.py), the storage cases
+# from bench-storage-compare's boots.
+PEER := $(BUILD)/bench/peer
+$(PEER): tests/bench/linux/peer.c tests/bench/measure.h
+	@mkdir -p $(dir $@)
+	$(Q)gcc -O2 -static -Wall -Wextra -Werror $< -o $@
+
+.PHONY: bench-compare
+bench-compare: bench-storage-compare $(PEER)
+	$(Q)$(PYTHON) scripts/bench_compare.py --kernel "$(LINUX_KERNEL)" \
+		--storage $(BUILD)/bench/storage-compare.json \
+		--peer $(PEER) --lightos $(BUILD)/bench/lightos.json --out $(BUILD)/bench \
+		-- $(LINUX_QEMU)
