@@ -559,10 +559,48 @@ static status_t deliver(struct channel *ch, struct message *m,
 	return st;
 }
 
-status_t channel_call(struct channel *channel, const void *bytes, uint32_t nbytes,
+/* A revoke of a grant of ch (revoker.c): every thread in a call or a
+ * reply_wait there is woken with LO_ERR_REVOKED, still on its list, to look
+ * at the handle it came through (handle_survives). Only the revoker knows
+ * which grant went, and a thread may have come through another one. */
+void channel_revoked(struct channel *ch)
+{
+	spin_lock(&ch->pair->lock);
+	for (struct list *n = ch->callers.next; n != &ch->callers; n = n->next)
+		thread_wake(container_of(n, struct channel_caller, node)->thread, LO_ERR_REVOKED);
+	for (struct list *n = ch->receivers.next; n != &ch->receivers; n = n->next)
+		thread_wake(container_of(n, struct channel_caller, node)->thread, LO_ERR_REVOKED);
+	spin_unlock(&ch->pair->lock);
+}
+
+/* After such a wake: does this thread's handle h still name ch, through no
+ * revoked grant? If not, its call ends with CANCELED, as a wait does. */
+static bool handle_survives(struct channel *ch, cap_handle_t h)
+{
+	struct cap_revoke_node *node;
+	return cap_names_node(current_handle_table(), h, &ch->obj.cap, &node) && !cap_revoked(node);
+}
+
+/* Block again, still on the callers list, after a revoke that was not
+ * this caller's: a reply that took it off meanwhile ends the wait at once. */
+static status_t call_wait_again(struct channel *ch, struct channel_caller *caller, uint64_t deadline)
+{
+	bool passed = deadline <= clock_ns();
+	thread_prepare_block(passed ? DEADLINE_INFINITE : deadline);
+	spin_lock(&ch->pair->lock);
+	bool ended = caller->status != LO_ERR_SHOULD_WAIT;
+	spin_unlock(&ch->pair->lock);
+	if (ended || passed)
+		thread_wake(caller->thread, ended ? caller->status : LO_ERR_TIMED_OUT);
+	return thread_block();
+}
+
+status_t channel_call(struct channel *channel, cap_handle_t channel_handle, rights_t channel_rights,
+		      const void *bytes, uint32_t nbytes,
 		      struct cap_taken *handles, uint32_t nhandles,
 		      const struct lo_channel_call_reply *reply)
 {
+	(void)channel_rights;
 	struct process *p = process_current();
 	status_t st = LO_OK;
 	if (nbytes < sizeof(uint32_t))
@@ -615,8 +653,12 @@ status_t channel_call(struct channel *channel, const void *bytes, uint32_t nbyte
 	if (passed)
 		thread_wake(caller.thread, LO_ERR_TIMED_OUT);
 	st = thread_block();
-	/* Woken by the deadline or a kill: still on the list, unless a reply
-	 * or a close took it off meanwhile (then that outcome wins). */
+	while (st == LO_ERR_REVOKED && handle_survives(channel, channel_handle))
+		st = call_wait_again(channel, &caller, deadline);
+	if (st == LO_ERR_REVOKED)
+		st = LO_ERR_CANCELED;   /* through the revoked grant */
+	/* Woken by the deadline, a kill or a revoke: still on the list, unless
+	 * a reply or a close took it off meanwhile (then that outcome wins). */
 	forget_call(channel, &caller);
 	if (caller.status != LO_ERR_SHOULD_WAIT)
 		st = caller.status;
@@ -636,7 +678,7 @@ status_t channel_call(struct channel *channel, const void *bytes, uint32_t nbyte
  * reply is to a channel_call: no queue, no signals, no observers. --- */
 
 /* Wait at ch for the next message and deliver it into `next`. */
-static status_t receive(struct channel *ch, const struct lo_channel_call_reply *next)
+static status_t receive(struct channel *ch, cap_handle_t h, const struct lo_channel_call_reply *next)
 {
 	uint64_t deadline = next->deadline;
 	bool passed = deadline <= clock_ns();
@@ -673,6 +715,11 @@ static status_t receive(struct channel *ch, const struct lo_channel_call_reply *
 				st = me.status;
 			if (st == RECEIVER_RETRY)
 				continue;
+			if (st == LO_ERR_REVOKED) {
+				if (handle_survives(ch, h))
+					continue;   /* another grant's revoke */
+				st = LO_ERR_CANCELED;
+			}
 			if (st == LO_OK)
 				m = me.reply;
 		}
@@ -687,10 +734,12 @@ static status_t receive(struct channel *ch, const struct lo_channel_call_reply *
 	}
 }
 
-status_t channel_reply_wait(struct channel *channel, const void *bytes, uint32_t nbytes,
+status_t channel_reply_wait(struct channel *channel, cap_handle_t channel_handle, rights_t channel_rights,
+			    const void *bytes, uint32_t nbytes,
 			    struct cap_taken *handles, uint32_t nhandles,
 			    const struct lo_channel_call_reply *next)
 {
+	(void)channel_rights;
 	if (next->max_bytes > LO_CHANNEL_MAX_BYTES || next->max_handles > LO_CHANNEL_MAX_HANDLES) {
 		for (uint32_t i = 0; i < nhandles; i++)
 			cap_drop_taken(&handles[i]);   /* a write consumes them */
@@ -701,5 +750,5 @@ status_t channel_reply_wait(struct channel *channel, const void *bytes, uint32_t
 		if (st != LO_OK)
 			return st;
 	}
-	return receive(channel, next);
+	return receive(channel, channel_handle, next);
 }

@@ -55,6 +55,10 @@ struct channel_caller {
 	uint32_t nbytes, nhandles; /* BUFFER_TOO_SMALL: the reply's sizes */
 };
 
+/* A grant of ch was revoked: threads in a call or a reply_wait there look
+ * again at the handle they came through (channel.c). */
+void channel_revoked(struct channel *ch);
+
 /* A new channel pair, charged to no job (the kernel's own ends);
  * channel_create() (the call) in k_objects.h */
 status_t channel_alloc(struct channel **end0, struct channel **end1);

@@ -10,6 +10,7 @@
 #include "obj/syscall_support.h"
 #include "mm/heap.h"
 #include "obj/job.h"
+#include "obj/channel.h"
 #include "k_objects.h"   /* generated: the prototypes this file implements */
 
 struct revoker {
@@ -36,6 +37,8 @@ static void revoke(struct revoker *r)
 		return;   /* it granted nothing */
 	cap_revoke(r->node);
 	kobject_cancel_revoked(kobject_of(target));
+	if (target->type == LO_TYPE_CHANNEL)
+		channel_revoked(container_of(kobject_of(target), struct channel, obj));   /* calls wait on no observer */
 	cap_unref(target);
 }
 
