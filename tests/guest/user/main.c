@@ -122,6 +122,17 @@ void utest_sleep_ms(uint64_t ms)
 	lo_handle_close(lo_event_handle(e));
 }
 
+bool utest_thread_blocked(lo_thread_t t)
+{
+	struct lo_thread_info ti = { 0 };
+	for (int i = 0; i < 2000; i++) {
+		if (lo_thread_info(t, &ti) == LO_OK && ti.state == LO_THREAD_BLOCKED)
+			return true;
+		utest_sleep_ms(1);
+	}
+	return false;
+}
+
 uint64_t utest_object_id(lo_handle_t h)
 {
 	struct lo_object_info info;

@@ -30,18 +30,6 @@ static void close_pair(lo_channel_t a, lo_channel_t b)
 		lo_handle_close(lo_channel_handle(b));
 }
 
-/* Wait (up to 2 s) until t is blocked: then it is in its wait. */
-static void wait_blocked(lo_thread_t t)
-{
-	struct lo_thread_info ti = { 0 };
-	for (int i = 0; i < 2000; i++) {
-		if (lo_thread_info(t, &ti) == LO_OK && ti.state == LO_THREAD_BLOCKED)
-			break;
-		utest_sleep_ms(1);
-	}
-	CHECK(ti.state == LO_THREAD_BLOCKED);
-}
-
 /* One server thread: a reply_wait with nothing to reply to, then echoes
  * (value + 1, handles sent back) until its loop's count or an error. */
 struct server {
@@ -97,7 +85,7 @@ static void test_echo(void)
 	lo_thread_t t;
 	start(&s, b, 3, UINT64_MAX, &t);
 	for (uint32_t round = 0; round < 3; round++) {
-		wait_blocked(t);
+		CHECK(utest_thread_blocked(t));
 		struct lo_object_info oi;
 		CHECK_ST(lo_handle_info(lo_channel_handle(b), &oi), LO_OK);
 		CHECK(!(oi.signals & LO_SIG_CHANNEL_READABLE));
@@ -194,7 +182,7 @@ static void test_too_big(void)
 	struct server s;
 	lo_thread_t t;
 	start(&s, b, 1, UINT64_MAX, &t);
-	wait_blocked(t);
+	CHECK(utest_thread_blocked(t));
 	CHECK_ST(lo_channel_write(a, big, sizeof(big), NULL, 0), LO_OK);
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
 	CHECK_ST(s.st, LO_ERR_BUFFER_TOO_SMALL);
@@ -216,7 +204,7 @@ static void test_handles(void)
 	start(&s, b, 1, lo_deadline_after_ms(5000), &t);
 	lo_event_t e;
 	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
-	wait_blocked(t);
+	CHECK(utest_thread_blocked(t));
 	lo_handle_t give[1] = { lo_event_handle(e) };
 	struct msg m = { 50, 1 }, r = { 0, 0 };
 	lo_handle_t back[2] = { { 0 }, { 0 } };
@@ -244,7 +232,7 @@ static void test_peer_closed(void)
 	struct server s;
 	lo_thread_t t;
 	start(&s, b, 1, UINT64_MAX, &t);
-	wait_blocked(t);
+	CHECK(utest_thread_blocked(t));
 	lo_handle_close(lo_channel_handle(a));
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
 	CHECK_ST(s.st, LO_ERR_PEER_CLOSED);
@@ -270,7 +258,7 @@ static void test_own_end_closed(void)
 	struct server s;
 	lo_thread_t t;
 	start(&s, b, 1, UINT64_MAX, &t);
-	wait_blocked(t);
+	CHECK(utest_thread_blocked(t));
 	lo_handle_close(lo_channel_handle(b));
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
 	CHECK_ST(s.st, LO_ERR_CANCELED);
@@ -286,7 +274,7 @@ static void test_killed(void)
 	struct server s;
 	lo_thread_t t;
 	start(&s, b, 1, UINT64_MAX, &t);
-	wait_blocked(t);
+	CHECK(utest_thread_blocked(t));
 	CHECK_ST(lo_thread_kill(t), LO_OK);
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(3000)), LO_OK);
 	CHECK_ST(s.st, LO_ERR_SHOULD_WAIT);   /* the call never returned */
@@ -331,8 +319,8 @@ static void test_two_servers(void)
 	lo_thread_t t1, t2;
 	start(&s1, b, 0, lo_deadline_after_ms(5000), &t1);
 	start(&s2, b, 0, lo_deadline_after_ms(5000), &t2);
-	wait_blocked(t1);
-	wait_blocked(t2);
+	CHECK(utest_thread_blocked(t1));
+	CHECK(utest_thread_blocked(t2));
 	struct msg m1 = { 81, 0 }, m2 = { 82, 0 };
 	CHECK_ST(lo_channel_write(a, &m1, sizeof(m1), NULL, 0), LO_OK);
 	CHECK_ST(lo_channel_write(a, &m2, sizeof(m2), NULL, 0), LO_OK);
@@ -345,8 +333,8 @@ static void test_two_servers(void)
 	/* A small one and a big one: the big request goes to the big one. */
 	start(&s1, b, 0, lo_deadline_after_ms(5000), &t1);
 	start_sized(&s2, b, 0, lo_deadline_after_ms(5000), sizeof(s2.buf), &t2);
-	wait_blocked(t1);
-	wait_blocked(t2);
+	CHECK(utest_thread_blocked(t1));
+	CHECK(utest_thread_blocked(t2));
 	uint32_t big[8] = { 83, 1, 2, 3, 4, 5, 6, 7 };
 	CHECK_ST(lo_channel_write(a, big, sizeof(big), NULL, 0), LO_OK);
 	CHECK_ST(lo_thread_join(t2, lo_deadline_after_ms(5000)), LO_OK);
@@ -363,8 +351,8 @@ static void test_two_servers(void)
 	/* Too big for both: both find it queued, too big. */
 	start(&s1, b, 0, lo_deadline_after_ms(5000), &t1);
 	start(&s2, b, 0, lo_deadline_after_ms(5000), &t2);
-	wait_blocked(t1);
-	wait_blocked(t2);
+	CHECK(utest_thread_blocked(t1));
+	CHECK(utest_thread_blocked(t2));
 	CHECK_ST(lo_channel_write(a, big, sizeof(big), NULL, 0), LO_OK);
 	CHECK_ST(lo_thread_join(t1, lo_deadline_after_ms(5000)), LO_OK);
 	CHECK_ST(lo_thread_join(t2, lo_deadline_after_ms(5000)), LO_OK);

@@ -36,17 +36,6 @@ static void run_blocked(void *arg)
 	}
 }
 
-static void wait_blocked(lo_thread_t t)
-{
-	struct lo_thread_info ti = { 0 };
-	for (int i = 0; i < 2000; i++) {
-		if (lo_thread_info(t, &ti) == LO_OK && ti.state == LO_THREAD_BLOCKED)
-			break;
-		utest_sleep_ms(1);
-	}
-	CHECK(ti.state == LO_THREAD_BLOCKED);
-}
-
 /* A grant of `end` through a new revoker. */
 static lo_channel_t grant(lo_channel_t end, lo_revoker_t *r)
 {
@@ -99,7 +88,7 @@ static void revoked_through(int call)
 	struct blocked w = { grant(mine, &r), call, LO_ERR_SHOULD_WAIT, { 0, 0 }, { { 0 } }, { 0, 0 } };
 	lo_thread_t t;
 	CHECK_ST(lo_thread_run(run_blocked, &w, "blocked", &t), LO_OK);
-	wait_blocked(t);
+	CHECK(utest_thread_blocked(t));
 	CHECK_ST(lo_revoker_revoke(r), LO_OK);
 	/* Ended by the revoke itself, long before its deadline. */
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(1000)), LO_OK);
@@ -122,11 +111,11 @@ static void other_grant_revoked(int call)
 	struct blocked w = { grant(mine, &kept), call, LO_ERR_SHOULD_WAIT, { 0, 0 }, { { 0 } }, { 0, 0 } };
 	lo_thread_t t;
 	CHECK_ST(lo_thread_run(run_blocked, &w, "blocked", &t), LO_OK);
-	wait_blocked(t);
+	CHECK(utest_thread_blocked(t));
 	CHECK_ST(lo_revoker_revoke(gone), LO_OK);
 	utest_sleep_ms(20);
 	CHECK_ST(w.st, LO_ERR_SHOULD_WAIT);   /* not its grant: still waiting */
-	wait_blocked(t);
+	CHECK(utest_thread_blocked(t));
 	send_after(&w, other);
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(3000)), LO_OK);
 	CHECK_ST(w.st, LO_OK);

@@ -46,6 +46,9 @@ int utest_wait_process(lo_process_t p, struct lo_process_info *info);
 lo_handle_t utest_dup(lo_handle_t h, uint32_t rights);
 /* Wait ms milliseconds (on an event nobody signals). */
 void utest_sleep_ms(uint64_t ms);
+/* Wait up to 2 s for thread t to block (in a wait or a call); true once it
+ * has. */
+bool utest_thread_blocked(lo_thread_t t);
 /* The object id behind a handle (0 if it is not valid). */
 uint64_t utest_object_id(lo_handle_t h);
 /* The latest denial the kernel logged for this process's call `syscall`
