@@ -662,6 +662,8 @@ status_t channel_call(struct channel *channel, cap_handle_t channel_handle, righ
 	forget_call(channel, &caller);
 	if (caller.status != LO_ERR_SHOULD_WAIT)
 		st = caller.status;
+	else if (st == LO_OK)
+		st = LO_ERR_CANCELED;   /* only an outcome set under the lock carries a reply */
 	if (st == LO_OK)
 		return deliver(channel, caller.reply, reply);
 	if (st == LO_ERR_BUFFER_TOO_SMALL) {
@@ -713,6 +715,8 @@ static status_t receive(struct channel *ch, cap_handle_t h, const struct lo_chan
 			forget_call(ch, &me);
 			if (me.status != LO_ERR_SHOULD_WAIT)
 				st = me.status;
+			else if (st == LO_OK)
+				st = RECEIVER_RETRY;   /* nothing handed over: look at the queue */
 			if (st == RECEIVER_RETRY)
 				continue;
 			if (st == LO_ERR_REVOKED) {
