@@ -165,13 +165,13 @@ def delegation_paths(programs):
         if not transfer_sources(programs[src]):
             continue
         seen = {src: [src]}
-        todo = [src]
-        while todo:
-            cur = todo.pop(0)
+        queue = [src]
+        while queue:
+            cur = queue.pop(0)
             for nxt, via in out_edges.get(cur, []):
                 if nxt not in seen:
                     seen[nxt] = seen[cur] + [f"--{via}-->", nxt]
-                    todo.append(nxt)
+                    queue.append(nxt)
         for dst, path in seen.items():
             if dst != src and (dst not in paths or len(path) < len(paths[dst])):
                 paths[dst] = path

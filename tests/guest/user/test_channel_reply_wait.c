@@ -73,6 +73,13 @@ static void start(struct server *s, lo_channel_t ch, int rounds, uint64_t deadli
 	start_sized(s, ch, rounds, deadline, sizeof(struct msg), t);
 }
 
+/* One round, no deadline, and back once the server waits in its call. */
+static void start_blocked(struct server *s, lo_channel_t ch, lo_thread_t *t)
+{
+	start(s, ch, 1, UINT64_MAX, t);
+	CHECK(utest_thread_blocked(*t));
+}
+
 /* channel_call against a server in reply_wait: each request is handed to
  * the waiting server, each reply to the waiting caller; neither end ever
  * shows a queued message. The last round's request comes after the
@@ -181,8 +188,7 @@ static void test_too_big(void)
 
 	struct server s;
 	lo_thread_t t;
-	start(&s, b, 1, UINT64_MAX, &t);
-	CHECK(utest_thread_blocked(t));
+	start_blocked(&s, b, &t);
 	CHECK_ST(lo_channel_write(a, big, sizeof(big), NULL, 0), LO_OK);
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
 	CHECK_ST(s.st, LO_ERR_BUFFER_TOO_SMALL);
@@ -231,8 +237,7 @@ static void test_peer_closed(void)
 	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
 	struct server s;
 	lo_thread_t t;
-	start(&s, b, 1, UINT64_MAX, &t);
-	CHECK(utest_thread_blocked(t));
+	start_blocked(&s, b, &t);
 	lo_handle_close(lo_channel_handle(a));
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
 	CHECK_ST(s.st, LO_ERR_PEER_CLOSED);
@@ -257,8 +262,7 @@ static void test_own_end_closed(void)
 	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
 	struct server s;
 	lo_thread_t t;
-	start(&s, b, 1, UINT64_MAX, &t);
-	CHECK(utest_thread_blocked(t));
+	start_blocked(&s, b, &t);
 	lo_handle_close(lo_channel_handle(b));
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(5000)), LO_OK);
 	CHECK_ST(s.st, LO_ERR_CANCELED);
@@ -273,8 +277,7 @@ static void test_killed(void)
 	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
 	struct server s;
 	lo_thread_t t;
-	start(&s, b, 1, UINT64_MAX, &t);
-	CHECK(utest_thread_blocked(t));
+	start_blocked(&s, b, &t);
 	CHECK_ST(lo_thread_kill(t), LO_OK);
 	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(3000)), LO_OK);
 	CHECK_ST(s.st, LO_ERR_SHOULD_WAIT);   /* the call never returned */
