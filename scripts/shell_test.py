@@ -3,8 +3,11 @@
 
 The script has two kinds of lines: "> command" is typed at the next
 "lightos> " prompt; "< regex" must match the output of the command above it
-(until the next prompt). One TAP line per command. A prompt that does not
-come within the timeout, or a panic, fails the run.
+(until the next prompt). ">~ command" is typed again, every 0.2 s, until its
+output matches or the timeout passes: for a state another process reaches
+on its own time (a background child that has not yet read its startup
+message). One TAP line per command. A prompt that does not come within the
+timeout, or a panic, fails the run.
 
 usage: shell_test.py --iso ISO --script FILE --tap TAP --log LOG -- qemu...
 """
@@ -43,7 +46,9 @@ def parse_script(path):
         for line in f:
             line = line.rstrip("\n")
             if line.startswith("> "):
-                steps.append((line[2:], [], []))
+                steps.append((line[2:], [], [], False))
+            elif line.startswith(">~ "):
+                steps.append((line[3:], [], [], True))
             elif line.startswith("<<< ") and steps:
                 steps[-1][2].append(line[4:].replace("^D", "\x04"))   # typed while it runs
             elif line.startswith("< ") and steps:
@@ -73,29 +78,39 @@ def main():
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     buf = [b""]
     results = []
+    outputs = {}   # a failed command's number -> what it printed
     boot = read_until_prompt(proc, buf, time.monotonic() + 90)
     if boot is None:
         results.append((False, "shell: first prompt", "no prompt within 90 s"))
     else:
-        for command, expects, typed in parse_script(args.script):
-            proc.stdin.write(command.encode() + b"\r")
-            proc.stdin.flush()
-            for text in typed:
-                time.sleep(0.5)   # the command is reading by now
-                proc.stdin.write(text.encode())
+        for command, expects, typed, retry in parse_script(args.script):
+            deadline = time.monotonic() + args.timeout
+            while True:
+                proc.stdin.write(command.encode() + b"\r")
                 proc.stdin.flush()
-            out = read_until_prompt(proc, buf, time.monotonic() + args.timeout)
+                for text in typed:
+                    time.sleep(0.5)   # the command is reading by now
+                    proc.stdin.write(text.encode())
+                    proc.stdin.flush()
+                out = read_until_prompt(proc, buf, time.monotonic() + args.timeout)
+                if out is None:
+                    break
+                missing = [e for e in expects if not e.startswith("!") and not re.search(e, out, re.M)]
+                present = [e[1:] for e in expects if e.startswith("!") and re.search(e[1:], out, re.M)]
+                if not retry or not (missing or present) or "PANIC" in out or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
             if out is None:
                 results.append((False, f"shell: {command}", "no prompt after it"))
                 break
-            missing = [e for e in expects if not e.startswith("!") and not re.search(e, out, re.M)]
-            present = [e[1:] for e in expects if e.startswith("!") and re.search(e[1:], out, re.M)]
             detail = "; ".join([f"missing /{m}/" for m in missing] + [f"unexpected /{p}/" for p in present])
             missing += present
             if "PANIC" in out:
                 missing.append("PANIC")
                 detail = "kernel panic"
             results.append((not missing, f"shell: {command}", detail))
+            if missing:
+                outputs[len(results)] = out
     proc.kill()
     proc.wait()
     LOG.close()
@@ -105,8 +120,11 @@ def main():
         tap.write(f"1..{len(results)}\n")
     failed = [r for r in results if not r[0]]
     print(f"shell: {len(results)} commands, {len(failed)} failed")
-    for ok, name, detail in failed:
-        print(f"  FAIL {name}: {detail}")
+    for n, (ok, name, detail) in enumerate(results, 1):
+        if not ok:
+            print(f"  FAIL {name}: {detail}")
+            if n in outputs:
+                print("    it printed:\n" + "".join("    | " + l + "\n" for l in outputs[n].splitlines()))
     if failed:
         with open(args.log, errors="replace") as f:
             print("".join(f.readlines()[-30:]))

@@ -149,6 +149,9 @@ static int read_line(char *line)
 /* --- helpers --- */
 
 /* Rights by name (generated from the IDL): generic and the type's own. */
+/* Room for every right's name: 32 bits of names up to 16 characters. */
+#define RIGHTS_TEXT_MAX 560
+
 static void rights_text(uint32_t type, uint32_t r, char *buf, size_t size)
 {
 	size_t n = 0;
@@ -316,7 +319,7 @@ static int cmd_ls(int argc, char **argv)
 				fail(argv[1], st);
 			break;
 		}
-		char r[128];
+		char r[RIGHTS_TEXT_MAX];
 		r[0] = '\0';
 		if (kind == LO_ENTRY_OBJECT)   /* a registry's are connection rights */
 			rights_text(0, rights, r, sizeof(r));
@@ -481,7 +484,7 @@ static int cmd_handles(int argc, char **argv)
 		if (lo_process_list_handles(p, e, 16, start, &actual, &next) != LO_OK)
 			break;
 		for (uint32_t i = 0; i < actual; i++) {
-			char r[128];
+			char r[RIGHTS_TEXT_MAX];
 			rights_text(e[i].type, e[i].rights, r, sizeof(r));
 			print("  %08x   %-9s %-8lu %-5u %s%s\n", e[i].handle, lo_type_name(e[i].type),
 			      e[i].object_id, e[i].refcount, r,
@@ -865,7 +868,7 @@ static int audit_process(const char *pid, lo_process_t p, const uint8_t *tar, si
 			const char *v = lo_audit_handle(pol, e[k].type, e[k].rights);
 			(*checked)++;
 			if (lo_strcmp(v, "ok")) {
-				char r[128];
+				char r[RIGHTS_TEXT_MAX];
 				rights_text(e[k].type, e[k].rights, r, sizeof(r));
 				differences++;
 				print("        %s (%s): %-9s %-40s %s\n", program, info.name,
