@@ -36,6 +36,31 @@ static void test_mem(void **state)
 	assert_true(kern_memcmp("\xff", "\x01", 1) > 0);   /* compares unsigned */
 }
 
+/* memcpy and memset move eight bytes a step, then the rest: every length
+ * 0..40 at every start offset 0..7, each byte checked (and the bytes just
+ * outside untouched) against a byte-by-byte reference. */
+static void test_mem_lengths(void **state)
+{
+	(void)state;
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t n = 0; n <= 40; n++) {
+			unsigned char src[64], dst[64], want[64];
+			for (size_t i = 0; i < sizeof(src); i++) {
+				src[i] = (unsigned char)(i * 7 + 1);
+				dst[i] = want[i] = 0xee;
+			}
+			for (size_t i = 0; i < n; i++)
+				want[off + i] = src[i + 3];
+			assert_ptr_equal(kern_memcpy(dst + off, src + 3, n), dst + off);
+			assert_memory_equal(dst, want, sizeof(dst));
+			for (size_t i = 0; i < n; i++)
+				want[off + i] = 0xa5;
+			assert_ptr_equal(kern_memset(dst + off, 0x1a5, n), dst + off);   /* only the low byte */
+			assert_memory_equal(dst, want, sizeof(dst));
+		}
+	}
+}
+
 static void test_str(void **state)
 {
 	(void)state;
@@ -76,6 +101,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mem),
+		cmocka_unit_test(test_mem_lengths),
 		cmocka_unit_test(test_str),
 		cmocka_unit_test(test_bytes_to_str),
 	};
