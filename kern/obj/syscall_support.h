@@ -54,23 +54,27 @@ static inline void user_access_end(void)
 
 /* A small copy out of a size known at compile time (a multiple of 4 up to
  * 64 bytes: out scalars and small structs): moves straight into user
- * memory instead of a call to usercopy_raw. The range is checked. */
+ * memory instead of a call to usercopy_raw. The range is checked. Written
+ * out, not as a loop: the sizes fold away, and no compiler is asked to
+ * unroll a loop around asm goto (clang cannot). */
+#define PUT_USER_QUAD(k)								\
+	if ((k) * 8 + 8 <= len) {							\
+		uint64_t v;								\
+		__builtin_memcpy(&v, from + (k) * 8, 8);				\
+		PUT_USER_GOTO("movq", v, (uint64_t *)(user_dst + (k) * 8), fault);	\
+	}
+
 static inline __attribute__((always_inline)) status_t
 put_user_small(uint64_t user_dst, const void *src, size_t len)
 {
 	const char *from = src;
-	size_t i = 0;
 	user_access_begin();
-#pragma GCC unroll 8
-	for (; i + 8 <= len; i += 8) {
-		uint64_t v;
-		__builtin_memcpy(&v, from + i, 8);
-		PUT_USER_GOTO("movq", v, (uint64_t *)(user_dst + i), fault);
-	}
-	if (i < len) {
+	PUT_USER_QUAD(0) PUT_USER_QUAD(1) PUT_USER_QUAD(2) PUT_USER_QUAD(3)
+	PUT_USER_QUAD(4) PUT_USER_QUAD(5) PUT_USER_QUAD(6) PUT_USER_QUAD(7)
+	if (len % 8) {
 		uint32_t v;
-		__builtin_memcpy(&v, from + i, 4);
-		PUT_USER_GOTO("movl", v, (uint32_t *)(user_dst + i), fault);
+		__builtin_memcpy(&v, from + len - 4, 4);
+		PUT_USER_GOTO("movl", v, (uint32_t *)(user_dst + len - 4), fault);
 	}
 	user_access_end();
 	return LO_OK;
