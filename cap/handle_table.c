@@ -254,7 +254,9 @@ status_t cap_sys_duplicate(struct cap_table *t, cap_handle_t h, rights_t rights,
 		st = LO_ERR_ACCESS_DENIED;
 	} else if (!rights_is_subset(rights, s->rights)) {
 		st = LO_ERR_INVALID_ARGS;
-	} else if (t->count >= t->quota || cap_table_charge_handle(t) != LO_OK) {
+	} else if (cap_table_charge_handle(t) != LO_OK) {
+		/* (A free slot means count < quota: the array never has more
+		 * slots than the quota, so place()'s first check holds here.) */
 		st = LO_ERR_NO_RESOURCES;
 	} else {
 		struct cap_slot *n = &t->slots[index];
