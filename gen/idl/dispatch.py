@@ -69,7 +69,8 @@ def gen_prelude(call, model):
     held = held_param(call)
     if not held:
         return ""
-    params = ", ".join(f"uint64_t {reg(i)}" for i in range(6))
+    params = (", ".join(f"uint64_t {reg(i)}" for i in range(3)) + ",\n\t\t" +
+              ", ".join(f"uint64_t {reg(i)}" for i in range(3, 6)))
     regs = ", ".join(reg(i) for i in range(6))
     decls, args, copies = [], [], []
     for i, p in enumerate(call.params):
