@@ -1,22 +1,9 @@
 /* Handle tables: slot arrays with generations, behind one lock per table.
- *
- * A handle value is mix(generation << 16 | slot index). mix() is a
- * bijection on 32-bit values built from steps that each map 0 to 0
- * (multiply by an odd number, x ^= x >> 16), keyed by the table's secret,
- * so no valid handle (index >= 1) encodes to 0 and decoding is exact. */
+ * The slots and the handle encoding are in handle_slot.h. */
 #include "handle_table.h"
+#include "cap_hooks.h"   /* the platform's inline hooks */
 
-#define INDEX_BITS 16
-#define INDEX_MASK 0xffffu
 #define MIN_CAPACITY 16u
-
-struct cap_slot {
-	struct cap_object *obj;   /* NULL when free */
-	rights_t rights;          /* when free: index of the next free slot */
-	uint16_t generation;      /* bumped each time the slot is freed */
-	uint16_t reserved;
-	struct cap_revoke_node *node;   /* counted; NULL: not revocable (revoke.h) */
-};
 
 static uint32_t inverse(uint32_t odd)
 {
@@ -28,20 +15,12 @@ static uint32_t inverse(uint32_t odd)
 
 static inline cap_handle_t encode(const struct cap_table *t, uint32_t index, uint16_t gen)
 {
-	uint32_t v = ((uint32_t)gen << INDEX_BITS) | index;
-	v *= t->mix[0];
-	v ^= v >> 16;
-	v *= t->mix[1];
-	return v;
+	return cap_slot_encode(t, index, gen);
 }
 
 static inline uint32_t decode(const struct cap_table *t, cap_handle_t h)
 {
-	uint32_t v = h;
-	v *= t->mix[3];
-	v ^= v >> 16;   /* its own inverse on 32 bits */
-	v *= t->mix[2];
-	return v;
+	return cap_slot_decode(t, h);
 }
 
 status_t cap_table_init(struct cap_table *t, uint32_t quota, uint32_t secret)
@@ -109,7 +88,7 @@ place(struct cap_table *t, struct cap_object *obj, rights_t rights,
 			return st;
 	}
 	/* The owner's handle quota (the kernel: its job's). */
-	if (cap_table_charge(t, 1, 0) != LO_OK)
+	if (cap_table_charge_handle(t) != LO_OK)
 		return LO_ERR_NO_RESOURCES;
 	uint32_t index = t->free_head;
 	struct cap_slot *s = &t->slots[index];
@@ -122,23 +101,10 @@ place(struct cap_table *t, struct cap_object *obj, rights_t rights,
 	return LO_OK;
 }
 
-/* The live slot a handle names, or NULL. Lock held. Inline: it is most of
- * every system call's lookup. */
 static inline __attribute__((always_inline)) struct cap_slot *
 resolve(struct cap_table *t, cap_handle_t h, uint32_t *index_out)
 {
-	if (h == CAP_HANDLE_INVALID)
-		return NULL;
-	uint32_t raw = decode(t, h);
-	uint32_t index = raw & INDEX_MASK;
-	if (index == 0 || index >= t->capacity)
-		return NULL;
-	struct cap_slot *s = &t->slots[index];
-	if (!s->obj || s->generation != (uint16_t)(raw >> INDEX_BITS))
-		return NULL;
-	if (index_out)
-		*index_out = index;
-	return s;
+	return cap_slot_resolve(t, h, index_out);
 }
 
 /* Free a slot, retiring its handle value. Lock held. */
@@ -153,7 +119,7 @@ static inline void release_slot(struct cap_table *t, struct cap_slot *s, uint32_
 	s->rights = t->free_head;
 	t->free_head = index;
 	t->count--;
-	cap_table_charge(t, -1, 0);
+	cap_table_uncharge_handle(t);
 }
 
 status_t cap_install(struct cap_table *t, struct cap_object *obj,
@@ -174,17 +140,10 @@ static inline __attribute__((always_inline)) status_t
 lookup_held(struct cap_table *t, cap_handle_t h, uint32_t type, rights_t required,
 	    struct cap_object **out, rights_t *out_rights)
 {
-	struct cap_slot *s = resolve(t, h, NULL);
+	status_t st;
+	struct cap_slot *s = cap_slot_check(t, h, type, required, out_rights, &st);
 	if (!s)
-		return LO_ERR_BAD_HANDLE;
-	if (s->node && cap_revoked(s->node))
-		return LO_ERR_REVOKED;
-	if (type != CAP_TYPE_ANY && s->obj->type != type)
-		return LO_ERR_WRONG_TYPE;
-	if (out_rights)
-		*out_rights = s->rights;
-	if (!rights_has(s->rights, required))
-		return LO_ERR_ACCESS_DENIED;
+		return st;
 	cap_ref(s->obj);
 	*out = s->obj;
 	return LO_OK;
@@ -243,15 +202,73 @@ place_copy(struct cap_table *t, struct cap_object *obj, rights_t rights,
 	return st;
 }
 
-status_t cap_duplicate(struct cap_table *t, cap_handle_t h, rights_t rights,
-		       cap_handle_t *out)
+/* cap_duplicate's work. Lock held. */
+static inline __attribute__((always_inline)) status_t
+duplicate_held(struct cap_table *t, cap_handle_t h, rights_t rights, cap_handle_t *out)
 {
-	cap_lock_acquire(&t->lock);
 	struct cap_slot *s = resolve(t, h, NULL);
 	status_t st = copy_allowed(s, rights);
 	if (st == LO_OK)
 		st = place_copy(t, s->obj, rights, s->node, out);   /* the copy shares the node */
+	return st;
+}
+
+status_t cap_duplicate(struct cap_table *t, cap_handle_t h, rights_t rights,
+		       cap_handle_t *out)
+{
+	cap_lock_acquire(&t->lock);
+	status_t st = duplicate_held(t, h, rights, out);
 	cap_lock_release(&t->lock);
+	return st;
+}
+
+/* cap_sys_duplicate's general path: the lock was taken, the handle is bad
+ * or revocable (its node gains a count: a call), or no slot is free (the
+ * array grows). */
+static __attribute__((noinline)) status_t duplicate_slow(struct cap_table *t, cap_handle_t h,
+							 rights_t rights, cap_handle_t *out)
+{
+	cap_lock_acquire_irq_on(&t->lock);
+	status_t st = duplicate_held(t, h, rights, out);
+	cap_lock_release_irq_on(&t->lock);
+	return st;
+}
+
+/* Every duplicate system call: the common case calls nothing, so it needs
+ * no frame. It checks and places in cap_duplicate's order (copy_allowed,
+ * then place). */
+status_t cap_sys_duplicate(struct cap_table *t, cap_handle_t h, rights_t rights,
+			   cap_handle_t *out)
+{
+	if (!cap_lock_try_irq_on(&t->lock))
+		return duplicate_slow(t, h, rights, out);
+	struct cap_slot *s = resolve(t, h, NULL);
+	uint32_t index = t->free_head;
+	if (__builtin_expect(!s || s->node || !index, 0)) {
+		cap_lock_release_irq_on(&t->lock);
+		return duplicate_slow(t, h, rights, out);
+	}
+	status_t st = LO_OK;
+	struct cap_object *obj = s->obj;
+	if (!rights_has(s->rights, LO_RIGHT_DUPLICATE)) {
+		st = LO_ERR_ACCESS_DENIED;
+	} else if (!rights_is_subset(rights, s->rights)) {
+		st = LO_ERR_INVALID_ARGS;
+	} else if (cap_table_charge_handle(t) != LO_OK) {
+		/* (A free slot means count < quota: the array never has more
+		 * slots than the quota, so place()'s first check holds here.) */
+		st = LO_ERR_NO_RESOURCES;
+	} else {
+		struct cap_slot *n = &t->slots[index];
+		t->free_head = n->rights;
+		n->obj = obj;
+		n->rights = rights;   /* n->node is NULL in every free slot */
+		t->count++;
+		*out = encode(t, index, n->generation);
+		cap_ref(obj);
+		cap_handle_opened(obj);
+	}
+	cap_lock_release_irq_on(&t->lock);
 	return st;
 }
 
@@ -286,15 +303,22 @@ status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
 	return st;
 }
 
-status_t cap_close(struct cap_table *t, cap_handle_t h)
+/* Close's table part: the object the handle named (its reference now the
+ * caller's), or NULL. Lock held. */
+static inline __attribute__((always_inline)) struct cap_object *
+close_held(struct cap_table *t, cap_handle_t h)
 {
-	cap_lock_acquire(&t->lock);
 	uint32_t index;
 	struct cap_slot *s = resolve(t, h, &index);
 	struct cap_object *obj = s ? s->obj : NULL;
 	if (s)
 		release_slot(t, s, index);
-	cap_lock_release(&t->lock);
+	return obj;
+}
+
+static inline __attribute__((always_inline)) status_t
+close_finish(struct cap_table *t, cap_handle_t h, struct cap_object *obj)
+{
 	if (!obj)
 		return LO_ERR_BAD_HANDLE;
 	/* Outside the lock: these may run the object's own code. */
@@ -302,6 +326,71 @@ status_t cap_close(struct cap_table *t, cap_handle_t h)
 	cap_handle_closed(obj);
 	cap_unref(obj);
 	return LO_OK;
+}
+
+/* cap_sys_close's general path: the lock was taken, the handle is bad or
+ * revocable (its node loses a count: a call). */
+static __attribute__((noinline)) status_t close_slow(struct cap_table *t, cap_handle_t h)
+{
+	cap_lock_acquire_irq_on(&t->lock);
+	struct cap_object *obj = close_held(t, h);
+	cap_lock_release_irq_on(&t->lock);
+	return close_finish(t, h, obj);
+}
+
+/* The ends of cap_sys_close that call out, each reached by a tail call so
+ * that the fast path keeps no frame. */
+static __attribute__((noinline)) status_t close_retire(struct cap_table *t, cap_handle_t h,
+						       struct cap_object *obj)
+{
+	return close_finish(t, h, obj);
+}
+
+static __attribute__((noinline)) status_t close_no_handles(struct cap_object *obj)
+{
+	if (obj->ops->on_zero_handles)
+		cap_object_no_handles(obj);
+	cap_unref(obj);
+	return LO_OK;
+}
+
+static __attribute__((noinline)) status_t close_dying(struct cap_object *obj)
+{
+	cap_object_dying(obj);
+	return LO_OK;
+}
+
+/* Every close system call: close_finish's steps, where the common case
+ * (nobody waits on the object, neither its last handle nor its last
+ * reference) calls nothing. */
+status_t cap_sys_close(struct cap_table *t, cap_handle_t h)
+{
+	if (!cap_lock_try_irq_on(&t->lock))
+		return close_slow(t, h);
+	uint32_t index;
+	struct cap_slot *s = resolve(t, h, &index);
+	if (__builtin_expect(!s || s->node, 0)) {
+		cap_lock_release_irq_on(&t->lock);
+		return close_slow(t, h);
+	}
+	struct cap_object *obj = s->obj;
+	release_slot(t, s, index);
+	cap_lock_release_irq_on(&t->lock);
+	if (cap_handle_retire_needed(obj))
+		return close_retire(t, h, obj);
+	if (__atomic_sub_fetch(&obj->handle_count, 1, __ATOMIC_ACQ_REL) == 0)
+		return close_no_handles(obj);
+	if (__atomic_sub_fetch(&obj->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+		return close_dying(obj);
+	return LO_OK;
+}
+
+status_t cap_close(struct cap_table *t, cap_handle_t h)
+{
+	cap_lock_acquire(&t->lock);
+	struct cap_object *obj = close_held(t, h);
+	cap_lock_release(&t->lock);
+	return close_finish(t, h, obj);
 }
 
 bool cap_names(struct cap_table *t, cap_handle_t h, const struct cap_object *obj)
@@ -395,8 +484,8 @@ status_t cap_untake(struct cap_table *t, struct cap_taken *taken)
 	status_t st = LO_ERR_BAD_HANDLE;
 	cap_lock_acquire(&t->lock);
 	uint32_t raw = decode(t, taken->from);
-	uint32_t index = raw & INDEX_MASK;
-	uint16_t gen = (uint16_t)(raw >> INDEX_BITS);
+	uint32_t index = raw & CAP_INDEX_MASK;
+	uint16_t gen = (uint16_t)(raw >> CAP_INDEX_BITS);
 	/* Free, and freed exactly once since (by the take): nobody else has
 	 * had the slot. Unlink it from the free list and revive the value. */
 	if (taken->obj && index != 0 && index < t->capacity && t->count < t->quota &&

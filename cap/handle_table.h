@@ -102,6 +102,15 @@ status_t cap_replace(struct cap_table *t, cap_handle_t h, rights_t rights,
 
 status_t cap_close(struct cap_table *t, cap_handle_t h);
 
+/* System-call forms of duplicate and close: the same operations, for a
+ * caller that runs with interrupts enabled (the generated dispatch), so
+ * the table lock saves no interrupt state (cap_lock_*_irq_on). Duplicate's
+ * common case (a free slot, not revocable) calls nothing; the rest waits
+ * for the lock and runs cap_duplicate's own code. */
+status_t cap_sys_duplicate(struct cap_table *t, cap_handle_t h, rights_t rights,
+			   cap_handle_t *out);
+status_t cap_sys_close(struct cap_table *t, cap_handle_t h);
+
 /* Whether `h` names a live, unrevoked handle to `obj` right now. */
 bool cap_names(struct cap_table *t, cap_handle_t h, const struct cap_object *obj);
 
@@ -149,5 +158,45 @@ void cap_drop_taken(struct cap_taken *taken);
  * index *cursor (start with 0), advances *cursor, returns entries written. */
 size_t cap_table_list(struct cap_table *t, uint32_t *cursor,
 		      struct cap_handle_info *out, size_t max);
+
+/* System calls whose whole work is a few loads (the IDL's `held`): take
+ * the table lock (cap_sys_hold_try, or cap_sys_hold to wait for it), look
+ * h up as cap_lookup does keeping the lock (cap_sys_lookup_held), then
+ * cap_sys_unhold. On LO_OK *out is h's object WITHOUT a new reference:
+ * h's own keeps it alive until the unhold, since nothing can close h
+ * meanwhile. On an error the lock is released (*out_rights as for
+ * cap_lookup). The caller runs with interrupts enabled, takes no other
+ * lock and does not block or touch user memory before it unholds. Inline:
+ * the dispatch's lookup and the call are then one function. */
+#include "handle_slot.h"
+
+static inline bool cap_sys_hold_try(struct cap_table *t)
+{
+	return cap_lock_try_irq_on(&t->lock);
+}
+
+static inline void cap_sys_hold(struct cap_table *t)
+{
+	cap_lock_acquire_irq_on(&t->lock);
+}
+
+static inline void cap_sys_unhold(struct cap_table *t)
+{
+	cap_lock_release_irq_on(&t->lock);
+}
+
+static inline __attribute__((always_inline)) status_t
+cap_sys_lookup_held(struct cap_table *t, cap_handle_t h, uint32_t type, rights_t required,
+		    struct cap_object **out, rights_t *out_rights)
+{
+	status_t st;
+	struct cap_slot *s = cap_slot_check(t, h, type, required, out_rights, &st);
+	if (!s) {
+		cap_sys_unhold(t);
+		return st;
+	}
+	*out = s->obj;
+	return LO_OK;
+}
 
 #endif

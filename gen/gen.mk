@@ -14,7 +14,7 @@ IDLC_FLAGS  ?=
 # The kernel build also checks that every call has its <call>() in
 # kern/obj/<owner>.c, naming any that is missing with its signature.
 $(GEN_STAMP): $(IDL_FILES) idl/abi.lock $(wildcard gen/*.py gen/idl/*.py gen/templates/*) \
-		cap/status.h cap/rights.h $(wildcard kern/obj/*.c)
+		cap/status.h cap/rights.h $(wildcard kern/obj/*.c) kern/obj/held_calls.h
 	@mkdir -p $(GEN_DIR)
 	@$(if $(Q),echo "  IDLC    idl/*.idl")
 	$(Q)$(IDLC) --idl idl --cap cap --out $(GEN_DIR) --lock idl/abi.lock \

@@ -25,15 +25,18 @@ from idl.errors import IdlError  # noqa: E402
 
 
 def check_impl(model, obj_dir):
-    """Every <call>() must be defined in kern/obj/<owner>.c."""
+    """Every <call>() must be defined in kern/obj/<owner>.c, or static
+    inline in kern/obj/held_calls.h for a call whose handle is `held`."""
     missing = []
     for c in model.syscalls:
-        path = os.path.join(obj_dir, c.owner + ".c")
+        held = any(p.held for p in c.params)
+        path = os.path.join(obj_dir, "held_calls.h" if held else c.owner + ".c")
         text = ""
         if os.path.exists(path):
             with open(path) as f:
                 text = f.read()
-        if not re.search(r"^status_t\s+" + re.escape(c.impl) + r"\s*\(", text, re.M):
+        start = r"^static inline status_t\s+" if held else r"^status_t\s+"
+        if not re.search(start + re.escape(c.impl) + r"\s*\(", text, re.M):
             missing.append(f"{path}: missing {kernel_prototype(c, model)}")
     return missing
 

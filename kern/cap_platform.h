@@ -9,6 +9,7 @@
 #include "mm/heap.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
+#include "lib/assert.h"
 
 typedef struct spinlock cap_lock_t;
 #define CAP_LOCK_INITIALIZER SPINLOCK_INIT("cap")
@@ -35,6 +36,27 @@ static inline bool cap_lock_try(cap_lock_t *l)
 {
 	spin_lock(l);
 	return true;
+}
+
+/* The _irq_on forms' promise is checked here. */
+static inline void cap_lock_acquire_irq_on(cap_lock_t *l)
+{
+	int on = irq_save();
+	irq_restore(on);
+	if (!on)
+		panic("cap lock %s: an _irq_on form with interrupts off", l->name);
+	spin_lock(l);
+}
+
+static inline bool cap_lock_try_irq_on(cap_lock_t *l)
+{
+	cap_lock_acquire_irq_on(l);
+	return true;
+}
+
+static inline void cap_lock_release_irq_on(cap_lock_t *l)
+{
+	spin_unlock(l);
 }
 #else
 /* Every system call's handle lookup takes its table's lock, so the
@@ -76,6 +98,43 @@ static inline void cap_lock_release(cap_lock_t *l)
 	l->holder = 0;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	irq_restore(were);
+}
+
+/* The same for a caller known to run with interrupts enabled (the system
+ * calls): nothing to save, and the release turns them back on. A lock
+ * taken with an _irq_on form is released with cap_lock_release_irq_on.
+ * Interrupts stay off while the lock is held all the same: kernel code is
+ * preemptible, and a holder switched out would leave another thread on
+ * its CPU spinning for a lock it can never get.
+ *
+ * These record no holder (holder stays 0 while such a lock is held): the
+ * code between them is a few straight lines that take no other lock, so
+ * the check the holder feeds (spin_lock_slow's panic on a lock taken twice
+ * on one CPU) has nothing to find there; a LOCKCHECK=1 build still checks
+ * them through spin_lock. */
+void cap_lock_wait_irq_on(cap_lock_t *l);   /* sched/spinlock.c */
+
+static inline void cap_lock_acquire_irq_on(cap_lock_t *l)
+{
+	irq_disable();
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		cap_lock_wait_irq_on(l);
+}
+
+static inline bool cap_lock_try_irq_on(cap_lock_t *l)
+{
+	irq_disable();
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		irq_enable();
+		return false;
+	}
+	return true;
+}
+
+static inline void cap_lock_release_irq_on(cap_lock_t *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	irq_enable();
 }
 #endif
 

@@ -222,6 +222,12 @@ class Checker:
                     raise IdlError(rp.self_lookup.loc, "'self_lookup' passes only the handle "
                                                        "value; drop 'pass_handle'")
                 p.self_lookup = bool(rp.self_lookup)
+                if rp.held and (rp.direction != "in" or rp.kind != "handle"):
+                    raise IdlError(rp.held.loc, "'held' is for one in handle")
+                if rp.held and (rp.pass_handle or rp.self_lookup):
+                    raise IdlError(rp.held.loc, "'held' passes the object, value and rights; "
+                                                "drop 'pass_handle' and 'self_lookup'")
+                p.held = bool(rp.held)
                 if rp.within:
                     self.check_within(rp, raw.params)
                     p.within = rp.within.text
@@ -234,6 +240,8 @@ class Checker:
                     raise IdlError(rp.pass_handle.loc, "'pass_handle' applies to handles only")
                 if rp.self_lookup:
                     raise IdlError(rp.self_lookup.loc, "'self_lookup' applies to handles only")
+                if rp.held:
+                    raise IdlError(rp.held.loc, "'held' applies to handles only")
                 if rp.within:
                     raise IdlError(rp.within.loc, "'within' applies to out handles only")
             if rp.probe and (rp.kind != "scalar" or rp.direction != "out"):
@@ -316,6 +324,15 @@ class Checker:
         if raw.blocking and raw.nonblocking:
             raise IdlError(raw.nonblocking.loc, f"call {full!r} is declared both 'blocking' "
                                                 "and 'nonblocking'")
+        held = [p for p in params if p.held]
+        if held:
+            # Under the table lock: nothing that can block, fault or fail
+            # between the lookup and the call, so only results go out.
+            others = [p for p in params if not p.held]
+            if call.blocking or any(p.direction != "out" or p.kind not in ("scalar", "struct")
+                                    for p in others):
+                raise IdlError(held[0].loc, f"a 'held' call ({full!r}) takes one handle and "
+                                            "gives out scalars and structs only, and does not block")
         if call.deadline_index >= 0 and not call.blocking and not raw.nonblocking:
             raise IdlError(params[call.deadline_index].loc,
                            f"call {full!r} takes a deadline, so it may block: declare "

@@ -6,7 +6,8 @@ Order, the same for every call (tests and docs rely on it):
   1. every `in handle` is looked up, in parameter order (BAD_HANDLE,
      WRONG_TYPE, ACCESS_DENIED; a denial is recorded); a `self_lookup`
      handle is only range-checked here (BAD_HANDLE): <call>() gets its
-     value and looks it up in its own table operation, after step 2;
+     value and looks it up in its own table operation, after step 2 (a
+     denial it answers is recorded after it returns);
   2. scalars that do not fit their type, and sizes above their maximum,
      are refused (INVALID_ARGS, OUT_OF_RANGE);
   3. in-buffers, arrays and structs are copied in; handle arrays are looked
@@ -19,9 +20,15 @@ Order, the same for every call (tests and docs rely on it):
      out values) and returns FAULT.
      A call that may return BUFFER_TOO_SMALL still copies out its scalars
      and structs then (they report the sizes needed).
+
+A call whose handle is `held` (gen_held) has nothing but results besides
+it: the lookup keeps the table lock, <call>() (static inline, in
+kern/obj/held_calls.h) reads what it reports under it without a reference
+of its own, the lock goes, and the results are copied out.
 """
 
-from .kinds import kind_of, reg, rights_expr, type_macro
+from .kinds import kernel_object_type, kind_of, reg, rights_expr, struct_ctype, type_macro
+from .model import SCALARS
 
 STACK_BUFFER = 256   # buffers up to this size live on the kernel stack
 
@@ -35,7 +42,7 @@ class Body:
         self.index = {p.name: i for i, p in enumerate(call.params)}
         self.decls = ["\tstatus_t st = LO_OK;"]
         self.steps, self.probes, self.takes, self.cleanup, self.args = [], [], [], [], []
-        self.installs, self.undo = [], []
+        self.installs, self.undo, self.after_call = [], [], []
         self.copy_handles, self.copy_data, self.copy_values = [], [], []
         self.uses_table = False
 
@@ -50,8 +57,78 @@ class Body:
         return f"(({st.ctype} *)buf_{pname})->{field}"
 
 
+def held_param(call):
+    return next((p for p in call.params if p.held), None)
+
+
+def gen_prelude(call, model):
+    """For a call with a `held` handle: its work once the table lock is
+    taken (held_<call>, inline) and the version that waits for a taken lock
+    (sys_<call>_wait, out of line, reached by a tail call), so that the
+    common case, sys_<call>(), calls nothing and keeps no frame. Else ""."""
+    held = held_param(call)
+    if not held:
+        return ""
+    params = (", ".join(f"uint64_t {reg(i)}" for i in range(3)) + ",\n\t\t" +
+              ", ".join(f"uint64_t {reg(i)}" for i in range(3, 6)))
+    regs = ", ".join(reg(i) for i in range(6))
+    decls, args, copies = [], [], []
+    for i, p in enumerate(call.params):
+        if p.held:
+            decls.append(f"\tstruct cap_object *obj_{p.name} = NULL;")
+            decls.append(f"\trights_t rights_{p.name} = 0;")
+            args += [f"({kernel_object_type(p.type_name)} *)obj_{p.name}",
+                     f"(cap_handle_t){reg(i)}", f"rights_{p.name}"]
+            continue
+        ctype = SCALARS[p.scalar] if p.kind == "scalar" else struct_ctype(p, model)
+        decls.append(f"\t{ctype} out_{p.name};")
+        args.append(f"&out_{p.name}")
+        copies.append(f"\tst = copy_to_user({reg(i)}, &out_{p.name}, sizeof(out_{p.name}));")
+        copies.append("\tif (st != LO_OK)\n\t\treturn st;")
+    unused = [reg(i) for i in range(len(call.params), 6)]
+    if unused:
+        decls.append("\t" + " ".join(f"(void){r};" for r in unused))
+    i = call.params.index(held)
+    body = decls + [
+        "\tstatus_t st;",
+        "",
+        f"\tst = dispatch_lookup_held(table, {call.macro}, {reg(i)}, {type_macro(held.type_name)},\n"
+        f"\t\t\t\t  {rights_expr(held.rights)}, &obj_{held.name}, &rights_{held.name});",
+        "\tif (st != LO_OK)\n\t\treturn st;",
+        f"\tst = {call.impl}({', '.join(args)});",
+        "\tcap_sys_unhold(table);",
+        "\tif (st != LO_OK)\n\t\treturn st;"] + copies + ["\treturn LO_OK;"]
+    return "\n".join([
+        f"/* {call.name}, the table lock held (its handle is `held`). */",
+        "static inline __attribute__((always_inline)) status_t",
+        f"held_{call.name}(struct cap_table *table, {params})",
+        "{"] + body + [
+        "}",
+        "",
+        f"/* {call.name}, the table lock taken by another CPU: wait for it. */",
+        f"static __attribute__((noinline)) status_t sys_{call.name}_wait({params})",
+        "{",
+        "\tstruct cap_table *table = current_handle_table();",
+        "\tcap_sys_hold(table);",
+        f"\treturn held_{call.name}(table, {regs});",
+        "}"])
+
+
+def gen_held(call, model):
+    """sys_<call>() for a call with a `held` handle: take the table lock
+    (or wait for it out of line) and run held_<call> (gen_prelude)."""
+    regs = ", ".join(reg(i) for i in range(6))
+    return "\n".join([
+        "\tstruct cap_table *table = current_handle_table();",
+        "\tif (!cap_sys_hold_try(table))",
+        f"\t\treturn sys_{call.name}_wait({regs});",
+        f"\treturn held_{call.name}(table, {regs});"])
+
+
 def gen_call(call, model):
     """The body of sys_<call>(a0..a5) as C text."""
+    if held_param(call):
+        return gen_held(call, model)
     b = Body(call, model)
     params = list(enumerate(call.params))
     for i, p in params:                      # 1. handles, in order
@@ -75,6 +152,7 @@ def gen_call(call, model):
 
     # 4. the implementation
     b.steps.append(f"\tst = {call.impl}({', '.join(b.args)});")
+    b.steps += b.after_call
     partial = "BUFFER_TOO_SMALL" in call.errors and b.copy_values
     if partial:
         b.steps.append("\tif (st == LO_ERR_BUFFER_TOO_SMALL)\n\t\tgoto sizes;")

@@ -10,7 +10,7 @@ import jinja2
 
 from .cnames import (kernel_prototype, rights_expr, type_macro, user_param_decls,
                      user_register_value)
-from .dispatch import gen_call
+from .dispatch import gen_call, gen_prelude
 from .errors import IdlError
 from .protocols import render_protocols
 
@@ -242,8 +242,14 @@ def structs_used(model, calls):
 
 def generate(model):
     env = environment()
-    protos = {c.name: kernel_prototype(c, model) for c in model.syscalls}
+    # A call with a `held` handle is static inline in kern/obj/held_calls.h
+    # (the dispatch includes it): no extern prototype.
+    protos = {c.name: None if any(p.held for p in c.params) else kernel_prototype(c, model)
+              for c in model.syscalls}
+    held = any(p.held for c in model.syscalls for p in c.params)
+    own_denial = any(p.self_lookup and p.rights for c in model.syscalls for p in c.params)
     bodies = {c.name: gen_call(c, model) for c in model.syscalls}
+    preludes = {c.name: gen_prelude(c, model) for c in model.syscalls}
     user_params = {c.name: ", ".join(user_param_decls(c, model)) for c in model.syscalls}
     user_regs = {c.name: [user_register_value(p) for p in c.params] for c in model.syscalls}
     user_needs = {c.name: needs_text(c) for c in model.syscalls}
@@ -253,7 +259,8 @@ def generate(model):
         "include/lightos/status_names.h": env.get_template("status_names.h.j2").render(model=model),
         "kern/k_objects.h": env.get_template("k_objects.h.j2").render(model=model, protos=protos),
         "kern/dispatch.c": env.get_template("dispatch.c.j2").render(
-            model=model, bodies=bodies, syscall_slots=syscall_slots(model, limit)),
+            model=model, bodies=bodies, syscall_slots=syscall_slots(model, limit), held=held, preludes=preludes,
+            own_denial=own_denial),
         "include/lightos/syscalls.h": env.get_template("syscalls.h.j2").render(
             model=model, user_params=user_params, user_regs=user_regs, user_needs=user_needs),
         "rights.json": json.dumps(rights_data(model), indent=2, sort_keys=True) + "\n",

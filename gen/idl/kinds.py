@@ -61,9 +61,12 @@ def fail(lines, label="out"):
 def lookup_handle(d, i, p):
     if p.self_lookup:
         # The implementation looks it up itself, as part of its one table
-        # operation (and records its own denials); only the range here.
+        # operation; only the range here, and a denial it answers recorded.
         d.steps.append(f"\tif ({reg(i)} >> 32) {{\n"
                        "\t\tst = LO_ERR_BAD_HANDLE;\n\t\tgoto out;\n\t}")
+        if p.rights:
+            d.after_call.append(f"\tif (__builtin_expect(st != LO_OK, 0) && st == LO_ERR_ACCESS_DENIED)\n"
+                                f"\t\tdispatch_own_denial({d.nr}, {reg(i)}, {rights_expr(p.rights)});")
         return
     d.uses_table = True
     d.decls.append(f"\tstruct cap_object *obj_{p.name} = NULL;")
@@ -236,7 +239,8 @@ KINDS = {
     ("handle", "in"): Kind(
         kernel=lambda p, m: [f"cap_handle_t {p.name}_handle"] if p.self_lookup else
         [f"{kernel_object_type(p.type_name)} *{p.name}"] +
-        ([f"cap_handle_t {p.name}_handle", f"rights_t {p.name}_rights"] if p.pass_handle else []),
+        ([f"cap_handle_t {p.name}_handle", f"rights_t {p.name}_rights"]
+         if p.pass_handle or p.held else []),
         user=lambda p, m: f"{user_handle_type(p.type_name)} {p.name}",
         register=lambda p: f"(uint64_t){p.name}.value",
         lookup=lookup_handle, copy=copy_handle_in),

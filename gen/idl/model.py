@@ -100,6 +100,8 @@ class Param:
     probe: bool = False  # out scalar: its pointer is written (0) before the call runs
     self_lookup: bool = False  # in handle: not looked up by the dispatch; the impl gets
                                # the value and does its one table operation itself
+    held: bool = False   # in handle: <call>() runs under the table lock, on the handle's
+                         # own reference (as pass_handle: object, value, rights)
     installed: bool = False    # out u32: a handle the call installed in the caller's
                                # table; closed again if it cannot be copied out
     within: str = ""     # out handle: rights also bounded by this in handle's

@@ -23,7 +23,8 @@ Grammar (docs/idl.md has it with examples):
              | ('handles' | 'moved_handles') '<' NAME '>' NAME 'count' NAME
                'max' BOUND opts
   opts      := ('requires' rights | 'rights' rights | 'pass_handle' | 'probe'
-               | 'self_lookup' | 'installed' | 'within' NAME | 'actual' NAME ['.' NAME])*
+               | 'self_lookup' | 'held' | 'installed' | 'within' NAME
+               | 'actual' NAME ['.' NAME])*
   rights    := NAME ('|' NAME)*
   protocol  := 'protocol' NAME '{' ['doc' STRING ';'] ('right' NAME '=' NUMBER ';')*
                method* '}'
@@ -248,7 +249,7 @@ class Parser:
         p = Raw("param", kind_tok.loc, direction=direction.text, kind=kind,
                 kind_tok=kind_tok, type_tok=None, name=None, size=None, max=None,
                 requires=None, grants=None, pass_handle=None, probe=None, self_lookup=None,
-                installed=None, actual=None,
+                held=None, installed=None, actual=None,
                 actual_field=None, within=None)
         if kind in SCALARS:
             p.kind = "scalar"
@@ -276,7 +277,7 @@ class Parser:
         else:
             self.error(kind_tok, f"unknown parameter type {kind!r}")
         while self.peek().text in ("requires", "rights", "pass_handle", "probe", "self_lookup",
-                                   "installed", "within", "actual"):
+                                   "held", "installed", "within", "actual"):
             opt = self.next()
             if opt.text == "requires":
                 p.requires = (opt, self.parse_rights())
@@ -288,6 +289,8 @@ class Parser:
                 p.probe = opt
             elif opt.text == "self_lookup":
                 p.self_lookup = opt
+            elif opt.text == "held":
+                p.held = opt
             elif opt.text == "installed":
                 p.installed = opt
             elif opt.text == "within":

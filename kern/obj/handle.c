@@ -7,31 +7,17 @@
 
 /* Close, duplicate and replace are `self_lookup` calls: each is one
  * operation on the caller's table, which finds the handle and acts on it
- * under one lock, instead of a lookup by the dispatch and then a second. */
+ * under one lock, instead of a lookup by the dispatch and then a second
+ * (the dispatch records a duplicate's denial). Close and duplicate take
+ * the system-call forms, whose common case calls nothing. */
 status_t handle_close(cap_handle_t h_handle)
 {
-	return cap_close(current_handle_table(), h_handle);
-}
-
-/* The dispatch records denials for the handles it looks up; a self_lookup
- * call records its own. Rare: out of line, and a second lookup only for
- * the rights the handle does hold. */
-static __attribute__((noinline, cold)) void record_own_denial(uint32_t nr, cap_handle_t h,
-							     rights_t required)
-{
-	struct cap_object *obj = NULL;
-	rights_t held = 0;
-	if (cap_lookup(current_handle_table(), h, CAP_TYPE_ANY, LO_RIGHT_NONE, &obj, &held) == LO_OK)
-		cap_unref(obj);
-	record_denial(nr, h, required, held);
+	return cap_sys_close(current_handle_table(), h_handle);
 }
 
 status_t handle_duplicate(cap_handle_t h_handle, uint32_t rights, uint32_t *dup)
 {
-	status_t st = cap_duplicate(current_handle_table(), h_handle, rights, dup);
-	if (st == LO_ERR_ACCESS_DENIED)
-		record_own_denial(LO_SYS_HANDLE_DUPLICATE, h_handle, LO_RIGHT_DUPLICATE);
-	return st;
+	return cap_sys_duplicate(current_handle_table(), h_handle, rights, dup);
 }
 
 status_t handle_replace(cap_handle_t h_handle, uint32_t rights, uint32_t *replaced)
@@ -39,20 +25,7 @@ status_t handle_replace(cap_handle_t h_handle, uint32_t rights, uint32_t *replac
 	return cap_replace(current_handle_table(), h_handle, rights, replaced);
 }
 
-status_t handle_info(struct cap_object *h, cap_handle_t h_handle, rights_t h_rights,
-		       struct lo_object_info *info)
-{
-	(void)h_handle;
-	info->id = h->id;
-	info->type = h->type;
-	info->rights = h_rights;
-	/* Less the reference this very call holds. */
-	info->refcount = cap_refcount(h) - 1;
-	info->handle_count = cap_handle_count(h);
-	info->signals = __atomic_load_n(&h->signals, __ATOMIC_ACQUIRE);   /* kobject_signals */
-	info->reserved = 0;
-	return LO_OK;
-}
+/* handle_info is a `held` call: obj/held_calls.h. */
 
 status_t handle_signal(struct cap_object *h, uint32_t clear, uint32_t set)
 {

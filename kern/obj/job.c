@@ -183,6 +183,11 @@ status_t job_charge_handles(struct job *j, uint32_t count)
 	return LO_OK;
 }
 
+void job_handles_underflow(struct job *j)
+{
+	panic("job: more handles given back than charged (job %lu)", (unsigned long)j->obj.cap.id);
+}
+
 void job_uncharge_handles(struct job *j, uint32_t count)
 {
 	if (j)

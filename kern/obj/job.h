@@ -64,6 +64,26 @@ void job_uncharge_memory(struct job *job, uint64_t bytes);
 /* Handles held by the job's processes. */
 status_t job_charge_handles(struct job *job, uint32_t count);
 void job_uncharge_handles(struct job *job, uint32_t count);
+/* One handle, inline (every duplicate and close; kern/cap_charge.h): the
+ * same as job_charge_handles(j, 1) and job_uncharge_handles(j, 1). */
+static inline bool job_take_handle(struct job *j)
+{
+	uint64_t old = __atomic_load_n(&j->handles_used, __ATOMIC_RELAXED);
+	do {
+		if (old >= j->limit.handles)
+			return false;
+	} while (!__atomic_compare_exchange_n(&j->handles_used, &old, old + 1, true,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
+}
+
+__attribute__((noreturn, cold)) void job_handles_underflow(struct job *j);   /* a charge given back twice */
+
+static inline void job_give_back_handle(struct job *j)
+{
+	if (__builtin_expect(__atomic_fetch_sub(&j->handles_used, 1, __ATOMIC_RELAXED) == 0, 0))
+		job_handles_underflow(j);
+}
 
 struct process;
 /* A process joins its job (counts toward processes; BAD_STATE once killed)

@@ -44,6 +44,14 @@ void spin_lock_slow(struct spinlock *l, int were)
 	lockcheck_acquired(l);
 }
 
+/* cap_lock_acquire_irq_on's wait (kern/cap_platform.h): those locks record
+ * no holder while held, so the slow path's does not stay behind. */
+void cap_lock_wait_irq_on(struct spinlock *l)
+{
+	spin_lock_slow(l, 1);
+	l->holder = 0;
+}
+
 void spin_lock(struct spinlock *l)
 {
 	int were = irq_save();

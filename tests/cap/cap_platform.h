@@ -15,6 +15,22 @@ void cap_lock_acquire(cap_lock_t *l);
 void cap_lock_release(cap_lock_t *l);
 /* Take the lock if it is free: true, or false without waiting. */
 int cap_lock_try(cap_lock_t *l);
+/* The forms for callers with interrupts enabled (the kernel's system
+ * calls): on the host the same mutex. */
+static inline void cap_lock_acquire_irq_on(cap_lock_t *l)
+{
+	cap_lock_acquire(l);
+}
+
+static inline int cap_lock_try_irq_on(cap_lock_t *l)
+{
+	return cap_lock_try(l);
+}
+
+static inline void cap_lock_release_irq_on(cap_lock_t *l)
+{
+	cap_lock_release(l);
+}
 void *cap_mem_alloc(size_t size);
 void cap_mem_free(void *ptr, size_t size);
 /* This thread's "draining the object callbacks" flag (cap/object.c). */

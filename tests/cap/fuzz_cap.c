@@ -179,14 +179,16 @@ static void step(uint8_t op, uint8_t a, uint8_t b, uint8_t c)
 	case 1:     /* close */
 		if (!(m = pick_live(a)))
 			break;
-		CHECK(cap_close(&tables[m->table], m->value) == LO_OK);
+		/* The general form or the system calls' (the same answers). */
+		CHECK((b & 1 ? cap_sys_close : cap_close)(&tables[m->table], m->value) == LO_OK);
 		m->live = 0;
 		record_dead(m->value);
 		break;
 	case 2: {   /* duplicate with some rights */
 		if (!(m = pick_live(a)))
 			break;
-		status_t st = cap_duplicate(&tables[m->table], m->value, rights, &v);
+		status_t st = (b & 1 ? cap_sys_duplicate : cap_duplicate)(&tables[m->table], m->value,
+									 rights, &v);
 		if (!(m->rights & LO_RIGHT_DUPLICATE))
 			CHECK(st == LO_ERR_ACCESS_DENIED);
 		else if (rights & ~m->rights)

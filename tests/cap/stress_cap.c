@@ -1,5 +1,6 @@
 /* Many threads on one handle table at once: duplicate, lookup, replace,
- * take/install and close race each other. Run under ThreadSanitizer; at the
+ * take/install and close race each other (duplicate, close and lookup in
+ * their general and their system-call forms). Run under ThreadSanitizer; at the
  * end every object must be destroyed exactly once and no memory left. */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +16,15 @@ static struct test_object *shared_obj;
 static cap_handle_t root;
 static long failures;
 
+/* A held lookup's object is alive until the unhold (its handle's own
+ * reference keeps it). */
+static void check_and_unhold(struct cap_object *got)
+{
+	if (got->type != TYPE_A || cap_handle_count(got) == 0)
+		__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
+	cap_sys_unhold(&table);
+}
+
 static void *worker(void *arg)
 {
 	unsigned seed = (unsigned)(uintptr_t)arg;
@@ -25,16 +35,27 @@ static void *worker(void *arg)
 		struct cap_object *got;
 		switch ((seed >> 16) % 5) {
 		case 0:
-			if (!mine[i] && cap_duplicate(&table, root, LO_RIGHTS_ALL, &mine[i]) != LO_OK)
+			if (!mine[i] && (seed & 1 ? cap_sys_duplicate : cap_duplicate)(&table, root, LO_RIGHTS_ALL,
+										     &mine[i]) != LO_OK)
 				mine[i] = 0;
 			break;
 		case 1:
-			if (mine[i] && cap_lookup(&table, mine[i], TYPE_A, LO_RIGHT_READ, &got, NULL) == LO_OK)
+			if (mine[i] && !(seed & 1) &&
+			    cap_lookup(&table, mine[i], TYPE_A, LO_RIGHT_READ, &got, NULL) == LO_OK)
 				cap_unref(got);
+			if (mine[i] && (seed & 1)) {
+				/* A held lookup reads the object under the lock. */
+				if (!cap_sys_hold_try(&table))
+					cap_sys_hold(&table);
+				if (cap_sys_lookup_held(&table, mine[i], TYPE_A, LO_RIGHT_READ, &got, NULL) == LO_OK)
+					check_and_unhold(got);
+				else
+					__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
+			}
 			break;
 		case 2:
 			if (mine[i]) {
-				if (cap_close(&table, mine[i]) != LO_OK)
+				if ((seed & 1 ? cap_sys_close : cap_close)(&table, mine[i]) != LO_OK)
 					__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
 				mine[i] = 0;
 			}
@@ -79,8 +100,9 @@ static void *revoke_worker(void *arg)
 		switch ((seed >> 16) % 3) {
 		case 0:
 			if (mine[i])
-				cap_close(&table, mine[i]);
-			if (cap_duplicate(&table, from, LO_RIGHTS_ALL, &mine[i]) != LO_OK)
+				(seed & 1 ? cap_sys_close : cap_close)(&table, mine[i]);
+			if ((seed & 1 ? cap_sys_duplicate : cap_duplicate)(&table, from, LO_RIGHTS_ALL,
+									   &mine[i]) != LO_OK)
 				mine[i] = 0;
 			break;
 		case 1:

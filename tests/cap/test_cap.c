@@ -274,6 +274,134 @@ static void test_duplicate(void **state)
 	assert_int_equal(cap_close(&table, d), LO_OK);   /* last: destroys */
 }
 
+/* The system-call forms of duplicate and close answer as cap_duplicate and
+ * cap_close do, through their path that calls nothing and through each
+ * fallback: the lock taken (cap_lock_try fails), a revocable handle, a bad
+ * handle, no free slot (the array grows), the table's quota. */
+static void check_sys_duplicate_close(void)
+{
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	cap_handle_t h, d, r, x;
+	assert_int_equal(cap_install(&table, &o->base, RW | LO_RIGHT_DUPLICATE, &h), LO_OK);
+	cap_unref(&o->base);
+	assert_int_equal(cap_sys_duplicate(&table, h, LO_RIGHT_READ, &d), LO_OK);
+	assert_int_equal(cap_handle_count(&o->base), 2);
+	assert_int_equal(cap_refcount(&o->base), 2);
+	struct cap_object *got;
+	rights_t held;
+	assert_int_equal(cap_lookup(&table, d, TYPE_A, 0, &got, &held), LO_OK);
+	assert_int_equal(held, LO_RIGHT_READ);
+	cap_unref(got);
+	/* The errors, in cap_duplicate's order; none changes anything. */
+	assert_int_equal(cap_sys_duplicate(&table, h, RW | LO_RIGHT_MAP, &x), LO_ERR_INVALID_ARGS);
+	assert_int_equal(cap_sys_duplicate(&table, d, LO_RIGHT_READ, &x), LO_ERR_ACCESS_DENIED);
+	assert_int_equal(cap_sys_duplicate(&table, d, RW | LO_RIGHT_MAP, &x), LO_ERR_ACCESS_DENIED);
+	assert_int_equal(cap_sys_duplicate(&table, 0, 0, &x), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_sys_duplicate(&table, h ^ 1, 0, &x), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_handle_count(&o->base), 2);
+	/* A revocable handle: the copy shares its node, so a revoke ends both. */
+	struct cap_revoke_node *node = NULL;
+	assert_int_equal(cap_grant_revocable(&table, h, RW | LO_RIGHT_DUPLICATE, NULL, &node, &r),
+			 LO_OK);
+	assert_int_equal(cap_sys_duplicate(&table, r, LO_RIGHT_READ, &x), LO_OK);
+	cap_revoke(node);
+	assert_int_equal(cap_lookup(&table, x, TYPE_A, 0, &got, NULL), LO_ERR_REVOKED);
+	assert_int_equal(cap_sys_duplicate(&table, r, LO_RIGHT_READ, &x), LO_ERR_REVOKED);
+	assert_int_equal(cap_sys_close(&table, x), LO_OK);   /* a revoked handle still closes */
+	assert_int_equal(cap_sys_close(&table, r), LO_OK);
+	cap_revoke_node_unref(node);
+	/* No free slot: the copy grows the array; then the table's quota. */
+	cap_handle_t many[64];
+	uint32_t n = 0;
+	status_t st;
+	while ((st = cap_sys_duplicate(&table, h, LO_RIGHT_READ, &many[n])) == LO_OK)
+		n++;
+	assert_int_equal(st, LO_ERR_NO_RESOURCES);
+	assert_int_equal(n, 64 - 2);   /* the quota is 64 handles: h and d are two */
+	assert_int_equal(cap_handle_count(&o->base), 64);
+	while (n > 0)
+		assert_int_equal(cap_sys_close(&table, many[--n]), LO_OK);
+	/* Close: each value once; the last handle runs on_zero_handles and
+	 * the last reference destroys. */
+	unsigned long retired = cap_test_handles_retired();
+	assert_int_equal(cap_sys_close(&table, d), LO_OK);
+	assert_int_equal(cap_sys_close(&table, d), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_sys_close(&table, 0), LO_ERR_BAD_HANDLE);
+	assert_int_equal(cap_test_handles_retired(), retired + 1);
+	assert_int_equal(cap_refcount(&o->base), 1);
+	assert_int_equal(o->zero_handles, 0);
+	cap_ref(&o->base);   /* keep it past its last handle to see on_zero_handles */
+	assert_int_equal(cap_sys_close(&table, h), LO_OK);
+	assert_int_equal(o->zero_handles, 1);
+	assert_int_equal(o->destroyed, 0);
+	cap_unref(&o->base);   /* destroys (and frees) it */
+}
+
+static void test_sys_duplicate_close(void **state)
+{
+	(void)state;
+	check_sys_duplicate_close();
+	cap_test_lock_try_fails(1);
+	check_sys_duplicate_close();
+	cap_test_lock_try_fails(0);
+}
+
+/* The held lookup (the IDL's `held` calls): the object without a new
+ * reference and the lock kept on success; every error releases the lock. */
+static void check_lookup_held(void)
+{
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	cap_handle_t h, g;
+	assert_int_equal(cap_install(&table, &o->base, RW | LO_RIGHT_DUPLICATE, &h), LO_OK);
+	cap_unref(&o->base);
+	struct cap_revoke_node *node = NULL;
+	assert_int_equal(cap_grant_revocable(&table, h, RW, NULL, &node, &g), LO_OK);
+	struct cap_object *got = NULL;
+	rights_t held = 0;
+	if (!cap_sys_hold_try(&table))
+		cap_sys_hold(&table);
+	assert_int_equal(cap_sys_lookup_held(&table, h, TYPE_A, LO_RIGHT_READ, &got, &held), LO_OK);
+	assert_ptr_equal(got, &o->base);
+	assert_int_equal(held, RW | LO_RIGHT_DUPLICATE);
+	assert_int_equal(cap_refcount(&o->base), 2);   /* two handles: no reference of its own */
+	assert_int_not_equal(pthread_mutex_trylock(&table.lock), 0);   /* still held */
+	cap_sys_unhold(&table);
+	/* The errors, last the revoked grant (g, once revoked). */
+	const struct { cap_handle_t value; uint32_t type; rights_t need; status_t st; } errors[] = {
+		{ 0, TYPE_A, 0, LO_ERR_BAD_HANDLE },
+		{ h ^ 1, TYPE_A, 0, LO_ERR_BAD_HANDLE },
+		{ g, TYPE_B, 0, LO_ERR_WRONG_TYPE },
+		{ g, TYPE_A, LO_RIGHT_MAP, LO_ERR_ACCESS_DENIED },
+		{ g, TYPE_A, 0, LO_ERR_REVOKED },
+	};
+	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
+		cap_handle_t v = errors[i].value;
+		if (errors[i].st == LO_ERR_REVOKED)
+			cap_revoke(node);
+		held = 0;
+		cap_sys_hold(&table);
+		assert_int_equal(cap_sys_lookup_held(&table, v, errors[i].type, errors[i].need, &got, &held),
+				 errors[i].st);
+		if (errors[i].st == LO_ERR_ACCESS_DENIED)
+			assert_int_equal(held, RW);
+		assert_int_equal(pthread_mutex_trylock(&table.lock), 0);   /* the error released it */
+		cap_lock_release(&table.lock);
+	}
+	assert_int_equal(cap_refcount(&o->base), 2);
+	cap_revoke_node_unref(node);
+	assert_int_equal(cap_close(&table, g), LO_OK);
+	assert_int_equal(cap_close(&table, h), LO_OK);
+}
+
+static void test_sys_lookup_held(void **state)
+{
+	(void)state;
+	check_lookup_held();
+	cap_test_lock_try_fails(1);   /* cap_sys_hold_try fails: the caller waits with cap_sys_hold */
+	check_lookup_held();
+	cap_test_lock_try_fails(0);
+}
+
 static void test_replace(void **state)
 {
 	(void)state;
@@ -650,6 +778,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_and_random_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slot_reuse_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sys_duplicate_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sys_lookup_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota_and_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failure, setup, teardown),

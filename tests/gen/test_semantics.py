@@ -28,6 +28,14 @@ CASES = [
     ("self_lookup on a scalar", TYPE + 'syscall s = 1 { doc "d"; in u32 x self_lookup; }', "'self_lookup' applies to handles only"),
     ("self_lookup on an out handle", TYPE + 'syscall s = 1 { doc "d"; out handle<thing> h self_lookup; }', "'self_lookup' is for one in handle"),
     ("self_lookup with pass_handle", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h pass_handle self_lookup; }', "drop 'pass_handle'"),
+    ("held on a scalar", TYPE + 'syscall s = 1 { doc "d"; in u32 x held; }', "'held' applies to handles only"),
+    ("held on an out handle", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> g; out handle<thing> h held; }', "'held' is for one in handle"),
+    ("held on handles", TYPE + 'syscall s = 1 { doc "d"; in handles<thing> hs count n max 4 held; in u32 n; }', "'held' is for one in handle"),
+    ("held with pass_handle", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h pass_handle held; }', "drop 'pass_handle' and 'self_lookup'"),
+    ("held with self_lookup", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h self_lookup held; }', "drop 'pass_handle' and 'self_lookup'"),
+    ("held with an in scalar", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h held; in u32 x; }', "gives out scalars and structs only"),
+    ("held with an out buffer", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h held; out buffer b size n max 8; in u64 n; }', "gives out scalars and structs only"),
+    ("held and blocking", TYPE + 'syscall s = 1 { doc "d"; blocking; in handle<thing> h held; out u32 x; }', "does not block"),
     ("installed on an in scalar", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h; in u32 x installed; }', "'installed' applies to an out u32"),
     ("installed on a u64", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h; out u64 x installed; }', "'installed' applies to an out u32"),
     ("installed with probe", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h; out u32 x probe installed; }', "drop 'probe'"),
@@ -99,6 +107,33 @@ def test_valid_file_compiles(scratch):
     rc, _, err = compile_scratch(scratch)
     assert rc == 0, err
     assert (scratch / "out" / "include" / "lightos" / "abi.h").exists()
+
+
+def test_held_call_is_one_function(scratch):
+    """A `held` call: no extern prototype (it is static inline in
+    obj/held_calls.h), the lookup keeps the lock, the call, the unlock,
+    the results out; a taken lock waits out of line."""
+    write_idl(scratch, "a.idl", TYPE + 'struct pair { u32 a; u32 b; }\n'
+              'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE held; out struct pair p; '
+              'out u32 n; }\n'
+              'syscall create = 2 { doc "d"; no_handle "made from nothing"; out handle<thing> t; }')
+    rc, _, err = compile_scratch(scratch)
+    assert rc == 0, err
+    dispatch = (scratch / "out" / "kern" / "dispatch.c").read_text()
+    protos = (scratch / "out" / "kern" / "k_objects.h").read_text()
+    assert "status_t thing_s(" not in protos and "held_calls.h" in protos
+    assert '#include "obj/held_calls.h"' in dispatch
+    held = dispatch[dispatch.index("held_thing_s(struct cap_table"):]
+    steps = ["dispatch_lookup_held(table, LO_SYS_THING_S, a0, LO_TYPE_THING,",
+             "LO_RIGHT_THING_TUNE, &obj_h, &rights_h);",
+             "st = thing_s((struct thing *)obj_h, (cap_handle_t)a0, rights_h, &out_p, &out_n);",
+             "cap_sys_unhold(table);",
+             "st = copy_to_user(a1, &out_p, sizeof(out_p));",
+             "st = copy_to_user(a2, &out_n, sizeof(out_n));"]
+    at = [held.index(step) for step in steps]
+    assert at == sorted(at)
+    assert "cap_unref" not in held[:held.index("sys_thing_s_wait")]
+    assert "if (!cap_sys_hold_try(table))\n\t\treturn sys_thing_s_wait(a0, a1, a2, a3, a4, a5);" in dispatch
 
 
 def test_deadline_needs_blocking(scratch):
