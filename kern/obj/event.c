@@ -110,14 +110,17 @@ status_t event_consume(struct event *event, cap_handle_t event_handle, rights_t 
 	(void)event_rights;
 	struct kobject *o = &event->obj;
 
-	/* Signaled already: take it, without observers or blocking. */
-	spin_lock(&o->lock);
-	if (o->cap.signals & LO_SIG_EVENT_SIGNALED) {
-		kobject_signal_locked(o, LO_SIG_EVENT_SIGNALED, 0);
-		spin_unlock(&o->lock);
-		return LO_OK;
+	/* Signaled already: take it, without observers or blocking. Not
+	 * signaled: no lock here, the observer takes a signal that comes. */
+	if (kobject_signals(o) & LO_SIG_EVENT_SIGNALED) {
+		spin_lock(&o->lock);
+		if (o->cap.signals & LO_SIG_EVENT_SIGNALED) {
+			kobject_signal_locked(o, LO_SIG_EVENT_SIGNALED, 0);
+			spin_unlock(&o->lock);
+			return LO_OK;
+		}
+		spin_unlock(&o->lock);   /* another consumer took it first */
 	}
-	spin_unlock(&o->lock);
 
 	bool passed = deadline != DEADLINE_INFINITE && deadline <= clock_ns();
 	struct consumer c = { .event = o, .thread = thread_current(), .status = LO_ERR_SHOULD_WAIT };
