@@ -218,6 +218,50 @@ static void test_kill_mid_wait(void)
 	lo_handle_close(lo_event_handle(e));
 }
 
+/* Ping-pong with another process, as the bench does; then the process is
+ * killed while it waits in the call, and takes nothing after. */
+static void test_other_process(void)
+{
+	lo_event_t ping, pong;
+	lo_channel_t mine, theirs;
+	CHECK_ST(lo_event_create(lo_job_self(), &ping), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
+	struct lo_give give[2] = {
+		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
+		{ LO_STARTUP_USER, utest_dup(lo_event_handle(ping), LO_DEFAULT_RIGHTS_EVENT) },
+	};
+	lo_process_t child;
+	if (!CHECK_ST(utest_spawn_child("event-pong", give, 2, &child), LO_OK))
+		return;
+	/* Its pong event comes over the channel. */
+	char buf[4];
+	lo_handle_t h[1] = { { 0 } };
+	struct lo_channel_read_result got = { 0, 0 };
+	uint32_t observed;
+	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+				    lo_deadline_after_ms(5000), &observed), LO_OK);
+	CHECK_ST(lo_channel_read(mine, buf, sizeof(buf), h, 1, &got), LO_OK);
+	pong = lo_event_from(h[0]);
+	int rounds = 0;
+	for (; got.handles == 1 && rounds < 200; rounds++) {
+		signal_event(ping);
+		if (!CHECK_ST(lo_event_consume(pong, lo_deadline_after_ms(3000)), LO_OK))
+			break;
+	}
+	CHECK(rounds == 200);
+	CHECK(signals_of(ping) == 0 && signals_of(pong) == 0);
+	utest_sleep_ms(10);   /* the child is back in event_consume by now */
+	CHECK_ST(lo_process_kill(child), LO_OK);
+	struct lo_process_info info;
+	CHECK(utest_wait_process(child, &info));
+	signal_event(ping);
+	CHECK(signals_of(ping) == LO_SIG_EVENT_SIGNALED);
+	lo_handle_close(lo_process_handle(child));
+	lo_handle_close(h[0]);
+	lo_handle_close(lo_channel_handle(mine));
+	lo_handle_close(lo_event_handle(ping));
+}
+
 /* Needs WAIT and SIGNAL; a denial takes nothing and is recorded. */
 static void denied_without(uint32_t lacking)
 {
@@ -318,6 +362,7 @@ static const struct utest event_consume_tests[] = {
 	{ "event_consume.close_mid_wait", test_close_mid_wait },
 	{ "event_consume.revoke_mid_wait", test_revoke_mid_wait },
 	{ "event_consume.kill_mid_wait", test_kill_mid_wait },
+	{ "event_consume.other_process", test_other_process },
 	{ "event_consume.denied_without_wait", test_denied_without_wait },
 	{ "event_consume.denied_without_signal", test_denied_without_signal },
 	{ "event_consume.wrong_type", test_wrong_type },
