@@ -90,7 +90,8 @@ static void consumer_cancel(struct observer *obs)
 	struct consumer *c = (struct consumer *)obs;
 	if (c->status != LO_ERR_SHOULD_WAIT)
 		return;
-	c->status = LO_ERR_CANCELED;
+	/* Atomic: the consumer's unlocked look at status may run meanwhile. */
+	__atomic_store_n(&c->status, LO_ERR_CANCELED, __ATOMIC_RELAXED);
 	thread_wake(c->thread, LO_ERR_CANCELED);
 }
 
