@@ -25,13 +25,15 @@ from bench import boot  # noqa: E402
 
 # LightOS cases that do, another way, what one Linux case does: they are
 # compared with that case (a call instead of write + wait + read; a name
-# opened in one request or in two steps, in-process or through servers).
+# opened in one request or in two steps, in-process or through servers; an
+# event waited on and cleared in two calls where eventfd's read is one).
 LINUX_CASE_OF = {
     "channel_call_round_trip": "channel_round_trip",
     "channel_call_reply_wait_round_trip": "channel_round_trip",
     "registry_open_server": "registry_open_local",
     "registry_open_name_local": "registry_open_local",
     "registry_open_name_server": "registry_open_local",
+    "event_wake_other_process_wait_clear": "event_wake_other_process",
 }
 
 

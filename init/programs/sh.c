@@ -1038,14 +1038,12 @@ static int watch_registry(const char *name, uint32_t count, int argc, char **arg
 	if (argc)
 		run_words(argc, argv);
 	for (uint32_t i = 0; i < count && st == LO_OK;) {
-		uint32_t observed;
-		st = lo_handle_wait_one(lo_event_handle(changed), LO_SIG_EVENT_SIGNALED, lo_deadline_after_ms(5000),
-					&observed);
+		/* Take the signal as we wake: a change after this signals again. */
+		st = lo_event_consume(changed, lo_deadline_after_ms(5000));
 		if (st != LO_OK) {
 			fail(name, st);
 			break;
 		}
-		lo_handle_signal(lo_event_handle(changed), LO_SIG_EVENT_SIGNALED, 0);
 		list_names(reg, &now);
 		for (uint32_t j = 0; j < now.n && i < count; j++) {
 			if (!has_name(&before, now.name[j])) {

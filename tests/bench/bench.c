@@ -127,7 +127,18 @@ static void event_create_close(void)
 	lo_handle_close(lo_event_handle(e));
 }
 
+/* Event ping-pong with another process, as programs do it: signal the
+ * peer's event, then consume (wait for and clear, in one call) our own.
+ * The same two steps as the Linux peer's write + read on two eventfds. */
 static void event_wake(void)
+{
+	lo_handle_signal(lo_event_handle(ping_event), 0, LO_SIG_EVENT_SIGNALED);
+	lo_event_consume(pong_event, UINT64_MAX);
+}
+
+/* The same ping-pong the old way, kept for comparison: signal, then
+ * wait_one and clear the signal with a second call (three calls a side). */
+static void event_wake_wait_clear(void)
 {
 	uint32_t observed;
 	lo_handle_signal(lo_event_handle(ping_event), 0, LO_SIG_EVENT_SIGNALED);
@@ -283,16 +294,22 @@ static int peer(void)
 }
 
 /* The event side, a process of its own (as Linux's eventfd peer is): each
- * ping it takes (clears) and answers with a pong, until it is killed. */
-static int event_peer(void)
+ * ping it consumes and answers with a pong, until it is killed. With
+ * wait_clear, it waits and clears in two calls (event_wake_wait_clear). */
+static int event_peer(int wait_clear)
 {
 	lo_event_t a = lo_event_from(lo_startup_handle(LO_STARTUP_USER));
 	lo_event_t b = lo_event_from(lo_startup_handle(LO_STARTUP_USER + 1));
 	for (;;) {
-		uint32_t observed = 0;
-		if (lo_handle_wait_one(lo_event_handle(a), LO_SIG_EVENT_SIGNALED, UINT64_MAX, &observed) != LO_OK)
+		if (wait_clear) {
+			uint32_t observed = 0;
+			if (lo_handle_wait_one(lo_event_handle(a), LO_SIG_EVENT_SIGNALED, UINT64_MAX,
+					       &observed) != LO_OK)
+				return 1;
+			lo_handle_signal(lo_event_handle(a), LO_SIG_EVENT_SIGNALED, 0);
+		} else if (lo_event_consume(a, UINT64_MAX) != LO_OK) {
 			return 1;
-		lo_handle_signal(lo_event_handle(a), LO_SIG_EVENT_SIGNALED, 0);
+		}
 		lo_handle_signal(lo_event_handle(b), 0, LO_SIG_EVENT_SIGNALED);
 	}
 }
@@ -325,6 +342,23 @@ static lo_handle_t dup(lo_handle_t h, uint32_t rights)
 	return (lo_handle_t){ out };
 }
 
+/* Measure op against an event peer process started with `args`. */
+static void event_ping_pong(const char *args, const char *name, void (*op)(void))
+{
+	struct lo_give give[2] = {
+		{ LO_STARTUP_USER, dup(lo_event_handle(ping_event), LO_DEFAULT_RIGHTS_EVENT) },
+		{ LO_STARTUP_USER + 1, dup(lo_event_handle(pong_event), LO_DEFAULT_RIGHTS_EVENT) },
+	};
+	lo_process_t p;
+	uint32_t observed;
+	if (lo_spawn_from_image(image, "bin/bench", args, give, 2, &p, NULL) != LO_OK)
+		return;
+	measure(name, 1000, op);
+	lo_process_kill(p);
+	lo_handle_wait_one(lo_process_handle(p), LO_SIG_PROCESS_TERMINATED, UINT64_MAX, &observed);
+	lo_handle_close(lo_process_handle(p));
+}
+
 int main(void)
 {
 	const char *args = lo_startup_args();
@@ -333,7 +367,9 @@ int main(void)
 	if (!lo_strcmp(args, "peer"))
 		return peer();
 	if (!lo_strcmp(args, "event_peer"))
-		return event_peer();
+		return event_peer(0);
+	if (!lo_strcmp(args, "event_peer_wait_clear"))
+		return event_peer(1);
 	if (!lo_strcmp(args, "reply_wait_peer"))
 		return reply_wait_peer();
 	if (!lo_strcmp(args, "spin"))
@@ -351,22 +387,13 @@ int main(void)
 	measure("object_info", 2000, info);
 	measure("event_create_close", 2000, event_create_close);
 
-	/* The peer processes: event ping-pong, and channel echo. */
+	/* The peer processes: event ping-pong (consume, then the old wait and
+	 * clear), and channel echo. */
 	lo_event_create(lo_job_self(), &ping_event);
 	lo_event_create(lo_job_self(), &pong_event);
-	struct lo_give event_give[2] = {
-		{ LO_STARTUP_USER, dup(lo_event_handle(ping_event), LO_DEFAULT_RIGHTS_EVENT) },
-		{ LO_STARTUP_USER + 1, dup(lo_event_handle(pong_event), LO_DEFAULT_RIGHTS_EVENT) },
-	};
-	lo_process_t event_process;
-	if (lo_spawn_from_image(image, "bin/bench", "event_peer", event_give, 2, &event_process, NULL) == LO_OK) {
-		uint32_t observed;
-		measure("event_wake_other_process", 1000, event_wake);
-		lo_process_kill(event_process);
-		lo_handle_wait_one(lo_process_handle(event_process), LO_SIG_PROCESS_TERMINATED, UINT64_MAX,
-				   &observed);
-		lo_handle_close(lo_process_handle(event_process));
-	}
+	event_ping_pong("event_peer", "event_wake_other_process", event_wake);
+	event_ping_pong("event_peer_wait_clear", "event_wake_other_process_wait_clear",
+			event_wake_wait_clear);
 	lo_channel_create(lo_job_self(), &ping, &pong_end);
 	struct lo_give give[1] = { { LO_STARTUP_CHANNEL, lo_channel_handle(pong_end) } };
 	lo_process_t peer_process;

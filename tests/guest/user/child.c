@@ -747,6 +747,22 @@ int main(void)
 		lo_channel_write(ch, &st, sizeof(st), NULL, 0);
 		return 0;
 	}
+	/* test_event_consume.c: send the parent a pong event, then take each
+	 * ping (user 0) and answer with a pong. */
+	if (lo_strcmp(args, "event-pong") == 0) {
+		lo_event_t ping = lo_event_from(lo_startup_handle(LO_STARTUP_USER));
+		lo_event_t pong;
+		uint32_t theirs = 0;
+		if (lo_event_create(lo_job_self(), &pong) != LO_OK ||
+		    lo_handle_duplicate(lo_event_handle(pong), LO_DEFAULT_RIGHTS_EVENT, &theirs) != LO_OK)
+			return 64;
+		lo_handle_t give[1] = { { theirs } };
+		if (lo_channel_write(ch, "pong", 4, give, 1) != LO_OK)
+			return 64;
+		while (lo_event_consume(ping, lo_deadline_after_ms(10000)) == LO_OK)
+			lo_handle_signal(lo_event_handle(pong), 0, LO_SIG_EVENT_SIGNALED);
+		return 65;
+	}
 	lo_printf("child: unknown mode '%s'\n", args);
 	return 99;
 }
