@@ -288,9 +288,11 @@ status_t lo_registry_host_init(struct lo_registry_host *host)
 
 static bool same_name(const char *a, const char *b, size_t n)
 {
-	while (n && *a == *b)
-		a++, b++, n--;
-	return n == 0;
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] != b[i])
+			return false;
+	}
+	return true;
 }
 
 static struct entry *find(struct lo_registry *reg, const char *name, size_t n)
@@ -627,15 +629,23 @@ static bool request_path(const char *bytes, uint32_t len, char *buf)
 	uint32_t n = ok ? len : 0;
 	lo_memcpy(buf, bytes, n);
 	buf[n] = '\0';
-	/* Eight bytes a step: a zero byte in w makes (w - 0x01..) & ~w & 0x80.. nonzero. */
-	uint32_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w = *(const word_t *)(buf + i);
-		ok &= ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull) == 0;
+	/* Eight bytes a step, the last step ending at n: a zero byte in w
+	 * makes (w - 0x01..) & ~w & 0x80.. nonzero. */
+	if (n < 8) {
+		for (uint32_t i = 0; i < n; i++)
+			ok &= buf[i] != '\0';
+		return ok;
 	}
-	for (; i < n; i++)
-		ok &= buf[i] != '\0';
-	return ok;
+	uint64_t zeros = 0;
+	for (uint32_t i = 0;; i += 8) {
+		if (i > n - 8)
+			i = n - 8;
+		uint64_t w = *(const word_t *)(buf + i);
+		zeros |= (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+		if (i == n - 8)
+			break;
+	}
+	return ok && zeros == 0;
 }
 
 /* Where an edit (bind, unbind, link, make_registry) lands: the registry
