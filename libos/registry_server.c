@@ -717,17 +717,24 @@ static status_t mount_call(struct lo_registry_host *host, lo_channel_t mount, st
 	status_t st = lo_channel_write(mount, rq, rq_size, (lo_handle_t *)0, 0);
 	if (st != LO_OK)
 		return st;
-	uint64_t deadline = lo_now() + LO_REGISTRY_MOUNT_WAIT;
+	/* Read first: our write woke the server, which on one CPU has mostly
+	 * answered by the time we run again. Only an empty queue waits (a
+	 * closed one reads PEER_CLOSED), until the deadline set then. */
+	uint64_t deadline = 0;
 	for (int stale = 0; stale <= MOUNT_STALE_MAX; ) {
-		uint32_t observed = 0;
-		st = lo_handle_wait_one(lo_channel_handle(mount), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
-					deadline, &observed);
-		if (st != LO_OK)
-			return st;
 		lo_memset(rs, 0, rs_size);
 		st = lo_channel_read(mount, rs, rs_size, got_h, LO_REGISTRY_MAX_HANDLES, got);
-		if (st == LO_ERR_SHOULD_WAIT)
-			return LO_ERR_PEER_CLOSED;   /* woken with nothing to read: closed */
+		if (st == LO_ERR_SHOULD_WAIT) {
+			if (!deadline)
+				deadline = lo_now() + LO_REGISTRY_MOUNT_WAIT;
+			uint32_t observed = 0;
+			st = lo_handle_wait_one(lo_channel_handle(mount),
+						LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, deadline,
+						&observed);
+			if (st != LO_OK)
+				return st;
+			continue;
+		}
 		if (st == LO_ERR_BUFFER_TOO_SMALL) {
 			/* Not an answer to this request: it would fit. */
 			struct lo_msg_header hdr;
