@@ -377,6 +377,28 @@ status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
 	return st;
 }
 
+status_t cap_copy_taken(struct cap_table *t, cap_handle_t h, rights_t rights,
+			struct cap_taken *out)
+{
+	cap_lock_acquire(&t->lock);
+	struct cap_slot *s = resolve(t, h, NULL);
+	status_t st = copy_allowed(s, rights);
+	if (st == LO_OK && !rights_has(s->rights, LO_RIGHT_TRANSFER))
+		st = LO_ERR_ACCESS_DENIED;
+	if (st == LO_OK) {
+		out->obj = s->obj;
+		out->rights = rights;
+		out->from = 0;   /* it never had a value: nothing to give back */
+		out->node = s->node;
+		cap_ref(s->obj);
+		cap_handle_opened(s->obj);
+		if (s->node)
+			cap_revoke_node_ref(s->node);
+	}
+	cap_lock_release(&t->lock);
+	return st;
+}
+
 status_t cap_install_taken(struct cap_table *t, struct cap_taken *taken,
 			   cap_handle_t *out)
 {

@@ -135,18 +135,18 @@ static status_t root_resync(lo_channel_t root)
 
 static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t len, uint32_t rights,
 			      uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
-			      char *link, uint32_t *link_len, lo_handle_t *obj);
+			      uint32_t *exact, char *link, uint32_t *link_len, lo_handle_t *obj);
 
 static status_t open_hop(lo_channel_t at, int shared, const char *path, uint32_t len, uint32_t rights,
 			 uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
-			 char *link, uint32_t *link_len, lo_handle_t *obj)
+			 uint32_t *exact, char *link, uint32_t *link_len, lo_handle_t *obj)
 {
 	status_t st = LO_OK;
 	if (shared && root_lock(at))
 		st = root_resync(at);
 	if (st == LO_OK)
-		st = open_hop_once(at, path, len, rights, conn_rights, kind, consumed, granted, link,
-				   link_len, obj);
+		st = open_hop_once(at, path, len, rights, conn_rights, kind, consumed, granted, exact,
+				   link, link_len, obj);
 	if (shared)
 		root_unlock(at);
 	return st;
@@ -156,13 +156,13 @@ static status_t open_hop(lo_channel_t at, int shared, const char *path, uint32_t
  * longer path, for a link's text, and where the server has no resolve. */
 static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t len, uint32_t rights,
 			      uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
-			      char *link, uint32_t *link_len, lo_handle_t *obj)
+			      uint32_t *exact, char *link, uint32_t *link_len, lo_handle_t *obj)
 {
 	int32_t status = LO_OK;
 	status_t st;
 	if (len <= LO_REGISTRY_RESOLVE_PATH_MAX) {
 		st = lo_registry_resolve(at, rights, conn_rights, 0, path, len, &status, kind, consumed,
-					granted, obj);
+					granted, exact, obj);
 		if (st == LO_OK)
 			st = status;
 		if (st != LO_ERR_NOT_SUPPORTED && !(st == LO_OK && *kind == LO_ENTRY_LINK))
@@ -170,6 +170,7 @@ static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t len, u
 		if (st == LO_OK && obj->value)
 			lo_handle_close(*obj);   /* a link carries none; a bad server might */
 	}
+	*exact = 0;   /* open's object travels with TRANSFER */
 	st = lo_registry_open(at, path, len, rights, conn_rights, &status, kind, consumed, granted,
 			      link, LO_REGISTRY_PATH_MAX, link_len, obj);
 	return st == LO_OK ? status : st;
@@ -219,11 +220,11 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 	int finished = 0;  /* resolved, or failed */
 	for (int hop = 0; hop < LO_REGISTRY_MAX_HOPS && !finished; hop++) {
 		finished = 1;   /* every path below that does not `continue` ends the walk */
-		uint32_t kind = 0, consumed = 0, granted = 0, link_len = 0;
+		uint32_t kind = 0, consumed = 0, granted = 0, exact = 0, link_len = 0;
 		char link[LO_REGISTRY_PATH_MAX + 1];
 		lo_handle_t obj = LO_HANDLE_INVALID;
 		st = open_hop(at, shared && !own, current, (uint32_t)len, rights, conn_rights, &kind, &consumed,
-			      &granted, link, &link_len, &obj);
+			      &granted, &exact, link, &link_len, &obj);
 		if (st != LO_OK)
 			break;
 		if (consumed > len) {
@@ -238,8 +239,9 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 				st = LO_ERR_NOT_A_REGISTRY;
 				break;
 			}
-			/* An object travelled with TRANSFER; keep it only if asked for. */
-			if (kind == LO_ENTRY_OBJECT && !(granted & LO_RIGHT_TRANSFER)) {
+			/* An object that travelled with TRANSFER keeps it only if
+			 * asked for; a copy (exact) has just what was granted. */
+			if (kind == LO_ENTRY_OBJECT && !exact && !(granted & LO_RIGHT_TRANSFER)) {
 				uint32_t exact = 0;
 				st = lo_handle_replace(obj, granted, &exact);
 				if (st != LO_OK) {

@@ -576,6 +576,8 @@ struct call {
 	uint32_t slot;                 /* the connection the request came on */
 	bool local;                    /* resolve_local: ask no other server */
 	bool resolve;                  /* on_open serves a resolve (for denials) */
+	bool may_copy;                 /* the asker keeps the object: send a copy */
+	lo_handle_t copy;              /* the entry's handle to send a copy of */
 };
 
 static uint32_t client_of(struct call *c)
@@ -978,10 +980,18 @@ static status_t open_path(struct call *c, const char *path, uint32_t len, uint32
 			*resp_nhandles = 1;
 			return LO_OK;
 		}
+		resp->kind = LO_ENTRY_OBJECT;
+		if (c->may_copy) {
+			/* The answer carries a copy with exactly the rights
+			 * granted (on_resolve writes it): no duplicate here, no
+			 * TRANSFER for the client to drop. */
+			c->copy = e->handle;
+			resp->consumed = len;
+			return LO_OK;
+		}
 		status_t st = lo_handle_duplicate(e->handle, resp->granted | LO_RIGHT_TRANSFER, &dup);
 		if (st != LO_OK)
 			return st;
-		resp->kind = LO_ENTRY_OBJECT;
 		resp->consumed = len;
 		resp_handles[0].value = dup;
 		*resp_nhandles = 1;
@@ -1018,12 +1028,30 @@ static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *
 	answer.kind = answer.consumed = answer.granted = 0;
 	c->local = (req->flags & LO_RESOLVE_LOCAL) != 0;
 	c->resolve = true;
+	/* A host that asks (resolve_local) passes the handle on: it needs
+	 * TRANSFER, so it gets a duplicate that has it. */
+	c->may_copy = !c->local;
+	c->copy = LO_HANDLE_INVALID;
 	status_t st = open_path(c, path, req->path_len, req->rights, req->conn_rights, &answer,
 				resp_handles, resp_nhandles);
-	c->local = c->resolve = false;
+	c->local = c->resolve = c->may_copy = false;
 	resp->kind = answer.kind;
 	resp->consumed = answer.consumed;
 	resp->granted = answer.granted;
+	if (st != LO_OK || !c->copy.value)
+		return st;
+	/* An object of this host: the answer with a copy of it, written here
+	 * (the serve loop would move the entry's own handle). A copy refused
+	 * (the entry's handle lacks DUPLICATE or TRANSFER, or was revoked) is
+	 * answered as the duplicate's failure was. */
+	resp->hdr = req->hdr;
+	resp->status = LO_OK;
+	resp->exact = 1;
+	st = lo_channel_write_copy(conn_of(c)->channel, resp, sizeof(*resp), c->copy, answer.granted);
+	c->copy = LO_HANDLE_INVALID;
+	if (st == LO_OK || st == LO_ERR_SHOULD_WAIT)
+		return LO_DEFERRED;   /* answered (or lost to a full queue, as any answer) */
+	resp->exact = 0;
 	return st;
 }
 
@@ -1213,7 +1241,8 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		uint32_t slot = (uint32_t)pkt.key;
 		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
 			continue;
-		struct call c = { host, host->conns[slot].registry, slot, false, false };
+		struct call c = { host, host->conns[slot].registry, slot, false, false, false,
+				  LO_HANDLE_INVALID };
 		/* One request per packet: the connection's watch goes to the back
 		 * of the port's queue while more are queued, so every connection
 		 * gets its turn. SHOULD_WAIT: the queue is empty (another packet
