@@ -576,7 +576,7 @@ struct call {
 	uint32_t slot;                 /* the connection the request came on */
 	bool local;                    /* resolve_local: ask no other server */
 	bool resolve;                  /* on_open serves a resolve (for denials) */
-	bool may_copy;                 /* the asker keeps the object: send a copy */
+	bool may_copy;                 /* resolve: answer an object with a copy */
 	lo_handle_t copy;              /* the entry's handle to send a copy of */
 };
 
@@ -1026,11 +1026,10 @@ static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *
 		return LO_ERR_NAME_TOO_LONG;
 	struct lo_registry_open_response answer;
 	answer.kind = answer.consumed = answer.granted = 0;
-	c->local = (req->flags & LO_RESOLVE_LOCAL) != 0;
+	bool local = (req->flags & LO_RESOLVE_LOCAL) != 0;
+	c->local = local;
 	c->resolve = true;
-	/* A host that asks (resolve_local) passes the handle on: it needs
-	 * TRANSFER, so it gets a duplicate that has it. */
-	c->may_copy = !c->local;
+	c->may_copy = true;
 	c->copy = LO_HANDLE_INVALID;
 	status_t st = open_path(c, path, req->path_len, req->rights, req->conn_rights, &answer,
 				resp_handles, resp_nhandles);
@@ -1041,13 +1040,16 @@ static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *
 	if (st != LO_OK || !c->copy.value)
 		return st;
 	/* An object of this host: the answer with a copy of it, written here
-	 * (the serve loop would move the entry's own handle). A copy refused
+	 * (the serve loop would move the entry's own handle). A host that
+	 * asked (resolve_local) passes the handle on, so its copy also has
+	 * TRANSFER; a client's has exactly what was granted. A copy refused
 	 * (the entry's handle lacks DUPLICATE or TRANSFER, or was revoked) is
-	 * answered as the duplicate's failure was. */
+	 * answered as a duplicate's failure was. */
+	uint32_t rights = answer.granted | (local ? LO_RIGHT_TRANSFER : 0);
 	resp->hdr = req->hdr;
 	resp->status = LO_OK;
-	resp->exact = 1;
-	st = lo_channel_write_copy(conn_of(c)->channel, resp, sizeof(*resp), c->copy, answer.granted);
+	resp->exact = rights == answer.granted;
+	st = lo_channel_write_copy(conn_of(c)->channel, resp, sizeof(*resp), c->copy, rights);
 	c->copy = LO_HANDLE_INVALID;
 	if (st == LO_OK || st == LO_ERR_SHOULD_WAIT)
 		return LO_DEFERRED;   /* answered (or lost to a full queue, as any answer) */
