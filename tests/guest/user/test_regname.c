@@ -301,7 +301,7 @@ static void test_two_threads(void)
 
 /* A resolve of an object of the host answers a copy with exactly the rights
  * granted (exact 1, no TRANSFER to drop); a resolve_local (a host that
- * passes the handle on) answers a duplicate with TRANSFER (exact 0), and a
+ * passes the handle on) answers a copy with TRANSFER added (exact 0), and a
  * client given that drops it. An entry whose handle may not be copied
  * (no DUPLICATE) is refused either way. */
 static void test_answer_copy(void)
