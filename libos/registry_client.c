@@ -9,15 +9,6 @@ lo_channel_t lo_root_registry(void)
 	return lo_channel_from(lo_startup_handle(LO_STARTUP_ROOT_REGISTRY));
 }
 
-static status_t copy_path(char *dst, const char *src)
-{
-	size_t n = lo_strlen(src);
-	if (n > LO_REGISTRY_PATH_MAX)
-		return LO_ERR_NAME_TOO_LONG;
-	lo_memcpy(dst, src, n + 1);
-	return LO_OK;
-}
-
 /* dst = link + "/" + rest, within the path limit. */
 static status_t join_link(char *dst, const char *link, uint32_t link_len, const char *rest)
 {
@@ -142,20 +133,20 @@ static status_t root_resync(lo_channel_t root)
 	return st == LO_OK ? LO_ERR_BAD_FORMAT : st;
 }
 
-static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t rights, uint32_t conn_rights,
-			      uint32_t *kind, uint32_t *consumed, uint32_t *granted,
-			      char *link, uint32_t *link_len, lo_handle_t *obj);
+static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t len, uint32_t rights,
+			      uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
+			      uint32_t *exact, char *link, uint32_t *link_len, lo_handle_t *obj);
 
-static status_t open_hop(lo_channel_t at, int shared, const char *path, uint32_t rights,
+static status_t open_hop(lo_channel_t at, int shared, const char *path, uint32_t len, uint32_t rights,
 			 uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
-			 char *link, uint32_t *link_len, lo_handle_t *obj)
+			 uint32_t *exact, char *link, uint32_t *link_len, lo_handle_t *obj)
 {
 	status_t st = LO_OK;
 	if (shared && root_lock(at))
 		st = root_resync(at);
 	if (st == LO_OK)
-		st = open_hop_once(at, path, rights, conn_rights, kind, consumed, granted, link,
-				   link_len, obj);
+		st = open_hop_once(at, path, len, rights, conn_rights, kind, consumed, granted, exact,
+				   link, link_len, obj);
 	if (shared)
 		root_unlock(at);
 	return st;
@@ -163,16 +154,15 @@ static status_t open_hop(lo_channel_t at, int shared, const char *path, uint32_t
 
 /* One hop: `resolve` (small messages) where the path fits; `open` for a
  * longer path, for a link's text, and where the server has no resolve. */
-static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t rights, uint32_t conn_rights,
-			      uint32_t *kind, uint32_t *consumed, uint32_t *granted,
-			      char *link, uint32_t *link_len, lo_handle_t *obj)
+static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t len, uint32_t rights,
+			      uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
+			      uint32_t *exact, char *link, uint32_t *link_len, lo_handle_t *obj)
 {
-	uint32_t len = (uint32_t)lo_strlen(path);
 	int32_t status = LO_OK;
 	status_t st;
 	if (len <= LO_REGISTRY_RESOLVE_PATH_MAX) {
 		st = lo_registry_resolve(at, rights, conn_rights, 0, path, len, &status, kind, consumed,
-					granted, obj);
+					granted, exact, obj);
 		if (st == LO_OK)
 			st = status;
 		if (st != LO_ERR_NOT_SUPPORTED && !(st == LO_OK && *kind == LO_ENTRY_LINK))
@@ -180,6 +170,7 @@ static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t rights
 		if (st == LO_OK && obj->value)
 			lo_handle_close(*obj);   /* a link carries none; a bad server might */
 	}
+	*exact = 0;   /* open's object travels with TRANSFER */
 	st = lo_registry_open(at, path, len, rights, conn_rights, &status, kind, consumed, granted,
 			      link, LO_REGISTRY_PATH_MAX, link_len, obj);
 	return st == LO_OK ? status : st;
@@ -190,13 +181,13 @@ status_t lo_resolve_path(lo_channel_t registry, const char *path, uint32_t right
 	return lo_resolve_path_as(registry, path, rights, LO_REGISTRY_RIGHTS_ALL, out);
 }
 
-static status_t walk(lo_channel_t registry, const char *base, const char *path, uint32_t rights,
-		     uint32_t conn_rights, lo_handle_t *out);
+static status_t walk(lo_channel_t registry, const char *base, const char *path, size_t len,
+		     uint32_t rights, uint32_t conn_rights, lo_handle_t *out);
 
 status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t rights,
 			    uint32_t conn_rights, lo_handle_t *out)
 {
-	return walk(registry, NULL, path, rights, conn_rights, out);
+	return walk(registry, NULL, path, lo_strlen(path), rights, conn_rights, out);
 }
 
 /* Whether a link that used up `consumed` bytes of `path` was met past its
@@ -214,26 +205,29 @@ static int met_inside(const char *path, uint32_t consumed)
  * name names: "" for the root itself) is relative to that entry, as it
  * was when a name was resolved on a connection to that registry; a link
  * that is the entry itself is the root's, relative to the root. */
-static status_t walk(lo_channel_t registry, const char *base, const char *path, uint32_t rights,
-		     uint32_t conn_rights, lo_handle_t *out)
+static status_t walk(lo_channel_t registry, const char *base, const char *path, size_t len,
+		     uint32_t rights, uint32_t conn_rights, lo_handle_t *out)
 {
 	int shared = base != NULL;
-	char current[LO_REGISTRY_PATH_MAX + 1];
-	status_t st = copy_path(current, path);
-	if (st != LO_OK)
-		return st;
+	if (len > LO_REGISTRY_PATH_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	/* The caller's path (len bytes) until a hop rewrites it in `buf`. */
+	char buf[LO_REGISTRY_PATH_MAX + 1];
+	const char *current = path;
+	status_t st = LO_OK;
 	lo_channel_t at = registry;
 	int own = 0;       /* `at` is a connection we opened on the way */
 	int finished = 0;  /* resolved, or failed */
 	for (int hop = 0; hop < LO_REGISTRY_MAX_HOPS && !finished; hop++) {
 		finished = 1;   /* every path below that does not `continue` ends the walk */
-		uint32_t kind = 0, consumed = 0, granted = 0, link_len = 0;
+		uint32_t kind = 0, consumed = 0, granted = 0, exact = 0, link_len = 0;
 		char link[LO_REGISTRY_PATH_MAX + 1];
 		lo_handle_t obj = LO_HANDLE_INVALID;
-		st = open_hop(at, shared && !own, current, rights, conn_rights, &kind, &consumed, &granted, link, &link_len, &obj);
+		st = open_hop(at, shared && !own, current, (uint32_t)len, rights, conn_rights, &kind, &consumed,
+			      &granted, &exact, link, &link_len, &obj);
 		if (st != LO_OK)
 			break;
-		if (consumed > lo_strlen(current)) {
+		if (consumed > len) {
 			lo_handle_close(obj);
 			st = LO_ERR_BAD_FORMAT;
 			break;
@@ -245,8 +239,9 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 				st = LO_ERR_NOT_A_REGISTRY;
 				break;
 			}
-			/* An object travelled with TRANSFER; keep it only if asked for. */
-			if (kind == LO_ENTRY_OBJECT && !(granted & LO_RIGHT_TRANSFER)) {
+			/* An object that travelled with TRANSFER keeps it only if
+			 * asked for; a copy (exact) has just what was granted. */
+			if (kind == LO_ENTRY_OBJECT && !exact && !(granted & LO_RIGHT_TRANSFER)) {
 				uint32_t exact = 0;
 				st = lo_handle_replace(obj, granted, &exact);
 				if (st != LO_OK) {
@@ -264,7 +259,9 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 				lo_handle_close(lo_channel_handle(at));
 			at = lo_channel_from(obj);
 			own = 1;
-			lo_memcpy(current, rest, lo_strlen(rest) + 1);
+			len -= consumed;
+			lo_memcpy(buf, rest, len + 1);
+			current = buf;
 			finished = 0;
 			continue;
 		}
@@ -292,19 +289,23 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 				lo_handle_close(lo_channel_handle(at));
 			at = fresh;
 			own = 1;
-			lo_memcpy(current, p, lo_strlen(p) + 1);
+			len = lo_strlen(p);
+			lo_memcpy(buf, p, len + 1);
 		} else if (shared && !own && *base && met_inside(current, consumed)) {
 			size_t b = lo_strlen(base), n = lo_strlen(next);
 			if (b + 1 + n > LO_REGISTRY_PATH_MAX) {
 				st = LO_ERR_NAME_TOO_LONG;
 				break;
 			}
-			lo_memcpy(current, base, b);
-			current[b] = '/';
-			lo_memcpy(current + b + 1, next, n + 1);
+			lo_memcpy(buf, base, b);
+			buf[b] = '/';
+			lo_memcpy(buf + b + 1, next, n + 1);
+			len = b + 1 + n;
 		} else {
-			lo_memcpy(current, next, lo_strlen(next) + 1);
+			len = lo_strlen(next);
+			lo_memcpy(buf, next, len + 1);
 		}
+		current = buf;
 		finished = 0;
 	}
 	if (!finished)
@@ -320,7 +321,8 @@ status_t lo_connect_registry(const char *name, lo_channel_t *out)
 	if (!root.value)
 		return LO_ERR_NOT_FOUND;
 	lo_handle_t h;
-	status_t st = walk(root, "", name, LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h);
+	status_t st = walk(root, "", name, lo_strlen(name), LO_DEFAULT_RIGHTS_CHANNEL,
+			   LO_REGISTRY_RIGHTS_ALL, &h);
 	if (st == LO_OK)
 		*out = lo_channel_from(h);
 	return st;
@@ -331,13 +333,26 @@ status_t lo_connect_registry(const char *name, lo_channel_t *out)
  * one round trip and no connection of its own (a mount answers with a
  * referral to its server; lo_resolve_path continues there). `dir_only`
  * keeps only the path's directory part; *last then points at the rest. */
-static status_t root_path(const char *name, char *whole, char *reg, int dir_only, const char **last)
+static status_t root_path(const char *name, char *whole, size_t *whole_len, char *reg,
+			  int dir_only, const char **last)
 {
-	const char *path;
-	status_t st = lo_name_split(name, reg, LO_REGISTRY_NAME_MAX + 1, &path);
-	if (st != LO_OK)
-		return st;
+	/* lo_name_split's checks, in one pass that also measures. */
+	size_t r = 0;
+	while (name[r] && name[r] != ':') {
+		if (r > LO_REGISTRY_NAME_MAX)
+			return LO_ERR_NAME_TOO_LONG;
+		reg[r] = name[r];
+		r++;
+	}
+	if (name[r] != ':' || r == 0)
+		return LO_ERR_INVALID_ARGS;
+	if (r > LO_REGISTRY_NAME_MAX)
+		return LO_ERR_NAME_TOO_LONG;
+	reg[r] = '\0';
+	const char *path = name + r + 1;
 	size_t n = lo_strlen(path);
+	if (n > LO_REGISTRY_PATH_MAX)
+		return LO_ERR_NAME_TOO_LONG;
 	if (dir_only) {
 		/* The directory part: everything before the last '/'. */
 		const char *slash = 0;
@@ -348,13 +363,13 @@ static status_t root_path(const char *name, char *whole, char *reg, int dir_only
 		n = slash ? (size_t)(slash - path) : 0;
 		*last = slash ? slash + 1 : path;
 	}
-	size_t r = lo_strlen(reg);
 	if (r + 1 + n > LO_REGISTRY_PATH_MAX)
 		return LO_ERR_BUFFER_TOO_SMALL;   /* valid, but too long to join: two steps */
 	lo_memcpy(whole, reg, r);
 	whole[r] = '/';
 	lo_memcpy(whole + r + 1, path, n);
 	whole[r + 1 + n] = '\0';
+	*whole_len = r + 1 + n;
 	return LO_OK;
 }
 
@@ -370,7 +385,7 @@ static status_t resolve_in_two(lo_channel_t root, const char *name, uint32_t rig
 	if (!root.value)
 		return LO_ERR_NOT_FOUND;
 	lo_handle_t h;
-	st = walk(root, "", reg, LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h);
+	st = walk(root, "", reg, lo_strlen(reg), LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h);
 	if (st != LO_OK)
 		return st;
 	lo_channel_t r = lo_channel_from(h);
@@ -420,21 +435,23 @@ status_t lo_resolve_name_in(lo_channel_t root, const char *name, uint32_t rights
 {
 	char whole[LO_REGISTRY_PATH_MAX + 1];
 	char reg[LO_REGISTRY_NAME_MAX + 1];
-	status_t st = root_path(name, whole, reg, 0, NULL);
+	size_t len = 0;
+	status_t st = root_path(name, whole, &len, reg, 0, NULL);
 	if (st == LO_ERR_BUFFER_TOO_SMALL)
 		return resolve_in_two(root, name, rights, out);
 	if (st != LO_OK)
 		return st;
 	if (!root.value)
 		return LO_ERR_NOT_FOUND;
-	return walk(root, reg, whole, rights, LO_REGISTRY_RIGHTS_ALL, out);
+	return walk(root, reg, whole, len, rights, LO_REGISTRY_RIGHTS_ALL, out);
 }
 
 status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **last)
 {
 	char whole[LO_REGISTRY_PATH_MAX + 1];
 	char reg[LO_REGISTRY_NAME_MAX + 1];
-	status_t st = root_path(name, whole, reg, 1, last);
+	size_t len = 0;
+	status_t st = root_path(name, whole, &len, reg, 1, last);
 	if (st == LO_ERR_BUFFER_TOO_SMALL)
 		return parent_in_two(name, out, last);
 	if (st != LO_OK)
@@ -443,7 +460,7 @@ status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **las
 	if (!root.value)
 		return LO_ERR_NOT_FOUND;
 	lo_handle_t h;
-	st = walk(root, reg, whole, LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h);
+	st = walk(root, reg, whole, len, LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h);
 	if (st == LO_OK)
 		*out = lo_channel_from(h);
 	return st;

@@ -30,12 +30,13 @@ size_t lo_path_first(const char *path, const char **start, const char **rest)
 {
 	while (*path == '/')
 		path++;
-	size_t n = 0;
-	while (path[n] && path[n] != '/')
-		n++;
+	const char *end = path;
+	while (*end && *end != '/')
+		end++;
+	const char *next = end;   /* locals: no store through rest per byte */
+	while (*next == '/')
+		next++;
 	*start = path;
-	*rest = path + n;
-	while (**rest == '/')
-		(*rest)++;
-	return n;
+	*rest = next;
+	return (size_t)(end - path);
 }

@@ -286,10 +286,19 @@ status_t lo_registry_host_init(struct lo_registry_host *host)
 
 /* --- names and walks --- */
 
+static bool same_name(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] != b[i])
+			return false;
+	}
+	return true;
+}
+
 static struct entry *find(struct lo_registry *reg, const char *name, size_t n)
 {
 	for (struct entry *e = reg->entries; e; e = e->next) {
-		if (e->len == n && lo_strncmp(e->name, name, n) == 0)
+		if (e->len == n && same_name(e->name, name, n))
 			return e;
 	}
 	return NULL;
@@ -474,7 +483,7 @@ static status_t remove_entry(struct lo_registry_host *host, struct lo_registry *
 {
 	for (struct entry **p = &reg->entries; *p; p = &(*p)->next) {
 		struct entry *e = *p;
-		if (e->len == n && lo_strncmp(e->name, name, n) == 0) {
+		if (e->len == n && same_name(e->name, name, n)) {
 			*p = e->next;
 			entry_free(host, e);
 			changed(reg);
@@ -567,6 +576,8 @@ struct call {
 	uint32_t slot;                 /* the connection the request came on */
 	bool local;                    /* resolve_local: ask no other server */
 	bool resolve;                  /* on_open serves a resolve (for denials) */
+	bool may_copy;                 /* resolve: answer an object with a copy */
+	lo_handle_t copy;              /* the entry's handle to send a copy of */
 };
 
 static uint32_t client_of(struct call *c)
@@ -610,16 +621,33 @@ static void on_denied(void *ctx, uint32_t ordinal, uint32_t missing)
 	record_denial(c->host, client_of(c), ordinal, missing);
 }
 
-/* A request's string as a C string; *len_ok false if its length is bad. */
-static const char *request_path(const char *bytes, uint32_t len, char *buf, int *ok)
+typedef uint64_t __attribute__((may_alias, aligned(1))) word_t;
+
+/* A request's string as a C string in buf: false if its length is bad (too
+ * long, or a NUL inside). buf is always a C string. */
+static bool request_path(const char *bytes, uint32_t len, char *buf)
 {
-	*ok = len <= LO_REGISTRY_PATH_MAX;
-	uint32_t n = *ok ? len : 0;
+	bool ok = len <= LO_REGISTRY_PATH_MAX;
+	uint32_t n = ok ? len : 0;
 	lo_memcpy(buf, bytes, n);
 	buf[n] = '\0';
-	for (uint32_t i = 0; i < n; i++)
-		*ok &= buf[i] != '\0';
-	return buf;
+	/* Eight bytes a step, the last step ending at n: a zero byte in w
+	 * makes (w - 0x01..) & ~w & 0x80.. nonzero. */
+	if (n < 8) {
+		for (uint32_t i = 0; i < n; i++)
+			ok &= buf[i] != '\0';
+		return ok;
+	}
+	uint64_t zeros = 0;
+	for (uint32_t i = 0;; i += 8) {
+		if (i > n - 8)
+			i = n - 8;
+		uint64_t w = *(const word_t *)(buf + i);
+		zeros |= (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+		if (i == n - 8)
+			break;
+	}
+	return ok && zeros == 0;
 }
 
 /* Where an edit (bind, unbind, link, make_registry) lands: the registry
@@ -635,9 +663,7 @@ static status_t resolve_target(struct call *c, uint32_t ordinal, const char *byt
 			      struct target *t)
 {
 	char path[LO_REGISTRY_PATH_MAX + 1];
-	int ok;
-	request_path(bytes, len, path, &ok);
-	if (!ok)
+	if (!request_path(bytes, len, path))
 		return LO_ERR_NAME_TOO_LONG;
 	const char *last;
 	t->rights = rights_in(conn_of(c), c->reg, conn_of(c)->rights);
@@ -693,17 +719,24 @@ static status_t mount_call(struct lo_registry_host *host, lo_channel_t mount, st
 	status_t st = lo_channel_write(mount, rq, rq_size, (lo_handle_t *)0, 0);
 	if (st != LO_OK)
 		return st;
-	uint64_t deadline = lo_now() + LO_REGISTRY_MOUNT_WAIT;
+	/* Read first: our write woke the server, which on one CPU has mostly
+	 * answered by the time we run again. Only an empty queue waits (a
+	 * closed one reads PEER_CLOSED), until the deadline set then. */
+	uint64_t deadline = 0;
 	for (int stale = 0; stale <= MOUNT_STALE_MAX; ) {
-		uint32_t observed = 0;
-		st = lo_handle_wait_one(lo_channel_handle(mount), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
-					deadline, &observed);
-		if (st != LO_OK)
-			return st;
 		lo_memset(rs, 0, rs_size);
 		st = lo_channel_read(mount, rs, rs_size, got_h, LO_REGISTRY_MAX_HANDLES, got);
-		if (st == LO_ERR_SHOULD_WAIT)
-			return LO_ERR_PEER_CLOSED;   /* woken with nothing to read: closed */
+		if (st == LO_ERR_SHOULD_WAIT) {
+			if (!deadline)
+				deadline = lo_now() + LO_REGISTRY_MOUNT_WAIT;
+			uint32_t observed = 0;
+			st = lo_handle_wait_one(lo_channel_handle(mount),
+						LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED, deadline,
+						&observed);
+			if (st != LO_OK)
+				return st;
+			continue;
+		}
 		if (st == LO_ERR_BUFFER_TOO_SMALL) {
 			/* Not an answer to this request: it would fit. */
 			struct lo_msg_header hdr;
@@ -802,19 +835,18 @@ static status_t ask_resolve(struct lo_registry_host *host, lo_channel_t mount, c
  * relative to the mounted registry, so a link answer goes the referral's
  * way: 0, and the caller refers the client there. Else 1, *st the answer. */
 static int forward_open(struct lo_registry_host *host, lo_channel_t mount, const char *rest,
-			uint32_t offset, uint32_t there,
-			const struct lo_registry_open_request *req,
+			uint32_t offset, uint32_t there, uint32_t asked, uint32_t conn_asked,
 			struct lo_registry_open_response *resp, lo_handle_t *resp_handles,
 			uint32_t *resp_nhandles, status_t *result)
 {
 	if (lo_strlen(rest) > LO_REGISTRY_RESOLVE_PATH_MAX)
 		return 0;
-	uint32_t rights = req->rights;
+	uint32_t rights = asked;
 	if (!(there & LO_REGISTRY_RIGHT_WRITABLE))
 		rights &= ~LO_RIGHT_WRITE;
 	struct lo_registry_resolve_response rs;
 	lo_handle_t h = LO_HANDLE_INVALID;
-	*result = ask_resolve(host, mount, rest, rights, there & req->conn_rights, &rs, &h);
+	*result = ask_resolve(host, mount, rest, rights, there & conn_asked, &rs, &h);
 	if (*result == LO_ERR_NOT_SUPPORTED)
 		return 0;   /* a mount or a device there, or a server without resolve */
 	if (*result != LO_OK)
@@ -832,16 +864,12 @@ static int forward_open(struct lo_registry_host *host, lo_channel_t mount, const
 	return 1;
 }
 
-static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
-			struct lo_registry_open_response *resp,
-			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+/* What open and resolve answer for path[0..len) (a checked C string), asked
+ * for `asked` (an object's rights) and `conn_asked` (a connection's). */
+static status_t open_path(struct call *c, const char *path, uint32_t len, uint32_t asked,
+			  uint32_t conn_asked, struct lo_registry_open_response *resp,
+			  lo_handle_t *resp_handles, uint32_t *resp_nhandles)
 {
-	struct call *c = ctx;
-	char path[LO_REGISTRY_PATH_MAX + 1];
-	int ok;
-	request_path(req->path, req->path_len, path, &ok);
-	if (!ok)
-		return LO_ERR_NAME_TOO_LONG;
 	struct lo_registry *reg = c->reg;
 	/* The connection's rights where the walk is: they shrink through
 	 * entries that grant less, and a subtree grant names them outright. */
@@ -850,11 +878,11 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 	size_t n = lo_path_first(path, &start, &rest);
 	if (n == 0) {
 		/* The registry itself: a new connection to it. */
-		status_t st = open_connection(c, reg, rights, req->conn_rights, &resp_handles[0]);
+		status_t st = open_connection(c, reg, rights, conn_asked, &resp_handles[0]);
 		if (st != LO_OK)
 			return st;
 		resp->kind = LO_ENTRY_REGISTRY;
-		resp->consumed = req->path_len;
+		resp->consumed = len;
 		*resp_nhandles = 1;
 		return LO_OK;
 	}
@@ -884,10 +912,11 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 				return LO_ERR_NOT_SUPPORTED;
 			status_t st;
 			if (*rest && (there & LO_REGISTRY_RIGHT_OPEN) &&
-			    forward_open(c->host, e->mount, rest, (uint32_t)(rest - path), there, req, resp,
+			    forward_open(c->host, e->mount, rest, (uint32_t)(rest - path), there, asked,
+					 conn_asked, resp,
 					 resp_handles, resp_nhandles, &st))
 				return st;
-			st = open_mount(c->host, e->mount, there & req->conn_rights, &resp_handles[0]);
+			st = open_mount(c->host, e->mount, there & conn_asked, &resp_handles[0]);
 			if (st != LO_OK)
 				return st;
 			resp->kind = LO_ENTRY_REGISTRY;
@@ -910,11 +939,11 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 				n = lo_path_first(rest, &start, &rest);
 				continue;
 			}
-			status_t st = open_connection(c, e->child, rights, req->conn_rights, &resp_handles[0]);
+			status_t st = open_connection(c, e->child, rights, conn_asked, &resp_handles[0]);
 			if (st != LO_OK)
 				return st;
 			resp->kind = LO_ENTRY_REGISTRY;
-			resp->consumed = req->path_len;
+			resp->consumed = len;
 			*resp_nhandles = 1;
 			return LO_OK;
 		}
@@ -927,7 +956,7 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 		if (!(e->rights & LO_RIGHT_TRANSFER) && !e->service)
 			return LO_ERR_ACCESS_DENIED;
 		uint32_t dup = 0;
-		resp->granted = e->rights & req->rights;
+		resp->granted = e->rights & asked;
 		if (!(rights & LO_REGISTRY_RIGHT_WRITABLE))
 			resp->granted &= ~LO_RIGHT_WRITE;   /* the kernel refuses the write later */
 		if (e->service || e->device) {
@@ -947,20 +976,39 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 				return st;
 			resp->granted = LO_REGISTRY_SESSION_RIGHTS;
 			resp->kind = LO_ENTRY_OBJECT;
-			resp->consumed = req->path_len;
+			resp->consumed = len;
 			*resp_nhandles = 1;
+			return LO_OK;
+		}
+		resp->kind = LO_ENTRY_OBJECT;
+		if (c->may_copy) {
+			/* The answer carries a copy with exactly the rights
+			 * granted (on_resolve writes it): no duplicate here, no
+			 * TRANSFER for the client to drop. */
+			c->copy = e->handle;
+			resp->consumed = len;
 			return LO_OK;
 		}
 		status_t st = lo_handle_duplicate(e->handle, resp->granted | LO_RIGHT_TRANSFER, &dup);
 		if (st != LO_OK)
 			return st;
-		resp->kind = LO_ENTRY_OBJECT;
-		resp->consumed = req->path_len;
+		resp->consumed = len;
 		resp_handles[0].value = dup;
 		*resp_nhandles = 1;
 		return LO_OK;
 	}
 	return LO_ERR_LINK_LOOP;
+}
+
+static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
+			struct lo_registry_open_response *resp,
+			lo_handle_t *resp_handles, uint32_t *resp_nhandles)
+{
+	char path[LO_REGISTRY_PATH_MAX + 1];
+	if (!request_path(req->path, req->path_len, path))
+		return LO_ERR_NAME_TOO_LONG;
+	return open_path(ctx, path, req->path_len, req->rights, req->conn_rights, resp, resp_handles,
+			 resp_nhandles);
 }
 
 /* open in small messages: the same walk, the link's text left out. */
@@ -973,20 +1021,39 @@ static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *
 		return LO_ERR_NAME_TOO_LONG;
 	if (req->flags & ~(uint32_t)LO_RESOLVE_LOCAL)
 		return LO_ERR_INVALID_ARGS;
-	struct lo_registry_open_request open;
+	char path[LO_REGISTRY_PATH_MAX + 1];
+	if (!request_path(req->path, req->path_len, path))
+		return LO_ERR_NAME_TOO_LONG;
 	struct lo_registry_open_response answer;
-	open.path_len = req->path_len;
-	lo_memcpy(open.path, req->path, req->path_len);
-	open.rights = req->rights;
-	open.conn_rights = req->conn_rights;
 	answer.kind = answer.consumed = answer.granted = 0;
-	c->local = (req->flags & LO_RESOLVE_LOCAL) != 0;
+	bool local = (req->flags & LO_RESOLVE_LOCAL) != 0;
+	c->local = local;
 	c->resolve = true;
-	status_t st = on_open(c, &open, &answer, resp_handles, resp_nhandles);
-	c->local = c->resolve = false;
+	c->may_copy = true;
+	c->copy = LO_HANDLE_INVALID;
+	status_t st = open_path(c, path, req->path_len, req->rights, req->conn_rights, &answer,
+				resp_handles, resp_nhandles);
+	c->local = c->resolve = c->may_copy = false;
 	resp->kind = answer.kind;
 	resp->consumed = answer.consumed;
 	resp->granted = answer.granted;
+	if (st != LO_OK || !c->copy.value)
+		return st;
+	/* An object of this host: the answer with a copy of it, written here
+	 * (the serve loop would move the entry's own handle). A host that
+	 * asked (resolve_local) passes the handle on, so its copy also has
+	 * TRANSFER; a client's has exactly what was granted. A copy refused
+	 * (the entry's handle lacks DUPLICATE or TRANSFER, or was revoked) is
+	 * answered as a duplicate's failure was. */
+	uint32_t rights = answer.granted | (local ? LO_RIGHT_TRANSFER : 0);
+	resp->hdr = req->hdr;
+	resp->status = LO_OK;
+	resp->exact = rights == answer.granted;
+	st = lo_channel_write_copy(conn_of(c)->channel, resp, sizeof(*resp), c->copy, rights);
+	c->copy = LO_HANDLE_INVALID;
+	if (st == LO_OK || st == LO_ERR_SHOULD_WAIT)
+		return LO_DEFERRED;   /* answered (or lost to a full queue, as any answer) */
+	resp->exact = 0;
 	return st;
 }
 
@@ -995,9 +1062,7 @@ static status_t on_list(void *ctx, const struct lo_registry_list_request *req,
 {
 	struct call *c = ctx;
 	char path[LO_REGISTRY_PATH_MAX + 1];
-	int ok;
-	request_path(req->path, req->path_len, path, &ok);
-	if (!ok)
+	if (!request_path(req->path, req->path_len, path))
 		return LO_ERR_NAME_TOO_LONG;
 	struct lo_registry *reg = c->reg;
 	const char *start, *rest = path;
@@ -1063,8 +1128,7 @@ static status_t on_link(void *ctx, const struct lo_registry_link_request *req)
 {
 	struct call *c = ctx;
 	char target[LO_REGISTRY_PATH_MAX + 1];
-	int ok;
-	request_path(req->target, req->target_len, target, &ok);
+	bool ok = request_path(req->target, req->target_len, target);
 	struct target t;
 	status_t st = ok ? resolve_target(c, LO_REGISTRY_LINK, req->path, req->path_len, &t) : LO_ERR_NAME_TOO_LONG;
 	return st == LO_OK ? add_link(t.parent, t.name, target, client_of(c)) : st;
@@ -1179,7 +1243,8 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		uint32_t slot = (uint32_t)pkt.key;
 		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
 			continue;
-		struct call c = { host, host->conns[slot].registry, slot, false, false };
+		struct call c = { host, host->conns[slot].registry, slot, false, false, false,
+				  LO_HANDLE_INVALID };
 		/* One request per packet: the connection's watch goes to the back
 		 * of the port's queue while more are queued, so every connection
 		 * gets its turn. SHOULD_WAIT: the queue is empty (another packet

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .model import SCALARS
+from .dispatch import STACK_BUFFER
 
 
 def none(f):
@@ -109,7 +110,8 @@ def render_protocols(model, env):
                    handle_check=handle_check,
                    field_decls=lambda fields: each(fields, "decl"),
                    request_fill=lambda fields: each(fields, "fill"),
-                   response_copy=lambda fields: each(fields, "copy"))
+                   response_copy=lambda fields: each(fields, "copy"),
+                   small_read=STACK_BUFFER)
     count = sum(1 + len(m.requires) for pr in model.protocols for m in pr.methods if m.requires)
     return {"include/lightos/protocols.h": env.get_template("protocols.h.j2").render(**helpers),
             "libos/protocols.c": env.get_template("protocols.c.j2").render(**helpers),

@@ -500,6 +500,29 @@ status_t channel_write(struct channel *channel, const void *bytes, uint32_t nbyt
 	return st;
 }
 
+/* A write carrying a copy of one handle with exactly `rights`: a server
+ * answering with one of its objects (a registry's entry) needs no
+ * duplicate in its own table first, and the client gets no TRANSFER it
+ * did not ask for. The dispatch checked DUPLICATE | TRANSFER; the copy is
+ * made from the table again, under its lock, where a handle closed or
+ * replaced meanwhile no longer resolves. */
+status_t channel_write_copy(struct channel *channel, const void *bytes, uint32_t nbytes,
+			    struct cap_object *handle, cap_handle_t handle_handle, rights_t handle_rights,
+			    uint32_t rights)
+{
+	(void)handle;
+	(void)handle_rights;
+	struct cap_taken copy;
+	status_t st = cap_copy_taken(current_handle_table(), handle_handle, rights, &copy);
+	if (st != LO_OK)
+		return st;
+	struct process *p = process_current();
+	st = channel_send(channel, bytes, nbytes, &copy, 1, p ? p->obj.job : NULL);
+	if (st == LO_ERR_BAD_STATE)
+		cap_drop_taken(&copy);   /* nothing moved: the copy is ours alone */
+	return st;
+}
+
 status_t channel_read(struct channel *channel, void *bytes, uint32_t max_bytes,
 			struct cap_taken *handles, uint32_t max_handles,
 			struct lo_channel_read_result *result)

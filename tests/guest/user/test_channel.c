@@ -145,9 +145,70 @@ static void test_killed_with_handles_in_transit(void)
 	lo_handle_close(lo_channel_handle(mine));
 }
 
+/* channel_write_copy: the message carries a copy with exactly the rights
+ * given, the sender keeps its handle; a right it lacks, rights beyond its
+ * own or a closed peer send nothing; the copy shares the handle's
+ * revocation, as a duplicate does. */
+static void test_channel_write_copy(void)
+{
+	lo_channel_t a, b;
+	lo_event_t e;
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	lo_handle_t ev = lo_event_handle(e);
+	char buf[8];
+	lo_handle_t got_h[2];
+	struct lo_channel_read_result got;
+	struct lo_object_info info;
+
+	CHECK_ST(lo_channel_write_copy(a, "c", 1, ev, LO_RIGHT_WAIT | LO_RIGHT_INSPECT), LO_OK);
+	CHECK_ST(lo_channel_read(b, buf, sizeof(buf), got_h, 2, &got), LO_OK);
+	CHECK(got.bytes == 1 && got.handles == 1 && buf[0] == 'c');
+	CHECK_ST(lo_handle_info(got_h[0], &info), LO_OK);
+	CHECK(info.rights == (LO_RIGHT_WAIT | LO_RIGHT_INSPECT));   /* no TRANSFER */
+	CHECK(utest_object_id(got_h[0]) == utest_object_id(ev) && info.handle_count == 2);
+	CHECK_ST(lo_handle_info(ev, &info), LO_OK);
+	CHECK(info.rights == LO_DEFAULT_RIGHTS_EVENT);   /* the sender's stays as it was */
+	lo_handle_close(got_h[0]);
+
+	/* Refused: rights beyond the handle's, a handle without DUPLICATE or
+	 * without TRANSFER, a write to a closed peer. Nothing is queued. */
+	CHECK_ST(lo_channel_write_copy(a, "c", 1, ev, LO_RIGHT_WAIT | LO_RIGHT_READ), LO_ERR_INVALID_ARGS);
+	lo_handle_t no_dup = utest_dup(ev, LO_DEFAULT_RIGHTS_EVENT & ~LO_RIGHT_DUPLICATE);
+	lo_handle_t no_transfer = utest_dup(ev, LO_DEFAULT_RIGHTS_EVENT & ~LO_RIGHT_TRANSFER);
+	CHECK_ST(lo_channel_write_copy(a, "c", 1, no_dup, LO_RIGHT_WAIT), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(lo_channel_write_copy(a, "c", 1, no_transfer, LO_RIGHT_WAIT), LO_ERR_ACCESS_DENIED);
+	CHECK_ST(lo_channel_read(b, buf, sizeof(buf), got_h, 2, &got), LO_ERR_SHOULD_WAIT);
+	lo_handle_close(no_dup);
+	lo_handle_close(no_transfer);
+
+	/* A copy of a revocable grant is revoked with it. */
+	lo_revoker_t r;
+	uint32_t v = 0;
+	CHECK_ST(lo_revoker_create(lo_job_self(), &r), LO_OK);
+	CHECK_ST(lo_revoker_grant(r, ev, LO_DEFAULT_RIGHTS_EVENT, &v), LO_OK);
+	CHECK_ST(lo_channel_write_copy(a, "c", 1, (lo_handle_t){ v }, LO_RIGHT_INSPECT), LO_OK);
+	CHECK_ST(lo_channel_read(b, buf, sizeof(buf), got_h, 2, &got), LO_OK);
+	CHECK(got.handles == 1);
+	CHECK_ST(lo_handle_info(got_h[0], &info), LO_OK);
+	CHECK_ST(lo_revoker_revoke(r), LO_OK);
+	CHECK_ST(lo_handle_info(got_h[0], &info), LO_ERR_REVOKED);
+	lo_handle_close(got_h[0]);
+	lo_handle_close((lo_handle_t){ v });
+	lo_handle_close(lo_revoker_handle(r));
+
+	lo_handle_close(lo_channel_handle(b));
+	CHECK_ST(lo_channel_write_copy(a, "c", 1, ev, LO_RIGHT_WAIT), LO_ERR_PEER_CLOSED);
+	CHECK_ST(lo_handle_info(ev, &info), LO_OK);
+	CHECK(info.handle_count == 1);   /* the copy that could not go is gone */
+	lo_handle_close(lo_channel_handle(a));
+	lo_handle_close(ev);
+}
+
 static const struct utest channel_tests[] = {
 	{ "user.channel_basic", test_channel_basic },
 	{ "user.channel_handle_transfer", test_channel_handle_transfer },
+	{ "user.channel_write_copy", test_channel_write_copy },
 	{ "user.channel_queue_full", test_channel_queue_full },
 	{ "user.channel_transfer_between_processes", test_transfer_between_processes },
 	{ "user.killed_with_handles_in_transit", test_killed_with_handles_in_transit },

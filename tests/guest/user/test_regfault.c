@@ -2,8 +2,9 @@
  * answers late (its answer must reach nobody else: each forwarded request
  * has a txid of its own, and a stale or too-big answer is dropped), a
  * registry granted without OPEN (a name through it is denied, as two steps
- * are), a relative link at the root that names a registry, and a thread
- * killed while it holds the root connection's lock. */
+ * are), a relative link at the root that names a registry, a thread
+ * killed while it holds the root connection's lock, and requests of every
+ * size on the raw wire (the serve loop reads small ones in one read). */
 #include "lightos/startup.h"
 
 #include "utest.h"
@@ -341,6 +342,116 @@ static void test_junk_answers(void)
 	end_mounted(&f, t);
 }
 
+/* --- the generated serve loop's reads and answers, on the raw wire --- */
+
+/* Write msg[0..n) on ch and read the one answer into ans (1 KiB). */
+static status_t raw_ask(lo_channel_t ch, const void *msg, uint32_t n, void *ans,
+			struct lo_channel_read_result *got)
+{
+	status_t st = lo_channel_write(ch, msg, n, (lo_handle_t *)0, 0);
+	if (st != LO_OK)
+		return st;
+	uint32_t observed;
+	st = lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE,
+				lo_deadline_after_ms(5000), &observed);
+	if (st != LO_OK)
+		return st;
+	lo_handle_t h[LO_REGISTRY_MAX_HANDLES];
+	lo_memset(ans, 0, 1024);
+	st = lo_channel_read(ch, ans, 1024, h, LO_REGISTRY_MAX_HANDLES, got);
+	for (uint32_t i = 0; st == LO_OK && i < got->handles; i++)
+		lo_handle_close(h[i]);
+	return st;
+}
+
+static void open_request(struct lo_registry_open_request *rq, uint32_t txid, const char *path)
+{
+	lo_memset(rq, 0, sizeof(*rq));
+	rq->hdr.txid = txid;
+	rq->hdr.ordinal = LO_REGISTRY_OPEN;
+	rq->path_len = (uint32_t)lo_strlen(path);
+	lo_memcpy(rq->path, path, rq->path_len);
+	rq->rights = LO_RIGHT_INSPECT;
+	rq->conn_rights = LO_REGISTRY_RIGHTS_ALL;
+}
+
+/* A server reads a request with what the kernel keeps on its stack (256
+ * bytes) first: a bigger one (open, rename) is read again whole, one too
+ * big for any request is dropped with BAD_FORMAT and the next is served.
+ * It sends nothing it did not set: a header too short to have come reads
+ * as zero, and a failed open's answer carries no text of an earlier one. */
+static void test_request_sizes(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	CHECK_ST(reg_mkreg(f.conn, "files"), LO_OK);
+	CHECK_ST(reg_mkreg(f.conn, "files/etc"), LO_OK);
+	reg_bind_event(f.conn, "files/etc/motd", LO_DEFAULT_RIGHTS_EVENT);
+	CHECK_ST(reg_link(f.conn, "files/greeting", "etc/motd"), LO_OK);
+	static uint64_t ans_words[128], msg_words[256];
+	char *msg = (char *)msg_words;
+	struct lo_channel_read_result got;
+
+	/* Bigger than the first read: served whole. */
+	struct lo_registry_open_request rq;
+	struct lo_registry_open_response *rs = (void *)ans_words;
+	CHECK(sizeof(rq) > 256);
+	open_request(&rq, 7, "files/etc/motd");
+	CHECK_ST(raw_ask(f.conn, &rq, sizeof(rq), rs, &got), LO_OK);
+	CHECK(got.bytes == sizeof(*rs) && got.handles == 1);
+	CHECK(rs->hdr.txid == 7 && rs->status == LO_OK && rs->kind == LO_ENTRY_OBJECT);
+
+	/* The biggest request (rename: no handler here) is read whole too;
+	 * its bytes fill the server's request buffer for the next step. */
+	struct lo_registry_rename_request *big = (void *)msg;
+	lo_memset(big, 0xff, sizeof(*big));
+	big->hdr.txid = 8;
+	big->hdr.ordinal = LO_REGISTRY_RENAME;
+	CHECK_ST(raw_ask(f.conn, big, sizeof(*big), ans_words, &got), LO_OK);
+	CHECK(got.bytes >= 12 && rs->hdr.txid == 8 && rs->hdr.ordinal == LO_REGISTRY_RENAME);
+	CHECK(rs->status == LO_ERR_NOT_SUPPORTED);
+
+	/* Two bytes: the rest of the header reads as zero, not as the 0xff
+	 * the last request left. */
+	uint16_t tiny = 0x1234;
+	CHECK_ST(raw_ask(f.conn, &tiny, sizeof(tiny), ans_words, &got), LO_OK);
+	CHECK(got.bytes >= 12 && rs->hdr.txid == 0x1234 && rs->hdr.ordinal == 0);
+	CHECK(rs->status == LO_ERR_NOT_SUPPORTED);
+
+	/* 256 bytes (the first read takes it all) but no request's size. */
+	lo_memset(msg, 0, 256);
+	((struct lo_msg_header *)msg)->txid = 9;
+	((struct lo_msg_header *)msg)->ordinal = LO_REGISTRY_RESOLVE;
+	CHECK_ST(raw_ask(f.conn, msg, 256, ans_words, &got), LO_OK);
+	CHECK(rs->hdr.txid == 9 && rs->status == LO_ERR_BAD_FORMAT);
+
+	/* Bigger than any request: dropped, answered, and the next served. */
+	lo_memset(msg, 0, sizeof(msg_words));
+	((struct lo_msg_header *)msg)->txid = 10;
+	((struct lo_msg_header *)msg)->ordinal = LO_REGISTRY_OPEN;
+	CHECK_ST(raw_ask(f.conn, msg, sizeof(msg_words), ans_words, &got), LO_OK);
+	CHECK(rs->status == LO_ERR_BAD_FORMAT && got.handles == 0);
+
+	/* A link's text in one answer; the next, failed, open carries none. */
+	open_request(&rq, 11, "files/greeting");
+	CHECK_ST(raw_ask(f.conn, &rq, sizeof(rq), rs, &got), LO_OK);
+	CHECK(rs->status == LO_OK && rs->kind == LO_ENTRY_LINK && rs->link_len == 8);
+	open_request(&rq, 12, "files/none");
+	CHECK_ST(raw_ask(f.conn, &rq, sizeof(rq), rs, &got), LO_OK);
+	CHECK(got.bytes == sizeof(*rs) && rs->hdr.txid == 12 && rs->status == LO_ERR_NOT_FOUND);
+	uint32_t dirty = rs->kind | rs->consumed | rs->granted | rs->link_len;
+	for (uint32_t i = 0; i < sizeof(rs->link); i++)
+		dirty |= (uint8_t)rs->link[i];
+	CHECK(dirty == 0);
+
+	/* And a name in one request still works after all that. */
+	lo_handle_t h;
+	CHECK_ST(lo_resolve_name_in(f.conn, "files:/etc/motd", LO_RIGHT_INSPECT, &h), LO_OK);
+	lo_handle_close(h);
+	finish(&f);
+}
+
 static const struct utest regfault_tests[] = {
 	{ "user.regfault_late_answer", test_stale_answer },
 	{ "user.regfault_root_link", test_root_link },
@@ -348,6 +459,7 @@ static const struct utest regfault_tests[] = {
 	{ "user.regfault_big_late_answer", test_stuck_after_referral },
 	{ "user.regfault_killed_holder", test_kill_holder },
 	{ "user.regfault_junk_answers", test_junk_answers },
+	{ "user.regfault_request_sizes", test_request_sizes },
 	{ 0, 0 },
 };
 UTEST_SUITE(regfault_tests);

@@ -297,12 +297,60 @@ static void test_two_threads(void)
 	finish(&f);
 }
 
+/* --- the answer's handle: a copy with exactly what was granted --- */
+
+/* A resolve of an object of the host answers a copy with exactly the rights
+ * granted (exact 1, no TRANSFER to drop); a resolve_local (a host that
+ * passes the handle on) answers a copy with TRANSFER added (exact 0), and a
+ * client given that drops it. An entry whose handle may not be copied
+ * (no DUPLICATE) is refused either way. */
+static void test_answer_copy(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	uint64_t id = bind_motd(f.conn);
+	const char *path = "files/etc/motd";
+	uint32_t ask = LO_RIGHT_WAIT | LO_RIGHT_INSPECT;
+	int32_t status;
+	uint32_t kind, consumed, granted, exact;
+	lo_handle_t h = LO_HANDLE_INVALID;
+	CHECK_ST(lo_registry_resolve(f.conn, ask, LO_REGISTRY_RIGHTS_ALL, 0, path, 14, &status, &kind,
+				     &consumed, &granted, &exact, &h), LO_OK);
+	CHECK(status == LO_OK && kind == LO_ENTRY_OBJECT && consumed == 14 && granted == ask);
+	CHECK(exact == 1 && reg_rights_of(h) == ask && utest_object_id(h) == id);
+	lo_handle_close(h);
+	h = LO_HANDLE_INVALID;
+	CHECK_ST(lo_registry_resolve(f.conn, ask, LO_REGISTRY_RIGHTS_ALL, LO_RESOLVE_LOCAL, path, 14,
+				     &status, &kind, &consumed, &granted, &exact, &h), LO_OK);
+	CHECK(status == LO_OK && kind == LO_ENTRY_OBJECT && granted == ask);
+	CHECK(exact == 0 && reg_rights_of(h) == (ask | LO_RIGHT_TRANSFER) && utest_object_id(h) == id);
+	lo_handle_close(h);
+	/* TRANSFER asked for: the copy has it. */
+	CHECK(opens_as(f.conn, "files:/etc/motd", ask | LO_RIGHT_TRANSFER, id, ask | LO_RIGHT_TRANSFER));
+
+	/* An entry bound from a handle without DUPLICATE. */
+	lo_handle_t ev = reg_new_event();
+	lo_handle_t bare = utest_dup(ev, LO_DEFAULT_RIGHTS_EVENT & ~LO_RIGHT_DUPLICATE);
+	CHECK_ST(reg_bind(f.conn, "files/etc/bare", bare, LO_DEFAULT_RIGHTS_EVENT), LO_OK);
+	for (uint32_t flags = 0; flags <= LO_RESOLVE_LOCAL; flags += LO_RESOLVE_LOCAL) {
+		h = LO_HANDLE_INVALID;
+		CHECK_ST(lo_registry_resolve(f.conn, ask, LO_REGISTRY_RIGHTS_ALL, flags, "files/etc/bare", 14,
+					     &status, &kind, &consumed, &granted, &exact, &h), LO_OK);
+		CHECK(status == LO_ERR_ACCESS_DENIED && !h.value);
+	}
+	CHECK_ST(lo_resolve_name_in(f.conn, "files:/etc/bare", ask, &h), LO_ERR_ACCESS_DENIED);
+	lo_handle_close(ev);
+	finish(&f);
+}
+
 static const struct utest regname_tests[] = {
 	{ "user.regname_one_request", test_one_request },
 	{ "user.regname_follows_changes", test_follows_changes },
 	{ "user.regname_mount_forward_rights", test_mount_forward_rights },
 	{ "user.regname_server_without_resolve", test_server_without_resolve },
 	{ "user.regname_two_threads", test_two_threads },
+	{ "user.regname_answer_copy", test_answer_copy },
 	{ 0, 0 },
 };
 UTEST_SUITE(regname_tests);

@@ -123,7 +123,14 @@ status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server,
 	lo_handle_t resp_handles[LO_KNOB_MAX_HANDLES];
 	uint32_t resp_nhandles = 0;
 	struct lo_channel_read_result got;
-	status_t st = lo_channel_read(ch, &req, sizeof(req), handles, LO_KNOB_MAX_HANDLES, &got);
+	/* First as much as the kernel reads into its stack buffer: a bigger
+	 * read costs it a zeroed heap buffer. Most requests fit; a bigger one
+	 * stays queued and is read again whole. */
+	uint32_t first = sizeof(req) < 256 ? (uint32_t)sizeof(req) : 256;
+	status_t st = lo_channel_read(ch, &req, first, handles, LO_KNOB_MAX_HANDLES, &got);
+	if (st == LO_ERR_BUFFER_TOO_SMALL && first < sizeof(req) && got.bytes <= sizeof(req) &&
+	    got.handles <= LO_KNOB_MAX_HANDLES)
+		st = lo_channel_read(ch, &req, sizeof(req), handles, LO_KNOB_MAX_HANDLES, &got);
 	int oversized = st == LO_ERR_BUFFER_TOO_SMALL;
 	if (oversized) {
 		/* No request is this big: take it off the queue (its handles
@@ -134,11 +141,14 @@ status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server,
 	}
 	if (st != LO_OK)
 		return st;
-	/* What the message did not fill reads as zero (a short request is
-	 * refused below by its size anyway). */
-	if (got.bytes < sizeof(req))
-		zero_bytes((char *)&req + got.bytes, (uint32_t)(sizeof(req) - got.bytes));
-	zero_bytes(&resp, sizeof(resp));
+	/* Every method takes only a request of exactly its size, so no
+	 * handler reads past what came; a header too short to have come
+	 * reads as zero (it is echoed). */
+	if (got.bytes < sizeof(req.hdr))
+		zero_bytes((char *)&req + got.bytes, (uint32_t)(sizeof(req.hdr) - got.bytes));
+	/* What is sent is zeroed first: the error answer here, a method's
+	 * answer before its handler runs. */
+	zero_bytes(&resp, sizeof(resp.error));
 	resp.hdr = req.hdr;
 	uint32_t resp_size = sizeof(resp.error);
 	status_t result = LO_ERR_NOT_SUPPORTED;
@@ -160,6 +170,8 @@ status_t lo_knob_serve_one(lo_channel_t ch, const struct lo_knob_server *server,
 			result = LO_ERR_ACCESS_DENIED;
 			break;
 		}
+		zero_bytes((char *)&resp + sizeof(resp.error),
+			   (uint32_t)(sizeof(resp.turn) - sizeof(resp.error)));
 		if (server->turn)
 			result = server->turn(ctx, &req.turn, handles, &resp.turn);
 		resp_size = sizeof(resp.turn);
