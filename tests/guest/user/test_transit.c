@@ -240,7 +240,8 @@ static void test_spawn_refused_end(void)
  * the pair written to is refused (it would keep itself alive), and a copy
  * of an end with an end waiting in its queue is refused (BAD_STATE), as a
  * move is; a refused copy is gone (the source's handle count is back) and
- * nothing is left alive once every handle is closed. */
+ * nothing is left alive once every handle is closed. A channel handle
+ * without WRITE and a revoked source are refused before any copy. */
 static uint32_t handles_of(lo_handle_t h)
 {
 	struct lo_object_info info;
@@ -270,6 +271,24 @@ static void test_copy_ends(void)
 	lo_handle_t h = H(b1);
 	CHECK_ST(lo_channel_write(a0, "b", 1, &h, 1), LO_ERR_BAD_STATE);
 	CHECK(handles_of(H(b1)) == 1);
+	/* A channel handle without WRITE, a revoked source: refused, no copy. */
+	lo_event_t e;
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	lo_handle_t no_write = utest_dup(H(a0), LO_DEFAULT_RIGHTS_CHANNEL & ~LO_RIGHT_WRITE);
+	CHECK_ST(lo_channel_write_copy(lo_channel_from(no_write), "w", 1, lo_event_handle(e), LO_RIGHT_WAIT),
+		 LO_ERR_ACCESS_DENIED);
+	lo_handle_close(no_write);
+	lo_revoker_t r;
+	uint32_t v = 0;
+	CHECK_ST(lo_revoker_create(lo_job_self(), &r), LO_OK);
+	CHECK_ST(lo_revoker_grant(r, lo_event_handle(e), LO_DEFAULT_RIGHTS_EVENT, &v), LO_OK);
+	CHECK_ST(lo_revoker_revoke(r), LO_OK);
+	CHECK_ST(lo_channel_write_copy(a0, "r", 1, (lo_handle_t){ v }, LO_RIGHT_WAIT), LO_ERR_REVOKED);
+	CHECK(handles_of(lo_event_handle(e)) == 2);   /* the event's and the revoked grant */
+	CHECK_ST(lo_channel_read(a1, buf, sizeof(buf), NULL, 0, &got), LO_ERR_SHOULD_WAIT);
+	lo_handle_close((lo_handle_t){ v });
+	lo_handle_close(lo_revoker_handle(r));
+	lo_handle_close(lo_event_handle(e));
 	/* Every handle closed: the copy of a1 waiting at b1 goes with b1. */
 	lo_handle_close(H(a0));
 	lo_handle_close(H(a1));
