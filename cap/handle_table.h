@@ -140,14 +140,14 @@ bool cap_names_node(struct cap_table *t, cap_handle_t h, const struct cap_object
  * cap_handle_retired(t, h, obj) once, outside the table lock, with a
  * reference to obj held: the kernel cancels the waits made through h. */
 
-/* Remove a handle for transfer. Needs `required` (callers pass
- * LO_RIGHT_TRANSFER). The reference moves into *out. */
 /* A copy of h with exactly `rights`, taken for transfer without ever being
  * in a table (channel_write_copy): duplicate's checks (DUPLICATE, a subset
  * of h's rights) and TRANSFER on h, as a duplicate that then travels
  * needs. It shares h's revocation node, as a duplicate does. */
 status_t cap_copy_taken(struct cap_table *t, cap_handle_t h, rights_t rights,
 			struct cap_taken *out);
+/* Remove a handle for transfer. Needs `required` (callers pass
+ * LO_RIGHT_TRANSFER). The reference moves into *out. */
 status_t cap_take(struct cap_table *t, cap_handle_t h, rights_t required,
 		  struct cap_taken *out);
 /* Install a taken handle; on success the reference belongs to the table. */

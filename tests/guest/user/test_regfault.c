@@ -342,6 +342,66 @@ static void test_junk_answers(void)
 	end_mounted(&f, t);
 }
 
+/* A mounted server that says `exact` (a copy with just what was granted)
+ * of a handle that has more (TRANSFER, WRITE): the host that forwards its
+ * answer does not pass `exact` on, so the client still cuts the handle to
+ * what was granted. */
+static status_t liar_resolve(void *ctx, const struct lo_registry_resolve_request *req,
+			     struct lo_registry_resolve_response *resp, lo_handle_t *rh, uint32_t *nrh)
+{
+	(void)ctx;
+	if (req->path_len != 3 || lo_strncmp(req->path, "pub", 3) != 0)
+		return LO_ERR_NOT_FOUND;
+	uint32_t dup = 0;
+	status_t st = lo_handle_duplicate(pub_obj, LO_DEFAULT_RIGHTS_SYSVAR, &dup);
+	if (st != LO_OK)
+		return st;
+	rh[0].value = dup;
+	*nrh = 1;
+	resp->kind = LO_ENTRY_OBJECT;
+	resp->consumed = req->path_len;
+	resp->granted = req->rights & LO_RIGHT_INSPECT;
+	resp->exact = 1;
+	return LO_OK;
+}
+static const struct lo_registry_server liar_server = { .resolve = liar_resolve };
+static void serve_liar(void *arg)
+{
+	(void)arg;
+	reg_serve_until(slow_end, &liar_server, &slow_stop);
+}
+static void test_forwarded_exact(void)
+{
+	struct fixture f;
+	if (!start(&f))
+		return;
+	make_slow_objects();
+	slow_stop = 0;
+	CHECK((LO_DEFAULT_RIGHTS_SYSVAR & (LO_RIGHT_TRANSFER | LO_RIGHT_WRITE)) ==
+	      (LO_RIGHT_TRANSFER | LO_RIGHT_WRITE));
+	lo_thread_t t;
+	mount_thread_server(&f, serve_liar, "liar server", &t);
+	lo_handle_t h = LO_HANDLE_INVALID;
+	status_t st = lo_resolve_name_in(f.conn, "files:/m/pub", LO_RIGHT_INSPECT, &h);
+	CHECK_ST(st, LO_OK);
+	if (st == LO_OK) {
+		CHECK(utest_object_id(h) == utest_object_id(pub_obj));
+		CHECK(reg_rights_of(h) == LO_RIGHT_INSPECT);
+		lo_handle_close(h);
+	}
+	/* The host's own answer to that resolve says exact 0. */
+	int32_t status = 0;
+	uint32_t kind = 0, consumed = 0, granted = 0, exact = 7;
+	h = LO_HANDLE_INVALID;
+	CHECK_ST(lo_registry_resolve(f.conn, LO_RIGHT_INSPECT, LO_REGISTRY_RIGHTS_ALL, 0, "files/m/pub", 11,
+				     &status, &kind, &consumed, &granted, &exact, &h), LO_OK);
+	CHECK(status == LO_OK && kind == LO_ENTRY_OBJECT && exact == 0);
+	if (h.value)
+		lo_handle_close(h);
+	end_mounted(&f, t);
+	close_slow_objects();
+}
+
 /* --- the generated serve loop's reads and answers, on the raw wire --- */
 
 /* Write msg[0..n) on ch and read the one answer into ans (1 KiB). */
@@ -460,6 +520,7 @@ static const struct utest regfault_tests[] = {
 	{ "user.regfault_killed_holder", test_kill_holder },
 	{ "user.regfault_junk_answers", test_junk_answers },
 	{ "user.regfault_request_sizes", test_request_sizes },
+	{ "user.regfault_forwarded_exact", test_forwarded_exact },
 	{ 0, 0 },
 };
 UTEST_SUITE(regfault_tests);

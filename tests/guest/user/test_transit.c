@@ -236,6 +236,177 @@ static void test_spawn_refused_end(void)
 	CHECK(live_channels() == before);
 }
 
+/* channel_write_copy follows the same rules for channel ends: an end of
+ * the pair written to is refused (it would keep itself alive), and a copy
+ * of an end with an end waiting in its queue is refused (BAD_STATE), as a
+ * move is; a refused copy is gone (the source's handle count is back) and
+ * nothing is left alive once every handle is closed. A channel handle
+ * without WRITE and a revoked source are refused before any copy. */
+static uint32_t handles_of(lo_handle_t h)
+{
+	struct lo_object_info info;
+	return lo_handle_info(h, &info) == LO_OK ? info.handle_count : 0;
+}
+
+static void test_copy_ends(void)
+{
+	uint64_t before = live_channels();
+	lo_channel_t a0, a1, b0, b1;
+	CHECK_ST(lo_channel_create(lo_job_self(), &a0, &a1), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &b0, &b1), LO_OK);
+	char buf[4];
+	struct lo_channel_read_result got;
+	/* Into its own pair: either end. */
+	CHECK_ST(lo_channel_write_copy(a0, "s", 1, H(a0), LO_RIGHT_READ), LO_ERR_NOT_SUPPORTED);
+	CHECK_ST(lo_channel_write_copy(a0, "p", 1, H(a1), LO_RIGHT_READ), LO_ERR_NOT_SUPPORTED);
+	CHECK(handles_of(H(a0)) == 1 && handles_of(H(a1)) == 1);
+	CHECK_ST(lo_channel_read(a1, buf, sizeof(buf), NULL, 0, &got), LO_ERR_SHOULD_WAIT);
+	/* a1 into b1's queue (a copy), then b1 into a1's: the cycle is refused. */
+	CHECK_ST(lo_channel_write_copy(b0, "a", 1, H(a1), LO_DEFAULT_RIGHTS_CHANNEL), LO_OK);
+	CHECK(handles_of(H(a1)) == 2);
+	CHECK_ST(lo_channel_write_copy(a0, "b", 1, H(b1), LO_DEFAULT_RIGHTS_CHANNEL), LO_ERR_BAD_STATE);
+	CHECK(handles_of(H(b1)) == 1);   /* the refused copy is dropped */
+	CHECK_ST(lo_channel_read(a1, buf, sizeof(buf), NULL, 0, &got), LO_ERR_SHOULD_WAIT);
+	/* The same edge as a move is refused too, and the end stays ours. */
+	lo_handle_t h = H(b1);
+	CHECK_ST(lo_channel_write(a0, "b", 1, &h, 1), LO_ERR_BAD_STATE);
+	CHECK(handles_of(H(b1)) == 1);
+	/* A channel handle without WRITE, a revoked source: refused, no copy. */
+	lo_event_t e;
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	lo_handle_t no_write = utest_dup(H(a0), LO_DEFAULT_RIGHTS_CHANNEL & ~LO_RIGHT_WRITE);
+	CHECK_ST(lo_channel_write_copy(lo_channel_from(no_write), "w", 1, lo_event_handle(e), LO_RIGHT_WAIT),
+		 LO_ERR_ACCESS_DENIED);
+	lo_handle_close(no_write);
+	lo_revoker_t r;
+	uint32_t v = 0;
+	CHECK_ST(lo_revoker_create(lo_job_self(), &r), LO_OK);
+	CHECK_ST(lo_revoker_grant(r, lo_event_handle(e), LO_DEFAULT_RIGHTS_EVENT, &v), LO_OK);
+	CHECK_ST(lo_revoker_revoke(r), LO_OK);
+	CHECK_ST(lo_channel_write_copy(a0, "r", 1, (lo_handle_t){ v }, LO_RIGHT_WAIT), LO_ERR_REVOKED);
+	CHECK(handles_of(lo_event_handle(e)) == 2);   /* the event's and the revoked grant */
+	CHECK_ST(lo_channel_read(a1, buf, sizeof(buf), NULL, 0, &got), LO_ERR_SHOULD_WAIT);
+	lo_handle_close((lo_handle_t){ v });
+	lo_handle_close(lo_revoker_handle(r));
+	lo_handle_close(lo_event_handle(e));
+	/* Every handle closed: the copy of a1 waiting at b1 goes with b1. */
+	lo_handle_close(H(a0));
+	lo_handle_close(H(a1));
+	lo_handle_close(H(b0));
+	lo_handle_close(H(b1));
+	CHECK(live_channels() == before);
+}
+
+/* A copy racing with a close or a revoke of its source on another CPU:
+ * it is made from the handle as it was or not at all (BAD_HANDLE,
+ * REVOKED); a copy that went shares the revocation, so once the revoke
+ * has returned no copy of the grant is live; nothing leaks. */
+struct copier {
+	lo_event_t go, done;
+	lo_channel_t via;
+	lo_handle_t src;
+	status_t result;
+	volatile int quit;
+};
+
+static void copier_main(void *arg)
+{
+	struct copier *c = arg;
+	uint32_t seen;
+	for (;;) {
+		if (lo_handle_wait_one(lo_event_handle(c->go), LO_SIG_EVENT_SIGNALED,
+				       lo_deadline_after_ms(10000), &seen) != LO_OK)
+			return;
+		lo_handle_signal(lo_event_handle(c->go), LO_SIG_EVENT_SIGNALED, 0);
+		if (c->quit)
+			return;
+		c->result = lo_channel_write_copy(c->via, "c", 1, c->src, LO_RIGHT_WAIT | LO_RIGHT_INSPECT);
+		lo_handle_signal(lo_event_handle(c->done), 0, LO_SIG_EVENT_SIGNALED);
+	}
+}
+
+static uint64_t live_events(void)
+{
+	uint64_t counts[LO_TYPE_COUNT];
+	if (lo_resource_object_counts(utest_root, counts, LO_TYPE_COUNT) != LO_OK)
+		return ~0ull;
+	return counts[LO_TYPE_EVENT];
+}
+
+static void test_copy_race(void)
+{
+	enum { ROUNDS = 200 };
+	struct copier c;
+	lo_memset(&c, 0, sizeof(c));
+	lo_channel_t a, b;
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &c.go), LO_OK);
+	CHECK_ST(lo_event_create(lo_job_self(), &c.done), LO_OK);
+	uint64_t before = live_events();
+	c.via = a;
+	lo_thread_t t;
+	CHECK_ST(lo_thread_run(copier_main, &c, "copier", &t), LO_OK);
+	int sent = 0, refused = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		lo_event_t e;
+		if (!CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK))
+			break;
+		int revoke = round & 1;
+		uint32_t v = 0;
+		lo_revoker_t r = { 0 };
+		if (revoke) {   /* a revoker revokes once: one each round */
+			CHECK_ST(lo_revoker_create(lo_job_self(), &r), LO_OK);
+			CHECK_ST(lo_revoker_grant(r, lo_event_handle(e), LO_DEFAULT_RIGHTS_EVENT, &v), LO_OK);
+		}
+		c.src = revoke ? (lo_handle_t){ v } : lo_event_handle(e);
+		lo_handle_signal(lo_event_handle(c.go), 0, LO_SIG_EVENT_SIGNALED);
+		for (int spin = 0; spin < (round % 7) * 40; spin++)
+			__asm__ volatile("pause");
+		if (revoke)
+			CHECK_ST(lo_revoker_revoke(r), LO_OK);
+		else
+			CHECK_ST(lo_handle_close(c.src), LO_OK);
+		uint32_t seen;
+		if (!CHECK_ST(lo_handle_wait_one(lo_event_handle(c.done), LO_SIG_EVENT_SIGNALED,
+						 lo_deadline_after_ms(10000), &seen), LO_OK))
+			break;
+		lo_handle_signal(lo_event_handle(c.done), LO_SIG_EVENT_SIGNALED, 0);
+		char buf[4];
+		lo_handle_t in[1];
+		struct lo_channel_read_result got;
+		status_t st = lo_channel_read(b, buf, sizeof(buf), in, 1, &got);
+		if (c.result == LO_OK) {
+			sent++;
+			CHECK_ST(st, LO_OK);
+			CHECK(got.handles == 1);
+			struct lo_object_info info;
+			if (revoke)   /* the revoke came after: the copy is revoked */
+				CHECK_ST(lo_handle_info(in[0], &info), LO_ERR_REVOKED);
+			else
+				CHECK_ST(lo_handle_info(in[0], &info), LO_OK);
+			lo_handle_close(in[0]);
+		} else {
+			refused++;
+			CHECK(c.result == (revoke ? LO_ERR_REVOKED : LO_ERR_BAD_HANDLE));
+			CHECK_ST(st, LO_ERR_SHOULD_WAIT);
+		}
+		if (revoke) {
+			lo_handle_close(c.src);
+			lo_handle_close(lo_event_handle(e));
+			lo_handle_close(lo_revoker_handle(r));
+		}
+		CHECK(live_events() == before);
+	}
+	lo_printf("  copies sent %d, refused %d\n", sent, refused);
+	c.quit = 1;
+	lo_handle_signal(lo_event_handle(c.go), 0, LO_SIG_EVENT_SIGNALED);
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(10000)), LO_OK);
+	lo_handle_close(lo_event_handle(c.go));
+	lo_handle_close(lo_event_handle(c.done));
+	lo_handle_close(H(a));
+	lo_handle_close(H(b));
+}
+
 static const struct utest transit_tests[] = {
 	{ "transit.two_pair_cycle", test_two_pair_cycle },
 	{ "transit.long_cycle", test_long_cycle },
@@ -243,6 +414,8 @@ static const struct utest transit_tests[] = {
 	{ "transit.cycle_race", test_cycle_race },
 	{ "transit.chain_released", test_chain_released },
 	{ "transit.spawn_refused_end", test_spawn_refused_end },
+	{ "transit.copy_ends", test_copy_ends },
+	{ "transit.copy_race", test_copy_race },
 	{ 0, 0 },
 };
 UTEST_SUITE(transit_tests);
