@@ -159,6 +159,35 @@ static void test_close_mid_wait(void)
 	lo_handle_close(lo_event_handle(e));
 }
 
+/* Replacing the handle, or moving it into a channel message, ends a
+ * consume through it with CANCELED too; the next signal stays. */
+static void test_replace_or_move_mid_wait(void)
+{
+	lo_event_t e;
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	lo_event_t doomed = lo_event_from(utest_dup(lo_event_handle(e), LO_DEFAULT_RIGHTS_EVENT));
+	struct consumer c;
+	lo_thread_t t;
+	start(&c, doomed, 5000, &t);
+	uint32_t replaced = 0;
+	CHECK_ST(lo_handle_replace(lo_event_handle(doomed), LO_DEFAULT_RIGHTS_EVENT, &replaced), LO_OK);
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(1000)), LO_OK);
+	CHECK_ST(c.st, LO_ERR_CANCELED);
+	lo_channel_t a, b;
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
+	lo_event_t moved = lo_event_from((lo_handle_t){ replaced });
+	start(&c, moved, 5000, &t);
+	lo_handle_t give[1] = { lo_event_handle(moved) };
+	CHECK_ST(lo_channel_write(a, "e", 1, give, 1), LO_OK);
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(1000)), LO_OK);
+	CHECK_ST(c.st, LO_ERR_CANCELED);
+	signal_event(e);
+	CHECK(signals_of(e) == LO_SIG_EVENT_SIGNALED);
+	lo_handle_close(lo_channel_handle(a));   /* the moved handle goes with it */
+	lo_handle_close(lo_channel_handle(b));
+	lo_handle_close(lo_event_handle(e));
+}
+
 static lo_event_t grant(lo_event_t e, lo_revoker_t *r)
 {
 	uint32_t v = 0;
@@ -473,6 +502,7 @@ static const struct utest event_consume_tests[] = {
 	{ "event_consume.timeout", test_timeout },
 	{ "event_consume.close_mid_wait", test_close_mid_wait },
 	{ "event_consume.revoke_mid_wait", test_revoke_mid_wait },
+	{ "event_consume.replace_or_move_mid_wait", test_replace_or_move_mid_wait },
 	{ "event_consume.kill_mid_wait", test_kill_mid_wait },
 	{ "event_consume.other_process", test_other_process },
 	{ "event_consume.denied_without_wait", test_denied_without_wait },
