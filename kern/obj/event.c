@@ -75,6 +75,10 @@ static void consumer_notify(struct observer *obs, uint32_t signals)
 	uint32_t now = o->cap.signals;
 	if (c->status != LO_ERR_SHOULD_WAIT || !(now & LO_SIG_EVENT_SIGNALED))
 		return;
+	/* Killed: the kill ended this consume (it set the flag before its
+	 * wake), so the signal stays for the consumers behind. */
+	if (__atomic_load_n(&c->thread->killed, __ATOMIC_ACQUIRE))
+		return;
 	__atomic_store_n(&o->cap.signals, now & ~LO_SIG_EVENT_SIGNALED, __ATOMIC_RELEASE);
 	list_remove(&obs->node);
 	thread_wake(c->thread, LO_OK);
@@ -138,10 +142,14 @@ status_t event_consume(struct event *event, cap_handle_t event_handle, rights_t 
 		thread_wake(c.thread, LO_ERR_TIMED_OUT);
 	status_t st = thread_block();
 
-	/* Handed the signal: the signaler has let go of c, no lock needed.
-	 * Otherwise a deadline, a kill or a dead handle woke us: off the list
-	 * under the lock, unless a signal took us off first (then it wins). */
-	if (__atomic_load_n(&c.status, __ATOMIC_ACQUIRE) != LO_OK) {
+	/* Handed the signal: the signaler has let go of c, no lock needed,
+	 * and the call ends OK even if a deadline woke us just before (the
+	 * signal is taken; TIMED_OUT would lose it). Otherwise a deadline, a
+	 * kill or a dead handle woke us: off the list under the lock, unless
+	 * a signal took us off first (then it wins). */
+	if (__atomic_load_n(&c.status, __ATOMIC_ACQUIRE) == LO_OK) {
+		st = LO_OK;
+	} else {
 		spin_lock(&o->lock);
 		if (list_linked(&c.obs.node))
 			list_remove(&c.obs.node);

@@ -159,6 +159,35 @@ static void test_close_mid_wait(void)
 	lo_handle_close(lo_event_handle(e));
 }
 
+/* Replacing the handle, or moving it into a channel message, ends a
+ * consume through it with CANCELED too; the next signal stays. */
+static void test_replace_or_move_mid_wait(void)
+{
+	lo_event_t e;
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	lo_event_t doomed = lo_event_from(utest_dup(lo_event_handle(e), LO_DEFAULT_RIGHTS_EVENT));
+	struct consumer c;
+	lo_thread_t t;
+	start(&c, doomed, 5000, &t);
+	uint32_t replaced = 0;
+	CHECK_ST(lo_handle_replace(lo_event_handle(doomed), LO_DEFAULT_RIGHTS_EVENT, &replaced), LO_OK);
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(1000)), LO_OK);
+	CHECK_ST(c.st, LO_ERR_CANCELED);
+	lo_channel_t a, b;
+	CHECK_ST(lo_channel_create(lo_job_self(), &a, &b), LO_OK);
+	lo_event_t moved = lo_event_from((lo_handle_t){ replaced });
+	start(&c, moved, 5000, &t);
+	lo_handle_t give[1] = { lo_event_handle(moved) };
+	CHECK_ST(lo_channel_write(a, "e", 1, give, 1), LO_OK);
+	CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(1000)), LO_OK);
+	CHECK_ST(c.st, LO_ERR_CANCELED);
+	signal_event(e);
+	CHECK(signals_of(e) == LO_SIG_EVENT_SIGNALED);
+	lo_handle_close(lo_channel_handle(a));   /* the moved handle goes with it */
+	lo_handle_close(lo_channel_handle(b));
+	lo_handle_close(lo_event_handle(e));
+}
+
 static lo_event_t grant(lo_event_t e, lo_revoker_t *r)
 {
 	uint32_t v = 0;
@@ -354,6 +383,118 @@ static void test_race_each_signal_once(void)
 	lo_handle_close(lo_event_handle(e));
 }
 
+/* The same race with deadlines so short that most calls time out: a
+ * deadline that passes just as a signal is handed over must not lose that
+ * signal (the call returns OK then, as wait_one does). The timed-out
+ * thread may still be waiting for a CPU when the signal reaches its
+ * observer, so the window is wide, on one CPU as on four. */
+static void run_hasty_racer(void *arg)
+{
+	struct racer *r = arg;
+	while (!*r->stop) {
+		status_t st = lo_event_consume(r->e, lo_now() + 20000);   /* 20 us */
+		if (st == LO_OK)
+			r->taken++;
+		else if (st != LO_ERR_TIMED_OUT)
+			return;
+	}
+}
+
+static void test_race_with_deadlines(void)
+{
+	lo_event_t e;
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	volatile int stop = 0;
+	struct racer r[RACE_CONSUMERS];
+	lo_thread_t t[RACE_CONSUMERS];
+	for (int i = 0; i < RACE_CONSUMERS; i++) {
+		r[i] = (struct racer){ e, &stop, 0 };
+		CHECK_ST(lo_thread_run(run_hasty_racer, &r[i], "hasty", &t[i]), LO_OK);
+	}
+	int sent = 0;
+	for (int i = 0; i < RACE_SIGNALS; i++) {
+		signal_event(e);
+		sent++;
+		int spins = 0;
+		while (signals_of(e) & LO_SIG_EVENT_SIGNALED) {
+			if (++spins > 200) {
+				utest_sleep_ms(1);
+				spins = 0;
+			}
+		}
+	}
+	stop = 1;
+	int taken = 0;
+	for (int i = 0; i < RACE_CONSUMERS; i++) {
+		CHECK_ST(lo_thread_join(t[i], lo_deadline_after_ms(3000)), LO_OK);
+		taken += r[i].taken;
+	}
+	if (!CHECK(taken == sent))
+		lo_printf("  %d signals sent, %d taken\n", sent, taken);
+	CHECK(signals_of(e) == 0);
+	lo_handle_close(lo_event_handle(e));
+}
+
+/* A signal that comes right after a kill, while the killed thread has not
+ * yet run to take itself off the list, is not taken by it: the kill ended
+ * that consume first, so the signal stays for someone else (as an
+ * interrupted read of an eventfd leaves the count). */
+static void test_signal_just_after_kill(void)
+{
+	lo_event_t e;
+	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
+	for (int round = 0; round < 20; round++) {
+		struct consumer c;
+		lo_thread_t t;
+		start(&c, e, 5000, &t);
+		CHECK_ST(lo_thread_kill(t), LO_OK);
+		signal_event(e);
+		CHECK_ST(lo_thread_join(t, lo_deadline_after_ms(1000)), LO_OK);
+		CHECK(c.st == LO_ERR_SHOULD_WAIT);   /* the call never returned */
+		if (!CHECK(signals_of(e) == LO_SIG_EVENT_SIGNALED))
+			break;
+		CHECK_ST(lo_event_consume(e, 0), LO_OK);
+	}
+	lo_handle_close(lo_event_handle(e));
+}
+
+/* The same with a process: killed while its thread waits in the call, then
+ * signaled at once; the signal outlives the process. */
+static void test_signal_just_after_process_kill(void)
+{
+	lo_event_t ping;
+	lo_channel_t mine, theirs;
+	CHECK_ST(lo_event_create(lo_job_self(), &ping), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
+	struct lo_give give[2] = {
+		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
+		{ LO_STARTUP_USER, utest_dup(lo_event_handle(ping), LO_DEFAULT_RIGHTS_EVENT) },
+	};
+	lo_process_t child;
+	if (!CHECK_ST(utest_spawn_child("event-pong", give, 2, &child), LO_OK))
+		return;
+	char buf[4];
+	lo_handle_t h[1] = { { 0 } };
+	struct lo_channel_read_result got = { 0, 0 };
+	uint32_t observed;
+	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+				    lo_deadline_after_ms(5000), &observed), LO_OK);
+	CHECK_ST(lo_channel_read(mine, buf, sizeof(buf), h, 1, &got), LO_OK);
+	/* One round trip, so the child is in (or about to be in) the call. */
+	signal_event(ping);
+	CHECK_ST(lo_event_consume(lo_event_from(h[0]), lo_deadline_after_ms(3000)), LO_OK);
+	utest_sleep_ms(10);
+	CHECK_ST(lo_process_kill(child), LO_OK);
+	signal_event(ping);
+	struct lo_process_info info;
+	CHECK(utest_wait_process(child, &info));
+	CHECK(signals_of(ping) == LO_SIG_EVENT_SIGNALED);
+	lo_handle_close(lo_process_handle(child));
+	lo_handle_close(h[0]);
+	lo_handle_close(lo_channel_handle(mine));
+	lo_handle_close(lo_event_handle(ping));
+}
+
 static const struct utest event_consume_tests[] = {
 	{ "event_consume.already_signaled", test_already_signaled },
 	{ "event_consume.block_then_wake", test_block_then_wake },
@@ -361,12 +502,16 @@ static const struct utest event_consume_tests[] = {
 	{ "event_consume.timeout", test_timeout },
 	{ "event_consume.close_mid_wait", test_close_mid_wait },
 	{ "event_consume.revoke_mid_wait", test_revoke_mid_wait },
+	{ "event_consume.replace_or_move_mid_wait", test_replace_or_move_mid_wait },
 	{ "event_consume.kill_mid_wait", test_kill_mid_wait },
 	{ "event_consume.other_process", test_other_process },
 	{ "event_consume.denied_without_wait", test_denied_without_wait },
 	{ "event_consume.denied_without_signal", test_denied_without_signal },
 	{ "event_consume.wrong_type", test_wrong_type },
 	{ "event_consume.race_each_signal_once", test_race_each_signal_once },
+	{ "event_consume.race_with_deadlines", test_race_with_deadlines },
+	{ "event_consume.signal_just_after_kill", test_signal_just_after_kill },
+	{ "event_consume.signal_just_after_process_kill", test_signal_just_after_process_kill },
 	{ 0, 0 },
 };
 
