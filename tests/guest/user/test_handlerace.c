@@ -4,7 +4,8 @@
  * object's last, so the object goes), replace it, move it through a
  * channel and back, and wait on it. Info must name the object the value
  * named or answer BAD_HANDLE; a waiter must end CANCELED; nothing leaks
- * (the runner checks the object counts after the test). */
+ * (the runner checks the object counts after the test); each denial is
+ * recorded once. */
 #include "utest.h"
 #include "lightos/thread.h"
 
@@ -184,7 +185,52 @@ static void test_close_under_waiter(void)
 	}
 }
 
+/* How many denials of `syscall` on `handle` by this process the log holds. */
+static uint32_t denials_of(uint32_t syscall, uint32_t handle)
+{
+	uint64_t me = utest_object_id(lo_process_handle(lo_self));
+	struct lo_denial d[32];
+	uint32_t actual = 0, n = 0;
+	uint64_t start = 0, next = 0;
+	do {
+		if (lo_resource_denials(utest_root, d, 32, start, &actual, &next) != LO_OK)
+			return 0;
+		for (uint32_t i = 0; i < actual; i++)
+			n += d[i].process_id == me && d[i].syscall == syscall && d[i].handle == handle;
+		start = next;
+	} while (actual);
+	return n;
+}
+
+/* Each denied info and duplicate is recorded exactly once (the held
+ * lookup records its own; duplicate's system-call form leaves it to the
+ * dispatch). */
+static void test_denial_recorded_once(void)
+{
+	lo_event_t e;
+	if (!CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK))
+		return;
+	lo_handle_t weak = utest_dup(lo_event_handle(e), LO_RIGHT_WAIT);
+	struct lo_object_info info;
+	uint32_t d;
+	for (uint32_t i = 1; i <= 3; i++) {
+		CHECK_ST(lo_handle_info(weak, &info), LO_ERR_ACCESS_DENIED);
+		CHECK(denials_of(LO_SYS_HANDLE_INFO, weak.value) == i);
+		CHECK_ST(lo_handle_duplicate(weak, LO_RIGHT_WAIT, &d), LO_ERR_ACCESS_DENIED);
+		CHECK(denials_of(LO_SYS_HANDLE_DUPLICATE, weak.value) == i);
+	}
+	/* Allowed calls and other errors record nothing. */
+	CHECK_ST(lo_handle_duplicate(lo_event_handle(e), LO_RIGHT_WAIT | LO_RIGHT_MAP, &d),
+		 LO_ERR_INVALID_ARGS);
+	CHECK_ST(lo_handle_info(lo_event_handle(e), &info), LO_OK);
+	CHECK(denials_of(LO_SYS_HANDLE_DUPLICATE, lo_event_handle(e).value) == 0 &&
+	      denials_of(LO_SYS_HANDLE_INFO, lo_event_handle(e).value) == 0);
+	lo_handle_close(weak);
+	lo_handle_close(lo_event_handle(e));
+}
+
 static const struct utest handlerace_tests[] = {
+	{ "user.handlerace.denial_recorded_once", test_denial_recorded_once },
 	{ "user.handlerace.info_while_handles_go", test_info_while_handles_go },
 	{ "user.handlerace.close_under_waiter", test_close_under_waiter },
 	{ 0, 0 },
