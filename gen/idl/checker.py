@@ -329,8 +329,9 @@ class Checker:
             # Under the table lock: nothing that can block, fault or fail
             # between the lookup and the call, so only results go out.
             others = [p for p in params if not p.held]
-            if call.blocking or any(p.direction != "out" or p.kind not in ("scalar", "struct")
-                                    for p in others):
+            if call.blocking or len(held) > 1 or any(p.direction != "out" or
+                                                     p.kind not in ("scalar", "struct")
+                                                     for p in others):
                 raise IdlError(held[0].loc, f"a 'held' call ({full!r}) takes one handle and "
                                             "gives out scalars and structs only, and does not block")
         if call.deadline_index >= 0 and not call.blocking and not raw.nonblocking:

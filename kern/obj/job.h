@@ -64,7 +64,7 @@ void job_uncharge_memory(struct job *job, uint64_t bytes);
 /* Handles held by the job's processes. */
 status_t job_charge_handles(struct job *job, uint32_t count);
 void job_uncharge_handles(struct job *job, uint32_t count);
-/* One handle, inline (every duplicate and close; kern/cap_charge.h): the
+/* One handle, inline (every duplicate and close; kern/cap_hooks.h): the
  * same as job_charge_handles(j, 1) and job_uncharge_handles(j, 1). */
 static inline bool job_take_handle(struct job *j)
 {

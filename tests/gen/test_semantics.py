@@ -35,6 +35,7 @@ CASES = [
     ("held with self_lookup", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h self_lookup held; }', "drop 'pass_handle' and 'self_lookup'"),
     ("held with an in scalar", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h held; in u32 x; }', "gives out scalars and structs only"),
     ("held with an out buffer", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h held; out buffer b size n max 8; in u64 n; }', "gives out scalars and structs only"),
+    ("two held handles", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> g held; in handle<thing> h held; out u32 x; }', "takes one handle"),
     ("held and blocking", TYPE + 'syscall s = 1 { doc "d"; blocking; in handle<thing> h held; out u32 x; }', "does not block"),
     ("installed on an in scalar", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h; in u32 x installed; }', "'installed' applies to an out u32"),
     ("installed on a u64", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h; out u64 x installed; }', "'installed' applies to an out u32"),

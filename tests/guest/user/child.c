@@ -35,7 +35,9 @@
  *            finds them inside the kernel on every CPU
  *   job-fill KIND  use up one quota of its job (memory: VMO pages, procs:
  *            processes, objects: events, handles: duplicates), send back
- *            struct job_fill_result, then wait until the parent goes
+ *            struct job_fill_result, then wait until the parent goes;
+ *            handles-race: "ready", then after a message from the
+ *            parent four threads duplicate and close at once
  *   create-all  try every creation call on its job (LO_STARTUP_JOB), send
  *            back the eight statuses, exit 0
  *   exc-touch   after a message on the startup channel, write and read back
@@ -364,12 +366,89 @@ static int run_at_top(const uint8_t *code, uint32_t len, uint64_t rax)
 	return 52;
 }
 
+/* job-fill handles-race: four threads duplicate into the job's handle
+ * quota at once, then close and duplicate again at its edge; each keeps
+ * what it holds at the end. */
+#define FILL_RACE_THREADS 4
+#define FILL_RACE_MAX 256
+static struct {
+	lo_handle_t from;
+	volatile int go, done;
+	uint32_t held[FILL_RACE_THREADS];
+	int wrong;
+} fill_race;
+
+static void fill_racer(void *arg)
+{
+	int me = (int)(uintptr_t)arg;
+	uint32_t mine[FILL_RACE_MAX];
+	uint32_t n = 0;
+	while (!__atomic_load_n(&fill_race.go, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
+	for (int round = 0; round < 2000; round++) {
+		status_t st = LO_OK;
+		while (n < FILL_RACE_MAX &&
+		       (st = lo_handle_duplicate(fill_race.from, LO_RIGHT_INSPECT, &mine[n])) == LO_OK)
+			n++;
+		if (st != LO_ERR_NO_RESOURCES)
+			__atomic_fetch_add(&fill_race.wrong, 1, __ATOMIC_RELAXED);
+		/* Give one or two back: the others race for them. */
+		for (int k = 0; k < 1 + (round & 1) && n > 0; k++) {
+			if (lo_handle_close((lo_handle_t){ mine[--n] }) != LO_OK)
+				__atomic_fetch_add(&fill_race.wrong, 1, __ATOMIC_RELAXED);
+		}
+	}
+	while (n < FILL_RACE_MAX && lo_handle_duplicate(fill_race.from, LO_RIGHT_INSPECT, &mine[n]) == LO_OK)
+		n++;
+	fill_race.held[me] = n;
+	__atomic_fetch_add(&fill_race.done, 1, __ATOMIC_RELEASE);
+	if (me == 0)
+		return;
+	/* Stay: a thread that ends may give back handles of its own. */
+	uint32_t observed;
+	lo_handle_wait_one(fill_race.from, LO_SIG_CHANNEL_PEER_CLOSED, UINT64_MAX, &observed);
+}
+
+static int job_fill_race(lo_channel_t ch)
+{
+	struct { status_t st; uint32_t count; } r = { LO_ERR_NO_RESOURCES, 0 };
+	fill_race.from = lo_channel_handle(ch);
+	for (int i = 1; i < FILL_RACE_THREADS; i++) {
+		lo_thread_t t;
+		if (lo_thread_run(fill_racer, (void *)(uintptr_t)i, "filler", &t) != LO_OK)
+			return 97;
+	}
+	/* "ready", then the parent's "go": every process of the job races
+	 * at once. */
+	if (lo_channel_write(ch, "ready", 5, NULL, 0) != LO_OK)
+		return 95;
+	uint32_t observed;
+	char go[2];
+	struct lo_channel_read_result got;
+	if (lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE, UINT64_MAX, &observed) != LO_OK ||
+	    lo_channel_read(ch, go, sizeof(go), NULL, 0, &got) != LO_OK)
+		return 96;
+	__atomic_store_n(&fill_race.go, 1, __ATOMIC_RELEASE);
+	fill_racer((void *)0);
+	while (__atomic_load_n(&fill_race.done, __ATOMIC_ACQUIRE) < FILL_RACE_THREADS)
+		__asm__ volatile("pause");
+	for (int i = 0; i < FILL_RACE_THREADS; i++)
+		r.count += fill_race.held[i];
+	if (fill_race.wrong)
+		r.st = LO_ERR_INTERNAL;
+	lo_channel_write(ch, &r, sizeof(r), NULL, 0);
+	lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_PEER_CLOSED, UINT64_MAX, &observed);
+	return 0;
+}
+
 /* Use up one quota of our job; report how far we got and why we stopped;
  * keep it all until the parent is gone (or kills our job). */
 static int job_fill(lo_channel_t ch, const char *kind)
 {
 	struct { status_t st; uint32_t count; } r = { LO_OK, 0 };
 	lo_job_t job = lo_job_self();
+	if (!lo_strcmp(kind, "handles-race"))
+		return job_fill_race(ch);
 	while (r.st == LO_OK && r.count < 100000) {
 		if (!lo_strcmp(kind, "memory")) {
 			lo_vmo_t v;

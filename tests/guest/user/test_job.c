@@ -193,6 +193,53 @@ static void test_handle_quota(void)
 	kill_and_close(job, child, mine);
 }
 
+/* Two processes of one job, four threads each, duplicate into the job's
+ * handle quota at once and close and duplicate again at its edge (each
+ * process's table lock orders its own threads; the job's count is shared
+ * by both): the job stops them at exactly its quota, and its count is
+ * the handles the two hold. */
+static void test_handle_quota_race(void)
+{
+	lo_job_t job = new_job(lo_job_self(), 1024, 2, 64, 64);
+	lo_process_t child[2];
+	lo_channel_t mine[2];
+	int n = 0;
+	for (; n < 2; n++) {
+		if (!spawn_in(job, "job-fill handles-race", &mine[n], &child[n]))
+			break;
+	}
+	for (int i = 0; i < n; i++) {
+		char ready[5];
+		receive(mine[i], ready, sizeof(ready));
+	}
+	for (int i = 0; i < n; i++)
+		CHECK_ST(lo_channel_write(mine[i], "go", 2, NULL, 0), LO_OK);
+	for (int i = 0; i < n; i++) {
+		struct fill_result r = { LO_ERR_INTERNAL, 0 };
+		receive(mine[i], &r, sizeof(r));
+		CHECK_ST(r.st, LO_ERR_NO_RESOURCES);
+	}
+	struct lo_job_info info = job_info(job);
+	CHECK(info.handles_used == 64);
+	uint32_t held = 0;
+	for (int i = 0; i < n; i++) {
+		struct lo_process_info pinfo;
+		CHECK_ST(lo_process_info(child[i], &pinfo), LO_OK);
+		held += pinfo.handle_count;
+	}
+	CHECK(n == 2 && held == 64);
+	CHECK_ST(lo_job_kill(job), LO_OK);
+	for (int i = 0; i < n; i++) {
+		struct lo_process_info pinfo;
+		CHECK(utest_wait_process(child[i], &pinfo));
+		CHECK(pinfo.exit_reason == LO_EXIT_KILLED);
+		lo_handle_close(lo_process_handle(child[i]));
+		lo_handle_close(lo_channel_handle(mine[i]));
+	}
+	CHECK(job_info(job).handles_used == 0);
+	lo_handle_close(lo_job_handle(job));
+}
+
 /* A process may hold LO_HANDLE_TABLE_MAX handles; the 65,536th is refused.
  * The job's quota is larger, so the table's own ceiling stops it. */
 static void test_handle_table_max(void)
@@ -388,6 +435,7 @@ static const struct utest job_tests[] = {
 	{ "job.process_quota", test_process_quota },
 	{ "job.object_quota", test_object_quota },
 	{ "job.handle_quota", test_handle_quota },
+	{ "job.handle_quota_race", test_handle_quota_race },
 	{ "job.handle_quota_10000", test_handle_quota_10000 },
 	{ "job.handle_table_max", test_handle_table_max },
 	{ "job.thread_charged", test_thread_charged },
