@@ -334,6 +334,7 @@ static void test_wrong_type(void)
 struct racer {
 	lo_event_t e;
 	volatile int *stop;
+	uint64_t wait_ns;   /* each consume's deadline, from its start */
 	int taken;
 };
 
@@ -341,7 +342,7 @@ static void run_racer(void *arg)
 {
 	struct racer *r = arg;
 	while (!*r->stop) {
-		status_t st = lo_event_consume(r->e, lo_deadline_after_ms(20));
+		status_t st = lo_event_consume(r->e, lo_now() + r->wait_ns);
 		if (st == LO_OK)
 			r->taken++;
 		else if (st != LO_ERR_TIMED_OUT)
@@ -349,7 +350,9 @@ static void run_racer(void *arg)
 	}
 }
 
-static void test_race_each_signal_once(void)
+/* RACE_CONSUMERS threads consume with deadlines wait_ns long while
+ * RACE_SIGNALS signals are sent one at a time: each must be taken once. */
+static void race_consumers(uint64_t wait_ns)
 {
 	lo_event_t e;
 	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
@@ -357,59 +360,8 @@ static void test_race_each_signal_once(void)
 	struct racer r[RACE_CONSUMERS];
 	lo_thread_t t[RACE_CONSUMERS];
 	for (int i = 0; i < RACE_CONSUMERS; i++) {
-		r[i] = (struct racer){ e, &stop, 0 };
+		r[i] = (struct racer){ e, &stop, wait_ns, 0 };
 		CHECK_ST(lo_thread_run(run_racer, &r[i], "racer", &t[i]), LO_OK);
-	}
-	int sent = 0;
-	for (int i = 0; i < RACE_SIGNALS; i++) {
-		signal_event(e);
-		sent++;
-		int spins = 0;
-		while (signals_of(e) & LO_SIG_EVENT_SIGNALED) {
-			if (++spins > 200) {
-				utest_sleep_ms(1);
-				spins = 0;
-			}
-		}
-	}
-	stop = 1;
-	int taken = 0;
-	for (int i = 0; i < RACE_CONSUMERS; i++) {
-		CHECK_ST(lo_thread_join(t[i], lo_deadline_after_ms(3000)), LO_OK);
-		taken += r[i].taken;
-	}
-	CHECK(taken == sent);
-	CHECK(signals_of(e) == 0);
-	lo_handle_close(lo_event_handle(e));
-}
-
-/* The same race with deadlines so short that most calls time out: a
- * deadline that passes just as a signal is handed over must not lose that
- * signal (the call returns OK then, as wait_one does). The timed-out
- * thread may still be waiting for a CPU when the signal reaches its
- * observer, so the window is wide, on one CPU as on four. */
-static void run_hasty_racer(void *arg)
-{
-	struct racer *r = arg;
-	while (!*r->stop) {
-		status_t st = lo_event_consume(r->e, lo_now() + 20000);   /* 20 us */
-		if (st == LO_OK)
-			r->taken++;
-		else if (st != LO_ERR_TIMED_OUT)
-			return;
-	}
-}
-
-static void test_race_with_deadlines(void)
-{
-	lo_event_t e;
-	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
-	volatile int stop = 0;
-	struct racer r[RACE_CONSUMERS];
-	lo_thread_t t[RACE_CONSUMERS];
-	for (int i = 0; i < RACE_CONSUMERS; i++) {
-		r[i] = (struct racer){ e, &stop, 0 };
-		CHECK_ST(lo_thread_run(run_hasty_racer, &r[i], "hasty", &t[i]), LO_OK);
 	}
 	int sent = 0;
 	for (int i = 0; i < RACE_SIGNALS; i++) {
@@ -433,6 +385,21 @@ static void test_race_with_deadlines(void)
 		lo_printf("  %d signals sent, %d taken\n", sent, taken);
 	CHECK(signals_of(e) == 0);
 	lo_handle_close(lo_event_handle(e));
+}
+
+static void test_race_each_signal_once(void)
+{
+	race_consumers(20000000);   /* 20 ms: most consumes are handed a signal */
+}
+
+/* The same race with deadlines so short that most calls time out: a
+ * deadline that passes just as a signal is handed over must not lose that
+ * signal (the call returns OK then, as wait_one does). The timed-out
+ * thread may still be waiting for a CPU when the signal reaches its
+ * observer, so the window is wide, on one CPU as on four. */
+static void test_race_with_deadlines(void)
+{
+	race_consumers(20000);   /* 20 us */
 }
 
 /* A signal that comes right after a kill, while the killed thread has not
