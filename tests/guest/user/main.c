@@ -133,6 +133,19 @@ bool utest_thread_blocked(lo_thread_t t)
 	return false;
 }
 
+uint32_t utest_handles_in_table(void)
+{
+	struct lo_handle_entry entries[16];
+	uint32_t start = 0, actual = 0, next = 0, total = 0;
+	do {
+		if (lo_process_list_handles(lo_self, entries, 16, start, &actual, &next) != LO_OK)
+			return 0;
+		total += actual;
+		start = next;
+	} while (next);
+	return total;
+}
+
 uint64_t utest_object_id(lo_handle_t h)
 {
 	struct lo_object_info info;

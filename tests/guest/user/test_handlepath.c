@@ -10,19 +10,6 @@
 #define USER_TOP 0x0000800000000000ull
 #define RACE_ROUNDS 20000
 
-static uint32_t handles_in_table(void)
-{
-	struct lo_handle_entry entries[16];
-	uint32_t start = 0, actual = 0, next = 0, total = 0;
-	do {
-		if (lo_process_list_handles(lo_self, entries, 16, start, &actual, &next) != LO_OK)
-			return 0;
-		total += actual;
-		start = next;
-	} while (next);
-	return total;
-}
-
 /* One page of a fresh VMO mapped at addr (writable or not); 0 if refused. */
 static int map_page(uint64_t addr, uint32_t flags, lo_vmo_t *vmo)
 {
@@ -52,7 +39,7 @@ static void test_info_out_edges(void)
 	lo_vmo_t top, ro, half;
 	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	uint64_t id = utest_object_id(lo_event_handle(e));
-	uint32_t before = handles_in_table();
+	uint32_t before = utest_handles_in_table();
 	const uint64_t ro_at = USER_TOP - 16 * 4096, half_at = USER_TOP - 32 * 4096;
 	if (!map_page(USER_TOP - 4096, LO_MAP_WRITE, &top)) {
 		lo_handle_close(lo_event_handle(e));
@@ -84,7 +71,7 @@ static void test_info_out_edges(void)
 			 LO_ERR_FAULT);
 		unmap_page(half_at, half);
 	}
-	CHECK(handles_in_table() == before);
+	CHECK(utest_handles_in_table() == before);
 	struct lo_object_info info;
 	CHECK_ST(lo_handle_info(lo_event_handle(e), &info), LO_OK);
 	CHECK(info.handle_count == 1 && info.refcount == 1);
@@ -100,11 +87,11 @@ static void test_duplicate_out_read_only(void)
 	const uint64_t at = USER_TOP - 48 * 4096;
 	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
 	if (map_page(at, 0, &ro)) {
-		uint32_t before = handles_in_table();
+		uint32_t before = utest_handles_in_table();
 		CHECK_ST(lo_handle_duplicate(lo_event_handle(e), LO_RIGHT_WAIT, (uint32_t *)(uintptr_t)at),
 			 LO_ERR_FAULT);
 		CHECK(*(uint32_t *)(uintptr_t)at == 0);
-		CHECK(handles_in_table() == before);
+		CHECK(utest_handles_in_table() == before);
 		unmap_page(at, ro);
 	}
 	struct lo_object_info info;
@@ -195,7 +182,7 @@ static void test_race_on_one_table(void)
 	struct race r = { 0 };
 	CHECK_ST(lo_event_create(lo_job_self(), &r.e), LO_OK);
 	uint64_t id = utest_object_id(lo_event_handle(r.e));
-	uint32_t before = handles_in_table();
+	uint32_t before = utest_handles_in_table();
 	lo_thread_t t[3];
 	int started = 0;
 	for (int i = 0; i < 3; i++)
@@ -218,7 +205,7 @@ static void test_race_on_one_table(void)
 	struct lo_object_info info;
 	CHECK_ST(lo_handle_info(lo_event_handle(r.e), &info), LO_OK);
 	CHECK(info.handle_count == 1 && info.refcount == 1);
-	CHECK(handles_in_table() == before);
+	CHECK(utest_handles_in_table() == before);
 	lo_handle_close(lo_event_handle(r.e));
 }
 

@@ -251,19 +251,6 @@ static void test_close_cancels_port_wait(void)
 
 /* --- duplicate and replace whose result cannot be written back --- */
 
-static uint32_t handles_in_table(void)
-{
-	struct lo_handle_entry entries[16];
-	uint32_t start = 0, actual = 0, next = 0, total = 0;
-	do {
-		if (lo_process_list_handles(lo_self, entries, 16, start, &actual, &next) != LO_OK)
-			return 0;
-		total += actual;
-		start = next;
-	} while (next);
-	return total;
-}
-
 /* Not writable from user mode: the first page, and a kernel address. */
 static uint32_t *const bad_out[] = {
 	(uint32_t *)0,
@@ -274,10 +261,10 @@ static void test_duplicate_bad_out_leaves_table(void)
 {
 	lo_event_t e;
 	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
-	uint32_t before = handles_in_table();
+	uint32_t before = utest_handles_in_table();
 	for (unsigned i = 0; i < sizeof(bad_out) / sizeof(bad_out[0]); i++) {
 		CHECK_ST(lo_handle_duplicate(lo_event_handle(e), LO_RIGHT_WAIT, bad_out[i]), LO_ERR_FAULT);
-		CHECK(handles_in_table() == before);
+		CHECK(utest_handles_in_table() == before);
 		struct lo_object_info info;
 		CHECK_ST(lo_handle_info(lo_event_handle(e), &info), LO_OK);
 		CHECK(info.handle_count == 1);
@@ -289,11 +276,11 @@ static void test_replace_bad_out_keeps_handle(void)
 {
 	lo_event_t e;
 	CHECK_ST(lo_event_create(lo_job_self(), &e), LO_OK);
-	uint32_t before = handles_in_table();
+	uint32_t before = utest_handles_in_table();
 	for (unsigned i = 0; i < sizeof(bad_out) / sizeof(bad_out[0]); i++) {
 		CHECK_ST(lo_handle_replace(lo_event_handle(e), LO_RIGHT_WAIT | LO_RIGHT_INSPECT,
 					   bad_out[i]), LO_ERR_FAULT);
-		CHECK(handles_in_table() == before);
+		CHECK(utest_handles_in_table() == before);
 		/* The old handle is still there, with all its rights. */
 		struct lo_object_info info;
 		CHECK_ST(lo_handle_info(lo_event_handle(e), &info), LO_OK);

@@ -49,6 +49,8 @@ void utest_sleep_ms(uint64_t ms);
 /* Wait up to 2 s for thread t to block (in a wait or a call); true once it
  * has. */
 bool utest_thread_blocked(lo_thread_t t);
+/* How many handles this process holds (0 if they cannot be listed). */
+uint32_t utest_handles_in_table(void);
 /* The object id behind a handle (0 if it is not valid). */
 uint64_t utest_object_id(lo_handle_t h);
 /* The latest denial the kernel logged for this process's call `syscall`
