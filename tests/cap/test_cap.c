@@ -109,17 +109,26 @@ static void test_lookup_failures(void **state)
 	assert_int_equal(cap_close(&table, h), LO_OK);
 }
 
+/* An object with two handles in the table: h (RW and DUPLICATE) and g, a
+ * revocable grant of RW made from it (revoked through *node). */
+static struct test_object *object_with_grant(cap_handle_t *h, cap_handle_t *g,
+					     struct cap_revoke_node **node)
+{
+	struct test_object *o = test_object_new(TYPE_A, 1);
+	assert_int_equal(cap_install(&table, &o->base, RW | LO_RIGHT_DUPLICATE, h), LO_OK);
+	cap_unref(&o->base);
+	assert_int_equal(cap_grant_revocable(&table, *h, RW, NULL, node, g), LO_OK);
+	return o;
+}
+
 /* Every answer cap_lookup gives, through the path that waits for the
  * table lock (taken when cap_lock_try fails) and through the one that does
  * not: the same status, rights, object and references. */
 static void check_lookup_answers(void)
 {
-	struct test_object *o = test_object_new(TYPE_A, 1);
 	cap_handle_t h, g;
-	assert_int_equal(cap_install(&table, &o->base, RW | LO_RIGHT_DUPLICATE, &h), LO_OK);
-	cap_unref(&o->base);
 	struct cap_revoke_node *node = NULL;
-	assert_int_equal(cap_grant_revocable(&table, h, RW, NULL, &node, &g), LO_OK);
+	struct test_object *o = object_with_grant(&h, &g, &node);
 	struct cap_object *got = NULL;
 	rights_t held = 0;
 	assert_int_equal(cap_lookup(&table, h, TYPE_A, LO_RIGHT_READ, &got, &held), LO_OK);
@@ -350,12 +359,9 @@ static void test_sys_duplicate_close(void **state)
  * reference and the lock kept on success; every error releases the lock. */
 static void check_lookup_held(void)
 {
-	struct test_object *o = test_object_new(TYPE_A, 1);
 	cap_handle_t h, g;
-	assert_int_equal(cap_install(&table, &o->base, RW | LO_RIGHT_DUPLICATE, &h), LO_OK);
-	cap_unref(&o->base);
 	struct cap_revoke_node *node = NULL;
-	assert_int_equal(cap_grant_revocable(&table, h, RW, NULL, &node, &g), LO_OK);
+	struct test_object *o = object_with_grant(&h, &g, &node);
 	struct cap_object *got = NULL;
 	rights_t held = 0;
 	if (!cap_sys_hold_try(&table))

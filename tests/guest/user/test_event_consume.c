@@ -247,48 +247,70 @@ static void test_kill_mid_wait(void)
 	lo_handle_close(lo_event_handle(e));
 }
 
-/* Ping-pong with another process, as the bench does; then the process is
- * killed while it waits in the call, and takes nothing after. */
-static void test_other_process(void)
-{
+/* A child in mode event-pong: it consumes `ping` (ours) and signals the
+ * pong event it made itself and sent back over its startup channel. */
+struct pong_child {
 	lo_event_t ping, pong;
-	lo_channel_t mine, theirs;
-	CHECK_ST(lo_event_create(lo_job_self(), &ping), LO_OK);
-	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
+	lo_channel_t mine;
+	lo_process_t process;
+};
+
+/* True once the child runs and its pong event has come. */
+static bool start_pong_child(struct pong_child *c)
+{
+	lo_channel_t theirs;
+	*c = (struct pong_child){ 0 };
+	CHECK_ST(lo_event_create(lo_job_self(), &c->ping), LO_OK);
+	CHECK_ST(lo_channel_create(lo_job_self(), &c->mine, &theirs), LO_OK);
 	struct lo_give give[2] = {
 		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
-		{ LO_STARTUP_USER, utest_dup(lo_event_handle(ping), LO_DEFAULT_RIGHTS_EVENT) },
+		{ LO_STARTUP_USER, utest_dup(lo_event_handle(c->ping), LO_DEFAULT_RIGHTS_EVENT) },
 	};
-	lo_process_t child;
-	if (!CHECK_ST(utest_spawn_child("event-pong", give, 2, &child), LO_OK))
-		return;
-	/* Its pong event comes over the channel. */
+	if (!CHECK_ST(utest_spawn_child("event-pong", give, 2, &c->process), LO_OK))
+		return false;
 	char buf[4];
 	lo_handle_t h[1] = { { 0 } };
 	struct lo_channel_read_result got = { 0, 0 };
 	uint32_t observed;
-	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
+	CHECK_ST(lo_handle_wait_one(lo_channel_handle(c->mine), LO_SIG_CHANNEL_READABLE,
 				    lo_deadline_after_ms(5000), &observed), LO_OK);
-	CHECK_ST(lo_channel_read(mine, buf, sizeof(buf), h, 1, &got), LO_OK);
-	pong = lo_event_from(h[0]);
-	int rounds = 0;
-	for (; got.handles == 1 && rounds < 200; rounds++) {
-		signal_event(ping);
-		if (!CHECK_ST(lo_event_consume(pong, lo_deadline_after_ms(3000)), LO_OK))
-			break;
+	CHECK_ST(lo_channel_read(c->mine, buf, sizeof(buf), h, 1, &got), LO_OK);
+	c->pong = lo_event_from(h[0]);
+	return CHECK(got.handles == 1);
+}
+
+static void end_pong_child(struct pong_child *c)
+{
+	if (c->process.value)
+		lo_handle_close(lo_process_handle(c->process));
+	if (lo_event_handle(c->pong).value)
+		lo_handle_close(lo_event_handle(c->pong));
+	lo_handle_close(lo_channel_handle(c->mine));
+	lo_handle_close(lo_event_handle(c->ping));
+}
+
+/* Ping-pong with another process, as the bench does; then the process is
+ * killed while it waits in the call, and takes nothing after. */
+static void test_other_process(void)
+{
+	struct pong_child c;
+	if (start_pong_child(&c)) {
+		int rounds = 0;
+		for (; rounds < 200; rounds++) {
+			signal_event(c.ping);
+			if (!CHECK_ST(lo_event_consume(c.pong, lo_deadline_after_ms(3000)), LO_OK))
+				break;
+		}
+		CHECK(rounds == 200);
+		CHECK(signals_of(c.ping) == 0 && signals_of(c.pong) == 0);
+		utest_sleep_ms(10);   /* the child is back in event_consume by now */
+		CHECK_ST(lo_process_kill(c.process), LO_OK);
+		struct lo_process_info info;
+		CHECK(utest_wait_process(c.process, &info));
+		signal_event(c.ping);
+		CHECK(signals_of(c.ping) == LO_SIG_EVENT_SIGNALED);
 	}
-	CHECK(rounds == 200);
-	CHECK(signals_of(ping) == 0 && signals_of(pong) == 0);
-	utest_sleep_ms(10);   /* the child is back in event_consume by now */
-	CHECK_ST(lo_process_kill(child), LO_OK);
-	struct lo_process_info info;
-	CHECK(utest_wait_process(child, &info));
-	signal_event(ping);
-	CHECK(signals_of(ping) == LO_SIG_EVENT_SIGNALED);
-	lo_handle_close(lo_process_handle(child));
-	lo_handle_close(h[0]);
-	lo_handle_close(lo_channel_handle(mine));
-	lo_handle_close(lo_event_handle(ping));
+	end_pong_child(&c);
 }
 
 /* Needs WAIT and SIGNAL; a denial takes nothing and is recorded. */
@@ -429,37 +451,19 @@ static void test_signal_just_after_kill(void)
  * signaled at once; the signal outlives the process. */
 static void test_signal_just_after_process_kill(void)
 {
-	lo_event_t ping;
-	lo_channel_t mine, theirs;
-	CHECK_ST(lo_event_create(lo_job_self(), &ping), LO_OK);
-	CHECK_ST(lo_channel_create(lo_job_self(), &mine, &theirs), LO_OK);
-	struct lo_give give[2] = {
-		{ LO_STARTUP_CHANNEL, lo_channel_handle(theirs) },
-		{ LO_STARTUP_USER, utest_dup(lo_event_handle(ping), LO_DEFAULT_RIGHTS_EVENT) },
-	};
-	lo_process_t child;
-	if (!CHECK_ST(utest_spawn_child("event-pong", give, 2, &child), LO_OK))
-		return;
-	char buf[4];
-	lo_handle_t h[1] = { { 0 } };
-	struct lo_channel_read_result got = { 0, 0 };
-	uint32_t observed;
-	CHECK_ST(lo_handle_wait_one(lo_channel_handle(mine), LO_SIG_CHANNEL_READABLE,
-				    lo_deadline_after_ms(5000), &observed), LO_OK);
-	CHECK_ST(lo_channel_read(mine, buf, sizeof(buf), h, 1, &got), LO_OK);
-	/* One round trip, so the child is in (or about to be in) the call. */
-	signal_event(ping);
-	CHECK_ST(lo_event_consume(lo_event_from(h[0]), lo_deadline_after_ms(3000)), LO_OK);
-	utest_sleep_ms(10);
-	CHECK_ST(lo_process_kill(child), LO_OK);
-	signal_event(ping);
-	struct lo_process_info info;
-	CHECK(utest_wait_process(child, &info));
-	CHECK(signals_of(ping) == LO_SIG_EVENT_SIGNALED);
-	lo_handle_close(lo_process_handle(child));
-	lo_handle_close(h[0]);
-	lo_handle_close(lo_channel_handle(mine));
-	lo_handle_close(lo_event_handle(ping));
+	struct pong_child c;
+	if (start_pong_child(&c)) {
+		/* One round trip, so the child is in (or about to be in) the call. */
+		signal_event(c.ping);
+		CHECK_ST(lo_event_consume(c.pong, lo_deadline_after_ms(3000)), LO_OK);
+		utest_sleep_ms(10);
+		CHECK_ST(lo_process_kill(c.process), LO_OK);
+		signal_event(c.ping);
+		struct lo_process_info info;
+		CHECK(utest_wait_process(c.process, &info));
+		CHECK(signals_of(c.ping) == LO_SIG_EVENT_SIGNALED);
+	}
+	end_pong_child(&c);
 }
 
 static const struct utest event_consume_tests[] = {
