@@ -3,6 +3,8 @@
 #include "lightos/startup.h"
 #include "lightos/runtime.h"
 #include "lightos/thread.h"
+#include "registry_lock.h"
+#include "registry_mounts.h"
 
 lo_channel_t lo_root_registry(void)
 {
@@ -35,61 +37,6 @@ static int has_registry_prefix(const char *path)
 			return 1;
 	}
 	return 0;
-}
-
-/* A root connection is one channel for every thread that names things
- * through it: one request at a time on it, or one thread could read
- * another's answer. A lock per channel value (hashed into a few; only the
- * root entry points take them, for their hops on the root itself):
- * uncontended, one compare-exchange of the holder's stack pointer, which
- * names the holder for a waiter; a waiter naps 50 us at a time (a wait with
- * a deadline on the root: there is no object to sleep on that every
- * process holds), and now and then asks whether the holder still lives: a
- * thread killed while it held the lock leaves it to the next; a join of
- * that thread frees it before the stack can be reused (ROOT_STALE: free,
- * but the dead holder's answer may still come). */
-#define ROOT_LOCKS 16
-#define ROOT_LOCK_CHECK 20   /* naps between two looks at the holder (1 ms) */
-#define ROOT_STALE 1ull      /* no stack pointer is 1 */
-static uint64_t root_holder[ROOT_LOCKS];
-
-void lo_thread_stack_gone(uint64_t stack, uint64_t size)
-{
-	for (int i = 0; i < ROOT_LOCKS; i++) {
-		uint64_t was = __atomic_load_n(&root_holder[i], __ATOMIC_RELAXED);
-		if (was - stack < size)
-			__atomic_compare_exchange_n(&root_holder[i], &was, ROOT_STALE, 0, __ATOMIC_RELAXED,
-						    __ATOMIC_RELAXED);
-	}
-}
-
-/* 1: taken over from a dead holder, whose answer may still come. */
-static int root_lock(lo_channel_t root)
-{
-	uint64_t *holder = &root_holder[root.value % ROOT_LOCKS];
-	uint64_t me = (uint64_t)(uintptr_t)&holder;
-	uint64_t was = 0;
-	if (__atomic_compare_exchange_n(holder, &was, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return 0;
-	for (int naps = 1;; naps++) {
-		uint32_t observed;
-		lo_handle_wait_one(lo_channel_handle(root), LO_SIG_CHANNEL_PEER_CLOSED,
-				   lo_now() + 50 * 1000, &observed);
-		was = 0;
-		if (__atomic_compare_exchange_n(holder, &was, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return 0;
-		if (was == ROOT_STALE &&
-		    __atomic_compare_exchange_n(holder, &was, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return 1;
-		if (naps % ROOT_LOCK_CHECK == 0 && lo_thread_stack_dead(was) &&
-		    __atomic_compare_exchange_n(holder, &was, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return 1;
-	}
-}
-
-static void root_unlock(lo_channel_t root)
-{
-	__atomic_store_n(&root_holder[root.value % ROOT_LOCKS], 0, __ATOMIC_RELEASE);
 }
 
 /* After a dead holder: its request may have gone and its answer not yet
@@ -133,46 +80,52 @@ static status_t root_resync(lo_channel_t root)
 	return st == LO_OK ? LO_ERR_BAD_FORMAT : st;
 }
 
-static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t len, uint32_t rights,
-			      uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
-			      uint32_t *exact, char *link, uint32_t *link_len, lo_handle_t *obj);
+/* One hop's answer. */
+struct hop {
+	uint32_t kind, consumed, granted, exact, kept, link_len;
+	lo_handle_t obj;
+	char link[LO_REGISTRY_PATH_MAX + 1];
+};
 
-static status_t open_hop(lo_channel_t at, int shared, const char *path, uint32_t len, uint32_t rights,
-			 uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
-			 uint32_t *exact, char *link, uint32_t *link_len, lo_handle_t *obj)
+static status_t open_hop_once(lo_channel_t at, uint32_t flags, const char *path, uint32_t len,
+			      uint32_t rights, uint32_t conn_rights, struct hop *a);
+
+static status_t open_hop(lo_channel_t at, int shared, uint32_t flags, const char *path, uint32_t len,
+			 uint32_t rights, uint32_t conn_rights, struct hop *a)
 {
 	status_t st = LO_OK;
-	if (shared && root_lock(at))
+	if (shared && lo_registry_lock(at.value % LO_REGISTRY_LOCKS, at)) {
 		st = root_resync(at);
+		lo_mounts_forget(at);   /* the dead holder may have been on one of them */
+	}
 	if (st == LO_OK)
-		st = open_hop_once(at, path, len, rights, conn_rights, kind, consumed, granted, exact,
-				   link, link_len, obj);
+		st = open_hop_once(at, flags, path, len, rights, conn_rights, a);
 	if (shared)
-		root_unlock(at);
+		lo_registry_unlock(at.value % LO_REGISTRY_LOCKS);
 	return st;
 }
 
 /* One hop: `resolve` (small messages) where the path fits; `open` for a
  * longer path, for a link's text, and where the server has no resolve. */
-static status_t open_hop_once(lo_channel_t at, const char *path, uint32_t len, uint32_t rights,
-			      uint32_t conn_rights, uint32_t *kind, uint32_t *consumed, uint32_t *granted,
-			      uint32_t *exact, char *link, uint32_t *link_len, lo_handle_t *obj)
+static status_t open_hop_once(lo_channel_t at, uint32_t flags, const char *path, uint32_t len,
+			      uint32_t rights, uint32_t conn_rights, struct hop *a)
 {
 	int32_t status = LO_OK;
 	status_t st;
 	if (len <= LO_REGISTRY_RESOLVE_PATH_MAX) {
-		st = lo_registry_resolve(at, rights, conn_rights, 0, path, len, &status, kind, consumed,
-					granted, exact, obj);
+		st = lo_registry_resolve(at, rights, conn_rights, flags, path, len, &status, &a->kind,
+					 &a->consumed, &a->granted, &a->exact, &a->kept, &a->obj);
 		if (st == LO_OK)
 			st = status;
-		if (st != LO_ERR_NOT_SUPPORTED && !(st == LO_OK && *kind == LO_ENTRY_LINK))
+		if (st != LO_ERR_NOT_SUPPORTED && !(st == LO_OK && a->kind == LO_ENTRY_LINK))
 			return st;
-		if (st == LO_OK && obj->value)
-			lo_handle_close(*obj);   /* a link carries none; a bad server might */
+		if (st == LO_OK && a->obj.value)
+			lo_handle_close(a->obj);   /* a link carries none; a bad server might */
+		a->obj = LO_HANDLE_INVALID;
 	}
-	*exact = 0;   /* open's object travels with TRANSFER */
-	st = lo_registry_open(at, path, len, rights, conn_rights, &status, kind, consumed, granted,
-			      link, LO_REGISTRY_PATH_MAX, link_len, obj);
+	a->exact = a->kept = 0;   /* open's object travels with TRANSFER */
+	st = lo_registry_open(at, path, len, rights, conn_rights, &status, &a->kind, &a->consumed,
+			      &a->granted, a->link, LO_REGISTRY_PATH_MAX, &a->link_len, &a->obj);
 	return st == LO_OK ? status : st;
 }
 
@@ -182,12 +135,18 @@ status_t lo_resolve_path(lo_channel_t registry, const char *path, uint32_t right
 }
 
 static status_t walk(lo_channel_t registry, const char *base, const char *path, size_t len,
-		     uint32_t rights, uint32_t conn_rights, lo_handle_t *out);
+		     uint32_t rights, uint32_t conn_rights, int keep, lo_handle_t *out);
+
+/* The process's own root: the one whose mounts it keeps (registry_mounts.c). */
+static int own_root(lo_channel_t root)
+{
+	return root.value && root.value == lo_root_registry().value;
+}
 
 status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t rights,
 			    uint32_t conn_rights, lo_handle_t *out)
 {
-	return walk(registry, NULL, path, lo_strlen(path), rights, conn_rights, out);
+	return walk(registry, NULL, path, lo_strlen(path), rights, conn_rights, 0, out);
 }
 
 /* Whether a link that used up `consumed` bytes of `path` was met past its
@@ -204,9 +163,10 @@ static int met_inside(const char *path, uint32_t consumed)
  * and a link met on it inside the root's entry `base` (the registry a
  * name names: "" for the root itself) is relative to that entry, as it
  * was when a name was resolved on a connection to that registry; a link
- * that is the entry itself is the root's, relative to the root. */
+ * that is the entry itself is the root's, relative to the root. `keep`:
+ * registry is the process's own root, and a mount it refers us to is kept. */
 static status_t walk(lo_channel_t registry, const char *base, const char *path, size_t len,
-		     uint32_t rights, uint32_t conn_rights, lo_handle_t *out)
+		     uint32_t rights, uint32_t conn_rights, int keep, lo_handle_t *out)
 {
 	int shared = base != NULL;
 	if (len > LO_REGISTRY_PATH_MAX)
@@ -220,59 +180,62 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 	int finished = 0;  /* resolved, or failed */
 	for (int hop = 0; hop < LO_REGISTRY_MAX_HOPS && !finished; hop++) {
 		finished = 1;   /* every path below that does not `continue` ends the walk */
-		uint32_t kind = 0, consumed = 0, granted = 0, exact = 0, link_len = 0;
-		char link[LO_REGISTRY_PATH_MAX + 1];
-		lo_handle_t obj = LO_HANDLE_INVALID;
-		st = open_hop(at, shared && !own, current, (uint32_t)len, rights, conn_rights, &kind, &consumed,
-			      &granted, &exact, link, &link_len, &obj);
+		struct hop a;
+		a.kind = a.consumed = a.granted = a.exact = a.kept = a.link_len = 0;
+		a.obj = LO_HANDLE_INVALID;
+		/* On the process's own root, a mount may refer us to keep it. */
+		uint32_t flags = keep && !own ? LO_RESOLVE_KEEP : 0;
+		st = open_hop(at, shared && !own, flags, current, (uint32_t)len, rights, conn_rights, &a);
 		if (st != LO_OK)
 			break;
-		if (consumed > len) {
-			lo_handle_close(obj);
+		if (a.consumed > len) {
+			lo_handle_close(a.obj);
 			st = LO_ERR_BAD_FORMAT;
 			break;
 		}
-		const char *rest = current + consumed;
-		if (kind == LO_ENTRY_OBJECT || (kind == LO_ENTRY_REGISTRY && !*rest)) {
+		const char *rest = current + a.consumed;
+		if (a.kind == LO_ENTRY_OBJECT || (a.kind == LO_ENTRY_REGISTRY && !*rest)) {
 			if (*rest) {
-				lo_handle_close(obj);
+				lo_handle_close(a.obj);
 				st = LO_ERR_NOT_A_REGISTRY;
 				break;
 			}
 			/* An object that travelled with TRANSFER keeps it only if
 			 * asked for; a copy (exact) has just what was granted. */
-			if (kind == LO_ENTRY_OBJECT && !exact && !(granted & LO_RIGHT_TRANSFER)) {
+			if (a.kind == LO_ENTRY_OBJECT && !a.exact && !(a.granted & LO_RIGHT_TRANSFER)) {
 				uint32_t exact = 0;
-				st = lo_handle_replace(obj, granted, &exact);
+				st = lo_handle_replace(a.obj, a.granted, &exact);
 				if (st != LO_OK) {
-					lo_handle_close(obj);
+					lo_handle_close(a.obj);
 					break;
 				}
-				obj.value = exact;
+				a.obj.value = exact;
 			}
-			*out = obj;
+			*out = a.obj;
 			break;
 		}
-		if (kind == LO_ENTRY_REGISTRY) {
+		if (a.kind == LO_ENTRY_REGISTRY) {
 			/* Another server's registry: continue there. */
+			if (flags && a.kept)
+				lo_mounts_keep(at, current, a.consumed, a.obj);
 			if (own)
 				lo_handle_close(lo_channel_handle(at));
-			at = lo_channel_from(obj);
+			at = lo_channel_from(a.obj);
 			own = 1;
-			len -= consumed;
+			len -= a.consumed;
 			lo_memcpy(buf, rest, len + 1);
 			current = buf;
 			finished = 0;
 			continue;
 		}
-		if (kind != LO_ENTRY_LINK) {
-			lo_handle_close(obj);
+		if (a.kind != LO_ENTRY_LINK) {
+			lo_handle_close(a.obj);
 			st = LO_ERR_BAD_FORMAT;
 			break;
 		}
-		link[link_len < sizeof(link) ? link_len : sizeof(link) - 1] = '\0';
+		a.link[a.link_len < sizeof(a.link) ? a.link_len : sizeof(a.link) - 1] = '\0';
 		char next[LO_REGISTRY_PATH_MAX + 1];
-		st = join_link(next, link, link_len, rest);
+		st = join_link(next, a.link, a.link_len, rest);
 		if (st != LO_OK)
 			break;
 		if (has_registry_prefix(next)) {
@@ -291,7 +254,7 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 			own = 1;
 			len = lo_strlen(p);
 			lo_memcpy(buf, p, len + 1);
-		} else if (shared && !own && *base && met_inside(current, consumed)) {
+		} else if (shared && !own && *base && met_inside(current, a.consumed)) {
 			size_t b = lo_strlen(base), n = lo_strlen(next);
 			if (b + 1 + n > LO_REGISTRY_PATH_MAX) {
 				st = LO_ERR_NAME_TOO_LONG;
@@ -322,7 +285,7 @@ status_t lo_connect_registry(const char *name, lo_channel_t *out)
 		return LO_ERR_NOT_FOUND;
 	lo_handle_t h;
 	status_t st = walk(root, "", name, lo_strlen(name), LO_DEFAULT_RIGHTS_CHANNEL,
-			   LO_REGISTRY_RIGHTS_ALL, &h);
+			   LO_REGISTRY_RIGHTS_ALL, 1, &h);
 	if (st == LO_OK)
 		*out = lo_channel_from(h);
 	return st;
@@ -385,7 +348,8 @@ static status_t resolve_in_two(lo_channel_t root, const char *name, uint32_t rig
 	if (!root.value)
 		return LO_ERR_NOT_FOUND;
 	lo_handle_t h;
-	st = walk(root, "", reg, lo_strlen(reg), LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h);
+	st = walk(root, "", reg, lo_strlen(reg), LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL,
+		  own_root(root), &h);
 	if (st != LO_OK)
 		return st;
 	lo_channel_t r = lo_channel_from(h);
@@ -443,7 +407,10 @@ status_t lo_resolve_name_in(lo_channel_t root, const char *name, uint32_t rights
 		return st;
 	if (!root.value)
 		return LO_ERR_NOT_FOUND;
-	return walk(root, reg, whole, len, rights, LO_REGISTRY_RIGHTS_ALL, out);
+	int keep = own_root(root);
+	if (keep && lo_mounts_open(root, whole, (uint32_t)len, rights, out, &st, &keep))
+		return st;
+	return walk(root, reg, whole, len, rights, LO_REGISTRY_RIGHTS_ALL, keep, out);
 }
 
 status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **last)
@@ -460,7 +427,7 @@ status_t lo_resolve_parent(const char *name, lo_channel_t *out, const char **las
 	if (!root.value)
 		return LO_ERR_NOT_FOUND;
 	lo_handle_t h;
-	st = walk(root, reg, whole, len, LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, &h);
+	st = walk(root, reg, whole, len, LO_DEFAULT_RIGHTS_CHANNEL, LO_REGISTRY_RIGHTS_ALL, 1, &h);
 	if (st == LO_OK)
 		*out = lo_channel_from(h);
 	return st;

@@ -115,6 +115,8 @@ static void uncharge(struct lo_registry_host *host, uint32_t client)
 static void entry_free(struct lo_registry_host *host, struct entry *e)
 {
 	uncharge(host, e->client);
+	if (e->kind == LO_ENTRY_REGISTRY)
+		lo_registry_kept_revoke_all(host);   /* a kept path may name something else now */
 	if (e->kind == LO_ENTRY_OBJECT)
 		lo_handle_close(e->handle);
 	else if (e->kind == LO_ENTRY_REGISTRY && !e->child) {
@@ -257,6 +259,7 @@ uint32_t lo_registry_host_connections(struct lo_registry_host *host)
 static void drop_connection(struct lo_registry_host *host, uint32_t slot)
 {
 	struct lo_registry *reg = host->conns[slot].registry;
+	lo_registry_kept_revoke_conn(host, slot);
 	watches_sweep(reg, slot);
 	lo_port_unwatch(host->port, slot);   /* so that the slot's key is free at once */
 	lo_handle_close(lo_channel_handle(host->conns[slot].channel));
@@ -275,6 +278,7 @@ void lo_registry_host_shutdown(struct lo_registry_host *host)
 		if (host->conns[slot].registry)
 			drop_connection(host, slot);
 	}
+	lo_registry_kept_revoke_all(host);
 	lo_handle_close(lo_port_handle(host->port));
 }
 
@@ -575,6 +579,8 @@ struct call {
 	struct lo_registry *reg;
 	uint32_t slot;                 /* the connection the request came on */
 	bool local;                    /* resolve_local: ask no other server */
+	bool keep;                     /* resolve_keep: refer to a mount, to be kept */
+	bool kept;                     /* ... and the answer is such a referral */
 	bool resolve;                  /* on_open serves a resolve (for denials) */
 	bool may_copy;                 /* resolve: answer an object with a copy */
 	lo_handle_t copy;              /* the entry's handle to send a copy of */
@@ -864,6 +870,27 @@ static int forward_open(struct lo_registry_host *host, lo_channel_t mount, const
 	return 1;
 }
 
+/* A referral to mount e for a client that keeps it (resolve_keep): a new
+ * connection there, as open_mount makes, handed out revocable
+ * (registry_kept.c). False (nothing made): no room, or the mounted server
+ * refused; the caller forwards as without the flag. */
+static bool refer_kept(struct call *c, struct entry *e, uint32_t conn_rights, lo_handle_t *out)
+{
+	struct lo_registry_kept *k = lo_registry_kept_slot(c->host, c->slot, e);
+	if (!k)
+		return false;
+	lo_handle_t h;
+	if (open_mount(c->host, e->mount, conn_rights, &h) != LO_OK)
+		return false;
+	if (lo_registry_kept_grant(k, c->slot, e, &h) != LO_OK) {
+		lo_handle_close(h);
+		return false;
+	}
+	*out = h;
+	c->kept = true;
+	return true;
+}
+
 /* What open and resolve answer for path[0..len) (a checked C string), asked
  * for `asked` (an object's rights) and `conn_asked` (a connection's). */
 static status_t open_path(struct call *c, const char *path, uint32_t len, uint32_t asked,
@@ -911,6 +938,13 @@ static status_t open_path(struct call *c, const char *path, uint32_t len, uint32
 			if (c->local)
 				return LO_ERR_NOT_SUPPORTED;
 			status_t st;
+			if (*rest && (there & LO_REGISTRY_RIGHT_OPEN) && c->keep &&
+			    refer_kept(c, e, there & conn_asked, &resp_handles[0])) {
+				resp->kind = LO_ENTRY_REGISTRY;
+				resp->consumed = (uint32_t)(rest - path);
+				*resp_nhandles = 1;
+				return LO_OK;
+			}
 			if (*rest && (there & LO_REGISTRY_RIGHT_OPEN) &&
 			    forward_open(c->host, e->mount, rest, (uint32_t)(rest - path), there, asked,
 					 conn_asked, resp,
@@ -1019,7 +1053,7 @@ static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *
 	struct call *c = ctx;
 	if (req->path_len > LO_REGISTRY_RESOLVE_PATH_MAX)
 		return LO_ERR_NAME_TOO_LONG;
-	if (req->flags & ~(uint32_t)LO_RESOLVE_LOCAL)
+	if (req->flags & ~(uint32_t)(LO_RESOLVE_LOCAL | LO_RESOLVE_KEEP))
 		return LO_ERR_INVALID_ARGS;
 	char path[LO_REGISTRY_PATH_MAX + 1];
 	if (!request_path(req->path, req->path_len, path))
@@ -1028,12 +1062,14 @@ static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *
 	answer.kind = answer.consumed = answer.granted = 0;
 	bool local = (req->flags & LO_RESOLVE_LOCAL) != 0;
 	c->local = local;
+	c->keep = (req->flags & LO_RESOLVE_KEEP) != 0;
 	c->resolve = true;
 	c->may_copy = true;
 	c->copy = LO_HANDLE_INVALID;
 	status_t st = open_path(c, path, req->path_len, req->rights, req->conn_rights, &answer,
 				resp_handles, resp_nhandles);
-	c->local = c->resolve = c->may_copy = false;
+	resp->kept = c->kept;
+	c->local = c->resolve = c->may_copy = c->keep = c->kept = false;
 	resp->kind = answer.kind;
 	resp->consumed = answer.consumed;
 	resp->granted = answer.granted;
@@ -1243,8 +1279,8 @@ status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline
 		uint32_t slot = (uint32_t)pkt.key;
 		if (slot >= LO_REGISTRY_HOST_CONNECTIONS || !host->conns[slot].registry)
 			continue;
-		struct call c = { host, host->conns[slot].registry, slot, false, false, false,
-				  LO_HANDLE_INVALID };
+		struct call c = { .host = host, .reg = host->conns[slot].registry, .slot = slot,
+				  .copy = LO_HANDLE_INVALID };
 		/* One request per packet: the connection's watch goes to the back
 		 * of the port's queue while more are queued, so every connection
 		 * gets its turn. SHOULD_WAIT: the queue is empty (another packet

@@ -203,7 +203,8 @@ static status_t on_open(void *ctx, const struct lo_registry_open_request *req,
 }
 
 /* open in small messages (idl/registry.idl): this server asks nobody
- * else, so resolve_local changes nothing; it holds no links. */
+ * else and holds no mounts, so resolve_local and resolve_keep change
+ * nothing; it holds no links. */
 static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *req,
 			   struct lo_registry_resolve_response *resp, lo_handle_t *rh, uint32_t *nrh)
 {
@@ -211,7 +212,7 @@ static status_t on_resolve(void *ctx, const struct lo_registry_resolve_request *
 	static struct lo_registry_open_response answer;
 	if (req->path_len > LO_REGISTRY_RESOLVE_PATH_MAX)
 		return LO_ERR_NAME_TOO_LONG;
-	if (req->flags & ~(uint32_t)LO_RESOLVE_LOCAL)
+	if (req->flags & ~(uint32_t)(LO_RESOLVE_LOCAL | LO_RESOLVE_KEEP))
 		return LO_ERR_INVALID_ARGS;
 	open.path_len = req->path_len;
 	lo_memcpy(open.path, req->path, req->path_len);

@@ -50,10 +50,15 @@ status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t ri
 status_t lo_resolve_parent(const char *name, lo_channel_t *reg, const char **last);
 /* Resolve "<registry>:<path>" in one step: one open request to the root
  * for "<registry>/<path>" (one round trip when the root's host serves the
- * whole path; a mount refers the rest to its server). */
+ * whole path; a mount refers the rest to its server). Under a mount of the
+ * process's own root, the first open keeps the mounted server's connection
+ * and later ones go there directly (libos/registry_mounts.c). */
 status_t lo_resolve_name(const char *name, uint32_t rights, lo_handle_t *out);
-/* The same in the root namespace `root` instead of the process's own. */
+/* The same in the root namespace `root` instead of the process's own (with
+ * the process's own root, the same as lo_resolve_name). */
 status_t lo_resolve_name_in(lo_channel_t root, const char *name, uint32_t rights, lo_handle_t *out);
+/* Mount connections this process keeps now (for tests and tools). */
+uint32_t lo_registry_kept_mounts(void);
 
 /* Split "<registry>:<path>" into its parts (pure; host-tested).
  * LO_ERR_INVALID_ARGS without ':' or with an empty registry name,

@@ -32,6 +32,10 @@
 #define LO_REGISTRY_SUBGRANTS 12
 /* Refused requests the host remembers (the `denial` method reads them). */
 #define LO_REGISTRY_DENIALS 16
+/* Referrals a host keeps revocable for clients that keep them
+ * (resolve_keep): in all, and per mount. */
+#define LO_REGISTRY_HOST_KEPT 32
+#define LO_REGISTRY_MOUNT_KEPT 12
 /* How long an open through a mount waits for the mounted server (ns). */
 #define LO_REGISTRY_MOUNT_WAIT (1000ull * 1000 * 1000)
 
@@ -64,6 +68,13 @@ struct lo_registry_host {
 		uint32_t ordinal, missing, client;
 	} denials[LO_REGISTRY_DENIALS];
 	uint32_t denial_total;
+	/* Referrals handed out to be kept (registry_kept.c): each a grant
+	 * through a revoker of its own; revoker 0: free. */
+	struct lo_registry_kept {
+		lo_revoker_t revoker;
+		uint32_t conn;                  /* the slot it was asked on */
+		const void *mount;              /* the mount entry it refers to */
+	} kept[LO_REGISTRY_HOST_KEPT];
 	uint32_t next_client;
 	uint32_t next_txid;                 /* of requests to other servers */
 	struct lo_registry_client_use *uses;   /* entries charged to each client */
@@ -156,6 +167,15 @@ struct lo_registry *lo_registry_grant_point(struct lo_registry *reg, const char 
 /* Close every connection and the port (the registries the connections
  * kept go with them; the host's own references stay). */
 void lo_registry_host_shutdown(struct lo_registry_host *host);
+/* Kept referrals (registry_kept.c; the host's own use). */
+struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, uint32_t conn,
+					       const void *mount);
+status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, const void *mount,
+				lo_handle_t *h);
+void lo_registry_kept_revoke_conn(struct lo_registry_host *host, uint32_t conn);
+void lo_registry_kept_revoke_all(struct lo_registry_host *host);
+/* For tests: referrals kept and not yet taken back. */
+uint32_t lo_registry_kept_live(struct lo_registry_host *host);
 /* Serve until `deadline` (ns since boot); returns LO_ERR_TIMED_OUT then. */
 status_t lo_registry_host_serve(struct lo_registry_host *host, uint64_t deadline);
 

@@ -70,6 +70,7 @@
 #include "fpu_state.h"
 #include "lightos/registry_server.h"
 #include "lightos/registry.h"
+#include "names_msg.h"
 
 /* exc-touch: an address nothing maps (tests/guest/user/test_exception.c). */
 #define EXC_TOUCH_ADDR 0x0000500000000000ull
@@ -622,12 +623,45 @@ static int thread_on_cue(lo_channel_t ch)
 	return 0;
 }
 
+/* names (test_regkept.c): names through this process's own root, on cue.
+ * Each message is a struct names_ask; each answer a struct names_answer.
+ * A message of no name ends it. */
+static int names(lo_channel_t ch)
+{
+	for (;;) {
+		struct names_ask ask;
+		struct lo_channel_read_result got;
+		uint32_t observed;
+		lo_handle_wait_one(lo_channel_handle(ch), LO_SIG_CHANNEL_READABLE | LO_SIG_CHANNEL_PEER_CLOSED,
+				   UINT64_MAX, &observed);
+		lo_memset(&ask, 0, sizeof(ask));
+		if (lo_channel_read(ch, &ask, sizeof(ask) - 1, NULL, 0, &got) != LO_OK ||
+		    got.bytes <= sizeof(ask.rights))
+			return 0;
+		struct names_answer a = { 0, 0, 0, 0 };
+		lo_handle_t h;
+		a.status = lo_resolve_name(ask.name, ask.rights, &h);
+		if (a.status == LO_OK) {
+			struct lo_object_info info;
+			if (lo_handle_info(h, &info) == LO_OK) {
+				a.rights = info.rights;
+				a.id = info.id;
+			}
+			lo_handle_close(h);
+		}
+		a.kept = lo_registry_kept_mounts();
+		lo_channel_write(ch, &a, sizeof(a), NULL, 0);
+	}
+}
+
 int main(void)
 {
 	const char *args = lo_startup_args();
 	lo_channel_t ch = lo_channel_from(lo_startup_handle(LO_STARTUP_CHANNEL));
 	if (lo_strncmp(args, "exit ", 5) == 0)
 		return parse_int(args + 5);
+	if (lo_strcmp(args, "names") == 0)
+		return names(ch);
 	if (lo_strcmp(args, "crash") == 0)
 		*(volatile int *)0 = 1;
 	if (lo_strcmp(args, "divide") == 0) {

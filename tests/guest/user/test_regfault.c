@@ -391,10 +391,10 @@ static void test_forwarded_exact(void)
 	}
 	/* The host's own answer to that resolve says exact 0. */
 	int32_t status = 0;
-	uint32_t kind = 0, consumed = 0, granted = 0, exact = 7;
+	uint32_t kind = 0, consumed = 0, granted = 0, exact = 7, kept = 7;
 	h = LO_HANDLE_INVALID;
 	CHECK_ST(lo_registry_resolve(f.conn, LO_RIGHT_INSPECT, LO_REGISTRY_RIGHTS_ALL, 0, "files/m/pub", 11,
-				     &status, &kind, &consumed, &granted, &exact, &h), LO_OK);
+				     &status, &kind, &consumed, &granted, &exact, &kept, &h), LO_OK);
 	CHECK(status == LO_OK && kind == LO_ENTRY_OBJECT && exact == 0);
 	if (h.value)
 		lo_handle_close(h);

@@ -313,16 +313,16 @@ static void test_answer_copy(void)
 	const char *path = "files/etc/motd";
 	uint32_t ask = LO_RIGHT_WAIT | LO_RIGHT_INSPECT;
 	int32_t status;
-	uint32_t kind, consumed, granted, exact;
+	uint32_t kind, consumed, granted, exact, kept;
 	lo_handle_t h = LO_HANDLE_INVALID;
 	CHECK_ST(lo_registry_resolve(f.conn, ask, LO_REGISTRY_RIGHTS_ALL, 0, path, 14, &status, &kind,
-				     &consumed, &granted, &exact, &h), LO_OK);
+				     &consumed, &granted, &exact, &kept, &h), LO_OK);
 	CHECK(status == LO_OK && kind == LO_ENTRY_OBJECT && consumed == 14 && granted == ask);
 	CHECK(exact == 1 && reg_rights_of(h) == ask && utest_object_id(h) == id);
 	lo_handle_close(h);
 	h = LO_HANDLE_INVALID;
 	CHECK_ST(lo_registry_resolve(f.conn, ask, LO_REGISTRY_RIGHTS_ALL, LO_RESOLVE_LOCAL, path, 14,
-				     &status, &kind, &consumed, &granted, &exact, &h), LO_OK);
+				     &status, &kind, &consumed, &granted, &exact, &kept, &h), LO_OK);
 	CHECK(status == LO_OK && kind == LO_ENTRY_OBJECT && granted == ask);
 	CHECK(exact == 0 && reg_rights_of(h) == (ask | LO_RIGHT_TRANSFER) && utest_object_id(h) == id);
 	lo_handle_close(h);
@@ -336,7 +336,7 @@ static void test_answer_copy(void)
 	for (uint32_t flags = 0; flags <= LO_RESOLVE_LOCAL; flags += LO_RESOLVE_LOCAL) {
 		h = LO_HANDLE_INVALID;
 		CHECK_ST(lo_registry_resolve(f.conn, ask, LO_REGISTRY_RIGHTS_ALL, flags, "files/etc/bare", 14,
-					     &status, &kind, &consumed, &granted, &exact, &h), LO_OK);
+					     &status, &kind, &consumed, &granted, &exact, &kept, &h), LO_OK);
 		CHECK(status == LO_ERR_ACCESS_DENIED && !h.value);
 	}
 	CHECK_ST(lo_resolve_name_in(f.conn, "files:/etc/bare", ask, &h), LO_ERR_ACCESS_DENIED);

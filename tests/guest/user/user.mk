@@ -26,7 +26,7 @@ $(CHILD_ELF): $(CHILD_OBJS) $(LIBOS) libos/user.ld
 IMAGE_FILES += bin/utest=$(UTEST_ELF) bin/child=$(CHILD_ELF)
 # The same child under other programs' names (init/system.policy): its
 # identity, not its bytes, decides its policy. pinned: no program at all.
-IMAGE_FILES += bin/nothing=$(CHILD_ELF) bin/leased=$(CHILD_ELF) bin/pinned=tests/guest/user/pinned.txt
+IMAGE_FILES += bin/nothing=$(CHILD_ELF) bin/leased=$(CHILD_ELF) bin/names=$(CHILD_ELF) bin/pinned=tests/guest/user/pinned.txt
 
 -include $(UTEST_OBJS:.o=.d) $(CHILD_OBJS:.o=.d)
 

@@ -1,0 +1,20 @@
+/* The messages of child.c's "names" mode (test_regkept.c): a name to
+ * resolve through the child's own root, and what came of it. */
+#ifndef UTEST_NAMES_MSG_H
+#define UTEST_NAMES_MSG_H
+
+#include "lightos/registry.h"
+
+struct names_ask {
+	uint32_t rights;
+	char name[LO_REGISTRY_PATH_MAX + 8];   /* NUL-terminated by the reader */
+};
+
+struct names_answer {
+	int32_t status;
+	uint32_t rights;     /* of the object opened */
+	uint64_t id;         /* its object id */
+	uint32_t kept;       /* lo_registry_kept_mounts() after the open */
+};
+
+#endif
