@@ -184,7 +184,7 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 		a.kind = a.consumed = a.granted = a.exact = a.kept = a.link_len = 0;
 		a.obj = LO_HANDLE_INVALID;
 		/* On the process's own root, a mount may refer us to keep it. */
-		uint32_t flags = keep && !own ? LO_RESOLVE_KEEP : 0;
+		uint32_t flags = keep && !own && lo_mounts_room() ? LO_RESOLVE_KEEP : 0;
 		st = open_hop(at, shared && !own, flags, current, (uint32_t)len, rights, conn_rights, &a);
 		if (st != LO_OK)
 			break;

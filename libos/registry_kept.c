@@ -3,7 +3,7 @@
  * A client that keeps the connection a mount referred it to opens there
  * directly next time, one round trip instead of two. The host hands that
  * connection out as a grant through a revoker of its own, so it can take
- * it back: when a registry or mount entry goes (a kept path may name
+ * it back: when an entry its path crossed goes (the path may name
  * something else now) and when the connection it was asked on closes.
  * Room is bounded (in all, per mount, one per connection and mount): a
  * client past it is answered by forwarding, as without the flag. */
@@ -17,9 +17,9 @@ static void kept_revoke(struct lo_registry_kept *k)
 	k->revoker.value = 0;
 }
 
-/* A free slot for (conn, mount): the connection's old referral there is
- * taken back first (it asked again, so it no longer keeps that one).
- * NULL: no room. */
+/* A free slot for (conn, mount). NULL: no room, or the connection has a
+ * live referral there already (another thread of the client may be using
+ * it: the caller forwards instead of taking it back). */
 struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, uint32_t conn,
 					       const void *mount)
 {
@@ -28,7 +28,7 @@ struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, ui
 	for (uint32_t i = 0; i < LO_REGISTRY_HOST_KEPT; i++) {
 		struct lo_registry_kept *k = &host->kept[i];
 		if (k->revoker.value && k->mount == mount && k->conn == conn)
-			kept_revoke(k);
+			return NULL;
 		if (!k->revoker.value) {
 			if (!free_slot)
 				free_slot = k;
@@ -39,11 +39,14 @@ struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, ui
 	return at_mount < LO_REGISTRY_MOUNT_KEPT ? free_slot : NULL;
 }
 
-/* Replace *conn (a connection from the mounted server) by a grant of it
- * through a new revoker, kept in k. */
-status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, const void *mount,
-				lo_handle_t *h)
+/* Replace *h (a connection from the mounted server) by a grant of it
+ * through a new revoker, kept in k; on_path: the entries the path crossed,
+ * the mount last. */
+status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, const void *const *on_path,
+				uint32_t path_len, lo_handle_t *h)
 {
+	if (path_len == 0 || path_len > LO_REGISTRY_KEPT_PATH)
+		return LO_ERR_OUT_OF_RANGE;
 	struct lo_object_info info;
 	status_t st = lo_handle_info(*h, &info);
 	if (st != LO_OK)
@@ -62,7 +65,10 @@ status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, const
 	h->value = granted;
 	k->revoker = r;
 	k->conn = conn;
-	k->mount = mount;
+	k->mount = on_path[path_len - 1];
+	for (uint32_t i = 0; i < path_len; i++)
+		k->on_path[i] = on_path[i];
+	k->path_len = path_len;
 	return LO_OK;
 }
 
@@ -71,6 +77,17 @@ void lo_registry_kept_revoke_conn(struct lo_registry_host *host, uint32_t conn)
 	for (uint32_t i = 0; i < LO_REGISTRY_HOST_KEPT; i++) {
 		if (host->kept[i].revoker.value && host->kept[i].conn == conn)
 			kept_revoke(&host->kept[i]);
+	}
+}
+
+void lo_registry_kept_revoke_entry(struct lo_registry_host *host, const void *entry)
+{
+	for (uint32_t i = 0; i < LO_REGISTRY_HOST_KEPT; i++) {
+		struct lo_registry_kept *k = &host->kept[i];
+		for (uint32_t j = 0; k->revoker.value && j < k->path_len; j++) {
+			if (k->on_path[j] == entry)
+				kept_revoke(k);
+		}
 	}
 }
 

@@ -46,8 +46,9 @@ static void drop(struct kept_mount *k)
 	k->stale = true;
 	if (k->users)
 		return;
-	lo_handle_close(lo_channel_handle(k->conn));
-	k->len = 0;
+	lo_channel_t conn = k->conn;
+	k->len = 0;   /* free first: a kill here leaks the handle, never closes it twice */
+	lo_handle_close(lo_channel_handle(conn));
 }
 
 static void done(lo_channel_t root, struct kept_mount *k)
@@ -115,6 +116,7 @@ int lo_mounts_open(lo_channel_t root, const char *path, uint32_t len, uint32_t r
 	} else if (status != LO_OK) {
 		/* NOT_SUPPORTED: no resolve there; the root's way asks open. */
 		answered = status != LO_ERR_NOT_SUPPORTED;
+		*keep = 0;
 		*st = status;
 	} else if (consumed == rest_len &&
 		   (kind == LO_ENTRY_OBJECT || kind == LO_ENTRY_REGISTRY)) {
@@ -187,6 +189,15 @@ void lo_mounts_forget(lo_channel_t root)
 			drop(&kept[i]);
 	}
 	unlock();
+}
+
+int lo_mounts_room(void)
+{
+	for (int i = 0; i < LO_MOUNTS_KEPT; i++) {
+		if (!__atomic_load_n(&kept[i].len, __ATOMIC_RELAXED))
+			return 1;
+	}
+	return 0;
 }
 
 uint32_t lo_registry_kept_mounts(void)

@@ -16,6 +16,8 @@ int lo_mounts_open(lo_channel_t root, const char *path, uint32_t len, uint32_t r
 		   lo_handle_t *out, status_t *st, int *keep);
 /* Keep a copy of `conn`, the referral the root answered for path[0..consumed). */
 void lo_mounts_keep(lo_channel_t root, const char *path, uint32_t consumed, lo_handle_t conn);
+/* Whether a referral would be kept (a free slot): else none is asked for. */
+int lo_mounts_room(void);
 /* Forget every kept mount (a dead thread may have left a request on one). */
 void lo_mounts_forget(lo_channel_t root);
 

@@ -116,7 +116,7 @@ static void entry_free(struct lo_registry_host *host, struct entry *e)
 {
 	uncharge(host, e->client);
 	if (e->kind == LO_ENTRY_REGISTRY)
-		lo_registry_kept_revoke_all(host);   /* a kept path may name something else now */
+		lo_registry_kept_revoke_entry(host, e);   /* a kept path through it may name something else now */
 	if (e->kind == LO_ENTRY_OBJECT)
 		lo_handle_close(e->handle);
 	else if (e->kind == LO_ENTRY_REGISTRY && !e->child) {
@@ -581,6 +581,9 @@ struct call {
 	bool local;                    /* resolve_local: ask no other server */
 	bool keep;                     /* resolve_keep: refer to a mount, to be kept */
 	bool kept;                     /* ... and the answer is such a referral */
+	/* The registry entries open_path crossed, for a kept referral. */
+	const void *walked[LO_REGISTRY_KEPT_PATH];
+	uint32_t nwalked;
 	bool resolve;                  /* on_open serves a resolve (for denials) */
 	bool may_copy;                 /* resolve: answer an object with a copy */
 	lo_handle_t copy;              /* the entry's handle to send a copy of */
@@ -876,13 +879,16 @@ static int forward_open(struct lo_registry_host *host, lo_channel_t mount, const
  * refused; the caller forwards as without the flag. */
 static bool refer_kept(struct call *c, struct entry *e, uint32_t conn_rights, lo_handle_t *out)
 {
+	if (c->nwalked >= LO_REGISTRY_KEPT_PATH)
+		return false;
 	struct lo_registry_kept *k = lo_registry_kept_slot(c->host, c->slot, e);
 	if (!k)
 		return false;
 	lo_handle_t h;
 	if (open_mount(c->host, e->mount, conn_rights, &h) != LO_OK)
 		return false;
-	if (lo_registry_kept_grant(k, c->slot, e, &h) != LO_OK) {
+	c->walked[c->nwalked] = e;
+	if (lo_registry_kept_grant(k, c->slot, c->walked, c->nwalked + 1, &h) != LO_OK) {
 		lo_handle_close(h);
 		return false;
 	}
@@ -903,6 +909,7 @@ static status_t open_path(struct call *c, const char *path, uint32_t len, uint32
 	uint32_t rights = rights_in(conn_of(c), reg, conn_of(c)->rights);
 	const char *start, *rest;
 	size_t n = lo_path_first(path, &start, &rest);
+	c->nwalked = 0;
 	if (n == 0) {
 		/* The registry itself: a new connection to it. */
 		status_t st = open_connection(c, reg, rights, conn_asked, &resp_handles[0]);
@@ -959,6 +966,9 @@ static status_t open_path(struct call *c, const char *path, uint32_t len, uint32
 			return LO_OK;
 		}
 		if (e->kind == LO_ENTRY_REGISTRY) {
+			if (c->nwalked < LO_REGISTRY_KEPT_PATH)
+				c->walked[c->nwalked] = e;
+			c->nwalked++;
 			rights = rights_in(conn_of(c), e->child, rights & e->rights);
 			if (*rest) {
 				/* Going on inside it is an open there, as a

@@ -36,6 +36,8 @@
  * (resolve_keep): in all, and per mount. */
 #define LO_REGISTRY_HOST_KEPT 32
 #define LO_REGISTRY_MOUNT_KEPT 12
+/* Entries a kept referral's path may cross (links and hops: 16). */
+#define LO_REGISTRY_KEPT_PATH 16
 /* How long an open through a mount waits for the mounted server (ns). */
 #define LO_REGISTRY_MOUNT_WAIT (1000ull * 1000 * 1000)
 
@@ -74,6 +76,10 @@ struct lo_registry_host {
 		lo_revoker_t revoker;
 		uint32_t conn;                  /* the slot it was asked on */
 		const void *mount;              /* the mount entry it refers to */
+		/* The entries its path crossed, the mount last: any of them
+		 * gone, the path may name something else. */
+		const void *on_path[LO_REGISTRY_KEPT_PATH];
+		uint32_t path_len;
 	} kept[LO_REGISTRY_HOST_KEPT];
 	uint32_t next_client;
 	uint32_t next_txid;                 /* of requests to other servers */
@@ -170,9 +176,10 @@ void lo_registry_host_shutdown(struct lo_registry_host *host);
 /* Kept referrals (registry_kept.c; the host's own use). */
 struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, uint32_t conn,
 					       const void *mount);
-status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, const void *mount,
-				lo_handle_t *h);
+status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, const void *const *on_path,
+				uint32_t path_len, lo_handle_t *h);
 void lo_registry_kept_revoke_conn(struct lo_registry_host *host, uint32_t conn);
+void lo_registry_kept_revoke_entry(struct lo_registry_host *host, const void *entry);
 void lo_registry_kept_revoke_all(struct lo_registry_host *host);
 /* For tests: referrals kept and not yet taken back. */
 uint32_t lo_registry_kept_live(struct lo_registry_host *host);

@@ -2,7 +2,8 @@
  * "<registry>/<path>" itself, hop by hop with `resolve` (small messages)
  * and `open` where that cannot answer, and a host forwards the rest of a
  * path inside a mount to the mounted server. Nothing is kept between
- * opens, so a change, a revoke or a server that is gone shows on the very
+ * opens in these roots (a process keeps only its own root's mounts:
+ * test_regkept.c), so a change, a revoke or a server that is gone shows on the very
  * next one, and rights are never more than a connection-by-connection walk
  * gives. */
 #include "lightos/startup.h"
