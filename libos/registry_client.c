@@ -140,7 +140,10 @@ static status_t walk(lo_channel_t registry, const char *base, const char *path, 
 /* The process's own root: the one whose mounts it keeps (registry_mounts.c). */
 static int own_root(lo_channel_t root)
 {
-	return root.value && root.value == lo_root_registry().value;
+	static uint32_t own;   /* the startup message's: it never changes */
+	if (!own)
+		own = lo_root_registry().value;
+	return root.value && root.value == own;
 }
 
 status_t lo_resolve_path_as(lo_channel_t registry, const char *path, uint32_t rights,

@@ -5,8 +5,8 @@
  * connection out as a grant through a revoker of its own, so it can take
  * it back: when an entry its path crossed goes (the path may name
  * something else now) and when the connection it was asked on closes.
- * Room is bounded (in all, per mount, one per connection and mount): a
- * client past it is answered by forwarding, as without the flag. */
+ * Room is bounded (in all, per mount, one per client and mount): a client
+ * past it is answered by forwarding, as without the flag. */
 #include "lightos/startup.h"
 #include "lightos/registry_server.h"
 #include "lightos/runtime.h"
@@ -17,17 +17,18 @@ static void kept_revoke(struct lo_registry_kept *k)
 	k->revoker.value = 0;
 }
 
-/* A free slot for (conn, mount). NULL: no room, or the connection has a
- * live referral there already (another thread of the client may be using
- * it: the caller forwards instead of taking it back). */
-struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, uint32_t conn,
+/* A free slot for (client, mount). NULL: no room, or the client has a
+ * live referral there already (another of its threads may be using it:
+ * the caller forwards instead of taking it back; and one client with many
+ * connections cannot take every referral of a mount). */
+struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, uint32_t client,
 					       const void *mount)
 {
 	struct lo_registry_kept *free_slot = NULL;
 	uint32_t at_mount = 0;
 	for (uint32_t i = 0; i < LO_REGISTRY_HOST_KEPT; i++) {
 		struct lo_registry_kept *k = &host->kept[i];
-		if (k->revoker.value && k->mount == mount && k->conn == conn)
+		if (k->revoker.value && k->mount == mount && k->client == client)
 			return NULL;
 		if (!k->revoker.value) {
 			if (!free_slot)
@@ -42,8 +43,8 @@ struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, ui
 /* Replace *h (a connection from the mounted server) by a grant of it
  * through a new revoker, kept in k; on_path: the entries the path crossed,
  * the mount last. */
-status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, const void *const *on_path,
-				uint32_t path_len, lo_handle_t *h)
+status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, uint32_t client,
+				const void *const *on_path, uint32_t path_len, lo_handle_t *h)
 {
 	if (path_len == 0 || path_len > LO_REGISTRY_KEPT_PATH)
 		return LO_ERR_OUT_OF_RANGE;
@@ -65,6 +66,7 @@ status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, const
 	h->value = granted;
 	k->revoker = r;
 	k->conn = conn;
+	k->client = client;
 	k->mount = on_path[path_len - 1];
 	for (uint32_t i = 0; i < path_len; i++)
 		k->on_path[i] = on_path[i];

@@ -2,6 +2,7 @@
 #include "lightos/runtime.h"
 #include "lightos/thread.h"
 #include "registry_lock.h"
+#include "registry_mounts.h"
 
 /* A root connection is one channel for every thread that names things
  * through it: one request at a time on it, or one thread could read
@@ -21,6 +22,7 @@ static uint64_t root_holder[LO_REGISTRY_LOCKS + 1];
 
 void lo_thread_stack_gone(uint64_t stack, uint64_t size)
 {
+	lo_mounts_stack_gone(stack, size);
 	for (int i = 0; i <= LO_REGISTRY_LOCKS; i++) {
 		uint64_t was = __atomic_load_n(&root_holder[i], __ATOMIC_RELAXED);
 		if (was - stack < size)

@@ -17,15 +17,22 @@
  * the kept connection drops it and the open goes through the root. */
 #include "lightos/registry.h"
 #include "lightos/runtime.h"
+#include "lightos/thread.h"
 #include "registry_lock.h"
 #include "registry_mounts.h"
+
+/* Opens that may use one kept connection at once; more go the root's way. */
+#define KEPT_USERS 4
 
 struct kept_mount {
 	uint32_t len;                  /* of path; 0: the slot is free */
 	char path[LO_REGISTRY_PATH_MAX + 1];
 	lo_channel_t conn;
-	uint32_t users;                /* opens using conn now */
-	bool stale;                    /* closed once the last user is done */
+	/* The opens using conn now, each by an address on its thread's stack
+	 * (0: none), so that one a killed thread left can be told apart and
+	 * given up (lo_thread_stack_dead, lo_mounts_stack_gone). */
+	uint64_t user[KEPT_USERS];
+	bool stale;                    /* closed once no open uses it */
 };
 
 static struct kept_mount kept[LO_MOUNTS_KEPT];
@@ -40,24 +47,69 @@ static void unlock(void)
 	lo_registry_unlock(LO_REGISTRY_LOCK_MOUNTS);
 }
 
-/* Under the lock: conn closes when no open uses it any more. */
+/* Whether an open still uses k; a user whose thread was killed is none. */
+static bool in_use(struct kept_mount *k)
+{
+	bool used = false;
+	for (int i = 0; i < KEPT_USERS; i++) {
+		uint64_t sp = __atomic_load_n(&k->user[i], __ATOMIC_SEQ_CST);
+		if (sp && lo_thread_stack_dead(sp))
+			__atomic_compare_exchange_n(&k->user[i], &sp, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		else if (sp)
+			used = true;
+	}
+	return used;
+}
+
+/* Under the lock: conn closes once no open uses it. An open that ends
+ * after this sees `stale` and closes it (done). */
 static void drop(struct kept_mount *k)
 {
-	k->stale = true;
-	if (k->users)
+	__atomic_store_n(&k->stale, true, __ATOMIC_SEQ_CST);
+	if (in_use(k))
 		return;
 	lo_channel_t conn = k->conn;
 	k->len = 0;   /* free first: a kill here leaks the handle, never closes it twice */
 	lo_handle_close(lo_channel_handle(conn));
 }
 
-static void done(lo_channel_t root, struct kept_mount *k)
+/* Under the lock: register the calling open as a user of k (NULL: no room). */
+static uint64_t *enter(struct kept_mount *k, uint64_t me)
 {
+	for (int i = 0; i < KEPT_USERS; i++) {
+		if (!k->user[i]) {
+			__atomic_store_n(&k->user[i], me, __ATOMIC_SEQ_CST);
+			return &k->user[i];
+		}
+	}
+	return NULL;
+}
+
+/* The open is done with k: no lock unless k went stale meanwhile (the
+ * store and the load are ordered against drop's, so one of the two sees
+ * the other and the connection is closed exactly once). */
+static void done(lo_channel_t root, struct kept_mount *k, uint64_t *me)
+{
+	__atomic_store_n(me, 0, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&k->stale, __ATOMIC_SEQ_CST))
+		return;
 	lock(root);
-	k->users--;
-	if (k->stale)
+	if (k->len && k->stale)
 		drop(k);
 	unlock();
+}
+
+/* A joined thread's stack is about to be reused: its marks go. */
+void lo_mounts_stack_gone(uint64_t stack, uint64_t size)
+{
+	for (int i = 0; i < LO_MOUNTS_KEPT; i++) {
+		for (int j = 0; j < KEPT_USERS; j++) {
+			uint64_t sp = __atomic_load_n(&kept[i].user[j], __ATOMIC_SEQ_CST);
+			if (sp && sp - stack < size)
+				__atomic_compare_exchange_n(&kept[i].user[j], &sp, 0, 0, __ATOMIC_SEQ_CST,
+							    __ATOMIC_SEQ_CST);
+		}
+	}
 }
 
 static struct kept_mount *find(const char *path, uint32_t len)
@@ -84,15 +136,16 @@ int lo_mounts_open(lo_channel_t root, const char *path, uint32_t len, uint32_t r
 		   lo_handle_t *out, status_t *st, int *keep)
 {
 	*keep = 1;
+	uint64_t *me = NULL;
 	lock(root);
 	struct kept_mount *k = find(path, len);
 	if (k)
-		k->users++;
+		me = enter(k, (uint64_t)(uintptr_t)&me);
 	unlock();
-	if (!k)
+	if (!me)
 		return 0;
 	if (!root_alive(root)) {
-		done(root, k);
+		done(root, k, me);
 		return 0;
 	}
 	const char *rest = path + k->len + 1;
@@ -139,7 +192,7 @@ int lo_mounts_open(lo_channel_t root, const char *path, uint32_t len, uint32_t r
 			lo_handle_close(obj);
 		*keep = 0;
 	}
-	done(root, k);
+	done(root, k, me);
 	return answered;
 }
 
@@ -171,7 +224,8 @@ void lo_mounts_keep(lo_channel_t root, const char *path, uint32_t consumed, lo_h
 		lo_memcpy(free_slot->path, path, len);
 		free_slot->path[len] = '\0';
 		free_slot->conn.value = copy;
-		free_slot->users = 0;
+		for (int j = 0; j < KEPT_USERS; j++)
+			free_slot->user[j] = 0;
 		free_slot->stale = false;
 		free_slot->len = len;   /* last: the slot is in use from here */
 		copy = 0;

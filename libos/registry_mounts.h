@@ -18,6 +18,8 @@ int lo_mounts_open(lo_channel_t root, const char *path, uint32_t len, uint32_t r
 void lo_mounts_keep(lo_channel_t root, const char *path, uint32_t consumed, lo_handle_t conn);
 /* Whether a referral would be kept (a free slot): else none is asked for. */
 int lo_mounts_room(void);
+/* A joined thread's stack [stack, stack + size) is about to be reused. */
+void lo_mounts_stack_gone(uint64_t stack, uint64_t size);
 /* Forget every kept mount (a dead thread may have left a request on one). */
 void lo_mounts_forget(lo_channel_t root);
 

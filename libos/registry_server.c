@@ -881,14 +881,14 @@ static bool refer_kept(struct call *c, struct entry *e, uint32_t conn_rights, lo
 {
 	if (c->nwalked >= LO_REGISTRY_KEPT_PATH)
 		return false;
-	struct lo_registry_kept *k = lo_registry_kept_slot(c->host, c->slot, e);
+	struct lo_registry_kept *k = lo_registry_kept_slot(c->host, client_of(c), e);
 	if (!k)
 		return false;
 	lo_handle_t h;
 	if (open_mount(c->host, e->mount, conn_rights, &h) != LO_OK)
 		return false;
 	c->walked[c->nwalked] = e;
-	if (lo_registry_kept_grant(k, c->slot, c->walked, c->nwalked + 1, &h) != LO_OK) {
+	if (lo_registry_kept_grant(k, c->slot, client_of(c), c->walked, c->nwalked + 1, &h) != LO_OK) {
 		lo_handle_close(h);
 		return false;
 	}

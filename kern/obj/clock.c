@@ -33,11 +33,4 @@ struct clock *clock_object(void)
 	return the_clock;
 }
 
-/* --- System calls (idl/clock.idl) --- */
-
-status_t clock_get(struct clock *clock, uint64_t *now)
-{
-	(void)clock;
-	*now = clock_ns();
-	return LO_OK;
-}
+/* The system call (idl/clock.idl) is `held`: clock_get in obj/held_calls.h. */

@@ -33,7 +33,7 @@
 /* Refused requests the host remembers (the `denial` method reads them). */
 #define LO_REGISTRY_DENIALS 16
 /* Referrals a host keeps revocable for clients that keep them
- * (resolve_keep): in all, and per mount. */
+ * (resolve_keep): in all, and per mount (and one per client and mount). */
 #define LO_REGISTRY_HOST_KEPT 32
 #define LO_REGISTRY_MOUNT_KEPT 12
 /* Entries a kept referral's path may cross (links and hops: 16). */
@@ -75,6 +75,7 @@ struct lo_registry_host {
 	struct lo_registry_kept {
 		lo_revoker_t revoker;
 		uint32_t conn;                  /* the slot it was asked on */
+		uint32_t client;                /* the client that connection is */
 		const void *mount;              /* the mount entry it refers to */
 		/* The entries its path crossed, the mount last: any of them
 		 * gone, the path may name something else. */
@@ -174,10 +175,10 @@ struct lo_registry *lo_registry_grant_point(struct lo_registry *reg, const char 
  * kept go with them; the host's own references stay). */
 void lo_registry_host_shutdown(struct lo_registry_host *host);
 /* Kept referrals (registry_kept.c; the host's own use). */
-struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, uint32_t conn,
+struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, uint32_t client,
 					       const void *mount);
-status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, const void *const *on_path,
-				uint32_t path_len, lo_handle_t *h);
+status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, uint32_t client,
+				const void *const *on_path, uint32_t path_len, lo_handle_t *h);
 void lo_registry_kept_revoke_conn(struct lo_registry_host *host, uint32_t conn);
 void lo_registry_kept_revoke_entry(struct lo_registry_host *host, const void *entry);
 void lo_registry_kept_revoke_all(struct lo_registry_host *host);
