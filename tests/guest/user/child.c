@@ -626,6 +626,19 @@ static int thread_on_cue(lo_channel_t ch)
 /* names (test_regkept.c): names through this process's own root, on cue.
  * Each message is a struct names_ask; each answer a struct names_answer.
  * A message of no name ends it. */
+static volatile status_t names_thread_status;
+
+static void names_open_once(void *ask)
+{
+	struct names_ask *a = ask;
+	lo_handle_t h;
+	status_t st = lo_resolve_name(a->name, a->rights, &h);
+
+	if (st == LO_OK)
+		lo_handle_close(h);
+	names_thread_status = st;
+}
+
 static int names(lo_channel_t ch)
 {
 	for (;;) {
@@ -636,10 +649,27 @@ static int names(lo_channel_t ch)
 				   UINT64_MAX, &observed);
 		lo_memset(&ask, 0, sizeof(ask));
 		if (lo_channel_read(ch, &ask, sizeof(ask) - 1, NULL, 0, &got) != LO_OK ||
-		    got.bytes <= sizeof(ask.rights))
+		    got.bytes <= sizeof(ask.rights) + sizeof(ask.kill_after_ms))
 			return 0;
 		struct names_answer a = { 0, 0, 0, 0 };
 		lo_handle_t h;
+		if (ask.kill_after_ms) {
+			lo_thread_t t;
+			names_thread_status = LO_ERR_CANCELED;   /* unless the open ends first */
+			a.status = lo_thread_run(names_open_once, &ask, "open", &t);
+			if (a.status == LO_OK) {
+				uint32_t observed;
+				lo_handle_wait_one(lo_thread_handle(t), LO_SIG_THREAD_TERMINATED,
+						   lo_deadline_after_ms(ask.kill_after_ms), &observed);
+				lo_thread_kill(t);
+				a.status = lo_thread_join(t, lo_deadline_after_ms(5000));
+				if (a.status == LO_OK)
+					a.status = names_thread_status;
+			}
+			a.kept = lo_registry_kept_mounts();
+			lo_channel_write(ch, &a, sizeof(a), NULL, 0);
+			continue;
+		}
 		a.status = lo_resolve_name(ask.name, ask.rights, &h);
 		if (a.status == LO_OK) {
 			struct lo_object_info info;

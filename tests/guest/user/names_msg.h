@@ -7,6 +7,10 @@
 
 struct names_ask {
 	uint32_t rights;
+	/* 0: open now. Else open on a thread of its own, kill that thread
+	 * this many ms later and join it (the answer's status: CANCELED, or
+	 * the open's own if it ended first). */
+	uint32_t kill_after_ms;
 	char name[LO_REGISTRY_PATH_MAX + 8];   /* NUL-terminated by the reader */
 };
 

@@ -36,21 +36,31 @@ static int names_start(lo_handle_t root, struct names_child *c)
 	return 1;
 }
 
-static struct names_answer names_open(struct names_child *c, const char *name, uint32_t rights)
+/* The child opens `name` for `rights`; with kill_after_ms, on a thread it
+ * kills that long after. */
+static struct names_answer names_ask(struct names_child *c, const char *name, uint32_t rights,
+				     uint32_t kill_after_ms)
 {
 	struct names_ask ask;
 	struct names_answer a = { LO_ERR_INTERNAL, 0, 0, 0 };
 	lo_memset(&ask, 0, sizeof(ask));
 	ask.rights = rights;
+	ask.kill_after_ms = kill_after_ms;
 	uint32_t n = (uint32_t)lo_strlen(name);
 	lo_memcpy(ask.name, name, n);
 	uint32_t observed;
 	struct lo_channel_read_result got;
-	if (CHECK_ST(lo_channel_write(c->ch, &ask, sizeof(ask.rights) + n, NULL, 0), LO_OK) &&
+	uint32_t size = (uint32_t)(ask.name - (char *)&ask) + n;
+	if (CHECK_ST(lo_channel_write(c->ch, &ask, size, NULL, 0), LO_OK) &&
 	    CHECK_ST(lo_handle_wait_one(lo_channel_handle(c->ch), LO_SIG_CHANNEL_READABLE,
 					lo_deadline_after_ms(5000), &observed), LO_OK))
 		CHECK_ST(lo_channel_read(c->ch, &a, sizeof(a), NULL, 0, &got), LO_OK);
 	return a;
+}
+
+static struct names_answer names_open(struct names_child *c, const char *name, uint32_t rights)
+{
+	return names_ask(c, name, rights, 0);
 }
 
 static void names_end(struct names_child *c)
@@ -228,6 +238,80 @@ static void test_kept_rights(void)
 	finish(&f);
 }
 
+/* A leaf served by a host of this process: "thing" (an event) and "hang",
+ * a service whose open waits until `leaf_release` (at most 5 s). */
+static struct lo_registry_host leaf_host;
+static volatile int leaf_stop, leaf_release, leaf_hanging;
+
+static void leaf_serve(void *arg)
+{
+	(void)arg;
+	while (!leaf_stop)
+		lo_registry_host_serve(&leaf_host, lo_deadline_after_ms(20));
+}
+
+static status_t leaf_hang(void *arg, void *cookie, uint32_t rights, lo_handle_t *out)
+{
+	(void)arg;
+	(void)cookie;
+	(void)rights;
+	(void)out;
+	leaf_hanging = 1;
+	uint64_t deadline = lo_deadline_after_ms(5000);
+	while (!leaf_release && lo_now() < deadline)
+		utest_sleep_ms(1);
+	return LO_ERR_NOT_FOUND;
+}
+
+/* A thread killed in the middle of a kept open (the leaf holds its request):
+ * its use of the kept connection is given up, so the connection still
+ * closes once it is taken back, and the leaf sees no connection left. */
+static void test_kept_open_killed(void)
+{
+	struct fixture f;
+	struct names_child c;
+	lo_thread_t leaf_thread;
+	if (!start(&f) || !CHECK_ST(lo_registry_host_init(&leaf_host), LO_OK))
+		return;
+	struct lo_registry *leaf_root = lo_registry_create(&leaf_host, "leaf");
+	leaf_host.open_service = leaf_hang;
+	leaf_stop = leaf_release = leaf_hanging = 0;
+	lo_channel_t leaf;
+	CHECK_ST(lo_registry_add(&leaf_host, leaf_root, "thing", reg_new_event(), LO_DEFAULT_RIGHTS_EVENT),
+		 LO_OK);
+	CHECK_ST(lo_registry_add_service(&leaf_host, leaf_root, "hang", LO_RIGHT_READ, (void *)&leaf_hanging),
+		 LO_OK);   /* the cookie: any non-NULL */
+	CHECK_ST(lo_registry_connect(&leaf_host, leaf_root, &leaf), LO_OK);
+	CHECK_ST(lo_thread_run(leaf_serve, NULL, "leaf", &leaf_thread), LO_OK);
+	CHECK_ST(reg_mkreg(f.conn, "files"), LO_OK);
+	CHECK_ST(reg_mount(f.conn, "files/m", leaf), LO_OK);
+	if (!names_start(root_for_child(&f), &c))
+		return;
+	CHECK(names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
+	struct names_answer a = names_ask(&c, "files:/m/hang", LO_RIGHT_READ, 100);
+	CHECK_ST(a.status, LO_ERR_CANCELED);
+	CHECK(leaf_hanging);
+	CHECK(a.kept == 1);
+	leaf_release = 1;
+	/* The kept connection still serves; then the mount goes. */
+	a = names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT);
+	CHECK(a.status == LO_OK && a.kept == 1);
+	CHECK_ST(reg_unbind(f.conn, "files/m"), LO_OK);
+	a = names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT);
+	CHECK(a.status == LO_ERR_NOT_FOUND && a.kept == 0);
+	uint64_t deadline = lo_deadline_after_ms(5000);
+	while (lo_registry_host_connections(&leaf_host) && lo_now() < deadline)
+		utest_sleep_ms(1);
+	CHECK(lo_registry_host_connections(&leaf_host) == 0);
+	names_end(&c);
+	leaf_stop = 1;
+	CHECK_ST(lo_thread_join(leaf_thread, lo_deadline_after_ms(5000)), LO_OK);
+	lo_registry_host_shutdown(&leaf_host);
+	lo_registry_release(&leaf_host, leaf_root);
+	CHECK(leaf_host.live_registries == 0);
+	finish(&f);
+}
+
 static status_t resolve_keep(lo_channel_t conn, uint32_t flags, uint32_t *kind, uint32_t *kept,
 			     lo_handle_t *h)
 {
@@ -241,7 +325,7 @@ static status_t resolve_keep(lo_channel_t conn, uint32_t flags, uint32_t *kind, 
 }
 
 /* The host's side: at most LO_REGISTRY_MOUNT_KEPT referrals a mount, one
- * per connection and mount (asking again takes the old one back), none
+ * per client and mount (asking again is forwarded), none
  * without OPEN at the mount, a closed connection's are taken back, and
  * only an entry on a referral's own path going takes it back. */
 static void test_kept_bounds(void)
@@ -272,6 +356,14 @@ static void test_kept_bounds(void)
 	CHECK_ST(lo_resolve_path(lo_channel_from(ref[0]), "thing", LO_RIGHT_INSPECT, &h), LO_OK);
 	lo_handle_close(h);
 	CHECK(lo_registry_kept_live(&host) == LO_REGISTRY_MOUNT_KEPT);
+	/* Another connection of the same client (opened through conn[2]):
+	 * that client has one there already, so it is forwarded. */
+	CHECK_ST(lo_resolve_path(conn[2], "", LO_DEFAULT_RIGHTS_CHANNEL, &h), LO_OK);
+	lo_channel_t same_client = lo_channel_from(h);
+	CHECK_ST(resolve_keep(same_client, LO_RESOLVE_KEEP, &kind, &kept, &again), LO_OK);
+	CHECK(kind == LO_ENTRY_OBJECT && kept == 0 && utest_object_id(again) == thing);
+	lo_handle_close(again);
+	reg_close(same_client);
 	/* A connection closed: its referral is taken back. */
 	reg_close(conn[1]);
 	uint64_t deadline = lo_deadline_after_ms(5000);
@@ -315,6 +407,7 @@ static const struct utest regkept_tests[] = {
 	{ "user.regkept_root_revoked", test_kept_root_revoked },
 	{ "user.regkept_server_gone", test_kept_server_gone },
 	{ "user.regkept_rights", test_kept_rights },
+	{ "user.regkept_open_killed", test_kept_open_killed },
 	{ "user.regkept_bounds", test_kept_bounds },
 	{ 0, 0 },
 };
