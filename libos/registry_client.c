@@ -94,10 +94,8 @@ static status_t open_hop(lo_channel_t at, int shared, uint32_t flags, const char
 			 uint32_t rights, uint32_t conn_rights, struct hop *a)
 {
 	status_t st = LO_OK;
-	if (shared && lo_registry_lock(at.value % LO_REGISTRY_LOCKS, at)) {
+	if (shared && lo_registry_lock(at.value % LO_REGISTRY_LOCKS, at))
 		st = root_resync(at);
-		lo_mounts_forget(at);   /* the dead holder may have been on one of them */
-	}
 	if (st == LO_OK)
 		st = open_hop_once(at, flags, path, len, rights, conn_rights, a);
 	if (shared)

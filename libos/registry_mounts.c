@@ -10,8 +10,8 @@
  * keeping it grants nothing a program could not keep itself.
  *
  * It goes stale three ways, each seen on the next open: the root host
- * revokes it (an entry that is a registry or a mount went, so the path may
- * name something else now; the connection it was asked on closed), the
+ * revokes it (an entry on its path went, so the path may name something
+ * else now; the connection it was asked on closed), the
  * mounted server ends (PEER_CLOSED), or the root handle itself is revoked
  * or closed (each open asks the kernel about it first). Any failure of
  * the kept connection drops it and the open goes through the root. */
@@ -112,12 +112,16 @@ void lo_mounts_stack_gone(uint64_t stack, uint64_t size)
 	}
 }
 
+/* Under the lock. A stale slot whose last open was killed before it could
+ * close it is closed here, on the way. */
 static struct kept_mount *find(const char *path, uint32_t len)
 {
 	for (int i = 0; i < LO_MOUNTS_KEPT; i++) {
 		struct kept_mount *k = &kept[i];
-		if (k->len && !k->stale && k->len + 1 < len && path[k->len] == '/' &&
-		    !lo_memcmp(k->path, path, k->len))
+		if (k->len && k->stale)
+			drop(k);
+		else if (k->len && k->len + 1 < len && path[k->len] == '/' &&
+			 !lo_memcmp(k->path, path, k->len))
 			return k;
 	}
 	return NULL;
@@ -214,8 +218,9 @@ void lo_mounts_keep(lo_channel_t root, const char *path, uint32_t consumed, lo_h
 	struct kept_mount *free_slot = NULL;
 	for (int i = 0; i < LO_MOUNTS_KEPT; i++) {
 		struct kept_mount *k = &kept[i];
-		/* The root takes back an older referral there when it gives a new one. */
-		if (k->len == len && !k->stale && !lo_memcmp(k->path, path, len))
+		/* A stale slot closed on the way (see find); one for the same
+		 * path (a thread that raced us to it) gives way to the new. */
+		if (k->len && (k->stale || (k->len == len && !lo_memcmp(k->path, path, len))))
 			drop(k);
 		if (!k->len && !free_slot)
 			free_slot = k;
@@ -235,20 +240,11 @@ void lo_mounts_keep(lo_channel_t root, const char *path, uint32_t consumed, lo_h
 		lo_handle_close((lo_handle_t){ copy });
 }
 
-void lo_mounts_forget(lo_channel_t root)
-{
-	lock(root);
-	for (int i = 0; i < LO_MOUNTS_KEPT; i++) {
-		if (kept[i].len)
-			drop(&kept[i]);
-	}
-	unlock();
-}
-
 int lo_mounts_room(void)
 {
 	for (int i = 0; i < LO_MOUNTS_KEPT; i++) {
-		if (!__atomic_load_n(&kept[i].len, __ATOMIC_RELAXED))
+		if (!__atomic_load_n(&kept[i].len, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&kept[i].stale, __ATOMIC_RELAXED))
 			return 1;
 	}
 	return 0;

@@ -20,7 +20,5 @@ void lo_mounts_keep(lo_channel_t root, const char *path, uint32_t consumed, lo_h
 int lo_mounts_room(void);
 /* A joined thread's stack [stack, stack + size) is about to be reused. */
 void lo_mounts_stack_gone(uint64_t stack, uint64_t size);
-/* Forget every kept mount (a dead thread may have left a request on one). */
-void lo_mounts_forget(lo_channel_t root);
 
 #endif

@@ -87,13 +87,18 @@ status_t lo_thread_join(lo_thread_t thread, uint64_t deadline)
 		return st;
 	for (int i = 0; i < LO_THREAD_MAX; i++) {
 		if (stacks[i].thread == thread.value) {
+			/* The slot goes first: until the unmap no new stack can be
+			 * at this address, so lo_thread_stack_dead never takes a
+			 * new thread's stack for this dead one's. */
+			uint64_t stack = stacks[i].stack;
+			uint32_t self = stacks[i].self;
+			stacks[i].thread = 0;
 			if (lo_thread_stack_gone)
-				lo_thread_stack_gone(stacks[i].stack, LO_THREAD_STACK);
-			lo_process_unmap(lo_self, stacks[i].stack, LO_THREAD_STACK);
+				lo_thread_stack_gone(stack, LO_THREAD_STACK);
+			lo_process_unmap(lo_self, stack, LO_THREAD_STACK);
 			/* A thread that returned closed this in thread_exit (the value
 			 * is then stale, and refused); a killed one never called it. */
-			lo_handle_close((lo_handle_t){ stacks[i].self });
-			stacks[i].thread = 0;
+			lo_handle_close((lo_handle_t){ self });
 		}
 	}
 	return lo_handle_close(lo_thread_handle(thread));

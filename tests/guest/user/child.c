@@ -649,9 +649,10 @@ static int names(lo_channel_t ch)
 				   UINT64_MAX, &observed);
 		lo_memset(&ask, 0, sizeof(ask));
 		if (lo_channel_read(ch, &ask, sizeof(ask) - 1, NULL, 0, &got) != LO_OK ||
-		    got.bytes <= sizeof(ask.rights) + sizeof(ask.kill_after_ms))
+		    got.bytes <= (uint32_t)(ask.name - (char *)&ask))
 			return 0;
-		struct names_answer a = { 0, 0, 0, 0 };
+		ask.during[sizeof(ask.during) - 1] = '\0';
+		struct names_answer a = { 0, 0, 0, 0, 0 };
 		lo_handle_t h;
 		if (ask.kill_after_ms) {
 			lo_thread_t t;
@@ -661,6 +662,11 @@ static int names(lo_channel_t ch)
 				uint32_t observed;
 				lo_handle_wait_one(lo_thread_handle(t), LO_SIG_THREAD_TERMINATED,
 						   lo_deadline_after_ms(ask.kill_after_ms), &observed);
+				if (ask.during[0]) {
+					a.during = lo_resolve_name(ask.during, ask.rights, &h);
+					if (a.during == LO_OK)
+						lo_handle_close(h);
+				}
 				lo_thread_kill(t);
 				a.status = lo_thread_join(t, lo_deadline_after_ms(5000));
 				if (a.status == LO_OK)

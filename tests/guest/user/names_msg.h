@@ -11,11 +11,15 @@ struct names_ask {
 	 * this many ms later and join it (the answer's status: CANCELED, or
 	 * the open's own if it ended first). */
 	uint32_t kill_after_ms;
+	/* With kill_after_ms: a name opened (on the main thread) before the
+	 * kill, "" for none. */
+	char during[64];
 	char name[LO_REGISTRY_PATH_MAX + 8];   /* NUL-terminated by the reader */
 };
 
 struct names_answer {
-	int32_t status;
+	int32_t status;      /* of the open (with kill_after_ms: the thread's) */
+	int32_t during;      /* of the `during` open */
 	uint32_t rights;     /* of the object opened */
 	uint64_t id;         /* its object id */
 	uint32_t kept;       /* lo_registry_kept_mounts() after the open */

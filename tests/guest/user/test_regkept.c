@@ -39,13 +39,14 @@ static int names_start(lo_handle_t root, struct names_child *c)
 /* The child opens `name` for `rights`; with kill_after_ms, on a thread it
  * kills that long after. */
 static struct names_answer names_ask(struct names_child *c, const char *name, uint32_t rights,
-				     uint32_t kill_after_ms)
+				     uint32_t kill_after_ms, const char *during)
 {
 	struct names_ask ask;
-	struct names_answer a = { LO_ERR_INTERNAL, 0, 0, 0 };
+	struct names_answer a = { LO_ERR_INTERNAL, LO_ERR_INTERNAL, 0, 0, 0 };
 	lo_memset(&ask, 0, sizeof(ask));
 	ask.rights = rights;
 	ask.kill_after_ms = kill_after_ms;
+	lo_memcpy(ask.during, during, lo_strlen(during));
 	uint32_t n = (uint32_t)lo_strlen(name);
 	lo_memcpy(ask.name, name, n);
 	uint32_t observed;
@@ -60,7 +61,7 @@ static struct names_answer names_ask(struct names_child *c, const char *name, ui
 
 static struct names_answer names_open(struct names_child *c, const char *name, uint32_t rights)
 {
-	return names_ask(c, name, rights, 0);
+	return names_ask(c, name, rights, 0, "");
 }
 
 static void names_end(struct names_child *c)
@@ -242,6 +243,7 @@ static void test_kept_rights(void)
  * a service whose open waits until `leaf_release` (at most 5 s). */
 static struct lo_registry_host leaf_host;
 static volatile int leaf_stop, leaf_release, leaf_hanging;
+static lo_channel_t unbind_on_hang;   /* set: leaf_hang unbinds files/m there first */
 
 static void leaf_serve(void *arg)
 {
@@ -257,10 +259,51 @@ static status_t leaf_hang(void *arg, void *cookie, uint32_t rights, lo_handle_t 
 	(void)rights;
 	(void)out;
 	leaf_hanging = 1;
+	if (unbind_on_hang.value)
+		CHECK_ST(reg_unbind(unbind_on_hang, "files/m"), LO_OK);
 	uint64_t deadline = lo_deadline_after_ms(5000);
 	while (!leaf_release && lo_now() < deadline)
 		utest_sleep_ms(1);
 	return LO_ERR_NOT_FOUND;
+}
+
+struct leaf {
+	struct lo_registry *root;
+	lo_thread_t thread;
+};
+
+/* The leaf, served on a thread of this process, mounted at files/m. */
+static int leaf_start(struct fixture *f, struct leaf *l)
+{
+	if (!CHECK_ST(lo_registry_host_init(&leaf_host), LO_OK))
+		return 0;
+	l->root = lo_registry_create(&leaf_host, "leaf");
+	leaf_host.open_service = leaf_hang;
+	leaf_stop = leaf_release = leaf_hanging = 0;
+	unbind_on_hang.value = 0;
+	lo_channel_t leaf;
+	CHECK_ST(lo_registry_add(&leaf_host, l->root, "thing", reg_new_event(), LO_DEFAULT_RIGHTS_EVENT),
+		 LO_OK);
+	CHECK_ST(lo_registry_add_service(&leaf_host, l->root, "hang", LO_RIGHT_READ, (void *)&leaf_hanging),
+		 LO_OK);   /* the cookie: any non-NULL */
+	CHECK_ST(lo_registry_connect(&leaf_host, l->root, &leaf), LO_OK);
+	CHECK_ST(reg_mkreg(f->conn, "files"), LO_OK);
+	CHECK_ST(reg_mount(f->conn, "files/m", leaf), LO_OK);
+	return CHECK_ST(lo_thread_run(leaf_serve, NULL, "leaf", &l->thread), LO_OK);
+}
+
+/* Once nobody refers to the leaf any more: it sees no connection left. */
+static void leaf_finish(struct leaf *l)
+{
+	uint64_t deadline = lo_deadline_after_ms(5000);
+	while (lo_registry_host_connections(&leaf_host) && lo_now() < deadline)
+		utest_sleep_ms(1);
+	CHECK(lo_registry_host_connections(&leaf_host) == 0);
+	leaf_stop = 1;
+	CHECK_ST(lo_thread_join(l->thread, lo_deadline_after_ms(5000)), LO_OK);
+	lo_registry_host_shutdown(&leaf_host);
+	lo_registry_release(&leaf_host, l->root);
+	CHECK(leaf_host.live_registries == 0);
 }
 
 /* A thread killed in the middle of a kept open (the leaf holds its request):
@@ -270,25 +313,11 @@ static void test_kept_open_killed(void)
 {
 	struct fixture f;
 	struct names_child c;
-	lo_thread_t leaf_thread;
-	if (!start(&f) || !CHECK_ST(lo_registry_host_init(&leaf_host), LO_OK))
-		return;
-	struct lo_registry *leaf_root = lo_registry_create(&leaf_host, "leaf");
-	leaf_host.open_service = leaf_hang;
-	leaf_stop = leaf_release = leaf_hanging = 0;
-	lo_channel_t leaf;
-	CHECK_ST(lo_registry_add(&leaf_host, leaf_root, "thing", reg_new_event(), LO_DEFAULT_RIGHTS_EVENT),
-		 LO_OK);
-	CHECK_ST(lo_registry_add_service(&leaf_host, leaf_root, "hang", LO_RIGHT_READ, (void *)&leaf_hanging),
-		 LO_OK);   /* the cookie: any non-NULL */
-	CHECK_ST(lo_registry_connect(&leaf_host, leaf_root, &leaf), LO_OK);
-	CHECK_ST(lo_thread_run(leaf_serve, NULL, "leaf", &leaf_thread), LO_OK);
-	CHECK_ST(reg_mkreg(f.conn, "files"), LO_OK);
-	CHECK_ST(reg_mount(f.conn, "files/m", leaf), LO_OK);
-	if (!names_start(root_for_child(&f), &c))
+	struct leaf l;
+	if (!start(&f) || !leaf_start(&f, &l) || !names_start(root_for_child(&f), &c))
 		return;
 	CHECK(names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
-	struct names_answer a = names_ask(&c, "files:/m/hang", LO_RIGHT_READ, 100);
+	struct names_answer a = names_ask(&c, "files:/m/hang", LO_RIGHT_READ, 100, "");
 	CHECK_ST(a.status, LO_ERR_CANCELED);
 	CHECK(leaf_hanging);
 	CHECK(a.kept == 1);
@@ -299,16 +328,31 @@ static void test_kept_open_killed(void)
 	CHECK_ST(reg_unbind(f.conn, "files/m"), LO_OK);
 	a = names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT);
 	CHECK(a.status == LO_ERR_NOT_FOUND && a.kept == 0);
-	uint64_t deadline = lo_deadline_after_ms(5000);
-	while (lo_registry_host_connections(&leaf_host) && lo_now() < deadline)
-		utest_sleep_ms(1);
-	CHECK(lo_registry_host_connections(&leaf_host) == 0);
+	leaf_finish(&l);
 	names_end(&c);
-	leaf_stop = 1;
-	CHECK_ST(lo_thread_join(leaf_thread, lo_deadline_after_ms(5000)), LO_OK);
-	lo_registry_host_shutdown(&leaf_host);
-	lo_registry_release(&leaf_host, leaf_root);
-	CHECK(leaf_host.live_registries == 0);
+	finish(&f);
+}
+
+/* Taken back while a thread is in the middle of a kept open there (the
+ * leaf holds the request and unbinds the mount meanwhile): the revoke wakes
+ * the thread at once, its open goes the root's way (NOT_FOUND now), and
+ * the connection, dropped, closes: the leaf ends with none. */
+static void test_kept_revoked_mid_open(void)
+{
+	struct fixture f;
+	struct names_child c;
+	struct leaf l;
+	if (!start(&f) || !leaf_start(&f, &l) || !names_start(root_for_child(&f), &c))
+		return;
+	CHECK(names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
+	unbind_on_hang = f.conn;
+	struct names_answer a = names_ask(&c, "files:/m/hang", LO_RIGHT_READ, 2000, "files:/m/thing");
+	CHECK_ST(a.status, LO_ERR_NOT_FOUND);   /* ended by itself, well before the kill */
+	CHECK_ST(a.during, LO_ERR_NOT_FOUND);
+	CHECK(leaf_hanging && a.kept == 0);
+	leaf_release = 1;
+	leaf_finish(&l);
+	names_end(&c);
 	finish(&f);
 }
 
@@ -408,6 +452,7 @@ static const struct utest regkept_tests[] = {
 	{ "user.regkept_server_gone", test_kept_server_gone },
 	{ "user.regkept_rights", test_kept_rights },
 	{ "user.regkept_open_killed", test_kept_open_killed },
+	{ "user.regkept_revoked_mid_open", test_kept_revoked_mid_open },
 	{ "user.regkept_bounds", test_kept_bounds },
 	{ 0, 0 },
 };
