@@ -11,10 +11,11 @@
 #include "lightos/registry_server.h"
 #include "lightos/runtime.h"
 
-static void kept_revoke(struct lo_registry_kept *k)
+static void kept_revoke(struct lo_registry_host *host, struct lo_registry_kept *k)
 {
 	lo_handle_close(lo_revoker_handle(k->revoker));   /* its last handle: revokes */
 	k->revoker.value = 0;
+	host->kept_live--;
 }
 
 /* A free slot for (client, mount). NULL: no room, or the client has a
@@ -43,8 +44,8 @@ struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, ui
 /* Replace *h (a connection from the mounted server) by a grant of it
  * through a new revoker, kept in k; on_path: the entries the path crossed,
  * the mount last. */
-status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, uint32_t client,
-				const void *const *on_path, uint32_t path_len, lo_handle_t *h)
+status_t lo_registry_kept_grant(struct lo_registry_host *host, struct lo_registry_kept *k, uint32_t conn,
+				uint32_t client, const void *const *on_path, uint32_t path_len, lo_handle_t *h)
 {
 	if (path_len == 0 || path_len > LO_REGISTRY_KEPT_PATH)
 		return LO_ERR_OUT_OF_RANGE;
@@ -71,40 +72,38 @@ status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, uint3
 	for (uint32_t i = 0; i < path_len; i++)
 		k->on_path[i] = on_path[i];
 	k->path_len = path_len;
+	host->kept_live++;
 	return LO_OK;
 }
 
 void lo_registry_kept_revoke_conn(struct lo_registry_host *host, uint32_t conn)
 {
-	for (uint32_t i = 0; i < LO_REGISTRY_HOST_KEPT; i++) {
+	for (uint32_t i = 0; host->kept_live && i < LO_REGISTRY_HOST_KEPT; i++) {
 		if (host->kept[i].revoker.value && host->kept[i].conn == conn)
-			kept_revoke(&host->kept[i]);
+			kept_revoke(host, &host->kept[i]);
 	}
 }
 
 void lo_registry_kept_revoke_entry(struct lo_registry_host *host, const void *entry)
 {
-	for (uint32_t i = 0; i < LO_REGISTRY_HOST_KEPT; i++) {
+	for (uint32_t i = 0; host->kept_live && i < LO_REGISTRY_HOST_KEPT; i++) {
 		struct lo_registry_kept *k = &host->kept[i];
 		for (uint32_t j = 0; k->revoker.value && j < k->path_len; j++) {
 			if (k->on_path[j] == entry)
-				kept_revoke(k);
+				kept_revoke(host, k);
 		}
 	}
 }
 
 void lo_registry_kept_revoke_all(struct lo_registry_host *host)
 {
-	for (uint32_t i = 0; i < LO_REGISTRY_HOST_KEPT; i++) {
+	for (uint32_t i = 0; host->kept_live && i < LO_REGISTRY_HOST_KEPT; i++) {
 		if (host->kept[i].revoker.value)
-			kept_revoke(&host->kept[i]);
+			kept_revoke(host, &host->kept[i]);
 	}
 }
 
 uint32_t lo_registry_kept_live(struct lo_registry_host *host)
 {
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < LO_REGISTRY_HOST_KEPT; i++)
-		n += host->kept[i].revoker.value != 0;
-	return n;
+	return host->kept_live;
 }

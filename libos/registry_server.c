@@ -888,7 +888,7 @@ static bool refer_kept(struct call *c, struct entry *e, uint32_t conn_rights, lo
 	if (open_mount(c->host, e->mount, conn_rights, &h) != LO_OK)
 		return false;
 	c->walked[c->nwalked] = e;
-	if (lo_registry_kept_grant(k, c->slot, client_of(c), c->walked, c->nwalked + 1, &h) != LO_OK) {
+	if (lo_registry_kept_grant(c->host, k, c->slot, client_of(c), c->walked, c->nwalked + 1, &h) != LO_OK) {
 		lo_handle_close(h);
 		return false;
 	}

@@ -82,6 +82,7 @@ struct lo_registry_host {
 		const void *on_path[LO_REGISTRY_KEPT_PATH];
 		uint32_t path_len;
 	} kept[LO_REGISTRY_HOST_KEPT];
+	uint32_t kept_live;                 /* of kept[], in use: 0 skips the scans */
 	uint32_t next_client;
 	uint32_t next_txid;                 /* of requests to other servers */
 	struct lo_registry_client_use *uses;   /* entries charged to each client */
@@ -177,8 +178,8 @@ void lo_registry_host_shutdown(struct lo_registry_host *host);
 /* Kept referrals (registry_kept.c; the host's own use). */
 struct lo_registry_kept *lo_registry_kept_slot(struct lo_registry_host *host, uint32_t client,
 					       const void *mount);
-status_t lo_registry_kept_grant(struct lo_registry_kept *k, uint32_t conn, uint32_t client,
-				const void *const *on_path, uint32_t path_len, lo_handle_t *h);
+status_t lo_registry_kept_grant(struct lo_registry_host *host, struct lo_registry_kept *k, uint32_t conn,
+				uint32_t client, const void *const *on_path, uint32_t path_len, lo_handle_t *h);
 void lo_registry_kept_revoke_conn(struct lo_registry_host *host, uint32_t conn);
 void lo_registry_kept_revoke_entry(struct lo_registry_host *host, const void *entry);
 void lo_registry_kept_revoke_all(struct lo_registry_host *host);
