@@ -16,6 +16,7 @@
  * or closed (each open asks the kernel about it first). Any failure of
  * the kept connection drops it and the open goes through the root. */
 #include "lightos/registry.h"
+#include "lightos/registry_server.h"
 #include "lightos/runtime.h"
 #include "lightos/thread.h"
 #include "registry_lock.h"
@@ -160,9 +161,16 @@ int lo_mounts_open(lo_channel_t root, const char *path, uint32_t len, uint32_t r
 	int answered = 0;
 	status_t s = LO_ERR_NAME_TOO_LONG;
 	if (rest_len <= LO_REGISTRY_RESOLVE_PATH_MAX)
-		s = lo_registry_resolve(k->conn, rights, LO_REGISTRY_RIGHTS_ALL, 0, rest, rest_len, &status,
-					&kind, &consumed, &granted, &exact, &kept_flag, &obj);
-	if (s != LO_OK) {
+		s = lo_registry_resolve_until(k->conn, lo_now() + LO_REGISTRY_MOUNT_WAIT, rights,
+					      LO_REGISTRY_RIGHTS_ALL, 0, rest, rest_len, &status, &kind,
+					      &consumed, &granted, &exact, &kept_flag, &obj);
+	if (s == LO_ERR_TIMED_OUT) {
+		/* No answer within the wait init gives a mounted server: the
+		 * answer the root's way would give too, a second wait later. (A
+		 * late answer is dropped by the kernel: the call has ended.) */
+		*st = s;
+		answered = 1;
+	} else if (s != LO_OK) {
 		/* Revoked, the server gone, the handle closed under us: drop it.
 		 * (Too long for resolve: the root's way, which takes open.) */
 		if (s != LO_ERR_NAME_TOO_LONG) {

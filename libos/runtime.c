@@ -71,13 +71,6 @@ status_t lo_vmo_write_all(lo_vmo_t vmo, const void *src, uint64_t offset, uint64
 	return LO_OK;
 }
 
-uint64_t lo_now(void)
-{
-	uint64_t now = 0;
-	lo_clock_get(lo_clock, &now);
-	return now;
-}
-
 uint64_t lo_deadline_after_ms(uint64_t ms)
 {
 	return lo_now() + ms * 1000000ull;

@@ -450,7 +450,8 @@ class Checker:
                                             f"protocol {raw.name.text!r})")
                 requires.append(r)
             methods.append(ProtocolMethod(m.name.text, m.ordinal.value,
-                                          m.doc.value if m.doc else "", req, resp, requires))
+                                          m.doc.value if m.doc else "", req, resp, requires,
+                                          m.deadline))
         self.model.protocols.append(Protocol(raw.name.text, raw.doc.value if raw.doc else "",
                                              methods, raw.name.loc, rights))
 

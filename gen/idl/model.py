@@ -173,6 +173,7 @@ class ProtocolMethod:
     request: list
     response: list
     requires: list = field(default_factory=list)   # connection rights (protocol Right)
+    deadline: bool = False   # a client variant with a deadline: lo_<proto>_<method>_until
 
     @property
     def requires_mask(self):

@@ -28,7 +28,7 @@ Grammar (docs/idl.md has it with examples):
   rights    := NAME ('|' NAME)*
   protocol  := 'protocol' NAME '{' ['doc' STRING ';'] ('right' NAME '=' NUMBER ';')*
                method* '}'
-  method    := 'method' NAME '=' NUMBER '{' ['doc' STRING ';'] ['requires' rights ';']
+  method    := 'method' NAME '=' NUMBER '{' ['doc' STRING ';'] ['requires' rights ';'] ['deadline' ';']
                ['request' '{' pfield* '}'] ['response' '{' pfield* '}'] '}'
                (a protocol's rights are connection rights: the server checks a
                method's `requires` against the rights of the connection)
@@ -324,11 +324,16 @@ class Parser:
             ordinal = self.number("an ordinal")
             self.expect("{")
             m = Raw("method", mname.loc, name=mname, ordinal=ordinal, doc=None,
-                    request=[], response=[], requires=None)
+                    request=[], response=[], requires=None, deadline=False)
             while not self.accept("}"):
                 tok = self.next()
                 if tok.text == "doc":
                     m.doc = self.string()
+                    self.expect(";")
+                elif tok.text == "deadline":
+                    if m.deadline:
+                        self.error(tok, "'deadline' is given twice")
+                    m.deadline = True
                     self.expect(";")
                 elif tok.text == "requires":
                     m.requires = (tok, self.parse_rights())
@@ -339,7 +344,7 @@ class Parser:
                     while not self.accept("}"):
                         fields.append(self.parse_protocol_field())
                 else:
-                    self.error(tok, f"expected 'doc', 'requires', 'request', 'response' or '}}', found {self.found(tok)}")
+                    self.error(tok, f"expected 'doc', 'requires', 'deadline', 'request', 'response' or '}}', found {self.found(tok)}")
             pr.methods.append(m)
         return pr
 

@@ -79,9 +79,24 @@ def struct_name(pr, m, part):
     return f"struct lo_{pr.name}_{m.name}_{part}"
 
 
-def client_proto(pr, m):
-    params = ["lo_channel_t ch"] + each(m.request, "client_in") + each(m.response, "client_out")
+def client_params(m):
+    return ["lo_channel_t ch"] + each(m.request, "client_in") + each(m.response, "client_out")
+
+
+def client_proto(pr, m, until=False):
+    """A client stub's prototype; `until`: the variant of a method declared
+    with `deadline`, which takes the wait's deadline after the channel."""
+    params = client_params(m)
+    if until:
+        params = params[:1] + ["uint64_t deadline"] + params[1:]
+        return f"status_t lo_{pr.name}_{m.name}_until({', '.join(params)})"
     return f"status_t lo_{pr.name}_{m.name}({', '.join(params)})"
+
+
+def client_call_until(pr, m):
+    """The plain stub's body for a method with `deadline`: the variant, with none."""
+    names = [p.split()[-1].lstrip("*") for p in client_params(m)]
+    return f"lo_{pr.name}_{m.name}_until({', '.join(names[:1] + ['UINT64_MAX'] + names[1:])})"
 
 
 def handler_params(pr, m):
@@ -106,6 +121,7 @@ def handler_params(pr, m):
 
 def render_protocols(model, env):
     helpers = dict(model=model, struct_name=struct_name, client_proto=client_proto,
+                   client_call_until=client_call_until,
                    handler_params=handler_params, handle_fields=handle_fields,
                    handle_check=handle_check,
                    field_decls=lambda fields: each(fields, "decl"),

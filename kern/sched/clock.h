@@ -14,5 +14,8 @@ void clock_tick(void);
 uint64_t clock_ticks(void);
 /* Nanoseconds since clock_init, at tick resolution. */
 uint64_t clock_ns(void);
+/* The physical page whose first word is clock_ns(), stored at every tick:
+ * user space maps it read-only (clock_page, kern/obj/clock.c). */
+uint64_t clock_page_phys(void);
 
 #endif

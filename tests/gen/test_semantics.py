@@ -78,6 +78,7 @@ CASES = [
     ("protocol right bit range", 'protocol p { right GO = 32; }', "protocol rights use bits 0..31"),
     ("duplicate protocol right bit", 'protocol p { right GO = 0; right STOP = 0; }', "bit 0 is already used"),
     ("struct unknown field type", 'struct s { widget w; }', "unknown field type 'widget'"),
+    ("deadline twice", 'protocol p { method a = 1 { deadline; deadline; } }', "'deadline' is given twice"),
 ]
 
 
@@ -168,3 +169,22 @@ def test_fixture_value_count(scratch):
 def test_fixture_names_a_call(scratch):
     text = TYPE.replace("default_rights", "test_fixture make();\n    default_rights")
     check_error(scratch, text, "type 'thing' has no call 'thing_make'")
+
+
+def test_method_deadline_variant(scratch):
+    """A method with `deadline` gets lo_<p>_<m>_until, whose deadline the
+    call waits to; the plain stub calls it with none. Others get no variant."""
+    write_idl(scratch, "a.idl", TYPE + 'syscall s = 1 { doc "d"; in handle<thing> h requires TUNE; }\n'
+              'syscall create = 2 { doc "d"; no_handle "made from nothing"; out handle<thing> t; }\n'
+              'protocol p {\n'
+              '    method slow = 1 { deadline; request { u32 x; } response { i32 status; u32 y; } }\n'
+              '    method fast = 2 { request { u32 x; } response { i32 status; } }\n}\n')
+    rc, _, err = compile_scratch(scratch)
+    assert rc == 0, err
+    h = (scratch / "out" / "include" / "lightos" / "protocols.h").read_text()
+    c = (scratch / "out" / "libos" / "protocols.c").read_text()
+    assert "status_t lo_p_slow_until(lo_channel_t ch, uint64_t deadline, uint32_t x, int32_t *status, uint32_t *y);" in h
+    assert "lo_p_fast_until" not in h and "lo_p_fast_until" not in c
+    assert "return lo_p_slow_until(ch, UINT64_MAX, x, status, y);" in c
+    assert "round_trip(ch, deadline, &req" in c
+    assert "round_trip(ch, UINT64_MAX, &req" in c

@@ -123,6 +123,9 @@ static void page_reader(void *arg)
 
 static int tlb_reader(lo_channel_t ch)
 {
+	/* lo_now maps the clock page on first use: map it now, so that it
+	 * cannot take the address unmapped below and be read there. */
+	(void)lo_now();
 	lo_vmo_t v;
 	if (lo_vmo_create(lo_job_self(), 4096, &v) != LO_OK)
 		return 20;

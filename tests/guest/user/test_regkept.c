@@ -333,6 +333,32 @@ static void test_kept_open_killed(void)
 	finish(&f);
 }
 
+/* A mounted server that never answers: a kept open gives up after the
+ * wait init gives a mounted server (TIMED_OUT, as the root's way would),
+ * once, and keeps the connection for the next open. */
+static void test_kept_open_times_out(void)
+{
+	struct fixture f;
+	struct names_child c;
+	struct leaf l;
+	if (!start(&f) || !leaf_start(&f, &l) || !names_start(root_for_child(&f), &c))
+		return;
+	CHECK(names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
+	uint64_t t0 = lo_now();
+	struct names_answer a = names_open(&c, "files:/m/hang", LO_RIGHT_READ);
+	uint64_t waited = lo_now() - t0;
+	CHECK_ST(a.status, LO_ERR_TIMED_OUT);
+	CHECK(leaf_hanging && a.kept == 1);
+	CHECK(waited >= LO_REGISTRY_MOUNT_WAIT - 10 * 1000 * 1000 && waited < 2 * LO_REGISTRY_MOUNT_WAIT);
+	leaf_release = 1;
+	a = names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT);
+	CHECK(a.status == LO_OK && a.kept == 1);
+	CHECK_ST(reg_unbind(f.conn, "files/m"), LO_OK);
+	names_end(&c);   /* its kept connection, revoked, closes as it ends */
+	leaf_finish(&l);
+	finish(&f);
+}
+
 /* Taken back while a thread is in the middle of a kept open there (the
  * leaf holds the request and unbinds the mount meanwhile): the revoke wakes
  * the thread at once, its open goes the root's way (NOT_FOUND now), and
@@ -453,6 +479,7 @@ static const struct utest regkept_tests[] = {
 	{ "user.regkept_rights", test_kept_rights },
 	{ "user.regkept_open_killed", test_kept_open_killed },
 	{ "user.regkept_revoked_mid_open", test_kept_revoked_mid_open },
+	{ "user.regkept_open_times_out", test_kept_open_times_out },
 	{ "user.regkept_bounds", test_kept_bounds },
 	{ 0, 0 },
 };

@@ -47,9 +47,10 @@ static int has_rights(lo_handle_t h, uint32_t type, uint32_t rights)
 	       (type == 0 || info.type == type);
 }
 
-/* Send a request and wait for the response with the same txid: one
- * channel_call (the kernel hands the reply over by its txid). */
-static status_t round_trip(lo_channel_t ch, void *req, uint32_t req_size,
+/* Send a request and wait for the response with the same txid, until
+ * `deadline`: one channel_call (the kernel hands the reply over by its
+ * txid, and drops one that comes after the call ended). */
+static status_t round_trip(lo_channel_t ch, uint64_t deadline, void *req, uint32_t req_size,
 			   lo_handle_t *req_handles, uint32_t req_nhandles,
 			   void *resp, uint32_t resp_size,
 			   lo_handle_t *resp_handles, uint32_t resp_max_handles,
@@ -59,7 +60,7 @@ static status_t round_trip(lo_channel_t ch, void *req, uint32_t req_size,
 	struct lo_channel_read_result got = { 0, 0 };
 	struct lo_channel_call_reply reply = {
 		(uint64_t)(uintptr_t)resp, (uint64_t)(uintptr_t)resp_handles, (uint64_t)(uintptr_t)&got,
-		resp_size, resp_max_handles, UINT64_MAX
+		resp_size, resp_max_handles, deadline
 	};
 	zero_bytes(resp, resp_size);
 	status_t st = lo_channel_call(ch, req, req_size, req_handles, req_nhandles, &reply);
@@ -96,7 +97,7 @@ status_t lo_knob_turn(lo_channel_t ch, uint32_t by, const char *why, uint32_t wh
 	copy_bytes(req.why, why, why_len);
 	out_handles[0] = g;
 	uint32_t nin = 0;
-	status_t st = round_trip(ch, &req, sizeof(req), out_handles, 1,
+	status_t st = round_trip(ch, UINT64_MAX, &req, sizeof(req), out_handles, 1,
 				 &resp, sizeof(resp), in_handles, LO_KNOB_MAX_HANDLES, &nin);
 	if (st != LO_OK)
 		return st;
