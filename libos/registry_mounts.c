@@ -18,6 +18,7 @@
 #include "lightos/registry.h"
 #include "lightos/registry_server.h"
 #include "lightos/runtime.h"
+#include "lightos/startup.h"
 #include "lightos/thread.h"
 #include "registry_lock.h"
 #include "registry_mounts.h"
@@ -160,16 +161,22 @@ int lo_mounts_open(lo_channel_t root, const char *path, uint32_t len, uint32_t r
 	lo_handle_t obj = LO_HANDLE_INVALID;
 	int answered = 0;
 	status_t s = LO_ERR_NAME_TOO_LONG;
+	/* Without a clock there is no time to bound the wait by. */
+	uint64_t deadline = lo_clock.value ? lo_now() + LO_REGISTRY_MOUNT_WAIT : UINT64_MAX;
 	if (rest_len <= LO_REGISTRY_RESOLVE_PATH_MAX)
-		s = lo_registry_resolve_until(k->conn, lo_now() + LO_REGISTRY_MOUNT_WAIT, rights,
-					      LO_REGISTRY_RIGHTS_ALL, 0, rest, rest_len, &status, &kind,
-					      &consumed, &granted, &exact, &kept_flag, &obj);
+		s = lo_registry_resolve_until(k->conn, deadline, rights, LO_REGISTRY_RIGHTS_ALL, 0, rest,
+					      rest_len, &status, &kind, &consumed, &granted, &exact,
+					      &kept_flag, &obj);
 	if (s == LO_ERR_TIMED_OUT) {
 		/* No answer within the wait init gives a mounted server: the
-		 * answer the root's way would give too, a second wait later. (A
-		 * late answer is dropped by the kernel: the call has ended.) */
+		 * answer the root's way would give too, a second wait later.
+		 * The connection goes: an answer that comes later would stay
+		 * queued on it (a call takes only its own), with its handle. */
 		*st = s;
 		answered = 1;
+		lock(root);
+		drop(k);
+		unlock();
 	} else if (s != LO_OK) {
 		/* Revoked, the server gone, the handle closed under us: drop it.
 		 * (Too long for resolve: the root's way, which takes open.) */

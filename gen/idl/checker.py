@@ -442,6 +442,11 @@ class Checker:
             ordinals[m.ordinal.value] = m.name.text
             req = [self.protocol_field(f) for f in m.request]
             resp = [self.protocol_field(f) for f in m.response]
+            if m.deadline:
+                for f in m.request + m.response:
+                    if f.name.text == "deadline":
+                        raise IdlError(f.name.loc, "a method with 'deadline' has a parameter of that "
+                                                   "name already: rename the field")
             requires = []
             for tok in (m.requires[1] if m.requires else []):
                 r = next((r for r in rights if r.name == tok.text), None)

@@ -79,6 +79,7 @@ CASES = [
     ("duplicate protocol right bit", 'protocol p { right GO = 0; right STOP = 0; }', "bit 0 is already used"),
     ("struct unknown field type", 'struct s { widget w; }', "unknown field type 'widget'"),
     ("deadline twice", 'protocol p { method a = 1 { deadline; deadline; } }', "'deadline' is given twice"),
+    ("deadline field", 'protocol p { method a = 1 { deadline; request { u64 deadline; } } }', "a parameter of that name already"),
 ]
 
 
