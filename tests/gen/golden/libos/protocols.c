@@ -49,7 +49,7 @@ static int has_rights(lo_handle_t h, uint32_t type, uint32_t rights)
 
 /* Send a request and wait for the response with the same txid, until
  * `deadline`: one channel_call (the kernel hands the reply over by its
- * txid, and drops one that comes after the call ended). */
+ * txid; one that comes after the call ended stays queued). */
 static status_t round_trip(lo_channel_t ch, uint64_t deadline, void *req, uint32_t req_size,
 			   lo_handle_t *req_handles, uint32_t req_nhandles,
 			   void *resp, uint32_t resp_size,
