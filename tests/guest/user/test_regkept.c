@@ -94,6 +94,23 @@ static lo_handle_t root_for_child(struct fixture *f)
 	return lo_channel_handle(c);
 }
 
+/* The fixture, regserve mounted at files/m, and a names child that kept
+ * the mount at its first open. */
+static int kept_regserve(struct fixture *f, lo_process_t *leaf_p, uint64_t *thing, struct names_child *c)
+{
+	return start(f) && mount_leaf(f, leaf_p, thing) && names_start(root_for_child(f), c) &&
+	       CHECK(names_open(c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
+}
+
+/* Wait (at most 5 s) until the host has `want` kept referrals. */
+static void wait_kept_live(uint32_t want)
+{
+	uint64_t deadline = lo_deadline_after_ms(5000);
+	while (lo_registry_kept_live(&host) != want && lo_now() < deadline)
+		utest_sleep_ms(1);
+	CHECK(lo_registry_kept_live(&host) == want);
+}
+
 /* The second open goes to the mounted server alone: it works while the
  * root's host serves nobody. Unmounting takes the kept connection back:
  * the next open says NOT_FOUND, as the root does, and the leaf, which
@@ -136,9 +153,8 @@ static void test_kept_path_replaced(void)
 	lo_process_t leaf_p;
 	uint64_t thing = 0;
 	struct names_child c;
-	if (!start(&f) || !mount_leaf(&f, &leaf_p, &thing) || !names_start(root_for_child(&f), &c))
+	if (!kept_regserve(&f, &leaf_p, &thing, &c))
 		return;
-	CHECK(names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
 	/* "files" moves to "old" (a link keeps the mount reachable there)
 	 * and a new "files" holds an event called m/thing. */
 	CHECK_ST(reg_mkreg(f.conn, "other"), LO_OK);
@@ -175,10 +191,7 @@ static void test_kept_root_revoked(void)
 	struct names_answer a = names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT);
 	CHECK_ST(a.status, LO_ERR_REVOKED);
 	names_end(&c);   /* its connection closes: the host takes the referral back */
-	uint64_t deadline = lo_deadline_after_ms(5000);
-	while (lo_registry_kept_live(&host) && lo_now() < deadline)
-		utest_sleep_ms(1);
-	CHECK(lo_registry_kept_live(&host) == 0);
+	wait_kept_live(0);
 	lo_handle_close(lo_revoker_handle(r));
 	CHECK_ST(reg_unbind(f.conn, "files/m"), LO_OK);
 	CHECK(reg_ended(leaf_p));
@@ -193,9 +206,8 @@ static void test_kept_server_gone(void)
 	lo_process_t leaf_p;
 	uint64_t thing = 0;
 	struct names_child c;
-	if (!start(&f) || !mount_leaf(&f, &leaf_p, &thing) || !names_start(root_for_child(&f), &c))
+	if (!kept_regserve(&f, &leaf_p, &thing, &c))
 		return;
-	CHECK(names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
 	CHECK_ST(lo_process_kill(leaf_p), LO_OK);
 	CHECK(reg_ended(leaf_p));
 	struct names_answer a = names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT);
@@ -306,6 +318,14 @@ static void leaf_finish(struct leaf *l)
 	CHECK(leaf_host.live_registries == 0);
 }
 
+/* The fixture, the leaf at files/m, and a names child that kept the mount
+ * at its first open. */
+static int kept_leaf(struct fixture *f, struct leaf *l, struct names_child *c)
+{
+	return start(f) && leaf_start(f, l) && names_start(root_for_child(f), c) &&
+	       CHECK(names_open(c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
+}
+
 /* A thread killed in the middle of a kept open (the leaf holds its request):
  * its use of the kept connection is given up, so the connection still
  * closes once it is taken back, and the leaf sees no connection left. */
@@ -314,9 +334,8 @@ static void test_kept_open_killed(void)
 	struct fixture f;
 	struct names_child c;
 	struct leaf l;
-	if (!start(&f) || !leaf_start(&f, &l) || !names_start(root_for_child(&f), &c))
+	if (!kept_leaf(&f, &l, &c))
 		return;
-	CHECK(names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
 	struct names_answer a = names_ask(&c, "files:/m/hang", LO_RIGHT_READ, 100, "");
 	CHECK_ST(a.status, LO_ERR_CANCELED);
 	CHECK(leaf_hanging);
@@ -343,9 +362,8 @@ static void test_kept_open_times_out(void)
 	struct fixture f;
 	struct names_child c;
 	struct leaf l;
-	if (!start(&f) || !leaf_start(&f, &l) || !names_start(root_for_child(&f), &c))
+	if (!kept_leaf(&f, &l, &c))
 		return;
-	CHECK(names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
 	uint64_t t0 = lo_now();
 	struct names_answer a = names_open(&c, "files:/m/hang", LO_RIGHT_READ);
 	uint64_t waited = lo_now() - t0;
@@ -370,9 +388,8 @@ static void test_kept_revoked_mid_open(void)
 	struct fixture f;
 	struct names_child c;
 	struct leaf l;
-	if (!start(&f) || !leaf_start(&f, &l) || !names_start(root_for_child(&f), &c))
+	if (!kept_leaf(&f, &l, &c))
 		return;
-	CHECK(names_open(&c, "files:/m/thing", LO_RIGHT_INSPECT).kept == 1);
 	unbind_on_hang = f.conn;
 	struct names_answer a = names_ask(&c, "files:/m/hang", LO_RIGHT_READ, 2000, "files:/m/thing");
 	CHECK_ST(a.status, LO_ERR_NOT_FOUND);   /* ended by itself, well before the kill */
@@ -438,10 +455,7 @@ static void test_kept_bounds(void)
 	reg_close(same_client);
 	/* A connection closed: its referral is taken back. */
 	reg_close(conn[1]);
-	uint64_t deadline = lo_deadline_after_ms(5000);
-	while (lo_registry_kept_live(&host) == LO_REGISTRY_MOUNT_KEPT && lo_now() < deadline)
-		utest_sleep_ms(1);
-	CHECK(lo_registry_kept_live(&host) == LO_REGISTRY_MOUNT_KEPT - 1);
+	wait_kept_live(LO_REGISTRY_MOUNT_KEPT - 1);
 	CHECK_ST(lo_resolve_path(lo_channel_from(ref[1]), "thing", LO_RIGHT_INSPECT, &h), LO_ERR_REVOKED);
 	/* Nobody else's: another connection's, and a registry off the path
 	 * made and removed, take nothing back (every program's exit frees its
